@@ -279,7 +279,8 @@ def balanced_partition(
         order = index[np.argsort(pts[:, axis], kind="stable")]
         cumulative = np.cumsum(weights[order])
         target = cumulative[-1] * left_k / k
-        cut = int(np.clip(np.searchsorted(cumulative, target) + 1, 1, len(order) - 1))
+        # The best straight cut: the prefix whose weight is closest to the target.
+        cut = int(np.argmin(np.abs(cumulative[:-1] - target))) + 1
         split(order[:cut], left_k, first_label)
         split(order[cut:], k - left_k, first_label + left_k)
 
@@ -497,10 +498,10 @@ def _sample_times(
 ) -> pd.DatetimeIndex:
     start = PERIOD_END - pd.DateOffset(months=12)
     days = pd.date_range(start, PERIOD_END - pd.Timedelta(days=1), freq="D")
-    weekday = days.dayofweek.to_numpy()
+    weekday = days.day_of_week.to_numpy()
     day_w = np.where(weekday >= 5, model.weekend_factor, 1.0)
     # Mild seasonality: more outdoor incidents in the light summer months.
-    day_w = day_w * (1.0 + 0.25 * np.sin((days.dayofyear.to_numpy() - 100) / 365.0 * 2 * np.pi))
+    day_w = day_w * (1.0 + 0.25 * np.sin((days.day_of_year.to_numpy() - 100) / 365.0 * 2 * np.pi))
     if ramp is not None:
         growth, months = ramp
         ramp_start = PERIOD_END - pd.DateOffset(months=months)

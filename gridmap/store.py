@@ -166,7 +166,7 @@ class GeoPackageStore(WorkspaceStore):
     # -- file-level helpers -------------------------------------------------------------
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = self.path.with_name(f".{self.path.stem}.{secrets.token_hex(4)}.tmp.gpkg")
         try:
             # GDAL lays down a valid, empty GeoPackage; we add our two plain tables to it.
             pyogrio.write_dataframe(

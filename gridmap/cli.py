@@ -1,0 +1,160 @@
+"""The ``gridmap`` command: import, export, layers, history, restore and the sample build.
+
+Everything the Data page does can be done here too, with the same library functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gridmap._errors import GridmapError
+from gridmap.schema import LAYERS
+
+
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from gridmap.store import open_workspace
+
+    return open_workspace(args.workspace)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from gridmap.ingest import commit_import, read_into_workspace
+
+    store = _store(args)
+    columns = dict(item.split("=", 1) for item in args.column or [])
+    options: dict[str, object] = {"crs": args.crs, "encoding": args.encoding}
+    if columns:
+        options["columns"] = columns
+    result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
+    print(f"{len(result.data)} good rows, {len(result.rejected)} rejected")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    if len(result.rejected):
+        summary = result.rejected.groupby("reason").size().sort_values(ascending=False)
+        for reason, count in summary.items():
+            print(f"  rejected {count:>7} × {reason}")
+        if args.rejects:
+            result.rejected.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+            print(f"rejected rows written to {args.rejects}")
+    if args.dry_run:
+        return 0
+    version = commit_import(store, result, mode=args.mode, author=args.author, message=args.message)
+    print(f"{version.layer} version {version.version}: {version.n_features} features")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from gridmap.io import export_layer
+
+    store = _store(args)
+    frame = store.read(args.layer, version=args.version)
+    path = export_layer(frame, args.output, fmt=args.format, crs=args.crs)
+    print(f"wrote {len(frame)} features to {path}")
+    return 0
+
+
+def _cmd_layers(args: argparse.Namespace) -> int:
+    store = _store(args)
+    print(f"workspace {store.location}")
+    for layer in store.layers():
+        last = store.history(layer)[-1]
+        print(f"{layer:<10} v{last.version:<4} {last.n_features:>9} features  {last.message}")
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    for row in _store(args).history(args.layer):
+        based = f" (restores v{row.based_on})" if row.based_on else ""
+        print(
+            f"{row.layer:<10} v{row.version:<4} {row.created_at:%Y-%m-%d %H:%M} "
+            f"{row.author:<12} {row.n_features:>9}  {row.message}{based}"
+        )
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    row = _store(args).restore(args.layer, args.version, author=args.author)
+    print(f"{row.layer} version {row.version} restores version {args.version}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from gridmap.sample import build
+
+    path = build(args.output, n_incidents=args.incidents, progress=print)
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``gridmap`` command."""
+    parser = argparse.ArgumentParser(prog="gridmap", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--workspace", "-w", default=None,
+        help="workspace .gpkg path or name (default: $GRIDMAP_WORKSPACE or the sample)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    layer_names = list(LAYERS)
+
+    p = sub.add_parser("import", help="import a file into a layer of the workspace")
+    p.add_argument("file")
+    p.add_argument("--layer", "-l", required=True, choices=layer_names)
+    p.add_argument("--crs", default=None, help="wgs84 (default), gcj02, bd09, cgcs2000, EPSG code")
+    p.add_argument("--encoding", default=None, help="text encoding (default: detected)")
+    p.add_argument("--column", action="append", metavar="ROLE=COLUMN",
+                   help="use COLUMN for ROLE, e.g. --column lon=东经 (repeatable)")
+    p.add_argument("--mode", choices=["append", "replace"], default=None)
+    p.add_argument("--author", default=None)
+    p.add_argument("--message", default=None)
+    p.add_argument("--rejects", default=None, help="write rejected rows to this CSV")
+    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("export", help="export a layer to a file")
+    p.add_argument("layer", choices=layer_names)
+    p.add_argument("output")
+    p.add_argument("--format", default=None, choices=["geojson", "gpkg", "shp", "csv"])
+    p.add_argument("--crs", default="wgs84", help="wgs84 (default), gcj02, bd09 or EPSG code")
+    p.add_argument("--version", type=int, default=None)
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("layers", help="list the layers of the workspace")
+    p.set_defaults(func=_cmd_layers)
+
+    p = sub.add_parser("history", help="list the versions of a layer (or all layers)")
+    p.add_argument("layer", nargs="?", choices=layer_names)
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("restore", help="make an earlier version of a layer current again")
+    p.add_argument("layer", choices=layer_names)
+    p.add_argument("version", type=int)
+    p.add_argument("--author", default=None)
+    p.set_defaults(func=_cmd_restore)
+
+    p = sub.add_parser("sample", help="the bundled sample street office")
+    sample_sub = p.add_subparsers(dest="sample_command", required=True)
+    b = sample_sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
+    b.add_argument("--output", default=None)
+    b.add_argument("--incidents", type=int, default=24_000)
+    b.set_defaults(func=_cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``gridmap`` command; returns the exit status (2 for a user error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GridmapError as exc:
+        print(f"gridmap: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"gridmap: {exc.filename or exc}: no such file", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

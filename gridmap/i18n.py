@@ -1,0 +1,136 @@
+"""Interface text in Chinese and English.
+
+Every label, legend and message the app shows comes from :data:`TEXT`, so a page never
+hard-codes one language. Keys are stable English identifiers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # app and sidebar
+    "app_title": ("网格地图 gridmap", "gridmap"),
+    "language": ("语言", "Language"),
+    "workspace": ("工作空间", "Workspace"),
+    "new_workspace": ("新建工作空间名称", "New workspace name"),
+    "create": ("创建", "Create"),
+    "area": ("范围", "Area"),
+    "street": ("街道", "Street"),
+    "community": ("社区", "Community"),
+    "grid": ("网格", "Grid"),
+    "all": ("全部", "All"),
+    "page_overview": ("总览", "Overview"),
+    "page_data": ("数据", "Data"),
+    "attribution": (
+        "底图数据 © OpenStreetMap 贡献者，ODbL 许可",
+        "Map data © OpenStreetMap contributors, ODbL",
+    ),
+    "synthetic_notice": (
+        "样例中的事件为合成数据（按公开规律生成），并非真实警情。",
+        "Incidents in the sample are synthetic (generated from a documented model), not real.",
+    ),
+    "empty_workspace": (
+        "这个工作空间还没有数据：请到“数据”页导入。",
+        "This workspace has no data yet: import some on the Data page.",
+    ),
+    # overview
+    "households": ("户数", "Households"),
+    "population": ("人口", "Population"),
+    "grids": ("网格数", "Grids"),
+    "incidents": ("事件", "Incidents"),
+    "incidents_30d": ("近30天事件", "Incidents, last 30 days"),
+    "vs_previous": ("较前30天", "vs previous 30 days"),
+    "reference_date": ("统计截止日期", "Count up to"),
+    "colour_by": ("网格着色", "Colour grids by"),
+    "incident_cells": ("事件密度（100米格）", "Incident density (100 m cells)"),
+    "sites": ("重点目标", "Key sites"),
+    "posts": ("守望岗", "Sentinel posts"),
+    "streets": ("道路", "Streets"),
+    "legend_households": ("网格户数", "Households per grid"),
+    "legend_incidents": ("网格事件数（近30天）", "Incidents per grid (last 30 days)"),
+    "legend_cells": ("每格事件数", "Incidents per cell"),
+    "by_category": ("分类统计", "By category"),
+    "category": ("类别", "Category"),
+    "current": ("近30天", "Last 30 days"),
+    "previous": ("前30天", "Previous 30 days"),
+    "change": ("变化", "Change"),
+    "total": ("合计", "Total"),
+    "loading_map": ("正在准备地图…", "Preparing the map…"),
+    "grid_table": ("网格一览", "Grids"),
+    # data page
+    "upload": ("上传文件", "Upload a file"),
+    "upload_help": (
+        "GeoJSON、GeoPackage、Shapefile（zip）、CSV、Excel（.xlsx）；编码自动识别（UTF-8/GBK）",
+        "GeoJSON, GeoPackage, zipped Shapefile, CSV, Excel (.xlsx); encoding detected (UTF-8/GBK)",
+    ),
+    "target_layer": ("导入到图层", "Import into layer"),
+    "source_crs": ("坐标系", "Coordinate system"),
+    "encoding": ("编码", "Encoding"),
+    "auto": ("自动", "automatic"),
+    "columns": ("字段对应", "Columns"),
+    "preview": ("预览", "Preview"),
+    "check": ("检查", "Check"),
+    "good_rows": ("可导入行", "Good rows"),
+    "rejected_rows": ("拒绝行", "Rejected rows"),
+    "rejection_report": ("拒绝原因", "Rejection report"),
+    "download_rejects": ("下载拒绝行（CSV）", "Download rejected rows (CSV)"),
+    "warnings": ("提示", "Warnings"),
+    "mode": ("方式", "Mode"),
+    "append": ("追加", "Append"),
+    "replace": ("替换", "Replace"),
+    "commit": ("提交到工作空间", "Commit to workspace"),
+    "committed": ("已保存为 {layer} 第 {version} 版（{n} 条）", "Saved as {layer} version {version} ({n} features)"),
+    "message": ("说明", "Message"),
+    "author": ("操作人", "Author"),
+    "layers": ("图层", "Layers"),
+    "features": ("要素数", "Features"),
+    "version": ("版本", "Version"),
+    "export": ("导出", "Export"),
+    "format": ("格式", "Format"),
+    "download": ("下载", "Download"),
+    "history": ("版本历史", "Version history"),
+    "restore": ("恢复此版本", "Restore this version"),
+    "restored": ("已恢复：{layer} 第 {version} 版", "Restored: {layer} version {version}"),
+    "when": ("时间", "When"),
+    "action": ("操作", "Action"),
+    "import_failed": ("无法导入：{error}", "Cannot import: {error}"),
+    "reading_file": ("正在读取文件…", "Reading the file…"),
+    "writing": ("正在写入工作空间…", "Writing to the workspace…"),
+    "no_layers": ("暂无图层", "No layers yet"),
+}
+
+LAYER_LABELS: dict[str, tuple[str, str]] = {
+    "grids": ("网格", "Grids"),
+    "sites": ("重点目标", "Key sites"),
+    "posts": ("守望岗", "Sentinel posts"),
+    "incidents": ("事件", "Incidents"),
+    "streets": ("道路", "Streets"),
+    "buildings": ("建筑", "Buildings"),
+}
+
+
+def t(key: str, lang: str = "zh", /, **values: object) -> str:
+    """The text for `key` in `lang`, with ``{placeholders}`` filled from `values`.
+
+    >>> t("grid", "zh"), t("grid", "en")
+    ('网格', 'Grid')
+    >>> t("committed", "en", layer="grids", version=2, n=30)
+    'Saved as grids version 2 (30 features)'
+    """
+    try:
+        zh, en = TEXT[key]
+    except KeyError:
+        msg = f"`key` {key!r} has no interface text"
+        raise KeyError(msg) from None
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def layer_label(layer: str, lang: str = "zh") -> str:
+    """The layer's name in `lang`."""
+    zh, en = LAYER_LABELS.get(layer, (layer, layer))
+    return zh if lang == "zh" else en

@@ -1,0 +1,187 @@
+"""The workspace store: versions, restore, settings and atomic writes (with a killed writer)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from gridmap import StoreError, ValidationError
+from gridmap.store import GeoPackageStore, open_workspace
+
+
+def incidents(n: int, *, seed: int = 0, prefix: str = "I") -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    return gpd.GeoDataFrame(
+        {
+            "incident_id": [f"{prefix}{i}" for i in range(n)],
+            "category": rng.choice(["theft", "fraud"], n),
+            "occurred_at": pd.Timestamp("2026-03-01")
+            + pd.to_timedelta(rng.integers(0, 86400 * 30, n), unit="s"),
+            "description": ["<b>备注</b> & 'quotes'"] * n,
+        },
+        geometry=shapely.points(24.94 + rng.random(n) * 0.01, 60.17 + rng.random(n) * 0.01),
+        crs=4326,
+    )
+
+
+def test_write_read_round_trip_and_versions(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    first = incidents(50)
+    v1 = store.write("incidents", first, author="alice", message="first import")
+    v2 = store.write("incidents", incidents(20, seed=1), author="bob", message="second import")
+    assert (v1.version, v2.version) == (1, 2)
+    assert [v.author for v in store.history("incidents")] == ["alice", "bob"]
+    assert store.current_version("incidents") == 2
+    assert len(store.read("incidents")) == 20
+    back = store.read("incidents", version=1)
+    expected = first.copy()
+    expected["occurred_at"] = expected["occurred_at"].astype("datetime64[ms]")
+    assert_geodataframe_equal(back, expected, check_dtype=False, check_like=True)
+    assert back["description"].iloc[0] == "<b>备注</b> & 'quotes'"  # verbatim
+
+
+def test_restore_creates_a_new_version_pointing_at_the_old_data(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(5), message="five")
+    store.write("incidents", incidents(7, seed=2), message="seven")
+    restored = store.restore("incidents", 1, author="carol")
+    assert restored.version == 3 and restored.action == "restore" and restored.based_on == 1
+    assert len(store.read("incidents")) == 5
+    assert len(store.read("incidents", version=2)) == 7  # history is kept
+
+
+def test_settings_and_working_crs(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(3), message="m")
+    assert store.working_crs().to_epsg() == 32635  # UTM 35N for Helsinki
+    store.update_settings(name="街道 A")
+    assert store.settings()["name"] == "街道 A"
+    bounds = store.settings()["bounds"]
+    assert 24.94 <= bounds[0] < bounds[2] <= 24.95
+
+
+def test_invalid_data_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(3), message="ok")
+    bad = incidents(3).drop(columns=["category"])
+    with pytest.raises(ValidationError, match="category"):
+        store.write("incidents", bad, message="bad")
+    assert store.current_version("incidents") == 1
+    assert store.orphan_tables() == []
+
+
+def test_unknown_layer_version_and_backend_errors(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    with pytest.raises(StoreError, match="no data"):
+        store.read("grids")
+    store.write("incidents", incidents(2), message="m")
+    with pytest.raises(StoreError, match="no version 9"):
+        store.read("incidents", version=9)
+    with pytest.raises(ValidationError, match="`layer` must be one of"):
+        store.history("roads")
+    with pytest.raises(StoreError, match="PostGIS"):
+        open_workspace("postgresql://localhost/gridmap")
+    with pytest.raises(StoreError, match="must say why"):
+        store.write("incidents", incidents(2), message="  ")
+
+
+def test_a_non_workspace_file_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"\x00\x01not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a GeoPackage workspace"):
+        GeoPackageStore(junk)
+
+
+def test_a_failing_writer_leaves_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyogrio
+
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(10), message="good")
+    real_write = pyogrio.write_dataframe
+
+    def disk_fills_up_halfway(frame, path, **kwargs):  # type: ignore[no-untyped-def]
+        real_write(frame.iloc[: len(frame) // 2], path, **kwargs)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", disk_fills_up_halfway)
+    with pytest.raises(OSError, match="No space"):
+        store.write("incidents", incidents(10, seed=3), message="breaks mid-write")
+    monkeypatch.undo()
+    assert store.current_version("incidents") == 1
+    assert store.read("incidents")["incident_id"].tolist() == incidents(10)["incident_id"].tolist()
+    assert len(store.orphan_tables()) == 1  # the half-written table is invisible to readers
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_store import incidents
+    from gridmap.store import GeoPackageStore
+    store = GeoPackageStore({path!r})
+    big = incidents(400_000, seed=5, prefix="BIG")
+    print("writing", flush=True)
+    store.write("incidents", big, message="big import that gets killed")
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_killed_writer_leaves_the_previous_state_readable_and_complete(tmp_path: Path) -> None:
+    path = tmp_path / "w.gpkg"
+    store = GeoPackageStore(path)
+    before = incidents(1000, seed=4)
+    store.write("incidents", before, message="before")
+    script = WRITER.format(tests=str(Path(__file__).parent), path=str(path))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"
+    # Wait until GDAL is really writing rows into the new table, then kill it hard.
+    deadline = time.monotonic() + 60
+    start_size = path.stat().st_size
+    while path.stat().st_size < start_size + 2_000_000 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the writer finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    reopened = GeoPackageStore(path)
+    assert reopened.integrity_ok()
+    assert reopened.current_version("incidents") == 1
+    after = reopened.read("incidents")
+    assert len(after) == 1000
+    assert after["incident_id"].tolist() == before["incident_id"].tolist()
+    # The store keeps working: the next write lands as version 2.
+    reopened.write("incidents", incidents(3, seed=6), message="after the crash")
+    assert reopened.current_version("incidents") == 2
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_open_workspace_installs_the_sample_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    store = open_workspace()
+    assert Path(store.location) == tmp_path / "sample.gpkg"
+    assert {"grids", "incidents", "posts", "sites", "streets"} <= set(store.layers())
+    named = open_workspace("district-b")
+    assert Path(named.location) == tmp_path / "district-b.gpkg"
+    assert named.layers() == []
