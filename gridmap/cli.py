@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``gridmap`` command."""
     parser = argparse.ArgumentParser(prog="gridmap", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--workspace", "-w", default=None,
+        "--workspace",
+        "-w",
+        default=None,
         help="workspace .gpkg path or name (default: $GRIDMAP_WORKSPACE or the sample)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,8 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", "-l", required=True, choices=layer_names)
     p.add_argument("--crs", default=None, help="wgs84 (default), gcj02, bd09, cgcs2000, EPSG code")
     p.add_argument("--encoding", default=None, help="text encoding (default: detected)")
-    p.add_argument("--column", action="append", metavar="ROLE=COLUMN",
-                   help="use COLUMN for ROLE, e.g. --column lon=东经 (repeatable)")
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="ROLE=COLUMN",
+        help="use COLUMN for ROLE, e.g. --column lon=东经 (repeatable)",
+    )
     p.add_argument("--mode", choices=["append", "replace"], default=None)
     p.add_argument("--author", default=None)
     p.add_argument("--message", default=None)
@@ -157,4 +163,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -289,9 +289,7 @@ def is_northing_first(crs: pyproj.CRS) -> bool:
     return bool(axes) and axes[0].direction.lower() in ("north", "south")
 
 
-def guess_northing_first(
-    first: ArrayLike, second: ArrayLike, crs: pyproj.CRS
-) -> bool | None:
+def guess_northing_first(first: ArrayLike, second: ArrayLike, crs: pyproj.CRS) -> bool | None:
     """Guess whether two projected coordinate columns hold (northing, easting).
 
     Surveyors' X is the northing in Gauss-Krüger systems. Given columns in the order the

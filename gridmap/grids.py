@@ -134,9 +134,7 @@ def reading_order(polygons: gpd.GeoSeries | Sequence[shapely.Geometry]) -> np.nd
     return np.lexsort((x, row))
 
 
-def number_grids(
-    grids: gpd.GeoDataFrame, *, community_code: str, start: int = 1
-) -> pd.Series:
+def number_grids(grids: gpd.GeoDataFrame, *, community_code: str, start: int = 1) -> pd.Series:
     """Grid codes for `grids` of one community, numbered in reading order from `start`.
 
     Returns a Series aligned with `grids`. Use it after splitting or merging grids to

@@ -83,7 +83,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "append": ("追加", "Append"),
     "replace": ("替换", "Replace"),
     "commit": ("提交到工作空间", "Commit to workspace"),
-    "committed": ("已保存为 {layer} 第 {version} 版（{n} 条）", "Saved as {layer} version {version} ({n} features)"),
+    "committed": (
+        "已保存为 {layer} 第 {version} 版（{n} 条）",
+        "Saved as {layer} version {version} ({n} features)",
+    ),
     "message": ("说明", "Message"),
     "author": ("操作人", "Author"),
     "layers": ("图层", "Layers"),

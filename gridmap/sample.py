@@ -219,7 +219,9 @@ def study_area(streets: gpd.GeoDataFrame, metric_crs) -> shapely.Geometry:  # ty
 
 
 def street_blocks(
-    streets: gpd.GeoDataFrame, area: shapely.Geometry, metric_crs  # type: ignore[no-untyped-def]
+    streets: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    metric_crs,  # type: ignore[no-untyped-def]
 ) -> np.ndarray:
     """Blocks: the faces between streets, service lanes and footways, inside `area`."""
     major = streets[
@@ -255,9 +257,7 @@ def _absorb_small(faces: np.ndarray, *, min_area: float) -> np.ndarray:
         faces.pop(i)
 
 
-def balanced_partition(
-    xy: np.ndarray, weights: np.ndarray, parts: int
-) -> np.ndarray:
+def balanced_partition(xy: np.ndarray, weights: np.ndarray, parts: int) -> np.ndarray:
     """Label points with `parts` groups of about equal total weight (recursive bisection).
 
     Each step cuts the points along their longer extent at the weighted quantile that
@@ -314,7 +314,11 @@ def refine_balance(
                 after = max(totals[donor] - weights[i], totals[taker] + weights[i])
                 if after < before - 1e-9 and (best is None or after - before < best[0]):
                     rest = np.flatnonzero((labels == donor) & (np.arange(len(blocks)) != i))
-                    if len(rest) and shapely.union_all(shapely.buffer(blocks[rest], 0.5)).geom_type == "Polygon":
+                    if (
+                        len(rest)
+                        and shapely.union_all(shapely.buffer(blocks[rest], 0.5)).geom_type
+                        == "Polygon"
+                    ):
                         best = (after - before, i, int(taker))
         if best is None:
             return labels
@@ -327,7 +331,9 @@ def _closest_names(points: np.ndarray, names: dict[str, tuple[float, float]]) ->
     # Greedy unique assignment: repeatedly take the closest (community, name) pair.
     centres = np.array(list(names.values()))
     keys = list(names)
-    dist = np.hypot(points[:, None, 0] - centres[None, :, 0], points[:, None, 1] - centres[None, :, 1])
+    dist = np.hypot(
+        points[:, None, 0] - centres[None, :, 0], points[:, None, 1] - centres[None, :, 1]
+    )
     result = [""] * len(points)
     for _ in range(len(points)):
         i, j = np.unravel_index(np.nanargmin(dist), dist.shape)
@@ -338,12 +344,16 @@ def _closest_names(points: np.ndarray, names: dict[str, tuple[float, float]]) ->
 
 
 def build_grids(
-    blocks: np.ndarray, buildings: gpd.GeoDataFrame, metric_crs  # type: ignore[no-untyped-def]
+    blocks: np.ndarray,
+    buildings: gpd.GeoDataFrame,
+    metric_crs,  # type: ignore[no-untyped-def]
 ) -> gpd.GeoDataFrame:
     """Group street blocks into communities and grids balanced by households."""
     b_metric = buildings.to_crs(metric_crs)
     block_index = shapely.STRtree(blocks)
-    pairs = block_index.query(b_metric.geometry.representative_point().to_numpy(), predicate="within")
+    pairs = block_index.query(
+        b_metric.geometry.representative_point().to_numpy(), predicate="within"
+    )
     households = np.zeros(len(blocks))
     np.add.at(households, pairs[1], b_metric["households"].to_numpy()[pairs[0]])
     centroids = shapely.get_coordinates(shapely.point_on_surface(blocks))
@@ -391,13 +401,25 @@ def build_grids(
     grids["households"] = grids["households"].round().astype(int)
     grids["population"] = np.round(grids["households"] * PERSONS_PER_HOUSEHOLD).astype(int)
     grids["worker"] = [f"网格员 {code[-6:]}" for code in grids["grid_code"]]
-    columns = ["grid_code", "name", "community", "street", "district", "households",
-               "population", "worker", "geometry"]
+    columns = [
+        "grid_code",
+        "name",
+        "community",
+        "street",
+        "district",
+        "households",
+        "population",
+        "worker",
+        "geometry",
+    ]
     return grids[columns].sort_values("grid_code").reset_index(drop=True)
 
 
 def place_posts(
-    grids: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, metric_crs  # type: ignore[no-untyped-def]
+    grids: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    metric_crs,  # type: ignore[no-untyped-def]
 ) -> gpd.GeoDataFrame:
     """Place sentinel posts: one per community at its busiest 1-minute site, plus the
     remaining posts at the 1-minute sites farthest from the posts placed so far."""
@@ -416,7 +438,10 @@ def place_posts(
         if pick not in chosen:
             chosen.append(int(pick))
     while len(chosen) < min(N_POSTS, len(xy)):
-        dist = np.min(np.hypot(xy[:, None, 0] - xy[None, chosen, 0], xy[:, None, 1] - xy[None, chosen, 1]), axis=1)
+        dist = np.min(
+            np.hypot(xy[:, None, 0] - xy[None, chosen, 0], xy[:, None, 1] - xy[None, chosen, 1]),
+            axis=1,
+        )
         chosen.append(int(np.argmax(dist)))
     # Posts stand on the street: snap each to the nearest walkable street.
     walk = streets[streets["network"] == "walk"].to_crs(metric_crs).geometry.to_numpy()
@@ -470,8 +495,12 @@ CATEGORY_MODELS: dict[str, CategoryModel] = {
     "dispute": CategoryModel(0.13, "homes", 40, ((19, 3, 1),), 1.3, "网格员"),
     "noise": CategoryModel(0.10, "nightlife+homes", 40, ((23.5, 2, 1),), 1.8, "110"),
     "traffic": CategoryModel(0.09, "roads", 5, ((8.5, 1.5, 1), (17.5, 1.5, 1.2)), 0.7, "122"),
-    "request-complaint": CategoryModel(0.20, "homes", 50, ((10, 2.5, 1), (15, 2.5, 1)), 0.4, "12345"),
-    "request-consultation": CategoryModel(0.13, "homes", 50, ((10, 2, 1), (14.5, 2.5, 1)), 0.3, "12345"),
+    "request-complaint": CategoryModel(
+        0.20, "homes", 50, ((10, 2.5, 1), (15, 2.5, 1)), 0.4, "12345"
+    ),
+    "request-consultation": CategoryModel(
+        0.13, "homes", 50, ((10, 2, 1), (14.5, 2.5, 1)), 0.3, "12345"
+    ),
 }
 
 #: Emerging hot spots: (category, attractor kind, growth factor reached in the last month,
@@ -550,14 +579,26 @@ def generate_incidents(
         return np.vstack([attractors[name] for name in spec.split("+")])
 
     for (key, model), count in zip(CATEGORY_MODELS.items(), counts, strict=True):
-        frames.append((key, model, points_near(pool_for(model.attractors), count, model.sigma_m),
-                       _sample_times(rng, count, model)))
+        frames.append(
+            (
+                key,
+                model,
+                points_near(pool_for(model.attractors), count, model.sigma_m),
+                _sample_times(rng, count, model),
+            )
+        )
     for key, kind, growth, months in EMERGING:
         model = CATEGORY_MODELS[key]
         pool = attractors[kind]
         centre = pool[rng.integers(0, len(pool))][None, :]
-        frames.append((key, model, points_near(centre, n_emerging, 45.0),
-                       _sample_times(rng, n_emerging, model, ramp=(growth, months))))
+        frames.append(
+            (
+                key,
+                model,
+                points_near(centre, n_emerging, 45.0),
+                _sample_times(rng, n_emerging, model, ramp=(growth, months)),
+            )
+        )
 
     keys = np.concatenate([np.full(len(xy), key, dtype=object) for key, _, xy, _ in frames])
     xy = np.vstack([xy for _, _, xy, _ in frames])
@@ -582,7 +623,9 @@ def generate_incidents(
             "handled_at": pd.Series(handled.astype("datetime64[ms]")).where(
                 is_request & (handled < PERIOD_END)
             ),
-            "description": pd.array([f"合成样例 synthetic: {label}" for label in labels], dtype="string"),
+            "description": pd.array(
+                [f"合成样例 synthetic: {label}" for label in labels], dtype="string"
+            ),
             "synthetic": np.ones(len(keys), dtype=bool),
         },
         geometry=shapely.points(xy),
@@ -608,7 +651,9 @@ def build_layers(
     metric = working_crs(tuple(streets.total_bounds))  # type: ignore[arg-type]
     area = study_area(streets, metric)
     streets_m = streets.to_crs(metric)
-    streets = streets[shapely.intersects(streets_m.geometry.to_numpy(), area)].reset_index(drop=True)
+    streets = streets[shapely.intersects(streets_m.geometry.to_numpy(), area)].reset_index(
+        drop=True
+    )
     say("estimating households")
     buildings = _buildings(osm, metric)
     b_metric = buildings.to_crs(metric)
@@ -626,10 +671,14 @@ def build_layers(
     say("generating synthetic incidents")
 
     def xy_of(frame: gpd.GeoDataFrame) -> np.ndarray:
-        return shapely.get_coordinates(frame.to_crs(metric).geometry.representative_point().to_numpy())
+        return shapely.get_coordinates(
+            frame.to_crs(metric).geometry.representative_point().to_numpy()
+        )
 
     homes = buildings[buildings["households"] > 0]
-    home_xy = np.repeat(xy_of(homes), np.clip(homes["households"].to_numpy() // 10, 1, None), axis=0)
+    home_xy = np.repeat(
+        xy_of(homes), np.clip(homes["households"].to_numpy() // 10, 1, None), axis=0
+    )
     transit = sites[sites["kind"].isin(["station", "metro", "tram"])]
     drive = streets[streets["network"] == "drive"].to_crs(metric).geometry.to_numpy()
     road_xy = shapely.get_coordinates(shapely.segmentize(drive, 20.0))
@@ -640,7 +689,9 @@ def build_layers(
         "homes": home_xy,
         "roads": road_xy,
     }
-    incidents = generate_incidents(attractors=attractors, area=area, metric_crs=metric, n=n_incidents)
+    incidents = generate_incidents(
+        attractors=attractors, area=area, metric_crs=metric, n=n_incidents
+    )
     sites = sites.drop(columns=["osm_id"])
     return {
         "grids": grids,
@@ -683,7 +734,9 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gridmap.sample", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gridmap.sample", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
     cmd.add_argument("--output", default=None, help="where to write (default data/helsinki.gpkg)")

@@ -131,7 +131,9 @@ CATEGORIES: dict[str, Category] = {
         Category("noise", "噪音扰民", "Noise", "police"),
         Category("traffic", "交通事故", "Traffic accident", "police"),
         Category("request-complaint", "民生诉求-投诉", "Citizen request: complaint", "request"),
-        Category("request-consultation", "民生诉求-咨询", "Citizen request: consultation", "request"),
+        Category(
+            "request-consultation", "民生诉求-咨询", "Citizen request: consultation", "request"
+        ),
     )
 }
 
@@ -229,10 +231,13 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
                 f"duplicated: {', '.join(map(str, dup.unique()[:5]))}"
             )
             raise ValidationError(msg)
-    if layer == "incidents" and len(gdf):
-        if not pd.api.types.is_datetime64_any_dtype(gdf["occurred_at"]):
-            msg = "layer `incidents`: column occurred_at must hold date-times"
-            raise ValidationError(msg)
+    if (
+        layer == "incidents"
+        and len(gdf)
+        and not pd.api.types.is_datetime64_any_dtype(gdf["occurred_at"])
+    ):
+        msg = "layer `incidents`: column occurred_at must hold date-times"
+        raise ValidationError(msg)
     if layer == "grids" and len(gdf):
         from gridmap.grids import invalid_grid_codes
 

@@ -183,7 +183,9 @@ class GeoPackageStore(WorkspaceStore):
                     " n_features INTEGER NOT NULL, action TEXT NOT NULL, based_on INTEGER,"
                     " PRIMARY KEY (layer, version))"
                 )
-                con.execute(f"CREATE UNIQUE INDEX idx_{SETTINGS_TABLE}_key ON {SETTINGS_TABLE}(key)")
+                con.execute(
+                    f"CREATE UNIQUE INDEX idx_{SETTINGS_TABLE}_key ON {SETTINGS_TABLE}(key)"
+                )
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -297,7 +299,9 @@ class GeoPackageStore(WorkspaceStore):
         table = f"{layer}__{secrets.token_hex(6)}"
         # The heavy part runs outside any transaction of ours: until the version row below
         # is committed, nothing points to the new table and readers see the old version.
-        pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", promote_to_multi=False)
+        pyogrio.write_dataframe(
+            frame, self.path, layer=table, driver="GPKG", promote_to_multi=False
+        )
         with self._connect() as con, con:
             con.execute("BEGIN IMMEDIATE")
             last = con.execute(
@@ -405,7 +409,9 @@ def default_workspace_path() -> Path:
     return workspaces_dir() / f"{DEFAULT_WORKSPACE}.gpkg"
 
 
-def open_workspace(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> WorkspaceStore:
+def open_workspace(
+    location: str | os.PathLike[str] | None = None, *, create: bool = True
+) -> WorkspaceStore:
     """Open the workspace at `location` (a ``.gpkg`` path or a bare workspace name).
 
     With no `location`, opens :func:`default_workspace_path`; when that is the sample

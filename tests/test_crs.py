@@ -39,11 +39,15 @@ def test_forward_formulas_agree_with_an_independent_implementation() -> None:
     eviltransform = pytest.importorskip("eviltransform")
     sample = slice(0, 300)
     ours_lon, ours_lat = C.wgs84_to_gcj02(LON[sample], LAT[sample])
-    theirs = np.array([eviltransform.wgs2gcj(la, lo) for lo, la in zip(LON[sample], LAT[sample], strict=True)])
+    theirs = np.array(
+        [eviltransform.wgs2gcj(la, lo) for lo, la in zip(LON[sample], LAT[sample], strict=True)]
+    )
     # The two codes use slightly different constants; they agree far below map accuracy.
     assert metres(ours_lon, ours_lat, theirs[:, 1], theirs[:, 0]).max() < 0.5
     bd_lon, bd_lat = C.gcj02_to_bd09(ours_lon, ours_lat)
-    theirs_bd = np.array([eviltransform.gcj2bd(la, lo) for lo, la in zip(ours_lon, ours_lat, strict=True)])
+    theirs_bd = np.array(
+        [eviltransform.gcj2bd(la, lo) for lo, la in zip(ours_lon, ours_lat, strict=True)]
+    )
     assert metres(bd_lon, bd_lat, theirs_bd[:, 1], theirs_bd[:, 0]).max() < 0.5
 
 
@@ -58,7 +62,8 @@ def test_to_and_from_wgs84_dispatch_on_the_named_system() -> None:
     lon, lat = C.to_wgs84(x, y, "bd09")
     assert metres(LON[:100], LAT[:100], lon, lat).max() < 0.01
     e, n = C.from_wgs84([116.4], [39.9], 4548)  # CGCS2000 GK CM 117E
-    assert 400_000 < e[0] < 600_000 and 4_000_000 < n[0] < 4_500_000
+    assert 400_000 < e[0] < 600_000
+    assert 4_000_000 < n[0] < 4_500_000
     lon2, lat2 = C.to_wgs84(e, n, "EPSG:4548")
     assert metres([116.4], [39.9], lon2, lat2)[0] < 0.001
 
@@ -75,7 +80,8 @@ def test_working_crs_and_zones() -> None:
     assert C.working_crs((-74.1, 40.6, -73.9, 40.8)).to_epsg() == 32618
     assert C.working_crs((121.4, 31.1, 121.6, 31.3)).to_epsg() == 4549  # Shanghai, CM 120E
     assert C.working_crs((113.2, 23.0, 113.4, 23.2)).to_epsg() == 4547  # Guangzhou, CM 114E
-    assert C.cgcs2000_gk_epsg(75.0) == 4534 and C.cgcs2000_gk_epsg(135.0) == 4554
+    assert C.cgcs2000_gk_epsg(75.0) == 4534
+    assert C.cgcs2000_gk_epsg(135.0) == 4554
     assert C.cgcs2000_gk_epsg(75.0, zone_prefix=True) == 4513
     with pytest.raises(ValidationError, match="`lon`"):
         C.cgcs2000_gk_epsg(10.0)

@@ -39,9 +39,15 @@ def test_numbering_tolerates_wobbly_rows() -> None:
 
 
 def test_code_validation() -> None:
-    assert invalid_grid_codes(["110101001002003", "11010100100200X", "010101001002003",
-                               "110101000002003", 110101001002003]) == [
-        "11010100100200X", "010101001002003", "110101000002003", "110101001002003"]
+    assert invalid_grid_codes(
+        [
+            "110101001002003",
+            "11010100100200X",
+            "010101001002003",
+            "110101000002003",
+            110101001002003,
+        ]
+    ) == ["11010100100200X", "010101001002003", "110101000002003", "110101001002003"]
     with pytest.raises(ValidationError, match="15 digits"):
         GridCode.parse("123")
     assert str(GridCode.parse("110101001002003")) == "110101001002003"
@@ -59,7 +65,12 @@ def test_next_codes_continue_after_the_highest() -> None:
 
 def test_dissolve_by_prefix_sums_households() -> None:
     grids = square_grid(2, 2)
-    grids["grid_code"] = ["110101001001001", "110101001001002", "110101001002001", "110101002001001"]
+    grids["grid_code"] = [
+        "110101001001001",
+        "110101001001002",
+        "110101001002001",
+        "110101002001001",
+    ]
     grids["community"] = ["A", "A", "B", "C"]
     communities = dissolve_level(grids, "community")
     assert communities["code"].tolist() == ["110101001001", "110101001002", "110101002001"]

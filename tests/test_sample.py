@@ -37,11 +37,15 @@ def test_grids_follow_the_hierarchy_and_are_balanced(bundled: GeoPackageStore) -
     assert len(communities) == sample.N_COMMUNITIES
     assert communities["name"].str.endswith(tuple(sample.NEIGHBOURHOODS)).all()
     households = grids["households"]
-    assert households.sum() == pytest.approx(bundled.read("buildings")["households"].sum(), rel=0.02)
+    assert households.sum() == pytest.approx(
+        bundled.read("buildings")["households"].sum(), rel=0.02
+    )
     assert households.std() / households.mean() < 0.6  # balanced, not equal
     # Grids do not overlap: the union's area equals the sum of areas.
     metric = grids.to_crs(bundled.working_crs())
-    assert shapely.union_all(metric.geometry.to_numpy()).area == pytest.approx(metric.area.sum(), rel=1e-6)
+    assert shapely.union_all(metric.geometry.to_numpy()).area == pytest.approx(
+        metric.area.sum(), rel=1e-6
+    )
 
 
 def test_sites_posts_and_incidents(bundled: GeoPackageStore) -> None:
@@ -59,7 +63,10 @@ def test_sites_posts_and_incidents(bundled: GeoPackageStore) -> None:
     assert pd.Timedelta(days=360) < span <= pd.Timedelta(days=366)
     requests = incidents[incidents["category"].str.startswith("request")]
     assert requests["handled_at"].notna().mean() > 0.9
-    assert (requests["handled_at"].dropna() > requests.loc[requests["handled_at"].notna(), "occurred_at"]).all()
+    assert (
+        requests["handled_at"].dropna()
+        > requests.loc[requests["handled_at"].notna(), "occurred_at"]
+    ).all()
 
 
 def test_the_generator_follows_its_model(bundled: GeoPackageStore) -> None:
@@ -70,7 +77,10 @@ def test_the_generator_follows_its_model(bundled: GeoPackageStore) -> None:
     requests = hours[incidents["category"] == "request-consultation"]
     assert requests.between(8, 17).mean() > 0.7  # office hours
     weekend = incidents["occurred_at"].dt.day_of_week >= 5
-    assert weekend[incidents["category"] == "fight"].mean() > weekend[incidents["category"] == "fraud"].mean()
+    assert (
+        weekend[incidents["category"] == "fight"].mean()
+        > weekend[incidents["category"] == "fraud"].mean()
+    )
     # Emerging hot spots: the last 3 months hold more theft than the 3 before them.
     end = pd.Timestamp(sample.PERIOD_END)
     theft = incidents[incidents["category"] == "theft"]["occurred_at"]
@@ -81,7 +91,9 @@ def test_the_generator_follows_its_model(bundled: GeoPackageStore) -> None:
 
 def test_household_rule() -> None:
     households = sample.estimate_households(
-        np.array([900.0, 900.0, 900.0]), np.array([6, 6, 6]), np.array(["apartments", "yes", "church"])
+        np.array([900.0, 900.0, 900.0]),
+        np.array([6, 6, 6]),
+        np.array(["apartments", "yes", "church"]),
     )
     assert households.tolist() == [54, 24, 0]
 
@@ -97,7 +109,9 @@ def test_balanced_partition_cross_checked_by_brute_force() -> None:
 
 
 @pytest.mark.slow
-def test_the_bundled_file_is_what_the_builder_makes(tmp_path: Path, bundled: GeoPackageStore) -> None:
+def test_the_bundled_file_is_what_the_builder_makes(
+    tmp_path: Path, bundled: GeoPackageStore
+) -> None:
     rebuilt = GeoPackageStore(sample.build(tmp_path / "rebuilt.gpkg"))
     for name in LAYERS:
         assert_geodataframe_equal(

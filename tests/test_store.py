@@ -58,7 +58,7 @@ def test_restore_creates_a_new_version_pointing_at_the_old_data(tmp_path: Path) 
     store.write("incidents", incidents(5), message="five")
     store.write("incidents", incidents(7, seed=2), message="seven")
     restored = store.restore("incidents", 1, author="carol")
-    assert restored.version == 3 and restored.action == "restore" and restored.based_on == 1
+    assert (restored.version, restored.action, restored.based_on) == (3, "restore", 1)
     assert len(store.read("incidents")) == 5
     assert len(store.read("incidents", version=2)) == 7  # history is kept
 

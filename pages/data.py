@@ -1,0 +1,224 @@
+"""Data page: import with preview and rejection report, layers, export, version history."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from gridmap.io import detect_columns, export_layer, read_table
+
+from gridmap import GridmapError
+from gridmap.i18n import layer_label
+from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
+from gridmap.schema import LAYERS
+from pages._common import lang, store, tr
+
+CRS_CHOICES = {
+    "wgs84": "WGS-84 (GPS, EPSG:4326)",
+    "gcj02": "GCJ-02 (高德/腾讯 Amap/Tencent)",
+    "bd09": "BD-09 (百度 Baidu)",
+    "EPSG:4490": "CGCS2000 (EPSG:4490)",
+    "other": "EPSG / .prj …",
+}
+ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
+EXPORT_FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "csv": ".csv"}
+
+
+def _upload_dir() -> Path:
+    if "upload_dir" not in st.session_state:
+        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="gridmap-upload-")
+    return Path(st.session_state["upload_dir"])
+
+
+st.title(tr("page_data"))
+workspace = store()
+
+# -- import -----------------------------------------------------------------------------
+st.header(tr("upload"))
+uploaded = st.file_uploader(
+    tr("upload"),
+    type=["csv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"],
+    help=tr("upload_help"),
+    key="upload_file",
+)
+if uploaded is not None:
+    path = _upload_dir() / Path(uploaded.name).name
+    path.write_bytes(uploaded.getbuffer())
+    cols = st.columns(4)
+    target = cols[0].selectbox(
+        tr("target_layer"),
+        list(LAYERS),
+        format_func=lambda n: layer_label(n, lang()),
+        index=list(LAYERS).index("incidents"),
+        key="upload_layer",
+    )
+    crs_choice = cols[1].selectbox(
+        tr("source_crs"), list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="upload_crs"
+    )
+    crs = crs_choice
+    if crs_choice == "other":
+        crs = cols[1].text_input("EPSG", value="EPSG:4549", key="upload_crs_other")
+    encoding = cols[2].selectbox(
+        tr("encoding"),
+        ENCODINGS,
+        format_func=lambda e: tr("auto") if e == "auto" else e,
+        key="upload_encoding",
+    )
+    modes = ["append", "replace"]
+    mode = cols[3].radio(
+        tr("mode"),
+        modes,
+        index=modes.index(DEFAULT_MODE[target]),
+        format_func=tr,
+        horizontal=True,
+        key="upload_mode",
+    )
+    options: dict[str, object] = {
+        "crs": None if crs == "wgs84" else crs,
+        "encoding": None if encoding == "auto" else encoding,
+    }
+    is_table = path.suffix.lower() in (".csv", ".txt", ".xlsx")
+    if is_table:
+        try:
+            preview = read_table(path, encoding=options["encoding"])
+        except GridmapError as exc:
+            st.error(tr("import_failed", error=exc))
+            st.stop()
+        st.subheader(tr("preview"))
+        st.dataframe(preview.head(20), hide_index=True)
+        detected = detect_columns(list(preview.columns), target)
+        st.subheader(tr("columns"))
+        mapping: dict[str, str] = {}
+        role_cols = st.columns(max(1, min(4, len(detected) or 1)))
+        choices = ["", *map(str, preview.columns)]
+        for i, (role, column) in enumerate(detected.items()):
+            pick = role_cols[i % len(role_cols)].selectbox(
+                role,
+                choices,
+                index=choices.index(column) if column in choices else 0,
+                key=f"upload_col_{target}_{role}",
+            )
+            if pick:
+                mapping[role] = pick
+        options["columns"] = mapping
+
+    if st.button(tr("check"), type="secondary", key="upload_check"):
+        with st.status(tr("reading_file"), expanded=False) as status:
+            try:
+                st.session_state["upload_result"] = read_into_workspace(
+                    workspace, path, target, mode=mode, **options
+                )
+                status.update(state="complete")
+            except GridmapError as exc:
+                st.session_state.pop("upload_result", None)
+                status.update(state="error")
+                st.error(tr("import_failed", error=exc))
+
+    result = st.session_state.get("upload_result")
+    if result is not None and result.layer == target:
+        metrics = st.columns(2)
+        metrics[0].metric(tr("good_rows"), f"{len(result.data):,}")
+        metrics[1].metric(tr("rejected_rows"), f"{len(result.rejected):,}")
+        for warning in result.warnings:
+            st.warning(warning)
+        if len(result.rejected):
+            st.subheader(tr("rejection_report"))
+            st.dataframe(result.rejected.head(1000), hide_index=True)
+            st.download_button(
+                tr("download_rejects"),
+                result.rejected.to_csv(index=False).encode("utf-8-sig"),
+                file_name=f"{path.stem}-rejected.csv",
+                mime="text/csv",
+            )
+        message = st.text_input(tr("message"), value=f"{uploaded.name}", key="upload_message")
+        author = st.text_input(tr("author"), value="", key="upload_author")
+        if st.button(
+            tr("commit"), type="primary", disabled=not len(result.data), key="upload_commit"
+        ):
+            with st.status(tr("writing")) as status:
+                try:
+                    version = commit_import(
+                        workspace, result, mode=mode, author=author or None, message=message
+                    )
+                except GridmapError as exc:
+                    status.update(state="error")
+                    st.error(tr("import_failed", error=exc))
+                else:
+                    status.update(state="complete")
+                    st.session_state.pop("upload_result", None)
+                    st.success(
+                        tr(
+                            "committed",
+                            layer=layer_label(version.layer, lang()),
+                            version=version.version,
+                            n=version.n_features,
+                        )
+                    )
+
+# -- layers and export ------------------------------------------------------------------
+st.header(tr("layers"))
+present = workspace.layers()
+if not present:
+    st.info(tr("no_layers"))
+    st.stop()
+rows = []
+for name in present:
+    last = workspace.history(name)[-1]
+    rows.append(
+        {
+            tr("layers"): layer_label(name, lang()),
+            tr("version"): last.version,
+            tr("features"): last.n_features,
+            tr("message"): last.message,
+            tr("when"): last.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+st.subheader(tr("export"))
+cols = st.columns(3)
+export_name = cols[0].selectbox(
+    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="export_layer"
+)
+export_format = cols[1].selectbox(tr("format"), list(EXPORT_FORMATS), key="export_format")
+export_crs = cols[2].selectbox(
+    tr("source_crs"), ["wgs84", "gcj02", "bd09"], format_func=CRS_CHOICES.get, key="export_crs"
+)
+if st.button(tr("export"), key="export_go"):
+    out = _upload_dir() / f"{export_name}{EXPORT_FORMATS[export_format]}"
+    with st.spinner(tr("export")):
+        export_layer(workspace.read(export_name), out, fmt=export_format, crs=export_crs)
+    st.download_button(tr("download"), out.read_bytes(), file_name=out.name, key="export_download")
+
+# -- history ----------------------------------------------------------------------------
+st.subheader(tr("history"))
+history_layer = st.selectbox(
+    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="history_layer"
+)
+versions = workspace.history(history_layer)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                tr("version"): v.version,
+                tr("when"): v.created_at.strftime("%Y-%m-%d %H:%M"),
+                tr("author"): v.author,
+                tr("action"): v.action,
+                tr("features"): v.n_features,
+                tr("message"): v.message,
+            }
+            for v in reversed(versions)
+        ]
+    ),
+    hide_index=True,
+)
+older = [v.version for v in versions[:-1]]
+if older:
+    cols = st.columns([1, 3])
+    pick = cols[0].selectbox(tr("version"), list(reversed(older)), key="history_version")
+    if cols[1].button(tr("restore"), key="history_restore"):
+        workspace.restore(history_layer, pick, author=None)
+        st.toast(tr("restored", layer=layer_label(history_layer, lang()), version=pick))
+        st.rerun()

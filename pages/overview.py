@@ -1,0 +1,89 @@
+"""Overview page: key figures and the grid map of the chosen area."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
+from gridmap.stats import PolygonLocator
+from pages._common import area_prefix, lang, layer, store, tr
+
+
+@st.cache_resource(max_entries=8)
+def _locator(workspace: str, version: int) -> PolygonLocator:
+    return PolygonLocator(layer("grids").geometry)
+
+
+st.title(tr("page_overview"))
+grids = layer("grids")
+if grids is None:
+    st.info(tr("empty_workspace"))
+    st.stop()
+incidents = layer("incidents")
+workspace = store()
+if workspace.settings().get("synthetic_incidents"):
+    st.caption("⚠️ " + tr("synthetic_notice"))
+
+default_now = reference_time(incidents) if incidents is not None else pd.Timestamp.now()
+controls = st.columns([1, 1, 2])
+end_day = controls[0].date_input(
+    tr("reference_date"), value=(default_now - pd.Timedelta(days=1)).date(), key="overview_now"
+)
+colour_by = controls[1].radio(
+    tr("colour_by"),
+    ["households", "incidents"],
+    format_func=lambda v: tr("households") if v == "households" else tr("incidents_30d"),
+    horizontal=True,
+    key="overview_colour",
+)
+now = pd.Timestamp(end_day) + pd.Timedelta(days=1)
+
+with st.spinner(tr("loading_map")):
+    overview = build_overview(
+        grids,
+        incidents,
+        metric_crs=workspace.working_crs(),
+        area_prefix=area_prefix(),
+        now=now,
+        locator=_locator(workspace.location, workspace.current_version("grids") or 0),
+    )
+
+total = overview.kpis.loc["total"] if "total" in overview.kpis.index else None
+kpi = st.columns(4)
+kpi[0].metric(tr("households"), f"{overview.households:,}")
+kpi[1].metric(tr("population"), f"{overview.population:,}")
+kpi[2].metric(tr("grids"), len(overview.grids))
+if total is not None:
+    kpi[3].metric(
+        tr("incidents_30d"),
+        f"{int(total['current']):,}",
+        delta=f"{int(total['change']):+,} {tr('vs_previous')}",
+        delta_color="inverse",
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    fmap = overview_map(
+        overview,
+        lang=lang(),
+        colour_by=colour_by,
+        sites=layer("sites"),
+        posts=layer("posts"),
+        streets=layer("streets"),
+        buildings=layer("buildings"),
+    )
+    st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map")
+with right:
+    st.subheader(tr("by_category"))
+    st.dataframe(
+        kpi_table(overview, lang()),
+        hide_index=True,
+        column_config={tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%")},
+    )
+    st.subheader(tr("grid_table"))
+    table = overview.grids.drop(columns="geometry")
+    shown = [c for c in ("grid_code", "name", "households", "incidents", "worker") if c in table]
+    st.dataframe(table[shown], hide_index=True, height=300)
+st.caption(tr("attribution"))

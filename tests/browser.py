@@ -1,0 +1,120 @@
+"""Start the app and a real Chromium for end-to-end tests and the cold-start benchmark.
+
+Playwright drives Debian's chromium (`executable_path`), never a downloaded browser, and
+every request that leaves localhost is blocked, so a test passes only if the app works
+fully offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium, or $GRIDMAP_CHROMIUM, if installed."""
+    env = os.environ.get("GRIDMAP_CHROMIUM")
+    if env and Path(env).exists():
+        return env
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_app(home: Path, *, timeout: float = 60.0) -> Iterator[str]:
+    """Run ``streamlit run streamlit_app.py`` with workspaces under `home`; yield its URL."""
+    port = free_port()
+    env = {**os.environ, "GRIDMAP_HOME": str(home), "PYTHONWARNINGS": "ignore"}
+    env.pop("GRIDMAP_WORKSPACE", None)
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                msg = f"streamlit did not start:\n{(home / 'streamlit.log').read_text()[-3000:]}"
+                raise RuntimeError(msg)
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def block_outside_requests(context, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Abort every request not to localhost, remembering it in `seen`."""
+
+    def handle(route) -> None:  # type: ignore[no-untyped-def]
+        url = route.request.url
+        if url.startswith(
+            ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:")
+        ):
+            route.continue_()
+        else:
+            seen.append(url)
+            route.abort()
+
+    context.route("**/*", handle)
+
+
+def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
+    """The streamlit-folium iframe once Leaflet has drawn grid polygons in it."""
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=timeout_ms)
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+    frame.locator(".leaflet-container").wait_for(timeout=timeout_ms)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
+    return frame

@@ -1,0 +1,105 @@
+"""End to end in a real Chromium: the app opens offline on the sample, switches language and
+imports a CSV through the Data page. Enabled with GRIDMAP_BROWSER_TESTS=1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gridmap.store import GeoPackageStore
+from tests.browser import (
+    CHROMIUM_ARGS,
+    block_outside_requests,
+    chromium_path,
+    map_frame,
+    running_app,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        os.environ.get("GRIDMAP_BROWSER_TESTS") != "1" or chromium_path() is None,
+        reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
+    ),
+]
+
+GRID_POLYGONS_JS = """() => {
+  const map = Object.values(window).find(v => v && v._layers && v.getZoom);
+  return Object.values(map._layers).filter(
+    l => l.feature && l.feature.properties && l.feature.properties.grid_code
+         && l.feature.geometry.type.includes('Polygon')).length;
+}"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gridmap-home")
+
+
+@pytest.fixture(scope="module")
+def app_url(home: Path) -> Iterator[str]:
+    with running_app(home) as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        outside: list[str] = []
+        block_outside_requests(context, outside)
+        page = context.new_page()
+        page.goto(app_url)
+        yield page
+        browser.close()
+        assert outside == [], f"the app tried to reach outside: {outside[:5]}"
+
+
+def test_opens_on_the_sample_with_grid_polygons_and_legend(page) -> None:  # type: ignore[no-untyped-def]
+    frame = map_frame(page)
+    assert frame.locator(".gridmap-legend").first.is_visible()
+    assert "网格户数" in frame.locator(".gridmap-legend").all_inner_texts()[-1] or any(
+        "网格户数" in text for text in frame.locator(".gridmap-legend").all_inner_texts()
+    )
+    handle = page.frames[-1]
+    assert handle.evaluate(GRID_POLYGONS_JS) == 30
+    page.get_by_text("户数").first.wait_for()
+
+
+def test_switches_language(page) -> None:  # type: ignore[no-untyped-def]
+    map_frame(page)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+    frame = map_frame(page)
+    frame.get_by_text("Households per grid").wait_for(timeout=30_000)
+    assert page.get_by_text("By category").is_visible()
+
+
+def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    csv = tmp_path / "警情.csv"
+    csv.write_bytes(
+        "事件编号,类别,发生时间,经度,纬度,描述\n"
+        "E2E-1,盗窃,2026/10/30 10:00,24.9415,60.1690,<b>手机被盗</b>\n"
+        "E2E-2,诈骗,2026-10-30 11:30,24.9440,60.1702,电话诈骗\n"
+        "E2E-3,盗窃,not a date,24.9440,60.1702,坏时间\n".encode("gbk")
+    )
+    map_frame(page)
+    page.get_by_role("link", name="数据").click()
+    page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_role("button", name="检查").click()
+    page.get_by_text("拒绝原因").wait_for(timeout=30_000)
+    assert page.get_by_text("bad_time").first.is_visible()
+    page.get_by_role("button", name="提交到工作空间").click()
+    page.get_by_text("已保存为").wait_for(timeout=30_000)
+    store = GeoPackageStore(home / "sample.gpkg", create=False)
+    incidents = store.read("incidents")
+    added = incidents[incidents["incident_id"].astype(str).str.startswith("E2E-")]
+    assert sorted(added["incident_id"]) == ["E2E-1", "E2E-2"]
+    assert added.set_index("incident_id").loc["E2E-1", "description"] == "<b>手机被盗</b>"
+    assert store.history("incidents")[-1].author  # versioned, with an author
