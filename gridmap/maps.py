@@ -725,7 +725,17 @@ def add_vector_basemap(
     s = _prepare(m, streets, argument="streets")
     highway = s["highway"] if "highway" in s.columns else pd.Series("", index=s.index)
     weights = _street_weights(highway)
-    data = _feature_collection(s.geometry.array, {"w": weights.tolist()}, simplify=simplify)
+    # One multi-line per line width, each way once (walk and drive networks share ways):
+    # a few features instead of thousands keeps the page small and Leaflet fast.
+    lines = shapely.get_parts(s.geometry.to_numpy())
+    line_weights = np.repeat(weights, shapely.get_num_geometries(s.geometry.to_numpy()))
+    _, first = np.unique(shapely.to_wkb(shapely.normalize(lines)), return_index=True)
+    lines, line_weights = lines[first], line_weights[first]
+    classes = np.unique(line_weights)
+    merged = [shapely.multilinestrings(lines[line_weights == w]) for w in classes]
+    data = _feature_collection(
+        np.asarray(merged, dtype=object), {"w": classes.tolist()}, simplify=simplify
+    )
     style = JsCode(
         "function (feature) { var w = feature.properties.w;"
         " return {color: w >= 3 ? '#a8a8a8' : '#c4c4c4', weight: w, opacity: 0.9}; }"

@@ -111,10 +111,30 @@ def block_outside_requests(context, seen: list[str]) -> None:  # type: ignore[no
     context.route("**/*", handle)
 
 
+#: Counts the grid polygons Leaflet has drawn (the map renders on a canvas, so the DOM holds
+#: no path per polygon; the layers themselves are the evidence).
+GRID_POLYGONS_JS = """() => {
+  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+  if (!map) return 0;
+  return Object.values(map._layers).filter(
+    l => l.feature && l.feature.properties && l.feature.properties.key
+         && l.feature.geometry.type.includes('Polygon') && l._parts && l._parts.length).length;
+}"""
+
+
 def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
-    """The streamlit-folium iframe once Leaflet has drawn grid polygons in it."""
+    """The streamlit-folium frame once Leaflet has drawn grid polygons in it."""
     page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=timeout_ms)
-    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
-    frame.locator(".leaflet-container").wait_for(timeout=timeout_ms)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
-    return frame
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            try:
+                if frame.evaluate(GRID_POLYGONS_JS) > 0:
+                    return frame
+            except Exception:  # the frame is still loading or was replaced
+                pass
+        time.sleep(0.05)
+    msg = "no grid polygons were drawn on the map"
+    raise TimeoutError(msg)

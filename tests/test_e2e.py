@@ -12,6 +12,7 @@ import pytest
 from gridmap.store import GeoPackageStore
 from tests.browser import (
     CHROMIUM_ARGS,
+    GRID_POLYGONS_JS,
     block_outside_requests,
     chromium_path,
     map_frame,
@@ -25,13 +26,6 @@ pytestmark = [
         reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
     ),
 ]
-
-GRID_POLYGONS_JS = """() => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom);
-  return Object.values(map._layers).filter(
-    l => l.feature && l.feature.properties && l.feature.properties.grid_code
-         && l.feature.geometry.type.includes('Polygon')).length;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +57,10 @@ def page(app_url: str):  # type: ignore[no-untyped-def]
 
 def test_opens_on_the_sample_with_grid_polygons_and_legend(page) -> None:  # type: ignore[no-untyped-def]
     frame = map_frame(page)
-    assert frame.locator(".gridmap-legend").first.is_visible()
-    assert "网格户数" in frame.locator(".gridmap-legend").all_inner_texts()[-1] or any(
-        "网格户数" in text for text in frame.locator(".gridmap-legend").all_inner_texts()
-    )
-    handle = page.frames[-1]
-    assert handle.evaluate(GRID_POLYGONS_JS) == 30
+    assert frame.evaluate(GRID_POLYGONS_JS) == 30
+    legends = frame.locator(".gridmap-legend")
+    assert legends.first.is_visible()
+    assert any("网格户数" in text for text in legends.all_inner_texts())
     page.get_by_text("户数").first.wait_for()
 
 
@@ -76,8 +68,9 @@ def test_switches_language(page) -> None:  # type: ignore[no-untyped-def]
     map_frame(page)
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)  # the map is re-rendered with English labels
     frame = map_frame(page)
-    frame.get_by_text("Households per grid").wait_for(timeout=30_000)
+    frame.locator(".gridmap-legend", has_text="Households per grid").wait_for(timeout=30_000)
     assert page.get_by_text("By category").is_visible()
 
 

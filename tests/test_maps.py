@@ -454,12 +454,13 @@ def test_vector_basemap_is_light_and_non_interactive():
     )
     assert streets.options["interactive"] is False
     assert streets.options["pane"] == buildings.options["pane"]
+    # One multi-line per line width, thinnest first.
     weights = [f["properties"]["w"] for f in streets.data["features"]]
-    assert weights == [3.5, 1.6, 0.6, 2.0]
+    assert weights == [0.6, 1.6, 2.0, 3.5]
+    assert len(streets.data["features"]) == 4  # merged per width, not one per way
     for feature in streets.data["features"]:
-        for x, y in feature["geometry"]["coordinates"]:
-            assert round(x, 6) == x
-            assert round(y, 6) == y
+        coords = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
+        np.testing.assert_array_equal(coords, np.round(coords, 6))
     page = m.get_root().render()
     assert "createPane" in page
     assert "bindTooltip" not in page
