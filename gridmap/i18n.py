@@ -104,6 +104,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "reading_file": ("正在读取文件…", "Reading the file…"),
     "writing": ("正在写入工作空间…", "Writing to the workspace…"),
     "no_layers": ("暂无图层", "No layers yet"),
+    # basemap settings
+    "basemap": ("底图", "Basemap"),
+    "basemap_vector": (
+        "离线矢量底图（本工作空间道路与建筑）",
+        "Offline vector (workspace streets and buildings)",
+    ),
+    "basemap_osm": ("OpenStreetMap 在线瓦片", "OpenStreetMap tiles (online)"),
+    "basemap_tianditu": ("天地图（需密钥）", "Tianditu (needs a key)"),
+    "basemap_amap": ("高德地图（GCJ-02，数据自动偏移）", "Amap (GCJ-02; data shifted to match)"),
+    "basemap_custom": ("自定义瓦片地址", "Custom tile URL"),
+    "tile_url": (
+        "瓦片地址（含 {z}/{x}/{y}，可为内网镜像）",
+        "Tile URL with {z}/{x}/{y} (an intranet mirror works)",
+    ),
+    "tile_key": ("密钥", "Key"),
+    "basemap_error": ("底图设置有误：{error}", "Basemap setting is wrong: {error}"),
 }
 
 LAYER_LABELS: dict[str, tuple[str, str]] = {

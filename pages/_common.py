@@ -101,6 +101,41 @@ def _area_picker() -> None:
     st.session_state["area_prefix"] = prefix
 
 
+BASEMAP_CHOICES = ("vector", "osm", "tianditu", "amap", "custom")
+
+
+def basemap_options() -> dict[str, str | None]:
+    """Keyword arguments for the map's basemap, as chosen in the sidebar."""
+    return {
+        "basemap": st.session_state.get("basemap", "vector"),
+        "tile_url": st.session_state.get("tile_url") or None,
+        "tile_key": st.session_state.get("tile_key") or None,
+    }
+
+
+def _basemap_picker() -> None:
+    with st.expander(tr("basemap")):
+        current = st.session_state.get("basemap", "vector")
+        st.session_state["basemap"] = st.selectbox(
+            tr("basemap"),
+            BASEMAP_CHOICES,
+            index=BASEMAP_CHOICES.index(current),
+            format_func=lambda b: tr(f"basemap_{b}"),
+            key=f"basemap_picker_{current}",
+        )
+        if st.session_state["basemap"] == "custom":
+            st.session_state["tile_url"] = st.text_input(
+                tr("tile_url"), value=st.session_state.get("tile_url", ""), key="tile_url_input"
+            )
+        if st.session_state["basemap"] == "tianditu":
+            st.session_state["tile_key"] = st.text_input(
+                tr("tile_key"),
+                value=st.session_state.get("tile_key", ""),
+                key="tile_key_input",
+                type="password",
+            )
+
+
 def sidebar() -> None:
     """Language, workspace and area pickers shared by every page."""
     with st.sidebar:
@@ -115,4 +150,5 @@ def sidebar() -> None:
         )
         _workspace_picker()
         _area_picker()
+        _basemap_picker()
         st.caption(tr("attribution"))

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gridmap import ValidationError
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.stats import PolygonLocator
-from pages._common import area_prefix, lang, layer, store, tr
+from pages._common import area_prefix, basemap_options, lang, layer, store, tr
 
 
 @st.cache_resource(max_entries=8)
@@ -65,15 +66,14 @@ if total is not None:
 
 left, right = st.columns([3, 2])
 with left:
-    fmap = overview_map(
-        overview,
-        lang=lang(),
-        colour_by=colour_by,
-        sites=layer("sites"),
-        posts=layer("posts"),
-        streets=layer("streets"),
-        buildings=layer("buildings"),
-    )
+    map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
+    try:
+        fmap = overview_map(
+            overview, lang=lang(), colour_by=colour_by, **map_layers, **basemap_options()
+        )
+    except ValidationError as exc:
+        st.error(tr("basemap_error", error=exc))
+        fmap = overview_map(overview, lang=lang(), colour_by=colour_by, **map_layers)
     st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map")
 with right:
     st.subheader(tr("by_category"))

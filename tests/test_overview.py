@@ -1,0 +1,83 @@
+"""Overview figures cross-checked against geopandas.sjoin and plain pandas filters."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from gridmap import ValidationError
+from gridmap.datasets import get_path
+from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
+from gridmap.store import GeoPackageStore
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, gpd.GeoDataFrame]:
+    store = GeoPackageStore(get_path("helsinki"), create=False)
+    layers = {name: store.read(name) for name in store.layers()}
+    layers["crs"] = store.working_crs()  # type: ignore[assignment]
+    return layers
+
+
+def window(incidents: pd.DataFrame, now: pd.Timestamp, start: int, end: int) -> pd.DataFrame:
+    t = incidents["occurred_at"]
+    return incidents[(t > now - pd.Timedelta(days=end)) & (t <= now - pd.Timedelta(days=start))]
+
+
+def test_whole_street_office(sample) -> None:  # type: ignore[no-untyped-def]
+    ov = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    assert ov.now == pd.Timestamp("2026-11-01")  # the day after the last synthetic incident
+    assert ov.now == reference_time(sample["incidents"])
+    assert ov.households == sample["grids"]["households"].sum()
+    current = window(sample["incidents"], ov.now, 0, 30)
+    previous = window(sample["incidents"], ov.now, 30, 60)
+    kpis = ov.kpis
+    assert kpis.loc["total", "current"] == len(current)
+    assert kpis.loc["total", "previous"] == len(previous)
+    assert kpis.loc["theft", "current"] == (current["category"] == "theft").sum()
+    # Per-grid counts against an independent spatial join.
+    joined = gpd.sjoin(current, sample["grids"][["grid_code", "geometry"]], predicate="within")
+    expected = joined["grid_code"].value_counts()
+    got = ov.grids.set_index("grid_code")["incidents"]
+    pd.testing.assert_series_equal(
+        got[got > 0].sort_index(), expected.sort_index(), check_names=False
+    )
+    assert ov.cells["count"].sum() == len(current)
+
+
+def test_community_area(sample) -> None:  # type: ignore[no-untyped-def]
+    grids = sample["grids"]
+    community = grids["grid_code"].str.slice(0, 12).iloc[0]
+    ov = build_overview(grids, sample["incidents"], metric_crs=sample["crs"], area_prefix=community)
+    members = grids[grids["grid_code"].str.startswith(community)]
+    assert len(ov.grids) == len(members)
+    assert ov.households == members["households"].sum()
+    current = window(sample["incidents"], ov.now, 0, 30)
+    inside = gpd.sjoin(current, members[["geometry"]], predicate="within")
+    assert ov.kpis.loc["total", "current"] == len(inside)
+    assert ov.grids["incidents"].sum() == len(inside)
+    with pytest.raises(ValidationError, match="no grid code starts with"):
+        build_overview(grids, sample["incidents"], metric_crs=sample["crs"], area_prefix="123")
+
+
+def test_kpi_table_is_translated(sample) -> None:  # type: ignore[no-untyped-def]
+    ov = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    zh = kpi_table(ov, "zh")
+    assert zh.columns[0] == "类别"
+    assert "盗窃" in zh["类别"].tolist()
+    assert zh["类别"].iloc[-1] == "合计"
+    assert "Theft" in kpi_table(ov, "en")["Category"].tolist()
+
+
+def test_map_layers_legends_and_amap_shift(sample) -> None:  # type: ignore[no-untyped-def]
+    ov = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    layers = {k: sample[k] for k in ("sites", "posts", "streets", "buildings")}
+    html = overview_map(ov, lang="en", colour_by="incidents", **layers).get_root().render()
+    assert "Incidents per grid (last 30 days)" in html
+    assert "tile.openstreetmap.org" not in html  # offline vector basemap by default
+    amap = overview_map(ov, lang="zh", basemap="amap", **layers)
+    assert amap.gridmap_shift == "gcj02"
+    assert "autonavi" in amap.get_root().render()
+    with pytest.raises(ValidationError, match="`colour_by`"):
+        overview_map(ov, lang="zh", colour_by="crime")  # type: ignore[arg-type]
