@@ -122,6 +122,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "basemap_error": ("底图设置有误：{error}", "Basemap setting is wrong: {error}"),
 }
 
+#: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "missing_coordinate": ("缺少坐标", "missing coordinate"),
+    "non_numeric_coordinate": ("坐标不是数字", "coordinate is not a number"),
+    "out_of_range": ("坐标超出范围", "coordinate out of range"),
+    "far_outside_workspace": ("远离工作空间范围", "far outside the workspace"),
+    "bad_time": ("无法识别的时间", "unreadable date-time"),
+    "missing_value": ("必填项为空", "required value missing"),
+    "duplicate_id": ("编号重复", "duplicate id"),
+    "bad_grid_code": ("网格编码不是15位", "grid code is not 15 digits"),
+    "empty_geometry": ("几何为空", "empty geometry"),
+    "invalid_geometry": ("几何无效且无法修复", "invalid geometry, not repairable"),
+    "wrong_geometry_type": ("几何类型与图层不符", "wrong geometry type for the layer"),
+    "malformed_row": ("列数与表头不一致", "row does not match the header"),
+}
+
 LAYER_LABELS: dict[str, tuple[str, str]] = {
     "grids": ("网格", "Grids"),
     "sites": ("重点目标", "Key sites"),
@@ -147,6 +163,16 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
         raise KeyError(msg) from None
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def reason_label(reason: str, lang: str = "zh") -> str:
+    """Why a row was rejected, in `lang`, followed by the stable reason key.
+
+    >>> reason_label("bad_time", "zh")
+    '无法识别的时间 (bad_time)'
+    """
+    zh, en = REASON_LABELS.get(reason, (reason, reason))
+    return f"{zh if lang == 'zh' else en} ({reason})"
 
 
 def layer_label(layer: str, lang: str = "zh") -> str:

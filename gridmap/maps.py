@@ -25,68 +25,70 @@ This module never imports Streamlit; pages pass the map to ``st_folium``.
 from __future__ import annotations
 
 import html
-import json
-import math
-import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
-import branca
 import folium
-import folium.elements
-import folium.plugins
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyproj
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
-from gridmap import crs as gcrs
 from gridmap._errors import ValidationError
 
-Bounds = tuple[float, float, float, float]
-Shift = Literal["gcj02"] | None
+# Asset handling, the map object and basemaps live in gridmap._map_base, the helpers the
+# add_* functions share in gridmap._map_layers; the public names are re-exported here, so
+# `gridmap.maps` stays the one module to import.
+from gridmap._map_base import (
+    _VENDOR_FILES as _VENDOR_FILES,  # checked by tests/test_maps.py against static/vendor
+)
+from gridmap._map_base import (
+    ASSET_BASE,
+    BASEMAPS,
+    OSM_ATTRIBUTION,
+    Basemap,
+    LocalDraw,
+    LocalHeatMap,
+    LocalMarkerCluster,
+    OfflineMap,
+    _js,
+    asset_links,
+    asset_url,
+    external_assets,
+    localize_plugin,
+    make_map,
+)
+from gridmap._map_base import VENDOR_DIR as VENDOR_DIR
+from gridmap._map_base import Bounds as Bounds  # type aliases of the signatures
+from gridmap._map_base import PluginT as PluginT
+from gridmap._map_base import Shift as Shift
+from gridmap._map_layers import (
+    _check_color,
+    _ensure_pane,
+    _feature_collection,
+    _format_number,
+    _geojson_layer,
+    _map_of,
+    _require_columns,
+    _shift_of,
+    _tooltip_rows,
+    _tooltips,
+    aggregate_to_cells,
+    shift_to_gcj02,
+)
+
 Scheme = Literal["quantiles", "equal"]
 LegendShape = Literal["square", "circle", "line"]
 Position = Literal["topleft", "topright", "bottomleft", "bottomright"]
 Parent = folium.Map | folium.FeatureGroup
-PluginT = TypeVar("PluginT")
-
-#: URL prefix under which the browser fetches ``static/vendor/``. Streamlit serves the app's
-#: ``./static/`` folder at ``/app/static/`` when ``enableStaticServing`` is on; set the
-#: environment variable ``GRIDMAP_ASSET_BASE`` when the app runs behind a path prefix.
-ASSET_BASE: str = os.environ.get("GRIDMAP_ASSET_BASE", "/app/static/vendor").rstrip("/")
-
-#: Where the vendored files live in the source tree (used by checks and tests).
-VENDOR_DIR: Path = Path(__file__).resolve().parent.parent / "static" / "vendor"
-
-#: Attribution of OpenStreetMap data (streets, buildings, the sample street office).
-OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 
 #: Most features one layer may send to the browser. Leaflet slows down noticeably past a few
 #: tens of thousands of vector features; aggregate to cells on the server beyond this.
 MAX_BROWSER_FEATURES = 50_000
-
-# folium's names for the links its classes declare -> the vendored file that replaces them.
-# Keep in step with static/vendor/README.md.
-_VENDOR_FILES: dict[str, str] = {
-    "leaflet": "leaflet/leaflet.js",
-    "leaflet_css": "leaflet/leaflet.css",
-    "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
-    "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
-    "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
-    "leaflet-heat.js": "leaflet.heat/leaflet-heat.js",
-    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
-    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
-}
 
 # ColorBrewer 2.0 "YlOrRd", 9 classes (Cynthia A. Brewer, colorbrewer2.org, Apache-2.0):
 # a sequential palette that stays readable in grey print and for colour-blind readers.
@@ -129,368 +131,6 @@ _BASEMAP_PANE = ("gridmapBasemap", 250)  # the light streets/buildings, under ev
 _HEAT_PANE = ("gridmapHeat", 450)  # heat canvas: over polygons, never swallowing hovers
 
 
-def asset_url(relative: str, *, base: str | None = None) -> str:
-    """Return the URL at which the browser fetches a vendored file.
-
-    >>> asset_url("leaflet/leaflet.js", base="/app/static/vendor")
-    '/app/static/vendor/leaflet/leaflet.js'
-    """
-    return f"{(base if base is not None else ASSET_BASE).rstrip('/')}/{relative.lstrip('/')}"
-
-
-def _local_links(
-    links: Iterable[tuple[str, str]], *, base: str | None = None
-) -> list[tuple[str, str]]:
-    out = []
-    for name, url in links:
-        if name not in _VENDOR_FILES:
-            msg = (
-                f"`{name}` ({url}) is not bundled in static/vendor; add the file and an "
-                "entry to gridmap.maps._VENDOR_FILES before using this plugin offline"
-            )
-            raise ValidationError(msg)
-        out.append((name, asset_url(_VENDOR_FILES[name], base=base)))
-    return out
-
-
-def localize_plugin(plugin: PluginT, *, asset_base: str | None = None) -> PluginT:
-    """Point a folium plugin's JavaScript and CSS links at the vendored copies.
-
-    Given a class, return a subclass whose ``default_js``/``default_css`` are local; given
-    an instance, give it its own local lists. folium's class-level lists are never mutated.
-
-    Raises
-    ------
-    ValidationError
-        when the plugin needs a file that is not vendored.
-    """
-    if isinstance(plugin, type):
-        attrs = {
-            "default_js": _local_links(getattr(plugin, "default_js", []), base=asset_base),
-            "default_css": _local_links(getattr(plugin, "default_css", []), base=asset_base),
-            "__module__": __name__,
-        }
-        return type(f"Local{plugin.__name__}", (plugin,), attrs)  # type: ignore[return-value]
-    plugin.default_js = _local_links(getattr(plugin, "default_js", []), base=asset_base)  # type: ignore[attr-defined]
-    plugin.default_css = _local_links(getattr(plugin, "default_css", []), base=asset_base)  # type: ignore[attr-defined]
-    return plugin
-
-
-class LocalMarkerCluster(folium.plugins.MarkerCluster):
-    """:class:`folium.plugins.MarkerCluster` loading Leaflet.markercluster locally."""
-
-    default_js = _local_links(folium.plugins.MarkerCluster.default_js)
-    default_css = _local_links(folium.plugins.MarkerCluster.default_css)
-
-
-class LocalHeatMap(folium.plugins.HeatMap):
-    """:class:`folium.plugins.HeatMap` loading Leaflet.heat locally."""
-
-    default_js = _local_links(folium.plugins.HeatMap.default_js)
-    default_css = _local_links(folium.plugins.HeatMap.default_css)
-
-
-class LocalDraw(folium.plugins.Draw):
-    """:class:`folium.plugins.Draw` loading Leaflet.draw locally."""
-
-    default_js = _local_links(folium.plugins.Draw.default_js)
-    default_css = _local_links(folium.plugins.Draw.default_css)
-
-
-def _js(value: Any) -> str:
-    """JSON for a JavaScript literal, safe inside an HTML ``<script>`` element."""
-    return (
-        json.dumps(value, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-class _Attribution(MacroElement):
-    """Add a (plain-text) credit to the map's Leaflet attribution control."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        if ({{ this._parent.get_name() }}.attributionControl) {
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
-        }
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "Attribution"
-        self.text_js = _js(html.escape(text))
-
-
-class OfflineMap(folium.Map):
-    """A :class:`folium.Map` that loads only the vendored Leaflet and shows no tiles.
-
-    folium's own ``Map`` links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this
-    subclass links only ``leaflet.js``/``leaflet.css`` under `asset_base` (default
-    :data:`ASSET_BASE`). Vector layers draw on a canvas (``prefer_canvas``) for speed.
-    `attribution` is shown in Leaflet's attribution control (plain text, escaped).
-    `max_zoom` is set on the Leaflet map itself (folium sets it only on tile layers).
-
-    Attributes
-    ----------
-    gridmap_shift : {"gcj02", None}
-        Coordinate shift every ``add_*`` helper applies to overlays (set by
-        :func:`make_map` for GCJ-02 basemaps).
-    """
-
-    default_js = _local_links([("leaflet", "leaflet.js")])
-    default_css = _local_links([("leaflet_css", "leaflet.css")])
-
-    def __init__(
-        self,
-        location: Sequence[float] | None = None,
-        *,
-        tiles: Any = None,
-        attribution: str | None = OSM_ATTRIBUTION,
-        asset_base: str | None = None,
-        max_zoom: int = 20,
-        prefer_canvas: bool = True,
-        control_scale: bool = True,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            location=location,
-            tiles=tiles,
-            max_zoom=max_zoom,
-            prefer_canvas=prefer_canvas,
-            control_scale=control_scale,
-            **kwargs,
-        )
-        # folium passes max_zoom only to its tile layer; without tiles Leaflet's map has no
-        # maximum zoom and Leaflet.markercluster refuses to start ("Map has no maxZoom").
-        self.options["max_zoom"] = max_zoom
-        # Instance copies: folium's (and this class's) lists are shared by every map.
-        self.default_js = _local_links([("leaflet", "leaflet.js")], base=asset_base)
-        self.default_css = _local_links([("leaflet_css", "leaflet.css")], base=asset_base)
-        self.gridmap_shift: Shift = None
-        if attribution:
-            self.add_child(_Attribution(attribution))
-
-
-@dataclass(frozen=True)
-class Basemap:
-    """A tile basemap: URL templates drawn bottom to top, credit and coordinate system."""
-
-    tiles: tuple[str, ...]
-    attribution: str
-    system: Literal["wgs84", "gcj02"]
-    subdomains: str = "abc"
-    max_zoom: int = 18
-
-
-_TIANDITU = (
-    "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
-)
-
-#: Basemap presets. "vector" (the default) is offline: no tiles, the caller draws the
-#: workspace's streets and buildings with :func:`add_vector_basemap`. The others fetch tiles
-#: from the internet (or from an intranet mirror given as ``tile_url``).
-BASEMAPS: dict[str, Basemap | None] = {
-    "vector": None,
-    # OpenStreetMap Carto standard tiles; tile usage policy:
-    # https://operations.osmfoundation.org/policies/tiles/
-    "osm": Basemap(
-        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
-        OSM_ATTRIBUTION,
-        "wgs84",
-        max_zoom=19,
-    ),
-    # 天地图 Tianditu, 国家地理信息公共服务平台 (http://lbs.tianditu.gov.cn/server/MapService.html):
-    # WMTS in Web Mercator (TILEMATRIXSET=w), vec = vector map, cva = Chinese annotation.
-    # Needs a developer key (tk). CGCS2000 equals WGS-84 at map scale, so no shift.
-    "tianditu": Basemap(
-        (_TIANDITU % ("vec", "vec"), _TIANDITU % ("cva", "cva")),
-        "© 天地图 Tianditu",
-        "wgs84",
-        subdomains="01234567",
-        max_zoom=18,
-    ),
-    # 高德 Amap road map (style=8) as its own web SDK loads it; GCJ-02 coordinates, so
-    # overlays are shifted with gridmap.crs.wgs84_to_gcj02.
-    "amap": Basemap(
-        (
-            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-            "&style=8&x={x}&y={y}&z={z}",
-        ),
-        "© 高德地图 AutoNavi",
-        "gcj02",
-        subdomains="1234",
-        max_zoom=18,
-    ),
-}
-
-_COLOR_RE = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9.,%\s]+\)")
-_KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
-
-
-def _check_color(color: str, argument: str) -> str:
-    if not isinstance(color, str) or not _COLOR_RE.fullmatch(color.strip()):
-        msg = f"`{argument}` must be a CSS colour such as '#e31a1c'; got {color!r}"
-        raise ValidationError(msg)
-    return color.strip()
-
-
-def _check_bounds(bounds: Sequence[float]) -> Bounds:
-    try:
-        west, south, east, north = (float(v) for v in bounds)
-    except (TypeError, ValueError):
-        msg = f"`bounds` must be four numbers (west, south, east, north); got {bounds!r}"
-        raise ValidationError(msg) from None
-    if not (
-        all(map(math.isfinite, (west, south, east, north)))
-        and -180 <= west <= east <= 180
-        and -90 <= south <= north <= 90
-    ):
-        msg = f"`bounds` must be longitude/latitude (west, south, east, north); got {bounds!r}"
-        raise ValidationError(msg)
-    return west, south, east, north
-
-
-def _zoom_for_bounds(bounds: Bounds, *, width_px: int = 800, height_px: int = 600) -> int:
-    """The largest web-map zoom at which `bounds` fit a map of the given pixel size."""
-    west, south, east, north = bounds
-
-    def merc(lat: float) -> float:
-        lat = max(min(lat, 85.0), -85.0)
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    zx = math.log2(width_px / 256 * 360 / max(east - west, 1e-9))
-    zy = math.log2(height_px / 256 * 2 * math.pi / max(merc(north) - merc(south), 1e-9))
-    return int(max(1, min(18, math.floor(min(zx, zy)))))
-
-
-def _resolve_basemap(
-    basemap: str,
-    tile_url: str | None,
-    tile_attribution: str | None,
-    tile_key: str | None,
-    tile_system: Literal["wgs84", "gcj02"] | None,
-) -> Basemap | None:
-    if "{z}" in basemap:
-        basemap, tile_url = "custom", basemap
-    if basemap == "custom":
-        if not tile_url:
-            msg = "`tile_url` is required with `basemap='custom'`"
-            raise ValidationError(msg)
-        preset = Basemap((tile_url,), "", tile_system or "wgs84", subdomains="abc", max_zoom=19)
-    elif basemap in BASEMAPS:
-        found = BASEMAPS[basemap]
-        if found is None:
-            if tile_url:
-                msg = "`tile_url` needs a tile `basemap` ('custom', 'osm', 'amap' …), not 'vector'"
-                raise ValidationError(msg)
-            return None
-        preset = found
-    else:
-        msg = f"`basemap` must be one of {', '.join([*BASEMAPS, 'custom'])} or a tile URL"
-        raise ValidationError(msg)
-    tiles = (tile_url,) if tile_url else preset.tiles
-    for url in tiles:
-        if not all(part in url for part in ("{z}", "{x}")) or not re.search(r"\{-?y\}", url):
-            msg = f"`tile_url` must contain {{z}}, {{x}} and {{y}}; got {url!r}"
-            raise ValidationError(msg)
-        if not url.startswith(("https://", "http://", "/")):
-            msg = f"`tile_url` must be an http(s) URL or a path on this server; got {url!r}"
-            raise ValidationError(msg)
-    if any("{key}" in url for url in tiles):
-        if not tile_key or not _KEY_RE.fullmatch(tile_key):
-            msg = f"basemap `{basemap}` needs `tile_key`, the provider's developer key"
-            raise ValidationError(msg)
-        tiles = tuple(url.replace("{key}", tile_key) for url in tiles)
-    attribution = tile_attribution or preset.attribution or (urlsplit(tiles[0]).netloc or "tiles")
-    system = tile_system or preset.system
-    return Basemap(tiles, attribution, system, preset.subdomains, preset.max_zoom)
-
-
-def make_map(
-    *,
-    bounds: Sequence[float],
-    basemap: str = "vector",
-    tile_url: str | None = None,
-    tile_attribution: str | None = None,
-    tile_key: str | None = None,
-    tile_system: Literal["wgs84", "gcj02"] | None = None,
-    height: int | str | None = None,
-    attribution: str | None = OSM_ATTRIBUTION,
-    asset_base: str | None = None,
-) -> OfflineMap:
-    """Create an offline map fitted to `bounds`.
-
-    Parameters
-    ----------
-    bounds : (west, south, east, north)
-        WGS-84 longitude/latitude of the area to show.
-    basemap : str
-        ``"vector"`` (default; no tiles, nothing fetched from outside — add streets with
-        :func:`add_vector_basemap`), ``"osm"``, ``"tianditu"`` (needs `tile_key`),
-        ``"amap"`` (GCJ-02: overlays are shifted), ``"custom"`` with `tile_url`, or a
-        ``{z}/{x}/{y}`` URL template.
-    tile_url : str, optional
-        Tile URL template; with a preset it replaces the preset's URL (an intranet mirror)
-        and keeps its coordinate system and credit.
-    tile_attribution : str, optional
-        Credit of the tiles (plain text); defaults to the preset's or the tile host.
-    tile_key : str, optional
-        Developer key of providers that need one (Tianditu ``tk``).
-    tile_system : {"wgs84", "gcj02"}, optional
-        Coordinate system of the tiles, for custom URLs (default WGS-84).
-    height : int or str, optional
-        Map height in pixels or a CSS length; folium's default (100%) when None.
-    attribution : str, optional
-        Credit of the map's vector data (default OpenStreetMap's).
-    asset_base : str, optional
-        URL prefix of the vendored Leaflet (default :data:`ASSET_BASE`).
-
-    Returns
-    -------
-    OfflineMap
-        with ``gridmap_shift`` set to ``"gcj02"`` for GCJ-02 tiles, else None.
-    """
-    west, south, east, north = _check_bounds(bounds)
-    preset = _resolve_basemap(basemap, tile_url, tile_attribution, tile_key, tile_system)
-    shift: Shift = "gcj02" if preset is not None and preset.system == "gcj02" else None
-    if shift == "gcj02":
-        (west, east), (south, north) = gcrs.wgs84_to_gcj02([west, east], [south, north])
-        west, east, south, north = float(west), float(east), float(south), float(north)
-    extra: dict[str, Any] = {} if height is None else {"height": height}
-    m = OfflineMap(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=_zoom_for_bounds((west, south, east, north)),
-        max_zoom=20 if preset is None else preset.max_zoom,
-        attribution=attribution,
-        asset_base=asset_base,
-        **extra,
-    )
-    m.gridmap_shift = shift
-    if preset is not None:
-        for i, url in enumerate(preset.tiles):
-            folium.TileLayer(
-                tiles=url,
-                attr=html.escape(preset.attribution),
-                name=basemap if i == 0 else f"{basemap} ({i + 1})",
-                overlay=i > 0,
-                control=i == 0,
-                max_zoom=preset.max_zoom,
-                subdomains=preset.subdomains,
-            ).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
-    return m
-
-
 def feature_group(m: folium.Map, *, name: str, show: bool = True) -> folium.FeatureGroup:
     """A FeatureGroup the ``add_*`` helpers can fill, inheriting `m`'s coordinate shift.
 
@@ -500,29 +140,6 @@ def feature_group(m: folium.Map, *, name: str, show: bool = True) -> folium.Feat
     group = folium.FeatureGroup(name=name, show=show)
     group.gridmap_shift = getattr(m, "gridmap_shift", None)  # type: ignore[attr-defined]
     return group
-
-
-def _shift_of(parent: Any) -> Shift:
-    node = parent
-    while node is not None:
-        shift = getattr(node, "gridmap_shift", None)
-        if shift is not None:
-            return shift  # type: ignore[no-any-return]
-        node = getattr(node, "_parent", None)
-    return None
-
-
-def _map_of(parent: Any) -> folium.Map:
-    node = parent
-    while node is not None and not isinstance(node, folium.Map):
-        node = getattr(node, "_parent", None)
-    if node is None:
-        msg = (
-            "`m` must be a folium map or a layer already added to one (a legend or layer "
-            "control needs the map: add the group to the map first, or pass legend=False)"
-        )
-        raise ValidationError(msg)
-    return node
 
 
 def check_browser_budget(n_features: int, *, layer: str) -> None:
@@ -550,136 +167,6 @@ def _prepare(parent: Any, gdf: gpd.GeoDataFrame, *, argument: str) -> gpd.GeoDat
     if _shift_of(parent) == "gcj02":
         gdf = gdf.set_geometry(shift_to_gcj02(gdf.geometry.array))
     return gdf
-
-
-def shift_to_gcj02(geometries: Any) -> npt.NDArray[np.object_]:
-    """Shift WGS-84 geometries into GCJ-02 (vectorised over all coordinates)."""
-
-    def shift(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        lon, lat = gcrs.wgs84_to_gcj02(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    return shapely.transform(np.asarray(geometries, dtype=object), shift)  # type: ignore[no-any-return]
-
-
-def _geometries_json(
-    geoms: Any, *, precision: int = 6, simplify: float = 0.0
-) -> list[dict[str, Any]]:
-    arr = np.asarray(geoms, dtype=object)
-    if simplify > 0:
-        arr = shapely.simplify(arr, simplify, preserve_topology=True)
-    arr = shapely.transform(arr, lambda c: np.round(c, precision))
-    if not len(arr):
-        return []
-    return json.loads("[" + ",".join(shapely.to_geojson(arr).tolist()) + "]")  # type: ignore[no-any-return]
-
-
-def _feature_collection(
-    geoms: Any, properties: Mapping[str, Sequence[Any]], **kwargs: Any
-) -> dict[str, Any]:
-    geometries = _geometries_json(geoms, **kwargs)
-    keys = list(properties)
-    columns = [list(properties[k]) for k in keys]
-    features = [
-        {"type": "Feature", "geometry": g, "properties": dict(zip(keys, row, strict=True))}
-        for g, *row in zip(geometries, *columns, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _format_number(value: Any) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return html.escape(str(value))
-    if not math.isfinite(v):
-        return "—"
-    if v.is_integer():
-        return str(int(v))
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    if abs(v) >= 1:
-        return f"{v:.2f}".rstrip("0").rstrip(".")
-    return f"{v:.3g}"
-
-
-def _cell_texts(values: pd.Series) -> list[str]:
-    """Escaped display text of each value (numbers formatted, missing as a dash)."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return [_format_number(v) for v in values.tolist()]
-    return ["—" if pd.isna(v) else html.escape(str(v)) for v in values.tolist()]
-
-
-def _tooltips(
-    gdf: pd.DataFrame,
-    *,
-    label_column: str | None,
-    rows: Sequence[tuple[str, pd.Series]],
-) -> list[str]:
-    parts: list[list[str]] = [[] for _ in range(len(gdf))]
-    if label_column is not None:
-        for part, text in zip(parts, _cell_texts(gdf[label_column]), strict=True):
-            part.append(f"<b>{text}</b>")
-    for label, values in rows:
-        head = html.escape(label)
-        for part, text in zip(parts, _cell_texts(values), strict=True):
-            part.append(f"{head}: {text}")
-    return ["<br>".join(p) for p in parts]
-
-
-def _tooltip_rows(
-    gdf: pd.DataFrame, tooltip_columns: Sequence[str] | Mapping[str, str]
-) -> list[tuple[str, pd.Series]]:
-    pairs = (
-        list(tooltip_columns.items())
-        if isinstance(tooltip_columns, Mapping)
-        else [(c, c) for c in tooltip_columns]
-    )
-    _require_columns(gdf, [c for c, _ in pairs], "tooltip_columns")
-    return [(label, gdf[column]) for column, label in pairs]
-
-
-def _require_columns(gdf: pd.DataFrame, columns: Iterable[str | None], argument: str) -> None:
-    missing = [c for c in columns if c is not None and c not in gdf.columns]
-    if missing:
-        msg = f"`{argument}`: column(s) {', '.join(map(str, missing))} not in the data"
-        raise ValidationError(msg)
-
-
-def _geojson_layer(
-    parent: Any,
-    data: dict[str, Any],
-    *,
-    name: str | None,
-    show: bool = True,
-    **options: Any,
-) -> folium.GeoJson:
-    tooltip_js = JsCode(
-        "function (feature, layer) {\n"
-        "    if (feature.properties.tip) {\n"
-        "        layer.bindTooltip(feature.properties.tip, {sticky: true});\n"
-        "    }\n"
-        "}"
-    )
-    layer = folium.GeoJson(
-        data,
-        name=name,
-        control=name is not None,
-        show=show,
-        on_each_feature=None if options.get("interactive") is False else tooltip_js,
-        **options,
-    )
-    layer.add_to(parent)
-    return layer
-
-
-def _ensure_pane(m: folium.Map, pane: tuple[str, int]) -> str:
-    name, z_index = pane
-    if not any(
-        isinstance(c, folium.map.CustomPane) and c.name == name for c in m._children.values()
-    ):
-        folium.map.CustomPane(name, z_index=z_index, pointer_events=False).add_to(m)
-    return name
 
 
 def _street_weights(highway: pd.Series) -> npt.NDArray[np.float64]:
@@ -1066,92 +553,6 @@ def add_heatmap(
     return layer
 
 
-def aggregate_to_cells(
-    points_gdf: gpd.GeoDataFrame,
-    *,
-    cell_size_m: float,
-    crs: Any,
-    weights: str | Sequence[float] | None = None,
-) -> gpd.GeoDataFrame:
-    """Count points in square cells of a metric CRS; return the non-empty cells in WGS-84.
-
-    Cells are aligned on multiples of `cell_size_m` from the CRS origin, so counts of
-    different layers or periods in the same CRS share the same cells. Vectorised: the cell
-    of each point is a floor division, the counts come from :func:`numpy.unique`.
-
-    Parameters
-    ----------
-    points_gdf : GeoDataFrame
-        Points in any CRS (empty and missing geometries are ignored).
-    cell_size_m : float
-        Cell side in metres.
-    crs : anything pyproj understands
-        Projected CRS in metres to draw the cells in (e.g. :func:`gridmap.crs.working_crs`).
-    weights : column name or sequence, optional
-        Per-point weights summed into a ``weight`` column.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``cell_id`` ("col_row"), ``col``, ``row``, ``count`` (and ``weight``), square cell
-        polygons in EPSG:4326, one row per non-empty cell, ordered by column then row.
-    """
-    if not isinstance(points_gdf, gpd.GeoDataFrame) or points_gdf.crs is None:
-        msg = "`points_gdf` must be a GeoDataFrame with a coordinate reference system"
-        raise ValidationError(msg)
-    try:
-        cell = float(cell_size_m)
-    except (TypeError, ValueError):
-        cell = math.nan
-    if not (math.isfinite(cell) and cell > 0):
-        msg = f"`cell_size_m` must be a positive number of metres; got {cell_size_m!r}"
-        raise ValidationError(msg)
-    target = pyproj.CRS.from_user_input(crs)
-    units = {a.unit_name for a in target.axis_info}
-    if not target.is_projected or not units <= {"metre"}:
-        msg = f"`crs` must be a projected CRS in metres; got {target.name}"
-        raise ValidationError(msg)
-    w: npt.NDArray[np.float64] | None = None
-    if weights is not None:
-        if isinstance(weights, str):
-            _require_columns(points_gdf, [weights], "weights")
-            w = pd.to_numeric(points_gdf[weights], errors="coerce").to_numpy(dtype=float)
-        else:
-            w = np.asarray(weights, dtype=float)
-        if w.shape != (len(points_gdf),) or not np.isfinite(w).all():
-            msg = "`weights` must give one finite number per point"
-            raise ValidationError(msg)
-    geoms = points_gdf.geometry
-    keep = ~(geoms.isna() | geoms.is_empty).to_numpy()
-    if (geoms[keep].geom_type != "Point").any():
-        msg = "`points_gdf` must hold points"
-        raise ValidationError(msg)
-    projected = points_gdf.loc[keep].to_crs(target).geometry
-    x = shapely.get_x(projected.array)
-    y = shapely.get_y(projected.array)
-    finite = np.isfinite(x) & np.isfinite(y)
-    col = np.floor_divide(x[finite], cell).astype(np.int64)
-    row = np.floor_divide(y[finite], cell).astype(np.int64)
-    cells, inverse, counts = np.unique(
-        np.column_stack([col, row]).reshape(-1, 2), axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.reshape(-1)
-    result = pd.DataFrame(
-        {
-            "cell_id": [f"{c}_{r}" for c, r in cells.tolist()],
-            "col": cells[:, 0],
-            "row": cells[:, 1],
-            "count": counts.astype(np.int64),
-        }
-    )
-    if w is not None:
-        result["weight"] = np.bincount(inverse, weights=w[keep][finite], minlength=len(cells))
-    boxes = shapely.box(
-        cells[:, 0] * cell, cells[:, 1] * cell, (cells[:, 0] + 1) * cell, (cells[:, 1] + 1) * cell
-    )
-    return gpd.GeoDataFrame(result, geometry=boxes, crs=target).to_crs("EPSG:4326")
-
-
 def add_cell_counts(
     m: Parent,
     counts_gdf: gpd.GeoDataFrame,
@@ -1192,33 +593,6 @@ def layer_control(
     control = folium.LayerControl(collapsed=collapsed, position=position)
     control.add_to(_map_of(m))
     return control
-
-
-def _walk(element: Any) -> Iterable[Any]:
-    yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
-
-
-def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
-    """The (JavaScript, CSS) links the map's elements declare, as ``st_folium`` collects them.
-
-    A branca colormap makes ``st_folium`` add d3 from a CDN; it is reported as such.
-    """
-    js: list[str] = []
-    css: list[str] = []
-    for element in _walk(m):
-        if isinstance(element, branca.colormap.ColorMap):
-            js.insert(0, "https://d3js.org/d3.v4.min.js")
-        css.extend(href for _, href in getattr(element, "default_css", []))
-        js.extend(src for _, src in getattr(element, "default_js", []))
-    return list(dict.fromkeys(js)), list(dict.fromkeys(css))
-
-
-def external_assets(m: folium.Map) -> list[str]:
-    """Links of the map that would be fetched from another host (should be empty)."""
-    js, css = asset_links(m)
-    return [url for url in [*js, *css] if urlsplit(url).netloc or url.startswith("//")]
 
 
 __all__ = [

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from gridmap.io import detect_columns, export_layer, read_table
 
 from gridmap import GridmapError
-from gridmap.i18n import layer_label
+from gridmap.i18n import layer_label, reason_label
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
+from gridmap.io import detect_columns, export_layer, read_table
 from gridmap.schema import LAYERS
 from pages._common import lang, store, tr
 
@@ -105,6 +105,8 @@ if uploaded is not None:
         options["columns"] = mapping
 
     if st.button(tr("check"), type="secondary", key="upload_check"):
+        st.session_state.pop("upload_result", None)
+        error = None
         with st.status(tr("reading_file"), expanded=False) as status:
             try:
                 st.session_state["upload_result"] = read_into_workspace(
@@ -112,9 +114,10 @@ if uploaded is not None:
                 )
                 status.update(state="complete")
             except GridmapError as exc:
-                st.session_state.pop("upload_result", None)
+                error = exc
                 status.update(state="error")
-                st.error(tr("import_failed", error=exc))
+        if error is not None:
+            st.error(tr("import_failed", error=error))
 
     result = st.session_state.get("upload_result")
     if result is not None and result.layer == target:
@@ -125,6 +128,10 @@ if uploaded is not None:
             st.warning(warning)
         if len(result.rejected):
             st.subheader(tr("rejection_report"))
+            by_reason = result.rejected["reason"].value_counts()
+            st.markdown(
+                "\n".join(f"- {reason_label(r, lang())}: **{n}**" for r, n in by_reason.items())
+            )
             st.dataframe(result.rejected.head(1000), hide_index=True)
             st.download_button(
                 tr("download_rejects"),
@@ -137,25 +144,28 @@ if uploaded is not None:
         if st.button(
             tr("commit"), type="primary", disabled=not len(result.data), key="upload_commit"
         ):
+            version, error = None, None
             with st.status(tr("writing")) as status:
                 try:
                     version = commit_import(
                         workspace, result, mode=mode, author=author or None, message=message
                     )
-                except GridmapError as exc:
-                    status.update(state="error")
-                    st.error(tr("import_failed", error=exc))
-                else:
                     status.update(state="complete")
-                    st.session_state.pop("upload_result", None)
-                    st.success(
-                        tr(
-                            "committed",
-                            layer=layer_label(version.layer, lang()),
-                            version=version.version,
-                            n=version.n_features,
-                        )
+                except GridmapError as exc:
+                    error = exc
+                    status.update(state="error")
+            if error is not None:
+                st.error(tr("import_failed", error=error))
+            if version is not None:
+                st.session_state.pop("upload_result", None)
+                st.success(
+                    tr(
+                        "committed",
+                        layer=layer_label(version.layer, lang()),
+                        version=version.version,
+                        n=version.n_features,
                     )
+                )
 
 # -- layers and export ------------------------------------------------------------------
 st.header(tr("layers"))

@@ -138,3 +138,21 @@ def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def
         time.sleep(0.05)
     msg = "no grid polygons were drawn on the map"
     raise TimeoutError(msg)
+
+
+def wait_for_map_text(page, text: str, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
+    """The map frame once `text` shows in it (maps are re-mounted when their content
+    changes, so the frame is looked up afresh on every poll)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            try:
+                if text in frame.evaluate("() => document.body.innerText"):
+                    return frame
+            except Exception:  # the frame is still loading or was replaced
+                pass
+        time.sleep(0.05)
+    msg = f"{text!r} never showed on the map"
+    raise TimeoutError(msg)

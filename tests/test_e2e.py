@@ -17,6 +17,7 @@ from tests.browser import (
     chromium_path,
     map_frame,
     running_app,
+    wait_for_map_text,
 )
 
 pytestmark = [
@@ -68,9 +69,8 @@ def test_switches_language(page) -> None:  # type: ignore[no-untyped-def]
     map_frame(page)
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
-    page.wait_for_timeout(500)  # the map is re-rendered with English labels
-    frame = map_frame(page)
-    frame.locator(".gridmap-legend", has_text="Households per grid").wait_for(timeout=30_000)
+    frame = wait_for_map_text(page, "Households per grid")
+    assert frame.evaluate(GRID_POLYGONS_JS) == 30
     assert page.get_by_text("By category").is_visible()
 
 
@@ -85,9 +85,14 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
     map_frame(page)
     page.get_by_role("link", name="数据").click()
     page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_text("字段对应").wait_for(timeout=30_000)  # the file was read and previewed
     page.get_by_role("button", name="检查").click()
-    page.get_by_text("拒绝原因").wait_for(timeout=30_000)
-    assert page.get_by_text("bad_time").first.is_visible()
+    try:
+        page.get_by_text("拒绝原因").wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "data-page.png"), full_page=True)
+        raise
+    page.get_by_text("无法识别的时间 (bad_time)").wait_for(timeout=10_000)
     page.get_by_role("button", name="提交到工作空间").click()
     page.get_by_text("已保存为").wait_for(timeout=30_000)
     store = GeoPackageStore(home / "sample.gpkg", create=False)

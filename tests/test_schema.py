@@ -70,3 +70,10 @@ def test_every_text_has_both_languages_and_every_used_key_exists() -> None:
     assert used <= set(TEXT), used - set(TEXT)
     with pytest.raises(KeyError, match="`key`"):
         t("no-such-key")
+
+
+def test_every_rejection_reason_has_labels() -> None:
+    from gridmap.i18n import REASON_LABELS
+    from gridmap.io import REASONS
+
+    assert set(REASONS) == set(REASON_LABELS)
