@@ -33,6 +33,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "样例中的事件为合成数据（按公开规律生成），并非真实警情。",
         "Incidents in the sample are synthetic (generated from a documented model), not real.",
     ),
+    "synthetic_short": ("合成数据，非真实警情", "synthetic data, not real"),
+    "colour_cells": ("事件密度（100米格）", "Incident density (100 m cells)"),
+    "layer_table": ("图层属性表", "Layer table"),
+    "first_rows": ("前 {n} 行", "first {n} rows"),
     "empty_workspace": (
         "这个工作空间还没有数据：请到“数据”页导入。",
         "This workspace has no data yet: import some on the Data page.",

@@ -21,7 +21,7 @@ from gridmap.i18n import t
 from gridmap.schema import CATEGORIES, SITE_KINDS
 from gridmap.stats import PolygonLocator, assign_grid, count_by_polygon, window_kpis
 
-ColourBy = Literal["households", "incidents"]
+ColourBy = Literal["households", "incidents", "cells"]
 
 #: Size of the square cells incidents are counted in for the map (server-side
 #: aggregation: the browser never receives raw incident points).
@@ -151,12 +151,18 @@ def overview_map(
     basemap: str = "vector",
     tile_url: str | None = None,
     tile_key: str | None = None,
+    synthetic: bool = False,
     height: int = 620,
 ) -> maps.OfflineMap:
-    """The overview map: grids coloured by households or incidents, sites, posts, cells."""
-    if colour_by not in ("households", "incidents"):
-        msg = f"`colour_by` must be 'households' or 'incidents'; got {colour_by!r}"
+    """The overview map: grids coloured by households or incidents, or incident cells.
+
+    ``colour_by="cells"`` draws grid outlines over incident counts per
+    :data:`CELL_SIZE_M` cell. With `synthetic`, incident legends say the data is generated.
+    """
+    if colour_by not in ("households", "incidents", "cells"):
+        msg = f"`colour_by` must be 'households', 'incidents' or 'cells'; got {colour_by!r}"
         raise ValidationError(msg)
+    note = t("synthetic_short", lang) if synthetic else None
     grids = overview.grids
     bounds = tuple(float(v) for v in grids.total_bounds)
     m = maps.make_map(
@@ -173,6 +179,14 @@ def overview_map(
     }
     if "worker" in grids.columns:
         tooltip["worker"] = "网格员" if lang == "zh" else "Grid worker"
+    if colour_by == "cells" and len(overview.cells):
+        maps.add_cell_counts(
+            m,
+            overview.cells,
+            title=t("legend_cells", lang),
+            name=t("incident_cells", lang),
+            note=note,
+        )
     maps.add_choropleth(
         m,
         grids,
@@ -182,15 +196,10 @@ def overview_map(
         tooltip_columns=tooltip,
         id_column="grid_code",
         name=t("grid", lang),
+        fill_opacity=0.0 if colour_by == "cells" else 0.65,
+        legend=colour_by != "cells",
+        note=note if colour_by == "incidents" else None,
     )
-    if len(overview.cells):
-        maps.add_cell_counts(
-            m,
-            overview.cells,
-            title=t("legend_cells", lang),
-            name=t("incident_cells", lang),
-            show=False,
-        )
     if sites is not None and len(sites):
         area_sites = sites[_inside(sites, grids)]
         kind_label = {k: (zh if lang == "zh" else en) for k, (zh, en) in SITE_KINDS.items()}

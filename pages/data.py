@@ -23,6 +23,7 @@ CRS_CHOICES = {
     "other": "EPSG / .prj …",
 }
 ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
+TABLE_ROWS = 1000
 EXPORT_FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "csv": ".csv"}
 
 
@@ -186,6 +187,14 @@ for name in present:
         }
     )
 st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+st.subheader(tr("layer_table"))
+table_layer = st.selectbox(
+    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="table_layer"
+)
+table = workspace.read(table_layer).head(TABLE_ROWS)
+st.caption(tr("first_rows", n=TABLE_ROWS))
+st.dataframe(pd.DataFrame(table.drop(columns=table.geometry.name)), hide_index=True)
 
 st.subheader(tr("export"))
 cols = st.columns(3)

@@ -24,7 +24,8 @@ if grids is None:
     st.stop()
 incidents = layer("incidents")
 workspace = store()
-if workspace.settings().get("synthetic_incidents"):
+synthetic = bool(workspace.settings().get("synthetic_incidents"))
+if synthetic:
     st.caption("⚠️ " + tr("synthetic_notice"))
 
 default_now = reference_time(incidents) if incidents is not None else pd.Timestamp.now()
@@ -32,10 +33,15 @@ controls = st.columns([1, 1, 2])
 end_day = controls[0].date_input(
     tr("reference_date"), value=(default_now - pd.Timedelta(days=1)).date(), key="overview_now"
 )
+colour_labels = {
+    "households": tr("households"),
+    "incidents": tr("incidents_30d"),
+    "cells": tr("colour_cells"),
+}
 colour_by = controls[1].radio(
     tr("colour_by"),
-    ["households", "incidents"],
-    format_func=lambda v: tr("households") if v == "households" else tr("incidents_30d"),
+    list(colour_labels),
+    format_func=colour_labels.get,
     horizontal=True,
     key="overview_colour",
 )
@@ -69,11 +75,18 @@ with left:
     map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
     try:
         fmap = overview_map(
-            overview, lang=lang(), colour_by=colour_by, **map_layers, **basemap_options()
+            overview,
+            lang=lang(),
+            colour_by=colour_by,
+            synthetic=synthetic,
+            **map_layers,
+            **basemap_options(),
         )
     except ValidationError as exc:
         st.error(tr("basemap_error", error=exc))
-        fmap = overview_map(overview, lang=lang(), colour_by=colour_by, **map_layers)
+        fmap = overview_map(
+            overview, lang=lang(), colour_by=colour_by, synthetic=synthetic, **map_layers
+        )
     st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map")
 with right:
     st.subheader(tr("by_category"))

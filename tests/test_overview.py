@@ -81,3 +81,12 @@ def test_map_layers_legends_and_amap_shift(sample) -> None:  # type: ignore[no-u
     assert "autonavi" in amap.get_root().render()
     with pytest.raises(ValidationError, match="`colour_by`"):
         overview_map(ov, lang="zh", colour_by="crime")  # type: ignore[arg-type]
+
+
+def test_cells_mode_draws_outlines_and_labels_synthetic_data(sample) -> None:  # type: ignore[no-untyped-def]
+    ov = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    html = overview_map(ov, lang="zh", colour_by="cells", synthetic=True).get_root().render()
+    assert "每格事件数" in html  # the cells legend
+    assert "网格户数" not in html  # grids are outlines only, without a legend
+    assert "合成数据" in html
+    assert "fillOpacity: 0.0" in html
