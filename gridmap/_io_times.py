@@ -1,0 +1,268 @@
+"""Date-time parsing for imported tables: ISO, Chinese, slashed, dotted and Excel forms.
+
+Everything here is vectorised: one fast :func:`pandas.to_datetime` pass in ISO 8601 handles
+the common case, and only the values it leaves unparsed go through the slower steps
+(normalising Chinese date markers with vectorised string operations, a few explicit
+formats, Excel serial numbers and compact ``YYYYMMDD`` numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Day zero of Excel's 1900 date system (serial 1 = 1900-01-01, counting the phantom
+#: 1900-02-29 that Excel keeps for Lotus 1-2-3 compatibility).
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ms")
+#: Serial numbers accepted as Excel dates: 1900-01-01 up to 9999-12-31.
+EXCEL_SERIAL_RANGE = (1.0, 2958466.0)
+
+#: Resolution of every parsed date-time column.
+TIME_UNIT = "datetime64[ms]"
+
+#: The forms a user can write, for error messages.
+ACCEPTED_FORMS = (
+    "2026-03-01 10:00, 2026/3/1 10:00, 2026.03.01, 2026年3月1日 10时30分, 20260301 or an Excel date"
+)
+
+# Tried in order on what the ISO pass leaves, after normalisation (see _normalise).
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H",
+    "%Y-%m-%d",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d %H:%M",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d%H%M",
+    "%Y%m%d",
+)
+
+# Values meaning "no value" in hand-made spreadsheets.
+BLANK_TOKENS = frozenset(
+    {"", "na", "n/a", "nan", "nat", "null", "none", "-", "--", "—", "无", "空"}
+)
+_LONGEST_TOKEN = 6  # a placeholder with a little padding around it
+
+_PM_MARKERS = r"下午|晚上|傍晚|夜间|\bpm\b|\bPM\b"
+_AM_MARKERS = r"上午|早上|凌晨|中午|\bam\b|\bAM\b"
+
+
+def blank_mask(values: pd.Series) -> np.ndarray:
+    """Return a boolean mask of missing, empty or placeholder ("NULL", "-", "无") values."""
+    missing = np.array(values.isna(), dtype=bool)
+    if values.dtype.kind in "biufcmM":
+        return missing
+    present = np.flatnonzero(~missing)
+    text = values.iloc[present] if len(present) < len(values) else values
+    if values.dtype == object:
+        text = text.astype(str)
+    # Only short values can be placeholders; longer ones can only be all whitespace.
+    short = (text.str.len() <= _LONGEST_TOKEN).to_numpy(dtype=bool)
+    if short.all():
+        blank = text.str.strip().str.lower().isin(BLANK_TOKENS).to_numpy(dtype=bool)
+    elif not short.any():
+        blank = text.str.isspace().to_numpy(dtype=bool)
+    else:
+        blank = np.zeros(len(text), dtype=bool)
+        blank[short] = text[short].str.strip().str.lower().isin(BLANK_TOKENS).to_numpy(bool)
+        blank[~short] = text[~short].str.isspace().to_numpy(dtype=bool)
+    missing[present[blank]] = True
+    return missing
+
+
+def parse_datetimes(values: pd.Series) -> pd.Series:
+    """Parse a column of user date-times into naive ``datetime64[ms]`` values.
+
+    Blank and unparseable values come back as ``NaT``; tell them apart with
+    :func:`blank_mask`. Time-zone offsets in ISO strings are dropped, keeping the wall-clock
+    time as written (the times users import are local times).
+
+    >>> parse_datetimes(pd.Series(["2026-03-01 10:00", "2026年3月1日 10时30分", "46082.4375"]))
+    0   2026-03-01 10:00:00
+    1   2026-03-01 10:30:00
+    2   2026-03-01 10:30:00
+    dtype: datetime64[ms]
+    """
+    index = values.index
+    values = values.reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = _naive(values)
+    elif pd.api.types.is_bool_dtype(values.dtype):
+        out = pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT)
+    elif pd.api.types.is_numeric_dtype(values.dtype):
+        out = _from_numbers(values.astype(float))
+    elif values.dtype == object:
+        out = _from_objects(values)
+    else:
+        out = _from_strings(values.astype(str))
+    out.index = index
+    return out
+
+
+def _naive(values: pd.Series) -> pd.Series:
+    if getattr(values.dtype, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    return values.astype(TIME_UNIT)
+
+
+def _from_objects(values: pd.Series) -> pd.Series:
+    # Excel cells arrive as Python objects of mixed types: datetimes, numbers and text.
+    out = pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT)
+    is_time = values.map(lambda v: isinstance(v, dt.date)).to_numpy(dtype=bool)
+    is_number = values.map(
+        lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
+    ).to_numpy(dtype=bool)
+    if is_time.any():
+        out[is_time] = _naive(pd.to_datetime(values[is_time].astype(object), errors="coerce"))
+    if is_number.any():
+        out[is_number] = _from_numbers(values[is_number].astype(float))
+    rest = ~is_time & ~is_number & values.notna().to_numpy(dtype=bool)
+    if rest.any():
+        out[rest] = _from_strings(values[rest].astype(str))
+    return out
+
+
+def _from_numbers(numbers: pd.Series) -> pd.Series:
+    """Excel serial dates and compact YYYYMMDD[HHMM[SS]] numbers."""
+    v = numbers.to_numpy(dtype=float)
+    out = np.full(len(v), np.datetime64("NaT"), dtype=TIME_UNIT)
+    low, high = EXCEL_SERIAL_RANGE
+    serial = (v >= low) & (v < high)
+    if serial.any():
+        millis = np.rint(v[serial] * 86_400_000.0).astype("int64")
+        out[serial] = EXCEL_EPOCH + millis.astype("timedelta64[ms]")
+    integral = np.isfinite(v) & (v == np.floor(v)) & ~serial
+    compact = integral & (
+        ((v >= 19000101) & (v <= 21001231))
+        | ((v >= 190001010000) & (v <= 210012312359))
+        | ((v >= 19000101000000) & (v <= 21001231235959))
+    )
+    if compact.any():
+        text = pd.Series(v[compact].astype("int64")).astype(str)
+        out[compact] = _explicit_formats(text).to_numpy()
+    return pd.Series(out, index=numbers.index)
+
+
+def _from_strings(text: pd.Series) -> pd.Series:
+    out = _fixed_layout(text)
+    if out is None:
+        out = _iso(text)
+    todo = out.isna().to_numpy()
+    if todo.any():
+        rest = text[todo].str.strip()
+        blank = blank_mask(rest)
+        if not blank.all():
+            parsed = _iso(rest.where(~blank))
+            slow = parsed.isna().to_numpy() & ~blank
+            if slow.any():
+                parsed[slow] = _slow_path(rest[slow]).to_numpy()
+            out[todo] = parsed.to_numpy()
+    return out
+
+
+def _number_at(text: pa.Array, start: int) -> pa.Array:
+    return pc.cast(pc.utf8_slice_codeunits(text, start, start + 2), pa.int64())
+
+
+# Fixed layouts pyarrow parses fastest, with the positions of day and second to check
+# (strptime quietly rolls 2026-02-30 over into March).
+_LAYOUTS = (("%Y-%m-%d %H:%M:%S", 19), ("%Y-%m-%d %H:%M", 16), ("%Y-%m-%d", 10))
+
+
+def _fixed_layout(text: pd.Series) -> pd.Series | None:
+    """Fast path: all of a column in one zero-padded ISO layout, parsed by pyarrow."""
+    if not isinstance(text.array, pd.arrays.ArrowStringArray):
+        return None
+    arr = pa.array(text.array)
+    sample = arr.drop_null().slice(0, 100)
+    if not len(sample):
+        return None
+    lengths = set(pc.utf8_length(sample).to_pylist())
+    layout = next((f for f, n in _LAYOUTS if lengths == {n}), None)
+    if layout is None:
+        return None
+    try:
+        parsed = pc.strptime(arr, format=layout, unit="ms", error_is_null=True)
+        exact = pc.equal(pc.utf8_length(arr), len(sample[0].as_py()))
+        # Only a day of 29-31 can roll over (into days 1-3), and a second of 60/61 (to 0/1):
+        # check the written value against the parsed one on just those rows.
+        suspect = pc.less_equal(pc.day(parsed), 3)
+        if layout.endswith("%S"):
+            suspect = pc.or_(suspect, pc.less_equal(pc.second(parsed), 1))
+        rows = pc.indices_nonzero(pc.fill_null(suspect, False))
+        if len(rows):
+            sub_text, sub_parsed = arr.take(rows), parsed.take(rows)
+            same = pc.equal(pc.day(sub_parsed), _number_at(sub_text, 8))
+            if layout.endswith("%S"):
+                same = pc.and_(same, pc.equal(pc.second(sub_parsed), _number_at(sub_text, 17)))
+            wrong = np.zeros(len(arr), dtype=bool)
+            wrong[rows.to_numpy()] = ~np.asarray(pc.fill_null(same, False))
+            exact = pc.and_(exact, pa.array(~wrong))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # a value the layout checks cannot read: take the general path
+    kept = pc.if_else(pc.fill_null(exact, False), parsed, pa.scalar(None, parsed.type))
+    values = kept.to_numpy(zero_copy_only=False).astype(TIME_UNIT)
+    return pd.Series(values, index=text.index)
+
+
+def _iso(text: pd.Series) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except ValueError:  # mixed UTC offsets: keep each wall-clock time as written
+        stripped = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+        parsed = pd.to_datetime(stripped, format="ISO8601", errors="coerce")
+    return _naive(parsed)
+
+
+def _normalise(text: pd.Series) -> pd.Series:
+    """Rewrite Chinese, dotted and slashed dates into ``YYYY-MM-DD HH:MM:SS`` shapes."""
+    t = text.str.normalize("NFKC")
+    t = t.str.replace(_PM_MARKERS + "|" + _AM_MARKERS, " ", regex=True)
+    t = t.str.replace(
+        r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3 ", regex=True
+    )
+    t = t.str.replace(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})", r"\1-\2-\3", regex=True)
+    t = t.str.replace(r"(\d)\s*[时時点點]\s*", r"\1:", regex=True)
+    t = t.str.replace(r"(\d)\s*分\s*", r"\1:", regex=True)
+    t = t.str.replace(r"(\d)\s*秒", r"\1", regex=True)
+    t = t.str.replace(r"[Tt](?=\d)", " ", regex=True)
+    return t.str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":").str.strip()
+
+
+def _slow_path(text: pd.Series) -> pd.Series:
+    normal = _normalise(text)
+    out = _iso(normal)
+    todo = out.isna().to_numpy()
+    if todo.any():
+        out[todo] = _explicit_formats(normal[todo]).to_numpy()
+    todo = out.isna().to_numpy()
+    if todo.any():
+        numbers = pd.to_numeric(normal[todo], errors="coerce")
+        out[todo] = _from_numbers(numbers.astype(float)).to_numpy()
+    # 下午 3时 means 15:00: add twelve hours to afternoon times written on a 12-hour clock.
+    pm = text.str.contains(_PM_MARKERS, regex=True).to_numpy(dtype=bool)
+    if pm.any():
+        hours = out.dt.hour.to_numpy()
+        shift = pm & (hours < 12) & out.notna().to_numpy()
+        out[shift] = out[shift] + pd.Timedelta(hours=12)
+    return out
+
+
+def _explicit_formats(text: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype=TIME_UNIT)
+    todo = np.ones(len(text), dtype=bool)
+    for fmt in _FORMATS:
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        hit = parsed.notna().to_numpy()
+        if hit.any():
+            positions = np.flatnonzero(todo)[hit]
+            out.iloc[positions] = parsed[hit].astype(TIME_UNIT).to_numpy()
+            todo[positions] = False
+        if not todo.any():
+            break
+    return out
