@@ -276,6 +276,10 @@ BASEMAPS: dict[str, Basemap | None] = {
 _KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
 
 
+#: Zoom step of maps without tiles (Leaflet's ``zoomSnap``).
+VECTOR_ZOOM_SNAP = 0.25
+
+
 def _check_bounds(bounds: Sequence[float]) -> Bounds:
     try:
         west, south, east, north = (float(v) for v in bounds)
@@ -399,6 +403,10 @@ def make_map(
         (west, east), (south, north) = gcrs.wgs84_to_gcj02([west, east], [south, north])
         west, east, south, north = float(west), float(east), float(south), float(north)
     extra: dict[str, Any] = {} if height is None else {"height": height}
+    if preset is None:
+        # Without tiles nothing blurs at fractional zooms, and whole-level snapping leaves a
+        # small street office filling as little as a quarter of the map.
+        extra["zoom_snap"] = VECTOR_ZOOM_SNAP
     m = OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=_zoom_for_bounds((west, south, east, north)),

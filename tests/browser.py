@@ -121,6 +121,18 @@ GRID_POLYGONS_JS = """() => {
          && l.feature.geometry.type.includes('Polygon') && l._parts && l._parts.length).length;
 }"""
 
+#: How much of the map's width and height the drawn grid polygons span (0–1 each).
+GRID_EXTENT_JS = """() => {
+  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+  const grids = Object.values(map._layers).filter(
+    l => l.feature && l.feature.properties && l.feature.properties.key && l.getBounds);
+  const bounds = grids.reduce((b, l) => b.extend(l.getBounds()), L.latLngBounds([]));
+  const nw = map.latLngToContainerPoint(bounds.getNorthWest());
+  const se = map.latLngToContainerPoint(bounds.getSouthEast());
+  const size = map.getSize();
+  return [(se.x - nw.x) / size.x, (se.y - nw.y) / size.y];
+}"""
+
 
 def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
     """The streamlit-folium frame once Leaflet has drawn grid polygons in it."""

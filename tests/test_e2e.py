@@ -12,6 +12,7 @@ import pytest
 from gridmap.store import GeoPackageStore
 from tests.browser import (
     CHROMIUM_ARGS,
+    GRID_EXTENT_JS,
     GRID_POLYGONS_JS,
     block_outside_requests,
     chromium_path,
@@ -59,6 +60,10 @@ def page(app_url: str):  # type: ignore[no-untyped-def]
 def test_opens_on_the_sample_with_grid_polygons_and_legend(page) -> None:  # type: ignore[no-untyped-def]
     frame = map_frame(page)
     assert frame.evaluate(GRID_POLYGONS_JS) == 30
+    # The street office fills the map: fitted on one axis, inside it on the other.
+    width, height = frame.evaluate(GRID_EXTENT_JS)
+    assert max(width, height) > 0.75, (width, height)
+    assert max(width, height) <= 1.0, (width, height)
     legends = frame.locator(".gridmap-legend")
     assert legends.first.is_visible()
     assert any("网格户数" in text for text in legends.all_inner_texts())

@@ -441,6 +441,9 @@ def test_make_map_fits_bounds_and_height():
     assert m.options["max_zoom"] == 20  # Leaflet.markercluster needs the map's maxZoom
     assert '"maxZoom": 20' in m.get_root().render()
     assert maps.make_map(bounds=BEIJING, basemap="amap").options["max_zoom"] == 18
+    # Fractional zoom only without tiles (tiles blur between levels).
+    assert m.options["zoom_snap"] == maps.VECTOR_ZOOM_SNAP
+    assert "zoom_snap" not in maps.make_map(bounds=HELSINKI, basemap="osm").options
 
 
 def test_vector_basemap_is_light_and_non_interactive():
