@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from gridmap.schema import LAYERS
+
 Lang = Literal["zh", "en"]
 LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
 
@@ -142,13 +144,41 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "malformed_row": ("列数与表头不一致", "row does not match the header"),
 }
 
-LAYER_LABELS: dict[str, tuple[str, str]] = {
-    "grids": ("网格", "Grids"),
-    "sites": ("重点目标", "Key sites"),
-    "posts": ("守望岗", "Sentinel posts"),
-    "incidents": ("事件", "Incidents"),
-    "streets": ("道路", "Streets"),
-    "buildings": ("建筑", "Buildings"),
+#: Column names of the data model (:mod:`gridmap.schema`) as tables show them.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "grid_code": ("网格编码", "Grid code"),
+    "name": ("名称", "Name"),
+    "households": ("户数", "Households"),
+    "population": ("人口", "Population"),
+    "worker": ("网格员", "Grid worker"),
+    "community": ("社区", "Community"),
+    "street": ("街道", "Street"),
+    "district": ("区县", "District"),
+    "site_id": ("目标编号", "Site id"),
+    "kind": ("类型", "Kind"),
+    "response_class": ("响应圈（分钟）", "Response circle (min)"),
+    "post_id": ("岗位编号", "Post id"),
+    "mode": ("巡防方式", "Patrol mode"),
+    "staff": ("人数", "Staff"),
+    "incident_id": ("事件编号", "Incident id"),
+    "category": ("类别", "Category"),
+    "occurred_at": ("发生时间", "Occurred at"),
+    "occurred_to": ("结束时间", "Occurred until"),
+    "source": ("来源", "Source"),
+    "status": ("状态", "Status"),
+    "handled_at": ("办结时间", "Handled at"),
+    "description": ("描述", "Description"),
+    "synthetic": ("合成数据", "Synthetic"),
+    "highway": ("道路等级", "Road class"),
+    "oneway": ("单行", "One-way"),
+    "maxspeed": ("限速", "Speed limit"),
+    "network": ("路网", "Network"),
+    "levels": ("层数", "Levels"),
+    "incidents": ("近30天事件", "Incidents, last 30 days"),
+    # coordinate roles of an imported table
+    "lon": ("经度 / X", "Longitude / X"),
+    "lat": ("纬度 / Y", "Latitude / Y"),
+    "wkt": ("几何（WKT）", "Geometry (WKT)"),
 }
 
 
@@ -180,6 +210,24 @@ def reason_label(reason: str, lang: str = "zh") -> str:
 
 
 def layer_label(layer: str, lang: str = "zh") -> str:
-    """The layer's name in `lang`."""
-    zh, en = LAYER_LABELS.get(layer, (layer, layer))
+    """The layer's name in `lang` (from :data:`gridmap.schema.LAYERS`).
+
+    >>> layer_label("posts", "zh"), layer_label("posts", "en")
+    ('守望岗', 'Sentinel posts')
+    """
+    spec = LAYERS.get(layer)
+    if spec is None:
+        return layer
+    return spec.label_zh if lang == "zh" else spec.label_en
+
+
+def column_label(column: str, lang: str = "zh") -> str:
+    """A data-model column's name in `lang`; other columns keep the name the file gave.
+
+    >>> column_label("occurred_at", "zh"), column_label("occurred_at", "en")
+    ('发生时间', 'Occurred at')
+    >>> column_label("备注", "en")
+    '备注'
+    """
+    zh, en = COLUMN_LABELS.get(column, (column, column))
     return zh if lang == "zh" else en

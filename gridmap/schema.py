@@ -92,7 +92,7 @@ LAYERS: dict[str, LayerSpec] = {
             "LineString",
             required=("highway",),
             optional=("name", "oneway", "maxspeed", "network"),
-            label_zh="街道路网",
+            label_zh="道路",
             label_en="Streets",
         ),
         LayerSpec(

@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gridmap import ValidationError
+from gridmap.i18n import column_label
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.stats import PolygonLocator
 from pages._common import area_prefix, basemap_options, lang, layer, store, tr
@@ -98,5 +99,7 @@ with right:
     st.subheader(tr("grid_table"))
     table = overview.grids.drop(columns="geometry")
     shown = [c for c in ("grid_code", "name", "households", "incidents", "worker") if c in table]
-    st.dataframe(table[shown], hide_index=True, height=300)
+    st.dataframe(
+        table[shown].rename(columns=lambda c: column_label(c, lang())), hide_index=True, height=300
+    )
 st.caption(tr("attribution"))

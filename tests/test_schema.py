@@ -12,7 +12,7 @@ import shapely
 
 from gridmap import ValidationError
 from gridmap.i18n import TEXT, t
-from gridmap.schema import category_key, validate_layer
+from gridmap.schema import LAYERS, category_key, validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,3 +77,14 @@ def test_every_rejection_reason_has_labels() -> None:
     from gridmap.io import REASONS
 
     assert set(REASONS) == set(REASON_LABELS)
+
+
+def test_every_layer_and_column_has_labels_in_both_languages() -> None:
+    from gridmap.i18n import COLUMN_LABELS, column_label, layer_label
+
+    for name, spec in LAYERS.items():
+        assert layer_label(name, "zh") == spec.label_zh != ""
+        assert layer_label(name, "en") == spec.label_en != ""
+        for column in spec.columns:
+            assert column in COLUMN_LABELS, (name, column)
+            assert column_label(column, "zh") != column_label(column, "en")
