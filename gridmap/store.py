@@ -79,8 +79,12 @@ class WorkspaceStore(abc.ABC):
         version: int | None = None,
         columns: list[str] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        max_features: int | None = None,
     ) -> gpd.GeoDataFrame:
-        """Read the current (or a given) version of `layer` in EPSG:4326."""
+        """Read the current (or a given) version of `layer` in EPSG:4326.
+
+        `max_features` reads only the first rows (a table preview of a large layer).
+        """
 
     @abc.abstractmethod
     def write(
@@ -263,10 +267,19 @@ class GeoPackageStore(WorkspaceStore):
         version: int | None = None,
         columns: list[str] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        max_features: int | None = None,
     ) -> gpd.GeoDataFrame:
+        if max_features is not None and max_features < 0:
+            msg = f"`max_features` must be 0 or more; got {max_features}"
+            raise StoreError(msg)
         row = self._version_row(layer, version)
         frame = pyogrio.read_dataframe(
-            self.path, layer=row.table, columns=columns, bbox=bbox, use_arrow=True
+            self.path,
+            layer=row.table,
+            columns=columns,
+            bbox=bbox,
+            max_features=max_features,
+            use_arrow=True,
         )
         frame = frame.set_crs(STORAGE_CRS, allow_override=True)
         frame.attrs["gridmap_version"] = row.version

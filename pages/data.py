@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from gridmap import GridmapError
-from gridmap.i18n import layer_label, reason_label
+from gridmap.i18n import column_label, layer_label, reason_label
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
-from gridmap.io import detect_columns, export_layer, read_table
+from gridmap.io import EXPORT_FORMATS, detect_columns, export_layer, read_table
 from gridmap.schema import LAYERS
 from pages._common import lang, store, tr
 
@@ -24,13 +26,34 @@ CRS_CHOICES = {
 }
 ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
 TABLE_ROWS = 1000
-EXPORT_FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "csv": ".csv"}
+FORMAT_LABELS = {
+    "geojson": "GeoJSON",
+    "gpkg": "GeoPackage",
+    "shp": "Shapefile (.zip)",
+    "csv": "CSV (Excel, UTF-8 BOM)",
+}
+T = TypeVar("T")
 
 
 def _upload_dir() -> Path:
     if "upload_dir" not in st.session_state:
         st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="gridmap-upload-")
     return Path(st.session_state["upload_dir"])
+
+
+def _with_status(label: str, action: Callable[[], T]) -> T | None:
+    """Run `action` under a status box; show its error (outside the box) and return None."""
+    result, error = None, None
+    with st.status(label, expanded=False) as status:
+        try:
+            result = action()
+            status.update(state="complete")
+        except GridmapError as exc:
+            error = exc
+            status.update(state="error")
+    if error is not None:
+        st.error(tr("import_failed", error=error))
+    return result
 
 
 st.title(tr("page_data"))
@@ -96,7 +119,7 @@ if uploaded is not None:
         choices = ["", *map(str, preview.columns)]
         for i, (role, column) in enumerate(detected.items()):
             pick = role_cols[i % len(role_cols)].selectbox(
-                role,
+                column_label(role, lang()),
                 choices,
                 index=choices.index(column) if column in choices else 0,
                 key=f"upload_col_{target}_{role}",
@@ -107,18 +130,10 @@ if uploaded is not None:
 
     if st.button(tr("check"), type="secondary", key="upload_check"):
         st.session_state.pop("upload_result", None)
-        error = None
-        with st.status(tr("reading_file"), expanded=False) as status:
-            try:
-                st.session_state["upload_result"] = read_into_workspace(
-                    workspace, path, target, mode=mode, **options
-                )
-                status.update(state="complete")
-            except GridmapError as exc:
-                error = exc
-                status.update(state="error")
-        if error is not None:
-            st.error(tr("import_failed", error=error))
+        st.session_state["upload_result"] = _with_status(
+            tr("reading_file"),
+            lambda: read_into_workspace(workspace, path, target, mode=mode, **options),
+        )
 
     result = st.session_state.get("upload_result")
     if result is not None and result.layer == target:
@@ -145,18 +160,12 @@ if uploaded is not None:
         if st.button(
             tr("commit"), type="primary", disabled=not len(result.data), key="upload_commit"
         ):
-            version, error = None, None
-            with st.status(tr("writing")) as status:
-                try:
-                    version = commit_import(
-                        workspace, result, mode=mode, author=author or None, message=message
-                    )
-                    status.update(state="complete")
-                except GridmapError as exc:
-                    error = exc
-                    status.update(state="error")
-            if error is not None:
-                st.error(tr("import_failed", error=error))
+            version = _with_status(
+                tr("writing"),
+                lambda: commit_import(
+                    workspace, result, mode=mode, author=author or None, message=message
+                ),
+            )
             if version is not None:
                 st.session_state.pop("upload_result", None)
                 st.success(
@@ -192,16 +201,23 @@ st.subheader(tr("layer_table"))
 table_layer = st.selectbox(
     tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="table_layer"
 )
-table = workspace.read(table_layer).head(TABLE_ROWS)
+table = workspace.read(table_layer, max_features=TABLE_ROWS)
 st.caption(tr("first_rows", n=TABLE_ROWS))
-st.dataframe(pd.DataFrame(table.drop(columns=table.geometry.name)), hide_index=True)
+st.dataframe(
+    pd.DataFrame(table.drop(columns=table.geometry.name)).rename(
+        columns=lambda c: column_label(c, lang())
+    ),
+    hide_index=True,
+)
 
 st.subheader(tr("export"))
 cols = st.columns(3)
 export_name = cols[0].selectbox(
     tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="export_layer"
 )
-export_format = cols[1].selectbox(tr("format"), list(EXPORT_FORMATS), key="export_format")
+export_format = cols[1].selectbox(
+    tr("format"), list(EXPORT_FORMATS), format_func=FORMAT_LABELS.get, key="export_format"
+)
 export_crs = cols[2].selectbox(
     tr("source_crs"), ["wgs84", "gcj02", "bd09"], format_func=CRS_CHOICES.get, key="export_crs"
 )

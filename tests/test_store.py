@@ -51,6 +51,10 @@ def test_write_read_round_trip_and_versions(tmp_path: Path) -> None:
     expected["occurred_at"] = expected["occurred_at"].astype("datetime64[ms]")
     assert_geodataframe_equal(back, expected, check_dtype=False, check_like=True)
     assert back["description"].iloc[0] == "<b>备注</b> & 'quotes'"  # verbatim
+    head = store.read("incidents", version=1, max_features=7)
+    assert list(head["incident_id"]) == list(back["incident_id"].iloc[:7])
+    with pytest.raises(StoreError, match="`max_features`"):
+        store.read("incidents", max_features=-1)
 
 
 def test_restore_creates_a_new_version_pointing_at_the_old_data(tmp_path: Path) -> None:
