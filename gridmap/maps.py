@@ -239,9 +239,14 @@ def class_breaks(
 
     ``"quantiles"`` puts about as many values in each class; ``"equal"`` splits the range
     into classes of equal width. Coinciding edges are merged, so there may be fewer classes.
+    When every value is a whole number (counts of incidents, households) the edges are
+    rounded up to whole numbers too, so a class reads "39 – 46", never "38.6 – 46.8".
+    A value equal to an inner edge belongs to the class above it.
 
+    >>> class_breaks([1.5, 2, 3, 4, 5, 6, 7, 8], bins=4, scheme="equal").tolist()
+    [1.5, 3.125, 4.75, 6.375, 8.0]
     >>> class_breaks([1, 2, 3, 4, 5, 6, 7, 8], bins=4, scheme="equal").tolist()
-    [1.0, 2.75, 4.5, 6.25, 8.0]
+    [1.0, 3.0, 5.0, 7.0, 8.0]
     >>> class_breaks([3, 3, 3]).tolist()
     [3.0, 3.0]
     """
@@ -259,6 +264,8 @@ def class_breaks(
     else:
         msg = f"`scheme` must be 'quantiles' or 'equal'; got {scheme!r}"
         raise ValidationError(msg)
+    if np.array_equal(arr, np.round(arr)):
+        edges = np.ceil(edges)
     edges = np.unique(edges)
     return edges if len(edges) > 1 else np.repeat(edges, 2)
 
@@ -356,7 +363,12 @@ def add_choropleth(
     )
     layer = _geojson_layer(m, data, name=name, show=show, style=style)
     if legend_map is not None and len(edges):
-        entries = [(palette[i], _range_label(edges[i], edges[i + 1])) for i in range(k)]
+        # Whole-number classes are [low, next low - 1]; only the last includes its top.
+        whole = np.array_equal(edges, np.round(edges)) and np.array_equal(
+            values[finite], np.round(values[finite])
+        )
+        tops = [edges[i + 1] - 1 if whole and i < k - 1 else edges[i + 1] for i in range(k)]
+        entries = [(palette[i], _range_label(edges[i], tops[i])) for i in range(k)]
         if not finite.all():
             entries.append((NO_DATA_COLOR, no_data_label))
         add_legend(legend_map, title=title, entries=entries, position=legend_position, note=note)

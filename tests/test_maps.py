@@ -498,6 +498,38 @@ def test_choropleth_classes_follow_the_breaks():
     )
     assert {f["properties"]["fill"] for f in constant.data["features"]} == {maps.YLORRD[5]}
     np.testing.assert_allclose(maps.class_breaks([0, 10, 20, 30, 40], bins=2), [0, 20, 40])
+    # Whole-number data gets whole-number classes whose labels do not overlap.
+    counts = gdf.assign(population=[22, 35, 39, 46, 47, 335])
+    m2 = maps.make_map(bounds=HELSINKI)
+    layer = maps.add_choropleth(m2, counts, value_column="population", title="n", bins=3)
+    edges = maps.class_breaks(counts["population"], bins=3)
+    np.testing.assert_array_equal(
+        edges, np.ceil(np.quantile(counts["population"], [0, 1 / 3, 2 / 3, 1]))
+    )
+    html_text = m2.get_root().render()
+    labels = [f"{int(edges[0])} – {int(edges[1]) - 1}", f"{int(edges[1])} – {int(edges[2]) - 1}"]
+    assert all(label in html_text for label in labels), labels
+    assert f"{int(edges[2])} – 335" in html_text
+    # Each value sits in the class whose label range holds it.
+    tops = [edges[1] - 1, edges[2] - 1, edges[3]]
+    fills = {}
+    for feature in layer.data["features"]:
+        value = feature["properties"]["value"]
+        cls = next(i for i, top in enumerate(tops) if value <= top)
+        assert edges[cls] <= value
+        fills.setdefault(cls, set()).add(feature["properties"]["fill"])
+    assert all(len(f) == 1 for f in fills.values())
+    assert len(set.union(*fills.values())) == len(fills) == 3
+    edge_value = maps.add_choropleth(
+        m2,
+        counts.assign(population=[1, 2, 3, 4, 5, 6]),
+        value_column="population",
+        title="n",
+        bins=2,
+        scheme="equal",
+    )  # edges 1, 4, 6: the value 4 starts the upper class
+    edge_fills = [f["properties"]["fill"] for f in edge_value.data["features"]]
+    assert edge_fills[2] != edge_fills[3] == edge_fills[5]
     with pytest.raises(ValidationError, match="scheme"):
         maps.class_breaks([1, 2], scheme="jenks")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="colours"):
