@@ -55,6 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "incident_cells": ("事件密度（100米格）", "Incident density (100 m cells)"),
     "sites": ("重点目标", "Key sites"),
     "posts": ("守望岗", "Sentinel posts"),
+    "sites_and_posts": ("重点目标与守望岗", "Key sites and posts"),
     "streets": ("道路", "Streets"),
     "legend_households": ("网格户数", "Households per grid"),
     "legend_incidents": ("网格事件数（近30天）", "Incidents per grid (last 30 days)"),

@@ -27,6 +27,9 @@ ColourBy = Literal["households", "incidents", "cells"]
 #: aggregation: the browser never receives raw incident points).
 CELL_SIZE_M = 100.0
 WINDOW_DAYS = 30
+#: Marker colours of key sites and sentinel posts (the legend uses the same).
+SITE_COLOUR = "#6a3d9a"
+POST_COLOUR = "#e31a1c"
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ def overview_map(
         legend=colour_by != "cells",
         note=note if colour_by == "incidents" else None,
     )
+    points_legend = []
     if sites is not None and len(sites):
         area_sites = sites[_inside(sites, grids)]
         kind_label = {k: (zh if lang == "zh" else en) for k, (zh, en) in SITE_KINDS.items()}
@@ -210,27 +214,30 @@ def overview_map(
             m,
             shown,
             label_column="name",
-            color="#6a3d9a",
+            color=SITE_COLOUR,
             radius=4,
             tooltip_columns={"kind_label": t("category", lang), "response_class": "min"},
             name=t("sites", lang),
         )
-        maps.add_legend(
-            m,
-            title=t("sites", lang),
-            entries=[("#6a3d9a", t("sites", lang)), ("#e31a1c", t("posts", lang))],
-            position="bottomleft",
-            shape="circle",
-        )
+        points_legend.append((SITE_COLOUR, t("sites", lang)))
     if posts is not None and len(posts):
         maps.add_points(
             m,
             posts[_inside(posts, grids)],
             label_column="name",
-            color="#e31a1c",
+            color=POST_COLOUR,
             radius=8,
             tooltip_columns={"kind": t("category", lang)},
             name=t("posts", lang),
+        )
+        points_legend.append((POST_COLOUR, t("posts", lang)))
+    if points_legend:
+        maps.add_legend(
+            m,
+            title=t("sites_and_posts", lang),
+            entries=points_legend,
+            position="bottomleft",
+            shape="circle",
         )
     maps.layer_control(m)
     return m

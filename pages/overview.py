@@ -30,7 +30,7 @@ if synthetic:
     st.caption("⚠️ " + tr("synthetic_notice"))
 
 default_now = reference_time(incidents) if incidents is not None else pd.Timestamp.now()
-controls = st.columns([1, 1, 2])
+controls = st.columns([1, 3])
 end_day = controls[0].date_input(
     tr("reference_date"), value=(default_now - pd.Timedelta(days=1)).date(), key="overview_now"
 )

@@ -76,6 +76,11 @@ def test_map_layers_legends_and_amap_shift(sample) -> None:  # type: ignore[no-u
     html = overview_map(ov, lang="en", colour_by="incidents", **layers).get_root().render()
     assert "Incidents per grid (last 30 days)" in html
     assert "tile.openstreetmap.org" not in html  # offline vector basemap by default
+    assert "Key sites and posts" in html
+    assert "Sentinel posts" in html
+    no_posts = overview_map(ov, lang="en", sites=sample["sites"]).get_root().render()
+    assert "Key sites and posts" in no_posts
+    assert "Sentinel posts" not in no_posts  # the legend lists only what the map shows
     amap = overview_map(ov, lang="zh", basemap="amap", **layers)
     assert amap.gridmap_shift == "gcj02"
     assert "autonavi" in amap.get_root().render()
