@@ -37,7 +37,11 @@ def store() -> WorkspaceStore:
     return _store(st.session_state["workspace"])
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# A resource, not data: st.cache_data would unpickle a fresh copy of every layer on every
+# rerun (seconds for a million incidents). Versions are immutable, so one shared frame per
+# version is safe as long as nothing mutates it; gridmap's functions never do
+# (tests/test_overview.py checks it).
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _read(path: str, layer: str, version: int) -> gpd.GeoDataFrame:
     return _store(path).read(layer, version=version)
 

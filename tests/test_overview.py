@@ -5,9 +5,11 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+from geopandas.testing import assert_geodataframe_equal
 
 from gridmap import ValidationError
 from gridmap.datasets import get_path
+from gridmap.grids import dissolve_level
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.store import GeoPackageStore
 
@@ -95,3 +97,17 @@ def test_cells_mode_draws_outlines_and_labels_synthetic_data(sample) -> None:  #
     assert "网格户数" not in html  # grids are outlines only, without a legend
     assert "合成数据" in html
     assert "fillOpacity: 0.0" in html
+
+
+def test_nothing_mutates_the_layers_it_is_given(sample) -> None:  # type: ignore[no-untyped-def]
+    # The app shares one cached frame per layer version between sessions.
+    names = ("grids", "incidents", "sites", "posts", "streets", "buildings")
+    before = {name: sample[name].copy() for name in names}
+    ov = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    for colour_by in ("households", "incidents", "cells"):
+        overview_map(
+            ov, lang="zh", colour_by=colour_by, **{n: sample[n] for n in names[2:]}
+        ).get_root().render()
+    dissolve_level(sample["grids"], "community")
+    for name in names:
+        assert_geodataframe_equal(sample[name], before[name])
