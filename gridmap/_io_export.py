@@ -1,0 +1,181 @@
+"""Writing layers for the programs users open them in: QGIS, ArcGIS, Excel, web maps.
+
+Each format has a trap for Chinese data. Excel reads a CSV file in the system code page
+unless it starts with a byte-order mark. Shapefile field names hold at most 10 bytes, so
+UTF-8 Chinese names must be cut on character boundaries and kept unique, and the ``.dbf``
+needs a ``.cpg`` saying UTF-8. Amap and Baidu expect GCJ-02/BD-09 coordinates, which no
+EPSG code describes. Files are written in a temporary folder beside the target and then
+moved into place, so a failed export never leaves a half-written file where the user
+expects a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from gridmap._errors import ValidationError
+from gridmap._io_columns import as_text
+from gridmap._io_geometry import _is_wgs84
+from gridmap.crs import from_wgs84, parse_crs
+from gridmap.schema import STORAGE_CRS
+
+#: Export formats and the extension each writes.
+EXPORT_FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "csv": ".csv"}
+_EXPORT_SUFFIXES = {".json": "geojson", ".shp": "shp"} | {e: f for f, e in EXPORT_FORMATS.items()}
+
+
+def _shapefile_names(columns: Sequence[str]) -> dict[str, str]:
+    """Field names of at most 10 bytes (dBASE), cut on character boundaries, unique."""
+    renamed: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        name = _cut(str(column), 10)
+        n = 0
+        while name.lower() in taken:
+            n += 1
+            name = _cut(str(column), 10 - len(f"_{n}")) + f"_{n}"
+        taken.add(name.lower())
+        renamed[column] = name
+    return renamed
+
+
+def _cut(text: str, size: int) -> str:
+    encoded = text.encode("utf-8")[:size]
+    return encoded.decode("utf-8", errors="ignore")
+
+
+def _to_target(gdf: gpd.GeoDataFrame, crs: object) -> tuple[gpd.GeoDataFrame, bool]:
+    """`gdf` in the export CRS; also whether its coordinates are degrees."""
+    if gdf.crs is None:
+        msg = "`gdf` has no coordinate reference system; set it (gridmap stores EPSG:4326)"
+        raise ValidationError(msg)
+    target = parse_crs(crs)
+    out = gdf if _is_wgs84(gdf.crs) else gdf.to_crs(STORAGE_CRS)
+    if target == "wgs84":
+        return out, True
+    if isinstance(target, str):
+        shifted = shapely.transform(
+            out.geometry.array, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], target))
+        )
+        out = out.set_geometry(gpd.GeoSeries(shifted, index=out.index, crs=STORAGE_CRS))
+        return out, True
+    return out.to_crs(target), bool(target.is_geographic)
+
+
+def export_layer(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    crs: object = "wgs84",
+) -> Path:
+    """Write a layer to a file users can open in QGIS, ArcGIS, Excel or a web map.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer (any CRS; gridmap layers are EPSG:4326).
+    path : path-like
+        Where to write. A Shapefile is written as a ``.zip`` holding ``.shp``, ``.shx``,
+        ``.dbf``, ``.prj`` and a ``.cpg`` declaring UTF-8.
+    fmt : {"geojson", "gpkg", "shp", "csv"}, optional
+        The format; by default from the extension of `path`. CSV is UTF-8 with a byte-order
+        mark (so Excel shows Chinese), with ``lon``/``lat`` columns for point layers (``x``/``y``
+        in a projected CRS) and a WKT ``geometry`` column otherwise; date-times are written
+        as ISO strings (``2026-03-01 10:00:00``).
+    crs : str, int or pyproj.CRS, default "wgs84"
+        Coordinates to write: ``"wgs84"``, ``"gcj02"``/``"bd09"`` (shifted for Amap/Baidu;
+        the file still declares WGS-84, as those systems have no EPSG code) or an EPSG code.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"`gdf` must be a GeoDataFrame; got {type(gdf).__name__}"
+        raise ValidationError(msg)
+    p = Path(path)
+    if fmt is None:
+        fmt = _EXPORT_SUFFIXES.get(p.suffix.lower())
+        if fmt is None:
+            msg = f"`fmt` not given and `path` {p.name} has no known extension"
+            raise ValidationError(msg)
+    if fmt not in EXPORT_FORMATS:
+        msg = f"`fmt` must be one of {', '.join(EXPORT_FORMATS)}; got {fmt!r}"
+        raise ValidationError(msg)
+    if fmt == "shp" and p.suffix.lower() != ".zip":
+        p = p.with_suffix(".zip")
+    out, degrees = _to_target(gdf, crs)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=p.parent, prefix=".export-") as tmp:
+        written = Path(tmp) / f"{p.stem}{EXPORT_FORMATS[fmt]}"
+        if fmt == "csv":
+            _write_csv(out, written, degrees=degrees)
+        elif fmt == "shp":
+            _write_shapefile(out, written, p.stem)
+        else:
+            frame = _plain_columns(out)
+            driver = "GeoJSON" if fmt == "geojson" else "GPKG"
+            options = {"layer": p.stem} if fmt == "gpkg" else {}
+            pyogrio.write_dataframe(frame, written, driver=driver, **options)
+        os.replace(written, p)
+    return p
+
+
+def _plain_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns every driver can write: mixed-type object columns become text."""
+    out = gdf.copy()
+    for column in out.columns:
+        if column != out.geometry.name and out[column].dtype == object:
+            out[column] = as_text(out[column])
+    return out
+
+
+def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column].dtype):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S").astype("str")
+    return out
+
+
+def _write_csv(gdf: gpd.GeoDataFrame, path: Path, *, degrees: bool) -> None:
+    frame = _iso_times(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    geoms = gdf.geometry.array
+    types = set(shapely.get_type_id(np.asarray(geoms, dtype=object)).tolist())
+    if len(gdf) and types == {0}:
+        names = ("lon", "lat") if degrees else ("x", "y")
+        frame[names[0]] = shapely.get_x(np.asarray(geoms, dtype=object))
+        frame[names[1]] = shapely.get_y(np.asarray(geoms, dtype=object))
+    else:
+        frame["geometry"] = shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, stem: str) -> None:
+    frame = _iso_times(_plain_columns(gdf))
+    for column in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[column].dtype):
+            frame[column] = frame[column].astype("Int64")
+    names = _shapefile_names([c for c in frame.columns if c != frame.geometry.name])
+    frame = frame.rename(columns=names)
+    folder = path.parent / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(
+        frame, folder / f"{stem}.shp", driver="ESRI Shapefile", encoding="UTF-8"
+    )
+    (folder / f"{stem}.cpg").write_text("UTF-8", encoding="ascii")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)

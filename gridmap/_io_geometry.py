@@ -1,0 +1,348 @@
+"""Coordinates and geometries of imported rows: put into WGS-84, checked and repaired.
+
+Users' coordinates go wrong in a few recurring ways, each of which would put a whole file
+in the wrong place on the map: latitude and longitude columns swapped, surveyors'
+northing-first X/Y in a CGCS2000 Gauss-Krüger zone, GCJ-02/BD-09 web-map shifts, or
+projected metres given as degrees. Each is recognised from the values themselves and
+reported as a note, never corrected silently. Rows that cannot be used are recorded in a
+:class:`~gridmap._io_columns.Rejections` with a reason; invalid polygons, common in
+hand-drawn grid maps, are repaired with ``make_valid`` rather than rejected.
+
+On the hot path the point geometries are built in a worker thread (:class:`_Points`), as
+GEOS releases the GIL while :mod:`gridmap.io` checks the attribute values.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from geopandas.array import GeometryArray
+
+from gridmap._errors import ImportFileError
+from gridmap._io_columns import (
+    AXIS_NAMES,
+    Rejections,
+    as_text,
+    join_text,
+    normalise_name,
+    parse_numbers,
+)
+from gridmap._io_times import blank_mask
+from gridmap.crs import guess_northing_first, in_china, to_wgs84
+from gridmap.schema import STORAGE_CRS, LayerSpec
+
+_GEOMETRY_TYPE_IDS = {"Point": (0, 4), "LineString": (1, 5), "Polygon": (3, 6)}
+
+
+# ------------------------------------------------------------------ coordinate systems
+
+
+def _crs_label(system: str | pyproj.CRS) -> str:
+    if isinstance(system, str):
+        return STORAGE_CRS if system == "wgs84" else system
+    authority = system.to_authority(min_confidence=70)
+    return ":".join(authority) if authority else system.name
+
+
+def _is_wgs84(system: pyproj.CRS | None) -> bool:
+    if system is None:
+        return True
+    return system.to_epsg() == 4326 or system.to_authority() == ("OGC", "CRS84")
+
+
+def _plan_crs(
+    declared: pyproj.CRS | None, user: str | pyproj.CRS | None, notes: list[str]
+) -> tuple[pyproj.CRS | None, str | None, str]:
+    """(CRS to reproject from, web-map shift to undo, label of what was used)."""
+    if user is None or user == "wgs84":
+        if user == "wgs84" and not _is_wgs84(declared):
+            notes.append(f"the file declares {_crs_label(declared)}; used it instead of `crs`")
+        return (None if _is_wgs84(declared) else declared), None, _crs_label(declared or "wgs84")
+    if isinstance(user, str):  # gcj02 / bd09, applied after any reprojection to WGS-84
+        return (None if _is_wgs84(declared) else declared), user, user
+    if _is_wgs84(declared) or declared == user:
+        return (None if _is_wgs84(user) else user), None, _crs_label(user)
+    notes.append(f"the file declares {_crs_label(declared)}; `crs` {_crs_label(user)} was ignored")
+    return declared, None, _crs_label(declared)
+
+
+def _km_outside(bounds: np.ndarray, workspace: tuple[float, float, float, float]) -> np.ndarray:
+    """Distance in km from each (minx, miny, maxx, maxy) box to the workspace box."""
+    west, south, east, north = workspace
+    zero = np.zeros(len(bounds))
+    dx = np.maximum.reduce([west - bounds[:, 2], bounds[:, 0] - east, zero])
+    dy = np.maximum.reduce([south - bounds[:, 3], bounds[:, 1] - north, zero])
+    lat = np.clip((bounds[:, 1] + bounds[:, 3]) / 2.0, -89.0, 89.0)
+    return np.hypot(dx * 111.32 * np.cos(np.radians(lat)), dy * 110.57)
+
+
+def _unswap(
+    x: np.ndarray,
+    y: np.ndarray,
+    ok: np.ndarray,
+    system: object,
+    workspace: tuple[float, float, float, float] | None,
+    max_km: float,
+) -> str | None:
+    """Why the longitude and latitude columns look swapped, or None if they do not."""
+    xs, ys = x[ok], y[ok]
+    if not len(xs):
+        return None
+    if (
+        np.mean(np.abs(ys) > 90) > 0.5
+        and np.mean(np.abs(xs) <= 90) > 0.9
+        and np.mean(np.abs(ys) <= 180) > 0.9
+    ):
+        return "the latitude column holds values beyond ±90"
+    if workspace is not None:
+        given = np.mean(_km_outside(np.column_stack([xs, ys, xs, ys]), workspace) <= max_km)
+        swapped = np.mean(_km_outside(np.column_stack([ys, xs, ys, xs]), workspace) <= max_km)
+        if swapped > 0.5 and given < 0.1:
+            return "read the other way round they fall inside the workspace"
+    elif (
+        system in ("gcj02", "bd09")
+        and np.mean(in_china(ys, xs)) > 0.5
+        and np.mean(in_china(xs, ys)) < 0.1
+    ):
+        return f"{system} coordinates must lie in China, and only swapped do they"
+    return None
+
+
+def _projected_hint(x: np.ndarray, y: np.ndarray, bad: np.ndarray, notes: list[str]) -> None:
+    if bad.mean() > 0.5 and np.nanmedian(np.abs(np.concatenate([x[bad], y[bad]]))) > 1000:
+        notes.append(
+            "the coordinates look projected (metres, not degrees): set `crs` to their "
+            "system, e.g. a CGCS2000 Gauss-Krüger zone EPSG:4513–4554"
+        )
+
+
+def _points(
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    user: str | pyproj.CRS | None,
+    workspace: tuple[float, float, float, float] | None,
+    max_km: float,
+    rej: Rejections,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Longitudes and latitudes (WGS-84) from coordinate columns; bad rows rejected."""
+    xcol, ycol = mapping["lon"], mapping["lat"]
+    x, x_blank, x_bad = parse_numbers(frame[xcol])
+    y, y_blank, y_bad = parse_numbers(frame[ycol])
+    rej.add(
+        x_blank | y_blank,
+        "missing_coordinate",
+        lambda i: np.where(
+            x_blank[i] & y_blank[i],
+            f"{xcol} and {ycol} are empty",
+            np.where(x_blank[i], f"{xcol} is empty", f"{ycol} is empty"),
+        ),
+    )
+    raw_x, raw_y = frame[xcol], frame[ycol]
+    rej.add(
+        x_bad | y_bad,
+        "non_numeric_coordinate",
+        lambda i: join_text(
+            f"{xcol}='", raw_x.iloc[i], f"', {ycol}='", raw_y.iloc[i], "': not a number"
+        ),
+    )
+    system = user or "wgs84"
+    label = _crs_label(system)
+    ok = rej.good
+    lon = np.full(len(x), np.nan)
+    lat = np.full(len(x), np.nan)
+    if isinstance(system, pyproj.CRS) and system.is_projected:
+        named = {normalise_name(xcol), normalise_name(ycol)} & AXIS_NAMES
+        order = None if named else guess_northing_first(x[ok], y[ok], system)
+        if order:
+            x, y = y, x
+            mapping["lon"], mapping["lat"] = ycol, xcol
+            notes.append(
+                f"{xcol} holds northings and {ycol} eastings (surveyors' X is the northing "
+                f"in {label}): read them that way round"
+            )
+        elif order is None and not named and ok.any():
+            notes.append(
+                f"could not tell the axis order; read {xcol} as easting, {ycol} as northing"
+            )
+        lon[ok], lat[ok] = to_wgs84(x[ok], y[ok], system)
+        bad = ok & ~(
+            np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        )
+        rej.add(
+            bad,
+            "out_of_range",
+            lambda i: join_text(
+                f"{xcol}=", x[i], f", {ycol}=", y[i], f" is outside the area of {label}"
+            ),
+        )
+        return lon, lat, label
+    why = _unswap(x, y, ok, system, workspace, max_km)
+    if why:
+        x, y = y, x
+        mapping["lon"], mapping["lat"] = ycol, xcol
+        notes.append(f"latitude and longitude columns look swapped ({why}): swapped back")
+    bad = ok & ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
+    rej.add(
+        bad,
+        "out_of_range",
+        lambda i: join_text("longitude ", x[i], ", latitude ", y[i], " is outside ±180°, ±90°"),
+    )
+    if bad.any():
+        _projected_hint(x, y, bad, notes)
+    ok = rej.good
+    if system == "wgs84":
+        lon[ok], lat[ok] = x[ok], y[ok]
+    else:
+        lon[ok], lat[ok] = to_wgs84(x[ok], y[ok], system)
+    return lon, lat, label
+
+
+def _wkt(frame: pd.DataFrame, column: str, rej: Rejections) -> np.ndarray:
+    text = as_text(frame[column])
+    blank = blank_mask(text)
+    geoms = shapely.from_wkt(text.to_numpy(dtype=object, na_value=None), on_invalid="ignore")
+    unread = ~blank & shapely.is_missing(geoms)
+    rej.add(unread, "invalid_geometry", f"{column} is not a WKT geometry")
+    return np.asarray(geoms, dtype=object)
+
+
+def _shapes(
+    geoms: np.ndarray,
+    declared: pyproj.CRS | None,
+    user: str | pyproj.CRS | None,
+    spec: LayerSpec,
+    rej: Rejections,
+    notes: list[str],
+    name: str,
+) -> tuple[np.ndarray, str]:
+    """Geometries of a vector file (or WKT column) checked, repaired and in WGS-84."""
+    geoms = geoms.copy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rej.add(empty, "empty_geometry", "the geometry is empty")
+    type_ids = shapely.get_type_id(geoms)
+    wrong = ~empty & ~np.isin(type_ids, _GEOMETRY_TYPE_IDS[spec.geometry])
+    if wrong.any() and not (~empty & ~wrong).any():
+        found = ", ".join(sorted(gpd.GeoSeries(geoms[wrong]).geom_type.unique()))
+        msg = (
+            f"layer `{spec.name}` needs {spec.geometry} geometries, but `path` {name} holds {found}"
+        )
+        raise ImportFileError(msg)
+    rej.add(
+        wrong,
+        "wrong_geometry_type",
+        lambda i: join_text(
+            "the geometry is a ",
+            gpd.GeoSeries(geoms[i]).geom_type.to_numpy(),
+            f"; layer `{spec.name}` needs {spec.geometry}",
+        ),
+    )
+    project, shift, label = _plan_crs(declared, user, notes)
+    ok = rej.good
+    if project is not None and ok.any():
+        geoms[ok] = gpd.GeoSeries(geoms[ok], crs=project).to_crs(STORAGE_CRS).to_numpy()
+    if shift is not None and ok.any():
+        geoms[ok] = shapely.transform(
+            geoms[ok], lambda c: np.column_stack(to_wgs84(c[:, 0], c[:, 1], shift))
+        )
+    bounds = shapely.bounds(geoms)
+    inside = (
+        np.isfinite(bounds).all(axis=1)
+        & (bounds[:, 0] >= -180)
+        & (bounds[:, 2] <= 180)
+        & (bounds[:, 1] >= -90)
+        & (bounds[:, 3] <= 90)
+    )
+    bad = ok & ~inside
+    rej.add(bad, "out_of_range", f"the geometry lies outside ±180°, ±90° once read as {label}")
+    if bad.any():
+        _projected_hint(bounds[:, 0], bounds[:, 1], bad, notes)
+    if spec.geometry == "Polygon":
+        _repair(geoms, rej, notes)
+    elif spec.geometry == "Point":
+        single = (
+            rej.good & (shapely.get_type_id(geoms) == 4) & (shapely.get_num_geometries(geoms) == 1)
+        )
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+    return geoms, label
+
+
+def _repair(geoms: np.ndarray, rej: Rejections, notes: list[str]) -> None:
+    """Repair invalid polygons in place with make_valid, keeping only polygonal parts."""
+    invalid = rej.good & ~shapely.is_valid(geoms)
+    if not invalid.any():
+        return
+    geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    failed = invalid & (
+        shapely.is_empty(geoms)
+        | ~np.isin(shapely.get_type_id(geoms), _GEOMETRY_TYPE_IDS["Polygon"])
+    )
+    rej.add(failed, "invalid_geometry", "the polygon is invalid and could not be repaired")
+    repaired = int(invalid.sum() - failed.sum())
+    if repaired:
+        notes.append(f"{repaired} polygons were invalid and repaired with make_valid")
+
+
+# ------------------------------------------------------------------------------ points
+
+
+def _make_points(lon: np.ndarray, lat: np.ndarray, *, chunk: int = 16_384) -> np.ndarray:
+    # In chunks, so the thread checking the values gets the GIL back between them.
+    out = np.empty(len(lon), dtype=object)
+    for start in range(0, len(lon), chunk):
+        out[start : start + chunk] = shapely.points(
+            lon[start : start + chunk], lat[start : start + chunk]
+        )
+    return out
+
+
+@dataclass
+class _Points:
+    """Point coordinates in WGS-84, turned into geometries in a worker thread."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    ok: np.ndarray | None = None
+    future: Future[np.ndarray] | None = None
+
+    def start(self, pool: ThreadPoolExecutor, ok: np.ndarray) -> None:
+        """Build the points of rows `ok` (shapely releases the GIL while it does)."""
+        self.ok = ok
+        self.future = pool.submit(_make_points, self.lon[ok], self.lat[ok])
+
+    def take(self, good: np.ndarray) -> GeometryArray:
+        """The points of rows `good` (a subset of the rows started with)."""
+        if self.future is None or self.ok is None:
+            return GeometryArray(shapely.points(self.lon[good], self.lat[good]), crs=STORAGE_CRS)
+        points = self.future.result()
+        keep = good[self.ok]
+        return GeometryArray(points if keep.all() else points[keep], crs=STORAGE_CRS)
+
+
+def _reject_far(
+    geometry: np.ndarray | _Points,
+    rej: Rejections,
+    workspace: tuple[float, float, float, float],
+    max_km: float,
+) -> None:
+    ok = rej.good
+    if isinstance(geometry, _Points):
+        lon, lat = geometry.lon[ok], geometry.lat[ok]
+        boxes = np.column_stack([lon, lat, lon, lat])
+    else:
+        boxes = shapely.bounds(geometry[ok])
+    distance = np.zeros(len(ok))
+    distance[ok] = _km_outside(boxes, workspace)
+    rej.add(
+        distance > max_km,
+        "far_outside_workspace",
+        lambda i: join_text(
+            "", np.round(distance[i], 1), f" km outside the workspace (limit {max_km} km)"
+        ),
+    )

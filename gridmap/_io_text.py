@@ -1,0 +1,376 @@
+"""Text tables as users save them: encodings, delimiters and title rows above the header.
+
+Chinese office software writes CSV files in GBK as often as in UTF-8 (with or without a
+byte-order mark), and users put title rows above the header of their CSV files and Excel
+sheets alike. All of that is settled here, so that both table types reach
+:mod:`gridmap.io` as the same :class:`_Source`: raw values plus the row number the user
+sees for each row, which every rejection report quotes.
+
+CSV is the hot path (a million-row police-call export), so the file is memory-mapped,
+re-encoded only when it is not UTF-8 already and parsed by pyarrow without a copy; exact
+row numbers are recounted with numpy only when blank or malformed lines make the line
+count differ from the row count.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import mmap
+import re
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyproj
+
+from gridmap._errors import ImportFileError, ValidationError
+from gridmap._io_columns import dedupe_names as _dedupe_names
+from gridmap._io_columns import header_score
+
+#: Raw file contents: bytes, or a read-only memory map of the file.
+Buffer: TypeAlias = bytes | mmap.mmap
+_SAMPLE_BYTES = 1 << 20
+_NOT_SPACE = re.compile(rb"\S")
+_HEADER_SCAN_ROWS = 20
+_MAGIC = {
+    b"PK\x03\x04": "an Excel workbook or zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls (or Word .doc) file; save it as .xlsx or CSV",
+    b"%PDF": "a PDF document",
+    b"SQLite format 3\x00": "a SQLite database or GeoPackage",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+}
+
+
+@dataclass
+class _Source:
+    """A file as read, before any checking: raw values and where each row came from."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    encoding: str | None = None
+    geometry: np.ndarray | None = None
+    crs: pyproj.CRS | None = None
+    malformed: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def detect_encoding(raw: bytes | mmap.mmap) -> str:
+    """Detect the text encoding of `raw` bytes from a user's file.
+
+    Byte-order marks decide first; then a strict UTF-8 decode, then GB18030 (reported as
+    ``"gbk"`` when the text stays within GBK, which is what Excel in China writes), and only
+    then charset-normalizer's guess. `raw` may be a leading sample of a file: a character cut
+    at its end is ignored.
+
+    >>> detect_encoding("经度,纬度".encode("gbk")), detect_encoding("经度".encode())
+    ('gbk', 'utf-8')
+
+    Raises
+    ------
+    ImportFileError
+        when no encoding decodes the bytes as text.
+    """
+    head = bytes(raw[:4])
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for candidate in ("utf-8", "gbk", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(raw, final=False)
+        except UnicodeDecodeError:
+            continue
+        return candidate
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:_SAMPLE_BYTES]).best()
+    if best is None:
+        msg = "the file is not text in any encoding gridmap can detect (UTF-8, GBK, GB18030)"
+        raise ImportFileError(msg)
+    return codecs.lookup(best.encoding).name
+
+
+def _check_text(head: bytes, name: str) -> None:
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            msg = f"`path` {name} looks like {what}, not a CSV text file"
+            raise ImportFileError(msg)
+    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in head:
+        msg = f"`path` {name} is not a CSV text file: it holds binary data (NUL bytes)"
+        raise ImportFileError(msg)
+
+
+def _to_utf8(raw: Buffer, encoding: str, name: str) -> tuple[Buffer, int]:
+    """UTF-8 bytes of `raw` and where the text starts (after a byte-order mark)."""
+    if encoding in ("utf-8", "ascii"):
+        return raw, 0
+    if encoding == "utf-8-sig":
+        return raw, len(codecs.BOM_UTF8) if raw[:3] == codecs.BOM_UTF8 else 0
+    codec = "gb18030" if encoding == "gbk" else encoding  # GB18030 is GBK's superset
+    try:
+        return str(raw, codec).encode("utf-8"), 0
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"`path` {name} is not valid {encoding} text (byte {raw[exc.start]:#04x} at "
+            f"position {exc.start}); pass `encoding` if you know the file's encoding"
+        )
+        raise ImportFileError(msg) from None
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        msg = f"`encoding` {encoding!r} is not a known text encoding (try utf-8 or gbk)"
+        raise ValidationError(msg) from None
+    return {"utf-8": "utf-8", "gb2312": "gbk", "cp936": "gbk"}.get(name, name)
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def _head_lines(data: Buffer, start: int) -> list[str]:
+    head = data[start : start + 256 * 1024]
+    lines = bytes(head).decode("utf-8", errors="replace").split("\n")
+    if start + len(head) < len(data):
+        lines = lines[:-1]  # the sample cut the last line
+    return [line.rstrip("\r") for line in lines[: _HEADER_SCAN_ROWS + 5]]
+
+
+def _sniff(lines: list[str], roles: Sequence[str]) -> tuple[str, int, list[str]]:
+    """Delimiter, index of the header line and its cells."""
+    best: tuple[int, str] = (0, ",")
+    for delimiter in (",", "\t", ";", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1]
+        if counts:
+            common = max(set(counts), key=counts.count)
+            if counts.count(common) * common > best[0]:
+                best = (counts.count(common) * common, delimiter)
+    delimiter = best[1]
+    parsed = list(csv.reader(lines, delimiter=delimiter))
+    scores = [header_score(r, roles) for r in parsed[:_HEADER_SCAN_ROWS]]
+    start = next((i for i, r in enumerate(parsed) if any(c.strip() for c in r)), None)
+    if start is None:
+        return delimiter, 0, []
+    top = max(scores) if scores else 0
+    index = scores.index(top) if top > scores[start] else start
+    return delimiter, index, parsed[index]
+
+
+def _read_csv(
+    raw: Buffer,
+    name: str,
+    *,
+    encoding: str | None,
+    roles: Sequence[str],
+    numeric: Iterable[str] | Callable[[list[str]], Iterable[str]] = (),
+    nrows: int | None = None,
+) -> _Source:
+    """Parse CSV bytes with pyarrow; every column a string except the `numeric` ones."""
+    _check_text(raw[:65536], name)
+    chosen = _codec_name(encoding) if encoding else detect_encoding(raw[:_SAMPLE_BYTES])
+    data, offset = _to_utf8(raw, chosen, name)
+    lines = _head_lines(data, offset)
+    delimiter, header_index, header = _sniff(lines, roles)
+    names = _dedupe_names(header)
+    for _ in range(header_index + 1):
+        found = data.find(b"\n", offset)
+        offset = len(data) if found < 0 else found + 1
+    if nrows is not None:
+        data = data[:offset] + b"\n".join(data[offset:].split(b"\n", nrows)[:nrows])  # type: ignore[operator]
+    if not names or _NOT_SPACE.search(data, offset) is None:
+        msg = f"`path` {name}: the file has no rows (only a header, or nothing at all)"
+        raise ImportFileError(msg)
+    quoted = data.find(b'"', offset) >= 0
+    wanted = numeric(names) if callable(numeric) else numeric
+    table, malformed, error = _arrow_csv(data, offset, names, delimiter, wanted, quoted=quoted)
+    if table is None:
+        if "UTF8" in error.upper() and chosen in ("utf-8", "utf-8-sig"):
+            if encoding is None:  # the sample was UTF-8, the rest of the file is not
+                full = detect_encoding(raw)
+                return _read_csv(
+                    raw, name, encoding=full, roles=roles, numeric=numeric, nrows=nrows
+                )
+            msg = f"`path` {name} is not valid {chosen} text; pass the file's `encoding` (gbk?)"
+            raise ImportFileError(msg)
+        msg = f"`path` {name} cannot be read as CSV: {error}"
+        raise ImportFileError(msg)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    rows = np.arange(len(frame), dtype=np.int64) + header_index + 2
+    source = _Source(frame, rows, encoding=chosen)
+    # One line per record unless blank lines, malformed rows or quoted line breaks.
+    lines = _count_newlines(data, offset) + (data[-1:] != b"\n")
+    if malformed or lines != len(frame):
+        _renumber(source, data, offset, delimiter, len(names), header_index + 1, malformed)
+    if len(frame) == 0 and not malformed:
+        msg = f"`path` {name}: the file has no rows (only a header, or nothing at all)"
+        raise ImportFileError(msg)
+    if len(frame) == 0:
+        msg = f"`path` {name}: no row has the {len(names)} columns of the header"
+        raise ImportFileError(msg)
+    return source
+
+
+def _count_newlines(data: Buffer, offset: int, *, chunk: int = 1 << 24) -> int:
+    arr = np.frombuffer(data, dtype=np.uint8, offset=offset)
+    return sum(int(np.count_nonzero(arr[i : i + chunk] == 10)) for i in range(0, len(arr), chunk))
+
+
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap]:
+    """The file memory-mapped read-only: parsed in place, without a copy in memory.
+
+    pyarrow's read-ahead threads can still hold a view of the map for a moment after
+    :func:`pyarrow.csv.read_csv` returns; the map is then closed when they let it go.
+    """
+    with path.open("rb") as handle:
+        m = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield m
+    finally:
+        with contextlib.suppress(BufferError):
+            m.close()
+
+
+def _arrow_csv(
+    data: Buffer,
+    offset: int,
+    names: list[str],
+    delimiter: str,
+    numeric: Iterable[str],
+    *,
+    quoted: bool,
+) -> tuple[pa.Table | None, list[tuple[str, int]], str]:
+    """The parsed table (None on error), malformed rows skipped and the error text."""
+    malformed: list[tuple[str, int]] = []
+
+    def skip(row: pa_csv.InvalidRow) -> str:
+        malformed.append((row.text, row.actual_columns))
+        return "skip"
+
+    numeric = set(numeric)
+    body = pa.py_buffer(data)[offset:]  # zero-copy, also over a memory-mapped file
+    try:
+        table = pa_csv.read_csv(
+            body,
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=16 << 20),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=skip
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={c: pa.string() for c in names if c not in numeric},
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        # Only the text leaves: a live exception would pin `body`, and a memory map
+        # cannot close while a buffer over it exists.
+        return None, malformed, str(exc)
+    finally:
+        del body
+    return table, malformed, ""
+
+
+def _renumber(
+    source: _Source,
+    data: Buffer,
+    offset: int,
+    delimiter: str,
+    n_columns: int,
+    lines_before: int,
+    malformed: list[tuple[str, int]],
+) -> None:
+    """Exact row numbers when blank or malformed lines were skipped (no quoted newlines)."""
+    numbers = None
+    if data.find(b'"', offset) < 0:
+        arr = np.frombuffer(data, dtype=np.uint8, offset=offset)
+        breaks = np.flatnonzero(arr == 10)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [len(arr)]))
+        length = ends - starts
+        length -= (length > 0) & (arr[np.maximum(ends - 1, 0)] == 13) if len(arr) else 0
+        sep = np.concatenate(([0], np.cumsum(arr == ord(delimiter))))
+        fields = sep[ends] - sep[starts] + 1
+        line_no = np.arange(len(starts)) + lines_before + 1
+        good = (length > 0) & (fields == n_columns)
+        bad = (length > 0) & (fields != n_columns)
+        if good.sum() == len(source.frame) and bad.sum() == len(malformed):
+            source.rows = line_no[good]
+            numbers = line_no[bad]
+    if malformed:
+        texts, counts = zip(*malformed, strict=True)
+        source.malformed = pd.DataFrame(
+            {
+                "row": pd.array(numbers if numbers is not None else [None] * len(texts), "Int64"),
+                "reason": "malformed_row",
+                "message": [
+                    f"the row has {c} values; the header has {n_columns} columns" for c in counts
+                ],
+                "line": list(texts),
+            }
+        )
+
+
+def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> _Source:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            msg = f"`path` {path.name} is not a valid Excel .xlsx workbook"
+            raise ImportFileError(msg)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl's style complaints
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        msg = f"`path` {path.name} is not a valid Excel .xlsx workbook: {exc}"
+        raise ImportFileError(msg) from None
+    try:
+        sheets = book.sheetnames
+        if sheet is None:
+            chosen = sheets[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(sheets):
+            chosen = sheets[sheet]
+        elif sheet in sheets:
+            chosen = str(sheet)
+        else:
+            msg = f"`sheet` {sheet!r} is not in the workbook; sheets: {', '.join(sheets)}"
+            raise ValidationError(msg)
+        values: list[tuple] = []
+        numbers: list[int] = []
+        for number, row in enumerate(book[chosen].iter_rows(values_only=True), start=1):
+            if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
+                values.append(row)
+                numbers.append(number)
+    finally:
+        book.close()
+    scores = [header_score(r, roles) for r in values[:_HEADER_SCAN_ROWS]]
+    index = scores.index(max(scores)) if scores and max(scores) > scores[0] else 0
+    if len(values) <= index + 1:
+        msg = f"`path` {path.name} (sheet {chosen}): the file has no rows"
+        raise ImportFileError(msg)
+    names = _dedupe_names(values[index])
+    width = len(names)
+    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in values[index + 1 :]]
+    frame = pd.DataFrame(body, columns=names, dtype=object)
+    for column in frame.columns:
+        inferred = frame[column].infer_objects()
+        if inferred.dtype != object:
+            frame[column] = inferred
+    return _Source(frame, np.asarray(numbers[index + 1 :], dtype=np.int64))
