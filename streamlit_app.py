@@ -10,7 +10,9 @@ import streamlit as st
 from pages._common import sidebar, tr
 
 st.set_page_config(page_title="gridmap 网格地图", page_icon="🗺️", layout="wide")
-sidebar()
+# Navigation comes before any widget: a widget's identity includes the page, and sidebar
+# widgets drawn before the first st.navigation call of a fresh server got an identity that
+# changed on the next run, so the very first click of the first user was lost.
 page = st.navigation(
     [
         st.Page(
@@ -19,4 +21,5 @@ page = st.navigation(
         st.Page("pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]
 )
+sidebar()
 page.run()

@@ -140,17 +140,26 @@ def _basemap_picker() -> None:
             )
 
 
+def _language_changed(key: str) -> None:
+    st.session_state["lang"] = st.session_state[key]
+
+
 def sidebar() -> None:
     """Language, workspace and area pickers shared by every page."""
     with st.sidebar:
         languages = list(LANGUAGES)
-        st.session_state["lang"] = st.radio(
+        key = f"lang_picker_{lang()}"
+        st.radio(
             "语言 / Language",
             languages,
             index=languages.index(lang()),
             format_func=LANGUAGES.get,
             horizontal=True,
-            key=f"lang_picker_{lang()}",
+            key=key,
+            # A callback runs before the rerun, so the page titles built before the
+            # sidebar (in streamlit_app.py) are already in the new language.
+            on_change=_language_changed,
+            args=(key,),
         )
         _workspace_picker()
         _area_picker()

@@ -152,6 +152,14 @@ def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def
     raise TimeoutError(msg)
 
 
+def wait_until_idle(page, *, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the app's script has finished its run, so a click starts a fresh one
+    instead of racing the run in progress."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
+    )
+
+
 def wait_for_map_text(page, text: str, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
     """The map frame once `text` shows in it (maps are re-mounted when their content
     changes, so the frame is looked up afresh on every poll)."""

@@ -19,6 +19,7 @@ from tests.browser import (
     map_frame,
     running_app,
     wait_for_map_text,
+    wait_until_idle,
 )
 
 pytestmark = [
@@ -72,11 +73,14 @@ def test_opens_on_the_sample_with_grid_polygons_and_legend(page) -> None:  # typ
 
 def test_switches_language(page) -> None:  # type: ignore[no-untyped-def]
     map_frame(page)
+    wait_until_idle(page)
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
     frame = wait_for_map_text(page, "Households per grid")
     assert frame.evaluate(GRID_POLYGONS_JS) == 30
     assert page.get_by_text("By category").is_visible()
+    # The navigation is translated in the same run, not one click later.
+    assert page.get_by_role("link", name="Data").is_visible()
 
 
 def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -88,6 +92,7 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
         "E2E-3,盗窃,not a date,24.9440,60.1702,坏时间\n".encode("gbk")
     )
     map_frame(page)
+    wait_until_idle(page)
     page.get_by_role("link", name="数据").click()
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("字段对应").wait_for(timeout=30_000)  # the file was read and previewed
