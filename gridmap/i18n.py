@@ -83,6 +83,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "check": ("检查", "Check"),
     "good_rows": ("可导入行", "Good rows"),
     "rejected_rows": ("拒绝行", "Rejected rows"),
+    "good_rows_preview": ("可导入行预览（前20行）", "Good rows (first 20)"),
     "rejection_report": ("拒绝原因", "Rejection report"),
     "download_rejects": ("下载拒绝行（CSV）", "Download rejected rows (CSV)"),
     "warnings": ("提示", "Warnings"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -39,6 +40,15 @@ def _upload_dir() -> Path:
     if "upload_dir" not in st.session_state:
         st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="gridmap-upload-")
     return Path(st.session_state["upload_dir"])
+
+
+def _table_view(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """`frame` as a table: translated column names, points as longitude/latitude."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if len(frame) and (frame.geom_type == "Point").all():
+        table.insert(0, "lat", frame.geometry.y.round(6))
+        table.insert(0, "lon", frame.geometry.x.round(6))
+    return table.rename(columns=lambda c: column_label(c, lang()))
 
 
 def _with_status(label: str, action: Callable[[], T]) -> T | None:
@@ -142,6 +152,9 @@ if uploaded is not None:
         metrics[1].metric(tr("rejected_rows"), f"{len(result.rejected):,}")
         for warning in result.warnings:
             st.warning(warning)
+        if len(result.data):
+            st.subheader(tr("good_rows_preview"))
+            st.dataframe(_table_view(result.data.head(20)), hide_index=True)
         if len(result.rejected):
             st.subheader(tr("rejection_report"))
             by_reason = result.rejected["reason"].value_counts()
@@ -203,12 +216,7 @@ table_layer = st.selectbox(
 )
 table = workspace.read(table_layer, max_features=TABLE_ROWS)
 st.caption(tr("first_rows", n=TABLE_ROWS))
-st.dataframe(
-    pd.DataFrame(table.drop(columns=table.geometry.name)).rename(
-        columns=lambda c: column_label(c, lang())
-    ),
-    hide_index=True,
-)
+st.dataframe(_table_view(table), hide_index=True)
 
 st.subheader(tr("export"))
 cols = st.columns(3)
