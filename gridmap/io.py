@@ -86,6 +86,9 @@ REASONS = {
 }
 
 _VALIDATE_ROWS = 100_000
+#: Column names a GeoPackage table already uses (GDAL's feature id and geometry columns),
+#: compared without case as SQLite does.
+_GPKG_RESERVED = frozenset({"fid", "geom", "geometry"})
 
 
 @dataclass
@@ -280,6 +283,7 @@ def _assemble(
     spec: LayerSpec,
     good: np.ndarray,
     geometry: np.ndarray | _Points,
+    notes: list[str],
 ) -> gpd.GeoDataFrame:
     frame = source.frame
     columns = {c: attrs[c] for c in spec.columns if c in attrs}
@@ -294,6 +298,7 @@ def _assemble(
         name = f"{column}_source" if column in reserved else column
         columns[name] = values
     data = pd.DataFrame(columns, index=frame.index)
+    data.columns = _storable_names(list(data.columns), notes)
     if not good.all():
         data = data[good]
     data = data.reset_index(drop=True)
@@ -302,6 +307,38 @@ def _assemble(
     else:
         geoms = gpd.GeoSeries(geometry[good], crs=STORAGE_CRS).array
     return gpd.GeoDataFrame(data, geometry=geoms, crs=STORAGE_CRS)
+
+
+def _storable_names(names: list[str], notes: list[str]) -> list[str]:
+    """`names` renamed where a GeoPackage could not store them, with a note saying so.
+
+    A GeoPackage table (the workspace) already has the columns ``fid`` and ``geom``, and
+    SQLite compares column names without regard to case, so an ArcGIS ``FID`` column or a
+    file with both ``Name`` and ``name`` would pass the import and then fail the write.
+    """
+    taken: set[str] = set()
+    out: list[str] = []
+    renamed: list[str] = []
+    for name in names:
+        new = name
+        if name.lower() in _GPKG_RESERVED:
+            new = f"{name}_source"
+        n = 1
+        while new.lower() in taken:
+            n += 1
+            new = f"{name}_{n}"
+        if new != name:
+            why = (
+                "a name the GeoPackage reserves"
+                if name.lower() in _GPKG_RESERVED
+                else ("repeats another column's name in a different case")
+            )
+            renamed.append(f"{name} → {new} ({why})")
+        taken.add(new.lower())
+        out.append(new)
+    if renamed:
+        notes.append("columns renamed so the layer can be stored: " + "; ".join(renamed))
+    return out
 
 
 def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | None) -> pd.DataFrame:
@@ -501,7 +538,7 @@ def import_file(
         if spec.id_column is not None:
             ids = attrs[spec.id_column]
             reject_duplicates(ids, source.rows, rej, existing_ids, spec.id_column)
-        data = _assemble(source, attrs, mapping, spec, rej.good, geometry)
+        data = _assemble(source, attrs, mapping, spec, rej.good, geometry, notes)
     rejected = _rejected_frame(source, rej, original)
     # Every row was checked above, so this is a safety net on how the frame was built; on
     # big files it looks at the first rows only (the store validates it all on write).

@@ -272,6 +272,30 @@ def test_html_in_user_text_is_kept_verbatim(tmp_path):
     assert result.data["description"].iloc[0] == '<script>alert("x")</script> & <b>门口</b>'
 
 
+def test_columns_a_geopackage_cannot_store_are_renamed_and_the_layer_writes(tmp_path):
+    from gridmap.store import GeoPackageStore
+
+    text = (
+        "FID,id,time,lon,lat,category,fid_1,geom,Name,name,Category\n"
+        "0,Q1,2026-10-01 10:00,24.94,60.17,theft,a,hello,x,y,z\n"
+        "1,Q2,2026-10-01 10:00,24.94,60.17,theft,b,world,x,y,z\n"
+    )
+    result = import_file(write_text(tmp_path / "arcgis.csv", text), "incidents")
+    assert len(result.data) == 2
+    columns = [c for c in result.data.columns if c != "geometry"]
+    assert len({c.lower() for c in columns}) == len(columns)
+    assert {"FID_source", "geom_source", "Name", "name_2", "Category_2"} <= set(columns)
+    assert list(result.data["FID_source"]) == ["0", "1"]
+    assert list(result.data["name_2"]) == ["y", "y"]
+    assert list(result.data["category"]) == ["theft", "theft"]
+    assert any("FID → FID_source" in w and "name → name_2" in w for w in result.warnings)
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", result.data, message="import")
+    back = store.read("incidents")
+    assert list(back["geom_source"]) == ["hello", "world"]
+    assert list(back["Category_2"]) == ["z", "z"]
+
+
 # ------------------------------------------------------------------------------ times
 
 
