@@ -51,6 +51,14 @@ def _table_view(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return table.rename(columns=lambda c: column_label(c, lang()))
 
 
+def _rejects_view(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejection report in the interface language (the file's own columns unchanged)."""
+    view = rejected.assign(reason=[reason_label(r, lang()) for r in rejected["reason"]])
+    return view.rename(
+        columns={"row": tr("reject_row"), "reason": tr("reject_reason"), "message": tr("detail")}
+    )
+
+
 def _with_status(label: str, action: Callable[[], T]) -> T | None:
     """Run `action` under a status box; show its error (outside the box) and return None."""
     result, error = None, None
@@ -161,10 +169,11 @@ if uploaded is not None:
             st.markdown(
                 "\n".join(f"- {reason_label(r, lang())}: **{n}**" for r, n in by_reason.items())
             )
-            st.dataframe(result.rejected.head(1000), hide_index=True)
+            rejects = _rejects_view(result.rejected)
+            st.dataframe(rejects.head(1000), hide_index=True)
             st.download_button(
                 tr("download_rejects"),
-                result.rejected.to_csv(index=False).encode("utf-8-sig"),
+                rejects.to_csv(index=False).encode("utf-8-sig"),
                 file_name=f"{path.stem}-rejected.csv",
                 mime="text/csv",
             )
