@@ -10,6 +10,11 @@ version; SQLite's journal rolls back whatever the killed transaction had begun.
 Restoring an old version appends a new version row pointing at the old table: nothing
 is copied and history is never rewritten.
 
+The ``bounds`` setting is recomputed in that same transaction from the extents GDAL
+recorded for the current tables, so it always describes the current data: restoring
+undoes a bad write's effect on it, and on the working CRS chosen from it (unless the
+user set one).
+
 Pages and the CLI talk to :class:`WorkspaceStore`, so a PostGIS backend can be added
 behind :func:`open_workspace` without touching them.
 """
@@ -45,6 +50,8 @@ HOME_ENV = "GRIDMAP_HOME"
 #: Env var naming the workspace file the app and CLI open by default.
 WORKSPACE_ENV = "GRIDMAP_WORKSPACE"
 DEFAULT_WORKSPACE = "sample"
+#: Settings key recording that the user chose the working CRS (so the bounds do not).
+EXPLICIT_CRS_KEY = "working_crs_explicit"
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,11 @@ class WorkspaceStore(abc.ABC):
 
     @abc.abstractmethod
     def update_settings(self, **values: object) -> None:
-        """Set workspace settings; values must be JSON-serialisable."""
+        """Set workspace settings; values must be JSON-serialisable.
+
+        ``bounds`` follow the layers' current versions; ``working_crs`` follows the bounds
+        unless set here.
+        """
 
     def current_version(self, layer: str) -> int | None:
         """The current version number of `layer`, None if it has none."""
@@ -140,6 +151,31 @@ def _default_author() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "gridmap"
+
+
+def _put_settings(con: sqlite3.Connection, values: dict[str, object]) -> None:
+    encoded = [(key, json.dumps(value, ensure_ascii=False)) for key, value in values.items()]
+    con.executemany(
+        f"INSERT INTO {SETTINGS_TABLE}(key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        encoded,
+    )
+
+
+def _rtree_extent(con: sqlite3.Connection, table: str) -> tuple[float, ...] | None:
+    """The extent of `table` from its GeoPackage spatial index, None without one."""
+    row = con.execute(
+        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+    ).fetchone()
+    if row is None:
+        return None
+    rtree = f"rtree_{table}_{row[0]}"
+    if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone():
+        return None
+    extent = con.execute(
+        f'SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM "{rtree}"'
+    ).fetchone()
+    return None if extent is None or None in extent else tuple(extent)
 
 
 class GeoPackageStore(WorkspaceStore):
@@ -282,7 +318,30 @@ class GeoPackageStore(WorkspaceStore):
             use_arrow=True,
         )
         frame = frame.set_crs(STORAGE_CRS, allow_override=True)
+        frame = self._restore_nullable_dtypes(frame, row.table)
         frame.attrs["gridmap_version"] = row.version
+        return frame
+
+    def _restore_nullable_dtypes(self, frame: gpd.GeoDataFrame, table: str) -> gpd.GeoDataFrame:
+        """Give integer and boolean fields with empty values pandas' nullable dtypes.
+
+        Arrow hands such fields to pandas as float64 and object, so a layer read back
+        would differ from the one written (a count of 3 becoming 3.0). The field types
+        come from the table's schema; features are not read again.
+        """
+        suspects = [
+            c for c in frame.columns if frame[c].dtype == "float64" or frame[c].dtype == object
+        ]
+        if not suspects:
+            return frame
+        info = pyogrio.read_info(self.path, layer=table)
+        declared = dict(zip(info["fields"], info["dtypes"], strict=True))
+        for column in suspects:
+            kind = declared.get(column, "")
+            if kind.startswith("int"):
+                frame[column] = frame[column].astype("Int64")
+            elif kind == "bool":
+                frame[column] = frame[column].astype("boolean")
         return frame
 
     def settings(self) -> dict[str, object]:
@@ -292,13 +351,18 @@ class GeoPackageStore(WorkspaceStore):
 
     # -- writing ------------------------------------------------------------------------
     def update_settings(self, **values: object) -> None:
-        encoded = [(key, json.dumps(value, ensure_ascii=False)) for key, value in values.items()]
+        """Set workspace settings; values must be JSON-serialisable.
+
+        Setting ``working_crs`` fixes the working CRS: it is no longer re-derived from the
+        bounds when layers change. Setting it to None hands the choice back to the bounds.
+        """
+        if "working_crs" in values:
+            values[EXPLICIT_CRS_KEY] = bool(values["working_crs"])
         with self._connect() as con, con:
-            con.executemany(
-                f"INSERT INTO {SETTINGS_TABLE}(key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                encoded,
-            )
+            con.execute("BEGIN IMMEDIATE")
+            _put_settings(con, values)
+            if not values.get("working_crs", True):
+                self._refresh_bounds(con)
 
     def write(
         self, layer: str, data: gpd.GeoDataFrame, *, author: str | None = None, message: str
@@ -336,7 +400,9 @@ class GeoPackageStore(WorkspaceStore):
                     None,
                 ),
             )
-        self._remember_bounds(frame)
+            # In the same transaction, so the bounds always describe the versions that are
+            # current: a killed writer changes neither.
+            self._refresh_bounds(con)
         return self._version_row(layer, last + 1)
 
     def restore(
@@ -362,20 +428,56 @@ class GeoPackageStore(WorkspaceStore):
                     version,
                 ),
             )
+            # Restoring is how a user undoes a bad write, so the bounds (and the working
+            # CRS chosen from them) must shrink back with the data.
+            self._refresh_bounds(con)
         return self._version_row(layer, last + 1)
 
-    def _remember_bounds(self, frame: gpd.GeoDataFrame) -> None:
-        if not len(frame):
-            return
-        current = self.settings()
-        west, south, east, north = (float(v) for v in frame.total_bounds)
-        if current.get("bounds"):
-            w, s, e, n = current["bounds"]  # type: ignore[misc]
-            west, south, east, north = min(w, west), min(s, south), max(e, east), max(n, north)
-        updates: dict[str, object] = {"bounds": [west, south, east, north]}
-        if not current.get("working_crs"):
-            updates["working_crs"] = working_crs((west, south, east, north)).to_string()
-        self.update_settings(**updates)
+    def _current_extents(self, con: sqlite3.Connection) -> list[tuple[float, ...]]:
+        """The extent of every layer's current table, from the GeoPackage's own metadata.
+
+        GDAL records each table's extent in ``gpkg_contents`` when it writes it, and our
+        tables are never changed afterwards, so no feature needs to be read. A table whose
+        extent was left empty there falls back to its spatial index.
+        """
+        rows = con.execute(
+            "SELECT v.table_name, v.n_features, c.min_x, c.min_y, c.max_x, c.max_y"
+            f" FROM {VERSIONS_TABLE} AS v"
+            f" JOIN (SELECT layer, MAX(version) AS version FROM {VERSIONS_TABLE}"
+            "       GROUP BY layer) AS cur USING (layer, version)"
+            " LEFT JOIN gpkg_contents AS c ON c.table_name = v.table_name"
+        ).fetchall()
+        extents = []
+        for table, n_features, *extent in rows:
+            if not n_features:
+                continue
+            if any(v is None for v in extent):
+                extent = _rtree_extent(con, table)
+            if extent is not None and all(v is not None for v in extent):
+                extents.append(tuple(float(v) for v in extent))
+        return extents
+
+    def _refresh_bounds(self, con: sqlite3.Connection) -> None:
+        """Recompute ``bounds`` (and, unless fixed by the user, ``working_crs``) in `con`'s
+        transaction from the layers' current versions."""
+        extents = self._current_extents(con)
+        bounds = (
+            (
+                min(e[0] for e in extents),
+                min(e[1] for e in extents),
+                max(e[2] for e in extents),
+                max(e[3] for e in extents),
+            )
+            if extents
+            else None
+        )
+        values: dict[str, object] = {"bounds": list(bounds) if bounds else None}
+        explicit = con.execute(
+            f"SELECT value FROM {SETTINGS_TABLE} WHERE key = ?", (EXPLICIT_CRS_KEY,)
+        ).fetchone()
+        if not (explicit and json.loads(explicit[0])):
+            values["working_crs"] = working_crs(bounds).to_string() if bounds else None
+        _put_settings(con, values)
 
     def orphan_tables(self) -> list[str]:
         """Tables left by writers that failed before committing their version row."""

@@ -77,6 +77,90 @@ def test_settings_and_working_crs(tmp_path: Path) -> None:
     assert 24.94 <= bounds[0] < bounds[2] <= 24.95
 
 
+def beijing(lon: list[float], lat: list[float], *, prefix: str = "B") -> gpd.GeoDataFrame:
+    n = len(lon)
+    return gpd.GeoDataFrame(
+        {
+            "incident_id": [f"{prefix}{i}" for i in range(n)],
+            "category": ["theft"] * n,
+            "occurred_at": pd.to_datetime(["2026-03-01 10:00"] * n),
+        },
+        geometry=shapely.points(lon, lat),
+        crs=4326,
+    )
+
+
+def test_bounds_and_working_crs_follow_the_current_versions(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    good = beijing([116.40, 116.41], [39.90, 39.91])
+    store.write("incidents", good, message="Beijing calls")
+    store.write("posts", posts_at([116.42], [39.89]), message="one post")
+    expected = [116.40, 39.89, 116.42, 39.91]
+    assert store.settings()["bounds"] == pytest.approx(expected)
+    assert store.working_crs().to_epsg() == 4548  # CGCS2000 GK zone 39 (117°E)
+    # A bad row at "null island" widens the bounds and drags the working CRS to UTM 40N …
+    store.write("incidents", beijing([116.40, 0.0], [39.90, 0.0]), message="bad file")
+    assert store.settings()["bounds"] == pytest.approx([0.0, 0.0, 116.42, 39.90])
+    assert store.working_crs().to_epsg() == 32640
+    # … until the good version is restored: both follow the data back.
+    store.restore("incidents", 1)
+    assert store.settings()["bounds"] == pytest.approx(expected)
+    assert store.working_crs().to_epsg() == 4548
+    assert store.settings()["working_crs"] == "EPSG:4548"
+
+
+def test_bounds_fall_back_to_the_spatial_index_without_a_recorded_extent(
+    tmp_path: Path,
+) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", beijing([116.40, 116.41], [39.90, 39.91]), message="calls")
+    store.write("incidents", beijing([116.40, 0.0], [39.90, 0.0]), message="bad file")
+    table = store.history("incidents")[0].table
+    with sqlite3.connect(store.path) as con:  # the GeoPackage spec makes extents optional
+        con.execute(
+            "UPDATE gpkg_contents SET min_x = NULL, min_y = NULL, max_x = NULL, max_y = NULL"
+            " WHERE table_name = ?",
+            (table,),
+        )
+    store.restore("incidents", 1)
+    assert store.settings()["bounds"] == pytest.approx([116.40, 39.90, 116.41, 39.91])
+
+
+def test_a_working_crs_set_by_the_user_is_kept(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", beijing([116.40, 116.41], [39.90, 39.91]), message="calls")
+    store.update_settings(working_crs="EPSG:4547")
+    store.write("incidents", beijing([116.40, 10.0], [39.90, 5.0]), message="far away")
+    store.restore("incidents", 1)
+    assert store.working_crs().to_epsg() == 4547
+    assert store.settings()["bounds"] == pytest.approx([116.40, 39.90, 116.41, 39.91])
+    store.update_settings(working_crs=None)  # hand the choice back to the data
+    assert store.working_crs().to_epsg() == 4548
+
+
+def posts_at(lon: list[float], lat: list[float]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"post_id": [f"P{i}" for i in range(len(lon))], "name": ["岗"] * len(lon)},
+        geometry=shapely.points(lon, lat),
+        crs=4326,
+    )
+
+
+def test_nullable_integers_and_flags_read_back_as_written(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    frame = posts_at([24.94, 24.95, 24.96], [60.17, 60.17, 60.17])
+    frame["staff"] = pd.array([2, None, 4], dtype="Int64")
+    frame["armed"] = pd.array([True, None, False], dtype="boolean")
+    frame["full"] = pd.array([3, 5, 6], dtype="int64")
+    store.write("posts", frame, message="posts with gaps")
+    back = store.read("posts")
+    assert back["staff"].dtype == "Int64"
+    assert back["staff"].tolist() == [2, pd.NA, 4]
+    assert back["armed"].dtype == "boolean"
+    assert back["armed"].tolist() == [True, pd.NA, False]
+    assert back["full"].dtype == "int64"  # whole columns keep numpy dtypes
+
+
 def test_invalid_data_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     store = GeoPackageStore(tmp_path / "w.gpkg")
     store.write("incidents", incidents(3), message="ok")
@@ -116,6 +200,7 @@ def test_a_failing_writer_leaves_the_previous_version(
 
     store = GeoPackageStore(tmp_path / "w.gpkg")
     store.write("incidents", incidents(10), message="good")
+    settings = store.settings()
     real_write = pyogrio.write_dataframe
 
     def disk_fills_up_halfway(frame, path, **kwargs):  # type: ignore[no-untyped-def]
@@ -129,6 +214,7 @@ def test_a_failing_writer_leaves_the_previous_version(
     assert store.current_version("incidents") == 1
     assert store.read("incidents")["incident_id"].tolist() == incidents(10)["incident_id"].tolist()
     assert len(store.orphan_tables()) == 1  # the half-written table is invisible to readers
+    assert store.settings() == settings  # and its rows do not count in the bounds
 
 
 WRITER = textwrap.dedent(
