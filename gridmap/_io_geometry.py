@@ -152,6 +152,7 @@ def _points(
             f"{xcol}='", raw_x.iloc[i], f"', {ycol}='", raw_y.iloc[i], "': not a number"
         ),
     )
+    _reject_null_island(rej.good & (x == 0) & (y == 0), rej)
     system = user or "wgs84"
     label = _crs_label(system)
     ok = rej.good
@@ -204,6 +205,16 @@ def _points(
     return lon, lat, label
 
 
+def _reject_null_island(zero: np.ndarray, rej: Rejections) -> None:
+    # GPS units without a fix and blank cells turned into numbers both write (0, 0); one
+    # such row would stretch a new workspace's bounds to the Gulf of Guinea.
+    rej.add(
+        zero,
+        "zero_coordinate",
+        "the coordinates are exactly (0, 0), where devices without a position fix put points",
+    )
+
+
 def _wkt(frame: pd.DataFrame, column: str, rej: Rejections) -> np.ndarray:
     text = as_text(frame[column])
     blank = blank_mask(text)
@@ -243,6 +254,12 @@ def _shapes(
             f"; layer `{spec.name}` needs {spec.geometry}",
         ),
     )
+    if spec.geometry == "Point":
+        ok = rej.good
+        point = ok & (type_ids == 0)
+        zero = np.zeros(len(geoms), dtype=bool)
+        zero[point] = (shapely.get_x(geoms[point]) == 0) & (shapely.get_y(geoms[point]) == 0)
+        _reject_null_island(zero, rej)
     project, shift, label = _plan_crs(declared, user, notes)
     ok = rej.good
     if project is not None and ok.any():

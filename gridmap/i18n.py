@@ -138,6 +138,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "missing_coordinate": ("缺少坐标", "missing coordinate"),
     "non_numeric_coordinate": ("坐标不是数字", "coordinate is not a number"),
     "out_of_range": ("坐标超出范围", "coordinate out of range"),
+    "zero_coordinate": ("坐标为 (0, 0)（未定位）", "coordinates are (0, 0) (no GPS fix)"),
     "far_outside_workspace": ("远离工作空间范围", "far outside the workspace"),
     "bad_time": ("无法识别的时间", "unreadable date-time"),
     "missing_value": ("必填项为空", "required value missing"),

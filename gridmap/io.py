@@ -74,6 +74,7 @@ REASONS = {
     "missing_coordinate": "the longitude or latitude is empty",
     "non_numeric_coordinate": "a coordinate is not a number",
     "out_of_range": "the coordinates are outside ±180° longitude / ±90° latitude",
+    "zero_coordinate": "the coordinates are exactly (0, 0): a GPS without a fix, not a place",
     "far_outside_workspace": "the feature lies farther than `max_distance_km` outside the area",
     "bad_time": "a date-time cannot be read",
     "missing_value": "a required value is empty",

@@ -410,6 +410,25 @@ def test_every_bad_row_reason_for_point_tables(tmp_path):
     assert all(rejected["message"].str.len() > 5)
 
 
+def test_null_island_rows_are_rejected(tmp_path):
+    text = "\n".join(
+        [
+            "编号,时间,经度,纬度,类别",
+            "B1,2026-03-01 10:00,116.40,39.90,盗窃",
+            "B2,2026-03-01 10:00,0,0,盗窃",  # row 3: a GPS without a fix
+            "B3,2026-03-01 10:00,0.0,39.90,盗窃",  # only one zero: a real meridian
+        ]
+    )
+    result = import_file(write_text(tmp_path / "bj.csv", text), "incidents")
+    assert reasons_by_row(result) == {3: "zero_coordinate"}
+    assert "(0, 0)" in result.rejected["message"].iloc[0]
+    assert list(result.data["incident_id"]) == ["B1", "B3"]
+    sites = sites_gdf().assign(geometry=gpd.points_from_xy([24.94, 0, 24.95], [60.17, 0, 60.17]))
+    path = tmp_path / "sites.geojson"
+    pyogrio.write_dataframe(sites.set_crs(4326, allow_override=True), path, driver="GeoJSON")
+    assert reasons_by_row(import_file(path, "sites")) == {2: "zero_coordinate"}
+
+
 def test_swapped_columns_are_swapped_back(tmp_path):
     frame = incident_frame(10, lon0=116.39, lat0=39.91)
     swapped = frame.rename(columns={"经度": "纬度", "纬度": "经度"})
