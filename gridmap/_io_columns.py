@@ -411,18 +411,34 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return v, blank, np.isnan(v) & ~blank
 
 
+#: A coordinate written with degrees, minutes, seconds and/or a hemisphere, before or after
+#: the number: "116°23′30″E", "116.404E", "E116.404", "N39.926", "东经116.404", "北纬39.9".
+_DEGREES = re.compile(
+    r"^(?P<before>[NSEWnsew]|[东西]经|[南北]纬)?\s*"
+    r"(?P<deg>-?\d+(?:\.\d+)?)\s*"
+    r"(?P<marks>[°度]\s*(?:(?P<min>\d+(?:\.\d+)?)\s*['′分])?\s*"
+    r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:[\"″秒]|''|′′))?)?\s*"
+    r"(?P<after>[NSEWnsew东西南北])?$"
+)
+_SOUTH_WEST = frozenset({"S", "s", "W", "w", "南", "西", "南纬", "西经"})
+
+
 def _lenient_numbers(text: pd.Series) -> np.ndarray:
-    """Decimal commas ("24,94") and degrees-minutes-seconds ("116°23′30″E")."""
+    """Decimal commas ("24,94"), degrees-minutes-seconds and hemisphere letters.
+
+    E and N (东经, 北纬) are positive, W and S (西经, 南纬) negative. A bare number needs
+    no help; a number with nothing but a hemisphere on both sides is not read.
+    """
     t = text.str.normalize("NFKC").str.strip()
     comma = pd.to_numeric(t.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True), errors="coerce")
-    parts = t.str.extract(
-        r"^(-?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分])?\s*"
-        r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″秒]|''|′′))?\s*([NSEWnsew东西南北])?$"
+    parts = t.str.extract(_DEGREES)
+    marked = parts["marks"].notna() | (parts["before"].notna() != parts["after"].notna())
+    deg, minutes, seconds = (
+        pd.to_numeric(parts[k], errors="coerce") for k in ("deg", "min", "sec")
     )
-    deg, minutes, seconds = (pd.to_numeric(parts[i], errors="coerce") for i in range(3))
     dms = deg.abs() + minutes.fillna(0) / 60 + seconds.fillna(0) / 3600
-    negative = deg.lt(0) | parts[3].isin(["S", "s", "W", "w", "南", "西"])
-    dms = dms.where(~negative.fillna(False), -dms)
+    negative = deg.lt(0) | parts["before"].isin(_SOUTH_WEST) | parts["after"].isin(_SOUTH_WEST)
+    dms = dms.where(~negative.fillna(False), -dms).where(marked.fillna(False))
     return comma.fillna(dms).to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -470,6 +486,11 @@ def attributes(
         if column is None:
             if role == spec.id_column and role != "grid_code":
                 out[role] = pd.Series(join_text(f"{stem}-", rows), index=index, dtype="str")
+                if len(rows):
+                    notes.append(
+                        f"the file has no {role} column; generated ids from the file name "
+                        f"and row number, like {out[role].iloc[0]}"
+                    )
             elif role == "category" and default_category is not None:
                 out[role] = pd.Series(default_category, index=index, dtype="str")
             continue

@@ -243,6 +243,14 @@ def test_ids_are_generated_when_the_file_has_none(tmp_path):
     path = write_csv(tmp_path / "calls.csv", incident_frame(3).drop(columns=["事件编号"]))
     result = import_file(path, "incidents")
     assert list(result.data["incident_id"]) == ["calls-2", "calls-3", "calls-4"]
+    assert any("no incident_id column" in w and "calls-2" in w for w in result.warnings)
+    book = openpyxl.Workbook()
+    book.active.append(["报警时间", "经度", "纬度", "警情类别"])
+    book.active.append([dt.datetime(2026, 3, 1, 10), 116.397, 39.908, "盗窃"])
+    book.save(tmp_path / "警情.xlsx")
+    workbook = import_file(tmp_path / "警情.xlsx", "incidents")
+    assert list(workbook.data["incident_id"]) == ["警情-2"]
+    assert any("generated ids" in w and "警情-2" in w for w in workbook.warnings)
     again = import_file(path, "incidents", existing_ids=result.data["incident_id"])
     assert again.data.empty
     assert set(again.rejected["reason"]) == {"duplicate_id"}
@@ -370,7 +378,7 @@ def test_every_bad_row_reason_for_point_tables(tmp_path):
             HEADER,
             "A1,盗窃,2026-03-01 10:00,24.94,60.17,ok",  # row 2
             "A2,盗窃,2026-03-01 10:00,,60.17,missing lon",  # 3
-            "A3,盗窃,2026-03-01 10:00,24.94,北纬60,not a number",  # 4
+            "A3,盗窃,2026-03-01 10:00,24.94,北纬六十度,not a number",  # 4
             "A4,盗窃,2026-03-01 10:00,24.94,95.5,out of range",  # 5
             "A5,盗窃,2026-03-01 10:00,116.39,39.9,Beijing is far from Helsinki",  # 6
             "A6,盗窃,2026-03-32 10:00,24.94,60.17,bad time",  # 7
@@ -403,11 +411,31 @@ def test_every_bad_row_reason_for_point_tables(tmp_path):
     assert result.data.geometry.iloc[1].x == pytest.approx(24.94)
     assert result.data.geometry.iloc[1].y == pytest.approx(60.17)
     rejected = result.rejected.set_index("row")
-    assert rejected.loc[4, "纬度"] == "北纬60"  # the raw value, as written
+    assert rejected.loc[4, "纬度"] == "北纬六十度"  # the raw value, as written
     assert "repeats row 2" in rejected.loc[8, "message"]
     assert "already in the workspace" in rejected.loc[9, "message"]
     assert "km outside the workspace" in rejected.loc[6, "message"]
     assert all(rejected["message"].str.len() > 5)
+
+
+def test_coordinates_with_hemisphere_letters_and_chinese_prefixes(tmp_path):
+    forms = [
+        ("116.404E", "39.926N"),
+        ("E116.404", "N39.926"),
+        ("116.404°E", "39.926°N"),
+        ("东经116.404", "北纬39.926"),
+        ("E 116.404", "39.926 n"),
+        ("ｅ１１６．４０４", "Ｎ３９．９２６"),
+    ]
+    rows = [f"A{i},2026-03-02,{x},{y},盗窃" for i, (x, y) in enumerate(forms)]
+    rows += ["W1,2026-03-02,73.5W,40.7N,盗窃", "X1,2026-03-02,E116.4E,39.9,盗窃"]
+    text = "\n".join(["编号,时间,经度,纬度,类别", *rows])
+    result = import_file(write_text(tmp_path / "en.csv", text, "gbk"), "incidents")
+    assert reasons_by_row(result) == {len(forms) + 3: "non_numeric_coordinate"}
+    data = result.data.set_index("incident_id")
+    np.testing.assert_allclose(data.geometry.x.iloc[: len(forms)], 116.404)
+    np.testing.assert_allclose(data.geometry.y.iloc[: len(forms)], 39.926)
+    assert (data.geometry.x["W1"], data.geometry.y["W1"]) == (-73.5, 40.7)
 
 
 def test_null_island_rows_are_rejected(tmp_path):
