@@ -15,10 +15,16 @@ import pandas as pd
 
 from gridmap._errors import ValidationError
 from gridmap.io import ImportResult, import_file
-from gridmap.schema import layer_spec
+from gridmap.schema import LayerSpec, layer_spec
 from gridmap.store import LayerVersion, WorkspaceStore
 
 Mode = Literal["append", "replace"]
+Kind = Literal["datetime", "int", "float", "bool", "str"]
+
+#: What a column holds in rows whose file did not have it. Imported files are real
+#: records, so they are not ``synthetic``: only the bundled sample's incidents are
+#: generated, and the Overview page warns about them through this flag.
+MISSING_MEANS: dict[str, object] = {"synthetic": False}
 
 #: Point layers grow by appending (new police calls every week); area and line layers
 #: are replaced as a whole (a redrawn grid map supersedes the old one).
@@ -78,14 +84,133 @@ def commit_import(
     if not len(result.data):
         msg = f"layer `{layer}`: the file has no good rows to import"
         raise ValidationError(msg)
-    data = result.data
+    parts = [result.data]
     if mode == "append" and layer in store.layers():
-        current = store.read(layer)
-        data = gpd.GeoDataFrame(
-            pd.concat([current, result.data], ignore_index=True), crs=current.crs
-        )
+        parts.insert(0, store.read(layer))
+    data = combine_rows(parts, layer)
     note = message or (
         f"import {len(result.data)} rows ({mode})"
         + (f", {len(result.rejected)} rejected" if len(result.rejected) else "")
     )
     return store.write(layer, data, author=author, message=note)
+
+
+def combine_rows(parts: list[gpd.GeoDataFrame], layer: str) -> gpd.GeoDataFrame:
+    """Stack `parts` (the stored layer first, then imported rows) with one dtype per column.
+
+    A plain :func:`pandas.concat` lets a column missing from one part turn the other's
+    values into text or floats: the sample's 24,000 ``synthetic`` booleans became the
+    strings ``'True'``/``'False'`` after one appended file without that column. Here
+    every column gets one kind: the one the layer's spec declares, else the kind its
+    values have (text when the parts disagree). Rows without the column get an empty
+    value of that kind, or :data:`MISSING_MEANS`. Integer columns with empty values use
+    pandas' nullable ``Int64``; columns only one part has are kept.
+
+    Parameters
+    ----------
+    parts : list of geopandas.GeoDataFrame
+        The frames to stack, in order; the first one's CRS, geometry column and column
+        order are kept, later parts' extra columns follow.
+    layer : str
+        The layer the rows belong to (see :data:`gridmap.schema.LAYERS`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    spec = layer_spec(layer)
+    if not parts:
+        msg = "`parts` must hold at least one frame"
+        raise ValidationError(msg)
+    first = parts[0]
+    geometry_name = first.geometry.name
+    names: list[str] = []
+    for part in parts:
+        names += [c for c in part.columns if c != part.geometry.name and c not in names]
+    columns = {}
+    for name in names:
+        present = [part[name] for part in parts if name in part.columns]
+        kind = _column_kind(name, present, spec)
+        try:
+            pieces = [
+                _as_kind(part[name], kind)
+                if name in part.columns
+                else _missing(len(part), kind, MISSING_MEANS.get(name))
+                for part in parts
+            ]
+        except (ValueError, TypeError) as exc:
+            msg = f"layer `{spec.name}`: column {name} must hold {kind} values ({exc})"
+            raise ValidationError(msg) from None
+        values = pd.concat(pieces, ignore_index=True)
+        if name in MISSING_MEANS:
+            values = values.fillna(MISSING_MEANS[name]).astype(type(MISSING_MEANS[name]))
+        elif kind in ("int", "bool") and not values.isna().any():
+            # Whole columns keep plain numpy dtypes, as the layer had before the import.
+            values = values.astype("int64" if kind == "int" else "bool")
+        columns[name] = values
+    geometry = pd.concat(
+        [part.geometry.to_crs(first.crs) for part in parts], ignore_index=True
+    ).rename(geometry_name)
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=first.crs)
+
+
+def _kind_of(values: pd.Series) -> Kind:
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    return "str"
+
+
+def _column_kind(name: str, present: list[pd.Series], spec: LayerSpec) -> Kind:
+    declared = spec.dtypes.get(name)
+    if declared in ("datetime", "int"):
+        return declared  # type: ignore[return-value]
+    if name in MISSING_MEANS:
+        return "bool"
+    kinds = {_kind_of(values) for values in present}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds <= {"int", "float"}:
+        return "float"
+    # e.g. an amount column holding 100 in one file and 一百元 in the next: text keeps both.
+    return "str"
+
+
+_TEXT_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _as_kind(values: pd.Series, kind: Kind) -> pd.Series:
+    values = values.reset_index(drop=True)
+    if kind == "datetime":
+        return values if _kind_of(values) == "datetime" else pd.to_datetime(values)
+    if kind in ("int", "float"):
+        numbers = pd.to_numeric(values) if _kind_of(values) == "str" else values
+        if kind == "float":
+            return numbers.astype("float64")
+        floats = numbers.astype("float64")
+        whole = floats.dropna()
+        # A stored column that is not whole numbers after all keeps its fractions.
+        return numbers.astype("Int64") if (whole == whole.round()).all() else floats
+    if kind == "bool":
+        if _kind_of(values) != "bool":
+            # A layer written before this fix may hold its flags as text.
+            values = values.astype("str").str.strip().str.lower().map(_TEXT_BOOLS)
+        return values.astype("boolean")
+    return values.astype("str")
+
+
+def _missing(n: int, kind: Kind, default: object) -> pd.Series:
+    dtype = {
+        "datetime": "datetime64[ms]",
+        "int": "Int64",
+        "float": "float64",
+        "bool": "boolean",
+        "str": "str",
+    }[kind]
+    return pd.Series([default] * n if default is not None else None, index=range(n), dtype=dtype)

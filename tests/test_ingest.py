@@ -1,0 +1,150 @@
+"""From a file into a workspace: appended rows keep every column's type."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from gridmap import ValidationError
+from gridmap.datasets import get_path
+from gridmap.ingest import combine_rows, commit_import, read_into_workspace
+from gridmap.store import GeoPackageStore
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> GeoPackageStore:
+    path = tmp_path / "sample.gpkg"
+    shutil.copyfile(get_path("helsinki"), path)
+    return GeoPackageStore(path, create=False)
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_appending_a_file_without_optional_columns_keeps_the_stored_types(
+    sample: GeoPackageStore, tmp_path: Path
+) -> None:
+    before = sample.read("incidents")
+    assert before["synthetic"].dtype == bool
+    csv = write_csv(
+        tmp_path / "calls.csv",
+        "id,time,lon,lat,category\nN1,2026-10-01 10:00,24.94,60.17,theft\n",
+    )
+    commit_import(sample, read_into_workspace(sample, csv, "incidents"))
+    after = sample.read("incidents")
+    assert len(after) == len(before) + 1
+    # Old rows keep their flags; the imported row is real data, not synthetic.
+    assert after["synthetic"].dtype == bool
+    assert int(after["synthetic"].sum()) == len(before) == 24_000
+    new = after[after["incident_id"] == "N1"].iloc[0]
+    assert not new["synthetic"]
+    for column in ("occurred_at", "handled_at"):
+        assert pd.api.types.is_datetime64_any_dtype(after[column])
+    assert new["occurred_at"] == pd.Timestamp("2026-10-01 10:00")
+    assert pd.isna(new["handled_at"])
+    pd.testing.assert_series_equal(
+        after["handled_at"].iloc[: len(before)], before["handled_at"], check_dtype=False
+    )
+    assert after["source"].iloc[: len(before)].tolist() == before["source"].tolist()
+
+
+def test_integer_columns_with_gaps_become_nullable_integers(
+    sample: GeoPackageStore, tmp_path: Path
+) -> None:
+    before = sample.read("sites")
+    assert before["response_class"].dtype == "int64"
+    csv = write_csv(
+        tmp_path / "site.csv", "site_id,name,kind,lon,lat\nS-new,新站,school,24.94,60.17\n"
+    )
+    commit_import(sample, read_into_workspace(sample, csv, "sites"))
+    after = sample.read("sites")
+    assert after["response_class"].dtype == "Int64"
+    assert after["response_class"].iloc[: len(before)].tolist() == (
+        before["response_class"].tolist()
+    )
+    assert after["response_class"].iloc[-1] is pd.NA
+
+
+def test_extra_columns_of_either_side_are_kept(sample: GeoPackageStore, tmp_path: Path) -> None:
+    first = write_csv(
+        tmp_path / "a.csv",
+        "id,time,lon,lat,category,警员\nA1,2026-10-01 10:00,24.94,60.17,theft,张三\n",
+    )
+    commit_import(sample, read_into_workspace(sample, first, "incidents"))
+    second = write_csv(
+        tmp_path / "b.csv",
+        "id,time,lon,lat,category,金额,synthetic\nA2,2026-10-02 10:00,24.94,60.17,fraud,100,否\n",
+    )
+    commit_import(sample, read_into_workspace(sample, second, "incidents"))
+    after = sample.read("incidents").set_index("incident_id")
+    assert after.loc["A1", "警员"] == "张三"
+    assert pd.isna(after.loc["A2", "警员"])
+    assert pd.isna(after.loc["A1", "金额"])
+    assert str(after.loc["A2", "金额"]) == "100"
+    assert after["synthetic"].dtype == bool
+    assert not after.loc[["A1", "A2"], "synthetic"].any()
+    assert int(after["synthetic"].sum()) == 24_000
+
+
+def test_replacing_a_layer_marks_user_rows_as_real(tmp_path: Path) -> None:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    csv = write_csv(
+        tmp_path / "calls.csv",
+        "id,time,lon,lat,category,synthetic\n"
+        "R1,2026-10-01 10:00,24.94,60.17,theft,是\n"
+        "R2,2026-10-01 11:00,24.94,60.17,theft,\n",
+    )
+    commit_import(store, read_into_workspace(store, csv, "incidents"), mode="replace")
+    back = store.read("incidents")
+    assert back["synthetic"].dtype == bool
+    assert back["synthetic"].tolist() == [True, False]
+
+
+def points(n: int, **columns: object) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=shapely.points([24.94] * n, [60.17] * n), crs=4326)
+
+
+def test_combine_rows_gives_each_column_one_kind() -> None:
+    stored = points(
+        2,
+        incident_id=["I1", "I2"],
+        occurred_at=pd.to_datetime(["2026-01-01", "2026-01-02"]).astype("datetime64[ms]"),
+        count=[1, 2],
+        flag=[True, False],
+        synthetic=["True", "False"],  # as a layer written before this fix holds it
+    )
+    imported = points(
+        1,
+        incident_id=["N1"],
+        occurred_at=pd.to_datetime(["2026-02-01"]).astype("datetime64[ms]"),
+        count=[2.5],
+    )
+    combined = combine_rows([stored, imported], "incidents")
+    assert list(combined.columns) == [
+        "incident_id",
+        "occurred_at",
+        "count",
+        "flag",
+        "synthetic",
+        "geometry",
+    ]
+    assert combined["occurred_at"].dtype == "datetime64[ms]"
+    assert combined["count"].tolist() == [1.0, 2.0, 2.5]
+    assert combined["flag"].dtype == "boolean"
+    assert combined["flag"].tolist() == [True, False, pd.NA]
+    assert combined["synthetic"].tolist() == [True, False, False]
+    assert combined.crs == stored.crs
+
+
+def test_combine_rows_refuses_text_in_a_date_column() -> None:
+    stored = points(1, incident_id=["I1"], occurred_at=["not a date"])
+    imported = points(1, incident_id=["N1"], occurred_at=pd.to_datetime(["2026-02-01"]))
+    with pytest.raises(ValidationError, match="occurred_at"):
+        combine_rows([stored, imported], "incidents")
