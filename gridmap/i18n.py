@@ -2,6 +2,11 @@
 
 Every label, legend and message the app shows comes from :data:`TEXT`, so a page never
 hard-codes one language. Keys are stable English identifiers.
+
+The library's own messages to users (import warnings, errors) are :class:`Message` objects:
+strings that read as English wherever they are printed (the CLI, logs, tests) but carry a
+key and values from :data:`MESSAGES`, so the app can show them in Chinese with
+:func:`localize`.
 """
 
 from __future__ import annotations
@@ -237,3 +242,69 @@ def column_label(column: str, lang: str = "zh") -> str:
     """
     zh, en = COLUMN_LABELS.get(column, (column, column))
     return zh if lang == "zh" else en
+
+
+#: Messages the library gives users, with ``{placeholders}`` filled from language-neutral
+#: values (numbers, file and column names).
+MESSAGES: dict[str, tuple[str, str]] = {
+    "generated_ids": (
+        "文件没有编号列：已在 {column} 中生成 {n} 个编号",
+        "no id column: {n} ids generated in `{column}`",
+    ),
+}
+
+
+class Message(str):
+    """A user-facing message: its English text as a ``str``, plus a key and values.
+
+    >>> m = Message("generated_ids", n=3, column="incident_id")
+    >>> str(m)
+    'no id column: 3 ids generated in `incident_id`'
+    >>> m.text("zh")
+    '文件没有编号列：已在 incident_id 中生成 3 个编号'
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Message:
+        try:
+            _, en = MESSAGES[key]
+        except KeyError:
+            msg = f"`key` {key!r} is not a known message"
+            raise KeyError(msg) from None
+        made = super().__new__(cls, en.format(**values))
+        made.key = key
+        made.values = values
+        return made
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` ("zh" or "en")."""
+        zh, en = MESSAGES[self.key]
+        return (zh if lang == "zh" else en).format(**self.values)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled results (Streamlit session state, caches) keep their key and values.
+        return (_message, (self.key, self.values))
+
+
+def _message(key: str, values: dict[str, object]) -> Message:
+    return Message(key, **values)
+
+
+def localize(message: object, lang: str = "zh") -> str:
+    """`message` in `lang`: a :class:`Message`, an exception raised with one, or any text.
+
+    Text that is not a :class:`Message` is shown as it is (English).
+
+    >>> from gridmap import ImportFileError
+    >>> localize(ImportFileError(Message("generated_ids", n=1, column="post_id")), "zh")
+    '文件没有编号列：已在 post_id 中生成 1 个编号'
+    >>> localize(ValueError("plain"), "zh")
+    'plain'
+    """
+    if isinstance(message, BaseException):
+        message = message.args[0] if len(message.args) == 1 else str(message)
+    if isinstance(message, Message):
+        return message.text(lang)
+    return str(message)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from gridmap import GridmapError
-from gridmap.i18n import column_label, layer_label, reason_label
+from gridmap.i18n import column_label, layer_label, localize, reason_label
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
 from gridmap.io import EXPORT_FORMATS, detect_columns, export_layer, read_table
 from gridmap.schema import LAYERS
@@ -70,7 +70,7 @@ def _with_status(label: str, action: Callable[[], T]) -> T | None:
             error = exc
             status.update(state="error")
     if error is not None:
-        st.error(tr("import_failed", error=error))
+        st.error(tr("import_failed", error=localize(error, lang())))
     return result
 
 
@@ -126,7 +126,7 @@ if uploaded is not None:
         try:
             preview = read_table(path, encoding=options["encoding"])
         except GridmapError as exc:
-            st.error(tr("import_failed", error=exc))
+            st.error(tr("import_failed", error=localize(exc, lang())))
             st.stop()
         st.subheader(tr("preview"))
         st.dataframe(preview.head(20), hide_index=True)
@@ -159,7 +159,7 @@ if uploaded is not None:
         metrics[0].metric(tr("good_rows"), f"{len(result.data):,}")
         metrics[1].metric(tr("rejected_rows"), f"{len(result.rejected):,}")
         for warning in result.warnings:
-            st.warning(warning)
+            st.warning(localize(warning, lang()))
         if len(result.data):
             st.subheader(tr("good_rows_preview"))
             st.dataframe(_table_view(result.data.head(20)), hide_index=True)

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gridmap import ValidationError
-from gridmap.i18n import column_label
+from gridmap.i18n import column_label, localize
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.stats import PolygonLocator
 from pages._common import area_prefix, basemap_options, lang, layer, store, tr
@@ -84,7 +84,7 @@ with left:
             **basemap_options(),
         )
     except ValidationError as exc:
-        st.error(tr("basemap_error", error=exc))
+        st.error(tr("basemap_error", error=localize(exc, lang())))
         fmap = overview_map(
             overview, lang=lang(), colour_by=colour_by, synthetic=synthetic, **map_layers
         )

@@ -88,3 +88,19 @@ def test_every_layer_and_column_has_labels_in_both_languages() -> None:
         for column in spec.columns:
             assert column in COLUMN_LABELS, (name, column)
             assert column_label(column, "zh") != column_label(column, "en")
+
+
+def test_messages_have_both_languages_and_survive_pickling() -> None:
+    import pickle
+
+    from gridmap.i18n import MESSAGES, Message, localize
+
+    for key, (zh, en) in MESSAGES.items():
+        assert zh.strip() and en.strip(), key
+        assert sorted(re.findall(r"{(\w+)", zh)) == sorted(re.findall(r"{(\w+)", en)), key
+    message = Message("generated_ids", n=2, column="incident_id")
+    back = pickle.loads(pickle.dumps(message))
+    assert (back, back.key, back.values) == (message, message.key, message.values)
+    assert localize(back, "zh") != localize(back, "en") == str(message)
+    with pytest.raises(KeyError, match="`key`"):
+        Message("no-such-message")
