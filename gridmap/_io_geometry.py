@@ -114,6 +114,41 @@ def _unswap(
     return None
 
 
+def _swapped_rows(
+    x: np.ndarray,
+    y: np.ndarray,
+    ok: np.ndarray,
+    workspace: tuple[float, float, float, float] | None,
+    max_km: float,
+) -> np.ndarray:
+    """Rows whose own longitude and latitude are the wrong way round.
+
+    Hand-typed tables swap single rows, which the column test in :func:`_unswap` cannot
+    see. Without a workspace a row is swapped back when only the other reading is within
+    ±180°, ±90°. With one, when the given point is out of range or more than `max_km`
+    outside it while the swapped point lies within `max_km`: a swap that still lands far
+    away would only trade one rejection for a more confusing one.
+    """
+    valid = (np.abs(x) <= 180) & (np.abs(y) <= 90)  # False for NaN
+    valid_swapped = (np.abs(y) <= 180) & (np.abs(x) <= 90)
+    if workspace is None:
+        return ok & ~valid & valid_swapped
+    candidates = ok & valid_swapped
+    given = candidates & valid
+    far = np.zeros(len(x), dtype=bool)
+    if given.any():
+        xs, ys = x[given], y[given]
+        far[given] = _km_outside(np.column_stack([xs, ys, xs, ys]), workspace) > max_km
+    candidates &= far | ~valid
+    if not candidates.any():
+        return candidates
+    xs, ys = x[candidates], y[candidates]
+    near = _km_outside(np.column_stack([ys, xs, ys, xs]), workspace) <= max_km
+    flip = np.zeros(len(x), dtype=bool)
+    flip[np.flatnonzero(candidates)[near]] = True
+    return flip
+
+
 def _projected_hint(x: np.ndarray, y: np.ndarray, bad: np.ndarray, notes: list[str]) -> None:
     if bad.mean() > 0.5 and np.nanmedian(np.abs(np.concatenate([x[bad], y[bad]]))) > 1000:
         notes.append(
@@ -189,6 +224,13 @@ def _points(
         x, y = y, x
         mapping["lon"], mapping["lat"] = ycol, xcol
         notes.append(f"latitude and longitude columns look swapped ({why}): swapped back")
+    flip = _swapped_rows(x, y, ok, workspace, max_km)
+    if flip.any():
+        x, y = np.where(flip, y, x), np.where(flip, x, y)
+        notes.append(
+            f"{int(flip.sum())} row(s) had latitude and longitude the wrong way round "
+            "(only read the other way are they valid or in the workspace): swapped back"
+        )
     bad = ok & ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
     rej.add(
         bad,

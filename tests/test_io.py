@@ -478,6 +478,43 @@ def test_swapped_columns_detected_from_the_workspace(tmp_path):
     np.testing.assert_allclose(unchecked.data.geometry.y, frame["经度"])
 
 
+def test_single_swapped_rows_are_swapped_back(tmp_path):
+    rows = [f"S{i},2026-10-01,{39.9 + i * 1e-3},{116.4 + i * 1e-3},盗窃" for i in range(10)]
+    rows.append("T1,2026-10-01,116.4,39.9,盗窃")  # the one row written the right way
+    text = "\n".join(["编号,时间,经度,纬度,类别", *rows])
+    result = import_file(write_text(tmp_path / "bj.csv", text), "incidents")
+    assert result.rejected.empty
+    assert any("columns look swapped" in w for w in result.warnings)
+    assert any("1 row(s) had latitude and longitude" in w for w in result.warnings)
+    np.testing.assert_allclose(
+        result.data.geometry.x, [116.4 + i * 1e-3 for i in range(10)] + [116.4]
+    )
+    one = "\n".join(
+        [
+            "编号,时间,经度,纬度,类别",
+            "A1,2026-03-01,116.397,39.908,盗窃",
+            "A2,2026-03-01,39.912,116.401,盗窃",
+        ]
+    )
+    single = import_file(write_text(tmp_path / "one.csv", one), "incidents")
+    assert single.rejected.empty
+    assert (single.data.geometry.x.iloc[1], single.data.geometry.y.iloc[1]) == (116.401, 39.912)
+    inside = "\n".join(
+        [
+            "id,time,lon,lat,category",
+            "H1,2026-10-01,24.94,60.17,theft",
+            "H2,2026-10-01,60.17,24.95,theft",  # valid both ways; only swapped in Helsinki
+            "H3,2026-10-01,116.39,39.9,theft",  # Beijing: far either way
+        ]
+    )
+    near = import_file(
+        write_text(tmp_path / "h.csv", inside), "incidents", workspace_bounds=HELSINKI
+    )
+    assert reasons_by_row(near) == {4: "far_outside_workspace"}
+    assert (near.data.geometry.x.iloc[1], near.data.geometry.y.iloc[1]) == (24.95, 60.17)
+    assert any("1 row(s)" in w for w in near.warnings)
+
+
 def test_projected_coordinates_without_crs_are_rejected_with_a_hint(tmp_path):
     frame = incident_frame(4).assign(经度=512345.6, 纬度=4412345.6)
     result = import_file(write_csv(tmp_path / "gk.csv", frame), "incidents")
