@@ -9,12 +9,7 @@ import streamlit as st
 
 from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, t
-from gridmap.store import (
-    GeoPackageStore,
-    WorkspaceStore,
-    list_workspaces,
-    open_workspace,
-)
+from gridmap.store import WorkspaceStore, list_workspaces, open_workspace
 
 
 def lang() -> str:
@@ -28,8 +23,9 @@ def tr(key: str, **values: object) -> str:
 
 
 @st.cache_resource
-def _store(path: str) -> WorkspaceStore:
-    return GeoPackageStore(path)
+def _store(location: str) -> WorkspaceStore:
+    # open_workspace picks the backend from the location, so pages never name one.
+    return open_workspace(location)
 
 
 def store() -> WorkspaceStore:

@@ -88,3 +88,9 @@ def test_a_new_empty_workspace_says_what_to_do(home: Path) -> None:
     GeoPackageStore(home / "empty.gpkg")
     app = run_app(workspace=str(home / "empty.gpkg"))
     assert any("导入" in i.value for i in app.info)
+
+
+def test_pages_use_the_store_interface_only() -> None:
+    # A PostGIS backend must be addable without touching pages: they name no backend.
+    sources = [ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py")]
+    assert all("GeoPackageStore" not in path.read_text(encoding="utf-8") for path in sources)
