@@ -70,37 +70,88 @@ class _Source:
 def detect_encoding(raw: bytes | mmap.mmap) -> str:
     """Detect the text encoding of `raw` bytes from a user's file.
 
-    Byte-order marks decide first; then a strict UTF-8 decode, then GB18030 (reported as
-    ``"gbk"`` when the text stays within GBK, which is what Excel in China writes), and only
-    then charset-normalizer's guess. `raw` may be a leading sample of a file: a character cut
-    at its end is ignored.
+    Only the encodings gridmap's users' files come in are considered: byte-order marks
+    (UTF-8, UTF-16) decide first; then strict UTF-8; then GBK/GB18030, which Excel in China
+    writes; and cp1252 as the Western fallback. Bytes that are valid GBK and cp1252 alike
+    are told apart by :data:`GB2312_SHARE`. `raw` may be a leading sample of a file: a
+    character cut at its end is ignored.
 
     >>> detect_encoding("经度,纬度".encode("gbk")), detect_encoding("经度".encode())
     ('gbk', 'utf-8')
+    >>> detect_encoding("Hämeentie, Töölö".encode("cp1252"))
+    'cp1252'
 
     Raises
     ------
     ImportFileError
-        when no encoding decodes the bytes as text.
+        when none of those encodings decodes the bytes as text.
     """
+    return _guess_encoding(raw)[0]
+
+
+#: Share of multi-byte characters that must lie in GB2312's block (both bytes 0xA1–0xFE)
+#: or be GB18030 four-byte sequences for bytes valid in GBK to be read as GBK. Chinese
+#: text is nearly all GB2312 (its 6,763 characters cover everyday writing); Western cp1252
+#: text read as GBK pairs an accented letter with the ASCII letter after it ("ä" + "m" =
+#: 0xE4 0x6D), outside that block; only doubled accents ("ää", "öö") fall inside.
+GB2312_SHARE = 0.8
+#: Above this share the choice of GBK is certain enough to need no warning.
+_GB2312_CERTAIN = 0.9
+_SCORE_BYTES = 1 << 16
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_GBK_CHARACTER = re.compile(
+    rb"([\xa1-\xfe][\xa1-\xfe]|[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39])|[\x81-\xfe][\x40-\xfe]"
+)
+
+
+def _decodes(raw: Buffer, codec: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(codec)().decode(raw, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _gb2312_share(raw: Buffer) -> float:
+    """Share of the multi-byte characters in a window of `raw` that GB2312 holds."""
+    first = _HIGH_BYTE.search(raw)
+    if first is None:
+        return 1.0
+    window = bytes(raw[first.start() : first.start() + _SCORE_BYTES])  # from a lead byte
+    found = _GBK_CHARACTER.findall(window)
+    return sum(1 for common in found if common) / len(found) if found else 0.0
+
+
+def _guess_encoding(raw: Buffer) -> tuple[str, str | None]:
+    """The encoding of `raw` and, when the guess is not certain, a note saying so."""
     head = bytes(raw[:4])
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for candidate in ("utf-8", "gbk", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(candidate)().decode(raw, final=False)
-        except UnicodeDecodeError:
-            continue
-        return candidate
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw[:_SAMPLE_BYTES]).best()
-    if best is None:
-        msg = "the file is not text in any encoding gridmap can detect (UTF-8, GBK, GB18030)"
-        raise ImportFileError(msg)
-    return codecs.lookup(best.encoding).name
+        return "utf-16", None
+    if _decodes(raw, "utf-8"):
+        return "utf-8", None
+    western = _decodes(raw, "cp1252")
+    chinese = next((c for c in ("gbk", "gb18030") if _decodes(raw, c)), None)
+    share = _gb2312_share(raw) if chinese else 0.0
+    hint = "; pass `encoding` if the text looks wrong"
+    if chinese and (share >= GB2312_SHARE or not western):
+        if share >= _GB2312_CERTAIN or not western:
+            return chinese, None
+        note = (
+            f"the text encoding is not certain: read as {chinese} ({share:.0%} of its "
+            f"characters are common Chinese ones; it could also be Western cp1252){hint}"
+        )
+        return chinese, note
+    if western:
+        what = "valid GBK but not Chinese-looking" if chinese else "neither UTF-8 nor GBK"
+        note = f"the text is {what}: read as cp1252 (Western European){hint}"
+        return "cp1252", note
+    msg = (
+        "the file is not text in any encoding gridmap can detect (UTF-8, UTF-16 with a "
+        "byte-order mark, GBK/GB18030, cp1252); pass `encoding` if you know it"
+    )
+    raise ImportFileError(msg)
 
 
 def _check_text(head: bytes, name: str) -> None:
@@ -181,7 +232,11 @@ def _read_csv(
 ) -> _Source:
     """Parse CSV bytes with pyarrow; every column a string except the `numeric` ones."""
     _check_text(raw[:65536], name)
-    chosen = _codec_name(encoding) if encoding else detect_encoding(raw[:_SAMPLE_BYTES])
+    note = None
+    if encoding:
+        chosen = _codec_name(encoding)
+    else:
+        chosen, note = _guess_encoding(raw[:_SAMPLE_BYTES])
     data, offset = _to_utf8(raw, chosen, name)
     lines = _head_lines(data, offset)
     delimiter, header_index, header = _sniff(lines, roles)
@@ -200,10 +255,12 @@ def _read_csv(
     if table is None:
         if "UTF8" in error.upper() and chosen in ("utf-8", "utf-8-sig"):
             if encoding is None:  # the sample was UTF-8, the rest of the file is not
-                full = detect_encoding(raw)
-                return _read_csv(
+                full, note = _guess_encoding(raw)
+                source = _read_csv(
                     raw, name, encoding=full, roles=roles, numeric=numeric, nrows=nrows
                 )
+                source.notes += [note] if note else []
+                return source
             msg = f"`path` {name} is not valid {chosen} text; pass the file's `encoding` (gbk?)"
             raise ImportFileError(msg)
         msg = f"`path` {name} cannot be read as CSV: {error}"
@@ -211,7 +268,7 @@ def _read_csv(
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     rows = np.arange(len(frame), dtype=np.int64) + header_index + 2
-    source = _Source(frame, rows, encoding=chosen)
+    source = _Source(frame, rows, encoding=chosen, notes=[note] if note else [])
     # One line per record unless blank lines, malformed rows or quoted line breaks.
     lines = _count_newlines(data, offset) + (data[-1:] != b"\n")
     if malformed or lines != len(frame):

@@ -153,6 +153,25 @@ def test_gbk_text_after_the_first_megabyte_is_still_detected(tmp_path):
     assert list(result.data["description"].iloc[-5:]) == list(chinese["描述"])
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Hämeentie Käpylän koulu", "cp1252"),  # also valid GBK: 0xE4 0x6D is 鋗
+        ("Hämeentie Töölö Åbo", "cp1252"),
+        ("Töölön kisahalli – “Kallio”", "cp1252"),  # cp1252's own punctuation
+        ("Hämeentie Käpylän koulu", "latin-1"),
+    ],
+)
+def test_western_8bit_csv_is_read_as_cp1252_with_a_warning(tmp_path, text, encoding):
+    raw = f"id,time,lon,lat,category,description\nE1,2026-03-01,24.94,60.17,theft,{text}\n"
+    path = write_text(tmp_path / "fi.csv", raw, encoding)
+    result = import_file(path, "incidents")
+    assert result.encoding == "cp1252"
+    assert result.data["description"].iloc[0] == text
+    assert any("cp1252" in w and "`encoding`" in w for w in result.warnings)
+    assert detect_encoding(path.read_bytes()) == "cp1252"
+
+
 def test_explicit_encoding_that_does_not_fit_is_a_clear_error(tmp_path):
     path = write_csv(tmp_path / "gbk.csv", incident_frame(3), "gbk")
     with pytest.raises(ImportFileError, match="not valid utf-8"):
