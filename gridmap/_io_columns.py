@@ -28,6 +28,8 @@ from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 #: Names each role answers to, most specific first. Matching ignores case, spaces,
 #: underscores, hyphens, full-width forms and bracketed units ("经度(°)").
 #: Ten-character forms ("incident_i") are what a Shapefile export leaves of longer names.
+#: Three-character forms ("网格编") are what the same limit leaves of four-character
+#: Chinese names written in UTF-8 (3 bytes each), read back with the cut half dropped.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "lon": (
         "经度",
@@ -68,10 +70,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "工单编号",
         "编号",
         "id",
+        "事件编",
+        "警情编",
+        "案件编",
     ),
     "site_id": ("site_id", "目标编号", "编号", "id"),
     "post_id": ("post_id", "岗位编号", "站点编号", "编号", "id"),
-    "grid_code": ("grid_code", "网格编码", "网格代码", "网格编号", "wgbm", "wgdm", "code"),
+    "grid_code": (
+        "grid_code",
+        "网格编码",
+        "网格代码",
+        "网格编号",
+        "wgbm",
+        "wgdm",
+        "code",
+        "网格编",
+        "网格代",
+    ),
     "category": (
         "category",
         "类别",
@@ -98,6 +113,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "date",
         "time",
         "start",
+        "发生时",
+        "案发时",
+        "报警时",
+        "接警时",
     ),
     "occurred_to": (
         "occurred_to",
@@ -121,7 +140,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "事件描述",
         "诉求内容",
     ),
-    "name": ("name", "名称", "名字", "目标名称", "岗位名称", "站点名称", "网格名称", "wgmc", "mc"),
+    "name": (
+        "name",
+        "名称",
+        "名字",
+        "目标名称",
+        "岗位名称",
+        "站点名称",
+        "网格名称",
+        "wgmc",
+        "mc",
+        "网格名",
+        "目标名",
+        "岗位名",
+        "站点名",
+    ),
     "kind": ("kind", "类型", "类别", "种类", "type"),
     "mode": ("mode", "巡逻方式", "巡防方式", "方式"),
     "staff": ("staff", "人数", "警力", "在岗人数"),

@@ -25,7 +25,8 @@ import pandas as pd
 import pyogrio
 
 from gridmap._errors import ImportFileError, ValidationError
-from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _Source, detect_encoding
+from gridmap._io_columns import dedupe_names
+from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
 
 _CPG_CODECS = {
     "utf8": "utf-8",
@@ -105,9 +106,29 @@ def _pick(members: list[str], wanted: str | None, what: str, notes: list[str]) -
     return members[0]
 
 
+#: Python codec names GDAL's iconv does not know, as it spells them.
+_GDAL_CODECS = {"gbk": "gb18030", "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1"}
+_BYTES_AS_TEXT = "ISO-8859-1"  # one character per byte: reads any .dbf without loss
+
+
+def _records_encoding(head: bytes) -> str | None:
+    """Encoding detected from a .dbf's records alone, None when they cannot tell.
+
+    The field names are left out: a UTF-8 name cut at the 10-byte dBASE limit ends in
+    half a character, which would make any text look like something other than UTF-8.
+    """
+    if len(head) < 32:
+        return None
+    header_length = int.from_bytes(head[8:10], "little")
+    try:
+        return _guess_encoding(head[header_length:])[0]
+    except ImportFileError:
+        return None
+
+
 def _vector_source(
     path: Path, fmt: str, *, source_layer: str | None, encoding: str | None, max_bytes: int
-) -> tuple[str, str | None, str | None, bool, list[str]]:
+) -> tuple[str, str | None, str | None, bool, list[str], bytes]:
     """The GDAL path to read, its layer, the .dbf encoding, whether a CRS is declared."""
     notes: list[str] = []
     declared = True
@@ -126,7 +147,7 @@ def _vector_source(
             member = _pick(shps or others, source_layer, "shapefiles" if shps else "files", notes)
             gdal_path = f"/vsizip/{path.resolve()}/{member}"
             if not shps:
-                return gdal_path, None, None, True, notes
+                return gdal_path, None, None, True, notes, b""
             stem = member[: -len(".shp")]
             siblings = {m.lower(): m for m in members}
             for ext in (".dbf", ".shx"):
@@ -139,7 +160,7 @@ def _vector_source(
                 head = dbf.read(_SAMPLE_BYTES)
             declared = (stem + ".prj").lower() in siblings
         dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg)
-        return gdal_path, None, dbf_encoding, declared, notes
+        return gdal_path, None, dbf_encoding, declared, notes, head
     if fmt == "shp":
         for ext in (".dbf", ".shx"):
             if not path.with_suffix(ext).exists():
@@ -150,7 +171,7 @@ def _vector_source(
         with path.with_suffix(".dbf").open("rb") as dbf:
             head = dbf.read(_SAMPLE_BYTES)
         dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg)
-        return str(path), None, dbf_encoding, path.with_suffix(".prj").exists(), notes
+        return str(path), None, dbf_encoding, path.with_suffix(".prj").exists(), notes, head
     with path.open("rb") as handle:
         head = handle.read(65536)
     if fmt == "gpkg" and not head.startswith(b"SQLite format 3\x00"):
@@ -170,7 +191,58 @@ def _vector_source(
             msg = f"`path` {path.name} holds no layer with geometries"
             raise ImportFileError(msg)
         layer = _pick(spatial, source_layer, "layers", notes)
-    return str(path), layer, None, declared, notes
+    return str(path), layer, None, declared, notes, b""
+
+
+def _read_dbf_again(
+    gdal_path: str,
+    options: dict[str, object],
+    path: Path,
+    fmt: str,
+    declared: str,
+    head: bytes,
+    notes: list[str],
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read a .dbf whose text is not valid in the encoding its .cpg (or bytes) declared.
+
+    Two things go wrong in practice: a .cpg saying UTF-8 beside a GBK table (tools that
+    write one .cpg for every export), and UTF-8 field names cut mid-character at the
+    10-byte dBASE limit. The first is read again in the encoding detected from the
+    records; the second (or anything else) one character per byte and then decoded,
+    dropping half characters, so the user gets the data and a note rather than a crash.
+    """
+    detected = _records_encoding(head)
+    if detected is not None and detected != declared:
+        try:
+            gdf = _read_gdal(
+                gdal_path,
+                options | {"encoding": _GDAL_CODECS.get(detected, detected)},
+                path.name,
+                fmt,
+            )
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(
+                f"the Shapefile's text is not valid {declared} as its .cpg says; read it as "
+                f"{detected}, which its bytes are (pass `encoding` to choose another)"
+            )
+            return gdf, detected
+    raw = _read_gdal(gdal_path, options | {"encoding": _BYTES_AS_TEXT}, path.name, fmt)
+    if not isinstance(raw, gpd.GeoDataFrame):
+        return raw, declared
+    gdf, bad_names, bad_values = _recode(raw, "gb18030" if declared == "gbk" else declared)
+    parts = []
+    if bad_names:
+        parts.append(f"{bad_names} field name(s) cut mid-character (the 10-byte dBASE limit)")
+    if bad_values:
+        parts.append(f"{bad_values} value(s) with bytes that are not {declared} (shown as �)")
+    notes.append(
+        f"the Shapefile's text is not all valid {declared}: "
+        + ("; ".join(parts) or "some bytes could not be read")
+        + "; read what could be (pass `encoding` if the text looks wrong)"
+    )
+    return gdf, declared
 
 
 def _list_layers(gdal_path: str, name: str) -> list[tuple[str, str | None]]:
@@ -181,30 +253,79 @@ def _list_layers(gdal_path: str, name: str) -> list[tuple[str, str | None]]:
         raise ImportFileError(msg) from None
 
 
+def _read_gdal(
+    gdal_path: str, options: dict[str, object], name: str, fmt: str
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    try:
+        try:
+            return pyogrio.read_dataframe(gdal_path, use_arrow=True, **options)
+        except pyogrio.errors.DataSourceError as exc:
+            if "use_arrow" not in str(exc):
+                raise
+            return pyogrio.read_dataframe(gdal_path, use_arrow=False, **options)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"`path` {name} cannot be read as {fmt}: {exc}"
+        raise ImportFileError(msg) from None
+    except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
+        msg = f"`path` {name} has unreadable content: {exc}"
+        raise ImportFileError(msg) from None
+
+
+def _recode(gdf: gpd.GeoDataFrame, encoding: str) -> tuple[gpd.GeoDataFrame, int, int]:
+    """Text read one character per byte, decoded as `encoding`; bad bytes dropped.
+
+    Returns the frame, how many field names and how many values had bytes that are not
+    `encoding` text (half characters dropped from names, replaced by U+FFFD in values).
+    """
+    names: dict[str, str] = {}
+    for column in gdf.columns:
+        if column == gdf.geometry.name:
+            continue
+        raw = column.encode(_BYTES_AS_TEXT)
+        names[column] = raw.decode(encoding, errors="ignore")
+    bad_names = sum(
+        c.encode(_BYTES_AS_TEXT).decode(encoding, errors="ignore")
+        != c.encode(_BYTES_AS_TEXT).decode(encoding, errors="replace")
+        for c in names
+    )
+    bad_values = 0
+    out = gdf.copy()
+    for column in names:
+        values = out[column]
+        if not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        raw = values.str.encode(_BYTES_AS_TEXT)
+        strict = raw.str.decode(encoding, errors="ignore")
+        decoded = raw.str.decode(encoding, errors="replace")
+        bad_values += int((strict != decoded).fillna(False).sum())
+        out[column] = decoded.astype("str")
+    out = out.rename(columns=dict(zip(names, dedupe_names(list(names.values())), strict=True)))
+    return out, bad_names, bad_values
+
+
 def _read_vector(
     path: Path, fmt: str, *, source_layer: str | None, encoding: str | None, max_bytes: int
 ) -> _Source:
-    gdal_path, layer, dbf_encoding, declared, notes = _vector_source(
+    gdal_path, layer, dbf_encoding, declared, notes, head = _vector_source(
         path, fmt, source_layer=source_layer, encoding=encoding, max_bytes=max_bytes
     )
     options: dict[str, object] = {"layer": layer} if layer else {}
-    if dbf_encoding:
-        options["encoding"] = "gb18030" if dbf_encoding == "gbk" else dbf_encoding
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            try:
-                gdf = pyogrio.read_dataframe(gdal_path, use_arrow=True, **options)
-            except pyogrio.errors.DataSourceError as exc:
-                if "use_arrow" not in str(exc):
-                    raise
-                gdf = pyogrio.read_dataframe(gdal_path, use_arrow=False, **options)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            msg = f"`path` {path.name} cannot be read as {fmt}: {exc}"
-            raise ImportFileError(msg) from None
-        except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
-            msg = f"`path` {path.name} has unreadable content: {exc}"
-            raise ImportFileError(msg) from None
+            if dbf_encoding:
+                options["encoding"] = _GDAL_CODECS.get(dbf_encoding, dbf_encoding)
+            gdf = _read_gdal(gdal_path, options, path.name, fmt)
+        except UnicodeDecodeError:
+            if encoding is not None or not dbf_encoding:
+                msg = (
+                    f"`path` {path.name}: the attribute table is not valid "
+                    f"{dbf_encoding or 'UTF-8'} text; pass the file's `encoding` (gbk?)"
+                )
+                raise ImportFileError(msg) from None
+            gdf, dbf_encoding = _read_dbf_again(
+                gdal_path, options, path, fmt, dbf_encoding, head, notes
+            )
     notes += [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)]
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         msg = f"`path` {path.name} holds a table without geometries"

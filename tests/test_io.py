@@ -698,6 +698,34 @@ def test_zipped_shapefile_decodes_chinese_with_or_without_cpg(tmp_path, encoding
     assert result.data.geometry.iloc[0].symmetric_difference(expected).area < 1e-12
 
 
+@pytest.mark.filterwarnings("ignore:Could not decode error message:RuntimeWarning")
+def test_shapefile_text_not_in_its_declared_encoding_is_still_read(tmp_path):
+    grids = gpd.GeoDataFrame(
+        {"网格编码": ["110101001001001", "110101001001002"], "网格名称": ["东华门", "王府井"]},
+        geometry=[
+            shapely.box(116.40, 39.90, 116.41, 39.91),
+            shapely.box(116.41, 39.90, 116.42, 39.91),
+        ],
+        crs=4326,
+    )
+    # UTF-8 names of 12 bytes cut at dBASE's 10: "网格编" and the first byte of "码"
+    utf8 = write_shapefile_zip(tmp_path, grids, encoding="UTF-8", keep_cpg=True)
+    result = import_file(utf8, "grids")
+    assert list(result.data["grid_code"]) == ["110101001001001", "110101001001002"]
+    assert list(result.data["name"]) == ["东华门", "王府井"]
+    assert any("2 field name(s) cut mid-character" in w for w in result.warnings)
+    # a GBK table beside a .cpg that says UTF-8
+    wrong = write_shapefile_zip(tmp_path, grids, encoding="GBK", keep_cpg=False)
+    with zipfile.ZipFile(wrong, "a") as archive:
+        archive.writestr("data/网格.cpg", "UTF-8")
+    result = import_file(wrong, "grids")
+    assert result.encoding == "gbk"
+    assert list(result.data["name"]) == ["东华门", "王府井"]
+    assert any(".cpg says" in w and "gbk" in w for w in result.warnings)
+    with pytest.raises(ImportFileError, match=r"shp-GBK-False\.zip.*not valid utf-8.*`encoding`"):
+        import_file(wrong, "grids", encoding="utf-8")
+
+
 def test_vector_file_in_gcj02_is_deshifted_after_reprojection(tmp_path):
     wgs = sites_gdf().assign(
         geometry=gpd.points_from_xy([116.39, 116.40, 116.41], [39.90, 39.91, 39.92])
