@@ -6,28 +6,78 @@ Everything the Data page does can be done here too, with the same library functi
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-from gridmap._errors import GridmapError
+from gridmap._errors import GridmapError, StoreError, ValidationError
 from gridmap.schema import LAYERS
 
 
 def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The workspace `args` name; it must exist (a typo must not create an empty one)."""
     from gridmap.store import open_workspace
 
-    return open_workspace(args.workspace)
+    return open_workspace(args.workspace, create=False)
+
+
+def _columns(items: list[str] | None) -> dict[str, str]:
+    """``--column ROLE=COLUMN`` options as a mapping."""
+    columns: dict[str, str] = {}
+    for item in items or []:
+        role, sep, column = item.partition("=")
+        if not (sep and role.strip() and column):
+            msg = f"`--column` must be ROLE=COLUMN, e.g. --column lon=经度; got {item!r}"
+            raise ValidationError(msg)
+        columns[role.strip()] = column
+    return columns
+
+
+def _check_destination(path: str, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    target = Path(path).expanduser()
+    folder = target.parent
+    if target.is_dir():
+        msg = f"`{option}` must name a file; {target} is a folder"
+        raise ValidationError(msg)
+    if not folder.is_dir():
+        msg = f"`{option}`: folder {folder} does not exist"
+        raise ValidationError(msg)
+    if not os.access(folder, os.W_OK):
+        msg = f"`{option}`: cannot write in folder {folder}"
+        raise ValidationError(msg)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from gridmap.ingest import commit_import, read_into_workspace
+    from gridmap.store import (
+        GeoPackageStore,
+        WorkspaceNotFoundError,
+        open_workspace,
+        workspace_path,
+    )
 
-    store = _store(args)
-    columns = dict(item.split("=", 1) for item in args.column or [])
+    columns = _columns(args.column)
+    if args.rejects:
+        _check_destination(args.rejects, "--rejects")
     options: dict[str, object] = {"crs": args.crs, "encoding": args.encoding}
     if columns:
         options["columns"] = columns
-    result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
+    try:
+        store = open_workspace(args.workspace, create=False)
+        new_at = None
+    except WorkspaceNotFoundError:
+        new_at = workspace_path(args.workspace)
+        # Check the file against an empty throwaway workspace: a file that turns out to be
+        # unreadable, or a dry run, must not leave a new empty workspace behind.
+        with tempfile.TemporaryDirectory() as tmp:
+            store = GeoPackageStore(Path(tmp) / "new.gpkg")
+            result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
+    else:
+        result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
     print(f"{len(result.data)} good rows, {len(result.rejected)} rejected")
     for warning in result.warnings:
         print(f"warning: {warning}")
@@ -39,15 +89,45 @@ def _cmd_import(args: argparse.Namespace) -> int:
             result.rejected.to_csv(args.rejects, index=False, encoding="utf-8-sig")
             print(f"rejected rows written to {args.rejects}")
     if args.dry_run:
+        if new_at is not None:
+            print(f"workspace {new_at} does not exist yet; an import would create it")
         return 0
-    version = commit_import(store, result, mode=args.mode, author=args.author, message=args.message)
+    commit = {"mode": args.mode, "author": args.author, "message": args.message}
+    if new_at is None:
+        version = commit_import(store, result, **commit)  # type: ignore[arg-type]
+    else:
+        version = _commit_to_new_workspace(new_at, result, **commit)
+        print(f"created workspace {new_at}")
     print(f"{version.layer} version {version.version}: {version.n_features} features")
     return 0
+
+
+def _commit_to_new_workspace(path: Path, result, **commit: object):  # type: ignore[no-untyped-def]
+    """Create the workspace `path` holding `result`, or nothing at all if the import fails.
+
+    The workspace is built under a hidden name next to `path` and renamed into place, so
+    a refused import does not leave an empty workspace that later commands would open.
+    """
+    from gridmap.ingest import commit_import
+    from gridmap.store import GeoPackageStore
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.new.gpkg")
+    try:
+        version = commit_import(GeoPackageStore(tmp), result, **commit)  # type: ignore[arg-type]
+        if path.exists():  # someone created it meanwhile: never overwrite a workspace
+            msg = f"workspace {path} was created while importing; import again into it"
+            raise StoreError(msg)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return version
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from gridmap.io import export_layer
 
+    _check_destination(args.output, "output")
     store = _store(args)
     frame = store.read(args.layer, version=args.version)
     path = export_layer(frame, args.output, fmt=args.format, crs=args.crs)
@@ -158,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except FileNotFoundError as exc:
         print(f"gridmap: {exc.filename or exc}: no such file", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # Permissions, a full disk: the user's to fix, and a traceback would not help.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"gridmap: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

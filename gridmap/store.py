@@ -524,6 +524,27 @@ def default_workspace_path() -> Path:
     return workspaces_dir() / f"{DEFAULT_WORKSPACE}.gpkg"
 
 
+class WorkspaceNotFoundError(StoreError):
+    """A workspace that was to be opened, not created, does not exist."""
+
+
+def workspace_path(location: str | os.PathLike[str] | None = None) -> Path:
+    """The file `location` names: a ``.gpkg`` path, or a bare name in :func:`workspaces_dir`.
+
+    With no `location`, :func:`default_workspace_path`. Nothing is opened or created.
+    """
+    if location is None:
+        return default_workspace_path()
+    text = os.fspath(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        msg = "PostGIS workspaces are not available yet: use a .gpkg workspace"
+        raise StoreError(msg)
+    path = Path(text)
+    if path.suffix.lower() != ".gpkg" and os.sep not in text and "/" not in text:
+        path = workspaces_dir() / f"{text}.gpkg"
+    return path
+
+
 def open_workspace(
     location: str | os.PathLike[str] | None = None, *, create: bool = True
 ) -> WorkspaceStore:
@@ -532,19 +553,24 @@ def open_workspace(
     With no `location`, opens :func:`default_workspace_path`; when that is the sample
     workspace and it does not exist yet, it is copied from the bundled sample so the app
     opens on data with no set-up.
+
+    Raises
+    ------
+    WorkspaceNotFoundError
+        when `create` is False and there is no such workspace; the message lists the
+        workspaces there are, since the usual cause is a mistyped name.
     """
-    if location is None:
-        path = default_workspace_path()
-        if not path.exists() and path.stem == DEFAULT_WORKSPACE:
-            install_sample_workspace(path)
-        return GeoPackageStore(path, create=create)
-    text = os.fspath(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        msg = "PostGIS workspaces are not available yet: use a .gpkg workspace"
-        raise StoreError(msg)
-    path = Path(text)
-    if path.suffix.lower() != ".gpkg" and os.sep not in text and "/" not in text:
-        path = workspaces_dir() / f"{text}.gpkg"
+    path = workspace_path(location)
+    if location is None and not path.exists() and path.stem == DEFAULT_WORKSPACE:
+        install_sample_workspace(path)
+    if not create and not path.exists():
+        names = ", ".join(p.stem for p in list_workspaces()) or "none yet"
+        folder = workspaces_dir()
+        if location is not None and path.parent == folder:
+            msg = f"no workspace named {path.stem!r} in {folder}; available: {names}"
+        else:
+            msg = f"no workspace at {path}; workspaces in {folder}: {names}"
+        raise WorkspaceNotFoundError(msg)
     return GeoPackageStore(path, create=create)
 
 

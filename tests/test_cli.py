@@ -80,3 +80,93 @@ def test_console_script_is_installed() -> None:
     )
     assert "import" in proc.stdout
     assert "export" in proc.stdout
+
+
+CALLS = "编号,类别,发生时间,经度,纬度\nC-1,盗窃,2026-10-03 21:00,24.945,60.170\n"
+
+
+def test_a_column_option_without_equals_is_a_user_error(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "calls.csv"
+    csv.write_text(CALLS, encoding="utf-8")
+    args = ["-w", str(workspace), "import", str(csv), "--layer", "incidents"]
+    assert main([*args, "--column", "lon", "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "gridmap: `--column` must be ROLE=COLUMN, e.g. --column lon=经度; got 'lon'"
+    assert main([*args, "--column", "=经度", "--dry-run"]) == 2
+    assert main([*args, "--column", "lon=经度", "--column", "lat=纬度", "--dry-run"]) == 0
+
+
+def test_a_rejects_file_in_a_missing_folder_is_refused_before_the_import(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "calls.csv"
+    csv.write_text(CALLS + "C-2,盗窃,2026-10-03 21:00,abc,60.170\n", encoding="utf-8")
+    rejects = tmp_path / "missing" / "rejects.csv"
+    args = ["-w", str(workspace), "import", str(csv), "--layer", "incidents"]
+    assert main([*args, "--rejects", str(rejects)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing was read, so no summary half-way through
+    assert err.strip() == f"gridmap: `--rejects`: folder {rejects.parent} does not exist"
+    assert GeoPackageStore(workspace).current_version("incidents") == 1
+    assert main([*args, "--rejects", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_an_export_into_a_missing_folder_is_refused(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "grids.geojson"
+    assert main(["-w", str(workspace), "export", "grids", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"gridmap: `output`: folder {out.parent} does not exist"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["layers"], ["history"], ["export", "grids", "out.geojson"], ["restore", "grids", "1"]],
+)
+def test_read_only_commands_refuse_a_missing_workspace(
+    command: list[str],
+    workspace: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["-w", "typo-name", *command]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"gridmap: no workspace named 'typo-name' in {tmp_path}; available: ws"
+    missing = tmp_path / "elsewhere" / "missing.gpkg"
+    assert main(["-w", str(missing), *command]) == 2
+    assert f"no workspace at {missing}" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.glob("*.gpkg")) == ["ws.gpkg"]
+    assert not missing.parent.exists()
+
+
+def test_import_into_a_new_workspace_says_it_creates_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    csv = tmp_path / "calls.csv"
+    csv.write_text(CALLS, encoding="utf-8")
+    args = ["-w", "district-b", "import", str(csv), "--layer", "incidents"]
+    assert main([*args, "--dry-run"]) == 0
+    assert "does not exist yet" in capsys.readouterr().out
+    assert not (tmp_path / "district-b.gpkg").exists()  # a dry run writes nothing
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "编号,类别,发生时间,经度,纬度\nC-9,盗窃,2026-10-03,abc,60.17\n", encoding="utf-8"
+    )
+    assert main(["-w", "district-b", "import", str(bad), "--layer", "incidents"]) == 2
+    assert list(tmp_path.glob("*.gpkg")) == []  # a refused import leaves no empty workspace
+    assert list(tmp_path.glob(".*")) == []
+    assert main(args) == 0
+    assert f"created workspace {tmp_path / 'district-b.gpkg'}" in capsys.readouterr().out
+    store = GeoPackageStore(tmp_path / "district-b.gpkg", create=False)
+    assert store.read("incidents")["incident_id"].tolist() == ["C-1"]
+    assert main(["-w", "district-b", "layers"]) == 0
+    assert "created workspace" not in capsys.readouterr().out

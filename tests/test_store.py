@@ -19,7 +19,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from gridmap import StoreError, ValidationError
-from gridmap.store import GeoPackageStore, open_workspace
+from gridmap.store import GeoPackageStore, WorkspaceNotFoundError, open_workspace
 
 
 def incidents(n: int, *, seed: int = 0, prefix: str = "I") -> gpd.GeoDataFrame:
@@ -275,3 +275,9 @@ def test_open_workspace_installs_the_sample_by_default(
     named = open_workspace("district-b")
     assert Path(named.location) == tmp_path / "district-b.gpkg"
     assert named.layers() == []
+    # Opening without creating names what exists, since the usual cause is a typo.
+    with pytest.raises(WorkspaceNotFoundError, match=r"'distrct-b' in .*: district-b, sample$"):
+        open_workspace("distrct-b", create=False)
+    assert not (tmp_path / "distrct-b.gpkg").exists()
+    (tmp_path / "sample.gpkg").unlink()
+    assert "grids" in open_workspace(create=False).layers()  # the sample is still installed
