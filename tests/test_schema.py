@@ -96,7 +96,8 @@ def test_messages_have_both_languages_and_survive_pickling() -> None:
     from gridmap.i18n import MESSAGES, Message, localize
 
     for key, (zh, en) in MESSAGES.items():
-        assert zh.strip() and en.strip(), key
+        assert zh.strip(), key
+        assert en.strip(), key
         assert sorted(re.findall(r"{(\w+)", zh)) == sorted(re.findall(r"{(\w+)", en)), key
     message = Message("generated_ids", n=2, column="incident_id")
     back = pickle.loads(pickle.dumps(message))
