@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gridmap._errors import ValidationError
-from gridmap._io_times import ACCEPTED_FORMS, blank_mask, parse_datetimes
+from gridmap._io_times import ACCEPTED_FORMS, Times, blank_mask, parse_times, to_local
 from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 
 #: Names each role answers to, most specific first. Matching ignores case, spaces,
@@ -510,10 +510,16 @@ def attributes(
     *,
     stem: str,
     default_category: str | None,
+    timezone: str | None = None,
 ) -> dict[str, pd.Series]:
-    """Schema columns from the mapped source columns; rows with bad values rejected."""
+    """Schema columns from the mapped source columns; rows with bad values rejected.
+
+    Date-times written with an offset are put on one local clock (see
+    :func:`gridmap._io_times.to_local`), `timezone`'s when given.
+    """
     index = frame.index
     out: dict[str, pd.Series] = {}
+    times: dict[str, Times] = {}
     for role in spec.columns:
         column = mapping.get(role)
         if column is None:
@@ -531,7 +537,7 @@ def attributes(
         required = role in spec.required
         kind = spec.dtypes.get(role)
         if kind == "datetime":
-            out[role] = _times(values, role, column, required, rej)
+            times[role] = _times(values, role, column, required, rej)
             continue
         if kind == "int":
             out[role] = _integers(values, role, column, notes)
@@ -576,13 +582,19 @@ def attributes(
         if required:
             rej.add(blank, "missing_value", f"{role} ({column}) is empty")
         out[role] = text
+    if times:
+        local, time_notes = to_local(times, timezone)
+        out.update(local)
+        notes += time_notes
+        out = {role: out[role] for role in spec.columns if role in out}  # schema order
     if spec.name == "grids" and "grid_code" in out:
         _check_grid_codes(out["grid_code"], rej)
     return out
 
 
-def _times(values: pd.Series, role: str, column: str, required: bool, rej: Rejections) -> pd.Series:
-    parsed = parse_datetimes(values)
+def _times(values: pd.Series, role: str, column: str, required: bool, rej: Rejections) -> Times:
+    times = parse_times(values)
+    parsed = times.values
     nat = parsed.isna().to_numpy()
     blank = np.zeros(len(values), dtype=bool)
     blank[nat] = blank_mask(values[nat])
@@ -597,7 +609,7 @@ def _times(values: pd.Series, role: str, column: str, required: bool, rej: Rejec
             f"' is not a date-time; write it like {ACCEPTED_FORMS}",
         ),
     )
-    return parsed
+    return times
 
 
 def _integers(values: pd.Series, role: str, column: str, notes: list[str]) -> pd.Series:

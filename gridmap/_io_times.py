@@ -9,6 +9,8 @@ formats, Excel serial numbers and compact ``YYYYMMDD`` numbers).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,10 @@ import pyarrow.compute as pc
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ms")
 #: Serial numbers accepted as Excel dates: 1900-01-01 up to 9999-12-31.
 EXCEL_SERIAL_RANGE = (1.0, 2958466.0)
+#: Unix timestamps in seconds accepted as date-times: the 10-digit ones, 2001-09-09 up to
+#: 2286-11-20 (apps export these; no Excel serial or compact YYYYMMDD number is that
+#: size). The same range in milliseconds (13 digits) is read too.
+UNIX_SECONDS_RANGE = (1e9, 1e10)
 
 #: Resolution of every parsed date-time column.
 TIME_UNIT = "datetime64[ms]"
@@ -75,12 +81,45 @@ def blank_mask(values: pd.Series) -> np.ndarray:
     return missing
 
 
+@dataclass
+class Times:
+    """A parsed date-time column and what it said about time zones.
+
+    Attributes
+    ----------
+    values : pandas.Series
+        Naive ``datetime64[ms]``: the wall-clock time as written; Unix timestamps in UTC.
+    offsets : numpy.ndarray or None
+        Minutes east of UTC of each value written with an offset (``Z``, ``+08:00``) or as
+        a Unix timestamp (0), NaN elsewhere; None when no value had one.
+    unix : numpy.ndarray or None
+        Which values were Unix timestamps; None when none were.
+    """
+
+    values: pd.Series
+    offsets: np.ndarray | None = None
+    unix: np.ndarray | None = None
+
+    def offset(self, positions: np.ndarray, minutes: object) -> None:
+        if self.offsets is None:
+            self.offsets = np.full(len(self.values), np.nan)
+        self.offsets[positions] = minutes
+
+    def unix_time(self, positions: np.ndarray) -> None:
+        if self.unix is None:
+            self.unix = np.zeros(len(self.values), dtype=bool)
+        self.unix[positions] = True
+        self.offset(positions, 0.0)
+
+
 def parse_datetimes(values: pd.Series) -> pd.Series:
     """Parse a column of user date-times into naive ``datetime64[ms]`` values.
 
     Blank and unparseable values come back as ``NaT``; tell them apart with
-    :func:`blank_mask`. Time-zone offsets in ISO strings are dropped, keeping the wall-clock
-    time as written (the times users import are local times).
+    :func:`blank_mask`. Time-zone offsets in ISO strings are dropped here, keeping the
+    wall-clock time as written, and Unix timestamps (10-digit seconds, 13-digit
+    milliseconds) are read in UTC; :func:`parse_times` says which values had either, and
+    :func:`to_local` puts them on one clock.
 
     >>> parse_datetimes(pd.Series(["2026-03-01 10:00", "2026年3月1日 10时30分", "46082.4375"]))
     0   2026-03-01 10:00:00
@@ -88,29 +127,116 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     2   2026-03-01 10:30:00
     dtype: datetime64[ms]
     """
+    return parse_times(values).values
+
+
+def parse_times(values: pd.Series) -> Times:
+    """Parse a column of user date-times, keeping which had offsets (see :class:`Times`)."""
     index = values.index
     values = values.reset_index(drop=True)
+    times = Times(pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT))
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out = _naive(values)
+        out = _naive(values, times)
     elif pd.api.types.is_bool_dtype(values.dtype):
-        out = pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT)
+        out = times.values
     elif pd.api.types.is_numeric_dtype(values.dtype):
-        out = _from_numbers(values.astype(float))
+        out = _from_numbers(values.astype(float), times)
     elif values.dtype == object:
-        out = _from_objects(values)
+        out = _from_objects(values, times)
     else:
-        out = _from_strings(values.astype(str))
+        out = _from_strings(values.astype(str), times)
     out.index = index
-    return out
+    times.values = out
+    return times
 
 
-def _naive(values: pd.Series) -> pd.Series:
+def _naive(values: pd.Series, times: Times | None = None) -> pd.Series:
     if getattr(values.dtype, "tz", None) is not None:
-        values = values.dt.tz_localize(None)
+        wall = values.dt.tz_localize(None)
+        if times is not None:
+            written = values.notna().to_numpy()
+            utc = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            minutes = ((wall - utc) / pd.Timedelta(minutes=1)).to_numpy(dtype=float)
+            times.offset(values.index.to_numpy()[written], minutes[written])
+        values = wall
     return values.astype(TIME_UNIT)
 
 
-def _from_objects(values: pd.Series) -> pd.Series:
+def _describe_offset(minutes: float) -> str:
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(int(abs(minutes)), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def to_local(
+    columns: dict[str, Times], timezone: str | None
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """Put every value written with an offset (or as a Unix timestamp) on one local clock.
+
+    Times are stored naive, as local wall-clock times, so ``10:00+08:00`` and ``02:00Z``
+    (the same instant) must not become 10:00 and 02:00. With `timezone` (an IANA name)
+    they are converted to it. Without, to the offset most values written with one use:
+    a file from one place carries that place's offset, and a few UTC values among them
+    are the odd ones out. Unix timestamps carry no offset of their own and do not vote;
+    with nothing to vote they stay in UTC. Values without an offset are kept as written.
+
+    Returns the columns' values and notes saying what was converted.
+    """
+    out = {role: times.values for role, times in columns.items()}
+    aware = {role: t for role, t in columns.items() if t.offsets is not None}
+    if not aware:
+        return out, []
+    written = []
+    for t in aware.values():
+        keep = ~np.isnan(t.offsets)  # type: ignore[arg-type]
+        if t.unix is not None:
+            keep &= ~t.unix
+        written.append(t.offsets[keep])  # type: ignore[index]
+    votes = np.concatenate(written)
+    if timezone is None and len(votes):
+        kinds, first, counts = np.unique(votes, return_index=True, return_counts=True)
+        best = np.flatnonzero(counts == counts.max())
+        target = float(kinds[best[np.argmin(first[best])]])  # a tie: the earliest in the file
+    else:
+        target = 0.0
+    for role, t in aware.items():
+        offsets = t.offsets
+        assert offsets is not None
+        rows = np.flatnonzero(~np.isnan(offsets))
+        utc = t.values.iloc[rows] - pd.to_timedelta(offsets[rows], unit="min")
+        if timezone is not None:
+            local = utc.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
+        else:
+            local = utc + pd.Timedelta(minutes=target)
+        values = t.values.copy()
+        values.iloc[rows] = local.astype(TIME_UNIT).to_numpy()
+        out[role] = values
+    clock = f"local time in {timezone}" if timezone else _describe_offset(target)
+    notes = []
+    if len(votes):
+        kinds, counts = np.unique(votes, return_counts=True)
+        found = ", ".join(
+            f"{_describe_offset(k)} ({n})"
+            for k, n in sorted(zip(kinds, counts, strict=True), key=lambda kn: -kn[1])
+        )
+        why = "" if timezone else ", the offset most of them use"
+        notes.append(
+            f"{len(votes)} date-time(s) carry a time-zone offset ({found}); converted to "
+            f"{clock}{why} (pass `timezone`, e.g. 'Asia/Shanghai', to choose)"
+        )
+    unix = sum(int(t.unix.sum()) for t in aware.values() if t.unix is not None)
+    if unix:
+        notes.append(
+            f"{unix} date-time(s) are Unix timestamps (seconds or milliseconds since "
+            f"1970-01-01 UTC); read as {clock}"
+            + ("" if timezone else " (pass `timezone`, e.g. 'Asia/Shanghai', for local time)")
+        )
+    return out, notes
+
+
+def _from_objects(values: pd.Series, times: Times) -> pd.Series:
     # Excel cells arrive as Python objects of mixed types: datetimes, numbers and text.
     out = pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT)
     is_time = values.map(lambda v: isinstance(v, dt.date)).to_numpy(dtype=bool)
@@ -118,17 +244,24 @@ def _from_objects(values: pd.Series) -> pd.Series:
         lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)
     ).to_numpy(dtype=bool)
     if is_time.any():
-        out[is_time] = _naive(pd.to_datetime(values[is_time].astype(object), errors="coerce"))
+        cells = values[is_time]
+        offsets = cells.map(lambda v: v.utcoffset() if isinstance(v, dt.datetime) else None)
+        aware = offsets.notna().to_numpy(dtype=bool)
+        if aware.any():  # one wall clock per cell; to_local settles the offsets
+            minutes = [o / dt.timedelta(minutes=1) for o in offsets[aware]]
+            times.offset(cells.index.to_numpy()[aware], minutes)
+            cells = cells.map(lambda v: v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v)
+        out[is_time] = _naive(pd.to_datetime(cells.astype(object), errors="coerce"))
     if is_number.any():
-        out[is_number] = _from_numbers(values[is_number].astype(float))
+        out[is_number] = _from_numbers(values[is_number].astype(float), times)
     rest = ~is_time & ~is_number & values.notna().to_numpy(dtype=bool)
     if rest.any():
-        out[rest] = _from_strings(values[rest].astype(str))
+        out[rest] = _from_strings(values[rest].astype(str), times)
     return out
 
 
-def _from_numbers(numbers: pd.Series) -> pd.Series:
-    """Excel serial dates and compact YYYYMMDD[HHMM[SS]] numbers."""
+def _from_numbers(numbers: pd.Series, times: Times | None = None) -> pd.Series:
+    """Excel serial dates, Unix timestamps and compact YYYYMMDD[HHMM[SS]] numbers."""
     v = numbers.to_numpy(dtype=float)
     out = np.full(len(v), np.datetime64("NaT"), dtype=TIME_UNIT)
     low, high = EXCEL_SERIAL_RANGE
@@ -136,7 +269,15 @@ def _from_numbers(numbers: pd.Series) -> pd.Series:
     if serial.any():
         millis = np.rint(v[serial] * 86_400_000.0).astype("int64")
         out[serial] = EXCEL_EPOCH + millis.astype("timedelta64[ms]")
-    integral = np.isfinite(v) & (v == np.floor(v)) & ~serial
+    seconds = (v >= UNIX_SECONDS_RANGE[0]) & (v < UNIX_SECONDS_RANGE[1])
+    millis_ = (v >= UNIX_SECONDS_RANGE[0] * 1000) & (v < UNIX_SECONDS_RANGE[1] * 1000)
+    unix = seconds | millis_
+    if unix.any():
+        scale = np.where(seconds[unix], 1000.0, 1.0)
+        out[unix] = np.rint(v[unix] * scale).astype("int64").astype("datetime64[ms]")
+        if times is not None:
+            times.unix_time(numbers.index.to_numpy()[unix])
+    integral = np.isfinite(v) & (v == np.floor(v)) & ~serial & ~unix
     compact = integral & (
         ((v >= 19000101) & (v <= 21001231))
         | ((v >= 190001010000) & (v <= 210012312359))
@@ -148,19 +289,19 @@ def _from_numbers(numbers: pd.Series) -> pd.Series:
     return pd.Series(out, index=numbers.index)
 
 
-def _from_strings(text: pd.Series) -> pd.Series:
+def _from_strings(text: pd.Series, times: Times) -> pd.Series:
     out = _fixed_layout(text)
     if out is None:
-        out = _iso(text)
+        out = _iso(text, times)
     todo = out.isna().to_numpy()
     if todo.any():
         rest = text[todo].str.strip()
         blank = blank_mask(rest)
         if not blank.all():
-            parsed = _iso(rest.where(~blank))
+            parsed = _iso(rest.where(~blank), times)
             slow = parsed.isna().to_numpy() & ~blank
             if slow.any():
-                parsed[slow] = _slow_path(rest[slow]).to_numpy()
+                parsed[slow] = _slow_path(rest[slow], times).to_numpy()
             out[todo] = parsed.to_numpy()
     return out
 
@@ -210,13 +351,33 @@ def _fixed_layout(text: pd.Series) -> pd.Series | None:
     return pd.Series(values, index=text.index)
 
 
-def _iso(text: pd.Series) -> pd.Series:
+# A time followed by a UTC offset: "10:00+08:00", "10:00:00.5Z", "10:00 +0800".
+_OFFSET = re.compile(r"^(.*\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})$")
+
+
+def _iso(text: pd.Series, times: Times | None = None) -> pd.Series:
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except ValueError:  # mixed UTC offsets: keep each wall-clock time as written
-        stripped = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
-        parsed = pd.to_datetime(stripped, format="ISO8601", errors="coerce")
-    return _naive(parsed)
+    except ValueError:  # offsets differ between values: keep each wall clock and offset
+        parts = text.str.strip().str.extract(_OFFSET)
+        offset = parts[1]
+        stripped = parts[0].where(offset.notna(), text)
+        try:
+            parsed = _naive(pd.to_datetime(stripped, format="ISO8601", errors="coerce"))
+        except ValueError:  # an offset without a time ("2026-03-01Z"): not a date-time
+            parsed = _naive(
+                pd.to_datetime(stripped.where(offset.notna()), format="ISO8601", errors="coerce")
+            )
+        aware = (offset.notna() & parsed.notna()).to_numpy(dtype=bool)
+        if times is not None and aware.any():
+            code = offset[aware].str.upper().str.replace(":", "", regex=False)
+            sign = np.where(code.str.startswith("-"), -1.0, 1.0)
+            hours = pd.to_numeric(code.str[1:3], errors="coerce").fillna(0).to_numpy(float)
+            minutes = pd.to_numeric(code.str[3:5], errors="coerce").fillna(0).to_numpy(float)
+            minutes = np.where(code == "Z", 0.0, sign * (hours * 60 + minutes))
+            times.offset(text.index.to_numpy()[aware], minutes)
+        return parsed
+    return _naive(parsed, times)
 
 
 def _normalise(text: pd.Series) -> pd.Series:
@@ -234,16 +395,22 @@ def _normalise(text: pd.Series) -> pd.Series:
     return t.str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":").str.strip()
 
 
-def _slow_path(text: pd.Series) -> pd.Series:
+def _slow_path(text: pd.Series, times: Times) -> pd.Series:
     normal = _normalise(text)
-    out = _iso(normal)
+    out = _iso(normal, times)
+    # Unix timestamps before the compact formats, which would read 1772330400 as
+    # 1772-03-30 04:00 (%Y%m%d%H%M with one-digit month and hour).
+    unix = (out.isna() & normal.str.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}")).to_numpy(dtype=bool)
+    if unix.any():
+        numbers = pd.to_numeric(normal[unix], errors="coerce").astype(float)
+        out[unix] = _from_numbers(numbers, times).to_numpy()
     todo = out.isna().to_numpy()
     if todo.any():
         out[todo] = _explicit_formats(normal[todo]).to_numpy()
     todo = out.isna().to_numpy()
     if todo.any():
         numbers = pd.to_numeric(normal[todo], errors="coerce")
-        out[todo] = _from_numbers(numbers.astype(float)).to_numpy()
+        out[todo] = _from_numbers(numbers.astype(float), times).to_numpy()
     # 下午 3时 means 15:00: add twelve hours to afternoon times written on a 12-hour clock.
     pm = text.str.contains(_PM_MARKERS, regex=True).to_numpy(dtype=bool)
     if pm.any():

@@ -24,6 +24,7 @@ Other modules import from here, not from those.
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -225,6 +226,17 @@ def _check_path(path: object, limit: int) -> Path:
     return p
 
 
+def _check_timezone(timezone: object) -> None:
+    try:
+        zoneinfo.ZoneInfo(timezone)  # type: ignore[arg-type]
+    except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        msg = (
+            "`timezone` must be an IANA time-zone name such as 'Asia/Shanghai' or "
+            f"'Europe/Helsinki'; got {timezone!r}"
+        )
+        raise ValidationError(msg) from None
+
+
 def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
     if bounds is None:
         return None
@@ -406,6 +418,7 @@ def import_file(
     existing_ids: Iterable[object] | None = None,
     max_bytes: int | None = None,
     default_category: str | None = None,
+    timezone: str | None = None,
 ) -> ImportResult:
     """Import a user's file into a gridmap layer, reporting every row it cannot use.
 
@@ -451,6 +464,13 @@ def import_file(
     default_category : str, optional
         Category of incidents whose category is empty, or of all incidents when the file
         has no category column.
+    timezone : str, optional
+        IANA time zone (``"Asia/Shanghai"``) of the local times to store. Date-times are
+        stored naive, as local wall-clock times: values written with a UTC offset
+        (``2026-03-01T10:00+08:00``, ``…02:00Z``) and Unix timestamps (read in UTC) are
+        converted to this zone. By default they are converted to the offset most values
+        written with one use (Unix timestamps alone stay in UTC), with a warning. Values
+        without an offset are kept as written.
 
     Returns
     -------
@@ -480,6 +500,8 @@ def import_file(
         raise ValidationError(msg)
     if default_category is not None:
         default_category = category_key(default_category) or str(default_category).strip()
+    if timezone is not None:
+        _check_timezone(timezone)
     limit = _max_bytes(max_bytes)
     p = _check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower()) or VECTOR_FORMATS[p.suffix.lower()]
@@ -535,6 +557,7 @@ def import_file(
             notes,
             stem=p.stem,
             default_category=default_category,
+            timezone=timezone,
         )
         if spec.id_column is not None:
             ids = attrs[spec.id_column]

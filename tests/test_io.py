@@ -345,6 +345,72 @@ def test_time_formats_users_write(tmp_path):
     assert list(result.data["occurred_at"]) == list(expected)
 
 
+def test_times_with_offsets_are_put_on_one_local_clock(tmp_path):
+    text = "\n".join(
+        [
+            "id,time,lon,lat,category,处理时间",
+            "T1,2026-10-01T10:00:00+08:00,116.4,39.9,theft,2026-10-01T11:00+08:00",
+            "T2,2026-10-01T02:00:00Z,116.4,39.9,theft,",
+            "T3,2026-10-01 10:00,116.4,39.9,theft,",  # no offset: kept as written
+            "T4,2026-10-01T05:00:00+03:00,116.4,39.9,theft,",
+        ]
+    )
+    path = write_text(tmp_path / "tz.csv", text)
+    result = import_file(path, "incidents")
+    assert list(result.data["occurred_at"]) == [pd.Timestamp("2026-10-01 10:00")] * 4
+    assert result.data["handled_at"].iloc[0] == pd.Timestamp("2026-10-01 11:00")
+    assert any(
+        "4 date-time(s) carry a time-zone offset" in w and "converted to UTC+08:00" in w
+        for w in result.warnings
+    )
+    helsinki = import_file(path, "incidents", timezone="Europe/Helsinki")
+    assert list(helsinki.data["occurred_at"]) == [
+        pd.Timestamp("2026-10-01 05:00"),
+        pd.Timestamp("2026-10-01 05:00"),
+        pd.Timestamp("2026-10-01 10:00"),
+        pd.Timestamp("2026-10-01 05:00"),
+    ]
+    assert any("local time in Europe/Helsinki" in w for w in helsinki.warnings)
+    same = write_text(
+        tmp_path / "same.csv", text.replace("Z,", "+08:00,").replace("+03:00", "+08:00")
+    )
+    assert import_file(same, "incidents").data["occurred_at"].iloc[3] == pd.Timestamp(
+        "2026-10-01 05:00"
+    )
+    with pytest.raises(ValidationError, match="`timezone`"):
+        import_file(path, "incidents", timezone="Mars/Olympus")
+
+
+def test_unix_timestamps_are_read_as_utc(tmp_path):
+    text = "\n".join(
+        [
+            "id,time,lon,lat,category",
+            "U1,1772330400,116.4,39.9,theft",  # 2026-03-01 02:00 UTC
+            "U2,1772330400000,116.4,39.9,theft",  # the same in milliseconds
+        ]
+    )
+    path = write_text(tmp_path / "app.csv", text)
+    result = import_file(path, "incidents")
+    assert list(result.data["occurred_at"]) == [pd.Timestamp("2026-03-01 02:00")] * 2
+    assert any("2 date-time(s) are Unix timestamps" in w for w in result.warnings)
+    local = import_file(path, "incidents", timezone="Asia/Shanghai")
+    assert list(local.data["occurred_at"]) == [pd.Timestamp("2026-03-01 10:00")] * 2
+    mixed = write_text(
+        tmp_path / "mixed.csv", text + "\nU3,2026-03-01T09:00+08:00,116.4,39.9,theft"
+    )
+    assert list(import_file(mixed, "incidents").data["occurred_at"]) == [
+        pd.Timestamp("2026-03-01 10:00"),
+        pd.Timestamp("2026-03-01 10:00"),
+        pd.Timestamp("2026-03-01 09:00"),
+    ]
+    book = openpyxl.Workbook()
+    book.active.append(["id", "time", "lon", "lat", "category"])
+    book.active.append(["X1", 1772330400, 116.4, 39.9, "theft"])
+    book.save(tmp_path / "app.xlsx")
+    excel = import_file(tmp_path / "app.xlsx", "incidents")
+    assert excel.data["occurred_at"].iloc[0] == pd.Timestamp("2026-03-01 02:00")
+
+
 def test_bad_and_missing_times_are_rejected(tmp_path):
     frame = incident_frame(4)
     frame.loc[1, "发生时间"] = "昨天晚上"
