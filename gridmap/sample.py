@@ -727,10 +727,22 @@ def build(
     for name, frame in layers.items():
         if progress:
             progress(f"writing {name} ({len(frame)} features)")
-        store.write(name, frame, author="gridmap sample", message=f"sample {name} built from OSM")
+        store.write(name, frame, author="gridmap sample", message=SAMPLE_MESSAGES[name])
     store.compact()
     os.replace(tmp, target)
     return target
+
+
+#: Version messages of the sample's layers: the history says where each came from, and
+#: that the incidents are generated.
+SAMPLE_MESSAGES = {
+    "grids": "sample grids: street blocks of OpenStreetMap, balanced by households",
+    "sites": "sample key sites from OpenStreetMap",
+    "posts": "sample sentinel posts at the busiest 1-minute key sites",
+    "incidents": "SYNTHETIC incidents from a seeded generator (合成数据，非真实警情)",
+    "streets": "sample walk and drive streets from OpenStreetMap",
+    "buildings": "sample buildings from OpenStreetMap, households estimated",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,8 @@ def test_sites_posts_and_incidents(bundled: GeoPackageStore) -> None:
     assert set(sites["response_class"]) <= {1, 3, 5}
     assert len(bundled.read("posts")) == sample.N_POSTS
     incidents = bundled.read("incidents")
+    assert incidents["synthetic"].all()
+    assert "SYNTHETIC" in bundled.history("incidents")[-1].message  # the Data page shows it
     assert len(incidents) >= 20_000
     assert incidents["synthetic"].all()
     assert incidents["description"].str.contains("synthetic").all()
