@@ -91,8 +91,9 @@ def export_layer(
     fmt : {"geojson", "gpkg", "shp", "csv"}, optional
         The format; by default from the extension of `path`. CSV is UTF-8 with a byte-order
         mark (so Excel shows Chinese), with ``lon``/``lat`` columns for point layers (``x``/``y``
-        in a projected CRS) and a WKT ``geometry`` column otherwise; date-times are written
-        as ISO strings (``2026-03-01 10:00:00``).
+        in a projected CRS) and a WKT ``geometry`` column otherwise (a column of the layer
+        already so named is written as ``lon_1`` …); date-times are written as ISO strings
+        (``2026-03-01 10:00:00``).
     crs : str, int or pyproj.CRS, default "wgs84"
         Coordinates to write: ``"wgs84"``, ``"gcj02"``/``"bd09"`` (shifted for Amap/Baidu;
         the file still declares WGS-84, as those systems have no EPSG code) or an EPSG code.
@@ -101,6 +102,12 @@ def export_layer(
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValidationError
+        for invalid arguments, when the folder of `path` does not exist (it is not
+        created) and when `path` cannot be written there.
     """
     if not isinstance(gdf, gpd.GeoDataFrame):
         msg = f"`gdf` must be a GeoDataFrame; got {type(gdf).__name__}"
@@ -116,20 +123,29 @@ def export_layer(
         raise ValidationError(msg)
     if fmt == "shp" and p.suffix.lower() != ".zip":
         p = p.with_suffix(".zip")
+    # A missing folder is usually a typing mistake: creating it would hide the file where
+    # the user will not look for it.
+    if not p.parent.is_dir():
+        msg = f"`path` {p}: the folder {p.parent} does not exist (create it first)"
+        raise ValidationError(msg)
     out, degrees = _to_target(gdf, crs)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=p.parent, prefix=".export-") as tmp:
-        written = Path(tmp) / f"{p.stem}{EXPORT_FORMATS[fmt]}"
-        if fmt == "csv":
-            _write_csv(out, written, degrees=degrees)
-        elif fmt == "shp":
-            _write_shapefile(out, written, p.stem)
-        else:
-            frame = _plain_columns(out)
-            driver = "GeoJSON" if fmt == "geojson" else "GPKG"
-            options = {"layer": p.stem} if fmt == "gpkg" else {}
-            pyogrio.write_dataframe(frame, written, driver=driver, **options)
-        os.replace(written, p)
+    try:
+        with tempfile.TemporaryDirectory(dir=p.parent, prefix=".export-") as tmp:
+            written = Path(tmp) / f"{p.stem}{EXPORT_FORMATS[fmt]}"
+            if fmt == "csv":
+                _write_csv(out, written, degrees=degrees)
+            elif fmt == "shp":
+                _write_shapefile(out, written, p.stem)
+            else:
+                frame = _plain_columns(out)
+                driver = "GeoJSON" if fmt == "geojson" else "GPKG"
+                options = {"layer": p.stem} if fmt == "gpkg" else {}
+                pyogrio.write_dataframe(frame, written, driver=driver, **options)
+            os.replace(written, p)
+    except OSError as exc:
+        # The temporary folder is ours, not the user's: name the file they asked for.
+        msg = f"`path` {p} cannot be written: {exc.strerror or exc}"
+        raise ValidationError(msg) from None
     return p
 
 
@@ -154,13 +170,29 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, *, degrees: bool) -> None:
     frame = _iso_times(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     geoms = gdf.geometry.array
     types = set(shapely.get_type_id(np.asarray(geoms, dtype=object)).tolist())
-    if len(gdf) and types == {0}:
-        names = ("lon", "lat") if degrees else ("x", "y")
+    points = bool(len(gdf)) and types == {0}
+    names = (("lon", "lat") if degrees else ("x", "y")) if points else ("geometry",)
+    frame = frame.rename(columns=_free_names(list(frame.columns), names))
+    if points:
         frame[names[0]] = shapely.get_x(np.asarray(geoms, dtype=object))
         frame[names[1]] = shapely.get_y(np.asarray(geoms, dtype=object))
     else:
         frame["geometry"] = shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1)
     frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _free_names(columns: list[str], wanted: Sequence[str]) -> dict[str, str]:
+    """Renames (``lon`` -> ``lon_1``) that free `wanted` names for the coordinates."""
+    taken = {str(c) for c in columns} | set(wanted)
+    renamed: dict[str, str] = {}
+    for column in columns:
+        if column in wanted:
+            n = 1
+            while f"{column}_{n}" in taken:
+                n += 1
+            renamed[column] = f"{column}_{n}"
+            taken.add(renamed[column])
+    return renamed
 
 
 def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, stem: str) -> None:

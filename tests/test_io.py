@@ -931,6 +931,7 @@ def imported_incidents(tmp_path) -> gpd.GeoDataFrame:
 )
 def test_export_round_trips(tmp_path, fmt, suffix):
     data = imported_incidents(tmp_path)
+    (tmp_path / "out").mkdir()
     path = export_layer(data, tmp_path / "out" / f"incidents{suffix}", fmt=fmt)
     assert path.exists()
     assert path.suffix == suffix
@@ -952,6 +953,37 @@ def test_csv_export_is_excel_friendly(tmp_path):
     header = text.splitlines()[0].split(",")
     assert header[-2:] == ["lon", "lat"]
     assert data["occurred_at"].iloc[0].strftime("%Y-%m-%d %H:%M:%S") in text
+
+
+def test_csv_export_keeps_a_user_column_named_like_the_coordinates(tmp_path):
+    data = imported_incidents(tmp_path).assign(lon="user lon", lat_1="kept")
+    path = export_layer(data, tmp_path / "incidents.csv")
+    exported = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(exported["lon_1"]) == ["user lon"] * len(data)
+    assert list(exported["lat_1"]) == ["kept"] * len(data)
+    np.testing.assert_allclose(exported["lon"], data.geometry.x)
+    np.testing.assert_allclose(exported["lat"], data.geometry.y)
+    polygons = gpd.GeoDataFrame(
+        {"geometry": ["drawn by hand"], "geom": [shapely.box(0, 0, 1, 1)]},
+        geometry="geom",
+        crs=4326,
+    )
+    written = pd.read_csv(export_layer(polygons, tmp_path / "p.csv"), encoding="utf-8-sig")
+    assert written["geometry_1"].iloc[0] == "drawn by hand"
+    assert written["geometry"].iloc[0].startswith("POLYGON")
+
+
+def test_export_to_a_missing_or_unwritable_folder_names_the_target(tmp_path):
+    data = imported_incidents(tmp_path)
+    missing = tmp_path / "no-such-folder" / "incidents.csv"
+    with pytest.raises(ValidationError, match=r"no-such-folder.*does not exist"):
+        export_layer(data, missing)
+    assert not missing.parent.exists()
+    target = Path("/proc/incidents.csv")  # a folder nobody can create files in, even root
+    with pytest.raises(ValidationError) as info:
+        export_layer(data, target)
+    assert "`path` /proc/incidents.csv cannot be written" in str(info.value)
+    assert ".export-" not in str(info.value)
 
 
 def test_shapefile_export_has_utf8_cpg_and_short_field_names(tmp_path):
