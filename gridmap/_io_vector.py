@@ -278,16 +278,13 @@ def _recode(gdf: gpd.GeoDataFrame, encoding: str) -> tuple[gpd.GeoDataFrame, int
     `encoding` text (half characters dropped from names, replaced by U+FFFD in values).
     """
     names: dict[str, str] = {}
+    bad_names = 0
     for column in gdf.columns:
         if column == gdf.geometry.name:
             continue
         raw = column.encode(_BYTES_AS_TEXT)
         names[column] = raw.decode(encoding, errors="ignore")
-    bad_names = sum(
-        c.encode(_BYTES_AS_TEXT).decode(encoding, errors="ignore")
-        != c.encode(_BYTES_AS_TEXT).decode(encoding, errors="replace")
-        for c in names
-    )
+        bad_names += names[column] != raw.decode(encoding, errors="replace")
     bad_values = 0
     out = gdf.copy()
     for column in names:

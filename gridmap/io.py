@@ -109,8 +109,9 @@ class ImportResult:
         and Excel files; the feature number in vector files), ``reason`` (a key of
         :data:`REASONS`), ``message`` and the row's original values.
     warnings : list of str
-        Decisions the user should know about (swapped columns, repaired polygons, unknown
-        categories, generated ids).
+        Decisions the user should know about (swapped columns or rows, repaired polygons,
+        unknown categories, generated ids, renamed columns, an uncertain encoding, times
+        converted from other offsets).
     encoding : str or None
         Text encoding detected or used (CSV files and Shapefile ``.dbf`` tables).
     columns : dict
@@ -424,12 +425,14 @@ def import_file(
 
     The file type comes from the extension: CSV (``.csv``, ``.txt``, ``.tsv``) and Excel
     (``.xlsx``) tables with coordinate columns (or a WKT column), GeoJSON, GeoPackage and
-    zipped Shapefiles. Text encodings (UTF-8, UTF-8 with BOM, GBK/GB18030), delimiters,
-    title rows above the header and column names are detected; dates in ISO, Chinese and
-    Excel forms are parsed. Coordinates are converted to WGS-84 from `crs`, from the file's
-    declared CRS, or from GCJ-02/BD-09, with swapped latitude/longitude columns and
+    zipped Shapefiles. Text encodings (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
+    GBK/GB18030 and cp1252 for Western files), delimiters, title rows above the header and
+    column names are detected; dates in ISO, Chinese, Excel and Unix-timestamp forms are
+    parsed. Coordinates are converted to WGS-84 from `crs`, from the file's declared CRS,
+    or from GCJ-02/BD-09, with swapped latitude/longitude columns (or single rows) and
     surveyors' northing-first X/Y columns put right (each such decision is reported in
-    :attr:`ImportResult.warnings`).
+    :attr:`ImportResult.warnings`). Columns a GeoPackage could not store (``FID``,
+    ``geom``, names repeating another in a different case) are renamed.
 
     Parameters
     ----------
