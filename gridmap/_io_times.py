@@ -2,8 +2,12 @@
 
 Everything here is vectorised: one fast :func:`pandas.to_datetime` pass in ISO 8601 handles
 the common case, and only the values it leaves unparsed go through the slower steps
-(normalising Chinese date markers with vectorised string operations, a few explicit
-formats, Excel serial numbers and compact ``YYYYMMDD`` numbers).
+(normalising Chinese date markers with vectorised string operations, Unix timestamps, a few
+explicit formats, Excel serial numbers and compact ``YYYYMMDD`` numbers).
+
+Times are stored naive, as local wall-clock times. Values written with a UTC offset, and
+Unix timestamps, are parsed with a note of their offset (:class:`Times`) and put on one
+clock for the whole file by :func:`to_local`.
 """
 
 from __future__ import annotations
