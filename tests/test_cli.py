@@ -24,7 +24,7 @@ def test_layers_and_history(workspace: Path, capsys: pytest.CaptureFixture[str])
     assert "grids" in out
     assert "24000 features" in out
     assert main(["-w", str(workspace), "history", "grids"]) == 0
-    assert "sample grids built from OSM" in capsys.readouterr().out
+    assert "sample grids: street blocks of OpenStreetMap" in capsys.readouterr().out
 
 
 def test_import_reports_rejects_then_restore(
