@@ -63,7 +63,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     columns = _columns(args.column)
     if args.rejects:
         _check_destination(args.rejects, "--rejects")
-    options: dict[str, object] = {"crs": args.crs, "encoding": args.encoding}
+    options: dict[str, object] = {
+        "crs": args.crs,
+        "encoding": args.encoding,
+        "timezone": args.timezone,
+    }
     if columns:
         options["columns"] = columns
     try:
@@ -185,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", "-l", required=True, choices=layer_names)
     p.add_argument("--crs", default=None, help="wgs84 (default), gcj02, bd09, cgcs2000, EPSG code")
     p.add_argument("--encoding", default=None, help="text encoding (default: detected)")
+    p.add_argument(
+        "--timezone",
+        default=None,
+        help="convert times that carry an offset to this zone, e.g. Asia/Shanghai "
+        "(default: the offset most of them use)",
+    )
     p.add_argument(
         "--column",
         action="append",

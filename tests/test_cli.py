@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from gridmap.cli import main
@@ -170,3 +171,23 @@ def test_import_into_a_new_workspace_says_it_creates_it(
     assert store.read("incidents")["incident_id"].tolist() == ["C-1"]
     assert main(["-w", "district-b", "layers"]) == 0
     assert "created workspace" not in capsys.readouterr().out
+
+
+def test_import_converts_time_zones(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "app-export.csv"
+    csv.write_text(
+        "id,category,time,lng,lat\n"
+        "TZ-1,theft,2026-10-03T10:00:00+08:00,24.945,60.170\n"
+        "TZ-2,theft,2026-10-03T02:00:00Z,24.946,60.171\n",
+        encoding="utf-8",
+    )
+    args = ["-w", str(workspace), "import", str(csv), "--layer", "incidents"]
+    assert main([*args, "--timezone", "Mars/Olympus"]) == 2
+    assert "timezone" in capsys.readouterr().err
+    assert main([*args, "--timezone", "Europe/Helsinki"]) == 0
+    incidents = GeoPackageStore(workspace).read("incidents").set_index("incident_id")
+    # The same instant, 02:00 UTC, is 05:00 in Helsinki (EEST, UTC+3) in October.
+    expected = pd.Timestamp("2026-10-03 05:00")
+    assert incidents.loc["TZ-1", "occurred_at"] == incidents.loc["TZ-2", "occurred_at"] == expected
