@@ -82,6 +82,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "target_layer": ("导入到图层", "Import into layer"),
     "source_crs": ("坐标系", "Coordinate system"),
     "encoding": ("编码", "Encoding"),
+    "more_options": ("更多选项", "More options"),
+    "timezone": ("时区", "Time zone"),
+    "timezone_auto": ("自动（按多数时间的时差）", "automatic (the offset most times use)"),
+    "timezone_help": (
+        "带时差的时间（如 +08:00、Z）换算到此时区；不带时差的时间保持原样",
+        "Times with an offset (+08:00, Z) are converted to this zone; others are kept as written",
+    ),
     "auto": ("自动", "automatic"),
     "columns": ("字段对应", "Columns"),
     "preview": ("预览", "Preview"),

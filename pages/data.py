@@ -25,7 +25,9 @@ CRS_CHOICES = {
     "EPSG:4490": "CGCS2000 (EPSG:4490)",
     "other": "EPSG / .prj …",
 }
-ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"]
+ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030", "cp1252"]
+#: Zones offered for times that carry an offset ("" = the offset most rows use).
+TIMEZONES = ["", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Europe/Helsinki", "UTC"]
 TABLE_ROWS = 1000
 FORMAT_LABELS = {
     "geojson": "GeoJSON",
@@ -117,9 +119,18 @@ if uploaded is not None:
         horizontal=True,
         key="upload_mode",
     )
+    with st.expander(tr("more_options")):
+        timezone = st.selectbox(
+            tr("timezone"),
+            TIMEZONES,
+            format_func=lambda z: tr("timezone_auto") if z == "" else z,
+            help=tr("timezone_help"),
+            key="upload_timezone",
+        )
     options: dict[str, object] = {
         "crs": None if crs == "wgs84" else crs,
         "encoding": None if encoding == "auto" else encoding,
+        "timezone": timezone or None,
     }
     is_table = path.suffix.lower() in (".csv", ".txt", ".xlsx")
     if is_table:
