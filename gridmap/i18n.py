@@ -252,11 +252,448 @@ def column_label(column: str, lang: str = "zh") -> str:
 
 
 #: Messages the library gives users, with ``{placeholders}`` filled from language-neutral
-#: values (numbers, file and column names).
+#: values (numbers, file and column names, encodings, CRS labels). ``{detail}`` alone
+#: carries text we cannot translate: what a library (GDAL, pyarrow, the OS) said.
 MESSAGES: dict[str, tuple[str, str]] = {
     "generated_ids": (
         "文件没有编号列：已在 {column} 中生成 {n} 个编号",
         "no id column: {n} ids generated in `{column}`",
+    ),
+    # -- the file as a whole (gridmap.io)
+    "file_missing": (
+        "找不到文件 {path}，或它不是一个文件",
+        "`path` {path} does not exist or is not a file",
+    ),
+    "file_empty": (
+        "文件 {name} 是空的（0 字节），没有任何数据",
+        "`path` {name} is empty (0 bytes): the file has no rows",
+    ),
+    "file_too_large": (
+        "文件 {name} 有 {size:.1f} MB，超过了导入上限 {limit:.1f} MB"
+        "（管理员可用 GRIDMAP_MAX_UPLOAD_MB 调高上限）",
+        "`path` {name} is {size:.1f} MB, larger than the import limit of {limit:.1f} MB "
+        "(raise it with `max_bytes` or GRIDMAP_MAX_UPLOAD_MB)",
+    ),
+    "file_type_unsupported": (
+        "无法导入 {suffix} 类型的文件 {name}。请使用 CSV（.csv、.txt、.tsv）、Excel（.xlsx）、"
+        "GeoJSON（.geojson、.json）、GeoPackage（.gpkg）或 zip 压缩的 Shapefile（.zip）",
+        "`path` {name}: files of type {suffix} cannot be imported; use CSV (.csv, .txt, .tsv), "
+        "Excel (.xlsx), GeoJSON (.geojson, .json), GeoPackage (.gpkg) or a zipped Shapefile "
+        "(.zip)",
+    ),
+    "file_no_extension": (
+        "文件 {name} 没有扩展名，无法判断类型。请使用 CSV（.csv、.txt、.tsv）、Excel（.xlsx）、"
+        "GeoJSON（.geojson、.json）、GeoPackage（.gpkg）或 zip 压缩的 Shapefile（.zip）",
+        "`path` {name}: files of type (no extension) cannot be imported; use CSV (.csv, .txt, "
+        ".tsv), Excel (.xlsx), GeoJSON (.geojson, .json), GeoPackage (.gpkg) or a zipped "
+        "Shapefile (.zip)",
+    ),
+    "file_type_xls": (
+        "无法导入旧版 Excel 文件 {name}（{suffix}）：请在 Excel 中另存为 .xlsx 或 CSV 后再导入",
+        "`path` {name}: files of type {suffix} cannot be imported (old Excel format: save it "
+        "as .xlsx or CSV); use CSV (.csv, .txt, .tsv), Excel (.xlsx), GeoJSON (.geojson, "
+        ".json), GeoPackage (.gpkg) or a zipped Shapefile (.zip)",
+    ),
+    "not_a_table_file": (
+        "文件 {name} 不是表格：预览只支持 .csv、.txt、.tsv 和 .xlsx 文件",
+        "`path` {name}: read_table reads .csv, .txt, .tsv and .xlsx files",
+    ),
+    "unknown_layer": (
+        "没有名为 {layer} 的图层；可选的图层：{layers}",
+        "`layer` must be one of {layers}; got {layer}",
+    ),
+    "bad_crs": (
+        "无法识别坐标系 {crs}：请使用 wgs84、gcj02、bd09、EPSG 代码或 .prj 文件中的 WKT",
+        "`crs` {crs} is not a coordinate system gridmap knows: use wgs84, gcj02, bd09, an EPSG "
+        "code or the WKT of a .prj file",
+    ),
+    "bad_timezone": (
+        "无法识别时区 {timezone}：请使用 IANA 时区名，如 Asia/Shanghai 或 Europe/Helsinki",
+        "`timezone` must be an IANA time-zone name such as 'Asia/Shanghai' or "
+        "'Europe/Helsinki'; got {timezone}",
+    ),
+    "required_columns_missing": (
+        "导入到图层 {layer} 缺少必需的列：{missing}。文件中的列：{columns}。"
+        "请把相应的列改名，或在“字段对应”中为 {first} 手动选择一列",
+        "layer `{layer}`: required column(s) not found: {missing}. Columns in the file: "
+        "{columns}. Rename the column or map it with `columns={{'{first}': '<column name>'}}`",
+    ),
+    "columns_key_unknown": (
+        "图层 {layer} 没有 {key} 这一项；可用的有：{roles}",
+        "`columns` key {key} is not a column of layer `{layer}`; use one of {roles}",
+    ),
+    "columns_maps_missing": (
+        "为 {key} 指定的列 {column} 不在文件中；文件中的列：{columns}",
+        "`columns` maps {key} to {column}, which is not in the file; columns found: {columns}",
+    ),
+    "columns_renamed_reserved": (
+        "为能存入工作空间，已将列改名：{renamed}（GeoPackage 保留的列名）",
+        "columns renamed so the layer can be stored: {renamed} (reserved by the GeoPackage)",
+    ),
+    "columns_renamed_case": (
+        "为能存入工作空间，已将列改名：{renamed}（与另一列同名，只是大小写不同）",
+        "columns renamed so the layer can be stored: {renamed} (repeats another column's name "
+        "in a different case)",
+    ),
+    "columns_renamed_both": (
+        "为能存入工作空间，已将列改名：{reserved}（GeoPackage 保留的列名）；"
+        "{repeated}（与另一列同名，只是大小写不同）",
+        "columns renamed so the layer can be stored: {reserved} (reserved by the "
+        "GeoPackage); {repeated} (repeats another column's name in a different case)",
+    ),
+    # -- text tables (gridmap._io_text)
+    "encoding_uncertain": (
+        "文件编码不能完全确定：已按 {encoding} 读取（其中 {share:.0%} 的字符是常用汉字，"
+        "但也可能是西文 cp1252 编码）；如文字显示不对，请手动选择编码",
+        "the text encoding is not certain: read as {encoding} ({share:.0%} of its characters "
+        "are common Chinese ones; it could also be Western cp1252); pass `encoding` if the "
+        "text looks wrong",
+    ),
+    "encoding_cp1252_not_chinese": (
+        "文件虽能按 GBK 解码，但读出来不像中文：已按西文 cp1252 编码读取；"
+        "如文字显示不对，请手动选择编码",
+        "the text is valid GBK but not Chinese-looking: read as cp1252 (Western European); "
+        "pass `encoding` if the text looks wrong",
+    ),
+    "encoding_cp1252": (
+        "文件既不是 UTF-8 也不是 GBK 编码：已按西文 cp1252 编码读取；"
+        "如文字显示不对，请手动选择编码",
+        "the text is neither UTF-8 nor GBK: read as cp1252 (Western European); pass "
+        "`encoding` if the text looks wrong",
+    ),
+    "encoding_unknown": (
+        "无法识别文件的文字编码（支持 UTF-8、带 BOM 的 UTF-16、GBK/GB18030、cp1252）；"
+        "如知道文件的编码，请手动选择",
+        "the file is not text in any encoding gridmap can detect (UTF-8, UTF-16 with a "
+        "byte-order mark, GBK/GB18030, cp1252); pass `encoding` if you know it",
+    ),
+    "unknown_encoding": (
+        "不认识编码 {encoding}（可以试试 utf-8 或 gbk）",
+        "`encoding` {encoding} is not a known text encoding (try utf-8 or gbk)",
+    ),
+    "file_not_in_encoding": (
+        "文件 {name} 不是有效的 {encoding} 文本（位置 {position} 处的字节为 {byte}）；"
+        "如知道文件的编码，请手动选择",
+        "`path` {name} is not valid {encoding} text (byte {byte} at position {position}); "
+        "pass `encoding` if you know the file's encoding",
+    ),
+    "file_not_valid_text": (
+        "文件 {name} 不是有效的 {encoding} 文本；请手动选择文件的编码（也许是 GBK？）",
+        "`path` {name} is not valid {encoding} text; pass the file's `encoding` (gbk?)",
+    ),
+    "file_looks_like_zip": (
+        "文件 {name} 看起来是 Excel 工作簿或 zip 压缩包，而不是 CSV 文本文件",
+        "`path` {name} looks like an Excel workbook or zip archive, not a CSV text file",
+    ),
+    "file_looks_like_xls": (
+        "文件 {name} 看起来是旧版 Excel .xls（或 Word .doc）文件，而不是 CSV 文本文件；"
+        "请另存为 .xlsx 或 CSV",
+        "`path` {name} looks like an old Excel .xls (or Word .doc) file; save it as .xlsx or "
+        "CSV, not a CSV text file",
+    ),
+    "file_looks_like_pdf": (
+        "文件 {name} 看起来是 PDF 文档，而不是 CSV 文本文件",
+        "`path` {name} looks like a PDF document, not a CSV text file",
+    ),
+    "file_looks_like_sqlite": (
+        "文件 {name} 看起来是 SQLite 数据库或 GeoPackage，而不是 CSV 文本文件",
+        "`path` {name} looks like a SQLite database or GeoPackage, not a CSV text file",
+    ),
+    "file_looks_like_png": (
+        "文件 {name} 看起来是 PNG 图片，而不是 CSV 文本文件",
+        "`path` {name} looks like a PNG image, not a CSV text file",
+    ),
+    "file_looks_like_jpeg": (
+        "文件 {name} 看起来是 JPEG 图片，而不是 CSV 文本文件",
+        "`path` {name} looks like a JPEG image, not a CSV text file",
+    ),
+    "file_binary": (
+        "文件 {name} 不是 CSV 文本文件：其中含有二进制数据",
+        "`path` {name} is not a CSV text file: it holds binary data (NUL bytes)",
+    ),
+    "file_no_rows": (
+        "文件 {name} 没有数据行（只有表头，或什么都没有）",
+        "`path` {name}: the file has no rows (only a header, or nothing at all)",
+    ),
+    "csv_unreadable": (
+        "无法按 CSV 读取文件 {name}：{detail}",
+        "`path` {name} cannot be read as CSV: {detail}",
+    ),
+    "no_row_fits_header": (
+        "文件 {name} 中没有一行的列数与表头的 {n} 列一致",
+        "`path` {name}: no row has the {n} columns of the header",
+    ),
+    "xlsx_invalid": (
+        "文件 {name} 不是有效的 Excel .xlsx 工作簿",
+        "`path` {name} is not a valid Excel .xlsx workbook",
+    ),
+    "xlsx_unreadable": (
+        "文件 {name} 不是有效的 Excel .xlsx 工作簿：{detail}",
+        "`path` {name} is not a valid Excel .xlsx workbook: {detail}",
+    ),
+    "sheet_missing": (
+        "工作簿中没有工作表 {sheet}；现有的工作表：{sheets}",
+        "`sheet` {sheet} is not in the workbook; sheets: {sheets}",
+    ),
+    "sheet_no_rows": (
+        "文件 {name}（工作表 {sheet}）没有数据行",
+        "`path` {name} (sheet {sheet}): the file has no rows",
+    ),
+    # -- GIS files (gridmap._io_vector)
+    "zip_invalid": (
+        "文件 {name} 不是有效的 zip 压缩包",
+        "`path` {name} is not a valid zip archive",
+    ),
+    "zip_too_large": (
+        "压缩包 {name} 解压后超过 {limit:.0f} MB 的上限",
+        "`path` {name} unpacks to more than the limit of {limit:.0f} MB",
+    ),
+    "zip_no_data": (
+        "压缩包 {name} 中没有 Shapefile（.shp 及其 .dbf、.shx）、GeoJSON 或 GeoPackage；"
+        "其中的文件：{listing}",
+        "`path` {name} holds no Shapefile (.shp with .dbf and .shx), GeoJSON or GeoPackage; "
+        "it holds {listing}",
+    ),
+    "zip_empty": (
+        "压缩包 {name} 是空的，没有 Shapefile（.shp 及其 .dbf、.shx）、GeoJSON 或 GeoPackage",
+        "`path` {name} holds no Shapefile (.shp with .dbf and .shx), GeoJSON or GeoPackage; "
+        "it holds nothing",
+    ),
+    "shapefile_part_missing_in_zip": (
+        "压缩包 {name} 中的 Shapefile {shapefile} 缺少 {ext} 文件",
+        "`path` {name}: the Shapefile {shapefile} has no {ext}",
+    ),
+    "shapefile_part_missing": (
+        "Shapefile {name} 旁边缺少 {ext} 文件",
+        "`path` {name}: the Shapefile has no {ext} beside it",
+    ),
+    "gpkg_invalid": (
+        "文件 {name} 不是有效的 GeoPackage（SQLite）文件",
+        "`path` {name} is not a valid GeoPackage (SQLite) file",
+    ),
+    "geojson_invalid": (
+        "文件 {name} 不是 GeoJSON（开头不是一个 JSON 对象）",
+        "`path` {name} is not GeoJSON (it does not start with a JSON object)",
+    ),
+    "gpkg_no_layers": (
+        "文件 {name} 中没有带几何图形的图层",
+        "`path` {name} holds no layer with geometries",
+    ),
+    "several_shapefiles": (
+        "压缩包中有 {n} 个 Shapefile（{names}），已读取第一个：{first}（可用 source_layer 指定）",
+        "the file holds {n} shapefiles ({names}); read the first, {first} (pass "
+        "`source_layer` to choose)",
+    ),
+    "several_files": (
+        "压缩包中有 {n} 个文件（{names}），已读取第一个：{first}（可用 source_layer 指定）",
+        "the file holds {n} files ({names}); read the first, {first} (pass `source_layer` "
+        "to choose)",
+    ),
+    "several_layers": (
+        "文件中有 {n} 个图层（{names}），已读取第一个：{first}（可用 source_layer 指定）",
+        "the file holds {n} layers ({names}); read the first, {first} (pass `source_layer` "
+        "to choose)",
+    ),
+    "source_layer_missing_shapefiles": (
+        "文件中没有 {wanted}；其中的 Shapefile：{names}",
+        "`source_layer` {wanted} is not in the file; shapefiles: {names}",
+    ),
+    "source_layer_missing_files": (
+        "文件中没有 {wanted}；其中的文件：{names}",
+        "`source_layer` {wanted} is not in the file; files: {names}",
+    ),
+    "source_layer_missing_layers": (
+        "文件中没有图层 {wanted}；其中的图层：{names}",
+        "`source_layer` {wanted} is not in the file; layers: {names}",
+    ),
+    "vector_unreadable": (
+        "无法读取文件 {name}：{detail}",
+        "`path` {name} cannot be read: {detail}",
+    ),
+    "vector_unreadable_as": (
+        "无法按 {fmt} 格式读取文件 {name}：{detail}",
+        "`path` {name} cannot be read as {fmt}: {detail}",
+    ),
+    "vector_bad_content": (
+        "文件 {name} 中有无法读取的内容：{detail}",
+        "`path` {name} has unreadable content: {detail}",
+    ),
+    "vector_no_geometry": (
+        "文件 {name} 是一张没有几何图形的表",
+        "`path` {name} holds a table without geometries",
+    ),
+    "vector_no_features": (
+        "文件 {name} 没有数据（没有任何要素）",
+        "`path` {name}: the file has no rows (no features)",
+    ),
+    "dbf_not_in_encoding": (
+        "文件 {name} 的属性表不是有效的 {encoding} 文本；请手动选择文件的编码（也许是 GBK？）",
+        "`path` {name}: the attribute table is not valid {encoding} text; pass the file's "
+        "`encoding` (gbk?)",
+    ),
+    "dbf_read_as_detected": (
+        "Shapefile 的属性文字并不是其 .cpg 文件所写的 {declared} 编码，已按实际的 {detected} "
+        "编码读取（如不对，请手动选择编码）",
+        "the Shapefile's text is not valid {declared} as its .cpg says; read it as "
+        "{detected}, which its bytes are (pass `encoding` to choose another)",
+    ),
+    "dbf_names_cut": (
+        "Shapefile 的属性文字不全是有效的 {encoding}：{names} 个字段名在半个汉字处被截断"
+        "（dBASE 字段名最多 10 字节）；已读取能读的部分（如文字显示不对，请手动选择编码）",
+        "the Shapefile's text is not all valid {encoding}: {names} field name(s) cut "
+        "mid-character (the 10-byte dBASE limit); read what could be (pass `encoding` if the "
+        "text looks wrong)",
+    ),
+    "dbf_values_bad": (
+        "Shapefile 的属性文字不全是有效的 {encoding}：{values} 个值含有不属于 {encoding} 的字节"
+        "（显示为 �）；已读取能读的部分（如文字显示不对，请手动选择编码）",
+        "the Shapefile's text is not all valid {encoding}: {values} value(s) with bytes that "
+        "are not {encoding} (shown as �); read what could be (pass `encoding` if the text "
+        "looks wrong)",
+    ),
+    "dbf_names_and_values_bad": (
+        "Shapefile 的属性文字不全是有效的 {encoding}：{names} 个字段名在半个汉字处被截断"
+        "（dBASE 字段名最多 10 字节），{values} 个值含有不属于 {encoding} 的字节（显示为 �）；"
+        "已读取能读的部分（如文字显示不对，请手动选择编码）",
+        "the Shapefile's text is not all valid {encoding}: {names} field name(s) cut "
+        "mid-character (the 10-byte dBASE limit); {values} value(s) with bytes that are not "
+        "{encoding} (shown as �); read what could be (pass `encoding` if the text looks "
+        "wrong)",
+    ),
+    "dbf_some_bytes_bad": (
+        "Shapefile 的属性文字不全是有效的 {encoding}：有些字节无法读取；"
+        "已读取能读的部分（如文字显示不对，请手动选择编码）",
+        "the Shapefile's text is not all valid {encoding}: some bytes could not be read; read "
+        "what could be (pass `encoding` if the text looks wrong)",
+    ),
+    "gdal_warning": ("读取文件时 GDAL 提示（英文原文）：{detail}", "{detail}"),
+    # -- coordinates and geometries (gridmap._io_geometry)
+    "crs_declared_used": (
+        "文件自带坐标系 {declared}，已按它读取，没有使用所选的坐标系",
+        "the file declares {declared}; used it instead of `crs`",
+    ),
+    "crs_declared_ignored": (
+        "文件自带坐标系 {declared}，已按它读取；所选的坐标系 {given} 未使用",
+        "the file declares {declared}; `crs` {given} was ignored",
+    ),
+    "coordinates_projected": (
+        "坐标看起来是投影坐标（单位是米，不是度）：请选择它们所用的坐标系，"
+        "如 CGCS2000 高斯-克吕格投影带 EPSG:4513–4554",
+        "the coordinates look projected (metres, not degrees): set `crs` to their system, "
+        "e.g. a CGCS2000 Gauss-Krüger zone EPSG:4513–4554",
+    ),
+    "northing_first": (
+        "{x} 列是北坐标、{y} 列是东坐标（{crs} 中测量习惯的 X 是北坐标），已按此读取",
+        "{x} holds northings and {y} eastings (surveyors' X is the northing in {crs}): read "
+        "them that way round",
+    ),
+    "axis_order_unknown": (
+        "无法判断坐标轴顺序：已把 {x} 列当作东坐标、{y} 列当作北坐标读取",
+        "could not tell the axis order; read {x} as easting, {y} as northing",
+    ),
+    "columns_swapped_range": (
+        "纬度和经度两列似乎填反了（纬度列中有超过 ±90 的值），已自动对调",
+        "latitude and longitude columns look swapped (the latitude column holds values beyond "
+        "±90): swapped back",
+    ),
+    "columns_swapped_workspace": (
+        "纬度和经度两列似乎填反了（对调后才落在工作空间范围内），已自动对调",
+        "latitude and longitude columns look swapped (read the other way round they fall "
+        "inside the workspace): swapped back",
+    ),
+    "columns_swapped_china": (
+        "纬度和经度两列似乎填反了（{system} 坐标必须在中国境内，对调后才是），已自动对调",
+        "latitude and longitude columns look swapped ({system} coordinates must lie in China, "
+        "and only swapped do they): swapped back",
+    ),
+    "rows_swapped": (
+        "有 {n} 行的经度和纬度填反了（对调后才有效或落在工作空间内），已自动对调",
+        "{n} row(s) had latitude and longitude the wrong way round (only read the other way "
+        "are they valid or in the workspace): swapped back",
+    ),
+    "polygons_repaired": (
+        "有 {n} 个多边形无效，已自动修复（make_valid）",
+        "{n} polygons were invalid and repaired with make_valid",
+    ),
+    "wrong_geometry_type": (
+        "图层 {layer} 需要 {geometry} 类型的几何图形，但文件 {name} 中是 {found}",
+        "layer `{layer}` needs {geometry} geometries, but `path` {name} holds {found}",
+    ),
+    # -- attribute values (gridmap._io_columns)
+    "ids_generated_no_column": (
+        "文件没有 {column} 列：已按文件名和行号生成编号，如 {example}",
+        "the file has no {column} column; generated ids from the file name and row number, "
+        "like {example}",
+    ),
+    "ids_generated_blank": (
+        "有 {n} 行没有 {column}：已生成编号，如 {example}",
+        "{n} rows had no {column}; generated ids like {example}",
+    ),
+    "unknown_categories": (
+        "有 {n} 种事件类别不在类别表中，已按原样保留：{values}",
+        "{n} unknown category value(s) kept as written: {values}",
+    ),
+    "unknown_categories_more": (
+        "有 {n} 种事件类别不在类别表中，已按原样保留：{values} 等（另有 {more} 种）",
+        "{n} unknown category value(s) kept as written: {values}, and {more} more",
+    ),
+    "unknown_kinds": (
+        "有 {n} 种目标类型不在类型表中，已按原样保留：{values}",
+        "{n} unknown kind value(s) kept as written: {values}",
+    ),
+    "unknown_kinds_more": (
+        "有 {n} 种目标类型不在类型表中，已按原样保留：{values} 等（另有 {more} 种）",
+        "{n} unknown kind value(s) kept as written: {values}, and {more} more",
+    ),
+    "unknown_modes": (
+        "有 {n} 种巡防方式不在方式表中，已按原样保留：{values}",
+        "{n} unknown mode value(s) kept as written: {values}",
+    ),
+    "unknown_modes_more": (
+        "有 {n} 种巡防方式不在方式表中，已按原样保留：{values} 等（另有 {more} 种）",
+        "{n} unknown mode value(s) kept as written: {values}, and {more} more",
+    ),
+    "not_whole_numbers": (
+        "{column} 列（{role}）中有 {n} 个值不是整数，已留空",
+        "{n} value(s) of {role} ({column}) are not whole numbers and were left empty",
+    ),
+    # -- date-times (gridmap._io_times)
+    "times_offsets_to_zone": (
+        "有 {n} 个时间带有时区偏移（{found}），已换算为 {timezone} 当地时间",
+        "{n} date-time(s) carry a time-zone offset ({found}); converted to local time in "
+        "{timezone} (pass `timezone`, e.g. 'Asia/Shanghai', to choose)",
+    ),
+    "times_offsets_to_common": (
+        "有 {n} 个时间带有时区偏移（{found}），已统一换算为其中最常见的 {offset}"
+        "（可在选项中指定时区，如 Asia/Shanghai）",
+        "{n} date-time(s) carry a time-zone offset ({found}); converted to {offset}, the "
+        "offset most of them use (pass `timezone`, e.g. 'Asia/Shanghai', to choose)",
+    ),
+    "unix_times_to_zone": (
+        "有 {n} 个时间是 Unix 时间戳（自 1970-01-01 UTC 起的秒数或毫秒数），"
+        "已换算为 {timezone} 当地时间",
+        "{n} date-time(s) are Unix timestamps (seconds or milliseconds since 1970-01-01 UTC); "
+        "read as local time in {timezone}",
+    ),
+    "unix_times_in_offset": (
+        "有 {n} 个时间是 Unix 时间戳（自 1970-01-01 UTC 起的秒数或毫秒数），已按 {offset} 读取"
+        "（如需当地时间，请在选项中指定时区，如 Asia/Shanghai）",
+        "{n} date-time(s) are Unix timestamps (seconds or milliseconds since 1970-01-01 UTC); "
+        "read as {offset} (pass `timezone`, e.g. 'Asia/Shanghai', for local time)",
+    ),
+    # -- export (gridmap._io_export)
+    "export_folder_missing": (
+        "目标文件夹 {folder} 不存在（请先创建），无法写入 {path}",
+        "`path` {path}: the folder {folder} does not exist (create it first)",
+    ),
+    "export_unwritable": ("无法写入 {path}：{detail}", "`path` {path} cannot be written: {detail}"),
+    "export_no_format": (
+        "没有指定导出格式，也无法从文件名 {name} 的扩展名判断",
+        "`fmt` not given and `path` {name} has no known extension",
+    ),
+    "export_bad_format": (
+        "不支持导出格式 {fmt}；可选的格式：{formats}",
+        "`fmt` must be one of {formats}; got {fmt}",
     ),
 }
 
