@@ -24,7 +24,7 @@ import pyproj
 import shapely
 from geopandas.array import GeometryArray
 
-from gridmap._errors import ImportFileError
+from gridmap._errors import ImportFileError, ValidationError
 from gridmap._io_columns import (
     AXIS_NAMES,
     Rejections,
@@ -34,13 +34,23 @@ from gridmap._io_columns import (
     parse_numbers,
 )
 from gridmap._io_times import blank_mask
-from gridmap.crs import guess_northing_first, in_china, to_wgs84
+from gridmap.crs import WebSystem, guess_northing_first, in_china, parse_crs, to_wgs84
+from gridmap.i18n import Message
 from gridmap.schema import STORAGE_CRS, LayerSpec
 
 _GEOMETRY_TYPE_IDS = {"Point": (0, 4), "LineString": (1, 5), "Polygon": (3, 6)}
 
 
 # ------------------------------------------------------------------ coordinate systems
+
+
+def user_crs(value: object) -> WebSystem | pyproj.CRS:
+    """:func:`gridmap.crs.parse_crs` of a user's `crs`, refused with a message users can read."""
+    try:
+        return parse_crs(value)
+    except ValidationError:
+        text = str(value).strip()
+        raise ValidationError(Message("bad_crs", crs=repr(text[:60]))) from None
 
 
 def _crs_label(system: str | pyproj.CRS) -> str:
@@ -62,13 +72,15 @@ def _plan_crs(
     """(CRS to reproject from, web-map shift to undo, label of what was used)."""
     if user is None or user == "wgs84":
         if user == "wgs84" and not _is_wgs84(declared):
-            notes.append(f"the file declares {_crs_label(declared)}; used it instead of `crs`")
+            notes.append(Message("crs_declared_used", declared=_crs_label(declared)))
         return (None if _is_wgs84(declared) else declared), None, _crs_label(declared or "wgs84")
     if isinstance(user, str):  # gcj02 / bd09, applied after any reprojection to WGS-84
         return (None if _is_wgs84(declared) else declared), user, user
     if _is_wgs84(declared) or declared == user:
         return (None if _is_wgs84(user) else user), None, _crs_label(user)
-    notes.append(f"the file declares {_crs_label(declared)}; `crs` {_crs_label(user)} was ignored")
+    notes.append(
+        Message("crs_declared_ignored", declared=_crs_label(declared), given=_crs_label(user))
+    )
     return declared, None, _crs_label(declared)
 
 
@@ -90,7 +102,7 @@ def _unswap(
     workspace: tuple[float, float, float, float] | None,
     max_km: float,
 ) -> str | None:
-    """Why the longitude and latitude columns look swapped, or None if they do not."""
+    """Why the longitude and latitude columns look swapped (a message key), or None."""
     xs, ys = x[ok], y[ok]
     if not len(xs):
         return None
@@ -99,18 +111,18 @@ def _unswap(
         and np.mean(np.abs(xs) <= 90) > 0.9
         and np.mean(np.abs(ys) <= 180) > 0.9
     ):
-        return "the latitude column holds values beyond ±90"
+        return "columns_swapped_range"
     if workspace is not None:
         given = np.mean(_km_outside(np.column_stack([xs, ys, xs, ys]), workspace) <= max_km)
         swapped = np.mean(_km_outside(np.column_stack([ys, xs, ys, xs]), workspace) <= max_km)
         if swapped > 0.5 and given < 0.1:
-            return "read the other way round they fall inside the workspace"
+            return "columns_swapped_workspace"
     elif (
         system in ("gcj02", "bd09")
         and np.mean(in_china(ys, xs)) > 0.5
         and np.mean(in_china(xs, ys)) < 0.1
     ):
-        return f"{system} coordinates must lie in China, and only swapped do they"
+        return "columns_swapped_china"
     return None
 
 
@@ -151,10 +163,7 @@ def _swapped_rows(
 
 def _projected_hint(x: np.ndarray, y: np.ndarray, bad: np.ndarray, notes: list[str]) -> None:
     if bad.mean() > 0.5 and np.nanmedian(np.abs(np.concatenate([x[bad], y[bad]]))) > 1000:
-        notes.append(
-            "the coordinates look projected (metres, not degrees): set `crs` to their "
-            "system, e.g. a CGCS2000 Gauss-Krüger zone EPSG:4513–4554"
-        )
+        notes.append(Message("coordinates_projected"))
 
 
 def _points(
@@ -199,14 +208,9 @@ def _points(
         if order:
             x, y = y, x
             mapping["lon"], mapping["lat"] = ycol, xcol
-            notes.append(
-                f"{xcol} holds northings and {ycol} eastings (surveyors' X is the northing "
-                f"in {label}): read them that way round"
-            )
+            notes.append(Message("northing_first", x=xcol, y=ycol, crs=label))
         elif order is None and not named and ok.any():
-            notes.append(
-                f"could not tell the axis order; read {xcol} as easting, {ycol} as northing"
-            )
+            notes.append(Message("axis_order_unknown", x=xcol, y=ycol))
         lon[ok], lat[ok] = to_wgs84(x[ok], y[ok], system)
         bad = ok & ~(
             np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
@@ -223,14 +227,13 @@ def _points(
     if why:
         x, y = y, x
         mapping["lon"], mapping["lat"] = ycol, xcol
-        notes.append(f"latitude and longitude columns look swapped ({why}): swapped back")
+        notes.append(
+            Message(why, system=system) if why == "columns_swapped_china" else Message(why)
+        )
     flip = _swapped_rows(x, y, ok, workspace, max_km)
     if flip.any():
         x, y = np.where(flip, y, x), np.where(flip, x, y)
-        notes.append(
-            f"{int(flip.sum())} row(s) had latitude and longitude the wrong way round "
-            "(only read the other way are they valid or in the workspace): swapped back"
-        )
+        notes.append(Message("rows_swapped", n=int(flip.sum())))
     bad = ok & ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
     rej.add(
         bad,
@@ -283,8 +286,8 @@ def _shapes(
     wrong = ~empty & ~np.isin(type_ids, _GEOMETRY_TYPE_IDS[spec.geometry])
     if wrong.any() and not (~empty & ~wrong).any():
         found = ", ".join(sorted(gpd.GeoSeries(geoms[wrong]).geom_type.unique()))
-        msg = (
-            f"layer `{spec.name}` needs {spec.geometry} geometries, but `path` {name} holds {found}"
+        msg = Message(
+            "wrong_geometry_type", layer=spec.name, geometry=spec.geometry, name=name, found=found
         )
         raise ImportFileError(msg)
     rej.add(
@@ -345,7 +348,7 @@ def _repair(geoms: np.ndarray, rej: Rejections, notes: list[str]) -> None:
     rej.add(failed, "invalid_geometry", "the polygon is invalid and could not be repaired")
     repaired = int(invalid.sum() - failed.sum())
     if repaired:
-        notes.append(f"{repaired} polygons were invalid and repaired with make_valid")
+        notes.append(Message("polygons_repaired", n=repaired))
 
 
 # ------------------------------------------------------------------------------ points
