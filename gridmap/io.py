@@ -46,12 +46,12 @@ from gridmap._io_columns import (
 )
 from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
 from gridmap._io_export import export_layer as export_layer
-from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt
+from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt, user_crs
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
 from gridmap._io_text import detect_encoding as detect_encoding
 from gridmap._io_vector import _read_vector
-from gridmap.crs import parse_crs
+from gridmap.i18n import Message
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
 
 #: Largest file :func:`import_file` reads unless told otherwise (an upload limit, so a
@@ -167,8 +167,7 @@ def read_table(
     p = _check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower())
     if fmt is None:
-        msg = f"`path` {p.name}: read_table reads .csv, .txt, .tsv and .xlsx files"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("not_a_table_file", name=p.name))
     roles = sorted({r for spec in LAYERS.values() for r in layer_roles(spec, table=True)})
     if fmt == "xlsx":
         frame = _read_xlsx(p, sheet=sheet, roles=roles).frame
@@ -203,27 +202,20 @@ def _check_path(path: object, limit: int) -> Path:
         raise ValidationError(msg)
     p = Path(path)
     if not p.is_file():
-        msg = f"`path` {p} does not exist or is not a file"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("file_missing", path=str(p)))
     suffix = p.suffix.lower()
     if suffix not in TABLE_FORMATS and suffix not in VECTOR_FORMATS:
-        hint = " (old Excel format: save it as .xlsx or CSV)" if suffix == ".xls" else ""
-        msg = (
-            f"`path` {p.name}: files of type {suffix or '(no extension)'} cannot be "
-            f"imported{hint}; use CSV (.csv, .txt, .tsv), Excel (.xlsx), GeoJSON (.geojson, "
-            ".json), GeoPackage (.gpkg) or a zipped Shapefile (.zip)"
-        )
-        raise ImportFileError(msg)
+        if not suffix:
+            raise ImportFileError(Message("file_no_extension", name=p.name))
+        key = "file_type_xls" if suffix == ".xls" else "file_type_unsupported"
+        raise ImportFileError(Message(key, name=p.name, suffix=suffix))
     size = p.stat().st_size
     if size == 0:
-        msg = f"`path` {p.name} is empty (0 bytes): the file has no rows"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("file_empty", name=p.name))
     if size > limit:
-        msg = (
-            f"`path` {p.name} is {size / 2**20:.1f} MB, larger than the import limit of "
-            f"{limit / 2**20:.1f} MB (raise it with `max_bytes` or {MAX_UPLOAD_ENV})"
+        raise ImportFileError(
+            Message("file_too_large", name=p.name, size=size / 2**20, limit=limit / 2**20)
         )
-        raise ImportFileError(msg)
     return p
 
 
@@ -231,11 +223,7 @@ def _check_timezone(timezone: object) -> None:
     try:
         zoneinfo.ZoneInfo(timezone)  # type: ignore[arg-type]
     except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
-        msg = (
-            "`timezone` must be an IANA time-zone name such as 'Asia/Shanghai' or "
-            f"'Europe/Helsinki'; got {timezone!r}"
-        )
-        raise ValidationError(msg) from None
+        raise ValidationError(Message("bad_timezone", timezone=repr(timezone))) from None
 
 
 def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
@@ -280,12 +268,14 @@ def _require(
     missing = [role for role in needed if role not in mapping]
     if missing:
         described = "; ".join(
-            f"{role} (e.g. {', '.join(SYNONYMS.get(role, (role,))[:3])})" for role in missing
+            f"{role} ({', '.join(SYNONYMS.get(role, (role,))[:3])} …)" for role in missing
         )
-        msg = (
-            f"layer `{spec.name}`: required column(s) not found: {described}. Columns in "
-            f"the file: {', '.join(map(str, columns))}. Rename the column or map it with "
-            f"`columns={{'{missing[0]}': '<column name>'}}`"
+        msg = Message(
+            "required_columns_missing",
+            layer=spec.name,
+            missing=described,
+            columns=", ".join(map(str, columns)),
+            first=missing[0],
         )
         raise ValidationError(msg)
 
@@ -332,7 +322,8 @@ def _storable_names(names: list[str], notes: list[str]) -> list[str]:
     """
     taken: set[str] = set()
     out: list[str] = []
-    renamed: list[str] = []
+    reserved: list[str] = []  # names a GeoPackage table already has
+    repeated: list[str] = []  # names repeating another in a different case
     for name in names:
         new = name
         if name.lower() in _GPKG_RESERVED:
@@ -342,16 +333,18 @@ def _storable_names(names: list[str], notes: list[str]) -> list[str]:
             n += 1
             new = f"{name}_{n}"
         if new != name:
-            why = (
-                "a name the GeoPackage reserves"
-                if name.lower() in _GPKG_RESERVED
-                else ("repeats another column's name in a different case")
-            )
-            renamed.append(f"{name} → {new} ({why})")
+            (reserved if name.lower() in _GPKG_RESERVED else repeated).append(f"{name} → {new}")
         taken.add(new.lower())
         out.append(new)
-    if renamed:
-        notes.append("columns renamed so the layer can be stored: " + "; ".join(renamed))
+    if reserved and repeated:
+        notes.append(
+            Message(
+                "columns_renamed_both", reserved=", ".join(reserved), repeated=", ".join(repeated)
+            )
+        )
+    elif reserved or repeated:
+        key = "columns_renamed_reserved" if reserved else "columns_renamed_case"
+        notes.append(Message(key, renamed=", ".join(reserved or repeated)))
     return out
 
 
@@ -490,8 +483,10 @@ def import_file(
         for invalid arguments, and when a required column is missing (the message names it
         and lists the columns found).
     """
+    if layer not in LAYERS:
+        raise ValidationError(Message("unknown_layer", layer=repr(layer), layers=", ".join(LAYERS)))
     spec = layer_spec(layer)
-    user_crs = None if crs is None else parse_crs(crs)
+    source_crs = None if crs is None else user_crs(crs)
     workspace = _check_bounds(workspace_bounds)
     if isinstance(max_distance_km, bool) or not (
         isinstance(max_distance_km, int | float) and max_distance_km >= 0
@@ -536,7 +531,7 @@ def import_file(
         if table and spec.geometry == "Point" and "lon" in mapping and "lat" in mapping:
             mapping.pop("wkt", None)
             lon, lat, label = _points(
-                source.frame, mapping, user_crs, workspace, max_distance_km, rej, notes
+                source.frame, mapping, source_crs, workspace, max_distance_km, rej, notes
             )
             geometry = _Points(lon, lat)
         else:
@@ -546,7 +541,7 @@ def import_file(
                 original = _wkt(source.frame, mapping["wkt"], rej)
             else:
                 original = source.geometry
-            geometry, label = _shapes(original, source.crs, user_crs, spec, rej, notes, p.name)
+            geometry, label = _shapes(original, source.crs, source_crs, spec, rej, notes, p.name)
         if workspace is not None:
             _reject_far(geometry, rej, workspace, max_distance_km)
         if isinstance(geometry, _Points):
