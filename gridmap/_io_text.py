@@ -35,19 +35,21 @@ import pyproj
 from gridmap._errors import ImportFileError, ValidationError
 from gridmap._io_columns import dedupe_names as _dedupe_names
 from gridmap._io_columns import header_score
+from gridmap.i18n import Message
 
 #: Raw file contents: bytes, or a read-only memory map of the file.
 Buffer: TypeAlias = bytes | mmap.mmap
 _SAMPLE_BYTES = 1 << 20
 _NOT_SPACE = re.compile(rb"\S")
 _HEADER_SCAN_ROWS = 20
+#: Leading bytes of files users mistake for CSV, with the message key naming what they are.
 _MAGIC = {
-    b"PK\x03\x04": "an Excel workbook or zip archive",
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls (or Word .doc) file; save it as .xlsx or CSV",
-    b"%PDF": "a PDF document",
-    b"SQLite format 3\x00": "a SQLite database or GeoPackage",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": "file_looks_like_zip",  # an Excel workbook or zip archive
+    b"\xd0\xcf\x11\xe0": "file_looks_like_xls",  # old Excel .xls or Word .doc
+    b"%PDF": "file_looks_like_pdf",
+    b"SQLite format 3\x00": "file_looks_like_sqlite",  # also a GeoPackage
+    b"\x89PNG": "file_looks_like_png",
+    b"\xff\xd8\xff": "file_looks_like_jpeg",
 }
 
 
@@ -61,7 +63,7 @@ class _Source:
     geometry: np.ndarray | None = None
     crs: pyproj.CRS | None = None
     malformed: pd.DataFrame | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Message objects, for users
 
 
 # --------------------------------------------------------------------------- encodings
@@ -122,7 +124,7 @@ def _gb2312_share(raw: Buffer) -> float:
     return sum(1 for common in found if common) / len(found) if found else 0.0
 
 
-def _guess_encoding(raw: Buffer) -> tuple[str, str | None]:
+def _guess_encoding(raw: Buffer) -> tuple[str, Message | None]:
     """The encoding of `raw` and, when the guess is not certain, a note saying so."""
     head = bytes(raw[:4])
     if head.startswith(codecs.BOM_UTF8):
@@ -134,34 +136,22 @@ def _guess_encoding(raw: Buffer) -> tuple[str, str | None]:
     western = _decodes(raw, "cp1252")
     chinese = next((c for c in ("gbk", "gb18030") if _decodes(raw, c)), None)
     share = _gb2312_share(raw) if chinese else 0.0
-    hint = "; pass `encoding` if the text looks wrong"
     if chinese and (share >= GB2312_SHARE or not western):
         if share >= _GB2312_CERTAIN or not western:
             return chinese, None
-        note = (
-            f"the text encoding is not certain: read as {chinese} ({share:.0%} of its "
-            f"characters are common Chinese ones; it could also be Western cp1252){hint}"
-        )
-        return chinese, note
+        return chinese, Message("encoding_uncertain", encoding=chinese, share=share)
     if western:
-        what = "valid GBK but not Chinese-looking" if chinese else "neither UTF-8 nor GBK"
-        note = f"the text is {what}: read as cp1252 (Western European){hint}"
-        return "cp1252", note
-    msg = (
-        "the file is not text in any encoding gridmap can detect (UTF-8, UTF-16 with a "
-        "byte-order mark, GBK/GB18030, cp1252); pass `encoding` if you know it"
-    )
-    raise ImportFileError(msg)
+        key = "encoding_cp1252_not_chinese" if chinese else "encoding_cp1252"
+        return "cp1252", Message(key)
+    raise ImportFileError(Message("encoding_unknown"))
 
 
 def _check_text(head: bytes, name: str) -> None:
-    for magic, what in _MAGIC.items():
+    for magic, key in _MAGIC.items():
         if head.startswith(magic):
-            msg = f"`path` {name} looks like {what}, not a CSV text file"
-            raise ImportFileError(msg)
+            raise ImportFileError(Message(key, name=name))
     if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in head:
-        msg = f"`path` {name} is not a CSV text file: it holds binary data (NUL bytes)"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("file_binary", name=name))
 
 
 def _to_utf8(raw: Buffer, encoding: str, name: str) -> tuple[Buffer, int]:
@@ -174,9 +164,12 @@ def _to_utf8(raw: Buffer, encoding: str, name: str) -> tuple[Buffer, int]:
     try:
         return str(raw, codec).encode("utf-8"), 0
     except UnicodeDecodeError as exc:
-        msg = (
-            f"`path` {name} is not valid {encoding} text (byte {raw[exc.start]:#04x} at "
-            f"position {exc.start}); pass `encoding` if you know the file's encoding"
+        msg = Message(
+            "file_not_in_encoding",
+            name=name,
+            encoding=encoding,
+            byte=f"{raw[exc.start]:#04x}",
+            position=exc.start,
         )
         raise ImportFileError(msg) from None
 
@@ -185,8 +178,7 @@ def _codec_name(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        msg = f"`encoding` {encoding!r} is not a known text encoding (try utf-8 or gbk)"
-        raise ValidationError(msg) from None
+        raise ValidationError(Message("unknown_encoding", encoding=repr(encoding))) from None
     return {"utf-8": "utf-8", "gb2312": "gbk", "cp936": "gbk"}.get(name, name)
 
 
@@ -247,8 +239,7 @@ def _read_csv(
     if nrows is not None:
         data = data[:offset] + b"\n".join(data[offset:].split(b"\n", nrows)[:nrows])  # type: ignore[operator]
     if not names or _NOT_SPACE.search(data, offset) is None:
-        msg = f"`path` {name}: the file has no rows (only a header, or nothing at all)"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("file_no_rows", name=name))
     quoted = data.find(b'"', offset) >= 0
     wanted = numeric(names) if callable(numeric) else numeric
     table, malformed, error = _arrow_csv(data, offset, names, delimiter, wanted, quoted=quoted)
@@ -261,10 +252,8 @@ def _read_csv(
                 )
                 source.notes += [note] if note else []
                 return source
-            msg = f"`path` {name} is not valid {chosen} text; pass the file's `encoding` (gbk?)"
-            raise ImportFileError(msg)
-        msg = f"`path` {name} cannot be read as CSV: {error}"
-        raise ImportFileError(msg)
+            raise ImportFileError(Message("file_not_valid_text", name=name, encoding=chosen))
+        raise ImportFileError(Message("csv_unreadable", name=name, detail=error))
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     rows = np.arange(len(frame), dtype=np.int64) + header_index + 2
@@ -274,11 +263,9 @@ def _read_csv(
     if malformed or lines != len(frame):
         _renumber(source, data, offset, delimiter, len(names), header_index + 1, malformed)
     if len(frame) == 0 and not malformed:
-        msg = f"`path` {name}: the file has no rows (only a header, or nothing at all)"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("file_no_rows", name=name))
     if len(frame) == 0:
-        msg = f"`path` {name}: no row has the {len(names)} columns of the header"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("no_row_fits_header", name=name, n=len(names)))
     return source
 
 
@@ -389,15 +376,13 @@ def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> 
 
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
-            msg = f"`path` {path.name} is not a valid Excel .xlsx workbook"
-            raise ImportFileError(msg)
+            raise ImportFileError(Message("xlsx_invalid", name=path.name))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # openpyxl's style complaints
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        msg = f"`path` {path.name} is not a valid Excel .xlsx workbook: {exc}"
-        raise ImportFileError(msg) from None
+        raise ImportFileError(Message("xlsx_unreadable", name=path.name, detail=str(exc))) from None
     try:
         sheets = book.sheetnames
         if sheet is None:
@@ -407,7 +392,7 @@ def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> 
         elif sheet in sheets:
             chosen = str(sheet)
         else:
-            msg = f"`sheet` {sheet!r} is not in the workbook; sheets: {', '.join(sheets)}"
+            msg = Message("sheet_missing", sheet=repr(sheet), sheets=", ".join(sheets))
             raise ValidationError(msg)
         values: list[tuple] = []
         numbers: list[int] = []
@@ -420,8 +405,7 @@ def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> 
     scores = [header_score(r, roles) for r in values[:_HEADER_SCAN_ROWS]]
     index = scores.index(max(scores)) if scores and max(scores) > scores[0] else 0
     if len(values) <= index + 1:
-        msg = f"`path` {path.name} (sheet {chosen}): the file has no rows"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("sheet_no_rows", name=path.name, sheet=chosen))
     names = _dedupe_names(values[index])
     width = len(names)
     body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in values[index + 1 :]]
