@@ -27,6 +27,7 @@ import pyogrio
 from gridmap._errors import ImportFileError, ValidationError
 from gridmap._io_columns import dedupe_names
 from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
+from gridmap.i18n import Message
 
 _CPG_CODECS = {
     "utf8": "utf-8",
@@ -73,8 +74,7 @@ def _open_zip(path: Path, max_bytes: int) -> tuple[zipfile.ZipFile, list[str]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        msg = f"`path` {path.name} is not a valid zip archive"
-        raise ImportFileError(msg) from None
+        raise ImportFileError(Message("zip_invalid", name=path.name)) from None
     infos = [
         i
         for i in archive.infolist()
@@ -84,25 +84,22 @@ def _open_zip(path: Path, max_bytes: int) -> tuple[zipfile.ZipFile, list[str]]:
     ]
     if sum(i.file_size for i in infos) > max_bytes:
         archive.close()
-        msg = f"`path` {path.name} unpacks to more than the limit of {max_bytes / 2**20:.0f} MB"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("zip_too_large", name=path.name, limit=max_bytes / 2**20))
     return archive, [i.filename for i in infos]
 
 
 def _pick(members: list[str], wanted: str | None, what: str, notes: list[str]) -> str:
+    """The member `wanted`, else the first (with a note); `what`: shapefiles, files, layers."""
+    names = ", ".join(Path(m).stem for m in members)
     if wanted is not None:
         hit = [m for m in members if Path(m).stem == wanted or m == wanted]
         if not hit:
-            names = ", ".join(Path(m).stem for m in members)
-            msg = f"`source_layer` {wanted!r} is not in the file; {what}: {names}"
+            msg = Message(f"source_layer_missing_{what}", wanted=repr(wanted), names=names)
             raise ValidationError(msg)
         return hit[0]
     if len(members) > 1:
-        names = ", ".join(Path(m).stem for m in members)
-        notes.append(
-            f"the file holds {len(members)} {what} ({names}); read the first, "
-            f"{Path(members[0]).stem} (pass `source_layer` to choose)"
-        )
+        first = Path(members[0]).stem
+        notes.append(Message(f"several_{what}", n=len(members), names=names, first=first))
     return members[0]
 
 
@@ -138,12 +135,10 @@ def _vector_source(
             shps = [m for m in members if m.lower().endswith(".shp")]
             others = [m for m in members if m.lower().endswith((".geojson", ".json", ".gpkg"))]
             if not shps and not others:
-                listing = ", ".join(members[:10]) or "nothing"
-                msg = (
-                    f"`path` {path.name} holds no Shapefile (.shp with .dbf and .shx), "
-                    f"GeoJSON or GeoPackage; it holds {listing}"
-                )
-                raise ImportFileError(msg)
+                if not members:
+                    raise ImportFileError(Message("zip_empty", name=path.name))
+                listing = ", ".join(members[:10])
+                raise ImportFileError(Message("zip_no_data", name=path.name, listing=listing))
             member = _pick(shps or others, source_layer, "shapefiles" if shps else "files", notes)
             gdal_path = f"/vsizip/{path.resolve()}/{member}"
             if not shps:
@@ -152,7 +147,12 @@ def _vector_source(
             siblings = {m.lower(): m for m in members}
             for ext in (".dbf", ".shx"):
                 if (stem + ext).lower() not in siblings:
-                    msg = f"`path` {path.name}: the Shapefile {Path(member).name} has no {ext}"
+                    msg = Message(
+                        "shapefile_part_missing_in_zip",
+                        name=path.name,
+                        shapefile=Path(member).name,
+                        ext=ext,
+                    )
                     raise ImportFileError(msg)
             cpg_name = siblings.get((stem + ".cpg").lower())
             cpg = archive.read(cpg_name).decode("ascii", "replace") if cpg_name else None
@@ -164,8 +164,7 @@ def _vector_source(
     if fmt == "shp":
         for ext in (".dbf", ".shx"):
             if not path.with_suffix(ext).exists():
-                msg = f"`path` {path.name}: the Shapefile has no {ext} beside it"
-                raise ImportFileError(msg)
+                raise ImportFileError(Message("shapefile_part_missing", name=path.name, ext=ext))
         cpg_path = path.with_suffix(".cpg")
         cpg = cpg_path.read_text("ascii", "replace") if cpg_path.exists() else None
         with path.with_suffix(".dbf").open("rb") as dbf:
@@ -175,21 +174,18 @@ def _vector_source(
     with path.open("rb") as handle:
         head = handle.read(65536)
     if fmt == "gpkg" and not head.startswith(b"SQLite format 3\x00"):
-        msg = f"`path` {path.name} is not a valid GeoPackage (SQLite) file"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("gpkg_invalid", name=path.name))
     if fmt == "geojson":
         text = head.lstrip(codecs.BOM_UTF8).lstrip()
         if not text.startswith(b"{"):
-            msg = f"`path` {path.name} is not GeoJSON (it does not start with a JSON object)"
-            raise ImportFileError(msg)
+            raise ImportFileError(Message("geojson_invalid", name=path.name))
         declared = b'"crs"' in head
     layer = None
     if fmt == "gpkg":
         layers = _list_layers(str(path), path.name)
         spatial = [str(name) for name, kind in layers if kind]
         if not spatial:
-            msg = f"`path` {path.name} holds no layer with geometries"
-            raise ImportFileError(msg)
+            raise ImportFileError(Message("gpkg_no_layers", name=path.name))
         layer = _pick(spatial, source_layer, "layers", notes)
     return str(path), layer, None, declared, notes, b""
 
@@ -223,25 +219,19 @@ def _read_dbf_again(
         except UnicodeDecodeError:
             pass
         else:
-            notes.append(
-                f"the Shapefile's text is not valid {declared} as its .cpg says; read it as "
-                f"{detected}, which its bytes are (pass `encoding` to choose another)"
-            )
+            notes.append(Message("dbf_read_as_detected", declared=declared, detected=detected))
             return gdf, detected
     raw = _read_gdal(gdal_path, options | {"encoding": _BYTES_AS_TEXT}, path.name, fmt)
     if not isinstance(raw, gpd.GeoDataFrame):
         return raw, declared
     gdf, bad_names, bad_values = _recode(raw, "gb18030" if declared == "gbk" else declared)
-    parts = []
-    if bad_names:
-        parts.append(f"{bad_names} field name(s) cut mid-character (the 10-byte dBASE limit)")
-    if bad_values:
-        parts.append(f"{bad_values} value(s) with bytes that are not {declared} (shown as �)")
-    notes.append(
-        f"the Shapefile's text is not all valid {declared}: "
-        + ("; ".join(parts) or "some bytes could not be read")
-        + "; read what could be (pass `encoding` if the text looks wrong)"
-    )
+    if bad_names and bad_values:
+        key = "dbf_names_and_values_bad"
+    elif bad_names or bad_values:
+        key = "dbf_names_cut" if bad_names else "dbf_values_bad"
+    else:
+        key = "dbf_some_bytes_bad"
+    notes.append(Message(key, encoding=declared, names=bad_names, values=bad_values))
     return gdf, declared
 
 
@@ -249,8 +239,7 @@ def _list_layers(gdal_path: str, name: str) -> list[tuple[str, str | None]]:
     try:
         return [(str(n), k) for n, k in pyogrio.list_layers(gdal_path)]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"`path` {name} cannot be read: {exc}"
-        raise ImportFileError(msg) from None
+        raise ImportFileError(Message("vector_unreadable", name=name, detail=str(exc))) from None
 
 
 def _read_gdal(
@@ -264,11 +253,10 @@ def _read_gdal(
                 raise
             return pyogrio.read_dataframe(gdal_path, use_arrow=False, **options)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"`path` {name} cannot be read as {fmt}: {exc}"
+        msg = Message("vector_unreadable_as", name=name, fmt=fmt, detail=str(exc))
         raise ImportFileError(msg) from None
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
-        msg = f"`path` {name} has unreadable content: {exc}"
-        raise ImportFileError(msg) from None
+        raise ImportFileError(Message("vector_bad_content", name=name, detail=str(exc))) from None
 
 
 def _recode(gdf: gpd.GeoDataFrame, encoding: str) -> tuple[gpd.GeoDataFrame, int, int]:
@@ -315,21 +303,23 @@ def _read_vector(
             gdf = _read_gdal(gdal_path, options, path.name, fmt)
         except UnicodeDecodeError:
             if encoding is not None or not dbf_encoding:
-                msg = (
-                    f"`path` {path.name}: the attribute table is not valid "
-                    f"{dbf_encoding or 'UTF-8'} text; pass the file's `encoding` (gbk?)"
+                msg = Message(
+                    "dbf_not_in_encoding", name=path.name, encoding=dbf_encoding or "UTF-8"
                 )
                 raise ImportFileError(msg) from None
             gdf, dbf_encoding = _read_dbf_again(
                 gdal_path, options, path, fmt, dbf_encoding, head, notes
             )
-    notes += [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)]
+    # What GDAL or pyogrio warned about, in their words (which we cannot translate).
+    notes += [
+        Message("gdal_warning", detail=str(w.message))
+        for w in caught
+        if not issubclass(w.category, ResourceWarning)
+    ]
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        msg = f"`path` {path.name} holds a table without geometries"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("vector_no_geometry", name=path.name))
     if len(gdf) == 0:
-        msg = f"`path` {path.name}: the file has no rows (no features)"
-        raise ImportFileError(msg)
+        raise ImportFileError(Message("vector_no_features", name=path.name))
     geometry = np.asarray(gdf.geometry.array, dtype=object)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
