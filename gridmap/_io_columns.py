@@ -23,6 +23,7 @@ import pandas as pd
 
 from gridmap._errors import ValidationError
 from gridmap._io_times import ACCEPTED_FORMS, Times, blank_mask, parse_times, to_local
+from gridmap.i18n import Message
 from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 
 #: Names each role answers to, most specific first. Matching ignores case, spaces,
@@ -268,15 +269,16 @@ def resolve_columns(
     for key, column in (overrides or {}).items():
         role = ROLE_ALIASES.get(str(key).lower(), str(key))
         if role not in roles:
-            msg = (
-                f"`columns` key {key!r} is not a column of layer `{spec.name}`; "
-                f"use one of {', '.join(roles)}"
+            msg = Message(
+                "columns_key_unknown", key=repr(key), layer=spec.name, roles=", ".join(roles)
             )
             raise ValidationError(msg)
         if str(column) not in names:
-            msg = (
-                f"`columns` maps {key!r} to {column!r}, which is not in the file; "
-                f"columns found: {', '.join(names)}"
+            msg = Message(
+                "columns_maps_missing",
+                key=repr(key),
+                column=repr(column),
+                columns=", ".join(names),
             )
             raise ValidationError(msg)
         chosen[role] = str(column)
@@ -351,13 +353,14 @@ def _key(value: object, kind: str) -> str | None:
     return table.get(normalise_name(value))
 
 
-def describe_counts(counts: Mapping[str, int], *, limit: int = 10) -> str:
-    """``"抢劫 (120), 其他 (5)"``, most frequent first, cut after `limit` entries."""
+def describe_counts(counts: Mapping[str, int], *, limit: int = 10) -> tuple[str, int]:
+    """``"抢劫 (120), 其他 (5)"``, most frequent first, cut after `limit` entries.
+
+    Also returns how many entries were cut.
+    """
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     text = ", ".join(f"{value} ({n})" for value, n in ordered[:limit])
-    if len(ordered) > limit:
-        text += f", and {len(ordered) - limit} more"
-    return text
+    return text, max(0, len(ordered) - limit)
 
 
 # ------------------------------------------------------------------ values and rejections
@@ -496,6 +499,12 @@ _MAPPED_ROLES = {
     ("kind", "sites"): "site_kind",
     ("mode", "posts"): "post_mode",
 }
+#: Message keys for values of those roles that are not in their tables.
+_UNKNOWN_VALUES = {
+    "category": "unknown_categories",
+    "kind": "unknown_kinds",
+    "mode": "unknown_modes",
+}
 _TRUE = frozenset({"true", "1", "yes", "y", "t", "是", "真"})
 _FALSE = frozenset({"false", "0", "no", "n", "f", "否", "假"})
 
@@ -527,8 +536,7 @@ def attributes(
                 out[role] = pd.Series(join_text(f"{stem}-", rows), index=index, dtype="str")
                 if len(rows):
                     notes.append(
-                        f"the file has no {role} column; generated ids from the file name "
-                        f"and row number, like {out[role].iloc[0]}"
+                        Message("ids_generated_no_column", column=role, example=out[role].iloc[0])
                     )
             elif role == "category" and default_category is not None:
                 out[role] = pd.Series(default_category, index=index, dtype="str")
@@ -557,10 +565,9 @@ def attributes(
             if required:
                 rej.add(blank, "missing_value", f"{role} ({column}) is empty")
             if unknown:
-                notes.append(
-                    f"{len(unknown)} unknown {role} value(s) kept as written: "
-                    f"{describe_counts(unknown)}"
-                )
+                listed, more = describe_counts(unknown)
+                key = _UNKNOWN_VALUES[role] + ("_more" if more else "")
+                notes.append(Message(key, n=len(unknown), values=listed, more=more))
             out[role] = text
             continue
         text = as_text(values)
@@ -576,7 +583,12 @@ def attributes(
             text = text.copy()
             text[blank] = generated.to_numpy()
             notes.append(
-                f"{int(blank.sum())} rows had no {role}; generated ids like {generated.iloc[0]}"
+                Message(
+                    "ids_generated_blank",
+                    n=int(blank.sum()),
+                    column=role,
+                    example=generated.iloc[0],
+                )
             )
             blank = np.zeros(len(text), dtype=bool)
         if required:
@@ -623,10 +635,7 @@ def _integers(values: pd.Series, role: str, column: str, notes: list[str]) -> pd
         )
     bad = ~blank & ~(np.isfinite(v) & (v == np.round(v)))
     if bad.any():
-        notes.append(
-            f"{int(bad.sum())} value(s) of {role} ({column}) are not whole numbers and were "
-            "left empty"
-        )
+        notes.append(Message("not_whole_numbers", n=int(bad.sum()), role=role, column=column))
     return pd.Series(np.where(bad, np.nan, v), index=values.index).astype("Int64")
 
 

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gridmap.i18n import Message
+
 #: Day zero of Excel's 1900 date system (serial 1 = 1900-01-01, counting the phantom
 #: 1900-02-29 that Excel keeps for Lotus 1-2-3 compatibility).
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ms")
@@ -217,26 +219,27 @@ def to_local(
         values = t.values.copy()
         values.iloc[rows] = local.astype(TIME_UNIT).to_numpy()
         out[role] = values
-    clock = f"local time in {timezone}" if timezone else _describe_offset(target)
-    notes = []
+    offset = _describe_offset(target)
+    notes: list[str] = []
     if len(votes):
         kinds, counts = np.unique(votes, return_counts=True)
         found = ", ".join(
             f"{_describe_offset(k)} ({n})"
             for k, n in sorted(zip(kinds, counts, strict=True), key=lambda kn: -kn[1])
         )
-        why = "" if timezone else ", the offset most of them use"
-        notes.append(
-            f"{len(votes)} date-time(s) carry a time-zone offset ({found}); converted to "
-            f"{clock}{why} (pass `timezone`, e.g. 'Asia/Shanghai', to choose)"
-        )
+        if timezone:
+            notes.append(
+                Message("times_offsets_to_zone", n=len(votes), found=found, timezone=timezone)
+            )
+        else:
+            notes.append(
+                Message("times_offsets_to_common", n=len(votes), found=found, offset=offset)
+            )
     unix = sum(int(t.unix.sum()) for t in aware.values() if t.unix is not None)
-    if unix:
-        notes.append(
-            f"{unix} date-time(s) are Unix timestamps (seconds or milliseconds since "
-            f"1970-01-01 UTC); read as {clock}"
-            + ("" if timezone else " (pass `timezone`, e.g. 'Asia/Shanghai', for local time)")
-        )
+    if unix and timezone:
+        notes.append(Message("unix_times_to_zone", n=unix, timezone=timezone))
+    elif unix:
+        notes.append(Message("unix_times_in_offset", n=unix, offset=offset))
     return out, notes
 
 
