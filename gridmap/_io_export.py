@@ -25,8 +25,9 @@ import shapely
 
 from gridmap._errors import ValidationError
 from gridmap._io_columns import as_text
-from gridmap._io_geometry import _is_wgs84
-from gridmap.crs import from_wgs84, parse_crs
+from gridmap._io_geometry import _is_wgs84, user_crs
+from gridmap.crs import from_wgs84
+from gridmap.i18n import Message
 from gridmap.schema import STORAGE_CRS
 
 #: Export formats and the extension each writes.
@@ -59,7 +60,7 @@ def _to_target(gdf: gpd.GeoDataFrame, crs: object) -> tuple[gpd.GeoDataFrame, bo
     if gdf.crs is None:
         msg = "`gdf` has no coordinate reference system; set it (gridmap stores EPSG:4326)"
         raise ValidationError(msg)
-    target = parse_crs(crs)
+    target = user_crs(crs)
     out = gdf if _is_wgs84(gdf.crs) else gdf.to_crs(STORAGE_CRS)
     if target == "wgs84":
         return out, True
@@ -116,17 +117,16 @@ def export_layer(
     if fmt is None:
         fmt = _EXPORT_SUFFIXES.get(p.suffix.lower())
         if fmt is None:
-            msg = f"`fmt` not given and `path` {p.name} has no known extension"
-            raise ValidationError(msg)
+            raise ValidationError(Message("export_no_format", name=p.name))
     if fmt not in EXPORT_FORMATS:
-        msg = f"`fmt` must be one of {', '.join(EXPORT_FORMATS)}; got {fmt!r}"
+        msg = Message("export_bad_format", fmt=repr(fmt), formats=", ".join(EXPORT_FORMATS))
         raise ValidationError(msg)
     if fmt == "shp" and p.suffix.lower() != ".zip":
         p = p.with_suffix(".zip")
     # A missing folder is usually a typing mistake: creating it would hide the file where
     # the user will not look for it.
     if not p.parent.is_dir():
-        msg = f"`path` {p}: the folder {p.parent} does not exist (create it first)"
+        msg = Message("export_folder_missing", path=str(p), folder=str(p.parent))
         raise ValidationError(msg)
     out, degrees = _to_target(gdf, crs)
     try:
@@ -144,7 +144,7 @@ def export_layer(
             os.replace(written, p)
     except OSError as exc:
         # The temporary folder is ours, not the user's: name the file they asked for.
-        msg = f"`path` {p} cannot be written: {exc.strerror or exc}"
+        msg = Message("export_unwritable", path=str(p), detail=str(exc.strerror or exc))
         raise ValidationError(msg) from None
     return p
 
