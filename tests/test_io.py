@@ -22,6 +22,7 @@ import shapely
 
 from gridmap._errors import ImportFileError, ValidationError
 from gridmap.crs import from_wgs84
+from gridmap.i18n import Message, localize
 from gridmap.io import (
     DEFAULT_MAX_BYTES,
     REASONS,
@@ -912,6 +913,62 @@ def test_argument_validation_names_the_argument(tmp_path):
         import_file(path, "incidents", max_distance_km=-5)
     with pytest.raises(ValidationError, match="`crs`"):
         import_file(path, "incidents", crs="martian")
+
+
+# -------------------------------------------------------------------------- languages
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_warnings_and_file_errors_can_be_shown_in_chinese(tmp_path):
+    # Excel-in-China GBK: latitude and longitude headers swapped, no id column, an
+    # unknown category, times with two offsets and an ArcGIS FID column.
+    rows = [
+        f"2026-03-01T10:0{i}+08:00,{116.4 + i * 1e-3},{39.9 + i * 1e-3},{label},{i}"
+        for i, label in enumerate(["盗窃", "抢劫", "诈骗", "盗窃"])
+    ]
+    rows.append("2026-03-01T02:05Z,116.405,39.905,盗窃,4")
+    gbk = write_text(
+        tmp_path / "警情.csv", "\n".join(["发生时间,纬度,经度,类别,FID", *rows]), "gbk"
+    )
+    # A Western 8-bit export with Unix timestamps.
+    western = write_text(
+        tmp_path / "fi.csv",
+        "id,time,lon,lat,category,description\nE1,1772330400,24.94,60.17,theft,Hämeentie\n",
+        "cp1252",
+    )
+    keys = set()
+    for path in (gbk, western):
+        result = import_file(path, "incidents")
+        assert result.warnings
+        for warning in result.warnings:
+            assert isinstance(warning, Message)
+            assert localize(warning, "en") == warning
+            assert has_chinese(localize(warning, "zh")), warning
+            keys.add(warning.key)
+    assert {
+        "columns_swapped_range",
+        "ids_generated_no_column",
+        "unknown_categories",
+        "times_offsets_to_common",
+        "columns_renamed_reserved",
+        "encoding_cp1252_not_chinese",
+        "unix_times_in_offset",
+    } <= keys
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ImportFileError, match="is empty") as info:
+        import_file(empty, "incidents")
+    assert localize(info.value, "zh") == "文件 empty.csv 是空的（0 字节），没有任何数据"
+    with pytest.raises(ValidationError, match="required column") as missing:
+        import_file(write_text(tmp_path / "x.csv", "名称,备注\n甲,乙\n"), "incidents")
+    assert has_chinese(localize(missing.value, "zh").replace("名称", "").replace("备注", ""))
+    with pytest.raises(ValidationError, match="`crs`") as crs:
+        import_file(gbk, "incidents", crs="EPSG:99999")
+    assert has_chinese(localize(crs.value, "zh"))
 
 
 # ----------------------------------------------------------------------------- export
