@@ -5,7 +5,8 @@ Shapefile into a layer of the data model (:mod:`gridmap.schema`) in EPSG:4326. I
 silently drops data: every source row either becomes a feature or appears in
 :attr:`ImportResult.rejected` with its row number as the user sees it, a stable reason key
 and a message. Problems with the file as a whole (empty, binary, too large, wrong type)
-raise :class:`~gridmap._errors.ImportFileError` before anything is returned.
+raise :class:`~gridmap._errors.ImportFileError` before anything is returned. Warnings and
+errors carry a :class:`~gridmap.i18n.Message`, so the app can show them in Chinese.
 
 Chinese office files come in GBK as often as in UTF-8, name their columns in Chinese, and
 carry coordinates in WGS-84, the shifted web-map systems GCJ-02 and BD-09, or a CGCS2000
@@ -111,7 +112,8 @@ class ImportResult:
     warnings : list of str
         Decisions the user should know about (swapped columns or rows, repaired polygons,
         unknown categories, generated ids, renamed columns, an uncertain encoding, times
-        converted from other offsets).
+        converted from other offsets), as :class:`~gridmap.i18n.Message` strings: English
+        when printed, Chinese through :func:`~gridmap.i18n.localize`.
     encoding : str or None
         Text encoding detected or used (CSV files and Shapefile ``.dbf`` tables).
     columns : dict
