@@ -51,7 +51,7 @@ from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt, u
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
 from gridmap._io_text import detect_encoding as detect_encoding
-from gridmap._io_vector import _read_vector
+from gridmap._io_vector import _list_layers, _read_vector
 from gridmap.i18n import Message
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
 
@@ -370,6 +370,37 @@ def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | Non
         out = pd.concat([out, source.malformed], ignore_index=True)
         out = out.sort_values("row", na_position="last", kind="stable").reset_index(drop=True)
     return out
+
+
+def list_parts(path: str | os.PathLike[str]) -> list[str]:
+    """The worksheets of an Excel workbook or the layers of a GeoPackage in `path`.
+
+    Other files have one part and give an empty list. Pass a name back to
+    :func:`import_file` as ``sheet`` (Excel) or ``source_layer`` (GeoPackage).
+
+    Raises
+    ------
+    ImportFileError
+        when the file cannot be opened as what its extension says.
+    """
+    checked = _check_path(path, _max_bytes(None))
+    suffix = checked.suffix.lower()
+    if TABLE_FORMATS.get(suffix) == "xlsx":
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(checked, read_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+            raise ImportFileError(
+                Message("xlsx_unreadable", name=checked.name, detail=str(exc))
+            ) from None
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+    if VECTOR_FORMATS.get(suffix) == "gpkg":
+        return [name for name, _ in _list_layers(str(checked), checked.name)]
+    return []
 
 
 def detect_columns(columns: Sequence[str], layer: str) -> dict[str, str]:

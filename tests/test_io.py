@@ -31,6 +31,7 @@ from gridmap.io import (
     detect_encoding,
     export_layer,
     import_file,
+    list_parts,
     read_table,
 )
 from gridmap.schema import validate_layer
@@ -1097,3 +1098,38 @@ def test_export_validates_its_arguments(tmp_path):
         export_layer(data, tmp_path / "x.kml")
     with pytest.raises(ValidationError, match="`gdf` must be a GeoDataFrame"):
         export_layer(pd.DataFrame(data.drop(columns="geometry")), tmp_path / "x.csv")
+
+
+def test_workbooks_and_geopackages_with_several_parts(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "说明"
+    first.append(["本表为某街道一周警情"])
+    second = book.create_sheet("警情")
+    second.append(["编号", "类别", "发生时间", "经度", "纬度"])
+    second.append(["S-1", "盗窃", "2026-10-03 10:00", 24.945, 60.170])
+    workbook = tmp_path / "周报.xlsx"
+    book.save(workbook)
+    assert list_parts(workbook) == ["说明", "警情"]
+    result = import_file(workbook, "incidents", sheet="警情")
+    assert list(result.data["incident_id"]) == ["S-1"]
+
+    package = tmp_path / "two.gpkg"
+    points = gpd.GeoDataFrame(
+        {"site_id": ["a"], "name": ["站"], "kind": ["metro"]},
+        geometry=[shapely.Point(24.94, 60.17)],
+        crs=4326,
+    )
+    points.to_file(package, layer="old_sites")
+    points.assign(site_id=["b"]).to_file(package, layer="new_sites")
+    assert list_parts(package) == ["old_sites", "new_sites"]
+    chosen = import_file(package, "sites", source_layer="new_sites")
+    assert list(chosen.data["site_id"]) == ["b"]
+
+    csv = tmp_path / "one.csv"
+    csv.write_text("编号,类别,发生时间,经度,纬度\n", encoding="utf-8")
+    assert list_parts(csv) == []
+    junk = tmp_path / "photo.xlsx"
+    junk.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ImportFileError, match=r"photo\.xlsx"):
+        list_parts(junk)
