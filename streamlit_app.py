@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import sidebar, tr
+from app_pages._common import sidebar, tr
 
 st.set_page_config(page_title="gridmap 网格地图", page_icon="🗺️", layout="wide")
-# Navigation comes before any widget: a widget's identity includes the page, and sidebar
-# widgets drawn before the first st.navigation call of a fresh server got an identity that
-# changed on the next run, so the very first click of the first user was lost.
+# Navigation comes first, so the sidebar's language callback has switched the page titles
+# before they are drawn. (The pages live in app_pages/, not pages/: Streamlit treats a
+# pages/ folder as an old-style multipage app until st.navigation first runs, so on a fresh
+# server a deep link ran a page without this script, and the first click was lost.)
 page = st.navigation(
     [
         st.Page(
-            "pages/overview.py", title=tr("page_overview"), icon=":material/map:", default=True
+            "app_pages/overview.py", title=tr("page_overview"), icon=":material/map:", default=True
         ),
-        st.Page("pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
+        st.Page("app_pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]
 )
 sidebar()

@@ -83,6 +83,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_crs": ("坐标系", "Coordinate system"),
     "encoding": ("编码", "Encoding"),
     "more_options": ("更多选项", "More options"),
+    "sheet": ("工作表", "Worksheet"),
+    "source_layer": ("文件中的图层", "Layer in the file"),
     "timezone": ("时区", "Time zone"),
     "timezone_auto": ("自动（按多数时间的时差）", "automatic (the offset most times use)"),
     "timezone_help": (

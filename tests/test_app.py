@@ -72,7 +72,7 @@ def test_data_page_lists_layers_and_restores_a_version(home: Path) -> None:
     store = GeoPackageStore(home / "sample.gpkg")
     grids = store.read("grids")
     store.write("grids", grids.iloc[:10], message="a planner's mistake")
-    app = run_app("pages/data.py")
+    app = run_app("app_pages/data.py")
     assert app.title[0].value == "数据"
     assert len(app.dataframe) >= 2
     app.selectbox(key="history_layer").set_value("grids").run()
@@ -92,5 +92,5 @@ def test_a_new_empty_workspace_says_what_to_do(home: Path) -> None:
 
 def test_pages_use_the_store_interface_only() -> None:
     # A PostGIS backend must be addable without touching pages: they name no backend.
-    sources = [ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py")]
+    sources = [ROOT / "streamlit_app.py", *(ROOT / "app_pages").glob("*.py")]
     assert all("GeoPackageStore" not in path.read_text(encoding="utf-8") for path in sources)

@@ -112,3 +112,19 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
     assert sorted(added["incident_id"]) == ["E2E-1", "E2E-2"]
     assert added.set_index("incident_id").loc["E2E-1", "description"] == "<b>手机被盗</b>"
     assert store.history("incidents")[-1].author  # versioned, with an author
+
+
+def test_a_deep_link_on_a_fresh_server_opens_the_page_with_its_sidebar(tmp_path: Path) -> None:
+    # Streamlit runs a `pages/` folder as an old-style app until st.navigation first runs;
+    # a link straight to /data on a fresh server then crashed without the sidebar.
+    from playwright.sync_api import sync_playwright
+
+    with running_app(tmp_path) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.goto(f"{url}/data")
+        page.get_by_role("heading", name="上传文件").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        assert page.get_by_text("语言 / Language").is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()

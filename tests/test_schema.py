@@ -62,7 +62,7 @@ def test_every_text_has_both_languages_and_every_used_key_exists() -> None:
     used = set()
     for path in [
         ROOT / "streamlit_app.py",
-        *(ROOT / "pages").glob("*.py"),
+        *(ROOT / "app_pages").glob("*.py"),
         ROOT / "gridmap" / "overview.py",
     ]:
         used |= set(re.findall(r"\btr?\(\s*\"(\w+)\"", path.read_text(encoding="utf-8")))

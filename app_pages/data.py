@@ -11,12 +11,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app_pages._common import lang, store, tr
 from gridmap import GridmapError
 from gridmap.i18n import column_label, layer_label, localize, reason_label
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
-from gridmap.io import EXPORT_FORMATS, detect_columns, export_layer, read_table
+from gridmap.io import EXPORT_FORMATS, detect_columns, export_layer, list_parts, read_table
 from gridmap.schema import LAYERS
-from pages._common import lang, store, tr
 
 CRS_CHOICES = {
     "wgs84": "WGS-84 (GPS, EPSG:4326)",
@@ -29,6 +29,8 @@ ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030", "cp1252"]
 #: Zones offered for times that carry an offset ("" = the offset most rows use).
 TIMEZONES = ["", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Europe/Helsinki", "UTC"]
 TABLE_ROWS = 1000
+#: Rows read for the preview and column detection (not the whole file).
+PREVIEW_ROWS = 200
 FORMAT_LABELS = {
     "geojson": "GeoJSON",
     "gpkg": "GeoPackage",
@@ -132,10 +134,26 @@ if uploaded is not None:
         "encoding": None if encoding == "auto" else encoding,
         "timezone": timezone or None,
     }
+    is_excel = path.suffix.lower() == ".xlsx"
+    try:
+        parts = list_parts(path)
+    except GridmapError as exc:
+        st.error(tr("import_failed", error=localize(exc, lang())))
+        st.stop()
+    if len(parts) > 1:
+        part = st.selectbox(
+            tr("sheet" if is_excel else "source_layer"), parts, key=f"upload_part_{path.name}"
+        )
+        options["sheet" if is_excel else "source_layer"] = part
     is_table = path.suffix.lower() in (".csv", ".txt", ".xlsx")
     if is_table:
         try:
-            preview = read_table(path, encoding=options["encoding"])
+            preview = read_table(
+                path,
+                encoding=options["encoding"],
+                sheet=options.get("sheet"),
+                nrows=PREVIEW_ROWS,
+            )
         except GridmapError as exc:
             st.error(tr("import_failed", error=localize(exc, lang())))
             st.stop()

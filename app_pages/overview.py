@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages._common import area_prefix, basemap_options, lang, layer, store, tr
 from gridmap import ValidationError
 from gridmap.i18n import column_label, localize
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.stats import PolygonLocator
-from pages._common import area_prefix, basemap_options, lang, layer, store, tr
 
 
 @st.cache_resource(max_entries=8)
