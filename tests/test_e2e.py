@@ -125,6 +125,6 @@ def test_a_deep_link_on_a_fresh_server_opens_the_page_with_its_sidebar(tmp_path:
         page.goto(f"{url}/data")
         page.get_by_role("heading", name="上传文件").wait_for(timeout=30_000)
         wait_until_idle(page)
-        assert page.get_by_text("语言 / Language").is_visible()
+        page.get_by_text("语言 / Language").wait_for(timeout=10_000)  # the shared sidebar
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
