@@ -71,7 +71,7 @@ if total is not None:
         delta_color="inverse",
     )
 
-left, right = st.columns([3, 2])
+left, right = st.columns([4, 3])
 with left:
     map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
     try:
@@ -94,7 +94,13 @@ with right:
     st.dataframe(
         kpi_table(overview, lang()),
         hide_index=True,
-        column_config={tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%")},
+        # Narrow number columns, so all five fit beside the map in either language.
+        column_config={
+            tr("current"): st.column_config.NumberColumn(width="small"),
+            tr("previous"): st.column_config.NumberColumn(width="small"),
+            tr("change"): st.column_config.NumberColumn(width="small"),
+            tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%", width="small"),
+        },
     )
     st.subheader(tr("grid_table"))
     table = overview.grids.drop(columns="geometry")
