@@ -134,22 +134,34 @@ GRID_EXTENT_JS = """() => {
 }"""
 
 
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _map_frame_when(page, condition_js: str, arg: object, timeout_ms: int, what: str):  # type: ignore[no-untyped-def]
+    """The current map frame once `condition_js` holds in it.
+
+    Waits inside the browser (``wait_for_function``) on the frame the map iframe shows
+    now, and looks it up again when the map is re-mounted: a plain ``evaluate`` on a frame
+    being replaced can hang until Playwright's own time-out.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            handle = page.locator(MAP_IFRAME).first.element_handle(timeout=left * 1000)
+            frame = handle.content_frame() if handle else None
+            if frame is not None:
+                frame.wait_for_function(condition_js, arg=arg, timeout=min(left, 2.0) * 1000)
+                return frame
+        except Exception:  # not there yet, replaced meanwhile, or not yet true: look again
+            time.sleep(0.05)
+    msg = f"{what} never showed on the map"
+    raise TimeoutError(msg)
+
+
 def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
     """The streamlit-folium frame once Leaflet has drawn grid polygons in it."""
-    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=timeout_ms)
-    deadline = time.monotonic() + timeout_ms / 1000
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                if frame.evaluate(GRID_POLYGONS_JS) > 0:
-                    return frame
-            except Exception:  # the frame is still loading or was replaced
-                pass
-        time.sleep(0.05)
-    msg = "no grid polygons were drawn on the map"
-    raise TimeoutError(msg)
+    condition = f"() => ({GRID_POLYGONS_JS})() > 0"
+    return _map_frame_when(page, condition, None, timeout_ms, "grid polygons")
 
 
 def wait_until_idle(page, *, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
@@ -161,18 +173,7 @@ def wait_until_idle(page, *, timeout_ms: int = 30_000) -> None:  # type: ignore[
 
 
 def wait_for_map_text(page, text: str, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
-    """The map frame once `text` shows in it (maps are re-mounted when their content
-    changes, so the frame is looked up afresh on every poll)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                if text in frame.evaluate("() => document.body.innerText"):
-                    return frame
-            except Exception:  # the frame is still loading or was replaced
-                pass
-        time.sleep(0.05)
-    msg = f"{text!r} never showed on the map"
-    raise TimeoutError(msg)
+    """The map frame once `text` shows in it (the map is re-mounted when its content
+    changes, so the frame is looked up afresh)."""
+    condition = "(text) => document.body && document.body.innerText.includes(text)"
+    return _map_frame_when(page, condition, text, timeout_ms, repr(text))
