@@ -67,6 +67,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         "crs": args.crs,
         "encoding": args.encoding,
         "timezone": args.timezone,
+        "sheet": args.sheet,
+        "source_layer": args.source_layer,
     }
     if columns:
         options["columns"] = columns
@@ -189,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", "-l", required=True, choices=layer_names)
     p.add_argument("--crs", default=None, help="wgs84 (default), gcj02, bd09, cgcs2000, EPSG code")
     p.add_argument("--encoding", default=None, help="text encoding (default: detected)")
+    p.add_argument("--sheet", default=None, help="worksheet of an Excel file (default: first)")
+    p.add_argument(
+        "--source-layer", default=None, help="layer of a GeoPackage file (default: first)"
+    )
     p.add_argument(
         "--timezone",
         default=None,

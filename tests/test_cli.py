@@ -191,3 +191,22 @@ def test_import_converts_time_zones(
     # The same instant, 02:00 UTC, is 05:00 in Helsinki (EEST, UTC+3) in October.
     expected = pd.Timestamp("2026-10-03 05:00")
     assert incidents.loc["TZ-1", "occurred_at"] == incidents.loc["TZ-2", "occurred_at"] == expected
+
+
+def test_import_from_a_chosen_worksheet(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("警情")
+    sheet.append(["编号", "类别", "发生时间", "经度", "纬度"])
+    sheet.append(["W-1", "盗窃", "2026-10-03 10:00", 24.945, 60.170])
+    workbook = tmp_path / "周报.xlsx"
+    book.save(workbook)
+    args = ["-w", str(workspace), "import", str(workbook), "--layer", "incidents"]
+    assert main([*args, "--sheet", "没有这张表"]) == 2
+    assert "警情" in capsys.readouterr().err  # the error lists the sheets there are
+    assert main([*args, "--sheet", "警情"]) == 0
+    assert "W-1" in set(GeoPackageStore(workspace).read("incidents")["incident_id"])
