@@ -57,7 +57,10 @@ def _table_view(frame: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _rejects_view(rejected: pd.DataFrame) -> pd.DataFrame:
     """The rejection report in the interface language (the file's own columns unchanged)."""
-    view = rejected.assign(reason=[reason_label(r, lang()) for r in rejected["reason"]])
+    view = rejected.assign(
+        reason=[reason_label(r, lang()) for r in rejected["reason"]],
+        message=[localize(m, lang()) for m in rejected["message"]],
+    )
     return view.rename(
         columns={"row": tr("reject_row"), "reason": tr("reject_reason"), "message": tr("detail")}
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -478,6 +478,31 @@ def _lenient_numbers(text: pd.Series) -> np.ndarray:
     return comma.fillna(dms).to_numpy(dtype=float, na_value=np.nan)
 
 
+def row_messages(key: str, /, **values: object) -> Callable[[np.ndarray], list[Message]]:
+    """Per-row :class:`~gridmap.i18n.Message` builder for :meth:`Rejections.add`.
+
+    Each value is a constant, or a callable taking the rejected rows' positions and
+    returning one value per row; values are shown as :func:`join_text` shows them, so the
+    English text is the same whichever way a message is built.
+    """
+
+    def build(positions: np.ndarray) -> list[Message]:
+        per_row = {
+            name: _texts(value(positions)) for name, value in values.items() if callable(value)
+        }
+        fixed = {name: value for name, value in values.items() if not callable(value)}
+        return [
+            Message(key, **fixed, **{name: texts[j] for name, texts in per_row.items()})
+            for j in range(len(positions))
+        ]
+
+    return build
+
+
+def _texts(values: object) -> list[str]:
+    return pd.Series(np.asarray(values, dtype=object)).astype("str").fillna("").tolist()
+
+
 def join_text(*parts: object) -> list[str]:
     """Element-wise string concatenation of literals and arrays (for row messages)."""
     size = next(len(p) for p in parts if not isinstance(p, str))  # type: ignore[arg-type]
@@ -563,7 +588,9 @@ def attributes(
             default = default_category if role == "category" else None
             text, blank, unknown = map_values(values, kind, default=default)
             if required:
-                rej.add(blank, "missing_value", f"{role} ({column}) is empty")
+                rej.add(
+                    blank, "missing_value", Message("row_value_empty", role=role, column=column)
+                )
             if unknown:
                 listed, more = describe_counts(unknown)
                 key = _UNKNOWN_VALUES[role] + ("_more" if more else "")
@@ -592,7 +619,7 @@ def attributes(
             )
             blank = np.zeros(len(text), dtype=bool)
         if required:
-            rej.add(blank, "missing_value", f"{role} ({column}) is empty")
+            rej.add(blank, "missing_value", Message("row_value_empty", role=role, column=column))
         out[role] = text
     if times:
         local, time_notes = to_local(times, timezone)
@@ -611,14 +638,16 @@ def _times(values: pd.Series, role: str, column: str, required: bool, rej: Rejec
     blank = np.zeros(len(values), dtype=bool)
     blank[nat] = blank_mask(values[nat])
     if required:
-        rej.add(blank, "missing_value", f"{role} ({column}) is empty")
+        rej.add(blank, "missing_value", Message("row_value_empty", role=role, column=column))
     rej.add(
         nat & ~blank,
         "bad_time",
-        lambda i: join_text(
-            f"{role} ({column}) '",
-            as_text(values.iloc[i]),
-            f"' is not a date-time; write it like {ACCEPTED_FORMS}",
+        row_messages(
+            "row_bad_time",
+            role=role,
+            column=column,
+            value=lambda i: as_text(values.iloc[i]),
+            forms=ACCEPTED_FORMS,
         ),
     )
     return times
@@ -650,11 +679,7 @@ def _check_grid_codes(codes: pd.Series, rej: Rejections) -> None:
     rej.add(
         invalid,
         "bad_grid_code",
-        lambda i: join_text(
-            "grid_code '",
-            codes.iloc[i],
-            "' is not 15 digits (6 district + 3 street + 3 community + 3 grid)",
-        ),
+        row_messages("row_bad_grid_code", value=lambda i: codes.iloc[i]),
     )
 
 
@@ -671,7 +696,7 @@ def reject_duplicates(
         rej.add(
             known,
             "duplicate_id",
-            lambda i: join_text(f"{id_column} ", ids.iloc[i], " is already in the workspace"),
+            row_messages("row_id_in_workspace", column=id_column, value=lambda i: ids.iloc[i]),
         )
     if ids.is_unique:  # the common case, found with one hash pass
         return
@@ -684,10 +709,10 @@ def reject_duplicates(
         rej.add(
             repeat,
             "duplicate_id",
-            lambda i: join_text(
-                f"{id_column} ",
-                ids.iloc[i],
-                " repeats row ",
-                first_rows.reindex(ids.iloc[i].to_numpy()).to_numpy(),
+            row_messages(
+                "row_id_repeated",
+                column=id_column,
+                value=lambda i: ids.iloc[i],
+                first=lambda i: first_rows.reindex(ids.iloc[i].to_numpy()).to_numpy(),
             ),
         )

@@ -29,9 +29,9 @@ from gridmap._io_columns import (
     AXIS_NAMES,
     Rejections,
     as_text,
-    join_text,
     normalise_name,
     parse_numbers,
+    row_messages,
 )
 from gridmap._io_times import blank_mask
 from gridmap.crs import WebSystem, guess_northing_first, in_china, parse_crs, to_wgs84
@@ -182,18 +182,23 @@ def _points(
     rej.add(
         x_blank | y_blank,
         "missing_coordinate",
-        lambda i: np.where(
-            x_blank[i] & y_blank[i],
-            f"{xcol} and {ycol} are empty",
-            np.where(x_blank[i], f"{xcol} is empty", f"{ycol} is empty"),
-        ),
+        lambda i: [
+            Message("row_coordinates_empty", x=xcol, y=ycol)
+            if both
+            else Message("row_coordinate_empty", column=xcol if x_empty else ycol)
+            for both, x_empty in zip(x_blank[i] & y_blank[i], x_blank[i], strict=True)
+        ],
     )
     raw_x, raw_y = frame[xcol], frame[ycol]
     rej.add(
         x_bad | y_bad,
         "non_numeric_coordinate",
-        lambda i: join_text(
-            f"{xcol}='", raw_x.iloc[i], f"', {ycol}='", raw_y.iloc[i], "': not a number"
+        row_messages(
+            "row_not_a_number",
+            x=xcol,
+            y=ycol,
+            x_value=lambda i: raw_x.iloc[i],
+            y_value=lambda i: raw_y.iloc[i],
         ),
     )
     _reject_null_island(rej.good & (x == 0) & (y == 0), rej)
@@ -218,8 +223,13 @@ def _points(
         rej.add(
             bad,
             "out_of_range",
-            lambda i: join_text(
-                f"{xcol}=", x[i], f", {ycol}=", y[i], f" is outside the area of {label}"
+            row_messages(
+                "row_outside_crs_area",
+                x=xcol,
+                y=ycol,
+                x_value=lambda i: x[i],
+                y_value=lambda i: y[i],
+                crs=label,
             ),
         )
         return lon, lat, label
@@ -238,7 +248,7 @@ def _points(
     rej.add(
         bad,
         "out_of_range",
-        lambda i: join_text("longitude ", x[i], ", latitude ", y[i], " is outside ±180°, ±90°"),
+        row_messages("row_out_of_range", lon=lambda i: x[i], lat=lambda i: y[i]),
     )
     if bad.any():
         _projected_hint(x, y, bad, notes)
@@ -256,7 +266,7 @@ def _reject_null_island(zero: np.ndarray, rej: Rejections) -> None:
     rej.add(
         zero,
         "zero_coordinate",
-        "the coordinates are exactly (0, 0), where devices without a position fix put points",
+        Message("row_zero_coordinate"),
     )
 
 
@@ -265,7 +275,7 @@ def _wkt(frame: pd.DataFrame, column: str, rej: Rejections) -> np.ndarray:
     blank = blank_mask(text)
     geoms = shapely.from_wkt(text.to_numpy(dtype=object, na_value=None), on_invalid="ignore")
     unread = ~blank & shapely.is_missing(geoms)
-    rej.add(unread, "invalid_geometry", f"{column} is not a WKT geometry")
+    rej.add(unread, "invalid_geometry", Message("row_not_wkt", column=column))
     return np.asarray(geoms, dtype=object)
 
 
@@ -281,7 +291,7 @@ def _shapes(
     """Geometries of a vector file (or WKT column) checked, repaired and in WGS-84."""
     geoms = geoms.copy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    rej.add(empty, "empty_geometry", "the geometry is empty")
+    rej.add(empty, "empty_geometry", Message("row_empty_geometry"))
     type_ids = shapely.get_type_id(geoms)
     wrong = ~empty & ~np.isin(type_ids, _GEOMETRY_TYPE_IDS[spec.geometry])
     if wrong.any() and not (~empty & ~wrong).any():
@@ -293,10 +303,11 @@ def _shapes(
     rej.add(
         wrong,
         "wrong_geometry_type",
-        lambda i: join_text(
-            "the geometry is a ",
-            gpd.GeoSeries(geoms[i]).geom_type.to_numpy(),
-            f"; layer `{spec.name}` needs {spec.geometry}",
+        row_messages(
+            "row_wrong_geometry_type",
+            found=lambda i: gpd.GeoSeries(geoms[i]).geom_type.to_numpy(),
+            layer=spec.name,
+            geometry=spec.geometry,
         ),
     )
     if spec.geometry == "Point":
@@ -322,7 +333,7 @@ def _shapes(
         & (bounds[:, 3] <= 90)
     )
     bad = ok & ~inside
-    rej.add(bad, "out_of_range", f"the geometry lies outside ±180°, ±90° once read as {label}")
+    rej.add(bad, "out_of_range", Message("row_geometry_out_of_range", crs=label))
     if bad.any():
         _projected_hint(bounds[:, 0], bounds[:, 1], bad, notes)
     if spec.geometry == "Polygon":
@@ -345,7 +356,7 @@ def _repair(geoms: np.ndarray, rej: Rejections, notes: list[str]) -> None:
         shapely.is_empty(geoms)
         | ~np.isin(shapely.get_type_id(geoms), _GEOMETRY_TYPE_IDS["Polygon"])
     )
-    rej.add(failed, "invalid_geometry", "the polygon is invalid and could not be repaired")
+    rej.add(failed, "invalid_geometry", Message("row_unrepairable_polygon"))
     repaired = int(invalid.sum() - failed.sum())
     if repaired:
         notes.append(Message("polygons_repaired", n=repaired))
@@ -404,7 +415,5 @@ def _reject_far(
     rej.add(
         distance > max_km,
         "far_outside_workspace",
-        lambda i: join_text(
-            "", np.round(distance[i], 1), f" km outside the workspace (limit {max_km} km)"
-        ),
+        row_messages("row_far_outside", km=lambda i: np.round(distance[i], 1), limit=str(max_km)),
     )

@@ -362,9 +362,10 @@ def _renumber(
             {
                 "row": pd.array(numbers if numbers is not None else [None] * len(texts), "Int64"),
                 "reason": "malformed_row",
-                "message": [
-                    f"the row has {c} values; the header has {n_columns} columns" for c in counts
-                ],
+                "message": pd.Series(
+                    [Message("row_malformed", n=c, columns=n_columns) for c in counts],
+                    dtype=object,
+                ),
                 "line": list(texts),
             }
         )

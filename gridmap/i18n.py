@@ -257,6 +257,64 @@ def column_label(column: str, lang: str = "zh") -> str:
 #: values (numbers, file and column names, encodings, CRS labels). ``{detail}`` alone
 #: carries text we cannot translate: what a library (GDAL, pyarrow, the OS) said.
 MESSAGES: dict[str, tuple[str, str]] = {
+    # why a single row was rejected (the `message` column of the rejection report)
+    "row_value_empty": ("{column}（{role}）为空", "{role} ({column}) is empty"),
+    "row_bad_time": (
+        "{column}（{role}）的值“{value}”不是可识别的时间；请写成如 {forms}",
+        "{role} ({column}) '{value}' is not a date-time; write it like {forms}",
+    ),
+    "row_bad_grid_code": (
+        "网格编码“{value}”不是15位数字（6位区县 + 3位街道 + 3位社区 + 3位网格）",
+        "grid_code '{value}' is not 15 digits (6 district + 3 street + 3 community + 3 grid)",
+    ),
+    "row_id_in_workspace": (
+        "编号 {value}（{column}）已在工作空间中",
+        "{column} {value} is already in the workspace",
+    ),
+    "row_id_repeated": (
+        "编号 {value}（{column}）与第 {first} 行重复",
+        "{column} {value} repeats row {first}",
+    ),
+    "row_coordinates_empty": ("{x} 和 {y} 均为空", "{x} and {y} are empty"),
+    "row_coordinate_empty": ("{column} 为空", "{column} is empty"),
+    "row_not_a_number": (
+        "{x}=“{x_value}”，{y}=“{y_value}”：不是数字",
+        "{x}='{x_value}', {y}='{y_value}': not a number",
+    ),
+    "row_outside_crs_area": (
+        "{x}={x_value}，{y}={y_value} 超出 {crs} 的适用范围",
+        "{x}={x_value}, {y}={y_value} is outside the area of {crs}",
+    ),
+    "row_out_of_range": (
+        "经度 {lon}、纬度 {lat} 超出 ±180°、±90° 的范围",
+        "longitude {lon}, latitude {lat} is outside ±180°, ±90°",
+    ),
+    "row_zero_coordinate": (
+        "坐标恰为 (0, 0)：这是定位设备未取得位置时写入的值",
+        "the coordinates are exactly (0, 0), where devices without a position fix put points",
+    ),
+    "row_not_wkt": ("{column} 不是 WKT 几何", "{column} is not a WKT geometry"),
+    "row_empty_geometry": ("几何为空", "the geometry is empty"),
+    "row_wrong_geometry_type": (
+        "几何类型为 {found}；图层 {layer} 需要 {geometry}",
+        "the geometry is a {found}; layer `{layer}` needs {geometry}",
+    ),
+    "row_geometry_out_of_range": (
+        "按 {crs} 读取后，几何超出 ±180°、±90° 的范围",
+        "the geometry lies outside ±180°, ±90° once read as {crs}",
+    ),
+    "row_unrepairable_polygon": (
+        "多边形无效且无法修复",
+        "the polygon is invalid and could not be repaired",
+    ),
+    "row_far_outside": (
+        "距工作空间范围 {km} 公里（上限 {limit} 公里）",
+        "{km} km outside the workspace (limit {limit} km)",
+    ),
+    "row_malformed": (
+        "该行有 {n} 个值，表头有 {columns} 列",
+        "the row has {n} values; the header has {columns} columns",
+    ),
     "generated_ids": (
         "文件没有编号列：已在 {column} 中生成 {n} 个编号",
         "no id column: {n} ids generated in `{column}`",

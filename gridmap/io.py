@@ -357,7 +357,8 @@ def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | Non
         {
             "row": source.rows[bad],
             "reason": pd.array(reasons, dtype="str"),
-            "message": pd.array(rej.messages(bad), dtype="str"),
+            # Message objects: English as text, shown in Chinese by the app (localize).
+            "message": pd.Series(rej.messages(bad), dtype=object),
         }
     )
     raw = source.frame.iloc[bad].reset_index(drop=True)

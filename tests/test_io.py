@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 import zipfile
 from pathlib import Path
 
@@ -1133,3 +1134,33 @@ def test_workbooks_and_geopackages_with_several_parts(tmp_path: Path) -> None:
     junk.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(ImportFileError, match=r"photo\.xlsx"):
         list_parts(junk)
+
+
+def test_rejection_details_read_in_chinese_and_stay_english_as_text(tmp_path: Path) -> None:
+    csv = tmp_path / "警情.csv"
+    csv.write_bytes(
+        "编号,类别,发生时间,经度,纬度\n"
+        "R-1,盗窃,昨天晚上,24.945,60.170\n"
+        "R-2,盗窃,2026-10-03 10:00,abc,60.171\n"
+        "R-3,盗窃,2026-10-03 11:00,24.946,60.172\n"
+        "R-3,盗窃,2026-10-03 11:30,24.947,60.173\n"
+        "R-4,盗窃,2026-10-03 12:00,0,0\n"
+        "R-5,盗窃,2026-10-03 12:00,1,2,3\n".encode("gbk")
+    )
+    rejected = import_file(csv, "incidents").rejected
+    assert set(rejected["reason"]) == {
+        "bad_time",
+        "non_numeric_coordinate",
+        "duplicate_id",
+        "zero_coordinate",
+        "malformed_row",
+    }
+    for message in rejected["message"]:
+        assert isinstance(message, Message)
+        chinese = localize(message, "zh")
+        assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+        assert localize(message, "en") == str(message) != chinese
+    by_reason = rejected.set_index("reason")["message"]
+    assert str(by_reason["duplicate_id"]) == "incident_id R-3 repeats row 4"
+    assert localize(by_reason["duplicate_id"], "zh") == "编号 R-3（incident_id）与第 4 行重复"
+    assert "不是数字" in localize(by_reason["non_numeric_coordinate"], "zh")
