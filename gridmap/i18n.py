@@ -308,7 +308,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the polygon is invalid and could not be repaired",
     ),
     "row_far_outside": (
-        "距工作空间范围 {km} 公里（上限 {limit} 公里）",
+        "超出工作空间范围 {km} 公里（上限 {limit} 公里）",
         "{km} km outside the workspace (limit {limit} km)",
     ),
     "row_malformed": (
