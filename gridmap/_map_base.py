@@ -437,16 +437,22 @@ def _walk(element: Any) -> Iterable[Any]:
         yield from _walk(child)
 
 
+#: Stands for the d3 script ``st_folium`` fetches from a CDN when a map holds a branca
+#: colormap (gridmap draws its own legends, so no map should need it).
+COLORMAP_CDN_SCRIPT = "d3 for branca colormaps (st_folium loads it from a CDN)"
+
+
 def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
     """The (JavaScript, CSS) links the map's elements declare, as ``st_folium`` collects them.
 
-    A branca colormap makes ``st_folium`` add d3 from a CDN; it is reported as such.
+    A branca colormap makes ``st_folium`` add d3 from a CDN; it is reported as
+    :data:`COLORMAP_CDN_SCRIPT`, which :func:`external_assets` counts as external.
     """
     js: list[str] = []
     css: list[str] = []
     for element in _walk(m):
         if isinstance(element, branca.colormap.ColorMap):
-            js.insert(0, "https://d3js.org/d3.v4.min.js")
+            js.insert(0, COLORMAP_CDN_SCRIPT)
         css.extend(href for _, href in getattr(element, "default_css", []))
         js.extend(src for _, src in getattr(element, "default_js", []))
     return list(dict.fromkeys(js)), list(dict.fromkeys(css))
@@ -455,4 +461,8 @@ def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
 def external_assets(m: folium.Map) -> list[str]:
     """Links of the map that would be fetched from another host (should be empty)."""
     js, css = asset_links(m)
-    return [url for url in [*js, *css] if urlsplit(url).netloc or url.startswith("//")]
+    return [
+        url
+        for url in [*js, *css]
+        if url == COLORMAP_CDN_SCRIPT or urlsplit(url).netloc or url.startswith("//")
+    ]

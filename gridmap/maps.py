@@ -49,6 +49,7 @@ from gridmap._map_base import (
 from gridmap._map_base import (
     ASSET_BASE,
     BASEMAPS,
+    COLORMAP_CDN_SCRIPT,
     OSM_ATTRIBUTION,
     VECTOR_ZOOM_SNAP,
     Basemap,
@@ -611,6 +612,7 @@ def layer_control(
 __all__ = [
     "ASSET_BASE",
     "BASEMAPS",
+    "COLORMAP_CDN_SCRIPT",
     "MAX_BROWSER_FEATURES",
     "OSM_ATTRIBUTION",
     "VECTOR_ZOOM_SNAP",

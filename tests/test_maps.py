@@ -171,8 +171,8 @@ def _st_folium_links(fig: folium.Map) -> tuple[list[str], list[str]]:
     js_links: list[str] = []
     for elem in walk(fig):
         if isinstance(elem, branca.colormap.ColorMap):
-            js_links.insert(0, "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
-            js_links.insert(0, "https://d3js.org/d3.v4.min.js")
+            # st_folium inserts two d3 builds from CDNs here; one marker stands for both.
+            js_links.insert(0, maps.COLORMAP_CDN_SCRIPT)
         css_links.extend([href for _, href in getattr(elem, "default_css", [])])
         js_links.extend([src for _, src in getattr(elem, "default_js", [])])
     return list(dict.fromkeys(js_links)), list(dict.fromkeys(css_links))
@@ -195,6 +195,10 @@ def test_default_vector_map_fetches_nothing_from_outside():
     for url in css:
         assert f'href="{url}"' in page
     assert maps.external_assets(m) == []
+    # A branca colormap would make st_folium fetch d3 from a CDN: reported as external.
+    branca.colormap.LinearColormap(["#ffffff", "#000000"]).add_to(m)
+    assert maps.external_assets(m) == [maps.COLORMAP_CDN_SCRIPT]
+    assert _st_folium_links(m)[0][0] == maps.COLORMAP_CDN_SCRIPT
 
 
 def test_every_referenced_local_file_exists():
