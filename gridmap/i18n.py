@@ -755,6 +755,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持导出格式 {fmt}；可选的格式：{formats}",
         "`fmt` must be one of {formats}; got {fmt}",
     ),
+    # -- store: one writer at a time, workspace names, versions
+    "workspace_name_invalid": (
+        "工作空间名称“{name}”无效：只能使用字母、数字、汉字、“-”和“_”"
+        "（最多 {limit} 个字符，不能以“-”开头）",
+        "workspace name '{name}' is not allowed: use letters, digits, Chinese characters,"
+        " '-' and '_' only (at most {limit} characters, not starting with '-')",
+    ),
+    # (end of store block)
+    #
+    # -- hostile and malformed GIS files and zips (drivers, members, sizes)
+    # (end of hostile GIS files block)
+    #
+    # -- text tables: CSV and Excel faults
+    # (end of text tables block)
+    #
+    # -- app safety: exports, uploads, editor names
+    # (end of app safety block)
+    #
+    # -- field inputs: coordinate systems, spellings, times
+    # (end of field inputs block)
 }
 
 

@@ -41,6 +41,7 @@ import pyproj
 
 from gridmap._errors import StoreError
 from gridmap.crs import working_crs
+from gridmap.i18n import Message
 from gridmap.schema import LAYERS, STORAGE_CRS, layer_spec, validate_layer
 
 VERSIONS_TABLE = "gridmap_versions"
@@ -67,6 +68,10 @@ class LayerVersion:
     action: str  # "write" or "restore"
     based_on: int | None  # for restores: the version brought back
     table: str
+    #: False when the author is a name someone typed (the web page before accounts
+    #: exist, ``--author`` on the command line); True for the operating-system account
+    #: that ran the command.
+    author_verified: bool = False
 
 
 class WorkspaceStore(abc.ABC):
@@ -144,6 +149,44 @@ class WorkspaceStore(abc.ABC):
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+#: Longest workspace name the web page accepts.
+WORKSPACE_NAME_LIMIT = 64
+
+
+def check_workspace_name(name: str) -> str:
+    """`name` stripped, if it is a plain workspace name; else :class:`StoreError`.
+
+    The web page creates and opens workspaces by name only: letters, digits (any script,
+    so Chinese names work), ``-`` and ``_``, at most :data:`WORKSPACE_NAME_LIMIT`
+    characters, not starting with ``-``. Paths, dots, separators and control characters
+    are refused, so a name typed in the browser can never reach a file outside
+    :func:`workspaces_dir`. Paths stay an option of the machine's owner (command line,
+    ``GRIDMAP_WORKSPACE``).
+
+    >>> check_workspace_name(" 朝阳-2026_A ")
+    '朝阳-2026_A'
+    >>> check_workspace_name("../etc/x")
+    Traceback (most recent call last):
+    ...
+    gridmap._errors.StoreError: workspace name '../etc/x' is not allowed: ...
+    """
+    text = str(name).strip()
+    plain = (
+        0 < len(text) <= WORKSPACE_NAME_LIMIT
+        and not text.startswith("-")
+        and all(ch.isalnum() or ch in "-_" for ch in text)
+    )
+    if not plain:
+        raise StoreError(
+            Message(
+                "workspace_name_invalid",
+                name="".join(ch if ch.isprintable() else "?" for ch in text[:80]),
+                limit=WORKSPACE_NAME_LIMIT,
+            )
+        )
+    return text
 
 
 def _default_author() -> str:

@@ -1,0 +1,1 @@
+"""A seeded corpus of hostile and malformed input files, and what importing each must give."""
