@@ -6,6 +6,7 @@ Everything the Data page does can be done here too, with the same library functi
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import secrets
 import sys
@@ -115,18 +116,23 @@ def _commit_to_new_workspace(path: Path, result, **commit: object):  # type: ign
     a refused import does not leave an empty workspace that later commands would open.
     """
     from gridmap.ingest import commit_import
-    from gridmap.store import GeoPackageStore
+    from gridmap.store import GeoPackageStore, workspace_lock
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.new.gpkg")
-    try:
-        version = commit_import(GeoPackageStore(tmp), result, **commit)  # type: ignore[arg-type]
+    # Held from the check to the rename: nobody can create the workspace in between,
+    # and a killed import's hidden file is known stale once the lock is free again.
+    with workspace_lock(path).hold(None, str(commit.get("author") or "gridmap import")):
         if path.exists():  # someone created it meanwhile: never overwrite a workspace
             msg = f"workspace {path} was created while importing; import again into it"
             raise StoreError(msg)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.new.gpkg")
+        try:
+            version = commit_import(GeoPackageStore(tmp), result, **commit)  # type: ignore[arg-type]
+            os.replace(tmp, path)
+        finally:
+            for leftover in tmp.parent.glob(f"{glob.escape(tmp.name)}*"):
+                leftover.unlink(missing_ok=True)
+            workspace_lock(tmp).lock_path.unlink(missing_ok=True)
     return version
 
 
@@ -155,7 +161,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         based = f" (restores v{row.based_on})" if row.based_on else ""
         print(
             f"{row.layer:<10} v{row.version:<4} {row.created_at:%Y-%m-%d %H:%M} "
-            f"{row.author:<12} {row.n_features:>9}  {row.message}{based}"
+            f"{row.author + ('' if row.author_verified else ' (unverified)'):<12}"
+            f" {row.n_features:>9}  {row.message}{based}"
         )
     return 0
 
@@ -163,6 +170,15 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_restore(args: argparse.Namespace) -> int:
     row = _store(args).restore(args.layer, args.version, author=args.author)
     print(f"{row.layer} version {row.version} restores version {args.version}")
+    return 0
+
+
+def _cmd_vacuum(args: argparse.Namespace) -> int:
+    report = _store(args).vacuum()
+    print(
+        f"dropped {report['tables']} orphan tables, removed {report['files']} leftover files;"
+        f" {report['bytes_before'] / 2**20:.1f} MB -> {report['bytes_after'] / 2**20:.1f} MB"
+    )
     return 0
 
 
@@ -235,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", default=None)
     p.set_defaults(func=_cmd_restore)
 
+    p = sub.add_parser(
+        "vacuum",
+        help="remove what killed or failed writes left behind and reclaim disk space",
+    )
+    p.set_defaults(func=_cmd_vacuum)
+
     p = sub.add_parser("sample", help="the bundled sample street office")
     sample_sub = p.add_subparsers(dest="sample_command", required=True)
     b = sample_sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
@@ -244,11 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status when another writer holds the workspace: try again later (sysexits'
+#: EX_TEMPFAIL), so batch scripts can tell it from a mistake in the command.
+EXIT_BUSY = 75
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``gridmap`` command; returns the exit status (2 for a user error)."""
+    """Run the ``gridmap`` command; returns the exit status.
+
+    2 for a user error, :data:`EXIT_BUSY` (75) when the workspace is busy with another
+    writer past ``$GRIDMAP_BUSY_TIMEOUT`` seconds.
+    """
+    from gridmap.store import WorkspaceBusyError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except WorkspaceBusyError as exc:
+        print(f"gridmap: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except GridmapError as exc:
         print(f"gridmap: {exc}", file=sys.stderr)
         return 2

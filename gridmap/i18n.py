@@ -762,6 +762,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "workspace name '{name}' is not allowed: use letters, digits, Chinese characters,"
         " '-' and '_' only (at most {limit} characters, not starting with '-')",
     ),
+    "workspace_busy": (
+        "工作空间正忙：{who} 自 {since} 起正在写入，已等待 {seconds} 秒；请稍后再试",
+        "workspace busy: {who} has been writing since {since} (waited {seconds} s); try again",
+    ),
+    "version_conflict": (
+        "{layer} 图层已被他人更改：你基于第 {based_on} 版修改，但当前是第 {current} 版"
+        "（{author}，{when}）；你的修改没有保存，请在当前版本上重新操作",
+        "layer `{layer}` changed meanwhile: your edit was based on version {based_on}, but"
+        " version {current} ({author}, {when}) is current now; nothing was saved, apply"
+        " your edit again on the current version",
+    ),
+    "version_conflict_gone": (
+        "{layer} 图层没有第 {based_on} 版；你的修改没有保存",
+        "layer `{layer}` has no version {based_on}; nothing was saved",
+    ),
+    "ids_added_meanwhile": (
+        "导入期间他人已写入 {n} 个相同的编号（{column}：{ids}）；没有保存，请重新检查文件后再导入",
+        "{n} ids ({column}: {ids}) were added to the workspace by someone else while you"
+        " imported; nothing was saved: check the file again and import",
+    ),
     # (end of store block)
     #
     # -- hostile and malformed GIS files and zips (drivers, members, sizes)

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 from gridmap.io import ImportResult, import_file
 from gridmap.schema import LayerSpec, layer_spec
 from gridmap.store import LayerVersion, WorkspaceStore
@@ -84,15 +85,39 @@ def commit_import(
     if not len(result.data):
         msg = f"layer `{layer}`: the file has no good rows to import"
         raise ValidationError(msg)
-    parts = [result.data]
-    if mode == "append" and layer in store.layers():
-        parts.insert(0, store.read(layer))
-    data = combine_rows(parts, layer)
     note = message or (
         f"import {len(result.data)} rows ({mode})"
         + (f", {len(result.rejected)} rejected" if len(result.rejected) else "")
     )
-    return store.write(layer, data, author=author, message=note)
+    # The lock spans the read of the current version and the write based on it: two
+    # appends at once then run one after the other, the second on top of the first,
+    # instead of both writing "current + mine" and losing the other's rows.
+    with store.writing():
+        parts = [result.data]
+        base = store.current_version(layer)
+        if mode == "append" and base is not None:
+            current = store.read(layer, version=base)
+            parts.insert(0, current)
+            _refuse_repeated_ids(current, result.data, layer)
+        data = combine_rows(parts, layer)
+        return store.write(layer, data, author=author, message=note, based_on=base)
+
+
+def _refuse_repeated_ids(current: gpd.GeoDataFrame, new: gpd.GeoDataFrame, layer: str) -> None:
+    """Refuse an append whose ids arrived in the workspace after the file was checked.
+
+    :func:`read_into_workspace` rejects ids already present when the file is read; an
+    import committed meanwhile by someone else may have added the same ids since.
+    """
+    column = layer_spec(layer).id_column
+    if not column or column not in current.columns or column not in new.columns:
+        return
+    repeated = set(new[column].astype(str)) & set(current[column].astype(str))
+    if repeated:
+        sample = ", ".join(sorted(repeated)[:5])
+        raise ValidationError(
+            Message("ids_added_meanwhile", n=len(repeated), column=column, ids=sample)
+        )
 
 
 def combine_rows(parts: list[gpd.GeoDataFrame], layer: str) -> gpd.GeoDataFrame:

@@ -2,21 +2,33 @@
 
 Design
 ------
-Every write creates a new, immutable table ``<layer>__v<n>_<token>`` and only then, in one
-SQLite transaction, appends a row to ``gridmap_versions`` that makes it the layer's
-current version. A writer that fails or is killed mid-write leaves at most an orphan
-table that no version row points to, so readers keep seeing the previous, complete
-version; SQLite's journal rolls back whatever the killed transaction had begun.
-Restoring an old version appends a new version row pointing at the old table: nothing
-is copied and history is never rewritten.
+**One writer at a time.** Every change to a workspace (a layer version, a restore, a
+settings change, clean-up) runs while holding the workspace's write lock
+(:meth:`WorkspaceStore.writing`), a lock file beside the GeoPackage taken with
+`filelock`. A read-modify-write such as an append holds it across the read and the
+write, so two appends can never lose each other's rows; a second writer waits up to a
+busy timeout and then gets :class:`WorkspaceBusyError` ("workspace busy, try again"),
+never a traceback. Writes can also say which version they are based on, and are refused
+with :class:`VersionConflictError` when the layer moved on in between.
 
-The ``bounds`` setting is recomputed in that same transaction from the extents GDAL
-recorded for the current tables, so it always describes the current data: restoring
-undoes a bad write's effect on it, and on the working CRS chosen from it (unless the
-user set one).
+**Nothing writes into the workspace through GDAL.** GDAL (through pyogrio) deletes and
+recreates a GeoPackage it cannot open for update, which once wiped a workspace's whole
+history under two concurrent imports. So GDAL writes a new layer into a private sidecar
+GeoPackage, and the store copies that table, its spatial index and its GeoPackage
+metadata into the workspace with plain SQL, **in the same SQLite transaction** that
+appends the row of ``gridmap_versions`` making it current. A writer that fails or is
+killed leaves the workspace exactly as it was (SQLite's journal rolls back), and at
+most a sidecar file that the next writer or :func:`sweep_leftovers` removes.
+
+Restoring an old version appends a new version row pointing at the old table: nothing
+is copied and history is never rewritten. The ``bounds`` setting is recomputed in the
+same transaction as every version row from the extents GDAL recorded for the current
+tables, so it always describes the current data: restoring undoes a bad write's effect
+on it, and on the working CRS chosen from it (unless the user set one).
 
 Pages and the CLI talk to :class:`WorkspaceStore`, so a PostGIS backend can be added
-behind :func:`open_workspace` without touching them.
+behind :func:`open_workspace` without touching them (its write lock will be a
+PostgreSQL advisory lock, its version check the same row comparison).
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -34,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -50,9 +64,24 @@ SETTINGS_TABLE = "gridmap_settings"
 HOME_ENV = "GRIDMAP_HOME"
 #: Env var naming the workspace file the app and CLI open by default.
 WORKSPACE_ENV = "GRIDMAP_WORKSPACE"
+#: Env var: seconds a writer waits for another one to finish (default
+#: :data:`DEFAULT_BUSY_TIMEOUT`).
+BUSY_TIMEOUT_ENV = "GRIDMAP_BUSY_TIMEOUT"
+#: A write waits this long for the one before it; imports of a million rows take ~10 s.
+DEFAULT_BUSY_TIMEOUT = 60.0
 DEFAULT_WORKSPACE = "sample"
 #: Settings key recording that the user chose the working CRS (so the bounds do not).
 EXPLICIT_CRS_KEY = "working_crs_explicit"
+#: Any layer version may be written over (no version check): see ``based_on``.
+ANY_VERSION = -1
+
+
+class WorkspaceBusyError(StoreError):
+    """Another writer holds the workspace longer than the busy timeout: try again."""
+
+
+class VersionConflictError(StoreError):
+    """A write was based on a version that is no longer current."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +128,56 @@ class WorkspaceStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def writing(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+        """Hold the workspace's write lock: no other writer runs until the block ends.
+
+        Re-entrant in one thread. Every write method takes it itself; hold it around a
+        read-modify-write (read the current version, change it, write it back) so that
+        nobody else writes in between.
+
+        Raises
+        ------
+        WorkspaceBusyError
+            when another writer still holds it after `timeout` seconds (default
+            ``$GRIDMAP_BUSY_TIMEOUT`` or :data:`DEFAULT_BUSY_TIMEOUT`).
+        """
+
+    @abc.abstractmethod
     def write(
-        self, layer: str, data: gpd.GeoDataFrame, *, author: str | None = None, message: str
+        self,
+        layer: str,
+        data: gpd.GeoDataFrame,
+        *,
+        author: str | None = None,
+        message: str,
+        based_on: int | None = ANY_VERSION,
     ) -> LayerVersion:
-        """Store `data` as the new current version of `layer`, atomically."""
+        """Store `data` as the new current version of `layer`, atomically.
+
+        Parameters
+        ----------
+        layer : str
+            One of :data:`gridmap.schema.LAYERS`.
+        data : geopandas.GeoDataFrame
+            The whole new version (any CRS; stored in EPSG:4326).
+        author : str, optional
+            Who makes the change, as typed by a person (recorded as unverified). Without
+            it, the operating-system account running the process (verified).
+        message : str
+            Why the layer changes; required.
+        based_on : int or None
+            The version the caller read and changed (``None``: the layer must have none
+            yet). The write is refused if the current version is another one.
+            :data:`ANY_VERSION` (the default) skips the check.
+
+        Raises
+        ------
+        VersionConflictError
+            when `based_on` is not the current version; the message names who wrote the
+            current one and when.
+        WorkspaceBusyError
+            when another writer holds the workspace past the busy timeout.
+        """
 
     @abc.abstractmethod
     def history(self, layer: str | None = None) -> list[LayerVersion]:
@@ -130,10 +205,6 @@ class WorkspaceStore(abc.ABC):
         """The current version number of `layer`, None if it has none."""
         versions = self.history(layer)
         return versions[-1].version if versions else None
-
-    def version_key(self) -> tuple[tuple[str, int], ...]:
-        """A hashable summary of every layer's current version, for caches."""
-        return tuple((name, self.current_version(name) or 0) for name in sorted(self.layers()))
 
     def working_crs(self) -> pyproj.CRS:
         """The metric CRS analysis runs in, chosen from the workspace bounds."""
@@ -221,6 +292,248 @@ def _rtree_extent(con: sqlite3.Connection, table: str) -> tuple[float, ...] | No
     return None if extent is None or None in extent else tuple(extent)
 
 
+def busy_timeout() -> float:
+    """Seconds a writer waits for the one before it (``$GRIDMAP_BUSY_TIMEOUT``)."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV)
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        msg = f"`{BUSY_TIMEOUT_ENV}` must be a number of seconds; got {text!r}"
+        raise StoreError(msg)
+    return value
+
+
+def _temp_name(path: Path, kind: str) -> Path:
+    """A hidden file beside workspace `path`: ``.<stem>.<hex>.<kind>.gpkg``.
+
+    :func:`sweep_leftovers` recognises these names, and :func:`list_workspaces` never
+    lists them.
+    """
+    return path.with_name(f".{path.stem}.{secrets.token_hex(6)}.{kind}.gpkg")
+
+
+#: Leftovers of killed writers: sidecars, new workspaces being built, their journals.
+_LEFTOVER = re.compile(
+    r"^\.(?P<stem>.+)\.[0-9a-f]{8,12}\.(part|new|tmp)\.gpkg(-journal|-wal|-shm)?$"
+)
+
+
+class _WorkspaceLock:
+    """The write lock of one workspace file: a `filelock` lock file beside it.
+
+    `filelock` locks with ``fcntl.flock`` (``msvcrt`` on Windows), which the operating
+    system releases when a process dies, so a killed writer never leaves the workspace
+    locked. One lock object per file and process; re-entrant per thread, and threads of
+    one process exclude each other as processes do. While held, a small note beside it
+    says who writes and since when, so a waiting user is told.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.lock_path = path.with_name(f".{path.name}.lock")
+        self.note_path = path.with_name(f".{path.name}.writer")
+        self._lock = filelock.FileLock(self.lock_path, is_singleton=True)
+
+    @contextlib.contextmanager
+    def hold(self, timeout: float | None, who: str) -> Iterator[None]:
+        wait = busy_timeout() if timeout is None else timeout
+        first = not self._lock.is_locked
+        try:
+            self._lock.acquire(timeout=wait)
+        except filelock.Timeout:
+            raise WorkspaceBusyError(self._busy_message(wait)) from None
+        try:
+            if first:
+                with contextlib.suppress(OSError):
+                    self.note_path.write_text(
+                        json.dumps({"who": who, "since": _now().isoformat(), "pid": os.getpid()})
+                    )
+            yield
+        finally:
+            if self._lock.lock_counter == 1:
+                with contextlib.suppress(OSError):
+                    self.note_path.unlink()
+            self._lock.release()
+
+    def held_elsewhere(self) -> bool:
+        """Whether another process (or thread) holds the lock right now."""
+        try:
+            self._lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return True
+        self._lock.release()
+        return False
+
+    def _busy_message(self, waited: float) -> Message:
+        try:
+            note = json.loads(self.note_path.read_text())
+            who, since = str(note["who"]), str(note["since"])
+        except (OSError, ValueError, KeyError, TypeError):
+            who, since = "?", "?"
+        return Message("workspace_busy", who=who, since=since, seconds=round(waited))
+
+
+_LOCKS: dict[Path, _WorkspaceLock] = {}
+
+
+def workspace_lock(path: str | os.PathLike[str]) -> _WorkspaceLock:
+    """The write lock of the workspace file `path` (created on first use)."""
+    key = Path(path).absolute()
+    lock = _LOCKS.get(key)
+    if lock is None:
+        lock = _LOCKS.setdefault(key, _WorkspaceLock(key))
+    return lock
+
+
+def sweep_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove files that killed writers left in `folder`; return what was removed.
+
+    A sidecar (``.<name>.<hex>.part.gpkg``), a half-built new workspace
+    (``.<name>.<hex>.new.gpkg``) or a temporary copy belongs to a write that held the
+    workspace's lock; when that lock is free nobody is writing, so they are stale.
+    """
+    removed: list[Path] = []
+    base = Path(folder)
+    if not base.is_dir():
+        return removed
+    for item in sorted(base.iterdir()):
+        match = _LEFTOVER.match(item.name)
+        if not match or not item.is_file():
+            continue
+        owner = base / f"{match['stem']}.gpkg"
+        if workspace_lock(owner).held_elsewhere():
+            continue
+        with contextlib.suppress(OSError):
+            item.unlink()
+            removed.append(item)
+    return removed
+
+
+@contextlib.contextmanager
+def _transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on an autocommit connection; rollback on error.
+
+    A workspace locked by a reader past SQLite's own timeout becomes
+    :class:`WorkspaceBusyError`, not a bare ``database is locked``.
+    """
+    try:
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise WorkspaceBusyError(
+                Message("workspace_busy", who="?", since="?", seconds=round(_SQLITE_TIMEOUT))
+            ) from None
+        raise
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    try:
+        con.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        con.execute("ROLLBACK")
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise WorkspaceBusyError(
+                Message("workspace_busy", who="?", since="?", seconds=round(_SQLITE_TIMEOUT))
+            ) from None
+        raise
+
+
+#: Seconds SQLite waits for readers to let go before a commit gives up.
+_SQLITE_TIMEOUT = 60.0
+
+#: GeoPackage metadata tables that carry one row (or a few) per feature table.
+_META_TABLES = (
+    "gpkg_contents",
+    "gpkg_geometry_columns",
+    "gpkg_extensions",
+    "gpkg_ogr_contents",
+    "gpkg_data_columns",
+)
+
+
+def _columns_of(con: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    return [r[1] for r in con.execute(f'PRAGMA {schema}.table_info("{table}")')]
+
+
+def _copy_table(con: sqlite3.Connection, table: str) -> None:
+    """Copy feature table `table` from the attached ``side`` GeoPackage into ``main``.
+
+    The table, its rows, its R-tree spatial index (already built by GDAL, copied as
+    rows), its triggers and its rows in the GeoPackage metadata tables, all inside the
+    caller's transaction. The R-tree triggers call GDAL's ``ST_*`` SQL functions, so
+    they are created only after the rows are in (creating a trigger does not run it).
+    """
+    objects = con.execute(
+        "SELECT type, name, sql FROM side.sqlite_master WHERE sql IS NOT NULL"
+        " AND (tbl_name = ? OR name LIKE ? ESCAPE '\\')",
+        (table, "rtree\\_" + table.replace("_", "\\_") + "\\_%"),
+    ).fetchall()
+    tables = [(n, q) for kind, n, q in objects if kind == "table"]
+    virtual = [(n, q) for n, q in tables if q.upper().startswith("CREATE VIRTUAL TABLE")]
+    shadow = {f"{n}_{part}" for n, _ in virtual for part in ("node", "parent", "rowid")}
+    plain = [(n, q) for n, q in tables if (n, q) not in virtual and n not in shadow]
+    for name, sql in [*plain, *virtual]:
+        con.execute(sql)
+        con.execute(f'INSERT INTO main."{name}" SELECT * FROM side."{name}"')
+    for kind, _, sql in objects:
+        if kind in ("index", "trigger"):
+            con.execute(sql)
+    side_tables = {
+        r[0] for r in con.execute("SELECT name FROM side.sqlite_master WHERE type = 'table'")
+    }
+    for meta in _META_TABLES:
+        if meta not in side_tables:
+            continue
+        if not _columns_of(con, "main", meta):
+            sql = con.execute(
+                "SELECT sql FROM side.sqlite_master WHERE name = ?", (meta,)
+            ).fetchone()[0]
+            con.execute(sql)
+        shared = [c for c in _columns_of(con, "side", meta) if c in _columns_of(con, "main", meta)]
+        names = ", ".join(f'"{c}"' for c in shared)
+        con.execute(
+            f"INSERT INTO main.{meta} ({names}) SELECT {names} FROM side.{meta}"
+            " WHERE table_name = ?",
+            (table,),
+        )
+    shared = [
+        c
+        for c in _columns_of(con, "side", "gpkg_spatial_ref_sys")
+        if c in _columns_of(con, "main", "gpkg_spatial_ref_sys")
+    ]
+    names = ", ".join(f'"{c}"' for c in shared)
+    con.execute(
+        f"INSERT OR IGNORE INTO main.gpkg_spatial_ref_sys ({names}) SELECT {names}"
+        " FROM side.gpkg_spatial_ref_sys WHERE srs_id IN"
+        " (SELECT srs_id FROM side.gpkg_contents WHERE table_name = ?)",
+        (table,),
+    )
+
+
+def _drop_table(con: sqlite3.Connection, table: str) -> None:
+    """Drop feature table `table`, its spatial index, triggers and metadata rows."""
+    rtrees = [
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'"
+            " AND sql LIKE 'CREATE VIRTUAL TABLE%'",
+            ("rtree\\_" + table.replace("_", "\\_") + "\\_%",),
+        )
+    ]
+    for name in rtrees:
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    con.execute(f'DROP TABLE IF EXISTS "{table}"')  # its triggers and indexes go with it
+    present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for meta in reversed(_META_TABLES):
+        if meta in present:
+            con.execute(f"DELETE FROM {meta} WHERE table_name = ?", (table,))
+
+
 class GeoPackageStore(WorkspaceStore):
     """A workspace kept in one GeoPackage file (readable by QGIS and GDAL as it is).
 
@@ -239,6 +552,7 @@ class GeoPackageStore(WorkspaceStore):
         if self.path.suffix.lower() != ".gpkg":
             msg = f"`path` must name a .gpkg file; got {self.path.name!r}"
             raise StoreError(msg)
+        self._lock = workspace_lock(self.path)
         if not self.path.exists():
             if not create:
                 msg = f"no workspace at {self.path}"
@@ -249,29 +563,37 @@ class GeoPackageStore(WorkspaceStore):
     # -- file-level helpers -------------------------------------------------------------
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.stem}.{secrets.token_hex(4)}.tmp.gpkg")
-        try:
-            # GDAL lays down a valid, empty GeoPackage; we add our two plain tables to it.
-            pyogrio.write_dataframe(
-                pd.DataFrame({"key": ["created_at"], "value": [json.dumps(_now().isoformat())]}),
-                tmp,
-                layer=SETTINGS_TABLE,
-                driver="GPKG",
-            )
-            with contextlib.closing(sqlite3.connect(tmp)) as con, con:
-                con.execute(
-                    f"CREATE TABLE {VERSIONS_TABLE} ("
-                    " layer TEXT NOT NULL, version INTEGER NOT NULL, table_name TEXT NOT NULL,"
-                    " created_at TEXT NOT NULL, author TEXT NOT NULL, message TEXT NOT NULL,"
-                    " n_features INTEGER NOT NULL, action TEXT NOT NULL, based_on INTEGER,"
-                    " PRIMARY KEY (layer, version))"
+        with self.writing():
+            if self.path.exists():  # another process created it while we waited
+                return
+            tmp = _temp_name(self.path, "tmp")
+            try:
+                # GDAL lays down a valid, empty GeoPackage in a new file of our own; we
+                # add our two plain tables to it.
+                pyogrio.write_dataframe(
+                    pd.DataFrame(
+                        {"key": ["created_at"], "value": [json.dumps(_now().isoformat())]}
+                    ),
+                    tmp,
+                    layer=SETTINGS_TABLE,
+                    driver="GPKG",
                 )
-                con.execute(
-                    f"CREATE UNIQUE INDEX idx_{SETTINGS_TABLE}_key ON {SETTINGS_TABLE}(key)"
-                )
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+                with contextlib.closing(sqlite3.connect(tmp)) as con, con:
+                    con.execute(
+                        f"CREATE TABLE {VERSIONS_TABLE} ("
+                        " layer TEXT NOT NULL, version INTEGER NOT NULL,"
+                        " table_name TEXT NOT NULL, created_at TEXT NOT NULL,"
+                        " author TEXT NOT NULL, message TEXT NOT NULL,"
+                        " n_features INTEGER NOT NULL, action TEXT NOT NULL, based_on INTEGER,"
+                        " author_verified INTEGER NOT NULL DEFAULT 0,"
+                        " PRIMARY KEY (layer, version))"
+                    )
+                    con.execute(
+                        f"CREATE UNIQUE INDEX idx_{SETTINGS_TABLE}_key ON {SETTINGS_TABLE}(key)"
+                    )
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def _check_is_workspace(self) -> None:
         try:
@@ -286,11 +608,15 @@ class GeoPackageStore(WorkspaceStore):
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30.0)
+        # Autocommit: transactions are begun and ended explicitly (see _transaction).
+        con = sqlite3.connect(self.path, timeout=_SQLITE_TIMEOUT, isolation_level=None)
         try:
             yield con
         finally:
             con.close()
+
+    def writing(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+        return self._lock.hold(timeout, _default_author())
 
     # -- reading ------------------------------------------------------------------------
     def layers(self) -> list[str]:
@@ -300,17 +626,25 @@ class GeoPackageStore(WorkspaceStore):
         return [name for name in LAYERS if name in present]
 
     def history(self, layer: str | None = None) -> list[LayerVersion]:
-        query = (
-            "SELECT layer, version, created_at, author, message, n_features, action, based_on,"
-            f" table_name FROM {VERSIONS_TABLE}"
-        )
         params: tuple[str, ...] = ()
+        where = ""
         if layer is not None:
             layer_spec(layer)
-            query += " WHERE layer = ?"
+            where = " WHERE layer = ?"
             params = (layer,)
         with self._connect() as con:
-            rows = con.execute(query + " ORDER BY layer, version", params).fetchall()
+            # Workspaces made before authors were marked lack the column: all unverified.
+            verified = (
+                "author_verified"
+                if "author_verified" in _columns_of(con, "main", VERSIONS_TABLE)
+                else "0"
+            )
+            rows = con.execute(
+                "SELECT layer, version, created_at, author, message, n_features, action,"
+                f" based_on, table_name, {verified} FROM {VERSIONS_TABLE}{where}"
+                " ORDER BY layer, version",
+                params,
+            ).fetchall()
         return [
             LayerVersion(
                 layer=r[0],
@@ -322,6 +656,7 @@ class GeoPackageStore(WorkspaceStore):
                 action=r[6],
                 based_on=r[7],
                 table=r[8],
+                author_verified=bool(r[9]),
             )
             for r in rows
         ]
@@ -401,14 +736,19 @@ class GeoPackageStore(WorkspaceStore):
         """
         if "working_crs" in values:
             values[EXPLICIT_CRS_KEY] = bool(values["working_crs"])
-        with self._connect() as con, con:
-            con.execute("BEGIN IMMEDIATE")
+        with self.writing(), self._connect() as con, _transaction(con):
             _put_settings(con, values)
             if not values.get("working_crs", True):
                 self._refresh_bounds(con)
 
     def write(
-        self, layer: str, data: gpd.GeoDataFrame, *, author: str | None = None, message: str
+        self,
+        layer: str,
+        data: gpd.GeoDataFrame,
+        *,
+        author: str | None = None,
+        message: str,
+        based_on: int | None = ANY_VERSION,
     ) -> LayerVersion:
         validate_layer(data, layer)
         if not message or not message.strip():
@@ -417,64 +757,114 @@ class GeoPackageStore(WorkspaceStore):
         frame = data.to_crs(STORAGE_CRS) if data.crs != STORAGE_CRS else data
         frame = frame.reset_index(drop=True)
         table = f"{layer}__{secrets.token_hex(6)}"
-        # The heavy part runs outside any transaction of ours: until the version row below
-        # is committed, nothing points to the new table and readers see the old version.
-        pyogrio.write_dataframe(
-            frame, self.path, layer=table, driver="GPKG", promote_to_multi=False
-        )
-        with self._connect() as con, con:
-            con.execute("BEGIN IMMEDIATE")
-            last = con.execute(
-                f"SELECT COALESCE(MAX(version), 0) FROM {VERSIONS_TABLE} WHERE layer = ?",
-                (layer,),
-            ).fetchone()[0]
-            created = _now()
-            con.execute(
-                f"INSERT INTO {VERSIONS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    layer,
-                    last + 1,
-                    table,
-                    created.isoformat(),
-                    author or _default_author(),
-                    message.strip(),
-                    len(frame),
-                    "write",
-                    None,
-                ),
+        with self.writing():
+            self._check_based_on(layer, based_on)
+            side = _temp_name(self.path, "part")
+            try:
+                # GDAL writes a file of its own, never the workspace (see the module
+                # docstring); the rows reach the workspace by SQL in one transaction.
+                pyogrio.write_dataframe(
+                    frame, side, layer=table, driver="GPKG", promote_to_multi=False
+                )
+                with self._connect() as con:
+                    con.execute("ATTACH DATABASE ? AS side", (str(side),))
+                    try:
+                        with _transaction(con):
+                            _copy_table(con, table)
+                            version = self._add_version(
+                                con, layer, table, len(frame), "write", None, author, message
+                            )
+                    finally:
+                        con.execute("DETACH DATABASE side")
+            finally:
+                for leftover in (side, side.with_name(side.name + "-journal")):
+                    leftover.unlink(missing_ok=True)
+        return self._version_row(layer, version)
+
+    def _check_based_on(self, layer: str, based_on: int | None) -> None:
+        if based_on == ANY_VERSION:
+            return
+        versions = self.history(layer)
+        current = versions[-1] if versions else None
+        if (current.version if current else None) == based_on:
+            return
+        if current is None:
+            raise VersionConflictError(
+                Message("version_conflict_gone", layer=layer, based_on=based_on)
             )
-            # In the same transaction, so the bounds always describe the versions that are
-            # current: a killed writer changes neither.
-            self._refresh_bounds(con)
-        return self._version_row(layer, last + 1)
+        raise VersionConflictError(
+            Message(
+                "version_conflict",
+                layer=layer,
+                based_on=based_on if based_on is not None else 0,
+                current=current.version,
+                author=current.author,
+                when=current.created_at.isoformat(sep=" "),
+            )
+        )
+
+    def _add_version(
+        self,
+        con: sqlite3.Connection,
+        layer: str,
+        table: str,
+        n_features: int,
+        action: str,
+        based_on: int | None,
+        author: str | None,
+        message: str,
+    ) -> int:
+        """Append the version row making `table` current, in `con`'s transaction."""
+        if "author_verified" not in _columns_of(con, "main", VERSIONS_TABLE):
+            con.execute(
+                f"ALTER TABLE {VERSIONS_TABLE}"
+                " ADD COLUMN author_verified INTEGER NOT NULL DEFAULT 0"
+            )
+        last = con.execute(
+            f"SELECT COALESCE(MAX(version), 0) FROM {VERSIONS_TABLE} WHERE layer = ?",
+            (layer,),
+        ).fetchone()[0]
+        typed = (author or "").strip()
+        con.execute(
+            f"INSERT INTO {VERSIONS_TABLE} (layer, version, table_name, created_at, author,"
+            " message, n_features, action, based_on, author_verified)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                layer,
+                last + 1,
+                table,
+                _now().isoformat(),
+                typed or _default_author(),
+                message.strip(),
+                n_features,
+                action,
+                based_on,
+                0 if typed else 1,
+            ),
+        )
+        # In the same transaction, so the bounds always describe the versions that are
+        # current: a killed writer changes neither. Restoring is how a user undoes a bad
+        # write, so the bounds (and the working CRS chosen from them) shrink back too.
+        self._refresh_bounds(con)
+        return int(last + 1)
 
     def restore(
         self, layer: str, version: int, *, author: str | None = None, message: str | None = None
     ) -> LayerVersion:
-        old = self._version_row(layer, version)
-        with self._connect() as con, con:
-            con.execute("BEGIN IMMEDIATE")
-            last = con.execute(
-                f"SELECT MAX(version) FROM {VERSIONS_TABLE} WHERE layer = ?", (layer,)
-            ).fetchone()[0]
-            con.execute(
-                f"INSERT INTO {VERSIONS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
+        with self.writing():
+            old = self._version_row(layer, version)
+            with self._connect() as con, _transaction(con):
+                made = self._add_version(
+                    con,
                     layer,
-                    last + 1,
                     old.table,
-                    _now().isoformat(),
-                    author or _default_author(),
-                    (message or f"restore version {version}").strip(),
                     old.n_features,
                     "restore",
                     version,
-                ),
-            )
-            # Restoring is how a user undoes a bad write, so the bounds (and the working
-            # CRS chosen from them) must shrink back with the data.
-            self._refresh_bounds(con)
-        return self._version_row(layer, last + 1)
+                    author,
+                    message or f"restore version {version}",
+                )
+        return self._version_row(layer, made)
 
     def _current_extents(self, con: sqlite3.Connection) -> list[tuple[float, ...]]:
         """The extent of every layer's current table, from the GeoPackage's own metadata.
@@ -523,19 +913,44 @@ class GeoPackageStore(WorkspaceStore):
         _put_settings(con, values)
 
     def orphan_tables(self) -> list[str]:
-        """Tables left by writers that failed before committing their version row."""
+        """Tables no version points to (left by writers of older gridmap releases)."""
         with self._connect() as con:
             tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
             used = {r[0] for r in con.execute(f"SELECT table_name FROM {VERSIONS_TABLE}")}
         return sorted(t for t in tables - used - {SETTINGS_TABLE} if "__" in t)
 
+    def vacuum(self) -> dict[str, int]:
+        """Remove what killed or failed writers left behind and reclaim the space.
+
+        Drops orphan tables (:meth:`orphan_tables`), deletes stale sidecar files beside
+        the workspace (:func:`sweep_leftovers`) and runs SQLite's ``VACUUM``. Holds the
+        write lock; readers may go on meanwhile. Every version keeps its table.
+
+        Returns
+        -------
+        dict
+            ``tables`` dropped, ``files`` removed, ``bytes_before`` and ``bytes_after``.
+        """
+        with self.writing():
+            before = self.path.stat().st_size
+            orphans = self.orphan_tables()
+            with self._connect() as con:
+                with _transaction(con):
+                    for table in orphans:
+                        _drop_table(con, table)
+                con.execute("VACUUM")
+            files = sweep_leftovers(self.path.parent)
+        return {
+            "tables": len(orphans),
+            "files": len(files),
+            "bytes_before": before,
+            "bytes_after": self.path.stat().st_size,
+        }
+
     def compact(self) -> None:
-        """Reclaim free pages (``VACUUM``); run when no one else uses the file."""
-        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
+        """Reclaim free pages (``VACUUM``), holding the write lock."""
+        with self.writing(), self._connect() as con:
             con.execute("VACUUM")
-        finally:
-            con.close()
 
     def integrity_ok(self) -> bool:
         """Whether SQLite's integrity check passes on the workspace file."""
@@ -554,9 +969,16 @@ def workspaces_dir() -> Path:
 
 
 def list_workspaces() -> list[Path]:
-    """Workspace files in :func:`workspaces_dir`, sorted by name."""
+    """Workspace files in :func:`workspaces_dir`, sorted by name.
+
+    Hidden files (sidecars and half-built workspaces of writers under way or killed)
+    are never listed; stale ones are removed on the way (:func:`sweep_leftovers`).
+    """
     folder = workspaces_dir()
-    return sorted(folder.glob("*.gpkg")) if folder.exists() else []
+    if not folder.exists():
+        return []
+    sweep_leftovers(folder)
+    return sorted(p for p in folder.glob("*.gpkg") if not p.name.startswith("."))
 
 
 def default_workspace_path() -> Path:
@@ -614,6 +1036,8 @@ def open_workspace(
         else:
             msg = f"no workspace at {path}; workspaces in {folder}: {names}"
         raise WorkspaceNotFoundError(msg)
+    if path.parent.is_dir():
+        sweep_leftovers(path.parent)
     return GeoPackageStore(path, create=create)
 
 
@@ -625,10 +1049,13 @@ def install_sample_workspace(path: str | os.PathLike[str], *, overwrite: bool = 
     if target.exists() and not overwrite:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        shutil.copyfile(get_path("helsinki"), tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with workspace_lock(target).hold(None, _default_author()):
+        if target.exists() and not overwrite:
+            return target
+        tmp = _temp_name(target, "tmp")
+        try:
+            shutil.copyfile(get_path("helsinki"), tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
     return target

@@ -213,8 +213,10 @@ def test_a_failing_writer_leaves_the_previous_version(
     monkeypatch.undo()
     assert store.current_version("incidents") == 1
     assert store.read("incidents")["incident_id"].tolist() == incidents(10)["incident_id"].tolist()
-    assert len(store.orphan_tables()) == 1  # the half-written table is invisible to readers
-    assert store.settings() == settings  # and its rows do not count in the bounds
+    # The half-written rows never reached the workspace, and their sidecar file is gone.
+    assert store.orphan_tables() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".w.gpkg.lock", "w.gpkg"]
+    assert store.settings() == settings
 
 
 WRITER = textwrap.dedent(
@@ -242,16 +244,21 @@ def test_a_killed_writer_leaves_the_previous_state_readable_and_complete(tmp_pat
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "writing"
-    # Wait until GDAL is really writing rows into the new table, then kill it hard.
+    # Wait until GDAL is really writing rows (into the sidecar), then kill it hard.
     deadline = time.monotonic() + 60
-    start_size = path.stat().st_size
-    while path.stat().st_size < start_size + 2_000_000 and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        sidecars = list(tmp_path.glob(".w.*.part.gpkg"))
+        if sidecars and sidecars[0].stat().st_size > 2_000_000:
+            break
         time.sleep(0.01)
     assert proc.poll() is None, "the writer finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert list(tmp_path.glob(".w.*.part.gpkg")), "the killed writer left its sidecar"
 
-    reopened = GeoPackageStore(path)
+    reopened = open_workspace(path)  # opening sweeps the dead writer's sidecar away
+    assert not list(tmp_path.glob(".w.*.part.gpkg"))
+    assert reopened.orphan_tables() == []
     assert reopened.integrity_ok()
     assert reopened.current_version("incidents") == 1
     after = reopened.read("incidents")
