@@ -318,7 +318,8 @@ def _temp_name(path: Path, kind: str) -> Path:
 
 #: Leftovers of killed writers: sidecars, new workspaces being built, their journals.
 _LEFTOVER = re.compile(
-    r"^\.(?P<stem>.+)\.[0-9a-f]{8,12}\.(part|new|tmp)\.gpkg(-journal|-wal|-shm)?$"
+    r"^\.(?P<stem>.+?)(\.[0-9a-f]{8,12}\.(part|new|tmp)\.gpkg(-journal|-wal|-shm)?"
+    r"|\.gpkg\.writer)$"
 )
 
 
@@ -392,8 +393,9 @@ def sweep_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove files that killed writers left in `folder`; return what was removed.
 
     A sidecar (``.<name>.<hex>.part.gpkg``), a half-built new workspace
-    (``.<name>.<hex>.new.gpkg``) or a temporary copy belongs to a write that held the
-    workspace's lock; when that lock is free nobody is writing, so they are stale.
+    (``.<name>.<hex>.new.gpkg``), a temporary copy or the note saying who writes
+    (``.<name>.gpkg.writer``) belongs to a write that held the workspace's lock; when
+    that lock is free nobody is writing, so they are stale.
     """
     removed: list[Path] = []
     base = Path(folder)
