@@ -32,4 +32,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_count.py
+	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_coldstart.py

@@ -288,3 +288,22 @@ def test_open_workspace_installs_the_sample_by_default(
     assert not (tmp_path / "distrct-b.gpkg").exists()
     (tmp_path / "sample.gpkg").unlink()
     assert "grids" in open_workspace(create=False).layers()  # the sample is still installed
+
+
+def test_spatial_index_copied_into_the_workspace_answers_bbox_reads(tmp_path: Path) -> None:
+    # The R-tree reaches the workspace node by node (not rebuilt); a bbox read goes
+    # through it, so it must find exactly the points a brute-force test finds.
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    frame = incidents(20_000, seed=8)
+    store.write("incidents", frame, message="indexed")
+    box = (24.943, 60.172, 24.946, 60.175)
+    got = store.read("incidents", bbox=box)
+    x, y = frame.geometry.x, frame.geometry.y
+    inside = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+    assert sorted(got["incident_id"]) == sorted(frame.loc[inside, "incident_id"])
+    assert 100 < len(got) < 20_000
+    assert store.integrity_ok()  # includes SQLite's rtreecheck() of every index
+    with sqlite3.connect(store.path) as con:
+        table = store.history("incidents")[-1].table
+        con.execute(f'DELETE FROM "rtree_{table}_geom_parent"')  # break the index
+    assert not store.integrity_ok()
