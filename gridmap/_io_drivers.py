@@ -195,3 +195,17 @@ def geopackage_geometry_present(path: Path, layer: str) -> np.ndarray | None:
     finally:
         connection.close()
     return np.array([bool(flag) for (flag,) in flags], dtype=bool)
+
+
+def shapefile_geometry_present(shx: Path) -> np.ndarray | None:
+    """Whether each record of a Shapefile has a shape, from its index (``.shx``).
+
+    A ``.shp`` cut short (a copy stopped half-way) reads in GDAL as features without
+    geometry; the index still says each record had one (a null shape is 2 words long,
+    any other more), which tells damaged from empty. None when the index is unreadable.
+    """
+    data = shx.read_bytes()
+    if len(data) < 100 or (len(data) - 100) % 8:
+        return None
+    records = np.frombuffer(data, dtype=">i4", offset=100).reshape(-1, 2)
+    return records[:, 1] > 2

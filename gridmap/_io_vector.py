@@ -45,6 +45,7 @@ from gridmap._io_drivers import (
     gdal_path,
     geopackage_geometry_present,
     inspect_geopackage,
+    shapefile_geometry_present,
 )
 from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
 from gridmap.i18n import Message
@@ -443,12 +444,17 @@ def _check_utf8(frame: pd.DataFrame) -> None:
 def _unreadable_geometries(gdal_path: str, layer: str | None, missing: np.ndarray) -> np.ndarray:
     """Which of the `missing` geometries were in the file but could not be decoded.
 
-    A GeoJSON ring that does not close or a GeoPackage blob of garbage reaches GEOS as
-    bytes it refuses; read without them they look like features without a geometry. The
-    raw WKB, read again only when some geometry is missing, tells the two apart.
+    A GeoJSON ring that does not close, a GeoPackage blob of garbage or a record past
+    the end of a cut-short ``.shp`` reach us as features without a geometry. What the
+    file says it holds tells the two apart, looked up only when a geometry is missing:
+    the GeoPackage's blobs, the Shapefile's index, else the raw WKB read again.
     """
     if gdal_path.startswith("GPKG:") and layer is not None:
         present = geopackage_geometry_present(Path(gdal_path[len("GPKG:") :]), layer)
+        if present is not None and len(present) == len(missing):
+            return missing & present
+    if gdal_path.lower().endswith(".shp"):
+        present = shapefile_geometry_present(Path(gdal_path).with_suffix(".shx"))
         if present is not None and len(present) == len(missing):
             return missing & present
     options: dict[str, object] = {"layer": layer} if layer else {}
