@@ -15,6 +15,9 @@ import threading
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pyogrio
 import pytest
 
 from gridmap._errors import GridmapError, ImportFileError
@@ -179,3 +182,24 @@ def test_gbk_member_names_choose_the_right_shapefile(corpus):
     assert list_parts(case.path) == ["网格", "社区"]
     assert len(import_file(case.path, "posts", source_layer="网格").data) == 3
     assert len(import_file(case.path, "posts", source_layer="社区").data) == 2
+
+
+def test_utf8_cpg_over_gbk_dbf_whose_first_megabyte_is_ascii(tmp_path):
+    # Tools that write one .cpg for every export: the first rows' names are ASCII, the
+    # Chinese ones come after the first megabyte, so the table's head cannot tell.
+    n = 20_000
+    names = [f"post{i}" for i in range(n)]
+    names[-2:] = ["朝阳门守望岗", "东直门守望岗"]
+    frame = gpd.GeoDataFrame(
+        {"name": names},
+        geometry=gpd.points_from_xy(np.full(n, 116.4), np.full(n, 39.9)),
+        crs=4326,
+    )
+    path = tmp_path / "posts.shp"
+    pyogrio.write_dataframe(frame, path, encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")
+    assert path.with_suffix(".dbf").stat().st_size > 1 << 20
+    result = import_file(path, "posts")
+    assert result.data["name"].tolist()[-2:] == ["朝阳门守望岗", "东直门守望岗"]
+    assert result.encoding == "gbk"
+    assert "dbf_read_as_detected" in [w.key for w in result.warnings]
