@@ -1,31 +1,52 @@
 """GIS files as users receive them: GeoJSON, GeoPackage and (zipped) Shapefiles.
 
-GDAL reads the geometries; what it cannot be trusted with is the attribute table of a
-Shapefile from a Chinese GIS platform, whose ``.dbf`` is GBK more often than not and says
-so in a ``.cpg`` file, in the dBASE language-driver byte, or nowhere. That encoding is
-settled here before pyogrio reads the file, or every Chinese name would come out garbled.
+GDAL reads the geometries, but it is never given a user's file as it came: every file is
+first put in a private temporary folder under a plain name (zip members inflated there by
+:mod:`gridmap._io_archive`, which counts what is actually inflated; plain files linked),
+checked against what its extension says it is, and opened with that one driver
+(:mod:`gridmap._io_drivers`). Nothing in a file or its name can make GDAL read another
+file on the server, follow ``/vsi…`` paths, or guess a format.
 
-Zip archives are checked before anything is unpacked (the limit applies to what they hold,
-not only to the upload), and when a file holds several layers or Shapefiles the first is
-read and a note says which, rather than choosing silently. Whether the file *declares* a
-coordinate system is recorded too: a GeoJSON without ``"crs"`` or a Shapefile without
-``.prj`` leaves the user's `crs` in charge.
+What GDAL cannot be trusted with is the attribute table of a Shapefile from a Chinese GIS
+platform, whose ``.dbf`` is GBK more often than not and says so in a ``.cpg`` file, in the
+dBASE language-driver byte, or nowhere (or, wrongly, says UTF-8). That encoding is settled
+here before pyogrio reads the file, or every Chinese name would come out garbled.
+
+When a file holds several layers or Shapefiles the first is read and a note says which,
+rather than choosing silently. Whether the file *declares* a coordinate system is recorded
+too: a GeoJSON without ``"crs"`` or a Shapefile without ``.prj`` (or with one GDAL cannot
+read) leaves the user's `crs` in charge.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
+import re
+import shutil
+import tempfile
 import warnings
-import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import shapely
 
 from gridmap._errors import ImportFileError, ValidationError
+from gridmap._io_archive import Member, extract, open_zip
 from gridmap._io_columns import dedupe_names
+from gridmap._io_drivers import (
+    check_content,
+    check_layer,
+    check_shapefile_parts,
+    gdal_path,
+    geopackage_geometry_present,
+    inspect_geopackage,
+    shapefile_geometry_present,
+)
 from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
 from gridmap.i18n import Message
 
@@ -48,17 +69,34 @@ _CPG_CODECS = {
 _GBK_LDIDS = (0x4D, 0x7A)
 
 
-def _dbf_encoding(head: bytes, cpg: str | None) -> str:
+def _cpg_codec(cpg: str) -> str | None:
+    """The Python codec a .cpg names, None when it names none a .dbf can be written in.
+
+    A .cpg is one word (``UTF-8``, ``GBK``, ``936``); one holding binary bytes, a codec
+    Python does not know or one that is not an ASCII-compatible text encoding (``base64``,
+    ``utf-16``) cannot describe a dBASE table and is ignored.
+    """
+    text = cpg.strip().lower()
+    key = "".join(c for c in text if c.isalnum())
+    if key in _CPG_CODECS:
+        return _CPG_CODECS[key]
+    try:
+        codec = _codec_name(f"cp{key}" if key.isdigit() else text)
+        usable = codecs.lookup(codec)._is_text_encoding and "Az09".encode(codec) == b"Az09"
+    except (ValueError, LookupError, UnicodeError, TypeError):
+        return None  # ValidationError (unknown), ValueError (a NUL byte in the name)
+    return codec if usable else None
+
+
+def _dbf_encoding(head: bytes, cpg: str | None, notes: list[str] | None = None) -> str:
     """Encoding of a Shapefile's .dbf: its .cpg, its language-driver id, else its bytes."""
-    text = (cpg or "").strip().lower()
-    if text:
-        key = "".join(c for c in text if c.isalnum())
-        if key in _CPG_CODECS:
-            return _CPG_CODECS[key]
-        try:
-            return _codec_name(f"cp{key}" if key.isdigit() else text)
-        except ValidationError:
-            pass  # an unknown .cpg: detect from the bytes instead
+    if cpg is not None and cpg.strip():
+        codec = _cpg_codec(cpg)
+        if codec is not None:
+            return codec
+        if notes is not None:
+            shown = "".join(c if c.isprintable() else "?" for c in cpg.strip()[:40])
+            notes.append(Message("cpg_ignored", cpg=shown))
     if len(head) < 32:
         return "utf-8"
     if head[29] in _GBK_LDIDS:
@@ -68,24 +106,6 @@ def _dbf_encoding(head: bytes, cpg: str | None) -> str:
         return detect_encoding(head[32:header_length] + head[header_length:])
     except ImportFileError:
         return "latin-1"
-
-
-def _open_zip(path: Path, max_bytes: int) -> tuple[zipfile.ZipFile, list[str]]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise ImportFileError(Message("zip_invalid", name=path.name)) from None
-    infos = [
-        i
-        for i in archive.infolist()
-        if not i.is_dir()
-        and not i.filename.startswith("__MACOSX/")
-        and not Path(i.filename).name.startswith("._")
-    ]
-    if sum(i.file_size for i in infos) > max_bytes:
-        archive.close()
-        raise ImportFileError(Message("zip_too_large", name=path.name, limit=max_bytes / 2**20))
-    return archive, [i.filename for i in infos]
 
 
 def _pick(members: list[str], wanted: str | None, what: str, notes: list[str]) -> str:
@@ -108,86 +128,203 @@ _GDAL_CODECS = {"gbk": "gb18030", "latin-1": "ISO-8859-1", "iso8859-1": "ISO-885
 _BYTES_AS_TEXT = "ISO-8859-1"  # one character per byte: reads any .dbf without loss
 
 
-def _records_encoding(head: bytes) -> str | None:
+def _records_encoding(dbf: Path) -> str | None:
     """Encoding detected from a .dbf's records alone, None when they cannot tell.
 
     The field names are left out: a UTF-8 name cut at the 10-byte dBASE limit ends in
     half a character, which would make any text look like something other than UTF-8.
+    Only the non-ASCII runs of the records are looked at (each with the byte after it, a
+    GBK character's second byte may be ASCII), gathered from the whole table: a table
+    whose first megabyte is all ASCII names would otherwise tell nothing.
     """
-    if len(head) < 32:
+    sample = bytearray()
+    with dbf.open("rb") as handle:
+        head = handle.read(32)
+        if len(head) < 32:
+            return None
+        handle.seek(int.from_bytes(head[8:10], "little"))
+        while len(sample) < _SAMPLE_BYTES and (chunk := handle.read(1 << 24)):
+            for run in _NON_ASCII.finditer(chunk):
+                sample += run.group() + b" "
+    if not sample:
         return None
-    header_length = int.from_bytes(head[8:10], "little")
     try:
-        return _guess_encoding(head[header_length:])[0]
+        return _guess_encoding(bytes(sample[:_SAMPLE_BYTES]))[0]
     except ImportFileError:
         return None
 
 
-def _vector_source(
-    path: Path, fmt: str, *, source_layer: str | None, encoding: str | None, max_bytes: int
-) -> tuple[str, str | None, str | None, bool, list[str], bytes]:
-    """The GDAL path to read, its layer, the .dbf encoding, whether a CRS is declared."""
-    notes: list[str] = []
-    declared = True
-    if fmt == "zip":
-        archive, members = _open_zip(path, max_bytes)
-        with archive:
-            shps = [m for m in members if m.lower().endswith(".shp")]
-            others = [m for m in members if m.lower().endswith((".geojson", ".json", ".gpkg"))]
-            if not shps and not others:
-                if not members:
-                    raise ImportFileError(Message("zip_empty", name=path.name))
-                listing = ", ".join(members[:10])
-                raise ImportFileError(Message("zip_no_data", name=path.name, listing=listing))
-            member = _pick(shps or others, source_layer, "shapefiles" if shps else "files", notes)
-            gdal_path = f"/vsizip/{path.resolve()}/{member}"
-            if not shps:
-                return gdal_path, None, None, True, notes, b""
-            stem = member[: -len(".shp")]
-            siblings = {m.lower(): m for m in members}
-            for ext in (".dbf", ".shx"):
-                if (stem + ext).lower() not in siblings:
-                    msg = Message(
-                        "shapefile_part_missing_in_zip",
-                        name=path.name,
-                        shapefile=Path(member).name,
-                        ext=ext,
-                    )
-                    raise ImportFileError(msg)
-            cpg_name = siblings.get((stem + ".cpg").lower())
-            cpg = archive.read(cpg_name).decode("ascii", "replace") if cpg_name else None
-            with archive.open(siblings[(stem + ".dbf").lower()]) as dbf:
-                head = dbf.read(_SAMPLE_BYTES)
-            declared = (stem + ".prj").lower() in siblings
-        dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg)
-        return gdal_path, None, dbf_encoding, declared, notes, head
+_NON_ASCII = re.compile(rb"[\x80-\xff]+[\x00-\x7f]?")
+
+
+#: Parts of a Shapefile put beside it for GDAL; nothing else of a zip or folder is, so
+#: GDAL cannot be pointed at any other file through the Shapefile's name.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_REQUIRED_PARTS = (".dbf", ".shx")
+#: Largest .prj or .cpg used: each is one line of text, so anything bigger is not one.
+_SMALL_PART_BYTES = 64 * 1024
+_ZIP_DATA = (".geojson", ".json", ".gpkg")
+_SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp"}
+
+
+def _link(source: Path, target: Path) -> None:
+    """Put the file `source` at `target`: a symbolic link where allowed, else a copy."""
+    try:
+        os.symlink(source, target)
+    except (OSError, NotImplementedError):  # Windows without the symlink privilege
+        shutil.copyfile(source, target)
+
+
+def _sibling(path: Path, ext: str) -> Path | None:
+    """Part `ext` of the Shapefile `path` (``.dbf`` or ``.DBF``), if it is a regular file."""
+    for candidate in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _drop_big_parts(shp: Path, name: str, notes: list[str]) -> None:
+    for ext in (".prj", ".cpg"):
+        part = shp.with_suffix(ext)
+        if part.exists() and part.stat().st_size > _SMALL_PART_BYTES:
+            part.unlink()
+            notes.append(Message("shapefile_part_ignored", name=name, ext=ext))
+
+
+def _stage_file(path: Path, fmt: str, folder: Path, notes: list[str]) -> Path:
+    """Link a plain file (a Shapefile with its parts) into `folder` under a plain name."""
+    target = folder / f"layer{_SUFFIXES[fmt]}"
+    _link(path.resolve(), target)
     if fmt == "shp":
-        for ext in (".dbf", ".shx"):
-            if not path.with_suffix(ext).exists():
+        for ext in _SHAPEFILE_PARTS[1:]:
+            part = _sibling(path, ext)
+            if part is None and ext in _REQUIRED_PARTS:
                 raise ImportFileError(Message("shapefile_part_missing", name=path.name, ext=ext))
-        cpg_path = path.with_suffix(".cpg")
-        cpg = cpg_path.read_text("ascii", "replace") if cpg_path.exists() else None
-        with path.with_suffix(".dbf").open("rb") as dbf:
-            head = dbf.read(_SAMPLE_BYTES)
-        dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg)
-        return str(path), None, dbf_encoding, path.with_suffix(".prj").exists(), notes, head
+            if part is not None:
+                _link(part, target.with_suffix(ext))
+        _drop_big_parts(target, path.name, notes)
+    return target
+
+
+def _zip_data(path: Path, members: list[Member]) -> tuple[list[str], list[str]]:
+    """The Shapefiles and the other GIS files in a zip; refused when it holds neither."""
+    shps = [m.name for m in members if m.name.lower().endswith(".shp")]
+    others = [m.name for m in members if m.name.lower().endswith(_ZIP_DATA)]
+    if not shps and not others:
+        if not members:
+            raise ImportFileError(Message("zip_empty", name=path.name))
+        if any(m.name.lower().endswith(".zip") for m in members):
+            raise ImportFileError(Message("zip_nested", name=path.name))
+        listing = ", ".join(m.name for m in members[:10])
+        raise ImportFileError(Message("zip_no_data", name=path.name, listing=listing))
+    return shps, others
+
+
+def _stage_zip(
+    path: Path, folder: Path, source_layer: str | None, max_bytes: int, notes: list[str]
+) -> tuple[Path, str]:
+    """Inflate the chosen layer's files from a zip into `folder`; (file to open, format).
+
+    Only the members that make up the chosen layer are inflated, each counted against
+    `max_bytes` as it is (:func:`gridmap._io_archive.extract`), so neither other members
+    nor sizes that lie can fill the disk.
+    """
+    archive, members = open_zip(path, max_bytes)
+    with archive:
+        shps, others = _zip_data(path, members)
+        by_name = {m.name.lower(): m for m in members}
+        chosen = _pick(shps or others, source_layer, "shapefiles" if shps else "files", notes)
+        budget = max_bytes
+        if not shps:
+            fmt = "gpkg" if chosen.lower().endswith(".gpkg") else "geojson"
+            target = folder / f"layer{_SUFFIXES[fmt]}"
+            extract(
+                archive,
+                by_name[chosen.lower()],
+                target,
+                budget=budget,
+                limit=max_bytes,
+                zip_name=path.name,
+            )
+            return target, fmt
+        stem = chosen[: -len(".shp")]
+        for ext in _REQUIRED_PARTS:
+            if (stem + ext).lower() not in by_name:
+                msg = Message(
+                    "shapefile_part_missing_in_zip",
+                    name=path.name,
+                    shapefile=PurePosixPath(chosen).name,
+                    ext=ext,
+                )
+                raise ImportFileError(msg)
+        target = folder / "layer.shp"
+        for ext in _SHAPEFILE_PARTS:
+            member = by_name.get((stem + ext).lower())
+            if member is not None:
+                budget -= extract(
+                    archive,
+                    member,
+                    target.with_suffix(ext),
+                    budget=budget,
+                    limit=max_bytes,
+                    zip_name=path.name,
+                )
+    _drop_big_parts(target, path.name, notes)
+    return target, "shp"
+
+
+def _has_crs_member(path: Path) -> bool:
+    """Whether a GeoJSON names a ``"crs"`` anywhere in the file (it may come last)."""
+    tail = b""
     with path.open("rb") as handle:
-        head = handle.read(65536)
-    if fmt == "gpkg" and not head.startswith(b"SQLite format 3\x00"):
-        raise ImportFileError(Message("gpkg_invalid", name=path.name))
+        for chunk in iter(lambda: handle.read(1 << 24), b""):
+            if b'"crs"' in tail + chunk[:8] or b'"crs"' in chunk:
+                return True
+            tail = chunk[-8:]
+    return False
+
+
+def _vector_source(
+    staged: Path,
+    fmt: str,
+    name: str,
+    *,
+    source_layer: str | None,
+    encoding: str | None,
+    notes: list[str],
+) -> tuple[str, str | None, str | None, bool, bytes]:
+    """The GDAL path to read, its layer, the .dbf encoding, whether a CRS is declared.
+
+    `staged` is the file in the private folder; `name` what messages call it. Its bytes
+    are checked against `fmt` before GDAL sees it, with the one driver `fmt` allows.
+    """
+    check_content(staged, fmt, name)
+    source = gdal_path(staged, fmt)
+    if fmt == "shp":
+        dbf = staged.with_suffix(".dbf")
+        check_shapefile_parts(staged.with_suffix(".shx"), dbf, name)
+        cpg_path = staged.with_suffix(".cpg")
+        cpg = None
+        if cpg_path.exists():
+            with cpg_path.open("rb") as handle:
+                cpg = handle.read(1024).decode("ascii", "replace")
+        with dbf.open("rb") as handle:
+            head = handle.read(_SAMPLE_BYTES)
+        dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg, notes)
+        return source, None, dbf_encoding, staged.with_suffix(".prj").exists(), head
     if fmt == "geojson":
-        text = head.lstrip(codecs.BOM_UTF8).lstrip()
-        if not text.startswith(b"{"):
-            raise ImportFileError(Message("geojson_invalid", name=path.name))
-        declared = b'"crs"' in head
-    layer = None
-    if fmt == "gpkg":
-        layers = _list_layers(str(path), path.name)
-        spatial = [str(name) for name, kind in layers if kind]
-        if not spatial:
-            raise ImportFileError(Message("gpkg_no_layers", name=path.name))
-        layer = _pick(spatial, source_layer, "layers", notes)
-    return str(path), layer, None, declared, notes, b""
+        return source, None, None, _has_crs_member(staged), b""
+    views = inspect_geopackage(staged, name)
+    if source_layer is not None:
+        check_layer(source_layer, views, name)
+    layers = _list_layers(source, name)
+    spatial = [layer for layer, kind in layers if kind and layer not in views]
+    if not spatial:
+        for layer, kind in layers:
+            if kind:
+                check_layer(layer, views, name)
+        raise ImportFileError(Message("gpkg_no_layers", name=name))
+    return source, _pick(spatial, source_layer, "layers", notes), None, True, b""
 
 
 def _read_dbf_again(
@@ -207,7 +344,7 @@ def _read_dbf_again(
     records; the second (or anything else) one character per byte and then decoded,
     dropping half characters, so the user gets the data and a note rather than a crash.
     """
-    detected = _records_encoding(head)
+    detected = _records_encoding(Path(gdal_path).with_suffix(".dbf"))
     if detected is not None and detected != declared:
         try:
             gdf = _read_gdal(
@@ -242,21 +379,95 @@ def _list_layers(gdal_path: str, name: str) -> list[tuple[str, str | None]]:
         raise ImportFileError(Message("vector_unreadable", name=name, detail=str(exc))) from None
 
 
+#: The longest string GDAL's GeoJSON parser reads (``CPLJSonStreamingParser``'s fixed
+#: maximum, not a configuration option: ``OGR_GEOJSON_MAX_OBJ_SIZE`` does not change it).
+GEOJSON_MAX_STRING = 10_000_000
+
+
 def _read_gdal(
     gdal_path: str, options: dict[str, object], name: str, fmt: str
 ) -> gpd.GeoDataFrame | pd.DataFrame:
+    """The file read by pyogrio, every failure a user's file can cause as a clear error.
+
+    Geometries GEOS cannot decode become missing here (``on_invalid="ignore"``) and are
+    told apart from really missing ones by :func:`_unreadable_geometries`. Text that is
+    not in the encoding GDAL was told raises :class:`UnicodeDecodeError` (pyogrio's
+    Arrow path reports it as ``ArrowInvalid``), so the caller can read it again.
+    """
     try:
         try:
-            return pyogrio.read_dataframe(gdal_path, use_arrow=True, **options)
+            gdf = pyogrio.read_dataframe(gdal_path, use_arrow=True, on_invalid="ignore", **options)
         except pyogrio.errors.DataSourceError as exc:
             if "use_arrow" not in str(exc):
                 raise
-            return pyogrio.read_dataframe(gdal_path, use_arrow=False, **options)
+            gdf = pyogrio.read_dataframe(gdal_path, use_arrow=False, on_invalid="ignore", **options)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        if "Too many characters" in str(exc):  # json-c's words for any over-long value
+            limit = f"{GEOJSON_MAX_STRING:,}"
+            raise ImportFileError(
+                Message("geojson_value_too_long", name=name, limit=limit)
+            ) from None
         msg = Message("vector_unreadable_as", name=name, fmt=fmt, detail=str(exc))
         raise ImportFileError(msg) from None
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
         raise ImportFileError(Message("vector_bad_content", name=name, detail=str(exc))) from None
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower().replace("-", ""):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, str(exc)) from None
+        raise ImportFileError(Message("vector_bad_content", name=name, detail=str(exc))) from None
+    except (pa.ArrowException, shapely.errors.GEOSException) as exc:
+        raise ImportFileError(Message("vector_bad_content", name=name, detail=str(exc))) from None
+    _check_utf8(gdf)
+    return gdf
+
+
+def _check_utf8(frame: pd.DataFrame) -> None:
+    """Raise :class:`UnicodeDecodeError` when a text column holds bytes that are not UTF-8.
+
+    Told a .dbf is UTF-8 (by its .cpg) when it is GBK, GDAL passes the bytes on and
+    pyogrio's Arrow path keeps them unchecked; the failure would come later, from the
+    first string operation, as an ``ArrowInvalid`` traceback. Checking here lets the
+    caller read the table again in the encoding its bytes are in.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+            continue
+        try:
+            pa.array(values.array).validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, str(exc)) from None
+        except (TypeError, pa.ArrowException):
+            continue  # not Arrow-backed: Python strings are valid text already
+
+
+def _unreadable_geometries(gdal_path: str, layer: str | None, missing: np.ndarray) -> np.ndarray:
+    """Which of the `missing` geometries were in the file but could not be decoded.
+
+    A GeoJSON ring that does not close, a GeoPackage blob of garbage or a record past
+    the end of a cut-short ``.shp`` reach us as features without a geometry. What the
+    file says it holds tells the two apart, looked up only when a geometry is missing:
+    the GeoPackage's blobs, the Shapefile's index, else the raw WKB read again.
+    """
+    if gdal_path.startswith("GPKG:") and layer is not None:
+        present = geopackage_geometry_present(Path(gdal_path[len("GPKG:") :]), layer)
+        if present is not None and len(present) == len(missing):
+            return missing & present
+    if gdal_path.lower().endswith(".shp"):
+        present = shapefile_geometry_present(Path(gdal_path).with_suffix(".shx"))
+        if present is not None and len(present) == len(missing):
+            return missing & present
+    options: dict[str, object] = {"layer": layer} if layer else {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # already reported by the first read
+            wkb = pyogrio.raw.read(gdal_path, columns=[], **options)[2]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return np.zeros(len(missing), dtype=bool)
+    if wkb is None or len(wkb) != len(missing):
+        return np.zeros(len(missing), dtype=bool)
+    present = np.array([value is not None and len(value) > 0 for value in wkb], dtype=bool)
+    return missing & present
 
 
 def _recode(gdf: gpd.GeoDataFrame, encoding: str) -> tuple[gpd.GeoDataFrame, int, int]:
@@ -288,40 +499,155 @@ def _recode(gdf: gpd.GeoDataFrame, encoding: str) -> tuple[gpd.GeoDataFrame, int
     return out, bad_names, bad_values
 
 
+#: Attribute names that are the coordinates of a point layer wherever gridmap shows or
+#: writes one (the layer table, CSV exports), compared without case.
+_COORDINATE_NAMES = frozenset({"lon", "lat", "lng", "x", "y", "经度", "纬度"})
+
+
+def _coordinate_names_freed(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """`frame` with attributes named like coordinates (``lat``, ``经度``) renamed.
+
+    The geometry holds a GIS file's coordinates; an attribute also called ``lat`` would
+    be one of two different things with one name in the layer table, and in the CSV
+    export, which writes the geometry's coordinates as ``lon``/``lat``.
+    """
+    taken = {str(c).lower() for c in frame.columns}
+    renames: dict[str, str] = {}
+    for column in frame.columns:
+        if str(column).lower() in _COORDINATE_NAMES:
+            new, n = f"{column}_source", 1
+            while new.lower() in taken:
+                n += 1
+                new = f"{column}_source{n}"
+            taken.add(new.lower())
+            renames[column] = new
+    if not renames:
+        return frame
+    notes.append(
+        Message(
+            "coordinate_attributes_renamed",
+            renamed=", ".join(f"{a} → {b}" for a, b in renames.items()),
+        )
+    )
+    return frame.rename(columns=renames)
+
+
+def _unreadable_rows(
+    frame: pd.DataFrame, rows: np.ndarray, bad: np.ndarray, name: str
+) -> pd.DataFrame:
+    """The rejection rows (``invalid_geometry``) of features whose geometry GEOS refused."""
+    if bad.all():
+        raise ImportFileError(Message("vector_geometries_unreadable", name=name))
+    values = frame[bad].reset_index(drop=True)
+    values.columns = [
+        f"{c} (source)" if c in ("row", "reason", "message") else c for c in values.columns
+    ]
+    head = pd.DataFrame(
+        {
+            "row": pd.array(rows[bad], dtype="Int64"),
+            "reason": "invalid_geometry",
+            "message": pd.Series(
+                [Message("row_geometry_unreadable")] * int(bad.sum()), dtype=object
+            ),
+        }
+    )
+    return pd.concat([head, values], axis=1)
+
+
 def _read_vector(
     path: Path, fmt: str, *, source_layer: str | None, encoding: str | None, max_bytes: int
 ) -> _Source:
-    gdal_path, layer, dbf_encoding, declared, notes, head = _vector_source(
-        path, fmt, source_layer=source_layer, encoding=encoding, max_bytes=max_bytes
-    )
+    """Read a GIS file (or the chosen layer of a zip) from a private copy, safely.
+
+    The private folder, and everything inflated into it, is removed when reading ends,
+    also when it fails.
+    """
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gridmap-import-") as folder:
+        if fmt == "zip":
+            staged, inner = _stage_zip(path, Path(folder), source_layer, max_bytes, notes)
+        else:
+            staged, inner = _stage_file(path, fmt, Path(folder), notes), fmt
+        gdal, layer, dbf_encoding, declared, head = _vector_source(
+            staged, inner, path.name, source_layer=source_layer, encoding=encoding, notes=notes
+        )
+        gdf, dbf_encoding = _read_layer(
+            gdal, layer, path, inner, encoding, dbf_encoding, head, notes
+        )
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+            raise ImportFileError(Message("vector_no_geometry", name=path.name))
+        if len(gdf) == 0:
+            raise ImportFileError(Message("vector_no_features", name=path.name))
+        geometry = np.asarray(gdf.geometry.array, dtype=object)
+        missing = shapely.is_missing(geometry)
+        unreadable = _unreadable_geometries(gdal, layer, missing) if missing.any() else missing
+    if declared and gdf.crs is None:
+        notes.append(Message("crs_unreadable", name=path.name))
+        declared = False
+    frame = _coordinate_names_freed(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), notes)
+    rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
+    malformed = None
+    if unreadable.any():
+        malformed = _unreadable_rows(frame, rows, unreadable, path.name)
+        keep = ~unreadable
+        frame, rows, geometry = frame[keep].reset_index(drop=True), rows[keep], geometry[keep]
+    crs = gdf.crs if declared else None
+    return _Source(frame, rows, dbf_encoding, geometry, crs, malformed=malformed, notes=notes)
+
+
+def _read_layer(
+    gdal: str,
+    layer: str | None,
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    dbf_encoding: str | None,
+    head: bytes,
+    notes: list[str],
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, str | None]:
+    """The layer read by GDAL, a .dbf in the wrong encoding read again; GDAL's warnings noted."""
     options: dict[str, object] = {"layer": layer} if layer else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             if dbf_encoding:
                 options["encoding"] = _GDAL_CODECS.get(dbf_encoding, dbf_encoding)
-            gdf = _read_gdal(gdal_path, options, path.name, fmt)
+            gdf = _read_gdal(gdal, options, path.name, fmt)
         except UnicodeDecodeError:
+            if fmt == "geojson":
+                raise ImportFileError(Message("geojson_not_utf8", name=path.name)) from None
             if encoding is not None or not dbf_encoding:
                 msg = Message(
                     "dbf_not_in_encoding", name=path.name, encoding=dbf_encoding or "UTF-8"
                 )
                 raise ImportFileError(msg) from None
-            gdf, dbf_encoding = _read_dbf_again(
-                gdal_path, options, path, fmt, dbf_encoding, head, notes
-            )
+            gdf, dbf_encoding = _read_dbf_again(gdal, options, path, fmt, dbf_encoding, head, notes)
     # What GDAL or pyogrio warned about, in their words (which we cannot translate).
     notes += [
         Message("gdal_warning", detail=str(w.message))
         for w in caught
         if not issubclass(w.category, ResourceWarning)
     ]
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise ImportFileError(Message("vector_no_geometry", name=path.name))
-    if len(gdf) == 0:
-        raise ImportFileError(Message("vector_no_features", name=path.name))
-    geometry = np.asarray(gdf.geometry.array, dtype=object)
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
-    crs = gdf.crs if declared else None
-    return _Source(frame, rows, dbf_encoding, geometry, crs, notes=notes)
+    return gdf, dbf_encoding
+
+
+def vector_parts(path: Path, fmt: str, max_bytes: int) -> list[str]:
+    """The layers of a GeoPackage, or the Shapefiles (else GIS files) of a zip, by name.
+
+    For :func:`gridmap.io.list_parts`: names as :func:`_read_vector` takes them back as
+    `source_layer`, with zip member names decoded (GBK from Chinese Windows); a
+    GeoPackage is checked as for an import before GDAL lists it. Other files: ``[]``.
+    """
+    if fmt == "zip":
+        archive, members = open_zip(path, max_bytes)
+        with archive:
+            shps, others = _zip_data(path, members)
+        return [PurePosixPath(m).stem for m in shps or others]
+    if fmt != "gpkg":
+        return []
+    with tempfile.TemporaryDirectory(prefix="gridmap-import-") as folder:
+        staged = _stage_file(path, fmt, Path(folder), [])
+        check_content(staged, fmt, path.name)
+        views = inspect_geopackage(staged, path.name)
+        layers = _list_layers(gdal_path(staged, fmt), path.name)
+    return [name for name, _ in layers if name not in views]

@@ -785,6 +785,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # (end of store block)
     #
     # -- hostile and malformed GIS files and zips (drivers, members, sizes)
+    "zip_too_many_members": (
+        "压缩包 {name} 中有 {n} 个文件，超过 {limit} 个的上限",
+        "`path` {name} holds {n} members, more than the limit of {limit}",
+    ),
+    "zip_unsafe_member": (
+        "压缩包 {name} 中的文件名 {member} 指向压缩包以外的位置，已拒绝读取",
+        "`path` {name} holds a member named {member}, which points outside the archive; "
+        "the file was refused",
+    ),
+    "zip_link_member": (
+        "压缩包 {name} 中的 {member} 是一个符号链接（指向别处的文件），已拒绝读取",
+        "`path` {name} holds {member}, a symbolic link (to a file elsewhere); the file was refused",
+    ),
+    "zip_encrypted": (
+        "压缩包 {name} 中的 {member} 有密码保护；请先解密再上传",
+        "`path` {name}: {member} is password-protected; unpack it first",
+    ),
+    "zip_member_unreadable": (
+        "压缩包 {name} 中的 {member} 已损坏，无法解压：{detail}",
+        "`path` {name}: {member} cannot be unpacked (the archive is damaged): {detail}",
+    ),
+    "zip_nested": (
+        "压缩包 {name} 中只有另一个压缩包；请先解压外层，再上传里面的压缩包",
+        "`path` {name} holds only other zip archives; unpack the outer one and upload the "
+        "inner zip",
+    ),
+    "shapefile_invalid": (
+        "文件 {name} 中 Shapefile 的 {part} 文件不是有效的 Shapefile 格式",
+        "`path` {name}: the Shapefile's {part} is not in Shapefile format",
+    ),
+    "shapefile_part_ignored": (
+        "文件 {name} 中 Shapefile 的 {ext} 文件过大，不是有效的 {ext}，已忽略",
+        "`path` {name}: the Shapefile's {ext} is too large to be one; ignored it",
+    ),
+    "gpkg_external": (
+        "GeoPackage 文件 {name} 引用了文件以外的数据源（{what}），为安全起见已拒绝读取",
+        "`path` {name} is a GeoPackage that reaches outside itself ({what}); refused for safety",
+    ),
+    "gpkg_view_layer": (
+        "GeoPackage 文件 {name} 中的图层 {layer} 是视图（SQL 查询），不能导入；"
+        "请在 GIS 软件中将其导出为普通图层",
+        "`path` {name}: layer {layer} is a view (an SQL query), which is not imported; "
+        "export it as a table first",
+    ),
+    "geojson_value_too_long": (
+        "GeoJSON 文件 {name} 中有一个值超过 {limit} 个字符（GDAL 能读取的上限），"
+        "也许是嵌入的图片；请删除或缩短该值",
+        "`path` {name} holds a value longer than {limit} characters, the most GDAL reads "
+        "(an embedded photo?); remove or shorten it",
+    ),
+    "vector_geometries_unreadable": (
+        "文件 {name} 中所有要素的几何图形都无法读取（已损坏或格式不对）",
+        "`path` {name}: no feature's geometry can be read (damaged or malformed)",
+    ),
+    "row_geometry_unreadable": (
+        "几何图形无法读取（已损坏或格式不对，例如多边形没有闭合）",
+        "the geometry cannot be read (damaged or malformed, e.g. a ring that does not close)",
+    ),
+    "crs_unreadable": (
+        "文件 {name} 声明的坐标系无法识别，已按所选坐标系（默认 WGS-84）读取",
+        "`path` {name} declares a coordinate system that cannot be read; used `crs` "
+        "(WGS-84 by default)",
+    ),
+    "geojson_not_utf8": (
+        "GeoJSON 文件 {name} 的文字不是 UTF-8 编码（GeoJSON 规定使用 UTF-8）；"
+        "请在 GIS 软件或文本编辑器中以 UTF-8 另存",
+        "`path` {name} holds text that is not UTF-8, which GeoJSON must be; save it as UTF-8",
+    ),
+    "cpg_ignored": (
+        "Shapefile 的 .cpg 文件内容“{cpg}”不是可用的编码名称，已忽略并自动识别编码",
+        "the Shapefile's .cpg says {cpg!r}, which is no usable encoding; ignored it and "
+        "detected the encoding",
+    ),
+    "coordinate_attributes_renamed": (
+        "属性列名与坐标列名相同，已改名：{renamed}（坐标取自几何图形）",
+        "attributes named like coordinates were renamed: {renamed} (the coordinates come "
+        "from the geometry)",
+    ),
     # (end of hostile GIS files block)
     #
     # -- text tables: CSV and Excel faults

@@ -51,7 +51,7 @@ from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt, u
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
 from gridmap._io_text import detect_encoding as detect_encoding
-from gridmap._io_vector import _list_layers, _read_vector
+from gridmap._io_vector import _read_vector, vector_parts
 from gridmap.i18n import Message
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
 
@@ -374,10 +374,10 @@ def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | Non
 
 
 def list_parts(path: str | os.PathLike[str]) -> list[str]:
-    """The worksheets of an Excel workbook or the layers of a GeoPackage in `path`.
+    """The worksheets of an Excel workbook, the layers of a GeoPackage, the Shapefiles of a zip.
 
     Other files have one part and give an empty list. Pass a name back to
-    :func:`import_file` as ``sheet`` (Excel) or ``source_layer`` (GeoPackage).
+    :func:`import_file` as ``sheet`` (Excel) or ``source_layer`` (GeoPackage, zip).
 
     Raises
     ------
@@ -399,8 +399,8 @@ def list_parts(path: str | os.PathLike[str]) -> list[str]:
             return list(book.sheetnames)
         finally:
             book.close()
-    if VECTOR_FORMATS.get(suffix) == "gpkg":
-        return [name for name, _ in _list_layers(str(checked), checked.name)]
+    if suffix in VECTOR_FORMATS:  # GeoPackage layers, the Shapefiles of a zip
+        return vector_parts(checked, VECTOR_FORMATS[suffix], _max_bytes(None))
     return []
 
 
