@@ -816,7 +816,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "`path` {name}: the Shapefile's {part} is not in Shapefile format",
     ),
     "shapefile_part_ignored": (
-        "文件 {name} 中 Shapefile 的 {ext} 文件过大，不是有效的 {ext}，已忽略",
+        "文件 {name} 中 Shapefile 的 {ext} 部分过大，不可能是有效文件，已忽略",
         "`path` {name}: the Shapefile's {ext} is too large to be one; ignored it",
     ),
     "gpkg_external": (

@@ -529,6 +529,52 @@ def _copy_table(con: sqlite3.Connection, table: str) -> None:
     )
 
 
+def _current_tables(con: sqlite3.Connection) -> dict[str, str]:
+    """Each layer's current table, from the version rows."""
+    rows = con.execute(
+        f"SELECT v.layer, v.table_name FROM {VERSIONS_TABLE} AS v"
+        f" JOIN (SELECT layer, MAX(version) AS version FROM {VERSIONS_TABLE}"
+        "       GROUP BY layer) AS cur USING (layer, version)"
+    ).fetchall()
+    return dict(rows)
+
+
+def _views_current(con: sqlite3.Connection) -> bool:
+    """Whether every layer has a view under its plain name showing its current table."""
+    views = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    return all(
+        layer in views and f'FROM "{table}"' in views[layer]
+        for layer, table in _current_tables(con).items()
+    )
+
+
+def _refresh_views(con: sqlite3.Connection) -> None:
+    """Show each layer's current version under its plain name, for QGIS and GDAL users.
+
+    A view ``incidents`` over ``incidents__<token>``, registered in ``gpkg_contents``
+    and ``gpkg_geometry_columns`` like a table, so that QGIS lists "incidents", not a
+    table per version. Runs in the caller's transaction, with the version row.
+    """
+    for layer, table in _current_tables(con).items():
+        con.execute(f'DROP VIEW IF EXISTS "{layer}"')
+        con.execute(f'CREATE VIEW "{layer}" AS SELECT * FROM "{table}"')
+        con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (layer,))
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (layer,))
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+            " min_x, min_y, max_x, max_y, srs_id)"
+            " SELECT ?, data_type, ?, ?, min_x, min_y, max_x, max_y, srs_id"
+            " FROM gpkg_contents WHERE table_name = ?",
+            (layer, layer, "gridmap: the current version of this layer (read-only)", table),
+        )
+        con.execute(
+            "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name,"
+            " srs_id, z, m) SELECT ?, column_name, geometry_type_name, srs_id, z, m"
+            " FROM gpkg_geometry_columns WHERE table_name = ?",
+            (layer, table),
+        )
+
+
 def _drop_table(con: sqlite3.Connection, table: str) -> None:
     """Drop feature table `table`, its spatial index, triggers and metadata rows."""
     rtrees = [
@@ -573,6 +619,24 @@ class GeoPackageStore(WorkspaceStore):
                 raise StoreError(msg)
             self._create()
         self._check_is_workspace()
+        self._ensure_views()
+
+    def _ensure_views(self) -> None:
+        """Add the plain-name views to a workspace made before they existed.
+
+        Skipped, not waited for, when someone else is writing (their write refreshes
+        the views) or when the file cannot be written.
+        """
+        with self._connect() as con:
+            if _views_current(con):
+                return
+        with (
+            contextlib.suppress(WorkspaceBusyError, sqlite3.OperationalError, OSError),
+            self.writing(timeout=0),
+            self._connect() as con,
+            _transaction(con),
+        ):
+            _refresh_views(con)
 
     # -- file-level helpers -------------------------------------------------------------
     def _create(self) -> None:
@@ -865,6 +929,7 @@ class GeoPackageStore(WorkspaceStore):
         # current: a killed writer changes neither. Restoring is how a user undoes a bad
         # write, so the bounds (and the working CRS chosen from them) shrink back too.
         self._refresh_bounds(con)
+        _refresh_views(con)
         return int(last + 1)
 
     def restore(

@@ -307,3 +307,37 @@ def test_spatial_index_copied_into_the_workspace_answers_bbox_reads(tmp_path: Pa
         table = store.history("incidents")[-1].table
         con.execute(f'DELETE FROM "rtree_{table}_geom_parent"')  # break the index
     assert not store.integrity_ok()
+
+
+def test_qgis_sees_each_layer_current_version_under_its_plain_name(tmp_path: Path) -> None:
+    import pyogrio
+
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(5), message="five")
+    store.write("incidents", incidents(8, seed=1), message="eight")
+    names = [name for name, _ in pyogrio.list_layers(store.path)]
+    assert "incidents" in names
+    assert len(pyogrio.read_dataframe(store.path, layer="incidents")) == 8
+    store.restore("incidents", 1)
+    assert len(pyogrio.read_dataframe(store.path, layer="incidents")) == 5
+    assert pyogrio.read_info(store.path, layer="incidents")["geometry_type"] == "Point"
+    assert store.integrity_ok()
+
+
+def test_an_older_workspace_gets_its_plain_name_views_when_opened(tmp_path: Path) -> None:
+    import pyogrio
+
+    from gridmap.datasets import get_path
+
+    path = tmp_path / "old.gpkg"
+    path.write_bytes(Path(get_path("helsinki")).read_bytes())
+    with sqlite3.connect(path) as con:  # as the sample was built before views existed
+        for (view,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'"):
+            con.execute(f'DROP VIEW "{view}"')
+            con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (view,))
+            con.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (view,))
+    store = GeoPackageStore(path)
+    names = {name for name, _ in pyogrio.list_layers(path)}
+    assert set(store.layers()) <= names
+    grids = pyogrio.read_dataframe(path, layer="grids")
+    assert len(grids) == store.history("grids")[-1].n_features
