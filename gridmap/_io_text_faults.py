@@ -322,8 +322,11 @@ def xlsx_error(exc: BaseException, name: str) -> ImportFileError | None:
         unsafe: tuple[type[BaseException], ...] = ()
     else:
         unsafe = (DefusedXmlException,)
-    if unsafe and isinstance(exc, unsafe):
-        return ImportFileError(Message("xlsx_unsafe_xml", name=name))
+    cause: BaseException | None = exc
+    while cause is not None:  # openpyxl wraps the parser's error in a ValueError
+        if unsafe and isinstance(cause, unsafe):
+            return ImportFileError(Message("xlsx_unsafe_xml", name=name))
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, _xlsx_faults()):
         detail = str(exc) or type(exc).__name__
         return ImportFileError(Message("xlsx_unreadable", name=name, detail=detail[:200]))
