@@ -296,16 +296,22 @@ def header_score(values: Sequence[object], roles: Sequence[str]) -> int:
 
 
 def dedupe_names(values: Sequence[object]) -> list[str]:
-    """Column names from a header row: blanks named ``column_N``, repeats suffixed ``.1``."""
+    """Column names from a header row: blanks named ``column_N``, repeats suffixed ``.1``.
+
+    Every name is distinct, even when a suffixed name is in the header already
+    (``备注, 备注.1, 备注`` → ``备注, 备注.1, 备注.2``): two columns of one name would
+    crash the import, and dropping one would lose the user's data.
+    """
     names: list[str] = []
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     for i, value in enumerate(values, start=1):
         name = "" if value is None else str(value).strip()
-        name = name or f"column_{i}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        seen.setdefault(name, 0)
+        base = name = name or f"column_{i}"
+        n = 0
+        while name in taken:  # a suffixed name can itself be taken: 备注, 备注.1, 备注
+            n += 1
+            name = f"{base}.{n}"
+        taken.add(name)
         names.append(name)
     return names
 

@@ -20,7 +20,6 @@ import csv
 import mmap
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +31,22 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyproj
 
-from gridmap._errors import ImportFileError, ValidationError
+from gridmap._errors import GridmapError, ImportFileError, ValidationError
 from gridmap._io_columns import dedupe_names as _dedupe_names
 from gridmap._io_columns import header_score
+from gridmap._io_text_faults import (
+    MAX_COLUMNS,
+    check_header_width,
+    decode_mixed,
+    each_line_decodes,
+    find_unclosed_quote,
+    looks_binary,
+    normalise_line_ends,
+    remove_nul,
+    unclosed_quote_error,
+    utf16_without_bom,
+    xlsx_error,
+)
 from gridmap.i18n import Message
 
 #: Raw file contents: bytes, or a read-only memory map of the file.
@@ -131,6 +143,9 @@ def _guess_encoding(raw: Buffer) -> tuple[str, Message | None]:
         return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", None
+    utf16 = utf16_without_bom(bytes(raw[:4096]))
+    if utf16:
+        return utf16, Message("encoding_utf16_no_bom", encoding=utf16)
     if _decodes(raw, "utf-8"):
         return "utf-8", None
     western = _decodes(raw, "cp1252")
@@ -143,6 +158,8 @@ def _guess_encoding(raw: Buffer) -> tuple[str, Message | None]:
     if western:
         key = "encoding_cp1252_not_chinese" if chinese else "encoding_cp1252"
         return "cp1252", Message(key)
+    if each_line_decodes(raw, "gb18030"):  # GBK and UTF-8 lines: decoded line by line
+        return "gbk", None
     raise ImportFileError(Message("encoding_unknown"))
 
 
@@ -150,19 +167,25 @@ def _check_text(head: bytes, name: str) -> None:
     for magic, key in _MAGIC.items():
         if head.startswith(magic):
             raise ImportFileError(Message(key, name=name))
-    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in head:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
+        return
+    if looks_binary(head):
         raise ImportFileError(Message("file_binary", name=name))
 
 
-def _to_utf8(raw: Buffer, encoding: str, name: str) -> tuple[Buffer, int]:
-    """UTF-8 bytes of `raw` and where the text starts (after a byte-order mark)."""
+def _to_utf8(raw: Buffer, encoding: str, name: str) -> tuple[Buffer, int, Message | None]:
+    """UTF-8 bytes of `raw`, where the text starts (after a byte-order mark) and a note."""
     if encoding in ("utf-8", "ascii"):
-        return raw, 0
+        return raw, 0, None
     if encoding == "utf-8-sig":
-        return raw, len(codecs.BOM_UTF8) if raw[:3] == codecs.BOM_UTF8 else 0
+        return raw, len(codecs.BOM_UTF8) if raw[:3] == codecs.BOM_UTF8 else 0, None
     codec = "gb18030" if encoding == "gbk" else encoding  # GB18030 is GBK's superset
+    if codec in ("gb18030", "gb2312"):
+        mixed = decode_mixed(raw, codec, encoding, name)
+        if mixed is not None:
+            return mixed[0], 0, mixed[1]
     try:
-        return str(raw, codec).encode("utf-8"), 0
+        return str(raw, codec).encode("utf-8"), 0, None
     except UnicodeDecodeError as exc:
         msg = Message(
             "file_not_in_encoding",
@@ -185,25 +208,42 @@ def _codec_name(encoding: str) -> str:
 # ------------------------------------------------------------------------------ tables
 
 
-def _head_lines(data: Buffer, start: int) -> list[str]:
+def _head_lines(data: Buffer, start: int) -> tuple[list[str], bool]:
+    """The first lines of the text, and whether the only line was cut by the sample."""
     head = data[start : start + 256 * 1024]
     lines = bytes(head).decode("utf-8", errors="replace").split("\n")
+    cut = False
     if start + len(head) < len(data):
-        lines = lines[:-1]  # the sample cut the last line
-    return [line.rstrip("\r") for line in lines[: _HEADER_SCAN_ROWS + 5]]
+        cut = len(lines) == 1
+        lines = lines if cut else lines[:-1]  # the sample cut the last line
+    return [line.rstrip("\r") for line in lines[: _HEADER_SCAN_ROWS + 5]], cut
+
+
+def _parse_lines(lines: list[str], delimiter: str) -> list[list[str]]:
+    """`lines` split into cells; a line the csv module refuses is split at the delimiter."""
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:  # a cell over the csv module's 128 KB limit, a stray CR
+        rows = []
+        for line in lines:
+            try:
+                rows += list(csv.reader([line], delimiter=delimiter))
+            except csv.Error:
+                rows.append(line.split(delimiter))
+        return rows
 
 
 def _sniff(lines: list[str], roles: Sequence[str]) -> tuple[str, int, list[str]]:
     """Delimiter, index of the header line and its cells."""
     best: tuple[int, str] = (0, ",")
     for delimiter in (",", "\t", ";", "|"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1]
+        counts = [len(r) for r in _parse_lines(lines, delimiter) if len(r) > 1]
         if counts:
             common = max(set(counts), key=counts.count)
             if counts.count(common) * common > best[0]:
                 best = (counts.count(common) * common, delimiter)
     delimiter = best[1]
-    parsed = list(csv.reader(lines, delimiter=delimiter))
+    parsed = _parse_lines(lines, delimiter)
     scores = [header_score(r, roles) for r in parsed[:_HEADER_SCAN_ROWS]]
     start = next((i for i, r in enumerate(parsed) if any(c.strip() for c in r)), None)
     if start is None:
@@ -229,9 +269,13 @@ def _read_csv(
         chosen = _codec_name(encoding)
     else:
         chosen, note = _guess_encoding(raw[:_SAMPLE_BYTES])
-    data, offset = _to_utf8(raw, chosen, name)
-    lines = _head_lines(data, offset)
+    data, offset, mixed = _to_utf8(raw, chosen, name)
+    data = normalise_line_ends(data, offset)
+    data, nul = remove_nul(data, offset)
+    extra = [n for n in (mixed, nul) if n is not None]
+    lines, cut = _head_lines(data, offset)
     delimiter, header_index, header = _sniff(lines, roles)
+    check_header_width(header, name, cut=cut)
     names = _dedupe_names(header)
     for _ in range(header_index + 1):
         found = data.find(b"\n", offset)
@@ -257,9 +301,13 @@ def _read_csv(
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     rows = np.arange(len(frame), dtype=np.int64) + header_index + 2
-    source = _Source(frame, rows, encoding=chosen, notes=[note] if note else [])
+    source = _Source(frame, rows, encoding=chosen, notes=([note] if note else []) + extra)
     # One line per record unless blank lines, malformed rows or quoted line breaks.
     lines = _count_newlines(data, offset) + (data[-1:] != b"\n")
+    if quoted and lines != len(frame) + len(malformed):
+        opened = find_unclosed_quote(frame, malformed, delimiter, len(names))
+        if opened is not None:
+            raise unclosed_quote_error(data, offset, opened, name)
     if malformed or lines != len(frame):
         _renumber(source, data, offset, delimiter, len(names), header_index + 1, malformed)
     if len(frame) == 0 and not malformed:
@@ -372,20 +420,58 @@ def _renumber(
 
 
 def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> _Source:
+    """Read a worksheet's rows; a broken or hostile workbook is a clear error.
+
+    The sheet is read in openpyxl's read-only mode (streamed, for big sheets) with the
+    size the file declares ignored: a wrong ``<dimension>`` (some exporters write
+    ``A1:C5`` for any sheet) otherwise cuts the rows and columns past it without a word,
+    and one declaring the whole sheet pads a million empty rows.
+    """
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
             raise ImportFileError(Message("xlsx_invalid", name=path.name))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # openpyxl's style complaints
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileError(Message("xlsx_unreadable", name=path.name, detail=str(exc))) from None
+        values, numbers, chosen = _xlsx_rows(openpyxl, path, sheet)
+    except GridmapError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        error = xlsx_error(exc, path.name)
+        if error is None:
+            raise
+        raise error from None
+    scores = [header_score(r, roles) for r in values[:_HEADER_SCAN_ROWS]]
+    index = scores.index(max(scores)) if scores and max(scores) > scores[0] else 0
+    if len(values) <= index + 1:
+        raise ImportFileError(Message("sheet_no_rows", name=path.name, sheet=chosen))
+    width = max(len(r) for r in values[index:])
+    if width > MAX_COLUMNS:
+        msg = Message("too_many_columns", name=path.name, n=f"{width:,}", limit=MAX_COLUMNS)
+        raise ImportFileError(msg)
+    names = _dedupe_names(tuple(values[index]) + (None,) * (width - len(values[index])))
+    body = [tuple(r) + (None,) * (width - len(r)) for r in values[index + 1 :]]
+    frame = pd.DataFrame(body, columns=names, dtype=object)
+    for column in frame.columns:
+        inferred = frame[column].infer_objects()
+        if inferred.dtype != object:
+            frame[column] = inferred
+    return _Source(frame, np.asarray(numbers[index + 1 :], dtype=np.int64))
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _xlsx_rows(openpyxl: object, path: Path, sheet: str | int | None) -> tuple[list, list, str]:
+    """Non-blank rows (trailing blank cells dropped), their row numbers and the sheet name."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # openpyxl's style complaints
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)  # type: ignore[attr-defined]
     try:
         sheets = book.sheetnames
+        if not sheets:
+            raise ImportFileError(Message("xlsx_no_sheets", name=path.name))
         if sheet is None:
             chosen = sheets[0]
         elif isinstance(sheet, int) and 0 <= sheet < len(sheets):
@@ -395,24 +481,21 @@ def _read_xlsx(path: Path, *, sheet: str | int | None, roles: Sequence[str]) -> 
         else:
             msg = Message("sheet_missing", sheet=repr(sheet), sheets=", ".join(sheets))
             raise ValidationError(msg)
+        worksheet = book[chosen]
+        if not hasattr(worksheet, "reset_dimensions"):  # a chart sheet: no cells
+            raise ImportFileError(Message("sheet_no_rows", name=path.name, sheet=chosen))
+        worksheet.reset_dimensions()
         values: list[tuple] = []
         numbers: list[int] = []
-        for number, row in enumerate(book[chosen].iter_rows(values_only=True), start=1):
-            if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
-                values.append(row)
-                numbers.append(number)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                end = len(row)
+                while end and _blank(row[end - 1]):
+                    end -= 1
+                if end:
+                    values.append(row[:end])
+                    numbers.append(number)
     finally:
         book.close()
-    scores = [header_score(r, roles) for r in values[:_HEADER_SCAN_ROWS]]
-    index = scores.index(max(scores)) if scores and max(scores) > scores[0] else 0
-    if len(values) <= index + 1:
-        raise ImportFileError(Message("sheet_no_rows", name=path.name, sheet=chosen))
-    names = _dedupe_names(values[index])
-    width = len(names)
-    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in values[index + 1 :]]
-    frame = pd.DataFrame(body, columns=names, dtype=object)
-    for column in frame.columns:
-        inferred = frame[column].infer_objects()
-        if inferred.dtype != object:
-            frame[column] = inferred
-    return _Source(frame, np.asarray(numbers[index + 1 :], dtype=np.int64))
+    return values, numbers, chosen

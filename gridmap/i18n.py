@@ -866,6 +866,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # (end of hostile GIS files block)
     #
     # -- text tables: CSV and Excel faults
+    "too_many_columns": (
+        "文件 {name} 的表头有 {n} 列，超过了 gridmap 能读取的 {limit:,} 列上限；"
+        "这可能是行列转置的表格，或者根本不是表格",
+        "`path` {name}: the header has {n} columns, more than the {limit:,} gridmap reads; "
+        "is the table transposed, or not a table at all?",
+    ),
+    "csv_header_too_long": (
+        "文件 {name} 的第一行超过 256 KB，找不到表头；请检查文件是否为 CSV 表格",
+        "`path` {name}: the first line is longer than 256 KB, so no header can be found; "
+        "is it a CSV table?",
+    ),
+    "csv_unclosed_quote": (
+        "文件 {name} 第 {line} 行：这里的引号没有闭合，后面的行都被读成了这个单元格的内容；"
+        "请补上或删掉这个引号后再导入",
+        "`path` {name}, line {line}: a quotation mark opens a value that is never closed, "
+        "so the rows after it are read as that value's text; close or remove the quote",
+    ),
+    "csv_nul_removed": (
+        "已删除 {n} 个空字符（NUL，零字节），在第 {lines} 行（共 {n_lines} 行）；"
+        "这些字符会让单元格在保存时被截断",
+        "{n} NUL characters (zero bytes) removed, on lines {lines} ({n_lines} lines in all); "
+        "kept, they would cut the cells short when stored",
+    ),
+    "encoding_mixed_lines": (
+        "文件混用了两种编码：第 {lines} 行（共 {n} 行）是 {encoding} 编码，其余带中文的行是 "
+        "{other} 编码；每行已按自己的编码读取，请核对这些行",
+        "the file mixes two encodings: lines {lines} ({n} in all) are {encoding} text, the "
+        "other lines with Chinese text are {other}; each line was read in its own encoding, "
+        "check those lines",
+    ),
+    "encoding_utf16_no_bom": (
+        "文件是没有字节顺序标记（BOM）的 {encoding} 文本，已按此编码读取",
+        "the file is {encoding} text without a byte-order mark; read as such",
+    ),
+    "xlsx_no_sheets": (
+        "文件 {name} 不是有效的 Excel .xlsx 工作簿：其中没有可读取的工作表",
+        "`path` {name} is not a valid Excel .xlsx workbook: it holds no readable worksheet",
+    ),
+    "xlsx_unsafe_xml": (
+        "文件 {name} 不是有效的 Excel .xlsx 工作簿：其 XML 声明了实体（可被用来读取服务器上的"
+        "文件或耗尽内存），已拒绝读取",
+        "`path` {name} is not a valid Excel .xlsx workbook: its XML declares entities (a way "
+        "to read the server's files or exhaust its memory), so it was not read",
+    ),
     # (end of text tables block)
     #
     # -- app safety: exports, uploads, editor names

@@ -47,6 +47,29 @@ class Case:
     timeout: float = 20.0
 
 
+def run_import(path: Path, layer: str, options: dict[str, object]) -> tuple[str, object, str]:
+    """Import one corpus file; meant to run in a worker process that can be killed on a hang.
+
+    Returns ``("ok", result, "")`` or ``("raised", exception, traceback text)``. An
+    exception that cannot be sent back between processes is replaced by a ``RuntimeError``
+    naming it, so the test still fails with its traceback.
+    """
+    import pickle
+    import traceback
+
+    from gridmap.io import import_file
+
+    try:
+        return "ok", import_file(path, layer, **options), ""
+    except Exception as exc:  # the test decides which exceptions are acceptable
+        text = traceback.format_exc()
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return "raised", exc, text
+
+
 def build(folder: Path, *, seed: int = SEED) -> list[Case]:
     """Write every case module's files under `folder` and return the cases."""
     cases: list[Case] = []
