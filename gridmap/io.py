@@ -47,7 +47,15 @@ from gridmap._io_columns import (
 )
 from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
 from gridmap._io_export import export_layer as export_layer
-from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt, user_crs
+from gridmap._io_geometry import (
+    CRS_AMBIGUOUS_CHINA,
+    _Points,
+    _points,
+    _reject_far,
+    _shapes,
+    _wkt,
+    user_crs,
+)
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
 from gridmap._io_text import detect_encoding as detect_encoding
@@ -76,6 +84,7 @@ REASONS = {
     "missing_coordinate": "the longitude or latitude is empty",
     "non_numeric_coordinate": "a coordinate is not a number",
     "out_of_range": "the coordinates are outside ±180° longitude / ±90° latitude",
+    "outside_crs_area": "read in their coordinate system, the coordinates lie outside its area",
     "zero_coordinate": "the coordinates are exactly (0, 0): a GPS without a fix, not a place",
     "far_outside_workspace": "the feature lies farther than `max_distance_km` outside the area",
     "bad_time": "a date-time cannot be read",
@@ -120,6 +129,11 @@ class ImportResult:
         Schema role (``lon``, ``lat``, ``wkt`` or a schema column) -> source column used.
     source_crs : str
         The coordinate system the coordinates were read in (``EPSG:4549``, ``gcj02`` ...).
+    crs_ambiguous : bool
+        True when most features lie in China but neither `crs` nor the file said what
+        system they are in: they were read as WGS-84, and may be GCJ-02 or BD-09 (300-700 m
+        off). The Data page asks for a choice; the CLI warns. See
+        :func:`gridmap.crs.best_fitting_system` to decide with a street layer.
     """
 
     layer: str
@@ -129,6 +143,10 @@ class ImportResult:
     encoding: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     source_crs: str = STORAGE_CRS
+
+    @property
+    def crs_ambiguous(self) -> bool:
+        return any(getattr(w, "key", None) == CRS_AMBIGUOUS_CHINA for w in self.warnings)
 
 
 # ------------------------------------------------------------------------------ tables
