@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from gridmap._errors import ValidationError
-from gridmap._io_times import ACCEPTED_FORMS, Times, blank_mask, parse_times, to_local
+from gridmap._io_times import (
+    ACCEPTED_FORMS,
+    TIME_UNIT,
+    Times,
+    blank_mask,
+    parse_times,
+    to_local,
+)
 from gridmap.i18n import Message
 from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 
@@ -545,17 +552,20 @@ def attributes(
     stem: str,
     default_category: str | None,
     timezone: str | None = None,
+    default_time: pd.Timestamp | None = None,
 ) -> dict[str, pd.Series]:
     """Schema columns from the mapped source columns; rows with bad values rejected.
 
     Date-times written with an offset are put on one local clock (see
-    :func:`gridmap._io_times.to_local`), `timezone`'s when given.
+    :func:`gridmap._io_times.to_local`), `timezone`'s when given. A required date-time
+    role with no column takes `default_time`, with a note.
     """
     index = frame.index
     out: dict[str, pd.Series] = {}
     times: dict[str, Times] = {}
     for role in spec.columns:
         column = mapping.get(role)
+        kind = spec.dtypes.get(role)
         if column is None:
             if role == spec.id_column and role != "grid_code":
                 out[role] = pd.Series(join_text(f"{stem}-", rows), index=index, dtype="str")
@@ -565,6 +575,11 @@ def attributes(
                     )
             elif role == "category" and default_category is not None:
                 out[role] = pd.Series(default_category, index=index, dtype="str")
+            elif role in spec.required and kind == "datetime" and default_time is not None:
+                out[role] = pd.Series(default_time, index=index).astype(TIME_UNIT)
+                notes.append(
+                    Message("default_time_used", n=len(index), role=role, time=str(default_time))
+                )
             continue
         values = frame[column]
         required = role in spec.required

@@ -825,12 +825,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件中没有时间列：{n} 行的 {role} 均设为 {time}",
         "the file has no time column: {role} of all {n} rows set to {time}",
     ),
-    "times_serials_not_dates": (
-        "{column} 中的 {n} 个数字不像 Excel 日期（该列大多数值不在 1950–2100 年之间），"
-        "未按日期读取",
-        "{n} number(s) in {column} were not read as Excel dates: the column's values are "
-        "not dates between 1950 and 2100",
-    ),
     # (end of field inputs block)
 }
 

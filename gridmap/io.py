@@ -246,6 +246,16 @@ def _check_timezone(timezone: object) -> None:
         raise ValidationError(Message("bad_timezone", timezone=repr(timezone))) from None
 
 
+def _check_default_time(value: object) -> pd.Timestamp:
+    from gridmap._io_times import parse_datetimes
+
+    parsed = parse_datetimes(pd.Series([value], dtype=object)).iloc[0]
+    if pd.isna(parsed):
+        msg = f"`default_time` {value!r} is not a date-time; write it like 2026-03-01 08:00"
+        raise ValidationError(msg)
+    return pd.Timestamp(parsed)
+
+
 def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
     if bounds is None:
         return None
@@ -273,6 +283,7 @@ def _require(
     *,
     table: bool,
     default_category: str | None,
+    default_time: object = None,
 ) -> None:
     from gridmap._io_columns import SYNONYMS
 
@@ -285,7 +296,13 @@ def _require(
     needed += [c for c in spec.required if c != spec.id_column or c == "grid_code"]
     if default_category is not None and "category" in needed:
         needed.remove("category")
+    times = [role for role in needed if spec.dtypes.get(role) == "datetime"]
+    if default_time is not None:
+        needed = [role for role in needed if role not in times]
     missing = [role for role in needed if role not in mapping]
+    if len(missing) == 1 and missing[0] in times:
+        found = ", ".join(map(str, columns))
+        raise ValidationError(Message("time_column_missing", role=missing[0], columns=found))
     if missing:
         described = "; ".join(
             f"{role} ({', '.join(SYNONYMS.get(role, (role,))[:3])} …)" for role in missing
@@ -465,6 +482,7 @@ def import_file(
     max_bytes: int | None = None,
     default_category: str | None = None,
     timezone: str | None = None,
+    default_time: object = None,
 ) -> ImportResult:
     """Import a user's file into a gridmap layer, reporting every row it cannot use.
 
@@ -519,6 +537,10 @@ def import_file(
         converted to this zone. By default they are converted to the offset most values
         written with one use (Unix timestamps alone stay in UTC), with a warning. Values
         without an offset are kept as written.
+    default_time : str or datetime, optional
+        Time of every incident when the file has no time column (``"2026-03-01"``,
+        ``"2026-03-01 08:00"``): e.g. a day's patrol log. Without it such a file is refused
+        with a message naming this option and the `columns` override.
 
     Returns
     -------
@@ -552,6 +574,8 @@ def import_file(
         default_category = category_key(default_category) or str(default_category).strip()
     if timezone is not None:
         _check_timezone(timezone)
+    if default_time is not None:
+        default_time = _check_default_time(default_time)
     limit = _max_bytes(max_bytes)
     p = _check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower()) or VECTOR_FORMATS[p.suffix.lower()]
@@ -574,7 +598,12 @@ def import_file(
     notes = list(source.notes)
     mapping = resolve_columns(list(source.frame.columns), spec, columns, table=table)
     _require(
-        mapping, spec, list(source.frame.columns), table=table, default_category=default_category
+        mapping,
+        spec,
+        list(source.frame.columns),
+        table=table,
+        default_category=default_category,
+        default_time=default_time,
     )
     rej = Rejections(len(source.frame))
     original = None
@@ -608,6 +637,7 @@ def import_file(
             stem=p.stem,
             default_category=default_category,
             timezone=timezone,
+            default_time=default_time,
         )
         if spec.id_column is not None:
             ids = attrs[spec.id_column]

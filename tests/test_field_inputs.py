@@ -140,3 +140,109 @@ def test_gcj02_declared_abroad_positions_unchanged() -> None:
     for _, row in raw.iterrows():
         assert got.loc[row["编号"], "lon"] == row["经度"]
         assert got.loc[row["编号"], "lat"] == row["纬度"]
+
+
+# ------------------------------------------------------------------------------- times
+
+
+def test_chinese_datetimes_all_fifteen_spellings() -> None:
+    result = import_file(case("chinese_datetimes.csv"), "incidents", crs="wgs84")
+    assert len(result.rejected) == 0
+    truth = pd.to_datetime(result.data["正确时间"]).astype("datetime64[ms]")
+    wrong = result.data.loc[result.data["occurred_at"] != truth, ["incident_id", "occurred_at"]]
+    assert wrong.empty, wrong
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2023/5/1 上午 12:30", "2023-05-01 00:30"),
+        ("2023/5/1 12:30:00 AM", "2023-05-01 00:30"),
+        ("2023/5/1 12:05 a.m.", "2023-05-01 00:05"),
+        ("2023/5/1 12:30 PM", "2023-05-01 12:30"),
+        ("2023/5/1 3:20PM", "2023-05-01 15:20"),
+        ("2023年5月1日 下午 15:20", "2023-05-01 15:20"),
+        ("2023年5月1日 中午1点", "2023-05-01 13:00"),
+        ("2023年5月1日 凌晨12点", "2023-05-01 00:00"),
+        ("2023年5月1日 晚上12点", "2023-05-02 00:00"),
+        ("2023年5月1日 傍晚6点半", None),  # 半 (half past) is not read: refused, not guessed
+    ],
+)
+def test_twelve_hour_clock(written: str, expected: str | None) -> None:
+    from gridmap._io_times import parse_datetimes
+
+    got = parse_datetimes(pd.Series([written])).iloc[0]
+    assert pd.isna(got) if expected is None else got == pd.Timestamp(expected), got
+
+
+def test_excel_serials_epoch_and_phantom_leap_day() -> None:
+    from gridmap._io_times import parse_datetimes
+
+    # A column of dates (its median is in 2023) with the first serials of 1900 in it.
+    serials = pd.Series([1.0, 59.0, 60.0, 61.0, 45047.6388888889] + [45048.0] * 4)
+    got = parse_datetimes(serials)
+    assert got.iloc[0] == pd.Timestamp("1900-01-01")
+    assert got.iloc[1] == pd.Timestamp("1900-02-28")
+    assert pd.isna(got.iloc[2])  # 1900-02-29 never was
+    assert got.iloc[3] == pd.Timestamp("1900-03-01")
+    assert got.iloc[4] == pd.Timestamp("2023-05-01 15:20")
+
+
+@pytest.mark.parametrize("values", [[1, 2, 45, 46, 47], [202603, 202604], [45, 202603]])
+def test_ids_and_year_months_never_become_dates(values: list[int]) -> None:
+    from gridmap._io_times import parse_datetimes
+
+    assert parse_datetimes(pd.Series(values)).isna().all()
+    assert parse_datetimes(pd.Series([str(v) for v in values])).isna().all()
+
+
+def test_id_column_mapped_as_time_is_rejected_with_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    pd.DataFrame(
+        {
+            "编号": ["A", "B", "C"],
+            "经度": 116.4,
+            "纬度": 39.9,
+            "类别": "盗窃",
+            "序号": [45, 202603, -1],
+        }
+    ).to_csv(path, index=False)
+    result = import_file(path, "incidents", crs="wgs84", columns={"occurred_at": "序号"})
+    assert len(result.data) == 0
+    assert list(result.rejected["reason"]) == ["bad_time"] * 3
+    assert "'-1' is not a date-time" in result.rejected["message"].iloc[2]
+
+
+@pytest.mark.parametrize("minus_one", ["-1", -1, -1.0, "0001-01-01"])
+def test_a_date_of_minus_one_is_rejected_not_crashing(tmp_path: Path, minus_one: object) -> None:
+    path = tmp_path / "minus.csv"
+    pd.DataFrame(
+        {
+            "编号": ["A", "B"],
+            "经度": 116.4,
+            "纬度": 39.9,
+            "类别": "盗窃",
+            "发生时间": [minus_one, "2026-03-01"],
+        }
+    ).to_csv(path, index=False)
+    result = import_file(path, "incidents", crs="wgs84")
+    assert list(result.data["incident_id"]) == ["B"]
+    assert list(result.rejected["reason"]) == ["bad_time"]
+
+
+def test_incidents_without_a_time_column(tmp_path: Path) -> None:
+    from gridmap import ValidationError
+
+    path = tmp_path / "no_time.csv"
+    pd.DataFrame({"编号": ["A", "B"], "经度": 116.4, "纬度": 39.9, "类别": "盗窃"}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(ValidationError) as caught:
+        import_file(path, "incidents", crs="wgs84")
+    text = str(caught.value)
+    assert "--default-time" in text
+    assert "default_time" in text
+    assert "--column occurred_at=" in text
+    result = import_file(path, "incidents", crs="wgs84", default_time="2026-03-01 08:00")
+    assert (result.data["occurred_at"] == pd.Timestamp("2026-03-01 08:00")).all()
+    assert any(getattr(w, "key", None) == "default_time_used" for w in result.warnings)
