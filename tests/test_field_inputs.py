@@ -246,3 +246,95 @@ def test_incidents_without_a_time_column(tmp_path: Path) -> None:
     result = import_file(path, "incidents", crs="wgs84", default_time="2026-03-01 08:00")
     assert (result.data["occurred_at"] == pd.Timestamp("2026-03-01 08:00")).all()
     assert any(getattr(w, "key", None) == "default_time_used" for w in result.warnings)
+
+
+# ------------------------------------------------------------------ coordinate spellings
+
+
+def test_dms_spellings_file_all_at_the_same_place() -> None:
+    result = import_file(case("dms_spellings.csv"), "incidents", crs="wgs84")
+    assert len(result.rejected) == 0, result.rejected["message"].tolist()
+    got = positions(result)
+    assert len(got) == 5
+    np.testing.assert_allclose(got["lon"], 116.396, atol=1e-9)
+    np.testing.assert_allclose(got["lat"], 39.91, atol=1e-9)
+
+
+LON_SPELLINGS = [
+    "116°23'45.6\"E",
+    "116°23′45.6″E",
+    "116°23’45.6’’E",
+    "116°23'45.6''E",
+    "116º23'45.6\"E",
+    "116˚23'45.6\"E",
+    "116 23 45.6 E",
+    "116 23 45.6",
+    "116:23:45.6",
+    "116:23:45.6E",
+    "E116 23.76",
+    "E116°23.76'",
+    "116°23.76′E",
+    "E 116°23'45.6\"",
+    "116度23分45.6秒",
+    "东经116度23分45.6秒",
+    "东经116°23′45.6″",
+    "116.396°E",
+    "１１６°２３′４５.６″Ｅ",
+]
+
+
+@pytest.mark.parametrize("written", LON_SPELLINGS)
+def test_longitude_spellings(written: str) -> None:
+    from gridmap._io_columns import parse_numbers
+
+    value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
+    assert not bad[0]
+    assert value[0] == pytest.approx(116.396, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("39°54'36\"S", -39.91),
+        ("S39 54 36", -39.91),
+        ("南纬39度54分36秒", -39.91),
+        ("W116:23:45.6", -116.396),
+        ("-116 23 45.6", -116.396),
+        ("−116.396", -116.396),  # a Unicode minus sign
+        ("4,419,624.325", 4419624.325),
+        ("4,419,624", 4419624.0),
+        ("448,475", 448475.0),
+        ("39,448,475.815", 39448475.815),
+        ("4 419 624", 4419624.0),
+        ("4.419.624,325", 4419624.325),
+        ("24,94", 24.94),  # a decimal comma
+        ("116,396", 116.396),  # a decimal comma too: 116 can be degrees
+    ],
+)
+def test_signed_and_separated_numbers(written: str, expected: float) -> None:
+    from gridmap._io_columns import parse_numbers
+
+    value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
+    assert not bad[0]
+    assert value[0] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "written", ["116°75'E", "116°23'75\"", "116.5°23'", "N116E", "116°23.5'45\"", "4,41,9624"]
+)
+def test_impossible_spellings_are_refused(written: str) -> None:
+    from gridmap._io_columns import parse_numbers
+
+    _, _, bad = parse_numbers(pd.Series([written], dtype="str"))
+    assert bad[0]
+
+
+def test_projected_metres_with_thousands_separators(tmp_path: Path) -> None:
+    path = tmp_path / "gk_commas.csv"
+    path.write_text(
+        '编号,X坐标,Y坐标,发生时间,类别\nJQ001,"4,419,624.325","39,448,475.815",2023-05-01,盗窃\n',
+        encoding="utf-8",
+    )
+    result = import_file(path, "incidents", crs=4548)
+    got = positions(result)
+    assert metres(116.397428, 39.90923, got["lon"].iloc[0], got["lat"].iloc[0])[()] < 0.05
