@@ -27,8 +27,9 @@ number in front (39 448 475 m: zone 39, 448 475 m); :func:`zone_prefix` recognis
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,10 @@ import pyproj
 import shapely
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
@@ -554,3 +559,114 @@ def outside_area_of_use(
         in_lon = (lon_arr >= west - margin) & (lon_arr <= east + margin)
     in_lat = (lat_arr >= south - margin) & (lat_arr <= north + margin)
     return ~(finite & in_lon & in_lat)
+
+
+# ------------------------------------------------------- which web-map system fits streets
+
+#: A system is named the best fit only when its median distance to the streets is at most
+#: this fraction of the runner-up's: GCJ-02 moves points 300-700 m and BD-09 another
+#: ~500 m, while GPS and geocoding put points within tens of metres of their street.
+BEST_FIT_RATIO = 0.6
+# Points within this of the street layer's edge (in any reading) are left out, unless
+# fewer than _MIN_POINTS would be left.
+_EDGE_M = 300.0
+_MIN_POINTS = 20
+
+
+@dataclass(frozen=True)
+class SystemFit:
+    """Which web-map system lines points up with a street network.
+
+    Attributes
+    ----------
+    best : {"wgs84", "gcj02", "bd09"} or None
+        The clear best fit, or None when the medians are too alike to tell.
+    median_m : dict
+        System -> median distance (metres) from the converted points to the nearest street.
+    message : Message
+        What to tell the user (``crs_best_fit`` or ``crs_best_fit_unclear``).
+    """
+
+    best: WebSystem | None
+    median_m: dict[str, float]
+    message: Message
+
+
+def best_fitting_system(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    streets: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    ratio: float = BEST_FIT_RATIO,
+) -> SystemFit:
+    """Tell from a street network whether points are WGS-84, GCJ-02 or BD-09.
+
+    Coordinates from Chinese business systems carry no label, and a wrong guess moves
+    them 300-700 m. Each candidate system's conversion to WGS-84 is applied to the points
+    as written, and the one whose points lie closest to the streets (median distance to
+    the nearest street, in the local metric CRS from :func:`working_crs`) wins if it is
+    clearly closer than the others (`ratio`). The streets must be true WGS-84 positions,
+    e.g. OpenStreetMap's, which are traced from GPS and aerial imagery.
+
+    Parameters
+    ----------
+    points : GeoSeries or GeoDataFrame
+        Points with their coordinates as written (read as WGS-84 longitude/latitude,
+        i.e. imported without `crs`). A few hundred are plenty.
+    streets : GeoSeries or GeoDataFrame
+        Street lines covering the points' area, in any CRS (reprojected to WGS-84).
+    ratio : float, default :data:`BEST_FIT_RATIO`
+        How much closer the best system must be than the runner-up.
+
+    Returns
+    -------
+    SystemFit
+        The best system (or None) with each system's median distance and a message.
+    """
+    import geopandas as gpd
+
+    if not 0 < ratio <= 1:
+        msg = f"`ratio` must be in (0, 1]; got {ratio!r}"
+        raise ValidationError(msg)
+    point_geoms = gpd.GeoSeries(getattr(points, "geometry", points))
+    point_geoms = point_geoms[~(point_geoms.is_empty | point_geoms.isna())]
+    lines = gpd.GeoSeries(getattr(streets, "geometry", streets))
+    if lines.crs is not None and lines.crs.to_epsg() != 4326:
+        lines = lines.to_crs(4326)
+    lines = lines[~(lines.is_empty | lines.isna())]
+    if not len(point_geoms) or not len(lines):
+        msg = "`points` and `streets` must each hold at least one geometry"
+        raise ValidationError(msg)
+    x, y = shapely.get_x(point_geoms.to_numpy()), shapely.get_y(point_geoms.to_numpy())
+    west, south, east, north = lines.total_bounds
+    metric = working_crs((float(west), float(south), float(east), float(north)))
+    tree = shapely.STRtree(lines.to_crs(metric).to_numpy())
+    to_metric = pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True)
+    candidates = {}
+    for system in WEB_SYSTEMS:
+        lon, lat = to_wgs84(x, y, system)
+        candidates[system] = to_metric.transform(lon, lat)
+    # Only points whose every reading lies well inside the network count: one that a
+    # shift moves past the edge of the street layer is far from streets for that reason.
+    sx0, sy0, sx1, sy1 = shapely.total_bounds(tree.geometries)
+    inner = np.ones(len(x), dtype=bool)
+    for mx, my in candidates.values():
+        inner &= (mx > sx0 + _EDGE_M) & (mx < sx1 - _EDGE_M)
+        inner &= (my > sy0 + _EDGE_M) & (my < sy1 - _EDGE_M)
+    if inner.sum() < _MIN_POINTS:
+        inner[:] = True
+    median_m: dict[str, float] = {}
+    for system, (mx, my) in candidates.items():
+        _, distance = tree.query_nearest(
+            shapely.points(mx[inner], my[inner]), return_distance=True, all_matches=False
+        )
+        median_m[system] = float(np.median(distance))
+    ranked = sorted(median_m, key=median_m.__getitem__)
+    described = ", ".join(f"{s} {median_m[s]:.0f} m" for s in ranked)
+    best, second = ranked[0], ranked[1]
+    if median_m[best] <= ratio * median_m[second]:
+        others = ", ".join(f"{s} {median_m[s]:.0f} m" for s in ranked[1:])
+        message = Message(
+            "crs_best_fit", system=best, metres=f"{median_m[best]:.0f}", others=others
+        )
+        return SystemFit(best, median_m, message)  # type: ignore[arg-type]
+    return SystemFit(None, median_m, Message("crs_best_fit_unclear", all=described))

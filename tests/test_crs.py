@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -166,3 +167,69 @@ def test_outline_is_package_data_with_its_source_named() -> None:
     readme = resources.files("gridmap.data").joinpath("README.md").read_text()
     assert "Natural Earth" in readme
     assert "public domain" in readme
+
+
+# ------------------------------------------------------------ which system fits the streets
+
+
+@pytest.fixture(scope="module")
+def beijing_streets():  # type: ignore[no-untyped-def]
+    """The sample's real Helsinki street network moved to central Beijing (where GCJ-02
+    applies), so the test has a real, irregular network rather than a tidy grid."""
+    import geopandas as gpd
+
+    from gridmap.datasets import get_path
+    from gridmap.store import open_workspace
+
+    streets = open_workspace(get_path("helsinki"), create=False).read("streets").geometry
+    streets = streets.translate(xoff=116.40 - 24.94, yoff=39.91 - 60.17)
+    # Tiled 3 × 3 (about 3 × 5 km, a street office's size): GCJ-02 and BD-09 move points
+    # 0.6-1.2 km, more than the sample's 1 × 1.7 km is wide.
+    west, south, east, north = streets.total_bounds
+    tiles = [
+        streets.translate(xoff=i * (east - west), yoff=j * (north - south))
+        for i in (-1, 0, 1)
+        for j in (-1, 0, 1)
+    ]
+    return gpd.GeoSeries(pd.concat(tiles, ignore_index=True), crs=4326)
+
+
+def _points_on(streets, n: int = 400):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    rng = np.random.default_rng(7)
+    lines = streets.iloc[rng.integers(0, len(streets), n)].to_numpy()
+    points = shapely.line_interpolate_point(lines, rng.uniform(0, 1, n), normalized=True)
+    # A little GPS noise (≈ 5 m) so nothing lies exactly on a line.
+    x = shapely.get_x(points) + rng.normal(0, 5e-5, n)
+    y = shapely.get_y(points) + rng.normal(0, 5e-5, n)
+    return x, y, gpd
+
+
+@pytest.mark.parametrize("system", ["wgs84", "gcj02", "bd09"])
+def test_best_fitting_system_finds_the_shift(beijing_streets, system: str) -> None:  # type: ignore[no-untyped-def]
+    x, y, gpd = _points_on(beijing_streets)
+    assert C.in_china(x, y).all()
+    written = C.from_wgs84(x, y, system)
+    points = gpd.GeoSeries(shapely.points(*written), crs=4326)
+    fit = C.best_fitting_system(points, gpd.GeoDataFrame(geometry=beijing_streets, crs=4326))
+    assert fit.best == system
+    assert fit.median_m[system] < 15
+    assert min(v for k, v in fit.median_m.items() if k != system) > 2 * fit.median_m[system]
+    assert fit.message.key == "crs_best_fit"
+    assert system in str(fit.message)
+
+
+def test_best_fitting_system_says_when_it_cannot_tell(beijing_streets) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    rng = np.random.default_rng(3)
+    west, south, east, north = beijing_streets.total_bounds
+    width, height = (east - west) / 3, (north - south) / 3  # the middle tile
+    west, south, east, north = west + width, south + height, east - width, north - height
+    points = gpd.GeoSeries(
+        shapely.points(rng.uniform(west, east, 300), rng.uniform(south, north, 300)), crs=4326
+    )
+    fit = C.best_fitting_system(points, beijing_streets)
+    assert fit.best is None
+    assert fit.message.key == "crs_best_fit_unclear"
