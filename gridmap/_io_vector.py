@@ -179,7 +179,9 @@ def _vector_source(
         text = head.lstrip(codecs.BOM_UTF8).lstrip()
         if not text.startswith(b"{"):
             raise ImportFileError(Message("geojson_invalid", name=path.name))
-        declared = b'"crs"' in head
+        # GDAL reads a "crs" member wherever it is (after the features too) and in every
+        # legacy spelling; without one it reports CRS84, which counts as undeclared.
+        declared = True
     layer = None
     if fmt == "gpkg":
         layers = _list_layers(str(path), path.name)

@@ -814,10 +814,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nearest street are alike ({all})",
     ),
     "time_column_missing": (
-        "文件中没有 {role} 时间列（文件中的列：{columns}）。请用 --column {role}=列名"
+        "导入到图层 {layer}：文件中没有 {role} 时间列（文件中的列：{columns}）。"
+        "请用 --column {role}=列名"
         "（或 columns={{'{role}': '列名'}}）指定时间列，或用 --default-time（default_time）"
         "为所有行给出同一时间",
-        "the file has no {role} column (columns in the file: {columns}). Name the column "
+        "layer `{layer}`: the file has no {role} column (columns in the file: {columns}). "
+        "Name the column "
         "with --column {role}=<column> (columns={{'{role}': '<column>'}}), or give every "
         "row one time with --default-time (`default_time`)",
     ),

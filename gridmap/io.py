@@ -302,7 +302,8 @@ def _require(
     missing = [role for role in needed if role not in mapping]
     if len(missing) == 1 and missing[0] in times:
         found = ", ".join(map(str, columns))
-        raise ValidationError(Message("time_column_missing", role=missing[0], columns=found))
+        msg = Message("time_column_missing", layer=spec.name, role=missing[0], columns=found)
+        raise ValidationError(msg)
     if missing:
         described = "; ".join(
             f"{role} ({', '.join(SYNONYMS.get(role, (role,))[:3])} …)" for role in missing

@@ -338,3 +338,44 @@ def test_projected_metres_with_thousands_separators(tmp_path: Path) -> None:
     result = import_file(path, "incidents", crs=4548)
     got = positions(result)
     assert metres(116.397428, 39.90923, got["lon"].iloc[0], got["lat"].iloc[0])[()] < 0.05
+
+
+# ------------------------------------------------------- a CRS declared anywhere in a file
+
+
+@pytest.mark.parametrize(
+    "name", ["urn:ogc:def:crs:EPSG::4548", "EPSG:4548", "urn:ogc:def:crs:EPSG::4490"]
+)
+def test_geojson_crs_member_after_the_features_is_honoured(tmp_path: Path, name: str) -> None:
+    import json
+
+    projected = "4548" in name
+    if projected:
+        x, y = (float(v) for v in C.from_wgs84(116.397428, 39.90923, 4548))
+        size = 50.0
+    else:
+        x, y, size = 116.397428, 39.90923, 0.0005
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y]]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "grid_code": f"110101001001{i + 1:03d}",
+                "name": f"网格{i}",
+                "note": "x" * 300,
+            },
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        for i in range(400)  # > 64 kB before the crs member: no peeking at the first bytes
+    ]
+    document = {"type": "FeatureCollection", "features": features}
+    document["crs"] = {"type": "name", "properties": {"name": name}}
+    path = tmp_path / "grids.geojson"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert path.stat().st_size > 100_000
+    result = import_file(path, "grids")
+    assert len(result.data) == 400
+    assert result.source_crs == ("EPSG:4548" if projected else "EPSG:4490")
+    minx, miny, _, _ = result.data.geometry.iloc[0].bounds
+    assert metres(116.397428, 39.90923, minx, miny) < 0.05
+    assert not result.crs_ambiguous
