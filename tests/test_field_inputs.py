@@ -379,3 +379,32 @@ def test_geojson_crs_member_after_the_features_is_honoured(tmp_path: Path, name:
     minx, miny, _, _ = result.data.geometry.iloc[0].bounds
     assert metres(116.397428, 39.90923, minx, miny) < 0.05
     assert not result.crs_ambiguous
+
+
+# --------------------------------------------------- points in China with no CRS chosen
+
+
+def test_points_in_china_without_crs_are_flagged(tmp_path: Path) -> None:
+    path = case("dms_spellings.csv")
+    result = import_file(path, "incidents")
+    assert result.crs_ambiguous
+    note = next(w for w in result.warnings if getattr(w, "key", None) == "crs_ambiguous_china")
+    assert "GCJ-02" in note
+    assert "GCJ-02" in note.text("zh")
+    for crs in ("wgs84", "gcj02", "bd09"):
+        assert not import_file(path, "incidents", crs=crs).crs_ambiguous
+
+
+def test_points_abroad_without_crs_are_not_flagged() -> None:
+    result = import_file(case("gcj02_declared_abroad.csv"), "incidents")
+    assert not result.crs_ambiguous
+
+
+def test_cli_warns_loudly_when_the_system_is_not_chosen(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from gridmap.cli import main
+
+    workspace = tmp_path / "ws.gpkg"
+    argv = ["-w", str(workspace), "import", str(case("dms_spellings.csv")), "-l", "incidents"]
+    assert main([*argv, "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert "--crs gcj02" in err
