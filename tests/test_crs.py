@@ -233,3 +233,9 @@ def test_best_fitting_system_says_when_it_cannot_tell(beijing_streets) -> None: 
     fit = C.best_fitting_system(points, beijing_streets)
     assert fit.best is None
     assert fit.message.key == "crs_best_fit_unclear"
+
+
+def test_in_china_fast_path_agrees_with_the_polygon() -> None:
+    x, y = rng.uniform(70, 140, 100_000), rng.uniform(0, 57, 100_000)
+    expected = shapely.contains_xy(C.china_outline(), x, y)
+    np.testing.assert_array_equal(C.in_china(x, y), expected)
