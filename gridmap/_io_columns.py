@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from gridmap._errors import ValidationError
-from gridmap._io_times import ACCEPTED_FORMS, Times, blank_mask, parse_times, to_local
+from gridmap._io_times import (
+    ACCEPTED_FORMS,
+    TIME_UNIT,
+    Times,
+    blank_mask,
+    parse_times,
+    to_local,
+)
 from gridmap.i18n import Message
 from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 
@@ -454,34 +461,112 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 #: A coordinate written with degrees, minutes, seconds and/or a hemisphere, before or after
-#: the number: "116°23′30″E", "116.404E", "E116.404", "N39.926", "东经116.404", "北纬39.9".
+#: the number, once :func:`_plain_marks` has reduced its marks to ``°``, ``'``, ``"``:
+#: "116°23'45.6"E", "116 23 45.6 E", "116:23:45.6", "E116 23.76", "116.404E", "N39.926",
+#: "东经116.404", "北纬39度54分36秒".
 _DEGREES = re.compile(
-    r"^(?P<before>[NSEWnsew]|[东西]经|[南北]纬)?\s*"
-    r"(?P<deg>-?\d+(?:\.\d+)?)\s*"
-    r"(?P<marks>[°度]\s*(?:(?P<min>\d+(?:\.\d+)?)\s*['′分])?\s*"
-    r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:[\"″秒]|''|′′))?)?\s*"
-    r"(?P<after>[NSEWnsew东西南北])?$"
+    r"^(?P<before>[NSEWnsew]|[东西]经|[南北]纬)?\s*[:：]?\s*"
+    r"(?P<deg>[+-]?\d+(?:\.\d+)?)\s*"
+    r"(?:(?P<dmark>°|度|:|\s)\s*"
+    r"(?:(?P<min>\d+(?:\.\d+)?)\s*(?:'|分|:|\s)?\s*"
+    r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:\"|秒)?)?)?)?"
+    r"\s*(?P<after>[NSEWnsew东西南北])?$"
 )
 _SOUTH_WEST = frozenset({"S", "s", "W", "w", "南", "西", "南纬", "西经"})
+# Marks people type for degrees, minutes and seconds, and what each stands for. The
+# ordinal indicator º and ring ˚ are common for ° (Spanish/Portuguese keyboards, Word's
+# autocorrect); curly quotes, primes and accents for ' and "; two single marks for ".
+_MARKS = (
+    (r"[º˚]", "°"),
+    (r"[′’‘´`ʹ]", "'"),
+    (r"[″”“ʺ]", '"'),
+    (r"''", '"'),
+    ("[−–]", "-"),
+)
+# Thousands separators in metres: "4,419,624.325", "448,475", "4 419 624", "4.419.624,3".
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_THOUSANDS_SPACE = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
+_THOUSANDS_DOTS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+,\d+$")
+
+
+def _plain_marks(text: pd.Series) -> pd.Series:
+    """Full-width forms, the many degree/minute/second marks and minus signs made plain."""
+    t = text.str.replace(_MARKS[0][0], _MARKS[0][1], regex=True)  # before NFKC turns º to o
+    t = t.str.normalize("NFKC").str.strip()
+    for pattern, plain in _MARKS[1:]:
+        t = t.str.replace(pattern, plain, regex=True)
+    return t
+
+
+def _separated_thousands(t: pd.Series) -> pd.Series:
+    """Numbers written with thousands separators, NaN elsewhere.
+
+    A single comma group ("448,475") is thousands only when the number before it cannot
+    be degrees (over 180); "24,940" stays a decimal comma (24.94).
+    """
+    commas = t.str.fullmatch(_THOUSANDS).fillna(False)
+    whole = pd.to_numeric(t.str.replace(",", "", regex=False).where(commas), errors="coerce")
+    one_group = t.str.count(",").eq(1) & ~t.str.contains(".", regex=False)
+    head = pd.to_numeric(t.str.extract(r"^[+-]?(\d+),")[0], errors="coerce").abs()
+    whole = whole.where(~(one_group & head.le(180).fillna(False)))
+    spaced = t.str.fullmatch(_THOUSANDS_SPACE).fillna(False)
+    dotted = t.str.fullmatch(_THOUSANDS_DOTS).fillna(False)
+    alternatives = (
+        pd.to_numeric(t.str.replace(" ", "", regex=False).where(spaced), errors="coerce"),
+        pd.to_numeric(
+            t.str.replace(".", "", regex=False).str.replace(",", ".").where(dotted),
+            errors="coerce",
+        ),
+    )
+    for values in alternatives:
+        whole = whole.fillna(values)
+    return whole
 
 
 def _lenient_numbers(text: pd.Series) -> np.ndarray:
-    """Decimal commas ("24,94"), degrees-minutes-seconds and hemisphere letters.
+    """Thousands separators, decimal commas, degrees-minutes-seconds and hemispheres.
 
-    E and N (东经, 北纬) are positive, W and S (西经, 南纬) negative. A bare number needs
-    no help; a number with nothing but a hemisphere on both sides is not read.
+    Runs only on the values a plain number parse could not read (the fast path stays
+    :func:`pandas.to_numeric`), vectorised with pandas string methods. Reads
+    "4,419,624.325" (metres), "24,94" (decimal comma), "116°23'45.6"E" with any of the
+    marks people type (º, ˚, curly quotes, primes, ``''``), "116 23 45.6 E",
+    "116:23:45.6", "E116 23.76" (degrees and decimal minutes), "北纬39度54分36秒". E and N
+    (东经, 北纬) are positive, W and S (西经, 南纬) negative. Minutes and seconds must be
+    below 60, and only the last part may have decimals; a number with a hemisphere on
+    both sides is not read.
+
+    >>> values = ["116º23′45.6″E", "E116 23.76", "39:54:36", "4,419,624", "116 75 E"]
+    >>> _lenient_numbers(pd.Series(values)).round(3).tolist()
+    [116.396, 116.396, 39.91, 4419624.0, nan]
     """
-    t = text.str.normalize("NFKC").str.strip()
+    t = _plain_marks(text)
+    thousands = _separated_thousands(t)
     comma = pd.to_numeric(t.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True), errors="coerce")
     parts = t.str.extract(_DEGREES)
-    marked = parts["marks"].notna() | (parts["before"].notna() != parts["after"].notna())
     deg, minutes, seconds = (
         pd.to_numeric(parts[k], errors="coerce") for k in ("deg", "min", "sec")
     )
+    hemisphere = parts["before"].notna() != parts["after"].notna()
+    marked = (
+        parts["dmark"].isin(["°", "度", ":"])
+        | (minutes.notna() & parts["dmark"].notna())
+        | hemisphere
+    )
+    whole_deg = deg.eq(np.floor(deg)) | minutes.isna()
+    whole_min = minutes.eq(np.floor(minutes)) | seconds.isna()
+    valid = (
+        marked
+        & whole_deg
+        & whole_min
+        & minutes.fillna(0).lt(60)
+        & seconds.fillna(0).lt(60)
+        & deg.abs().le(180)
+    )
     dms = deg.abs() + minutes.fillna(0) / 60 + seconds.fillna(0) / 3600
     negative = deg.lt(0) | parts["before"].isin(_SOUTH_WEST) | parts["after"].isin(_SOUTH_WEST)
-    dms = dms.where(~negative.fillna(False), -dms).where(marked.fillna(False))
-    return comma.fillna(dms).to_numpy(dtype=float, na_value=np.nan)
+    dms = dms.where(~negative.fillna(False), -dms).where(valid.fillna(False))
+    out = thousands.fillna(comma).fillna(dms)
+    return out.to_numpy(dtype=float, na_value=np.nan)
 
 
 def row_messages(key: str, /, **values: object) -> Callable[[np.ndarray], list[Message]]:
@@ -551,17 +636,20 @@ def attributes(
     stem: str,
     default_category: str | None,
     timezone: str | None = None,
+    default_time: pd.Timestamp | None = None,
 ) -> dict[str, pd.Series]:
     """Schema columns from the mapped source columns; rows with bad values rejected.
 
     Date-times written with an offset are put on one local clock (see
-    :func:`gridmap._io_times.to_local`), `timezone`'s when given.
+    :func:`gridmap._io_times.to_local`), `timezone`'s when given. A required date-time
+    role with no column takes `default_time`, with a note.
     """
     index = frame.index
     out: dict[str, pd.Series] = {}
     times: dict[str, Times] = {}
     for role in spec.columns:
         column = mapping.get(role)
+        kind = spec.dtypes.get(role)
         if column is None:
             if role == spec.id_column and role != "grid_code":
                 out[role] = pd.Series(join_text(f"{stem}-", rows), index=index, dtype="str")
@@ -571,6 +659,11 @@ def attributes(
                     )
             elif role == "category" and default_category is not None:
                 out[role] = pd.Series(default_category, index=index, dtype="str")
+            elif role in spec.required and kind == "datetime" and default_time is not None:
+                out[role] = pd.Series(default_time, index=index).astype(TIME_UNIT)
+                notes.append(
+                    Message("default_time_used", n=len(index), role=role, time=str(default_time))
+                )
             continue
         values = frame[column]
         required = role in spec.required

@@ -34,9 +34,23 @@ from gridmap._io_columns import (
     row_messages,
 )
 from gridmap._io_times import blank_mask
-from gridmap.crs import WebSystem, guess_northing_first, in_china, parse_crs, to_wgs84
+from gridmap.crs import (
+    WebSystem,
+    area_bounds,
+    gauss_kruger_zone_crs,
+    guess_northing_first,
+    in_china,
+    outside_area_of_use,
+    parse_crs,
+    to_wgs84,
+    without_zone_prefix,
+    zone_prefixes,
+)
 from gridmap.i18n import Message
 from gridmap.schema import STORAGE_CRS, LayerSpec
+
+#: Key of the note saying points in China were read as WGS-84 with no system chosen.
+CRS_AMBIGUOUS_CHINA = "crs_ambiguous_china"
 
 _GEOMETRY_TYPE_IDS = {"Point": (0, 4), "LineString": (1, 5), "Polygon": (3, 6)}
 
@@ -163,6 +177,13 @@ def _swapped_rows(
 
 def _projected_hint(x: np.ndarray, y: np.ndarray, bad: np.ndarray, notes: list[str]) -> None:
     if bad.mean() > 0.5 and np.nanmedian(np.abs(np.concatenate([x[bad], y[bad]]))) > 1000:
+        for values in (x[bad], y[bad]):
+            zones = zone_prefixes(values)
+            if np.mean(np.isfinite(zones)) > 0.5:
+                zone = int(np.nanmedian(zones))
+                epsg = gauss_kruger_zone_crs(pyproj.CRS.from_epsg(4548), zone).to_epsg()
+                notes.append(Message("zone_prefix_hint", zone=zone, epsg=f"EPSG:{epsg}"))
+                return
         notes.append(Message("coordinates_projected"))
 
 
@@ -208,31 +229,7 @@ def _points(
     lon = np.full(len(x), np.nan)
     lat = np.full(len(x), np.nan)
     if isinstance(system, pyproj.CRS) and system.is_projected:
-        named = {normalise_name(xcol), normalise_name(ycol)} & AXIS_NAMES
-        order = None if named else guess_northing_first(x[ok], y[ok], system)
-        if order:
-            x, y = y, x
-            mapping["lon"], mapping["lat"] = ycol, xcol
-            notes.append(Message("northing_first", x=xcol, y=ycol, crs=label))
-        elif order is None and not named and ok.any():
-            notes.append(Message("axis_order_unknown", x=xcol, y=ycol))
-        lon[ok], lat[ok] = to_wgs84(x[ok], y[ok], system)
-        bad = ok & ~(
-            np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-        )
-        rej.add(
-            bad,
-            "out_of_range",
-            row_messages(
-                "row_outside_crs_area",
-                x=xcol,
-                y=ycol,
-                x_value=lambda i: x[i],
-                y_value=lambda i: y[i],
-                crs=label,
-            ),
-        )
-        return lon, lat, label
+        return _projected_points(x, y, xcol, ycol, system, mapping, rej, notes)
     why = _unswap(x, y, ok, system, workspace, max_km)
     if why:
         x, y = y, x
@@ -257,7 +254,136 @@ def _points(
         lon[ok], lat[ok] = x[ok], y[ok]
     else:
         lon[ok], lat[ok] = to_wgs84(x[ok], y[ok], system)
+    if user is None:
+        _ambiguous_in_china(lon[ok], lat[ok], notes)
     return lon, lat, label
+
+
+def _ambiguous_in_china(lon: np.ndarray, lat: np.ndarray, notes: list[str]) -> None:
+    """Say so when most points lie in China and nobody said what system they are in.
+
+    Chinese business data is mostly GCJ-02 or BD-09; read as WGS-84 it lies 300-700 m off
+    with nothing looking wrong. The note's key (``crs_ambiguous_china``) is what
+    :attr:`gridmap.io.ImportResult.crs_ambiguous` and the Data page look for.
+    """
+    if not len(lon):
+        return
+    china = int(in_china(lon, lat).sum())
+    if china * 2 > len(lon):
+        notes.append(Message(CRS_AMBIGUOUS_CHINA, n=china, total=len(lon)))
+
+
+def _projected_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    xcol: str,
+    ycol: str,
+    system: pyproj.CRS,
+    mapping: dict[str, str],
+    rej: Rejections,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Projected coordinates to WGS-84: axis order, zone numbers, area of use.
+
+    Surveyors' X is the northing; a zone number in front of the eastings (39 448 475 m)
+    says both which column is the easting and which zone (see
+    :func:`gridmap.crs.zone_prefixes`). Each zone found is read in its own CRS of the same
+    datum, with a note. Rows that still land farther than
+    :data:`gridmap.crs.AREA_OF_USE_MARGIN_DEG` outside the area of use of the CRS they
+    were read in are rejected: a wrong zone or datum must not put points on another
+    continent silently.
+    """
+    label = _crs_label(system)
+    ok = rej.good
+    lon = np.full(len(x), np.nan)
+    lat = np.full(len(x), np.nan)
+    named = {normalise_name(xcol), normalise_name(ycol)} & AXIS_NAMES
+    in_x = np.mean(np.isfinite(zone_prefixes(x[ok]))) if ok.any() else 0.0
+    in_y = np.mean(np.isfinite(zone_prefixes(y[ok]))) if ok.any() else 0.0
+    if named:
+        order = None
+    elif in_y > 0.5 and in_x < 0.1:  # the zone-numbered column is the easting
+        order = True
+    elif in_x > 0.5 and in_y < 0.1:
+        order = False
+    else:
+        order = guess_northing_first(x[ok], y[ok], system)
+    if order:
+        x, y = y, x
+        xcol, ycol = ycol, xcol
+        mapping["lon"], mapping["lat"] = xcol, ycol
+        notes.append(Message("northing_first", x=ycol, y=xcol, crs=label))
+    elif order is None and not named and ok.any():
+        notes.append(Message("axis_order_unknown", x=xcol, y=ycol))
+    systems = _zone_systems(x, ok, system, xcol, label, notes)
+    labels = np.full(len(x), label, dtype=object)
+    outside = np.zeros(len(x), dtype=bool)
+    for crs, rows in systems:
+        lon[rows], lat[rows] = to_wgs84(x[rows], y[rows], crs)
+        outside[rows] = outside_area_of_use(lon[rows], lat[rows], crs)
+        labels[rows] = _crs_label(crs)
+    rej.add(
+        outside,
+        "outside_crs_area",
+        row_messages(
+            "row_outside_crs_area",
+            x=xcol,
+            y=ycol,
+            x_value=lambda i: x[i],
+            y_value=lambda i: y[i],
+            crs=lambda i: labels[i],
+        ),
+    )
+    used = {str(v) for v in labels[rej.good]}
+    return lon, lat, used.pop() if len(used) == 1 else label
+
+
+def _zone_systems(
+    easting: np.ndarray,
+    ok: np.ndarray,
+    system: pyproj.CRS,
+    column: str,
+    label: str,
+    notes: list[str],
+) -> list[tuple[pyproj.CRS, np.ndarray]]:
+    """The CRS to read each row's easting in, as (crs, row mask) pairs."""
+    zones = np.full(len(easting), np.nan)
+    zones[ok] = zone_prefixes(easting[ok])
+    prefixed = ok & np.isfinite(zones)
+    plain = ok & ~prefixed
+    out: list[tuple[pyproj.CRS, np.ndarray]] = []
+    if prefixed.any():
+        for zone in np.unique(zones[prefixed]).astype(int):
+            rows = prefixed & (zones == zone)
+            try:
+                crs = gauss_kruger_zone_crs(system, int(zone))
+            except ValidationError:  # not a Gauss-Krüger CRS: the area check decides
+                out.append((system, rows))
+                continue
+            if crs != system:
+                notes.append(
+                    Message(
+                        "crs_zone_prefix",
+                        column=column,
+                        zone=int(zone),
+                        used=_crs_label(crs),
+                        given=label,
+                    )
+                )
+            out.append((crs, rows))
+    if plain.any():
+        bare = without_zone_prefix(system)
+        # Plain eastings with a zone-numbered CRS: read in the same zone without the number.
+        if bare is not None and np.nanmedian(easting[plain]) < 1_000_000:
+            notes.append(
+                Message(
+                    "crs_zone_prefix_missing", column=column, given=label, used=_crs_label(bare)
+                )
+            )
+            out.append((bare, plain))
+        else:
+            out.append((system, plain))
+    return out
 
 
 def _reject_null_island(zero: np.ndarray, rej: Rejections) -> None:
@@ -336,6 +462,21 @@ def _shapes(
     rej.add(bad, "out_of_range", Message("row_geometry_out_of_range", crs=label))
     if bad.any():
         _projected_hint(bounds[:, 0], bounds[:, 1], bad, notes)
+    ok = rej.good
+    centre_lon = (bounds[:, 0] + bounds[:, 2]) / 2.0
+    centre_lat = (bounds[:, 1] + bounds[:, 3]) / 2.0
+    if project is not None and project.is_projected and ok.any():
+        area = area_bounds(project)
+        far = np.zeros(len(geoms), dtype=bool)
+        far[ok] = outside_area_of_use(centre_lon[ok], centre_lat[ok], project)
+        described = "unknown" if area is None else ", ".join(f"{v:g}" for v in area)
+        rej.add(
+            far,
+            "outside_crs_area",
+            Message("row_geometry_outside_crs_area", crs=label, area=described),
+        )
+    elif declared is None and user is None and ok.any():
+        _ambiguous_in_china(centre_lon[ok], centre_lat[ok], notes)
     if spec.geometry == "Polygon":
         _repair(geoms, rej, notes)
     elif spec.geometry == "Point":

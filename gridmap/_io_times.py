@@ -23,15 +23,27 @@ import pyarrow.compute as pc
 
 from gridmap.i18n import Message
 
-#: Day zero of Excel's 1900 date system (serial 1 = 1900-01-01, counting the phantom
-#: 1900-02-29 that Excel keeps for Lotus 1-2-3 compatibility).
+#: Day zero of Excel's 1900 date system for serials from 61 (1900-03-01) on. Excel counts
+#: a phantom 1900-02-29 (serial 60, kept for Lotus 1-2-3 compatibility), so serials 1-59
+#: are one day later: serial 1 = 1900-01-01. Source: Microsoft, "Excel incorrectly assumes
+#: that the year 1900 is a leap year" (KB 214326), and ECMA-376 Part 1 §18.17.4.1.
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ms")
-#: Serial numbers accepted as Excel dates: 1900-01-01 up to 9999-12-31.
-EXCEL_SERIAL_RANGE = (1.0, 2958466.0)
+_EXCEL_EPOCH_BEFORE_MARCH_1900 = np.datetime64("1899-12-31T00:00:00", "ms")
+_EXCEL_PHANTOM_LEAP_DAY = 60
+#: Serial numbers accepted as Excel dates: 1900-01-01 up to 2100-12-31 (serial 73415).
+#: Larger numbers are ids, year-months (202603) or amounts, never dates of year 2454.
+EXCEL_SERIAL_RANGE = (1.0, 73416.0)
+#: Numbers are read as Excel dates only in a column that looks like one: the median of
+#: its numbers falls in 1950-2100 (serial 18264 on). A column of ids (1, 2, 45 ...) does not.
+EXCEL_PLAUSIBLE_FROM = 18264.0
 #: Unix timestamps in seconds accepted as date-times: the 10-digit ones, 2001-09-09 up to
 #: 2286-11-20 (apps export these; no Excel serial or compact YYYYMMDD number is that
 #: size). The same range in milliseconds (13 digits) is read too.
 UNIX_SECONDS_RANGE = (1e9, 1e10)
+
+#: Date-times outside these are refused as unreadable: "-1" is ISO 8601 for the year 1 BC
+#: and "0001-01-01" a database placeholder, neither a time anything happened.
+PLAUSIBLE_TIMES = (pd.Timestamp("1900-01-01"), pd.Timestamp("2101-01-01"))
 
 #: Resolution of every parsed date-time column.
 TIME_UNIT = "datetime64[ms]"
@@ -60,8 +72,14 @@ BLANK_TOKENS = frozenset(
 )
 _LONGEST_TOKEN = 6  # a placeholder with a little padding around it
 
-_PM_MARKERS = r"下午|晚上|傍晚|夜间|\bpm\b|\bPM\b"
-_AM_MARKERS = r"上午|早上|凌晨|中午|\bam\b|\bAM\b"
+# 12-hour clock markers. English ones only as a word of their own ("3:20PM", "3:20 p.m."),
+# so "AMAP" or a month name never counts.
+_LATIN_PM = r"(?<![A-Za-z])[Pp]\.?\s?[Mm]\.?(?![A-Za-z])"
+_LATIN_AM = r"(?<![A-Za-z])[Aa]\.?\s?[Mm]\.?(?![A-Za-z])"
+_NIGHT_MARKERS = r"晚上|夜间|夜里|深夜|半夜"
+_PM_MARKERS = r"下午|傍晚|" + _NIGHT_MARKERS + "|" + _LATIN_PM
+_AM_MARKERS = r"上午|早上|早晨|清晨|凌晨|" + _LATIN_AM
+_NOON_MARKERS = r"中午"
 
 
 def blank_mask(values: pd.Series) -> np.ndarray:
@@ -151,6 +169,7 @@ def parse_times(values: pd.Series) -> Times:
         out = _from_objects(values, times)
     else:
         out = _from_strings(values.astype(str), times)
+    out = out.where((out >= PLAUSIBLE_TIMES[0]) & (out < PLAUSIBLE_TIMES[1]))
     out.index = index
     times.values = out
     return times
@@ -273,9 +292,15 @@ def _from_numbers(numbers: pd.Series, times: Times | None = None) -> pd.Series:
     out = np.full(len(v), np.datetime64("NaT"), dtype=TIME_UNIT)
     low, high = EXCEL_SERIAL_RANGE
     serial = (v >= low) & (v < high)
+    if serial.any() and np.median(v[serial]) < EXCEL_PLAUSIBLE_FROM:
+        serial[:] = False  # not a column of dates: ids, counts, codes
+    serial &= np.floor(v) != _EXCEL_PHANTOM_LEAP_DAY
     if serial.any():
-        millis = np.rint(v[serial] * 86_400_000.0).astype("int64")
-        out[serial] = EXCEL_EPOCH + millis.astype("timedelta64[ms]")
+        days = v[serial]
+        millis = np.rint(days * 86_400_000.0).astype("int64").astype("timedelta64[ms]")
+        before_march = days < _EXCEL_PHANTOM_LEAP_DAY
+        epoch = np.where(before_march, _EXCEL_EPOCH_BEFORE_MARCH_1900, EXCEL_EPOCH)
+        out[serial] = epoch + millis
     seconds = (v >= UNIX_SECONDS_RANGE[0]) & (v < UNIX_SECONDS_RANGE[1])
     millis_ = (v >= UNIX_SECONDS_RANGE[0] * 1000) & (v < UNIX_SECONDS_RANGE[1] * 1000)
     unix = seconds | millis_
@@ -284,7 +309,7 @@ def _from_numbers(numbers: pd.Series, times: Times | None = None) -> pd.Series:
         out[unix] = np.rint(v[unix] * scale).astype("int64").astype("datetime64[ms]")
         if times is not None:
             times.unix_time(numbers.index.to_numpy()[unix])
-    integral = np.isfinite(v) & (v == np.floor(v)) & ~serial & ~unix
+    integral = np.isfinite(v) & (v == np.floor(v)) & ~serial & ~unix & (v > 0)
     compact = integral & (
         ((v >= 19000101) & (v <= 21001231))
         | ((v >= 190001010000) & (v <= 210012312359))
@@ -390,7 +415,7 @@ def _iso(text: pd.Series, times: Times | None = None) -> pd.Series:
 def _normalise(text: pd.Series) -> pd.Series:
     """Rewrite Chinese, dotted and slashed dates into ``YYYY-MM-DD HH:MM:SS`` shapes."""
     t = text.str.normalize("NFKC")
-    t = t.str.replace(_PM_MARKERS + "|" + _AM_MARKERS, " ", regex=True)
+    t = t.str.replace("|".join([_PM_MARKERS, _AM_MARKERS, _NOON_MARKERS]), " ", regex=True)
     t = t.str.replace(
         r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3 ", regex=True
     )
@@ -418,12 +443,35 @@ def _slow_path(text: pd.Series, times: Times) -> pd.Series:
     if todo.any():
         numbers = pd.to_numeric(normal[todo], errors="coerce")
         out[todo] = _from_numbers(numbers.astype(float), times).to_numpy()
-    # 下午 3时 means 15:00: add twelve hours to afternoon times written on a 12-hour clock.
-    pm = text.str.contains(_PM_MARKERS, regex=True).to_numpy(dtype=bool)
-    if pm.any():
-        hours = out.dt.hour.to_numpy()
-        shift = pm & (hours < 12) & out.notna().to_numpy()
-        out[shift] = out[shift] + pd.Timedelta(hours=12)
+    return _twelve_hour_clock(text, out)
+
+
+def _twelve_hour_clock(text: pd.Series, out: pd.Series) -> pd.Series:
+    """Times written on a 12-hour clock put on the 24-hour one.
+
+    ``下午 3:20`` and ``3:20 PM`` are 15:20; ``上午 12:30``, ``凌晨12点`` and ``12:30 AM``
+    are 00:30; ``下午 12:30`` and ``12:30 PM`` are 12:30 (noon); ``中午1点`` is 13:00;
+    ``晚上12点`` is the midnight that ends the day (00:00 the next day). An hour already
+    past 12 (``下午 15:20``) is kept as written.
+    """
+    parsed = out.notna().to_numpy()
+    if not parsed.any():
+        return out
+    hours = out.dt.hour.to_numpy()
+
+    def marked(pattern: str) -> np.ndarray:
+        return text.str.contains(pattern, regex=True).to_numpy(dtype=bool) & parsed
+
+    pm, am, noon, night = (
+        marked(p) for p in (_PM_MARKERS, _AM_MARKERS, _NOON_MARKERS, _NIGHT_MARKERS)
+    )
+    shift = np.zeros(len(out), dtype="int64")
+    shift[pm & (hours < 12)] = 12
+    shift[night & (hours == 12)] = 12
+    shift[am & (hours == 12)] = -12
+    shift[noon & (hours >= 1) & (hours < 11)] = 12
+    if shift.any():
+        out = out + pd.to_timedelta(shift, unit="h")
     return out
 
 

@@ -273,17 +273,6 @@ def _stage_zip(
     return target, "shp"
 
 
-def _has_crs_member(path: Path) -> bool:
-    """Whether a GeoJSON names a ``"crs"`` anywhere in the file (it may come last)."""
-    tail = b""
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 24), b""):
-            if b'"crs"' in tail + chunk[:8] or b'"crs"' in chunk:
-                return True
-            tail = chunk[-8:]
-    return False
-
-
 def _vector_source(
     staged: Path,
     fmt: str,
@@ -313,7 +302,9 @@ def _vector_source(
         dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg, notes)
         return source, None, dbf_encoding, staged.with_suffix(".prj").exists(), head
     if fmt == "geojson":
-        return source, None, None, _has_crs_member(staged), b""
+        # GDAL reads a "crs" member wherever it is (after the features too) and in every
+        # legacy spelling; without one it reports CRS84, which counts as undeclared.
+        return source, None, None, True, b""
     views = inspect_geopackage(staged, name)
     if source_layer is not None:
         check_layer(source_layer, views, name)

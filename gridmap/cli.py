@@ -52,6 +52,12 @@ def _check_destination(path: str, option: str) -> None:
         raise ValidationError(msg)
 
 
+_AMBIGUOUS_HINT = (
+    "the points lie in China; re-run with --crs gcj02 (Amap, Tencent), --crs bd09 (Baidu) "
+    "or --crs wgs84 (GPS)"
+)
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from gridmap.ingest import commit_import, read_into_workspace
     from gridmap.store import (
@@ -68,6 +74,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         "crs": args.crs,
         "encoding": args.encoding,
         "timezone": args.timezone,
+        "default_time": args.default_time,
         "sheet": args.sheet,
         "source_layer": args.source_layer,
     }
@@ -88,6 +95,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     print(f"{len(result.data)} good rows, {len(result.rejected)} rejected")
     for warning in result.warnings:
         print(f"warning: {warning}")
+    if result.crs_ambiguous:  # 300-700 m off with nothing looking wrong: say it loudly
+        print(f"WARNING: coordinate system not chosen: {_AMBIGUOUS_HINT}", file=sys.stderr)
     if len(result.rejected):
         summary = result.rejected.groupby("reason").size().sort_values(ascending=False)
         for reason, count in summary.items():
@@ -216,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="convert times that carry an offset to this zone, e.g. Asia/Shanghai "
         "(default: the offset most of them use)",
+    )
+    p.add_argument(
+        "--default-time",
+        default=None,
+        help="time of every incident when the file has no time column, e.g. 2026-03-01",
     )
     p.add_argument(
         "--column",

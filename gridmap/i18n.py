@@ -916,6 +916,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # (end of app safety block)
     #
     # -- field inputs: coordinate systems, spellings, times
+    "crs_zone_prefix": (
+        "{column} 列的东坐标前带有高斯-克吕格投影带号 {zone}：已按 {used} 读取（而不是 {given}）",
+        "the eastings in {column} carry the Gauss-Krüger zone number {zone} in front: read "
+        "them as {used} instead of {given}",
+    ),
+    "crs_zone_prefix_missing": (
+        "{column} 列的东坐标前没有投影带号，而 {given} 要求带号：已按 {used} 读取",
+        "the eastings in {column} have no zone number in front, which {given} expects: read "
+        "them as {used}",
+    ),
+    "zone_prefix_hint": (
+        "坐标像是东坐标前带投影带号 {zone} 的高斯-克吕格坐标（米）：如为 CGCS2000，"
+        "请将坐标系设为 {epsg}",
+        "the coordinates look like Gauss-Krüger metres with the zone number {zone} in front "
+        "of the easting: if they are CGCS2000, set `crs` to {epsg}",
+    ),
+    "row_geometry_outside_crs_area": (
+        "按 {crs} 读取后，几何位于该坐标系的适用范围（{area}）之外",
+        "once read as {crs} the geometry lies outside the area {crs} is meant for ({area})",
+    ),
+    "crs_ambiguous_china": (
+        "{n} 个点（共 {total} 个）位于中国境内，但没有指定坐标系，暂按 WGS-84 读取。"
+        "国内业务数据多为 GCJ-02（高德、腾讯）或 BD-09（百度），选错会使点位偏移 300–700 米："
+        "请选择坐标系",
+        "{n} of {total} points lie in China but no coordinate system was given, so they were "
+        "read as WGS-84. Chinese business data is usually GCJ-02 (Amap, Tencent) or BD-09 "
+        "(Baidu), and a wrong guess moves points 300-700 m: choose the coordinate system "
+        "(`crs`, --crs)",
+    ),
+    "crs_best_fit": (
+        "按 {system} 读取时点位与街道最吻合（到最近街道的距离中位数 {metres} 米；{others}）",
+        "the points line up best with the streets when read as {system} (median distance "
+        "to the nearest street {metres} m; {others})",
+    ),
+    "crs_best_fit_unclear": (
+        "无法根据街道判断坐标系：各坐标系下到最近街道的距离中位数相近（{all}）",
+        "the streets do not tell the coordinate system apart: median distances to the "
+        "nearest street are alike ({all})",
+    ),
+    "time_column_missing": (
+        "导入到图层 {layer}：文件中没有 {role} 时间列（文件中的列：{columns}）。"
+        "请用 --column {role}=列名"
+        "（或 columns={{'{role}': '列名'}}）指定时间列，或用 --default-time（default_time）"
+        "为所有行给出同一时间",
+        "layer `{layer}`: the file has no {role} column (columns in the file: {columns}). "
+        "Name the column "
+        "with --column {role}=<column> (columns={{'{role}': '<column>'}}), or give every "
+        "row one time with --default-time (`default_time`)",
+    ),
+    "default_time_used": (
+        "文件中没有时间列：{n} 行的 {role} 均设为 {time}",
+        "the file has no time column: {role} of all {n} rows set to {time}",
+    ),
     # (end of field inputs block)
 }
 

@@ -47,7 +47,15 @@ from gridmap._io_columns import (
 )
 from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
 from gridmap._io_export import export_layer as export_layer
-from gridmap._io_geometry import _Points, _points, _reject_far, _shapes, _wkt, user_crs
+from gridmap._io_geometry import (
+    CRS_AMBIGUOUS_CHINA,
+    _Points,
+    _points,
+    _reject_far,
+    _shapes,
+    _wkt,
+    user_crs,
+)
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
 from gridmap._io_text import detect_encoding as detect_encoding
@@ -76,6 +84,7 @@ REASONS = {
     "missing_coordinate": "the longitude or latitude is empty",
     "non_numeric_coordinate": "a coordinate is not a number",
     "out_of_range": "the coordinates are outside ±180° longitude / ±90° latitude",
+    "outside_crs_area": "read in their coordinate system, the coordinates lie outside its area",
     "zero_coordinate": "the coordinates are exactly (0, 0): a GPS without a fix, not a place",
     "far_outside_workspace": "the feature lies farther than `max_distance_km` outside the area",
     "bad_time": "a date-time cannot be read",
@@ -120,6 +129,11 @@ class ImportResult:
         Schema role (``lon``, ``lat``, ``wkt`` or a schema column) -> source column used.
     source_crs : str
         The coordinate system the coordinates were read in (``EPSG:4549``, ``gcj02`` ...).
+    crs_ambiguous : bool
+        True when most features lie in China but neither `crs` nor the file said what
+        system they are in: they were read as WGS-84, and may be GCJ-02 or BD-09 (300-700 m
+        off). The Data page asks for a choice; the CLI warns. See
+        :func:`gridmap.crs.best_fitting_system` to decide with a street layer.
     """
 
     layer: str
@@ -129,6 +143,10 @@ class ImportResult:
     encoding: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     source_crs: str = STORAGE_CRS
+
+    @property
+    def crs_ambiguous(self) -> bool:
+        return any(getattr(w, "key", None) == CRS_AMBIGUOUS_CHINA for w in self.warnings)
 
 
 # ------------------------------------------------------------------------------ tables
@@ -228,6 +246,16 @@ def _check_timezone(timezone: object) -> None:
         raise ValidationError(Message("bad_timezone", timezone=repr(timezone))) from None
 
 
+def _check_default_time(value: object) -> pd.Timestamp:
+    from gridmap._io_times import parse_datetimes
+
+    parsed = parse_datetimes(pd.Series([value], dtype=object)).iloc[0]
+    if pd.isna(parsed):
+        msg = f"`default_time` {value!r} is not a date-time; write it like 2026-03-01 08:00"
+        raise ValidationError(msg)
+    return pd.Timestamp(parsed)
+
+
 def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
     if bounds is None:
         return None
@@ -255,6 +283,7 @@ def _require(
     *,
     table: bool,
     default_category: str | None,
+    default_time: object = None,
 ) -> None:
     from gridmap._io_columns import SYNONYMS
 
@@ -267,7 +296,14 @@ def _require(
     needed += [c for c in spec.required if c != spec.id_column or c == "grid_code"]
     if default_category is not None and "category" in needed:
         needed.remove("category")
+    times = [role for role in needed if spec.dtypes.get(role) == "datetime"]
+    if default_time is not None:
+        needed = [role for role in needed if role not in times]
     missing = [role for role in needed if role not in mapping]
+    if len(missing) == 1 and missing[0] in times:
+        found = ", ".join(map(str, columns))
+        msg = Message("time_column_missing", layer=spec.name, role=missing[0], columns=found)
+        raise ValidationError(msg)
     if missing:
         described = "; ".join(
             f"{role} ({', '.join(SYNONYMS.get(role, (role,))[:3])} …)" for role in missing
@@ -447,6 +483,7 @@ def import_file(
     max_bytes: int | None = None,
     default_category: str | None = None,
     timezone: str | None = None,
+    default_time: object = None,
 ) -> ImportResult:
     """Import a user's file into a gridmap layer, reporting every row it cannot use.
 
@@ -501,6 +538,10 @@ def import_file(
         converted to this zone. By default they are converted to the offset most values
         written with one use (Unix timestamps alone stay in UTC), with a warning. Values
         without an offset are kept as written.
+    default_time : str or datetime, optional
+        Time of every incident when the file has no time column (``"2026-03-01"``,
+        ``"2026-03-01 08:00"``): e.g. a day's patrol log. Without it such a file is refused
+        with a message naming this option and the `columns` override.
 
     Returns
     -------
@@ -534,6 +575,8 @@ def import_file(
         default_category = category_key(default_category) or str(default_category).strip()
     if timezone is not None:
         _check_timezone(timezone)
+    if default_time is not None:
+        default_time = _check_default_time(default_time)
     limit = _max_bytes(max_bytes)
     p = _check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower()) or VECTOR_FORMATS[p.suffix.lower()]
@@ -556,7 +599,12 @@ def import_file(
     notes = list(source.notes)
     mapping = resolve_columns(list(source.frame.columns), spec, columns, table=table)
     _require(
-        mapping, spec, list(source.frame.columns), table=table, default_category=default_category
+        mapping,
+        spec,
+        list(source.frame.columns),
+        table=table,
+        default_category=default_category,
+        default_time=default_time,
     )
     rej = Rejections(len(source.frame))
     original = None
@@ -590,6 +638,7 @@ def import_file(
             stem=p.stem,
             default_category=default_category,
             timezone=timezone,
+            default_time=default_time,
         )
         if spec.id_column is not None:
             ids = attrs[spec.id_column]
