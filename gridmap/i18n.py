@@ -162,6 +162,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "invalid_geometry": ("几何无效且无法修复", "invalid geometry, not repairable"),
     "wrong_geometry_type": ("几何类型与图层不符", "wrong geometry type for the layer"),
     "malformed_row": ("列数与表头不一致", "row does not match the header"),
+    "outside_crs_area": ("坐标超出所选坐标系的适用范围", "outside the area of the coordinate system"),
 }
 
 #: Column names of the data model (:mod:`gridmap.schema`) as tables show them.
