@@ -248,6 +248,8 @@ def _area_picker() -> None:
         st.session_state["area_prefix"] = ""
         return
     st.caption(tr("area"))
+    # format_func runs after the run too (AppTest, without the session): fix the words.
+    everything = tr("all")
     prefix = ""
     for level, label in (("street", "street"), ("community", "community"), ("grid", "grid")):
         units = dissolve_level(grids[grids["grid_code"].str.startswith(prefix)], level)
@@ -256,7 +258,7 @@ def _area_picker() -> None:
         choice = st.selectbox(
             tr(label),
             options,
-            format_func=lambda c, n=names: tr("all") if c == "" else f"{n[c]} ({c[-3:]})",
+            format_func=lambda c, n=names: everything if c == "" else f"{n[c]} ({c[-3:]})",
             key=f"area_{level}_{prefix}",
         )
         if not choice:
@@ -280,11 +282,12 @@ def basemap_options() -> dict[str, str | None]:
 def _basemap_picker() -> None:
     with st.expander(tr("basemap")):
         current = st.session_state.get("basemap", "vector")
+        names = {b: tr(f"basemap_{b}") for b in BASEMAP_CHOICES}
         st.session_state["basemap"] = st.selectbox(
             tr("basemap"),
             BASEMAP_CHOICES,
             index=BASEMAP_CHOICES.index(current),
-            format_func=lambda b: tr(f"basemap_{b}"),
+            format_func=names.get,
             key=f"basemap_picker_{current}",
         )
         if st.session_state["basemap"] == "custom":

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages._common import editor, lang, md, say, store, tr, upload_folder
 from gridmap import GridmapError
-from gridmap.i18n import column_label, layer_label, localize, reason_label
+from gridmap.i18n import column_label, layer_label, localize, reason_label, t
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
 from gridmap.io import (
     EXPORT_FORMATS,
@@ -109,6 +109,9 @@ def _author_label(version: object) -> str:
 
 
 st.title(tr("page_data"))
+# Widgets' format_func is called after the run too (AppTest calls it in the test's
+# thread, without the session): labels use the language of this run, fixed here.
+language = lang()
 workspace = store()
 
 # -- import -----------------------------------------------------------------------------
@@ -131,7 +134,7 @@ if uploaded is not None:
     target = cols[0].selectbox(
         tr("target_layer"),
         list(LAYERS),
-        format_func=lambda n: layer_label(n, lang()),
+        format_func=lambda n: layer_label(n, language),
         index=list(LAYERS).index("incidents"),
         key="upload_layer",
     )
@@ -144,7 +147,7 @@ if uploaded is not None:
     encoding = cols[2].selectbox(
         tr("encoding"),
         ENCODINGS,
-        format_func=lambda e: tr("auto") if e == "auto" else e,
+        format_func=lambda e: t("auto", language) if e == "auto" else e,
         key="upload_encoding",
     )
     modes = ["append", "replace"]
@@ -152,7 +155,7 @@ if uploaded is not None:
         tr("mode"),
         modes,
         index=modes.index(DEFAULT_MODE[target]),
-        format_func=tr,
+        format_func=lambda m: t(m, language),
         horizontal=True,
         key="upload_mode",
     )
@@ -160,7 +163,7 @@ if uploaded is not None:
         timezone = st.selectbox(
             tr("timezone"),
             TIMEZONES,
-            format_func=lambda z: tr("timezone_auto") if z == "" else z,
+            format_func=lambda z: t("timezone_auto", language) if z == "" else z,
             help=tr("timezone_help"),
             key="upload_timezone",
         )
@@ -304,7 +307,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 st.subheader(tr("layer_table"))
 table_layer = st.selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="table_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="table_layer"
 )
 table = workspace.read(table_layer, max_features=TABLE_ROWS)
 st.caption(tr("first_rows", n=TABLE_ROWS))
@@ -313,7 +316,7 @@ st.dataframe(_table_view(table), hide_index=True)
 st.subheader(tr("export"))
 cols = st.columns(3)
 export_name = cols[0].selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="export_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="export_layer"
 )
 export_format = cols[1].selectbox(
     tr("format"), list(EXPORT_FORMATS), format_func=FORMAT_LABELS.get, key="export_format"
@@ -333,7 +336,7 @@ if st.button(tr("export"), key="export_go"):
 # -- history ----------------------------------------------------------------------------
 st.subheader(tr("history"))
 history_layer = st.selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="history_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="history_layer"
 )
 versions = workspace.history(history_layer)
 st.dataframe(
