@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path / "workspaces"))
     monkeypatch.setenv("GRIDMAP_UPLOAD_DIR", str(tmp_path / "uploads"))
+    # Python's own temp folder too, so a copy left anywhere in "temp" is seen.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
     install_sample_workspace(tmp_path / "workspaces" / "sample.gpkg")
     return tmp_path / "workspaces"
@@ -188,8 +192,10 @@ def test_the_sidebar_refuses_an_editor_name_with_control_characters(home: Path) 
 
 def test_no_copy_of_an_upload_is_left_after_import_or_export(home: Path) -> None:
     uploads = home.parent / "uploads"
+    temp = home.parent / "tmp"
     app = upload_and_check(run_app("app_pages/data.py", editor="张三"), "警情.csv", hostile_csv())
     assert files_under(uploads) == []  # read, then removed
+    assert files_under(temp) == []
     assert "upload_result" in app.session_state
     app.button(key="upload_commit").click().run()
     assert not app.exception
@@ -199,6 +205,7 @@ def test_no_copy_of_an_upload_is_left_after_import_or_export(home: Path) -> None
     assert not app.exception
     assert app.get("download_button")
     assert files_under(uploads) == []
+    assert files_under(temp) == []
 
 
 def test_choosing_another_file_drops_the_checked_one(home: Path) -> None:
