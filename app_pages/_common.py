@@ -40,6 +40,12 @@ def tr(key: str, **values: object) -> str:
 #: literal, which covers Markdown (``![](…)``, links, emphasis), raw HTML (``<img>``,
 #: entities) and Streamlit's extensions (``:red[…]``, ``:material/…:``, ``$…$`` maths).
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+#: GitHub-style autolinks (``http://…``, ``www.…``, ``a@b.cn``) are found in the text
+#: *after* escapes are resolved, so backslashes do not stop them: an invisible word
+#: joiner after ``:`` in ``://``, after ``www`` and after ``@`` does (seen in Chromium:
+#: a category ``http://example.invalid`` became a link in a warning).
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
@@ -49,12 +55,16 @@ def md(text: object) -> str:
     Markdown, so a file named ``![](http://host/x.png)`` made the browser fetch an outside
     image. Every string a user controls goes through here (or :func:`say`) before it
     reaches one of them. Line breaks and other control characters become spaces, so a
-    value cannot start a heading or a list of its own.
+    value cannot start a heading or a list of its own; web and e-mail addresses get an
+    invisible :data:`WORD_JOINER`, so they do not become links.
 
-    >>> print(md("![x](http://example.invalid/a.png) <img src=x> 朝阳_1"))
-    \!\[x\]\(http\:\/\/example\.invalid\/a\.png\) \<img src\=x\> 朝阳\_1
+    >>> print(md("![x](x.png) <img src=x> 朝阳_1"))
+    \!\[x\]\(x\.png\) \<img src\=x\> 朝阳\_1
+    >>> md("http://example.invalid") == "http\\:" + WORD_JOINER + "\\/\\/example\\.invalid"
+    True
     """
     plain = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    plain = _AUTOLINK.sub(WORD_JOINER, plain)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
 
 
