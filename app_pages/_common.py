@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gridmap import GridmapError
 from gridmap.editors import check_editor_name
@@ -23,7 +24,7 @@ from gridmap.store import (
     open_workspace,
     workspace_path,
 )
-from gridmap.uploads import UploadFolder
+from gridmap.uploads import UploadFolder, sweep
 
 
 def lang() -> str:
@@ -339,15 +340,40 @@ def sidebar() -> None:
         _area_picker()
         _basemap_picker()
         st.caption(tr("attribution"))
+    sweep_uploads()
+
+
+def _session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def _session_ended(session_id: str) -> bool:
+    # Streamlit has no session-end hook; its runtime knows which sessions still exist
+    # (connected, or kept for a reconnect within server.disconnectedSessionTTL).
+    try:
+        from streamlit.runtime import Runtime
+
+        return Runtime.exists() and Runtime.instance().get_app_session(session_id) is None
+    except Exception:  # an internal API: if it changes, the age-based sweep remains
+        return False
 
 
 def upload_folder() -> UploadFolder:
     """This session's folder for upload copies; it is deleted when the session ends.
 
     The :class:`~gridmap.uploads.UploadFolder` lives in the session state, so when
-    Streamlit drops an ended session the object is collected and its folder removed.
+    Streamlit drops an ended session the object is collected and its folder removed;
+    :func:`sweep_uploads`, run by every page, removes those of sessions that ended but
+    that Streamlit still holds.
     """
     folder = st.session_state.get("upload_folder")
     if folder is None or folder.closed:
-        folder = st.session_state["upload_folder"] = UploadFolder()
+        folder = st.session_state["upload_folder"] = UploadFolder(owner=_session_id())
     return folder
+
+
+def sweep_uploads() -> None:
+    """Remove upload folders of ended sessions and dead servers (cheap: one listing)."""
+    mine = st.session_state.get("upload_folder")
+    sweep(ended=_session_ended, keep=None if mine is None else mine.path)

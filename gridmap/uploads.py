@@ -2,11 +2,14 @@
 
 The readers in :mod:`gridmap.io` take a path, so a file uploaded through the web page is
 written to disk for as long as it is being read, and removed right after. Each browser
-session gets its own folder under :func:`uploads_root`; the folder goes when the session's
-:class:`UploadFolder` is garbage-collected (Streamlit drops a session's state when the
-session ends) or the server exits, and a new folder sweeps away those older than
-:data:`STALE_AFTER` that a killed server left behind. Before this, every upload stayed in
-the temp folder for good: 380 MB after two sessions, about 1 GB on a server after a week.
+session gets its own folder under :func:`uploads_root`, named after the server process
+and the session. It goes when its :class:`UploadFolder` is garbage-collected or the
+server exits, and :func:`sweep` removes what is left over: folders of sessions that have
+ended (the caller says which), of server processes that no longer run, and any older
+than :data:`STALE_AFTER`. (Streamlit keeps a closed tab's session until its store next
+expires entries, so collection alone came late or never: a real browser test showed
+it.) Before this, every upload stayed in the temp folder for good: 380 MB after two
+sessions, about 1 GB on a server after a week.
 
 The library never imports Streamlit: the page keeps one :class:`UploadFolder` in its
 session state, and tests use the same class directly.
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import time
 import unicodedata
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 #: Environment variable naming the folder for upload copies (default: the system temp).
@@ -65,16 +69,56 @@ def safe_file_name(name: str) -> str:
     return stem + tail
 
 
-def sweep_stale(root: Path | None = None, *, older_than: float = STALE_AFTER) -> list[Path]:
-    """Remove session folders under `root` untouched for `older_than` seconds; list them."""
+#: ``session-<pid>-<owner>-<random>``: the server process and the session owning it.
+_FOLDER = re.compile(rf"{_SESSION_PREFIX}(\d+)-(.*)-[a-z0-9_]+")
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep(
+    root: Path | None = None,
+    *,
+    ended: Callable[[str], bool] | None = None,
+    keep: Path | None = None,
+    older_than: float = STALE_AFTER,
+    grace: float = 5.0,
+) -> list[Path]:
+    """Remove left-over session folders under `root`; return those removed.
+
+    A folder is left over when `ended` (called with the owner given to
+    :class:`UploadFolder`) says its session of this process has ended, when the server
+    process that made it no longer runs, or when nothing touched it for `older_than`
+    seconds. Folders younger than `grace` seconds and `keep` are never removed.
+    """
     folder = uploads_root() if root is None else Path(root)
     if not folder.is_dir():
         return []
-    cutoff = time.time() - older_than
+    now = time.time()
     removed = []
     for child in folder.glob(f"{_SESSION_PREFIX}*"):
         with contextlib.suppress(OSError):
-            if child.is_dir() and child.stat().st_mtime < cutoff:
+            if child == keep or not child.is_dir():
+                continue
+            age = now - child.stat().st_mtime
+            if age < grace:
+                continue
+            match = _FOLDER.fullmatch(child.name)
+            left_over = age > older_than
+            if match and not left_over:
+                pid, owner = int(match[1]), match[2]
+                if pid == os.getpid():
+                    left_over = ended is not None and ended(owner)
+                else:
+                    left_over = not _process_runs(pid)
+            if left_over:
                 shutil.rmtree(child, ignore_errors=True)
                 removed.append(child)
     return removed
@@ -83,17 +127,20 @@ def sweep_stale(root: Path | None = None, *, older_than: float = STALE_AFTER) ->
 class UploadFolder:
     """One browser session's folder for upload copies, removed with the session.
 
+    `owner` names the session (Streamlit's session id), for :func:`sweep`'s `ended`.
     Keep the object as long as the session lives (Streamlit: in ``st.session_state``).
     When it is garbage-collected, or at the latest when Python exits, its folder and
     anything left in it are deleted (:func:`weakref.finalize`); :meth:`close` does it
     at once.
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, owner: str = "") -> None:
         self.root = uploads_root() if root is None else Path(root)
+        self.owner = re.sub(r"[^A-Za-z0-9_-]", "_", owner)
         self.root.mkdir(parents=True, exist_ok=True)
-        sweep_stale(self.root)
-        self.path = Path(tempfile.mkdtemp(prefix=_SESSION_PREFIX, dir=self.root))
+        sweep(self.root)
+        prefix = f"{_SESSION_PREFIX}{os.getpid()}-{self.owner}-"
+        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=self.root))
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
 
     @contextlib.contextmanager

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gridmap.store import GeoPackageStore
-from gridmap.uploads import UploadFolder, safe_file_name, sweep_stale
+from gridmap.uploads import UploadFolder, safe_file_name, sweep
 from tests.test_app import run_app
 
 #: A category value and a column name that, rendered as Markdown, fetch outside images.
@@ -236,16 +236,25 @@ def test_a_session_folder_goes_with_its_session(tmp_path: Path) -> None:
     assert not kept.exists()
 
 
-def test_stale_session_folders_are_swept(tmp_path: Path) -> None:
-    old = tmp_path / "session-old"
-    old.mkdir()
-    (old / "big.csv").write_bytes(b"x" * 1000)
+def test_left_over_session_folders_are_swept(tmp_path: Path) -> None:
     week_ago = time.time() - 7 * 24 * 3600
+    old = tmp_path / "session-1-crashed-abc"
+    ended = tmp_path / f"session-{os.getpid()}-gone-abc"
+    dead = tmp_path / "session-999999999-x-abc"  # a server process that does not run
+    running = tmp_path / f"session-{os.getppid()}-x-abc"  # another, running server
+    for folder in (old, ended, dead, running):
+        folder.mkdir()
+        (folder / "big.csv").write_bytes(b"x" * 1000)
+        os.utime(folder, (time.time() - 60, time.time() - 60))
     os.utime(old, (week_ago, week_ago))
-    live = UploadFolder(tmp_path)  # starting a session sweeps
+    live = UploadFolder(tmp_path, owner="live")  # starting a session sweeps by age, pid
     assert not old.exists()
-    assert live.path.exists()
-    assert sweep_stale(tmp_path) == []
+    assert not dead.exists()
+    assert ended.exists()  # only the app knows which of its sessions ended
+    assert running.exists()
+    removed = sweep(tmp_path, ended=lambda owner: owner != "live")
+    assert removed == [ended]
+    assert live.path.exists()  # too young to be judged, and its session is alive
     live.close()
     assert live.closed
 

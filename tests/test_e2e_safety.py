@@ -4,6 +4,7 @@ remembered by the browser. Enabled with GRIDMAP_BROWSER_TESTS=1 (Debian's chromi
 from __future__ import annotations
 
 import os
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +114,40 @@ def test_hostile_names_fetch_nothing_and_the_editor_is_remembered(
         browser.close()
     last = GeoPackageStore(home / "sample.gpkg", create=False).history("incidents")[-1]
     assert last.author == "王五"
+
+
+def test_a_session_upload_folder_is_removed_when_the_session_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Streamlit forgets a closed tab's session after server.disconnectedSessionTTL
+    # (120 s by default; 2 s here); its upload folder must go with it. (Without the
+    # sweep, the folder was still there a minute later: Streamlit keeps an expired
+    # session until its store is next written.)
+    from playwright.sync_api import sync_playwright
+
+    uploads = tmp_path / "uploads"
+    monkeypatch.setenv("GRIDMAP_UPLOAD_DIR", str(uploads))
+    monkeypatch.setenv("STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL", "2")
+    with running_app(tmp_path) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.goto(f"{url}/data")
+        page.get_by_role("heading", name="上传文件").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        page.locator("input[type=file]").set_input_files(str(hostile_csv(tmp_path)))
+        page.get_by_text("字段对应").wait_for(timeout=30_000)
+        sessions = list(uploads.glob("session-*"))
+        assert len(sessions) == 1
+        assert [p for p in sessions[0].rglob("*") if p.is_file()] == []  # read, removed
+        page.close()  # the tab is closed: its session ends after the TTL
+        time.sleep(8)  # the TTL, and the sweep's grace for young folders
+        # Streamlit has no session-end hook: the next page run anywhere sweeps.
+        other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        other.goto(f"{url}/data")
+        other.get_by_role("heading", name="上传文件").wait_for(timeout=30_000)
+        wait_until_idle(other)
+        deadline = time.monotonic() + 20
+        while sessions[0].exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        browser.close()
+        assert not sessions[0].exists()
