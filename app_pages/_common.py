@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import numbers
+import re
+import string
+import urllib.parse
 from pathlib import Path
 
 import geopandas as gpd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from gridmap import GridmapError
+from gridmap.editors import check_editor_name
 from gridmap.grids import dissolve_level
-from gridmap.i18n import LANGUAGES, t
-from gridmap.store import WorkspaceStore, list_workspaces, open_workspace
+from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
+from gridmap.store import (
+    WorkspaceStore,
+    check_workspace_name,
+    list_workspaces,
+    open_workspace,
+    workspace_path,
+)
+from gridmap.uploads import UploadFolder, sweep
 
 
 def lang() -> str:
@@ -20,6 +35,80 @@ def lang() -> str:
 def tr(key: str, **values: object) -> str:
     """Interface text in the chosen language."""
     return t(key, lang(), **values)
+
+
+#: Every ASCII punctuation character: CommonMark lets a backslash make each of them
+#: literal, which covers Markdown (``![](…)``, links, emphasis), raw HTML (``<img>``,
+#: entities) and Streamlit's extensions (``:red[…]``, ``:material/…:``, ``$…$`` maths).
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+#: GitHub-style autolinks (``http://…``, ``www.…``, ``a@b.cn``) are found in the text
+#: *after* escapes are resolved, so backslashes do not stop them: an invisible word
+#: joiner after ``:`` in ``://``, after ``www`` and after ``@`` does (seen in Chromium:
+#: a category ``http://example.invalid`` became a link in a warning).
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def md(text: object) -> str:
+    r"""`text` (a file, column, category, sheet or workspace name …) as literal Markdown.
+
+    ``st.warning``, ``st.error``, ``st.markdown``, ``st.caption`` and the like render
+    Markdown, so a file named ``![](http://host/x.png)`` made the browser fetch an outside
+    image. Every string a user controls goes through here (or :func:`say`) before it
+    reaches one of them. Line breaks and other control characters become spaces, so a
+    value cannot start a heading or a list of its own; web and e-mail addresses get an
+    invisible :data:`WORD_JOINER`, so they do not become links.
+
+    >>> print(md("![x](x.png) <img src=x> 朝阳_1"))
+    \!\[x\]\(x\.png\) \<img src\=x\> 朝阳\_1
+    >>> md("http://example.invalid") == "http\\:" + WORD_JOINER + "\\/\\/example\\.invalid"
+    True
+    """
+    plain = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    plain = _AUTOLINK.sub(WORD_JOINER, plain)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+
+
+def _in_code(text: object) -> str:
+    # Inside a template's `code span` nothing is Markdown; only a backtick could end it.
+    plain = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return plain.replace("`", "'")
+
+
+def _message_markdown(message: Message, language: str) -> str:
+    zh, en = MESSAGES[message.key]
+    template = zh if language == "zh" else en
+    parts: list[str] = []
+    in_code = False
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal)
+        in_code ^= literal.count("`") % 2 == 1
+        if field is None:
+            continue
+        value = message.values[field]
+        if isinstance(value, Message):
+            value = value.text(language)
+        elif conversion == "r":
+            value = repr(value)
+        elif conversion is not None or not isinstance(value, numbers.Number):
+            value = str(value)
+        text = format(value, spec or "")
+        parts.append(_in_code(text) if in_code else md(text))
+    return "".join(parts)
+
+
+def say(message: object) -> str:
+    """A library :class:`~gridmap.i18n.Message` (or an error raised with one) as Markdown.
+
+    Like :func:`gridmap.i18n.localize`, in the chosen language, but the message's values
+    (file and column names, categories …) are escaped with :func:`md`; the template,
+    ours, keeps its formatting. Text that is not a Message is escaped as a whole.
+    """
+    if isinstance(message, BaseException):
+        message = message.args[0] if len(message.args) == 1 else str(message)
+    if isinstance(message, Message):
+        return _message_markdown(message, lang())
+    return md(message)
 
 
 @st.cache_resource
@@ -56,13 +145,22 @@ def area_prefix() -> str:
     return st.session_state.get("area_prefix", "")
 
 
+def _workspace_choices() -> list[str]:
+    # Only the workspaces in the workspace folder, plus the one the server was started
+    # with (a path is the machine owner's choice: command line or GRIDMAP_WORKSPACE).
+    return sorted({str(p) for p in list_workspaces()} | {str(workspace_path())})
+
+
 def _workspace_picker() -> None:
     # The chosen workspace lives under a plain session key, not the widget's key, so it
     # survives reruns in which the sidebar is not drawn.
     if "workspace" not in st.session_state:
         st.session_state["workspace"] = str(open_workspace().location)
+    options = _workspace_choices()
     current = st.session_state["workspace"]
-    options = sorted({str(p) for p in list_workspaces()} | {current})
+    if current not in options:  # the picker opens only workspaces it lists
+        current = st.session_state["workspace"] = str(open_workspace().location)
+        options = _workspace_choices()
     st.session_state["workspace"] = st.selectbox(
         tr("workspace"),
         options,
@@ -71,11 +169,88 @@ def _workspace_picker() -> None:
         format_func=lambda p: Path(p).stem,
     )
     with st.popover(tr("new_workspace")):
-        name = st.text_input(tr("new_workspace"), key="new_workspace_name")
-        if st.button(tr("create"), disabled=not name.strip()):
-            created = open_workspace(name.strip())
-            st.session_state["workspace"] = str(created.location)
-            st.rerun()
+        name = st.text_input(
+            tr("new_workspace"), key="new_workspace_name", help=tr("new_workspace_help")
+        )
+        if st.button(tr("create"), key="new_workspace_create"):
+            # A plain name only: typed text must never reach a path (../x, /tmp/x, x.gpkg
+            # created files elsewhere or opened any GeoPackage on the server).
+            try:
+                created = open_workspace(check_workspace_name(name))
+            except GridmapError as exc:
+                st.error(say(exc))
+            else:
+                st.session_state["workspace"] = str(created.location)
+                st.rerun()
+
+
+EDITOR_COOKIE = "gridmap_editor"
+
+
+def editor() -> str | None:
+    """The editor's name typed in the sidebar, None until one is given.
+
+    Every write from a page passes it as ``author=`` (the store marks it unverified); a
+    page refuses to write without it rather than record the server's account.
+    """
+    return st.session_state.get("editor") or None
+
+
+def _editor_from_cookie() -> str | None:
+    # Remembered per browser: the cookie comes with the page's request, so a reload or a
+    # new tab starts with the name typed before.
+    raw = st.context.cookies.get(EDITOR_COOKIE)
+    if not raw:
+        return None
+    try:
+        return check_editor_name(urllib.parse.unquote(raw))
+    except GridmapError:
+        return None
+
+
+def _editor_changed() -> None:
+    typed = st.session_state.get("editor_input", "")
+    st.session_state.pop("editor_error", None)
+    if not typed.strip():
+        st.session_state["editor"] = None
+        return
+    try:
+        st.session_state["editor"] = check_editor_name(typed)
+    except GridmapError as exc:
+        st.session_state["editor_error"] = exc
+
+
+def _remember_editor(name: str | None) -> None:
+    """Set (or clear) the editor cookie in this browser: a few lines of local JavaScript.
+
+    Streamlit cannot set cookies from the server. The name is JSON with ``<`` escaped, so
+    it cannot end the script; nothing is loaded from anywhere.
+    """
+    value = json.dumps(urllib.parse.quote(name or "", safe="")).replace("<", "\\u003c")
+    age = 400 * 24 * 3600 if name else 0
+    st.html(
+        "<script>document.cookie = "
+        f'"{EDITOR_COOKIE}=" + {value} + "; path=/; max-age={age}; SameSite=Strict";'
+        "</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _editor_input() -> None:
+    if "editor" not in st.session_state:
+        st.session_state["editor"] = _editor_from_cookie()
+    st.text_input(
+        tr("editor"),
+        value=st.session_state["editor"] or "",
+        key="editor_input",
+        help=tr("editor_help"),
+        on_change=_editor_changed,
+        max_chars=60,
+    )
+    if "editor_error" in st.session_state:
+        st.error(say(st.session_state["editor_error"]))
+    if st.session_state["editor"] != _editor_from_cookie():
+        _remember_editor(st.session_state["editor"])
 
 
 def _area_picker() -> None:
@@ -84,6 +259,8 @@ def _area_picker() -> None:
         st.session_state["area_prefix"] = ""
         return
     st.caption(tr("area"))
+    # format_func runs after the run too (AppTest, without the session): fix the words.
+    everything = tr("all")
     prefix = ""
     for level, label in (("street", "street"), ("community", "community"), ("grid", "grid")):
         units = dissolve_level(grids[grids["grid_code"].str.startswith(prefix)], level)
@@ -92,7 +269,7 @@ def _area_picker() -> None:
         choice = st.selectbox(
             tr(label),
             options,
-            format_func=lambda c, n=names: tr("all") if c == "" else f"{n[c]} ({c[-3:]})",
+            format_func=lambda c, n=names: everything if c == "" else f"{n[c]} ({c[-3:]})",
             key=f"area_{level}_{prefix}",
         )
         if not choice:
@@ -116,11 +293,12 @@ def basemap_options() -> dict[str, str | None]:
 def _basemap_picker() -> None:
     with st.expander(tr("basemap")):
         current = st.session_state.get("basemap", "vector")
+        names = {b: tr(f"basemap_{b}") for b in BASEMAP_CHOICES}
         st.session_state["basemap"] = st.selectbox(
             tr("basemap"),
             BASEMAP_CHOICES,
             index=BASEMAP_CHOICES.index(current),
-            format_func=lambda b: tr(f"basemap_{b}"),
+            format_func=names.get,
             key=f"basemap_picker_{current}",
         )
         if st.session_state["basemap"] == "custom":
@@ -158,6 +336,44 @@ def sidebar() -> None:
             args=(key,),
         )
         _workspace_picker()
+        _editor_input()
         _area_picker()
         _basemap_picker()
         st.caption(tr("attribution"))
+    sweep_uploads()
+
+
+def _session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def _session_ended(session_id: str) -> bool:
+    # Streamlit has no session-end hook; its runtime knows which sessions still exist
+    # (connected, or kept for a reconnect within server.disconnectedSessionTTL).
+    try:
+        from streamlit.runtime import Runtime
+
+        return Runtime.exists() and Runtime.instance().get_app_session(session_id) is None
+    except Exception:  # an internal API: if it changes, the age-based sweep remains
+        return False
+
+
+def upload_folder() -> UploadFolder:
+    """This session's folder for upload copies; it is deleted when the session ends.
+
+    The :class:`~gridmap.uploads.UploadFolder` lives in the session state, so when
+    Streamlit drops an ended session the object is collected and its folder removed;
+    :func:`sweep_uploads`, run by every page, removes those of sessions that ended but
+    that Streamlit still holds.
+    """
+    folder = st.session_state.get("upload_folder")
+    if folder is None or folder.closed:
+        folder = st.session_state["upload_folder"] = UploadFolder(owner=_session_id())
+    return folder
+
+
+def sweep_uploads() -> None:
+    """Remove upload folders of ended sessions and dead servers (cheap: one listing)."""
+    mine = st.session_state.get("upload_folder")
+    sweep(ended=_session_ended, keep=None if mine is None else mine.path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -11,12 +10,20 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import lang, store, tr
+from app_pages._common import editor, lang, md, say, store, tr, upload_folder
 from gridmap import GridmapError
-from gridmap.i18n import column_label, layer_label, localize, reason_label
+from gridmap.i18n import column_label, layer_label, localize, reason_label, t
 from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
-from gridmap.io import EXPORT_FORMATS, detect_columns, export_layer, list_parts, read_table
+from gridmap.io import (
+    EXPORT_FORMATS,
+    csv_bytes,
+    detect_columns,
+    export_layer,
+    list_parts,
+    read_table,
+)
 from gridmap.schema import LAYERS
+from gridmap.uploads import safe_file_name
 
 CRS_CHOICES = {
     "wgs84": "WGS-84 (GPS, EPSG:4326)",
@@ -40,10 +47,15 @@ FORMAT_LABELS = {
 T = TypeVar("T")
 
 
-def _upload_dir() -> Path:
-    if "upload_dir" not in st.session_state:
-        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="gridmap-upload-")
-    return Path(st.session_state["upload_dir"])
+def _read_upload(read: Callable[[Path], T]) -> T:
+    """`read` over a temporary copy of the uploaded file, deleted as soon as it returns.
+
+    The readers take a path; the copy lives in this session's upload folder only while
+    it is read, so a server keeps no uploads (they used to pile up: ~1 GB in a week).
+    """
+    uploaded = st.session_state["upload_file"]
+    with upload_folder().copy(uploaded.name, uploaded.getbuffer()) as path:
+        return read(path)
 
 
 def _table_view(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -77,11 +89,29 @@ def _with_status(label: str, action: Callable[[], T]) -> T | None:
             error = exc
             status.update(state="error")
     if error is not None:
-        st.error(tr("import_failed", error=localize(error, lang())))
+        st.error(tr("import_failed", error=say(error)))
     return result
 
 
+def _author_or_prompt() -> str | None:
+    """The editor's name for a write; without one, a prompt instead of a write as root."""
+    name = editor()
+    if name is None:
+        st.warning(tr("editor_needed"))
+    return name
+
+
+def _author_label(version: object) -> str:
+    author = str(getattr(version, "author", ""))
+    if getattr(version, "author_verified", False):
+        return author
+    return tr("author_unverified", name=author)
+
+
 st.title(tr("page_data"))
+# Widgets' format_func is called after the run too (AppTest calls it in the test's
+# thread, without the session): labels use the language of this run, fixed here.
+language = lang()
 workspace = store()
 
 # -- import -----------------------------------------------------------------------------
@@ -92,14 +122,19 @@ uploaded = st.file_uploader(
     help=tr("upload_help"),
     key="upload_file",
 )
+# A checked file can be big (a million rows): keep it only while its file is chosen.
+file_id = None if uploaded is None else uploaded.file_id
+for cached in ("upload_result", "upload_parts", "upload_preview"):
+    if st.session_state.get(cached, (None,))[0] != file_id:
+        st.session_state.pop(cached, None)
 if uploaded is not None:
-    path = _upload_dir() / Path(uploaded.name).name
-    path.write_bytes(uploaded.getbuffer())
+    name = safe_file_name(uploaded.name)
+    suffix = Path(name).suffix.lower()
     cols = st.columns(4)
     target = cols[0].selectbox(
         tr("target_layer"),
         list(LAYERS),
-        format_func=lambda n: layer_label(n, lang()),
+        format_func=lambda n: layer_label(n, language),
         index=list(LAYERS).index("incidents"),
         key="upload_layer",
     )
@@ -112,7 +147,7 @@ if uploaded is not None:
     encoding = cols[2].selectbox(
         tr("encoding"),
         ENCODINGS,
-        format_func=lambda e: tr("auto") if e == "auto" else e,
+        format_func=lambda e: t("auto", language) if e == "auto" else e,
         key="upload_encoding",
     )
     modes = ["append", "replace"]
@@ -120,7 +155,7 @@ if uploaded is not None:
         tr("mode"),
         modes,
         index=modes.index(DEFAULT_MODE[target]),
-        format_func=tr,
+        format_func=lambda m: t(m, language),
         horizontal=True,
         key="upload_mode",
     )
@@ -128,7 +163,7 @@ if uploaded is not None:
         timezone = st.selectbox(
             tr("timezone"),
             TIMEZONES,
-            format_func=lambda z: tr("timezone_auto") if z == "" else z,
+            format_func=lambda z: t("timezone_auto", language) if z == "" else z,
             help=tr("timezone_help"),
             key="upload_timezone",
         )
@@ -137,29 +172,40 @@ if uploaded is not None:
         "encoding": None if encoding == "auto" else encoding,
         "timezone": timezone or None,
     }
-    is_excel = path.suffix.lower() == ".xlsx"
-    try:
-        parts = list_parts(path)
-    except GridmapError as exc:
-        st.error(tr("import_failed", error=localize(exc, lang())))
-        st.stop()
+    is_excel = suffix == ".xlsx"
+    # The file's parts and preview are small: kept for the file, so a rerun (any widget
+    # change) does not copy and read the whole upload again.
+    if "upload_parts" not in st.session_state:
+        try:
+            st.session_state["upload_parts"] = (file_id, _read_upload(list_parts))
+        except GridmapError as exc:
+            st.error(tr("import_failed", error=say(exc)))
+            st.stop()
+    parts = st.session_state["upload_parts"][1]
     if len(parts) > 1:
         part = st.selectbox(
-            tr("sheet" if is_excel else "source_layer"), parts, key=f"upload_part_{path.name}"
+            tr("sheet" if is_excel else "source_layer"), parts, key=f"upload_part_{name}"
         )
         options["sheet" if is_excel else "source_layer"] = part
-    is_table = path.suffix.lower() in (".csv", ".txt", ".xlsx")
+    is_table = suffix in (".csv", ".txt", ".xlsx")
     if is_table:
-        try:
-            preview = read_table(
-                path,
-                encoding=options["encoding"],
-                sheet=options.get("sheet"),
-                nrows=PREVIEW_ROWS,
-            )
-        except GridmapError as exc:
-            st.error(tr("import_failed", error=localize(exc, lang())))
-            st.stop()
+        wanted = (file_id, options["encoding"], options.get("sheet"))
+        cached_preview = st.session_state.get("upload_preview")
+        if cached_preview is None or cached_preview[1] != wanted:
+            try:
+                preview = _read_upload(
+                    lambda p: read_table(
+                        p,
+                        encoding=options["encoding"],
+                        sheet=options.get("sheet"),
+                        nrows=PREVIEW_ROWS,
+                    )
+                )
+            except GridmapError as exc:
+                st.error(tr("import_failed", error=say(exc)))
+                st.stop()
+            st.session_state["upload_preview"] = (file_id, wanted, preview)
+        preview = st.session_state["upload_preview"][2]
         st.subheader(tr("preview"))
         st.dataframe(preview.head(20), hide_index=True)
         detected = detect_columns(list(preview.columns), target)
@@ -180,18 +226,22 @@ if uploaded is not None:
 
     if st.button(tr("check"), type="secondary", key="upload_check"):
         st.session_state.pop("upload_result", None)
-        st.session_state["upload_result"] = _with_status(
+        checked = _with_status(
             tr("reading_file"),
-            lambda: read_into_workspace(workspace, path, target, mode=mode, **options),
+            lambda: _read_upload(
+                lambda p: read_into_workspace(workspace, p, target, mode=mode, **options)
+            ),
         )
+        if checked is not None:
+            st.session_state["upload_result"] = (file_id, checked)
 
-    result = st.session_state.get("upload_result")
+    result = st.session_state.get("upload_result", (None, None))[1]
     if result is not None and result.layer == target:
         metrics = st.columns(2)
         metrics[0].metric(tr("good_rows"), f"{len(result.data):,}")
         metrics[1].metric(tr("rejected_rows"), f"{len(result.rejected):,}")
         for warning in result.warnings:
-            st.warning(localize(warning, lang()))
+            st.warning(say(warning))
         if len(result.data):
             st.subheader(tr("good_rows_preview"))
             st.dataframe(_table_view(result.data.head(20)), hide_index=True)
@@ -199,28 +249,32 @@ if uploaded is not None:
             st.subheader(tr("rejection_report"))
             by_reason = result.rejected["reason"].value_counts()
             st.markdown(
-                "\n".join(f"- {reason_label(r, lang())}: **{n}**" for r, n in by_reason.items())
+                "\n".join(f"- {md(reason_label(r, lang()))}: **{n}**" for r, n in by_reason.items())
             )
             rejects = _rejects_view(result.rejected)
             st.dataframe(rejects.head(1000), hide_index=True)
             st.download_button(
                 tr("download_rejects"),
-                rejects.to_csv(index=False).encode("utf-8-sig"),
-                file_name=f"{path.stem}-rejected.csv",
+                csv_bytes(rejects),  # formulas from the file neutralised for Excel
+                file_name=f"{Path(name).stem}-rejected.csv",
                 mime="text/csv",
+                key="upload_rejects_download",
             )
-        message = st.text_input(tr("message"), value=f"{uploaded.name}", key="upload_message")
-        author = st.text_input(tr("author"), value="", key="upload_author")
+        message = st.text_input(tr("message"), value=name, key="upload_message")
         if st.button(
             tr("commit"), type="primary", disabled=not len(result.data), key="upload_commit"
         ):
-            version = _with_status(
-                tr("writing"),
-                lambda: commit_import(
-                    workspace, result, mode=mode, author=author or None, message=message
-                ),
-            )
+            author = _author_or_prompt()
+            version = None
+            if author is not None:
+                version = _with_status(
+                    tr("writing"),
+                    lambda: commit_import(
+                        workspace, result, mode=mode, author=author, message=message
+                    ),
+                )
             if version is not None:
+                # Written: the parsed rows are not needed any more.
                 st.session_state.pop("upload_result", None)
                 st.success(
                     tr(
@@ -253,7 +307,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 st.subheader(tr("layer_table"))
 table_layer = st.selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="table_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="table_layer"
 )
 table = workspace.read(table_layer, max_features=TABLE_ROWS)
 st.caption(tr("first_rows", n=TABLE_ROWS))
@@ -262,7 +316,7 @@ st.dataframe(_table_view(table), hide_index=True)
 st.subheader(tr("export"))
 cols = st.columns(3)
 export_name = cols[0].selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="export_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="export_layer"
 )
 export_format = cols[1].selectbox(
     tr("format"), list(EXPORT_FORMATS), format_func=FORMAT_LABELS.get, key="export_format"
@@ -271,15 +325,18 @@ export_crs = cols[2].selectbox(
     tr("source_crs"), ["wgs84", "gcj02", "bd09"], format_func=CRS_CHOICES.get, key="export_crs"
 )
 if st.button(tr("export"), key="export_go"):
-    out = _upload_dir() / f"{export_name}{EXPORT_FORMATS[export_format]}"
-    with st.spinner(tr("export")):
+    # Written in a scratch folder that is removed once the bytes are read: the download
+    # button keeps its own copy in memory.
+    with st.spinner(tr("export")), upload_folder().scratch() as folder:
+        out = folder / f"{export_name}{EXPORT_FORMATS[export_format]}"
         export_layer(workspace.read(export_name), out, fmt=export_format, crs=export_crs)
-    st.download_button(tr("download"), out.read_bytes(), file_name=out.name, key="export_download")
+        exported = out.read_bytes()
+    st.download_button(tr("download"), exported, file_name=out.name, key="export_download")
 
 # -- history ----------------------------------------------------------------------------
 st.subheader(tr("history"))
 history_layer = st.selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, lang()), key="history_layer"
+    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="history_layer"
 )
 versions = workspace.history(history_layer)
 st.dataframe(
@@ -288,7 +345,7 @@ st.dataframe(
             {
                 tr("version"): v.version,
                 tr("when"): v.created_at.strftime("%Y-%m-%d %H:%M"),
-                tr("author"): v.author,
+                tr("author"): _author_label(v),
                 tr("action"): v.action,
                 tr("features"): v.n_features,
                 tr("message"): v.message,
@@ -303,6 +360,8 @@ if older:
     cols = st.columns([1, 3])
     pick = cols[0].selectbox(tr("version"), list(reversed(older)), key="history_version")
     if cols[1].button(tr("restore"), key="history_restore"):
-        workspace.restore(history_layer, pick, author=None)
-        st.toast(tr("restored", layer=layer_label(history_layer, lang()), version=pick))
-        st.rerun()
+        author = _author_or_prompt()
+        if author is not None:
+            workspace.restore(history_layer, pick, author=author)
+            st.toast(tr("restored", layer=layer_label(history_layer, lang()), version=pick))
+            st.rerun()

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, lang, layer, store, tr
+from app_pages._common import area_prefix, basemap_options, lang, layer, say, store, tr
 from gridmap import ValidationError
-from gridmap.i18n import column_label, localize
+from gridmap.i18n import column_label
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
 from gridmap.stats import PolygonLocator
 
@@ -84,7 +84,7 @@ with left:
             **basemap_options(),
         )
     except ValidationError as exc:
-        st.error(tr("basemap_error", error=localize(exc, lang())))
+        st.error(tr("basemap_error", error=say(exc)))
         fmap = overview_map(
             overview, lang=lang(), colour_by=colour_by, synthetic=synthetic, **map_layers
         )

@@ -7,14 +7,21 @@ needs a ``.cpg`` saying UTF-8. Amap and Baidu expect GCJ-02/BD-09 coordinates, w
 EPSG code describes. Files are written in a temporary folder beside the target and then
 moved into place, so a failed export never leaves a half-written file where the user
 expects a good one.
+
+Every table the product writes for a spreadsheet goes through :func:`neutralise_formulas`
+(CSV) or :func:`write_xlsx` (Excel): imported files are anyone's text, and a cell such as
+``=HYPERLINK("http://…")`` or ``=cmd|' /C calc'!A0`` would otherwise run as a formula on
+the desk of whoever opens the export (OWASP "CSV injection").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -178,7 +185,7 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, *, degrees: bool) -> None:
         frame[names[1]] = shapely.get_y(np.asarray(geoms, dtype=object))
     else:
         frame["geometry"] = shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1)
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    write_csv(frame, path)
 
 
 def _free_names(columns: list[str], wanted: Sequence[str]) -> dict[str, str]:
@@ -211,3 +218,150 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, stem: str) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for part in sorted(folder.iterdir()):
             archive.write(part, part.name)
+
+
+# -- spreadsheet safety -----------------------------------------------------------------
+
+#: First characters that make Excel, LibreOffice or WPS read a cell as a formula (OWASP:
+#: ``=``, ``+``, ``-``, ``@``, tab, carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is nothing but a number (``-12.5``, ``+86``): a spreadsheet reads it as that
+#: number, never as a formula, so it is written unchanged.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_text(value: object) -> object:
+    """`value` with a ``'`` in front if it is text a spreadsheet would run as a formula.
+
+    Anything that is not a ``str`` (numbers, dates, missing values) is returned as it is.
+
+    >>> print(neutralise_text("=1+2"), neutralise_text("@SUM(A1)"))
+    '=1+2 '@SUM(A1)
+    >>> neutralise_text("-12.5"), neutralise_text(-3), neutralise_text("朝阳")
+    ('-12.5', -3, '朝阳')
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells and column names cannot run as formulas.
+
+    OWASP's advice for CSV injection: prefix ``'`` to every text cell that starts with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return, so Excel shows it as text. Only
+    text is touched: numeric, boolean and date-time columns (coordinates, counts, negative
+    numbers) are written as they are, and so are numbers kept as text. Column names are
+    cells of the header row, and imported files name them, so they are treated the same.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if (
+            pd.api.types.is_numeric_dtype(values.dtype)
+            or pd.api.types.is_bool_dtype(values.dtype)
+            or pd.api.types.is_datetime64_any_dtype(values.dtype)
+        ):
+            continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        out[column] = values.map(neutralise_text, na_action="ignore")
+    return out.rename(columns=lambda c: neutralise_text(c) if isinstance(c, str) else c)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as CSV for Excel: UTF-8 with a byte-order mark, formulas neutralised.
+
+    Lines end in CRLF (RFC 4180), which also makes the writer quote any cell holding a
+    carriage return: with ``\\n`` endings a bare CR in a description went out unquoted
+    and Excel broke the row there. For downloads (the rejected-rows report);
+    :func:`write_csv` writes a file.
+    """
+    text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write `frame` as CSV for Excel (see :func:`csv_bytes`) and return the path."""
+    p = Path(path)
+    p.write_bytes(csv_bytes(frame))
+    return p
+
+
+#: Characters Excel refuses in a worksheet name, and its length limit.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_SHEET_LIMIT = 31
+
+
+def _sheet_title(name: object, taken: set[str]) -> str:
+    title = _SHEET_FORBIDDEN.sub("_", str(name)).strip("'") or "Sheet"
+    title = title[:_SHEET_LIMIT]
+    n = 1
+    while title.lower() in taken:
+        n += 1
+        title = f"{title[: _SHEET_LIMIT - len(str(n)) - 1]}_{n}"
+    taken.add(title.lower())
+    return title
+
+
+def _xlsx_value(value: object) -> object:
+    """A cell value openpyxl writes as data: missing as empty, time zones as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # Excel has no time zones: write the time as the user reads it, offset included.
+        return value.isoformat(sep=" ")
+    if isinstance(value, (bool, int, float, dt.date, dt.time)):
+        return value
+    return str(value)
+
+
+def write_xlsx(
+    sheets: pd.DataFrame | Mapping[str, pd.DataFrame], path: str | os.PathLike[str]
+) -> Path:
+    """Write one table or several (worksheet name → table) to an Excel ``.xlsx`` file.
+
+    Text is written as text cells (``data_type = "s"``), never parsed: openpyxl, like
+    Excel, would otherwise store any string starting with ``=`` as a formula, and a
+    report built from imported files must not run a cell such as ``=HYPERLINK(…)``.
+    Numbers, booleans and dates stay numbers, booleans and dates; column names are text
+    cells too; worksheet names are cut to Excel's 31 characters without ``[]:*?/\\``.
+    The file is written beside `path` and then moved into place.
+    """
+    from openpyxl import Workbook
+
+    tables = {"Sheet": sheets} if isinstance(sheets, pd.DataFrame) else dict(sheets)
+    p = Path(path)
+    book = Workbook()
+    book.remove(book.active)
+    taken: set[str] = set()
+    for name, table in tables.items():
+        sheet = book.create_sheet(_sheet_title(name, taken))
+        rows = [list(map(str, table.columns))]
+        rows += table.astype(object).itertuples(index=False, name=None)
+        for r, row in enumerate(rows, start=1):
+            for c, raw in enumerate(row, start=1):
+                value = _xlsx_value(raw)
+                if value is None:
+                    continue
+                cell = sheet.cell(row=r, column=c)
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, even when it starts with "="
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        book.save(tmp)
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return p

@@ -60,6 +60,7 @@ _AMBIGUOUS_HINT = (
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from gridmap.ingest import commit_import, read_into_workspace
+    from gridmap.io import write_csv
     from gridmap.store import (
         GeoPackageStore,
         WorkspaceNotFoundError,
@@ -102,7 +103,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         for reason, count in summary.items():
             print(f"  rejected {count:>7} × {reason}")
         if args.rejects:
-            result.rejected.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+            write_csv(result.rejected, args.rejects)  # formulas in the file neutralised
             print(f"rejected rows written to {args.rejects}")
     if args.dry_run:
         if new_at is not None:

@@ -145,6 +145,24 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "tile_key": ("密钥", "Key"),
     "basemap_error": ("底图设置有误：{error}", "Basemap setting is wrong: {error}"),
+    # app safety: editor names, workspace names
+    "editor": ("编辑人（您的姓名）", "Editor (your name)"),
+    "editor_help": (
+        "记录在每次导入和恢复的版本历史中，并保存在本浏览器。账户功能上线前，此姓名未经验证。",
+        "Recorded in the version history of every import and restore, and remembered in this "
+        "browser. Until accounts exist, the name is not verified.",
+    ),
+    "editor_needed": (
+        "请先在侧边栏填写编辑人姓名：每次保存和恢复都会记录是谁做的。",
+        "Enter your name as editor in the sidebar first: every save and restore records who "
+        "made it.",
+    ),
+    "author_unverified": ("{name}（未验证）", "{name} (unverified)"),
+    "new_workspace_help": (
+        "只能使用字母、数字、汉字、“-”和“_”；工作空间保存在服务器的工作空间文件夹中。",
+        "Letters, digits, Chinese characters, '-' and '_' only; workspaces are kept in the "
+        "server's workspace folder.",
+    ),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -162,7 +180,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "invalid_geometry": ("几何无效且无法修复", "invalid geometry, not repairable"),
     "wrong_geometry_type": ("几何类型与图层不符", "wrong geometry type for the layer"),
     "malformed_row": ("列数与表头不一致", "row does not match the header"),
-    "outside_crs_area": ("坐标超出所选坐标系的适用范围", "outside the area of the coordinate system"),
+    "outside_crs_area": ("坐标超出坐标系的适用范围", "outside the coordinate system's area"),
 }
 
 #: Column names of the data model (:mod:`gridmap.schema`) as tables show them.
@@ -914,6 +932,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # (end of text tables block)
     #
     # -- app safety: exports, uploads, editor names
+    "editor_name_invalid": (
+        "编辑人姓名“{name}”无效：请填写 1 至 {limit} 个字符，不能含换行等控制字符",
+        "editor name '{name}' is not allowed: use 1 to {limit} characters, without line "
+        "breaks or other control characters",
+    ),
     # (end of app safety block)
     #
     # -- field inputs: coordinate systems, spellings, times

@@ -46,7 +46,11 @@ from gridmap._io_columns import (
     resolve_columns,
 )
 from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
+from gridmap._io_export import csv_bytes as csv_bytes
 from gridmap._io_export import export_layer as export_layer
+from gridmap._io_export import neutralise_formulas as neutralise_formulas
+from gridmap._io_export import write_csv as write_csv
+from gridmap._io_export import write_xlsx as write_xlsx
 from gridmap._io_geometry import (
     CRS_AMBIGUOUS_CHINA,
     _Points,

@@ -72,7 +72,7 @@ def test_data_page_lists_layers_and_restores_a_version(home: Path) -> None:
     store = GeoPackageStore(home / "sample.gpkg")
     grids = store.read("grids")
     store.write("grids", grids.iloc[:10], message="a planner's mistake")
-    app = run_app("app_pages/data.py")
+    app = run_app("app_pages/data.py", editor="张三")
     assert app.title[0].value == "数据"
     assert len(app.dataframe) >= 2
     app.selectbox(key="history_layer").set_value("grids").run()
@@ -82,6 +82,8 @@ def test_data_page_lists_layers_and_restores_a_version(home: Path) -> None:
     assert len(store.read("grids")) == 30
     last = store.history("grids")[-1]
     assert (last.action, last.based_on) == ("restore", 1)
+    # The editor typed in the browser, not the server's account, is the author.
+    assert last.author == "张三"
 
 
 def test_a_new_empty_workspace_says_what_to_do(home: Path) -> None:

@@ -104,6 +104,13 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
         raise
     page.get_by_text("无法识别的时间 (bad_time)").wait_for(timeout=10_000)
     page.get_by_text("可导入行预览（前20行）").wait_for(timeout=10_000)
+    # Without an editor's name the page refuses to write; with one, it is the author.
+    page.get_by_role("button", name="提交到工作空间").click()
+    page.get_by_text("请先在侧边栏填写编辑人姓名").wait_for(timeout=30_000)
+    editor = page.get_by_role("textbox", name="编辑人（您的姓名）")
+    editor.fill("赵六")
+    editor.press("Enter")
+    wait_until_idle(page)
     page.get_by_role("button", name="提交到工作空间").click()
     page.get_by_text("已保存为").wait_for(timeout=30_000)
     store = GeoPackageStore(home / "sample.gpkg", create=False)
@@ -111,7 +118,7 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
     added = incidents[incidents["incident_id"].astype(str).str.startswith("E2E-")]
     assert sorted(added["incident_id"]) == ["E2E-1", "E2E-2"]
     assert added.set_index("incident_id").loc["E2E-1", "description"] == "<b>手机被盗</b>"
-    assert store.history("incidents")[-1].author  # versioned, with an author
+    assert store.history("incidents")[-1].author == "赵六"  # versioned, by its editor
 
 
 def test_a_deep_link_on_a_fresh_server_opens_the_page_with_its_sidebar(tmp_path: Path) -> None:
