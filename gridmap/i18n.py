@@ -958,7 +958,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "row_geometry_outside_crs_area": (
         "按 {crs} 读取后，几何位于该坐标系的适用范围（{area}）之外",
-        "once read as {crs} the geometry lies outside the area {crs} is meant for ({area})",
+        "once read as {crs}, the geometry lies outside the area that system is for ({area})",
     ),
     "crs_ambiguous_china": (
         "{n} 个点（共 {total} 个）位于中国境内，但没有指定坐标系，暂按 WGS-84 读取。"
