@@ -102,7 +102,7 @@ def test_imports_a_csv_through_the_data_page(page, home: Path, tmp_path: Path) -
     except Exception:
         page.screenshot(path=str(tmp_path / "data-page.png"), full_page=True)
         raise
-    page.get_by_text("无法识别的时间 (bad_time)").wait_for(timeout=10_000)
+    page.get_by_text("无法识别的时间 (bad_time)").first.wait_for(timeout=10_000)
     page.get_by_text("可导入行预览（前20行）").wait_for(timeout=10_000)
     # Without an editor's name the page refuses to write; with one, it is the author.
     page.get_by_role("button", name="提交到工作空间").click()
