@@ -62,7 +62,7 @@ def check_positive(value: Any, name: str, *, allow_none: bool = False) -> float 
         or not math.isfinite(float(value))
         or float(value) <= 0
     ):
-        msg = f"`{name}` must be a positive number; got {value!r}"
+        msg = f"`{name}` must be positive; got {value!r}"
         raise ValidationError(msg)
     return float(value)
 
@@ -84,11 +84,14 @@ def check_metric_crs(crs: Any) -> pyproj.CRS:
     return out
 
 
-def projected_xy(points: Any, crs: pyproj.CRS, name: str = "points") -> FloatArray:
-    """The (n, 2) x/y of `points` in `crs`; missing and empty geometries are dropped.
+def projected_xy(
+    points: Any, crs: pyproj.CRS, name: str = "points", *, return_index: bool = False
+) -> Any:
+    """The (n, 2) x/y of `points` in `crs`; missing, empty and non-finite points dropped.
 
     `points` is a GeoSeries/GeoDataFrame of points (any CRS; projected to `crs`) or an
-    (n, 2) array of x, y already in `crs`.
+    (n, 2) array of x, y already in `crs`. With `return_index`, also the positions (in
+    `points`) of the rows kept.
     """
     if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
         geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
@@ -96,18 +99,16 @@ def projected_xy(points: Any, crs: pyproj.CRS, name: str = "points") -> FloatArr
             msg = f"`{name}` has no CRS; set one (e.g. EPSG:4326) before the analysis"
             raise ValidationError(msg)
         arr = np.asarray(geoms.array, dtype=object)
-        keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        arr = arr[keep]
-        kinds = shapely.get_type_id(arr)
-        if (kinds != 0).any():
+        kinds = shapely.get_type_id(arr)  # -1 for missing
+        if ((kinds != 0) & (kinds != -1)).any():
             msg = f"`{name}` must hold points; found other geometry types"
             raise ValidationError(msg)
-        x = shapely.get_x(arr)
-        y = shapely.get_y(arr)
+        # missing and empty points have no coordinates
+        xy, index = shapely.get_coordinates(arr, return_index=True)
         if pyproj.CRS.from_user_input(geoms.crs) != crs:
             tr = pyproj.Transformer.from_crs(geoms.crs, crs, always_xy=True)
-            x, y = tr.transform(x, y)
-        xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+            x, y = tr.transform(xy[:, 0], xy[:, 1])
+            xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
     else:
         try:
             xy = np.asarray(points, dtype=float)
@@ -117,8 +118,14 @@ def projected_xy(points: Any, crs: pyproj.CRS, name: str = "points") -> FloatArr
         if xy.ndim != 2 or xy.shape[1] != 2:
             msg = f"`{name}` as an array must have shape (n, 2); got {xy.shape}"
             raise ValidationError(msg)
-    finite = np.isfinite(xy).all(axis=1)
-    return np.ascontiguousarray(xy if finite.all() else xy[finite])
+        index = None
+    if not np.isfinite(xy).all():
+        finite = np.isfinite(xy).all(axis=1)
+        xy = np.ascontiguousarray(xy[finite])
+        index = np.flatnonzero(finite) if index is None else index[finite]
+    if not return_index:
+        return xy
+    return xy, np.arange(len(xy)) if index is None else index
 
 
 def project_geometry(geoms: Any, crs: pyproj.CRS, name: str) -> shapely.Geometry:
