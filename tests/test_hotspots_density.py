@@ -91,7 +91,7 @@ def test_weights_sum_to_total_weight():
 def test_matches_scipy_gaussian_kde_within_binning_error():
     # gaussian_kde scales its kernel by the data covariance: make that covariance exactly
     # sigma² I (whiten, rescale) so a scalar bw_method gives an isotropic kernel of h.
-    raw = clustered(400, 3)
+    raw = clustered(250, 3)
     centred = raw - raw.mean(axis=0)
     chol = np.linalg.cholesky(np.cov(centred.T))
     sigma = 300.0
@@ -199,3 +199,103 @@ def test_weights_follow_points_when_some_are_missing():
     pts = gpd.GeoSeries([Point(0, 0), None, Point(), Point(100, 50)], crs=UTM50N)
     r = kde_raster(pts, crs=UTM50N, bandwidth=30, weights=[1.0, 5.0, 7.0, 2.0])
     assert r.total() == pytest.approx(3.0)
+
+
+# --- the raster on a Leaflet map -----------------------------------------------------------
+
+from gridmap.hotspots.overlay import to_web_mercator_image  # noqa: E402
+
+
+def _metric_offset(crs: str, lon: float, lat: float, lon2: float, lat2: float):
+    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x1, y1 = tr.transform(lon, lat)
+    x2, y2 = tr.transform(lon2, lat2)
+    return abs(x2 - x1), abs(y2 - y1)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "crs"),
+    [
+        (119.9, 45.0, "EPSG:32650"),  # 2.9° east of the zone's meridian: ~2° grid convergence
+        (24.94, 60.17, "EPSG:32635"),  # Helsinki, the sample's zone
+        (-70.6, -33.45, "EPSG:32719"),  # Santiago, southern hemisphere
+        (115.4, 39.9, "EPSG:4547"),  # CGCS2000 3° Gauss-Krüger zone, 114°E
+    ],
+)
+def test_single_incident_shows_under_itself_on_the_map(lon, lat, crs):
+    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = tr.transform(lon, lat)
+    cell = 40.0
+    # a 20 km raster with the incident 1.5 km from its north-east corner
+    bounds = (x - 18_500, y - 18_500, x + 1_500, y + 1_500)
+    raster = kde_raster(np.array([[x, y]]), crs=crs, cell_size=cell, bandwidth=60, bounds=bounds)
+    out = to_web_mercator_image(raster, max_size=1024, hide_below=0)
+    # the rotated raster leaves transparent slivers at the image's corners, no more
+    assert 0.9 < (out.image[..., 3] > 0).mean() < 1.0 or crs == "EPSG:4547"
+    (south, west), (north, east) = out.bounds
+    merc = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mw, ms = merc.transform(west, south)
+    me, mn = merc.transform(east, north)
+    h, w = out.image.shape[:2]
+    # the brightest pixel is the darkest red of YlOrRd: the lowest green+blue
+    darkness = out.image[..., 1:3].astype(int).sum(axis=2) + 1000 * (out.image[..., 3] == 0)
+    i, j = np.unravel_index(darkness.argmin(), (h, w))
+    px, py = mw + (j + 0.5) * (me - mw) / w, mn - (i + 0.5) * (mn - ms) / h
+    plon, plat = merc.transform(px, py, direction="INVERSE")
+    dx, dy = _metric_offset(crs, lon, lat, plon, plat)
+    assert dx <= cell
+    assert dy <= cell
+
+    # the same raster laid unwarped between its lon/lat corners misses by far more
+    corners = tr.transform(
+        [bounds[0], bounds[2], bounds[0], bounds[2]],
+        [bounds[1], bounds[1], bounds[3], bounds[3]],
+        direction="INVERSE",
+    )
+    nw_, ns_ = merc.transform(min(corners[0]), min(corners[1]))
+    ne_, nn_ = merc.transform(max(corners[0]), max(corners[1]))
+    ri, rj = np.unravel_index(raster.values.argmax(), raster.shape)
+    rows, cols = raster.shape
+    qx = nw_ + (rj + 0.5) / cols * (ne_ - nw_)
+    qy = nn_ - (ri + 0.5) / rows * (nn_ - ns_)
+    qlon, qlat = merc.transform(qx, qy, direction="INVERSE")
+    ndx, ndy = _metric_offset(crs, lon, lat, qlon, qlat)
+    assert max(ndx, ndy) > 2 * cell
+
+
+def test_overlay_png_classes_and_legend():
+    import folium
+
+    xy = clustered(500, 7)
+    raster = kde_raster(xy, crs=UTM50N, bandwidth=80)
+    out = to_web_mercator_image(raster, max_size=300, classes=5, png=True)
+    assert out.image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.breaks is not None
+    assert len(out.breaks) == 5
+    assert np.all(np.diff(out.breaks) > 0)
+    assert out.breaks[-1] == pytest.approx(raster.values.max())
+    assert out.colormap.index[0] == 0.0
+    assert out.colormap.caption == "incidents per km²"
+    arr = to_web_mercator_image(raster, max_size=300, classes=[100.0, 1000.0, 5000.0])
+    colours = {tuple(c) for c in arr.image.reshape(-1, 4) if c[3] > 0}
+    assert len(colours) <= 3
+    assert max(arr.image.shape[:2]) <= 300
+    m = folium.Map()
+    folium.raster_layers.ImageOverlay(arr.image, bounds=arr.bounds).add_to(m)
+    assert "data:image/png;base64" in m.get_root().render()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"max_size": 1}, "`max_size` must be an integer of at least 2"),
+        ({"colormap": "nope"}, "`colormap` must be a matplotlib colormap name"),
+        ({"vmin": 5.0, "vmax": 1.0}, "`vmax` must be greater than `vmin`"),
+        ({"classes": 1}, "`classes` must be at least 2"),
+        ({"classes": [3.0, 2.0]}, "`classes` breaks must be finite and strictly ascending"),
+    ],
+)
+def test_overlay_validation(kwargs, match):
+    raster = kde_raster(np.array([[0.0, 0.0]]), crs=UTM50N, bandwidth=20)
+    with pytest.raises(ValidationError, match=match):
+        to_web_mercator_image(raster, **kwargs)
