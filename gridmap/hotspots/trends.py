@@ -398,7 +398,7 @@ def _timestamp(value: Any, name: str, like: pd.Series) -> pd.Timestamp:
 
 def _monday(ts: pd.Timestamp) -> pd.Timestamp:
     day = ts.normalize()
-    return day - pd.Timedelta(days=day.dayofweek)
+    return day - pd.Timedelta(days=day.day_of_week)
 
 
 def _weeks(
