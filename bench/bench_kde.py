@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python bench/bench_kde.py [--points 1000000] [--size 512] [--seed 0] [--repeat 3]
+    python bench/bench_kde.py [--points 1000000] [--size 512] [--seed 0] [--repeat 7]
 
 A million synthetic incidents (twenty Gaussian clusters of 30-300 m plus a uniform background,
 seeded) in UTM zone 50N (EPSG:32650, around Guangzhou; nothing depends on the place) on a
@@ -16,7 +16,7 @@ bandwidth, in the same run:
 * ``histogram2d``: ``numpy.histogram2d`` binning, the same filter;
 * ``KDEpy FFTKDE``: linear binning and FFT convolution on the cells' centres.
 
-Prints the best of `--repeat` timings (after a warm-up), ratios to ours, and the largest
+Prints the best of `--repeat` interleaved rounds (after a warm-up), ratios to ours, and the largest
 density difference from ours relative to ours' peak (all cells, and the largest relative
 difference over cells above 1 % of the peak). scikit-learn's ``KernelDensity`` (an exact sum
 of kernels, a KD-tree) is too slow for a million points: it is the exact reference on a
@@ -93,16 +93,6 @@ def fftkde(xy: np.ndarray, grid_points: np.ndarray, size: int) -> np.ndarray:
     return img * len(xy) * 1e6
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    out = fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
-
 def differences(other: np.ndarray, ours: np.ndarray) -> tuple[float, float]:
     peak = ours.max()
     of_peak = float(np.abs(other - ours).max() / peak)
@@ -116,7 +106,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sample", type=int, default=5_000, help="points for scikit-learn")
     args = parser.parse_args()
 
@@ -144,7 +134,15 @@ def main() -> None:
         "histogram2d": lambda: histogram2d(xy, bounds, size),
         "KDEpy FFTKDE": lambda: fftkde(xy, grid_points, size),
     }
-    results = {name: best_of(fn, args.repeat) for name, fn in runs.items()}
+    # interleaved (one run of each method per round) so a busy machine slows all alike
+    outputs = {name: fn() for name, fn in runs.items()}  # warm-up
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(args.repeat):
+        for name, fn in runs.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    results = {name: (best[name], outputs[name]) for name in runs}
     t_ours, ours = results["ours"]
     print(f"{'method':<18}{'time':>10}{'÷ ours':>9}{'max|Δ|/peak':>14}{'max rel Δ >1%':>15}")
     for name, (t, img) in results.items():

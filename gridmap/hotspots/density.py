@@ -238,8 +238,8 @@ def kde_raster(
     fx *= inv
     fy = maxy - xy[:, 1]
     fy *= inv
-    inside = (fx >= 0) & (fx < ncols) & (fy >= 0) & (fy < nrows)
-    if not inside.all():
+    if len(fx) and not (fx.min() >= 0 and fx.max() < ncols and fy.min() >= 0 and fy.max() < nrows):
+        inside = (fx >= 0) & (fx < ncols) & (fy >= 0) & (fy < nrows)
         fx, fy = fx[inside], fy[inside]
         if w is not None:
             w = w[inside]
