@@ -33,6 +33,8 @@ __all__ = [
     "CALLBACK_MINUTES",
     "COMPLEX_DAYS",
     "MIN_WARNING_COUNT",
+    "REPEAT_REQUEST_DAYS",
+    "REPEAT_REQUEST_METRES",
     "REQUEST_SOURCES",
     "SIMPLE_HOURS",
     "WARNING_LEVELS",
@@ -56,6 +58,12 @@ CALLBACK_MINUTES = 15
 SIMPLE_HOURS = 24
 #: Days within which a complex request must be answered.
 COMPLEX_DAYS = 3
+#: A citizen request repeats an earlier one (重复诉求) when it comes from the same place or
+#: with the same text within this many days. Our default (a month, the period 12345 centres
+#: commonly report repeat calls over); not a national rule.
+REPEAT_REQUEST_DAYS = 30
+#: Metres within which two requests count as coming from the same place.
+REPEAT_REQUEST_METRES = 30.0
 
 # Early warnings. Source: our policy, following the shape of outbreak-detection rules
 # (Farrington et al. 1996, "A statistical algorithm for the early detection of outbreaks of
