@@ -36,6 +36,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import getpass
+import glob
 import json
 import os
 import re
@@ -316,10 +317,10 @@ def _temp_name(path: Path, kind: str) -> Path:
     return path.with_name(f".{path.stem}.{secrets.token_hex(6)}.{kind}.gpkg")
 
 
-#: Leftovers of killed writers: sidecars, new workspaces being built, their journals.
+#: Leftovers of killed writers: sidecars, new workspaces being built, and the files
+#: SQLite and GDAL keep beside them (journals, GDAL's ``.tmp_rtree_<table>.db``).
 _LEFTOVER = re.compile(
-    r"^\.(?P<stem>.+?)(\.[0-9a-f]{8,12}\.(part|new|tmp)\.gpkg(-journal|-wal|-shm)?"
-    r"|\.gpkg\.writer)$"
+    r"^\.(?P<stem>.+?)(\.[0-9a-f]{8,12}\.(part|new|tmp)\.gpkg.*|\.gpkg\.writer)$"
 )
 
 
@@ -860,7 +861,7 @@ class GeoPackageStore(WorkspaceStore):
                     finally:
                         con.execute("DETACH DATABASE side")
             finally:
-                for leftover in (side, side.with_name(side.name + "-journal")):
+                for leftover in side.parent.glob(glob.escape(side.name) + "*"):
                     leftover.unlink(missing_ok=True)
         return self._version_row(layer, version)
 
