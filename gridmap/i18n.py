@@ -774,6 +774,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持导出格式 {fmt}；可选的格式：{formats}",
         "`fmt` must be one of {formats}; got {fmt}",
     ),
+    # -- own city: optional columns, defaults, categories
+    "column_defaulted_value": (
+        "{layer} 图层有 {n} 行没有 {column}：已设为 {value}",
+        "{n} row(s) of layer {layer} have no {column}: set to {value}",
+    ),
+    "column_defaulted_copy": (
+        "{layer} 图层有 {n} 行没有 {column}：已用其 {source} 代替",
+        "{n} row(s) of layer {layer} have no {column}: set to their {source}",
+    ),
+    "column_defaulted_table": (
+        "{layer} 图层有 {n} 行没有 {column}：已按 {source} 推定（其他取 {value}）",
+        "{n} row(s) of layer {layer} have no {column}: set from their {source} "
+        "({value} for others)",
+    ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (
         "工作空间名称“{name}”无效：只能使用字母、数字、汉字、“-”和“_”"

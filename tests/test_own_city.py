@@ -1,0 +1,135 @@
+"""A city's own first data: optional columns, documented defaults, its own categories.
+
+Issue "Real-world first use": a street centreline file without ``highway``, a schools
+layer without ``kind``, grids without households, categories not in the built-in list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from gridmap.io import import_file
+from gridmap.schema import (
+    DEFAULT_RESPONSE_CLASS,
+    LAYERS,
+    RESPONSE_CLASS_BY_KIND,
+    validate_layer,
+    value_label,
+    with_labels,
+)
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    pyogrio.write_dataframe(gdf, path, driver="GeoJSON")
+    return path
+
+
+def _keys(result: object) -> list[str]:
+    return [getattr(w, "key", "") for w in result.warnings]  # type: ignore[attr-defined]
+
+
+def test_street_centrelines_without_a_road_class(tmp_path: Path) -> None:
+    lines = gpd.GeoDataFrame(
+        {"名称": ["长安街", "无名路"]},
+        geometry=[shapely.LineString([(116.39, 39.90), (116.40, 39.90)])] * 2,
+        crs=4326,
+    )
+    result = import_file(_write(lines, tmp_path / "centrelines.geojson"), "streets")
+    assert result.data["highway"].tolist() == ["unclassified", "unclassified"]
+    assert result.data["name"].tolist() == ["长安街", "无名路"]
+    assert "column_defaulted_value" in _keys(result)
+    assert any("highway" in w and "unclassified" in w for w in result.warnings)
+
+
+def test_schools_without_kind_or_names(tmp_path: Path) -> None:
+    csv = tmp_path / "schools.csv"
+    csv.write_text("编号,经度,纬度\nX1,116.39,39.90\nX2,116.40,39.91\n", encoding="utf-8")
+    result = import_file(csv, "sites")
+    data = result.data
+    assert data["kind"].tolist() == ["other", "other"]
+    assert data["name"].tolist() == ["X1", "X2"]  # the id stands in for the name
+    assert data["response_class"].tolist() == [DEFAULT_RESPONSE_CLASS] * 2
+    assert {"column_defaulted_value", "column_defaulted_copy", "column_defaulted_table"} <= set(
+        _keys(result)
+    )
+    validate_layer(data, "sites")
+
+
+def test_response_class_follows_the_kind_and_a_given_one_wins(tmp_path: Path) -> None:
+    csv = tmp_path / "sites.csv"
+    csv.write_text(
+        "编号,名称,类型,响应等级,经度,纬度\n"
+        "A,一小,学校,,116.39,39.90\n"
+        "B,农贸,市场,,116.39,39.90\n"
+        "C,自家,养老院,,116.39,39.90\n"
+        "D,银行,bank,1,116.39,39.90\n",
+        encoding="utf-8",
+    )
+    data = import_file(csv, "sites").data
+    assert data["kind"].tolist() == ["school", "market", "养老院", "bank"]  # own kind kept
+    assert data["response_class"].tolist() == [
+        RESPONSE_CLASS_BY_KIND["school"],
+        RESPONSE_CLASS_BY_KIND["market"],
+        DEFAULT_RESPONSE_CLASS,
+        1,
+    ]
+
+
+def test_posts_and_grids_need_only_their_ids(tmp_path: Path) -> None:
+    csv = tmp_path / "posts.csv"
+    csv.write_text("岗位编号,经度,纬度\nP1,116.39,39.90\n", encoding="utf-8")
+    posts = import_file(csv, "posts").data
+    assert (posts["name"].iloc[0], posts["mode"].iloc[0]) == ("P1", "walk")
+    grids = gpd.GeoDataFrame(
+        {"网格编码": ["110105001001001"]}, geometry=[shapely.box(116.3, 39.9, 116.4, 40)], crs=4326
+    )
+    data = import_file(_write(grids, tmp_path / "grids.geojson"), "grids").data
+    assert data["name"].tolist() == ["110105001001001"]
+
+
+def test_every_required_column_is_one_that_cannot_be_defaulted() -> None:
+    for spec in LAYERS.values():
+        assert not set(spec.required) & set(spec.defaults), spec.name
+        assert set(spec.defaults) <= set(spec.optional), spec.name
+    assert LAYERS["streets"].required == ()
+    assert LAYERS["grids"].required == ("grid_code",)
+    assert set(LAYERS["incidents"].required) == {"incident_id", "category", "occurred_at"}
+
+
+def test_own_categories_are_labelled_as_written_and_keys_kept_beside_labels() -> None:
+    frame = gpd.GeoDataFrame(
+        {"incident_id": ["1", "2", "3"], "category": ["theft", "纠纷", None]},
+        geometry=[shapely.Point(0, 0)] * 3,
+        crs=4326,
+    )
+    for lang, theft in (("zh", "盗窃"), ("en", "Theft")):
+        shown = with_labels(frame, "incidents", lang)
+        assert shown["category"].tolist()[:2] == [theft, "纠纷"]
+        assert shown["category_key"].tolist()[:2] == ["theft", "纠纷"]
+        assert list(shown.columns).index("category_key") == 2
+    assert frame["category"].tolist()[0] == "theft"  # the input is not changed
+    assert value_label("posts", "mode", "bike", "zh") == "骑巡"
+    assert value_label("sites", "kind", "养老院", "en") == "养老院"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_csv_export_carries_labels_and_keys(tmp_path: Path, lang: str) -> None:
+    from gridmap.io import export_layer
+
+    frame = gpd.GeoDataFrame(
+        {"incident_id": ["1", "2"], "category": ["theft", "纠纷"]},
+        geometry=[shapely.Point(116.39, 39.9)] * 2,
+        crs=4326,
+    )
+    out = export_layer(with_labels(frame, "incidents", lang), tmp_path / "x.csv")
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("incident_id,category,category_key")
+    assert ("盗窃" if lang == "zh" else "Theft") in text
+    assert "纠纷" in text
+    back = import_file(out, "incidents", default_time="2026-03-01")
+    assert back.data["category"].tolist() == ["theft", "纠纷"]
