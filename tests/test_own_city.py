@@ -22,6 +22,7 @@ from gridmap.schema import (
     value_label,
     with_labels,
 )
+from tests.own_city_workspace import grids_without_households, without_grids
 
 
 def _write(gdf: gpd.GeoDataFrame, path: Path) -> Path:
@@ -133,3 +134,58 @@ def test_csv_export_carries_labels_and_keys(tmp_path: Path, lang: str) -> None:
     assert "纠纷" in text
     back = import_file(out, "incidents", default_time="2026-03-01")
     assert back.data["category"].tolist() == ["theft", "纠纷"]
+
+
+# -- the Overview page on a city's own workspace ----------------------------------------
+
+
+def _run_overview(home: Path, workspace: Path, **state: object):  # type: ignore[no-untyped-def]
+    from tests.test_app import run_app
+
+    return run_app(workspace=str(workspace), **state)
+
+
+@pytest.fixture
+def city_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(tmp_path / "city.gpkg"))
+    return tmp_path
+
+
+def test_realworld_grids_without_households_render_on_the_overview(city_home: Path) -> None:
+    store = grids_without_households(city_home / "city.gpkg")
+    assert len(store.read("grids")) == 5  # the bow-tie repaired; null and line rejected
+    app = _run_overview(city_home, city_home / "city.gpkg")
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["网格数"] == "5"
+    assert "户数" not in metrics  # no "0 households" for grids that do not say
+    assert metrics["近30天事件"] == "3"
+    assert any("户数" in i.value for i in app.info)  # says what is missing and how
+    tables = [d.value for d in app.dataframe]
+    categories = tables[0].iloc[:, 0].tolist()
+    assert categories == ["盗窃", "纠纷", "合计"]  # labels, the city's own category as written
+    assert list(tables[1].columns) == ["网格编码", "名称", "近30天事件"]
+    assert any("数据：city" in c.value for c in app.caption)  # its own credit, not OSM's
+    assert not any("OpenStreetMap" in c.value for c in app.caption)
+    en = _run_overview(city_home, city_home / "city.gpkg", lang="en")
+    assert en.dataframe[0].value.iloc[:, 0].tolist() == ["Theft", "纠纷", "Total"]
+
+
+def test_a_workspace_without_grids_is_no_dead_end(city_home: Path) -> None:
+    store = without_grids(city_home / "city.gpkg")
+    store.update_settings(credit="朝阳区综治中心 2026")
+    app = _run_overview(city_home, city_home / "city.gpkg")
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    infos = " ".join(i.value for i in app.info)
+    assert "--layer grids" in infos
+    assert "数据" in infos
+    assert "还没有数据" not in infos
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics == {"近30天事件": "3"}
+    assert "抢夺" in app.dataframe[0].value.iloc[:, 0].tolist()
+    captions = [c.value for c in app.caption]
+    assert any("朝阳区综治中心 2026" in c for c in captions)
+    assert any("朝阳区综治中心 2026" in c.value for c in app.sidebar.caption)
