@@ -217,6 +217,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "network": ("路网", "Network"),
     "levels": ("层数", "Levels"),
     "incidents": ("近30天事件", "Incidents, last 30 days"),
+    "category_key": ("类别代码", "Category key"),
+    "kind_key": ("类型代码", "Kind key"),
+    "mode_key": ("方式代码", "Mode key"),
     # coordinate roles of an imported table
     "lon": ("经度 / X", "Longitude / X"),
     "lat": ("纬度 / Y", "Latitude / Y"),

@@ -189,3 +189,26 @@ def test_a_workspace_without_grids_is_no_dead_end(city_home: Path) -> None:
     captions = [c.value for c in app.caption]
     assert any("朝阳区综治中心 2026" in c for c in captions)
     assert any("朝阳区综治中心 2026" in c.value for c in app.sidebar.caption)
+
+
+def test_data_page_tables_show_category_labels(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gridmap.store import install_sample_workspace
+    from tests.test_app import run_app
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    install_sample_workspace(tmp_path / "sample.gpkg")
+    app = run_app("app_pages/data.py")
+    app.selectbox(key="table_layer").set_value("incidents").run()
+    table = next(d.value for d in app.dataframe if "类别代码" in d.value.columns)
+    assert set(table["类别"]) <= {
+        "盗窃",
+        "诈骗",
+        "打架斗殴",
+        "矛盾纠纷",
+        "噪音扰民",
+        "交通事故",
+        "民生诉求-投诉",
+        "民生诉求-咨询",
+    }
+    assert "theft" in set(table["类别代码"]) or "fraud" in set(table["类别代码"])
