@@ -17,6 +17,7 @@ from gridmap import GridmapError
 from gridmap.editors import check_editor_name
 from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
+from gridmap.overview import workspace_credit
 from gridmap.store import (
     WorkspaceStore,
     check_workspace_name,
@@ -339,7 +340,9 @@ def sidebar() -> None:
         _editor_input()
         _area_picker()
         _basemap_picker()
-        st.caption(tr("attribution"))
+        credit = workspace_credit(store().settings(), lang(), name=Path(store().location).stem)
+        if credit:  # the workspace's own credit (a user's data is not OpenStreetMap's)
+            st.caption(md(credit))
     sweep_uploads()
 
 

@@ -22,7 +22,7 @@ from gridmap.io import (
     list_parts,
     read_table,
 )
-from gridmap.schema import LAYERS
+from gridmap.schema import LAYERS, with_labels
 from gridmap.uploads import safe_file_name
 
 CRS_CHOICES = {
@@ -58,9 +58,10 @@ def _read_upload(read: Callable[[Path], T]) -> T:
         return read(path)
 
 
-def _table_view(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-    """`frame` as a table: translated column names, points as longitude/latitude."""
-    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+def _table_view(frame: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:
+    """`frame` as a table: categories by label, translated column names, points as
+    longitude/latitude."""
+    table = with_labels(pd.DataFrame(frame.drop(columns=frame.geometry.name)), layer, lang())
     if len(frame) and (frame.geom_type == "Point").all():
         table.insert(0, "lat", frame.geometry.y.round(6))
         table.insert(0, "lon", frame.geometry.x.round(6))
@@ -244,7 +245,7 @@ if uploaded is not None:
             st.warning(say(warning))
         if len(result.data):
             st.subheader(tr("good_rows_preview"))
-            st.dataframe(_table_view(result.data.head(20)), hide_index=True)
+            st.dataframe(_table_view(result.data.head(20), result.layer), hide_index=True)
         if len(result.rejected):
             st.subheader(tr("rejection_report"))
             by_reason = result.rejected["reason"].value_counts()
@@ -311,7 +312,7 @@ table_layer = st.selectbox(
 )
 table = workspace.read(table_layer, max_features=TABLE_ROWS)
 st.caption(tr("first_rows", n=TABLE_ROWS))
-st.dataframe(_table_view(table), hide_index=True)
+st.dataframe(_table_view(table, table_layer), hide_index=True)
 
 st.subheader(tr("export"))
 cols = st.columns(3)
@@ -329,7 +330,9 @@ if st.button(tr("export"), key="export_go"):
     # button keeps its own copy in memory.
     with st.spinner(tr("export")), upload_folder().scratch() as folder:
         out = folder / f"{export_name}{EXPORT_FORMATS[export_format]}"
-        export_layer(workspace.read(export_name), out, fmt=export_format, crs=export_crs)
+        # Categories as labels people read, the stable key beside them (category_key).
+        labelled = with_labels(workspace.read(export_name), export_name, language)
+        export_layer(labelled, out, fmt=export_format, crs=export_crs)
         exported = out.read_bytes()
     st.download_button(tr("download"), exported, file_name=out.name, key="export_download")
 

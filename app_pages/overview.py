@@ -1,15 +1,23 @@
-"""Overview page: key figures and the grid map of the chosen area."""
+"""Overview page: key figures and the map of the chosen area, from whatever layers exist."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, lang, layer, say, store, tr
+from app_pages._common import area_prefix, basemap_options, lang, layer, md, say, store, tr
 from gridmap import ValidationError
-from gridmap.i18n import column_label
-from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
+from gridmap.overview import (
+    build_overview,
+    grid_table,
+    kpi_table,
+    overview_map,
+    reference_time,
+    workspace_credit,
+)
 from gridmap.stats import PolygonLocator
 
 
@@ -20,31 +28,21 @@ def _locator(workspace: str, version: int) -> PolygonLocator:
 
 st.title(tr("page_overview"))
 grids = layer("grids")
-if grids is None:
+incidents = layer("incidents")
+map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
+if all(x is None or not len(x) for x in (grids, incidents, *map_layers.values())):
     st.info(tr("empty_workspace"))
     st.stop()
-incidents = layer("incidents")
 workspace = store()
-synthetic = bool(workspace.settings().get("synthetic_incidents"))
+settings = workspace.settings()
+synthetic = bool(settings.get("synthetic_incidents"))
 if synthetic:
     st.caption("⚠️ " + tr("synthetic_notice"))
 
-default_now = reference_time(incidents) if incidents is not None else pd.Timestamp.now()
+default_now = reference_time(incidents)
 controls = st.columns([1, 3])
 end_day = controls[0].date_input(
     tr("reference_date"), value=(default_now - pd.Timedelta(days=1)).date(), key="overview_now"
-)
-colour_labels = {
-    "households": tr("households"),
-    "incidents": tr("incidents_30d"),
-    "cells": tr("colour_cells"),
-}
-colour_by = controls[1].radio(
-    tr("colour_by"),
-    list(colour_labels),
-    format_func=colour_labels.get,
-    horizontal=True,
-    key="overview_colour",
 )
 now = pd.Timestamp(end_day) + pd.Timedelta(days=1)
 
@@ -53,59 +51,85 @@ with st.spinner(tr("loading_map")):
         grids,
         incidents,
         metric_crs=workspace.working_crs(),
-        area_prefix=area_prefix(),
+        area_prefix=area_prefix() if grids is not None and len(grids) else "",
         now=now,
-        locator=_locator(workspace.location, workspace.current_version("grids") or 0),
+        locator=(
+            _locator(workspace.location, workspace.current_version("grids") or 0)
+            if grids is not None and len(grids)
+            else None
+        ),
+    )
+for missing in overview.missing:
+    st.info(say(missing))
+
+colour_labels = {
+    "households": tr("households"),
+    "population": tr("population"),
+    "incidents": tr("incidents_30d"),
+    "cells": tr("colour_cells"),
+}
+choices = overview.colour_choices
+colour_by = None
+if len(choices) > 1:
+    colour_by = controls[1].radio(
+        tr("colour_by"),
+        choices,
+        format_func=colour_labels.get,
+        horizontal=True,
+        key="overview_colour",
     )
 
-total = overview.kpis.loc["total"] if "total" in overview.kpis.index else None
-kpi = st.columns(4)
-kpi[0].metric(tr("households"), f"{overview.households:,}")
-kpi[1].metric(tr("population"), f"{overview.population:,}")
-kpi[2].metric(tr("grids"), len(overview.grids))
-if total is not None:
-    kpi[3].metric(
-        tr("incidents_30d"),
-        f"{int(total['current']):,}",
-        delta=f"{int(total['change']):+,} {tr('vs_previous')}",
-        delta_color="inverse",
+# Only the figures the data holds: no "0 households" for grids that do not say.
+cards: list[tuple[str, str, str | None]] = []
+if overview.households is not None:
+    cards.append((tr("households"), f"{overview.households:,}", None))
+if overview.population is not None:
+    cards.append((tr("population"), f"{overview.population:,}", None))
+if overview.has_grids:
+    cards.append((tr("grids"), f"{len(overview.grids)}", None))
+if overview.has_incidents and "total" in overview.kpis.index:
+    total = overview.kpis.loc["total"]
+    cards.append(
+        (
+            tr("incidents_30d"),
+            f"{int(total['current']):,}",
+            f"{int(total['change']):+,} {tr('vs_previous')}",
+        )
     )
+for column, (label, value, delta) in zip(st.columns(max(len(cards), 1)), cards, strict=False):
+    column.metric(label, value, delta=delta, delta_color="inverse")
 
+credit = workspace_credit(settings, lang(), name=Path(workspace.location).stem)
 left, right = st.columns([4, 3])
 with left:
-    map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
+    options = {"lang": lang(), "colour_by": colour_by, "synthetic": synthetic, "credit": credit}
+    fmap = None
     try:
-        fmap = overview_map(
-            overview,
-            lang=lang(),
-            colour_by=colour_by,
-            synthetic=synthetic,
-            **map_layers,
-            **basemap_options(),
-        )
+        fmap = overview_map(overview, **options, **map_layers, **basemap_options())
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
-        fmap = overview_map(
-            overview, lang=lang(), colour_by=colour_by, synthetic=synthetic, **map_layers
+        if basemap_options()["basemap"] != "vector":  # retry only what can differ
+            fmap = overview_map(overview, **options, **map_layers)
+    if fmap is not None:
+        st_folium(
+            fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map"
         )
-    st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map")
 with right:
-    st.subheader(tr("by_category"))
-    st.dataframe(
-        kpi_table(overview, lang()),
-        hide_index=True,
-        # Narrow number columns, so all five fit beside the map in either language.
-        column_config={
-            tr("current"): st.column_config.NumberColumn(width="small"),
-            tr("previous"): st.column_config.NumberColumn(width="small"),
-            tr("change"): st.column_config.NumberColumn(width="small"),
-            tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%", width="small"),
-        },
-    )
-    st.subheader(tr("grid_table"))
-    table = overview.grids.drop(columns="geometry")
-    shown = [c for c in ("grid_code", "name", "households", "incidents", "worker") if c in table]
-    st.dataframe(
-        table[shown].rename(columns=lambda c: column_label(c, lang())), hide_index=True, height=300
-    )
-st.caption(tr("attribution"))
+    if overview.has_incidents:
+        st.subheader(tr("by_category"))
+        st.dataframe(
+            kpi_table(overview, lang()),
+            hide_index=True,
+            # Narrow number columns, so all five fit beside the map in either language.
+            column_config={
+                tr("current"): st.column_config.NumberColumn(width="small"),
+                tr("previous"): st.column_config.NumberColumn(width="small"),
+                tr("change"): st.column_config.NumberColumn(width="small"),
+                tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%", width="small"),
+            },
+        )
+    if overview.has_grids:
+        st.subheader(tr("grid_table"))
+        st.dataframe(grid_table(overview, lang()), hide_index=True, height=300)
+if credit:
+    st.caption(md(credit))

@@ -725,9 +725,58 @@ def attributes(
         out.update(local)
         notes += time_notes
         out = {role: out[role] for role in spec.columns if role in out}  # schema order
+    fill_defaults(out, spec, index, notes)
     if spec.name == "grids" and "grid_code" in out:
         _check_grid_codes(out["grid_code"], rej)
     return out
+
+
+def fill_defaults(
+    out: dict[str, pd.Series], spec: LayerSpec, index: pd.Index, notes: list[str]
+) -> None:
+    """Fill the optional columns of :attr:`LayerSpec.defaults` a file lacks or leaves empty.
+
+    Each filled column adds one warning naming the column, how many rows and the value
+    they got (the rule is documented in :mod:`gridmap.schema`). Changes `out` in place.
+    """
+    for column, default in spec.defaults.items():
+        present = out.get(column)
+        blank = (
+            np.ones(len(index), dtype=bool)
+            if present is None
+            else blank_mask(as_text(present)) | present.isna().to_numpy(dtype=bool)
+        )
+        if not blank.any() or (default.source is not None and default.source not in out):
+            continue
+        if default.source is None:
+            fill = pd.Series(default.value, index=index)
+            key = "column_defaulted_value"
+        elif default.table is None:
+            fill = as_text(out[default.source])
+            key = "column_defaulted_copy"
+        else:
+            fill = out[default.source].map(default.table).fillna(default.value)
+            key = "column_defaulted_table"
+        values = fill if present is None else present.where(~blank, fill)
+        if spec.dtypes.get(column) == "int":
+            values = pd.to_numeric(values, errors="coerce").astype("Int64")
+        else:
+            values = values.astype("str")
+        out[column] = values
+        if len(index):
+            notes.append(
+                Message(
+                    key,
+                    layer=spec.name,
+                    column=column,
+                    n=int(blank.sum()),
+                    value=str(default.value),
+                    source=default.source or "",
+                )
+            )
+    order = [c for c in spec.columns if c in out]
+    for column in order:  # schema order
+        out[column] = out.pop(column)
 
 
 def _times(values: pd.Series, role: str, column: str, required: bool, rej: Rejections) -> Times:

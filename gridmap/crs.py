@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import shapely
+from pyproj.database import query_utm_crs_info
 
 from gridmap._errors import ValidationError
 from gridmap.i18n import Message
@@ -355,20 +356,48 @@ def cgcs2000_gk_epsg(lon: float, *, zone_prefix: bool = False) -> int:
 
 
 def utm_epsg(lon: float, lat: float) -> int:
-    """EPSG code of the WGS-84 UTM zone containing a point.
+    """EPSG code of the WGS-84 UTM zone containing a point, from PROJ's database.
+
+    Asks :func:`pyproj.database.query_utm_crs_info` (what
+    :meth:`geopandas.GeoDataFrame.estimate_utm_crs` does) rather than computing the code
+    by hand: PROJ's areas of use decide which zones fit, and the hemisphere.
 
     >>> utm_epsg(24.94, 60.17)
     32635
+    >>> utm_epsg(115.86, -31.95)  # Perth: southern hemisphere
+    32750
     """
-    zone = int((lon + 180.0) // 6.0) % 60 + 1
-    return (32600 if lat >= 0 else 32700) + zone
+    zones = [
+        code
+        for code, (west, south, east, north) in _utm_zones()
+        if west <= lon <= east and south <= lat <= north
+    ]
+    # On a zone edge (or the equator) two zones contain the point; prefer the one of the
+    # standard 6-degree grid and the northern hemisphere at 0°, so the choice is stable.
+    # Beyond UTM's latitudes (84°N, 80°S) PROJ has none: the nearest zone still gives
+    # metres for the odd stray point.
+    standard = (32600 if lat >= 0 else 32700) + int((lon + 180.0) // 6.0) % 60 + 1
+    return standard if standard in zones or not zones else zones[0]
+
+
+@functools.cache
+def _utm_zones() -> tuple[tuple[int, tuple[float, float, float, float]], ...]:
+    """The WGS-84 UTM zones of PROJ's database with their areas of use (read once: a
+    query per point takes ~0.2 s)."""
+    return tuple(
+        (int(info.code), tuple(info.area_of_use.bounds))  # type: ignore[misc]
+        for info in query_utm_crs_info(datum_name="WGS 84")
+        if info.auth_name == "EPSG" and info.area_of_use is not None
+    )
 
 
 def working_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
     """Choose a metric CRS for analysis of data within lon/lat `bounds`.
 
     Data in China gets its CGCS2000 3-degree Gauss-Krüger zone (what Chinese surveys and
-    planning departments use); anywhere else the local UTM zone.
+    planning departments use; PROJ has no query for "the zone of a point" among those, so
+    :func:`cgcs2000_gk_epsg` computes it); anywhere else the UTM zone PROJ's database gives
+    for the centre (:func:`utm_epsg`).
 
     >>> working_crs((24.93, 60.16, 24.96, 60.18)).to_epsg()
     32635

@@ -163,6 +163,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "Letters, digits, Chinese characters, '-' and '_' only; workspaces are kept in the "
         "server's workspace folder.",
     ),
+    # own city: optional columns, the workspace's credit
+    "legend_population": ("网格人口", "Population per grid"),
+    "data_credit": ("数据：{name}", "Data: {name}"),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -214,6 +217,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "network": ("路网", "Network"),
     "levels": ("层数", "Levels"),
     "incidents": ("近30天事件", "Incidents, last 30 days"),
+    "category_key": ("类别代码", "Category key"),
+    "kind_key": ("类型代码", "Kind key"),
+    "mode_key": ("方式代码", "Mode key"),
     # coordinate roles of an imported table
     "lon": ("经度 / X", "Longitude / X"),
     "lat": ("纬度 / Y", "Latitude / Y"),
@@ -773,6 +779,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export_bad_format": (
         "不支持导出格式 {fmt}；可选的格式：{formats}",
         "`fmt` must be one of {formats}; got {fmt}",
+    ),
+    # -- own city: optional columns, defaults, categories
+    "column_defaulted_value": (
+        "{layer} 图层有 {n} 行没有 {column}：已设为 {value}",
+        "{n} row(s) of layer {layer} have no {column}: set to {value}",
+    ),
+    "column_defaulted_copy": (
+        "{layer} 图层有 {n} 行没有 {column}：已用其 {source} 代替",
+        "{n} row(s) of layer {layer} have no {column}: set to their {source}",
+    ),
+    "column_defaulted_table": (
+        "{layer} 图层有 {n} 行没有 {column}：已按 {source} 推定（其他取 {value}）",
+        "{n} row(s) of layer {layer} have no {column}: set from their {source} "
+        "({value} for others)",
+    ),
+    "overview_no_grids": (
+        "这个工作空间还没有网格边界，所以按 100 米格显示事件，不分网格统计。"
+        "请在“数据”页把网格边界导入到“网格”图层，或运行 `gridmap import 文件 --layer grids`"
+        "（以后也可以由道路自动生成网格）。",
+        "This workspace has no grid boundaries yet, so incidents are shown in 100 m cells "
+        "and not counted per grid. Import grid boundaries into the grids layer on the Data "
+        "page, or run `gridmap import FILE --layer grids` (generating grids from the streets "
+        "will come later).",
+    ),
+    "overview_no_households": (
+        "网格没有户数：户数不显示，也不能按户数着色。导入带户数列（户数、住户数）的网格文件即可。",
+        "The grids have no households: households are not shown and cannot colour the map. "
+        "Import a grid file with a households column (户数, households) to add them.",
+    ),
+    "overview_no_incidents": (
+        "这个工作空间还没有事件：请在“数据”页导入到“事件”图层，或运行 "
+        "`gridmap import 文件 --layer incidents`。",
+        "This workspace has no incidents yet: import them into the incidents layer on the "
+        "Data page, or run `gridmap import FILE --layer incidents`.",
+    ),
+    "overview_nothing_to_draw": (
+        "没有可显示的图层：工作空间里没有网格、事件、重点目标、守望岗或道路。",
+        "Nothing to draw: the workspace has no grids, incidents, sites, posts or streets.",
     ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (

@@ -25,11 +25,14 @@ This module never imports Streamlit; pages pass the map to ``st_folium``.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import branca.colormap
 import folium
 import geopandas as gpd
+import mapclassify
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -92,19 +95,21 @@ Parent = folium.Map | folium.FeatureGroup
 #: tens of thousands of vector features; aggregate to cells on the server beyond this.
 MAX_BROWSER_FEATURES = 50_000
 
-# ColorBrewer 2.0 "YlOrRd", 9 classes (Cynthia A. Brewer, colorbrewer2.org, Apache-2.0):
-# a sequential palette that stays readable in grey print and for colour-blind readers.
-YLORRD: tuple[str, ...] = (
-    "#ffffcc",
-    "#ffeda0",
-    "#fed976",
-    "#feb24c",
-    "#fd8d3c",
-    "#fc4e2a",
-    "#e31a1c",
-    "#bd0026",
-    "#800026",
-)
+
+def _brewer(name: str) -> tuple[str, ...]:
+    """The colours of one of branca's ColorBrewer colormaps (``"YlOrRd_09"``) as hex."""
+    try:
+        colormap = getattr(branca.colormap.linear, name)
+    except AttributeError:
+        msg = f"`colors` names no branca colormap: {name!r} (e.g. 'YlOrRd_09', 'Blues_09')"
+        raise ValidationError(msg) from None
+    return tuple(colormap.rgb_hex_str(x) for x in colormap.index)
+
+
+# ColorBrewer 2.0 "YlOrRd", 9 classes (Cynthia A. Brewer, colorbrewer2.org, Apache-2.0), as
+# branca ships it: a sequential palette that stays readable in grey print and for
+# colour-blind readers.
+YLORRD: tuple[str, ...] = _brewer("YlOrRd_09")
 NO_DATA_COLOR = "#d9d9d9"
 
 # Line widths (px) of OpenStreetMap `highway` classes on the light vector basemap; `*_link`
@@ -238,11 +243,32 @@ def class_breaks(
 ) -> npt.NDArray[np.float64]:
     """Class edges of `values` (NaN ignored), lowest to highest, at most ``bins + 1``.
 
-    ``"quantiles"`` puts about as many values in each class; ``"equal"`` splits the range
-    into classes of equal width. Coinciding edges are merged, so there may be fewer classes.
-    When every value is a whole number (counts of incidents, households) the edges are
-    rounded up to whole numbers too, so a class reads "39 – 46", never "38.6 – 46.8".
-    A value equal to an inner edge belongs to the class above it.
+    The classification is mapclassify's (``Quantiles``: about as many values in each
+    class; ``EqualInterval``: classes of equal width); this function adds what a legend of
+    counts needs. Coinciding edges are merged, so there may be fewer classes. When every
+    value is a whole number (counts of incidents, households) the edges are rounded up to
+    whole numbers too, so a class reads "39 – 46", never "38.6 – 46.8". A value equal to
+    an inner edge belongs to the class above it.
+
+    Parameters
+    ----------
+    values : array-like of numbers
+        The values to classify, shape (n,); NaN and infinities are left out.
+    bins : int, default 5
+        Most classes to make.
+    scheme : {"quantiles", "equal"}
+        Classification scheme.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Class edges, shape (k + 1,) for k classes; ``[v, v]`` when all values are v;
+        empty when there are no finite values.
+
+    Raises
+    ------
+    ValidationError
+        for `bins` < 1 or an unknown `scheme`.
 
     >>> class_breaks([1.5, 2, 3, 4, 5, 6, 7, 8], bins=4, scheme="equal").tolist()
     [1.5, 3.125, 4.75, 6.375, 8.0]
@@ -254,33 +280,40 @@ def class_breaks(
     if bins < 1:
         msg = f"`bins` must be at least 1; got {bins}"
         raise ValidationError(msg)
+    classifiers = {"quantiles": mapclassify.Quantiles, "equal": mapclassify.EqualInterval}
+    if scheme not in classifiers:
+        msg = f"`scheme` must be 'quantiles' or 'equal'; got {scheme!r}"
+        raise ValidationError(msg)
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
     if not len(arr):
         return np.array([], dtype=float)
-    if scheme == "quantiles":
-        edges = np.quantile(arr, np.linspace(0.0, 1.0, bins + 1))
-    elif scheme == "equal":
-        edges = np.linspace(arr.min(), arr.max(), bins + 1)
-    else:
-        msg = f"`scheme` must be 'quantiles' or 'equal'; got {scheme!r}"
-        raise ValidationError(msg)
+    if arr.min() == arr.max():
+        return np.repeat(arr[:1], 2)
+    with warnings.catch_warnings():
+        # mapclassify warns when there are fewer distinct values than classes; the
+        # merged edges below say the same.
+        warnings.simplefilter("ignore", UserWarning)
+        upper = classifiers[scheme](arr, k=bins).bins
+    edges = np.concatenate([[arr.min()], np.asarray(upper, dtype=float)])
     if np.array_equal(arr, np.round(arr)):
         edges = np.ceil(edges)
     edges = np.unique(edges)
     return edges if len(edges) > 1 else np.repeat(edges, 2)
 
 
-def _palette(colors: Sequence[str] | None, k: int) -> list[str]:
-    """`k` colours spread evenly over `colors` (default YlOrRd without its near-white)."""
-    if colors is None:
-        if k > len(YLORRD):
-            msg = f"{k} classes need `colors`: the default palette has {len(YLORRD)}"
+def _palette(colors: Sequence[str] | str | None, k: int) -> list[str]:
+    """`k` colours spread evenly over `colors`: a list of CSS colours or the name of a
+    branca colormap (default YlOrRd without its near-white)."""
+    if colors is None or isinstance(colors, str):
+        brewer = YLORRD if colors is None else _brewer(colors)
+        if k > len(brewer):
+            msg = f"{k} classes need `colors`: the palette has {len(brewer)}"
             raise ValidationError(msg)
         if k == 1:
-            return [YLORRD[5]]
-        low = 1 if k < len(YLORRD) else 0
-        return [YLORRD[i] for i in np.round(np.linspace(low, len(YLORRD) - 1, k)).astype(int)]
+            return [brewer[round(0.6 * (len(brewer) - 1))]]  # a mid-strong colour
+        low = 1 if k < len(brewer) else 0
+        return [brewer[i] for i in np.round(np.linspace(low, len(brewer) - 1, k)).astype(int)]
     checked = [_check_color(c, "colors") for c in colors]
     if len(checked) < k:
         msg = f"`colors` has {len(checked)} colours but {k} classes are needed"
@@ -299,7 +332,7 @@ def add_choropleth(
     id_column: str | None = None,
     bins: int = 5,
     scheme: Scheme = "quantiles",
-    colors: Sequence[str] | None = None,
+    colors: Sequence[str] | str | None = None,
     fill_opacity: float = 0.65,
     name: str | None = None,
     show: bool = True,
@@ -482,7 +515,7 @@ def add_points(
     m: Parent,
     gdf: gpd.GeoDataFrame,
     *,
-    label_column: str,
+    label_column: str | None = None,
     color: str = "#2166ac",
     radius: float = 6,
     tooltip_columns: Sequence[str] | Mapping[str, str] = (),
@@ -495,8 +528,42 @@ def add_points(
     """Draw points as circle markers in a single GeoJSON layer, with escaped tooltips.
 
     One layer with ``pointToLayer`` is far lighter than thousands of folium ``Marker``
-    objects. With `color_column` and `color_map` each point takes the colour of its value
-    (others `color`). More than :data:`MAX_BROWSER_FEATURES` points raise: aggregate them.
+    objects.
+
+    Parameters
+    ----------
+    m : folium.Map or folium.FeatureGroup
+        Where to add the layer.
+    gdf : GeoDataFrame
+        Points in any CRS, at most :data:`MAX_BROWSER_FEATURES` of them (aggregate more
+        with :func:`aggregate_to_cells`); empty geometries are skipped.
+    label_column : str, optional
+        Column shown in bold at the top of each tooltip (a site's name); none if omitted.
+    color : str, default "#2166ac"
+        CSS fill colour of the markers.
+    radius : float, default 6
+        Marker radius in screen pixels.
+    tooltip_columns : sequence of column names, or mapping column -> label
+        Further tooltip rows (labels already translated).
+    color_column, color_map
+        With both, each point takes the colour ``color_map[value]`` of its value in
+        `color_column` (others `color`).
+    id_column : str, optional
+        Column stored as the ``key`` property (what ``st_folium`` reports on click).
+    name : str, optional
+        Name in the layer switcher; the layer is not listed without one.
+    show : bool, default True
+        Whether the layer is shown at first.
+
+    Returns
+    -------
+    folium.GeoJson
+
+    Raises
+    ------
+    ValidationError
+        for a named column missing from `gdf`, a colour that is not a CSS colour, a
+        geometry other than points, or more points than :data:`MAX_BROWSER_FEATURES`.
     """
     _require_columns(gdf, [label_column, color_column, id_column], "gdf")
     color = _check_color(color, "color")
@@ -576,7 +643,7 @@ def add_cell_counts(
     tooltip_columns: Sequence[str] | Mapping[str, str] = (),
     bins: int = 5,
     scheme: Scheme = "quantiles",
-    colors: Sequence[str] | None = None,
+    colors: Sequence[str] | str | None = None,
     fill_opacity: float = 0.6,
     name: str | None = None,
     show: bool = True,

@@ -2,10 +2,32 @@
 
 Every layer is stored in EPSG:4326 (longitude, latitude). The column lists here are the
 single source of truth that import, the store, the maps and the pages agree on.
+
+Which columns are required
+--------------------------
+A column is *required* only when nothing sensible can stand in for it:
+
+- the id of a point layer (``site_id``, ``post_id``, ``incident_id``): a file without one
+  gets generated ids at import (``<file name>-<row>``), but a stored layer always has it;
+- ``grid_code``: the code *is* the street/community/grid hierarchy, so it cannot be
+  invented;
+- an incident's ``category`` and ``occurred_at``: they are what is counted; a file without
+  them is refused unless the user names a default (``default_category``, ``default_time``)
+  for that one file.
+
+Every other column is optional. Those a page needs to draw a layer have a documented
+default in :attr:`LayerSpec.defaults` (a grid's or site's ``name`` is its id, a site's
+``kind`` is ``other`` and its ``response_class`` follows the kind, a post patrols on foot,
+a street of unknown class is ``unclassified``). :func:`gridmap.io.import_file` fills them
+with a warning saying so; code reading a layer still treats them as optional, since a
+layer written from Python need not carry them. Keyed values (incident categories, site
+kinds, post modes) are shown by their label (:func:`value_label`); a value not in the
+built-in tables is kept as written and shown as written in both languages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,8 +42,25 @@ GeometryKind = Literal["Point", "LineString", "Polygon"]
 
 
 @dataclass(frozen=True)
+class Default:
+    """How an optional column is filled when a file lacks it (or a row leaves it empty).
+
+    A constant `value`; or, with `source`, the value of that column (`table` given: looked
+    up in `table`, `value` for values not in it).
+    """
+
+    value: object = None
+    source: str | None = None
+    table: Mapping[str, object] | None = None
+
+
+@dataclass(frozen=True)
 class LayerSpec:
-    """What a layer holds: its geometry kind, required and optional columns."""
+    """What a layer holds: its geometry kind, required and optional columns.
+
+    `defaults` names the optional columns import fills when a file lacks them (see the
+    module docstring for the rule).
+    """
 
     name: str
     geometry: GeometryKind
@@ -31,11 +70,42 @@ class LayerSpec:
     label_zh: str = ""
     label_en: str = ""
     dtypes: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Default] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.required + self.optional
 
+
+#: Site kind of a key site whose file gives none (or one left empty).
+OTHER_SITE_KIND = "other"
+#: Response class (minutes) of each built-in site kind: 1 minute where crowds, patients or
+#: children gather or the state is represented, 3 for busy commerce and services, 5 for
+#: stops and cash machines (the rules the sample street office uses, gridmap.sample).
+RESPONSE_CLASS_BY_KIND: dict[str, int] = {
+    "station": 1,
+    "metro": 1,
+    "hospital": 1,
+    "school": 1,
+    "government": 1,
+    "embassy": 1,
+    "police": 3,
+    "clinic": 3,
+    "mall": 3,
+    "market": 3,
+    "bank": 3,
+    "nightlife": 3,
+    "tram": 5,
+    "atm": 5,
+}
+#: Response class of sites whose kind is not in :data:`RESPONSE_CLASS_BY_KIND` (a user's
+#: own kinds, ``other``): the widest circle, so no site is promised a response the posts
+#: were not planned for. Set `response_class` in the file to choose otherwise.
+DEFAULT_RESPONSE_CLASS = 5
+#: Patrol mode of a post whose file gives none: on foot, the mode of a 守望岗.
+DEFAULT_POST_MODE = "walk"
+#: OpenStreetMap's class for a road of unknown importance (drawn like a residential street).
+DEFAULT_ROAD_CLASS = "unclassified"
 
 LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
@@ -43,32 +113,49 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec(
             "grids",
             "Polygon",
-            required=("grid_code", "name"),
-            optional=("households", "population", "worker", "community", "street", "district"),
+            required=("grid_code",),
+            optional=(
+                "name",
+                "households",
+                "population",
+                "worker",
+                "community",
+                "street",
+                "district",
+            ),
             id_column="grid_code",
             label_zh="网格",
             label_en="Grids",
             dtypes={"households": "int", "population": "int"},
+            defaults={"name": Default(source="grid_code")},
         ),
         LayerSpec(
             "sites",
             "Point",
-            required=("site_id", "name", "kind"),
-            optional=("response_class",),
+            required=("site_id",),
+            optional=("name", "kind", "response_class"),
             id_column="site_id",
             label_zh="重点目标",
             label_en="Key sites",
             dtypes={"response_class": "int"},
+            defaults={
+                "name": Default(source="site_id"),
+                "kind": Default(OTHER_SITE_KIND),
+                "response_class": Default(
+                    DEFAULT_RESPONSE_CLASS, source="kind", table=RESPONSE_CLASS_BY_KIND
+                ),
+            },
         ),
         LayerSpec(
             "posts",
             "Point",
-            required=("post_id", "name"),
-            optional=("kind", "mode", "staff"),
+            required=("post_id",),
+            optional=("name", "kind", "mode", "staff"),
             id_column="post_id",
             label_zh="守望岗",
             label_en="Sentinel posts",
             dtypes={"staff": "int"},
+            defaults={"name": Default(source="post_id"), "mode": Default(DEFAULT_POST_MODE)},
         ),
         LayerSpec(
             "incidents",
@@ -90,10 +177,11 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec(
             "streets",
             "LineString",
-            required=("highway",),
-            optional=("name", "oneway", "maxspeed", "network"),
+            required=(),
+            optional=("highway", "name", "oneway", "maxspeed", "network"),
             label_zh="道路",
             label_en="Streets",
+            defaults={"highway": Default(DEFAULT_ROAD_CLASS)},
         ),
         LayerSpec(
             "buildings",
@@ -152,6 +240,14 @@ SITE_KINDS: dict[str, tuple[str, str]] = {
     "embassy": ("使馆", "Embassy"),
     "police": ("警察局", "Police"),
     "nightlife": ("娱乐场所", "Nightlife"),
+    OTHER_SITE_KIND: ("其他", "Other"),
+}
+
+#: Patrol modes of sentinel posts (import also reads 步巡, 骑巡, 车巡 … as these keys).
+POST_MODES: dict[str, tuple[str, str]] = {
+    "walk": ("步巡", "On foot"),
+    "bike": ("骑巡", "Bicycle"),
+    "car": ("车巡", "Car"),
 }
 
 #: Response classes of key sites: the minutes within which a post must reach them
@@ -175,6 +271,57 @@ def category_key(value: object) -> str | None:
         if text == cat.zh or lowered == cat.en.lower():
             return cat.key
     return None
+
+
+def _keyed_labels() -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+    return {
+        ("incidents", "category"): {k: (c.zh, c.en) for k, c in CATEGORIES.items()},
+        ("sites", "kind"): SITE_KINDS,
+        ("posts", "mode"): POST_MODES,
+    }
+
+
+#: Columns holding stable keys with Chinese and English labels, per (layer, column).
+KEYED_COLUMNS: dict[tuple[str, str], dict[str, tuple[str, str]]] = _keyed_labels()
+
+
+def value_label(layer: str, column: str, value: object, lang: str) -> str:
+    """The label of a keyed value in `lang`; a value not in the built-in table as written.
+
+    A user's own categories (抢夺, "Graffiti") are first-class: kept, counted and shown
+    exactly as the file wrote them, in either language.
+
+    >>> value_label("incidents", "category", "theft", "zh")
+    '盗窃'
+    >>> value_label("sites", "kind", "atm", "en")
+    'ATM'
+    >>> value_label("incidents", "category", "抢夺", "en")
+    '抢夺'
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    labels = KEYED_COLUMNS.get((layer, column), {}).get(str(value))
+    if labels is None:
+        return str(value)
+    return labels[0] if lang == "zh" else labels[1]
+
+
+def with_labels(frame: pd.DataFrame, layer: str, lang: str) -> pd.DataFrame:
+    """`frame` with each keyed column shown by its label, the key beside it as ``<column>_key``.
+
+    For tables and exports people read: ``category`` holds 盗窃 (or Theft) and
+    ``category_key`` holds ``theft``. Importing such a file again maps the labels back to
+    the same keys. Returns a new frame; `frame` is not changed.
+    """
+    out = frame.copy()
+    for (name, column), _ in KEYED_COLUMNS.items():
+        if name != layer or column not in out.columns:
+            continue
+        keys = out[column]
+        labels = {v: value_label(layer, column, v, lang) for v in keys.dropna().unique()}
+        out[column] = keys.map(labels).astype("str")
+        out.insert(list(out.columns).index(column) + 1, f"{column}_key", keys)
+    return out
 
 
 def layer_spec(layer: str) -> LayerSpec:

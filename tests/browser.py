@@ -46,11 +46,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(home: Path, *, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run streamlit_app.py`` with workspaces under `home`; yield its URL."""
+def running_app(
+    home: Path, *, timeout: float = 60.0, workspace: Path | None = None
+) -> Iterator[str]:
+    """Run ``streamlit run streamlit_app.py`` with workspaces under `home`; yield its URL.
+
+    With `workspace`, the app opens that file (``GRIDMAP_WORKSPACE``) instead of the sample.
+    """
     port = free_port()
     env = {**os.environ, "GRIDMAP_HOME": str(home), "PYTHONWARNINGS": "ignore"}
     env.pop("GRIDMAP_WORKSPACE", None)
+    if workspace is not None:
+        env["GRIDMAP_WORKSPACE"] = str(workspace)
     cmd = [
         sys.executable,
         "-m",

@@ -239,3 +239,14 @@ def test_in_china_fast_path_agrees_with_the_polygon() -> None:
     x, y = rng.uniform(70, 140, 100_000), rng.uniform(0, 57, 100_000)
     expected = shapely.contains_xy(C.china_outline(), x, y)
     np.testing.assert_array_equal(C.in_china(x, y), expected)
+
+
+def test_utm_zone_agrees_with_geopandas_estimate_utm_crs() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from gridmap.crs import utm_epsg
+
+    for lon, lat in ((24.94, 60.17), (-73.98, 40.75), (151.2, -33.87), (2.35, 48.86)):
+        points = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326)
+        assert utm_epsg(lon, lat) == points.estimate_utm_crs().to_epsg()

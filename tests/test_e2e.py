@@ -135,3 +135,27 @@ def test_a_deep_link_on_a_fresh_server_opens_the_page_with_its_sidebar(tmp_path:
         page.get_by_text("语言 / Language").wait_for(timeout=10_000)  # the shared sidebar
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
+
+
+def test_a_citys_grids_without_households_draw_on_the_map(tmp_path: Path) -> None:
+    # The real-world case that crashed the Overview (and its retry without a basemap).
+    from playwright.sync_api import sync_playwright
+
+    from tests.own_city_workspace import grids_without_households
+
+    workspace = tmp_path / "city.gpkg"
+    grids_without_households(workspace)
+    with running_app(tmp_path, workspace=workspace) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        outside: list[str] = []
+        block_outside_requests(context, outside)
+        page = context.new_page()
+        page.goto(url)
+        frame = map_frame(page)
+        assert frame.evaluate(GRID_POLYGONS_JS) == 5
+        legends = " ".join(frame.locator(".gridmap-legend").all_inner_texts())
+        assert "网格事件数" in legends  # coloured by incidents: there are no households
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+        assert outside == []

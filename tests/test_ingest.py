@@ -58,18 +58,15 @@ def test_appending_a_file_without_optional_columns_keeps_the_stored_types(
 def test_integer_columns_with_gaps_become_nullable_integers(
     sample: GeoPackageStore, tmp_path: Path
 ) -> None:
-    before = sample.read("sites")
-    assert before["response_class"].dtype == "int64"
-    csv = write_csv(
-        tmp_path / "site.csv", "site_id,name,kind,lon,lat\nS-new,新站,school,24.94,60.17\n"
-    )
-    commit_import(sample, read_into_workspace(sample, csv, "sites"))
-    after = sample.read("sites")
-    assert after["response_class"].dtype == "Int64"
-    assert after["response_class"].iloc[: len(before)].tolist() == (
-        before["response_class"].tolist()
-    )
-    assert after["response_class"].iloc[-1] is pd.NA
+    before = sample.read("posts")
+    assert before["staff"].dtype == "int64"
+    csv = write_csv(tmp_path / "post.csv", "post_id,name,lon,lat\nP-new,新岗,24.94,60.17\n")
+    commit_import(sample, read_into_workspace(sample, csv, "posts"))
+    after = sample.read("posts")
+    assert after["staff"].dtype == "Int64"
+    assert after["staff"].iloc[: len(before)].tolist() == before["staff"].tolist()
+    assert after["staff"].iloc[-1] is pd.NA
+    assert after["mode"].iloc[-1] == "walk"  # the documented default of a post
 
 
 def test_extra_columns_of_either_side_are_kept(sample: GeoPackageStore, tmp_path: Path) -> None:

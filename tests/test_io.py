@@ -8,7 +8,6 @@ whose .dbf is GBK without a .cpg, surveyors' Gauss-Krüger tables with X as the 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 import zipfile
 from pathlib import Path
@@ -811,7 +810,6 @@ def test_vector_file_in_gcj02_is_deshifted_after_reprojection(tmp_path):
     assert result.source_crs == "gcj02"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("gridmap.grids") is None, reason="needs gridmap.grids")
 def test_grid_codes_must_be_fifteen_digits(tmp_path):
     grids = gpd.GeoDataFrame(
         {

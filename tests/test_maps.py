@@ -620,6 +620,13 @@ def test_points_reject_other_geometries_and_missing_columns():
 
 def test_geojson_payload_is_valid_json():
     m = _full_map()
-    for child in m._children.values():
-        if isinstance(child, folium.GeoJson):
-            json.dumps(child.data, allow_nan=False)
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) >= 3  # basemap, grids, points
+    grids = next(c for c in layers if any(f["properties"].get("key") for f in c.data["features"]))
+    # The grid without a population (NaN) is sent as null: JSON has no NaN, and a browser's
+    # JSON.parse would reject the whole layer.
+    values = [f["properties"]["value"] for f in grids.data["features"]]
+    assert values.count(None) == 1
+    for layer in layers:
+        text = json.dumps(layer.data, allow_nan=False)
+        assert json.loads(text) == layer.data

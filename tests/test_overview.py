@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -10,7 +11,14 @@ from geopandas.testing import assert_geodataframe_equal
 from gridmap import ValidationError
 from gridmap.datasets import get_path
 from gridmap.grids import dissolve_level
-from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
+from gridmap.overview import (
+    build_overview,
+    grid_table,
+    kpi_table,
+    overview_map,
+    reference_time,
+    workspace_credit,
+)
 from gridmap.store import GeoPackageStore
 
 
@@ -111,3 +119,100 @@ def test_nothing_mutates_the_layers_it_is_given(sample) -> None:  # type: ignore
     dissolve_level(sample["grids"], "community")
     for name in names:
         assert_geodataframe_equal(sample[name], before[name])
+
+
+# -- a workspace's own first data: layers and columns missing ---------------------------
+
+
+def _keys(ov) -> list[str]:  # type: ignore[no-untyped-def]
+    return [m.key for m in ov.missing]
+
+
+def test_without_grids_every_incident_counts_in_cells(sample) -> None:  # type: ignore[no-untyped-def]
+    incidents = sample["incidents"]
+    for no_grids in (None, sample["grids"].iloc[:0]):
+        ov = build_overview(no_grids, incidents, metric_crs=sample["crs"])
+        current = window(incidents, ov.now, 0, 30)
+        assert ov.kpis.loc["total", "current"] == len(current)
+        assert ov.kpis.loc["total", "previous"] == len(window(incidents, ov.now, 30, 60))
+        assert ov.cells["count"].sum() == len(current)
+        assert (ov.has_grids, ov.households, ov.population) == (False, None, None)
+        assert ov.colour_choices == ["cells"]
+        assert _keys(ov) == ["overview_no_grids"]
+        assert "Data page" in ov.missing[0]
+        assert "--layer grids" in ov.missing[0]
+    with pytest.raises(ValidationError, match="needs grids"):
+        build_overview(None, incidents, metric_crs=sample["crs"], area_prefix="990101")
+
+
+def test_map_without_grids_shows_what_exists_framed_on_it(sample) -> None:  # type: ignore[no-untyped-def]
+    ov = build_overview(None, sample["incidents"], metric_crs=sample["crs"])
+    layers = {k: sample[k] for k in ("sites", "posts", "streets", "buildings")}
+    m = overview_map(ov, lang="en", **layers)
+    html = m.get_root().render()
+    assert "Incidents per cell" in html
+    assert "Key sites and posts" in html
+    # No raw incident reaches the browser: the only points drawn are sites and posts.
+    features = [
+        f for c in m._children.values() if isinstance(c, folium.GeoJson) for f in c.data["features"]
+    ]
+    points = sum(f["geometry"]["type"] == "Point" for f in features)
+    assert points == len(sample["sites"]) + len(sample["posts"])
+    assert len(features) < len(sample["incidents"]) / 10
+    # Framed on what is drawn: the fitted bounds hold the cells, sites and posts.
+    fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
+    (s, w), (n, e) = fit.bounds
+    for layer in (ov.cells, sample["sites"], sample["posts"]):
+        west, south, east, north = layer.total_bounds
+        assert w <= west + 1e-6
+        assert s <= south + 1e-6
+        assert e >= east - 1e-6
+        assert n >= north - 1e-6
+    # Only sites: framed on the sites.
+    only_sites = overview_map(
+        build_overview(None, None, metric_crs=sample["crs"]), lang="zh", sites=sample["sites"]
+    )
+    assert "重点目标" in only_sites.get_root().render()
+    with pytest.raises(ValidationError, match="Nothing to draw"):
+        overview_map(build_overview(None, None, metric_crs=sample["crs"]), lang="en")
+
+
+def test_grids_without_optional_columns(sample) -> None:  # type: ignore[no-untyped-def]
+    bare = sample["grids"][["grid_code", "geometry"]]
+    ov = build_overview(bare, sample["incidents"], metric_crs=sample["crs"])
+    assert ov.households is None
+    assert ov.population is None
+    assert ov.colour_choices == ["incidents", "cells"]
+    assert _keys(ov) == ["overview_no_households"]
+    sites = sample["sites"][["site_id", "geometry"]]
+    posts = sample["posts"][["post_id", "geometry"]]
+    for colour_by in ov.colour_choices:
+        html = overview_map(ov, lang="zh", colour_by=colour_by, sites=sites, posts=posts)
+        assert "户数" not in html.get_root().render()
+    with pytest.raises(ValidationError, match="not in this data"):
+        overview_map(ov, lang="zh", colour_by="households")
+    assert list(grid_table(ov, "en").columns) == ["Grid code", "Incidents, last 30 days"]
+    full = build_overview(sample["grids"], sample["incidents"], metric_crs=sample["crs"])
+    assert full.colour_choices[0] == "households"
+    assert "Households" in grid_table(full, "en").columns
+
+
+def test_own_categories_are_counted_and_shown_as_written(sample) -> None:  # type: ignore[no-untyped-def]
+    incidents = sample["incidents"].copy()
+    incidents.loc[incidents.index[-5:], "category"] = "抢夺"
+    ov = build_overview(sample["grids"], incidents, metric_crs=sample["crs"])
+    for lang in ("zh", "en"):
+        table = kpi_table(ov, lang)
+        labels = table.iloc[:, 0].tolist()
+        assert "抢夺" in labels
+        row = table[table.iloc[:, 0] == "抢夺"].iloc[0]
+        assert row.iloc[1] == ov.kpis.loc["抢夺", "current"] == 5
+
+
+def test_the_map_credits_the_workspace_not_openstreetmap() -> None:
+    assert workspace_credit({"credit": "朝阳区综治中心"}, "zh") == "朝阳区综治中心"
+    assert workspace_credit({"name": "朝阳"}, "en") == "Data: 朝阳"
+    assert workspace_credit({}, "zh", name="district-b") == "数据：district-b"
+    assert workspace_credit({}, "zh") is None
+    sample_settings = {"attribution": "© OpenStreetMap contributors, ODbL"}
+    assert "OpenStreetMap" in (workspace_credit(sample_settings, "zh") or "")

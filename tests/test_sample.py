@@ -106,8 +106,20 @@ def test_balanced_partition_cross_checked_by_brute_force() -> None:
     weights = rng.integers(1, 10, 40).astype(float)
     labels = sample.balanced_partition(xy, weights, 2)
     totals = np.bincount(labels, weights=weights)
-    # The best single straight cut along x or y cannot beat ours by more than one item.
-    assert abs(totals[0] - totals[1]) <= weights.max()
+    # Brute force: every straight cut between consecutive points, along x and along y.
+    best: dict[int, float] = {}
+    for axis in (0, 1):
+        ordered = weights[np.argsort(xy[:, axis], kind="stable")]
+        best[axis] = min(
+            abs(ordered[:cut].sum() - ordered[cut:].sum()) for cut in range(1, len(xy))
+        )
+    axis = int(np.argmax(np.ptp(xy, axis=0)))  # the longer extent, as documented
+    # Ours is the best straight cut along that axis, exactly …
+    assert abs(totals[0] - totals[1]) == best[axis]
+    # … and a straight cut: every point of group 0 lies before every point of group 1.
+    assert xy[labels == 0, axis].max() <= xy[labels == 1, axis].min()
+    # The other axis cannot beat it by more than one item's weight.
+    assert abs(totals[0] - totals[1]) <= min(best.values()) + weights.max()
 
 
 @pytest.mark.slow

@@ -23,8 +23,12 @@ def grids(codes: list[str]) -> gpd.GeoDataFrame:
 
 
 def test_validation_names_layer_and_column() -> None:
-    with pytest.raises(ValidationError, match=r"layer `grids`: missing required column\(s\) name"):
-        validate_layer(grids(["110101001001001"]).drop(columns="name"), "grids")
+    with pytest.raises(
+        ValidationError, match=r"layer `grids`: missing required column\(s\) grid_code"
+    ):
+        validate_layer(grids(["110101001001001"]).drop(columns="grid_code"), "grids")
+    # A name can be defaulted (to the code), so a layer without one is valid.
+    validate_layer(grids(["110101001001001"]).drop(columns="name"), "grids")
     with pytest.raises(ValidationError, match=r"grid_code must be 15 digits.*12345"):
         validate_layer(grids(["12345"]), "grids")
     with pytest.raises(ValidationError, match=r"must be unique.*110101001001001"):
