@@ -28,7 +28,6 @@ from gridmap.store import (
 )
 from gridmap.uploads import UploadFolder, sweep
 
-
 K = TypeVar("K", bound=Hashable)
 
 

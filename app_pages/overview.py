@@ -6,7 +6,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, lang, layer, say, store, tr
+from app_pages._common import (
+    area_prefix,
+    basemap_options,
+    choice,
+    lang,
+    layer,
+    say,
+    store,
+    tr,
+)
 from gridmap import ValidationError
 from gridmap.i18n import column_label
 from gridmap.overview import build_overview, kpi_table, overview_map, reference_time
@@ -39,12 +48,14 @@ colour_labels = {
     "incidents": tr("incidents_30d"),
     "cells": tr("colour_cells"),
 }
-colour_by = controls[1].radio(
+# choice(): the value stays a key when the language changes (see app_pages/_common.py).
+colour_by = choice(
     tr("colour_by"),
     list(colour_labels),
     format_func=colour_labels.get,
     horizontal=True,
     key="overview_colour",
+    widget=controls[1].radio,
 )
 now = pd.Timestamp(end_day) + pd.Timedelta(days=1)
 
