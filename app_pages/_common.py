@@ -324,12 +324,28 @@ BASEMAP_CHOICES = ("vector", "osm", "tianditu", "amap", "custom")
 
 
 def basemap_options() -> dict[str, str | None]:
-    """Keyword arguments for the map's basemap, as chosen in the sidebar."""
-    return {
+    """Keyword arguments for the map's basemap, as chosen in the sidebar.
+
+    Until the key (Tianditu) or the URL (custom tiles) is typed, the offline vector
+    basemap: an error for a key nobody could have typed yet was the first thing shown.
+    """
+    chosen = {
         "basemap": st.session_state.get("basemap", "vector"),
         "tile_url": st.session_state.get("tile_url") or None,
         "tile_key": st.session_state.get("tile_key") or None,
     }
+    if _basemap_missing(chosen):
+        return {"basemap": "vector", "tile_url": None, "tile_key": None}
+    return chosen
+
+
+def _basemap_missing(chosen: dict[str, str | None]) -> str | None:
+    """The sidebar text asking for what the chosen basemap still needs, if anything."""
+    if chosen["basemap"] == "tianditu" and not chosen["tile_key"]:
+        return "tile_key_needed"
+    if chosen["basemap"] == "custom" and not chosen["tile_url"]:
+        return "tile_url_needed"
+    return None
 
 
 def _basemap_picker() -> None:
@@ -347,6 +363,15 @@ def _basemap_picker() -> None:
                 key="tile_key_input",
                 type="password",
             )
+        missing = _basemap_missing(
+            {
+                "basemap": st.session_state["basemap"],
+                "tile_url": st.session_state.get("tile_url") or None,
+                "tile_key": st.session_state.get("tile_key") or None,
+            }
+        )
+        if missing:
+            st.caption(tr(missing))
 
 
 def _language_changed(key: str) -> None:
