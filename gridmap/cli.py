@@ -368,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="the bundled sample street office")
     sample_sub = p.add_subparsers(dest="sample_command", required=True)
-    b = sample_sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
+    b = sample_sub.add_parser(
+        "build", help="rebuild gridmap/data/helsinki.gpkg from the OSM extract"
+    )
     b.add_argument("--output", default=None)
     b.add_argument("--incidents", type=int, default=24_000)
     b.set_defaults(func=_cmd_sample)
