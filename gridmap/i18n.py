@@ -181,6 +181,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "请填写天地图密钥；在此之前使用离线矢量底图。",
         "Enter the Tianditu key; until then the offline vector basemap is used.",
     ),
+    "map_credit": ("© OpenStreetMap 贡献者，ODbL", "© OpenStreetMap contributors, ODbL"),
     "tile_url_needed": (
         "请填写瓦片地址；在此之前使用离线矢量底图。",
         "Enter the tile URL; until then the offline vector basemap is used.",

@@ -169,7 +169,12 @@ def overview_map(
     grids = overview.grids
     bounds = tuple(float(v) for v in grids.total_bounds)
     m = maps.make_map(
-        bounds=bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+        bounds=bounds,
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("map_credit", lang),
     )
     if streets is not None and basemap == "vector":
         maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))
