@@ -140,16 +140,24 @@ def _uploader_in_chinese(limit_mb: int) -> None:
     page's language: a few lines of CSS put our words there instead (no script)."""
     if lang() != "zh":
         return
-    hint = json.dumps(f"{tr('upload_limit', mb=limit_mb)} • {', '.join(UPLOAD_TYPES).upper()}")
-    browse = json.dumps(tr("upload_browse"))
+    # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
+    hint = json.dumps(
+        f"{tr('upload_limit', mb=limit_mb)} • {', '.join(UPLOAD_TYPES).upper()}",
+        ensure_ascii=False,
+    )
+    browse = json.dumps(tr("upload_browse"), ensure_ascii=False)
+    drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
     zone = '[data-testid="stFileUploaderDropzone"]'
+    instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
+    overlay = f"{zone} > div:not([data-testid])"  # shown while a file is dragged over
     st.html(
         "<style>"
-        f'[data-testid="stFileUploaderDropzoneInstructions"] > * {{display: none;}}'
-        f'[data-testid="stFileUploaderDropzoneInstructions"]::after {{content: {hint};'
-        " font-size: 0.875rem; opacity: 0.7;}"
+        f"{instructions} > * {{display: none;}}"
+        f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
         f"{zone} button > * {{display: none;}}"
         f"{zone} button::after {{content: {browse};}}"
+        f"{overlay} > * {{display: none;}}"
+        f"{overlay}::after {{content: {drop};}}"
         "</style>"
     )
 
