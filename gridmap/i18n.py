@@ -168,7 +168,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "create_and_import": ("新建工作空间并导入", "Create the workspace and import"),
     "created_and_imported": (
         "已新建工作空间“{workspace}”，并导入 {layer} {n} 条",
-        "Created workspace '{workspace}' with {n} {layer}",
+        "Created workspace '{workspace}' and imported {layer}: {n} features",
     ),
     "read_done": ("文件已读取", "File read"),
     "write_done": ("已写入工作空间", "Written to the workspace"),
@@ -806,7 +806,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mostly_far_outside": (
         "{n} 行中有 {far} 行远离本工作空间“{workspace}”的范围：这个文件描述的似乎是另一个"
         "地方。可以用它新建一个自己的工作空间。",
-        "{far} of {n} rows lie far outside the area of workspace '{workspace}': the file "
+        "Of {n} rows, {far} lie far outside the area of workspace '{workspace}': the file "
         "seems to be about another place. Start a workspace of its own from it.",
     ),
     # -- store: one writer at a time, workspace names, versions
