@@ -7,7 +7,9 @@ import numbers
 import re
 import string
 import urllib.parse
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import streamlit as st
@@ -27,6 +29,8 @@ from gridmap.store import (
 )
 from gridmap.uploads import UploadFolder, sweep
 
+K = TypeVar("K", bound=Hashable)
+
 
 def lang() -> str:
     """The interface language chosen in the sidebar ("zh" or "en")."""
@@ -36,6 +40,44 @@ def lang() -> str:
 def tr(key: str, **values: object) -> str:
     """Interface text in the chosen language."""
     return t(key, lang(), **values)
+
+
+def choice(
+    label: str,
+    options: Sequence[K],
+    *,
+    key: str,
+    format_func: Callable[[Any], str] = str,
+    default: K | None = None,
+    widget: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> K:
+    """A selectbox (or radio: `widget`) whose value is always one of `options`, never a label.
+
+    The browser keeps what a select widget *shows*: after 中文 → English → 中文 it sent
+    back the old label of a widget with the same key ('网格' for ``grids``), Streamlit
+    passed the label through as the value, and the page failed (``layer must be one of
+    grids…; got '网格'``). Here the widget's key carries the language, so a switch mounts
+    a new widget, and the chosen option lives under the plain session key `key`, which
+    outlives it (and that AppTest and other code may set). `format_func` shows labels.
+    """
+    options = list(options)
+    value = st.session_state.get(key, default)
+    if value not in options:
+        value = default if default in options else options[0]
+    draw = widget or st.selectbox
+    picked = draw(
+        label,
+        options,
+        index=options.index(value),
+        format_func=format_func,
+        key=f"{key}.{lang()}",
+        **kwargs,
+    )
+    if picked not in options:  # cannot happen with a fresh widget; never pass a label on
+        picked = value
+    st.session_state[key] = picked
+    return picked
 
 
 #: Every ASCII punctuation character: CommonMark lets a backslash make each of them
@@ -267,15 +309,15 @@ def _area_picker() -> None:
         units = dissolve_level(grids[grids["grid_code"].str.startswith(prefix)], level)
         names = dict(zip(units["code"], units["name"], strict=True))
         options = ["", *names]
-        choice = st.selectbox(
+        picked = choice(
             tr(label),
             options,
             format_func=lambda c, n=names: everything if c == "" else f"{n[c]} ({c[-3:]})",
             key=f"area_{level}_{prefix}",
         )
-        if not choice:
+        if not picked:
             break
-        prefix = choice
+        prefix = picked
     st.session_state["area_prefix"] = prefix
 
 
@@ -283,25 +325,34 @@ BASEMAP_CHOICES = ("vector", "osm", "tianditu", "amap", "custom")
 
 
 def basemap_options() -> dict[str, str | None]:
-    """Keyword arguments for the map's basemap, as chosen in the sidebar."""
-    return {
+    """Keyword arguments for the map's basemap, as chosen in the sidebar.
+
+    Until the key (Tianditu) or the URL (custom tiles) is typed, the offline vector
+    basemap: an error for a key nobody could have typed yet was the first thing shown.
+    """
+    chosen = {
         "basemap": st.session_state.get("basemap", "vector"),
         "tile_url": st.session_state.get("tile_url") or None,
         "tile_key": st.session_state.get("tile_key") or None,
     }
+    if _basemap_missing(chosen):
+        return {"basemap": "vector", "tile_url": None, "tile_key": None}
+    return chosen
+
+
+def _basemap_missing(chosen: dict[str, str | None]) -> str | None:
+    """The sidebar text asking for what the chosen basemap still needs, if anything."""
+    if chosen["basemap"] == "tianditu" and not chosen["tile_key"]:
+        return "tile_key_needed"
+    if chosen["basemap"] == "custom" and not chosen["tile_url"]:
+        return "tile_url_needed"
+    return None
 
 
 def _basemap_picker() -> None:
     with st.expander(tr("basemap")):
-        current = st.session_state.get("basemap", "vector")
         names = {b: tr(f"basemap_{b}") for b in BASEMAP_CHOICES}
-        st.session_state["basemap"] = st.selectbox(
-            tr("basemap"),
-            BASEMAP_CHOICES,
-            index=BASEMAP_CHOICES.index(current),
-            format_func=names.get,
-            key=f"basemap_picker_{current}",
-        )
+        choice(tr("basemap"), BASEMAP_CHOICES, key="basemap", format_func=names.get)
         if st.session_state["basemap"] == "custom":
             st.session_state["tile_url"] = st.text_input(
                 tr("tile_url"), value=st.session_state.get("tile_url", ""), key="tile_url_input"
@@ -313,6 +364,15 @@ def _basemap_picker() -> None:
                 key="tile_key_input",
                 type="password",
             )
+        missing = _basemap_missing(
+            {
+                "basemap": st.session_state["basemap"],
+                "tile_url": st.session_state.get("tile_url") or None,
+                "tile_key": st.session_state.get("tile_key") or None,
+            }
+        )
+        if missing:
+            st.caption(tr(missing))
 
 
 def _language_changed(key: str) -> None:

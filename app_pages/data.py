@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -10,12 +11,20 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import editor, lang, md, say, store, tr, upload_folder
+from app_pages._common import choice, editor, lang, md, say, store, tr, upload_folder
 from gridmap import GridmapError
-from gridmap.i18n import column_label, layer_label, localize, reason_label, t
-from gridmap.ingest import DEFAULT_MODE, commit_import, read_into_workspace
+from gridmap.i18n import TEXT, Message, column_label, layer_label, localize, reason_label, t
+from gridmap.ingest import (
+    DEFAULT_MODE,
+    commit_import,
+    commit_to_new_workspace,
+    read_for_new_workspace,
+    read_into_workspace,
+)
 from gridmap.io import (
     EXPORT_FORMATS,
+    TABLE_FORMATS,
+    VECTOR_FORMATS,
     csv_bytes,
     detect_columns,
     export_layer,
@@ -23,6 +32,7 @@ from gridmap.io import (
     read_table,
 )
 from gridmap.schema import LAYERS, with_labels
+from gridmap.store import check_workspace_name, workspace_path
 from gridmap.uploads import safe_file_name
 
 CRS_CHOICES = {
@@ -47,13 +57,27 @@ FORMAT_LABELS = {
 T = TypeVar("T")
 
 
+#: Extensions the uploader accepts: what gridmap.io reads. A bare ``.shp`` needs its
+#: ``.dbf`` and ``.shx`` beside it, which an upload of one file cannot bring: zip them.
+UPLOAD_TYPES = sorted(
+    s.lstrip(".") for s in (*TABLE_FORMATS, *VECTOR_FORMATS) if VECTOR_FORMATS.get(s) != "shp"
+)
+
+
+def _uploader_key() -> str:
+    # A new key empties the uploader (Streamlit cannot clear one): after a commit the
+    # form starts afresh instead of offering the written file and its preview again.
+    generation = st.session_state.get("upload_generation", 0)
+    return "upload_file" if generation == 0 else f"upload_file_{generation}"
+
+
 def _read_upload(read: Callable[[Path], T]) -> T:
     """`read` over a temporary copy of the uploaded file, deleted as soon as it returns.
 
     The readers take a path; the copy lives in this session's upload folder only while
     it is read, so a server keeps no uploads (they used to pile up: ~1 GB in a week).
     """
-    uploaded = st.session_state["upload_file"]
+    uploaded = st.session_state[_uploader_key()]
     with upload_folder().copy(uploaded.name, uploaded.getbuffer()) as path:
         return read(path)
 
@@ -79,13 +103,16 @@ def _rejects_view(rejected: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _with_status(label: str, action: Callable[[], T]) -> T | None:
-    """Run `action` under a status box; show its error (outside the box) and return None."""
+def _with_status(label: str, done: str, action: Callable[[], T]) -> T | None:
+    """Run `action` under a status box; show its error (outside the box) and return None.
+
+    The box says `label` while `action` runs and `done` once it has.
+    """
     result, error = None, None
     with st.status(label, expanded=False) as status:
         try:
             result = action()
-            status.update(state="complete")
+            status.update(label=done, state="complete")
         except GridmapError as exc:
             error = exc
             status.update(state="error")
@@ -109,7 +136,109 @@ def _author_label(version: object) -> str:
     return tr("author_unverified", name=author)
 
 
+def _uploader_in_chinese(limit_mb: int) -> None:
+    """Streamlit's uploader says "Upload" and "200MB per file" in English whatever the
+    page's language: a few lines of CSS put our words there instead (no script)."""
+    if lang() != "zh":
+        return
+    # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
+    hint = json.dumps(
+        f"{tr('upload_limit', mb=limit_mb)} • {', '.join(UPLOAD_TYPES).upper()}",
+        ensure_ascii=False,
+    )
+    browse = json.dumps(tr("upload_browse"), ensure_ascii=False)
+    drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
+    overlay = f"{zone} > div:not([data-testid])"  # shown while a file is dragged over
+    st.html(
+        "<style>"
+        f"{instructions} > * {{display: none;}}"
+        f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
+        f"{zone} button > * {{display: none;}}"
+        f"{zone} button::after {{content: {browse};}}"
+        f"{overlay} > * {{display: none;}}"
+        f"{overlay}::after {{content: {drop};}}"
+        "</style>"
+    )
+
+
+def _flash() -> None:
+    """A message left by the run before a rerun (st.rerun drops what that run showed)."""
+    text = st.session_state.pop("data_flash", None)
+    if text:
+        st.success(text)
+
+
+def _offer_new_workspace(result: object, name: str, target: str, mode: str, options: dict) -> None:
+    """Most rows lie far outside this workspace: offer a workspace of the file's own."""
+    st.warning(
+        say(
+            Message(
+                "mostly_far_outside",
+                far=result.n_far_outside,  # type: ignore[attr-defined]
+                n=len(result.data) + len(result.rejected),  # type: ignore[attr-defined]
+                workspace=Path(str(workspace.location)).stem,
+            )
+        )
+    )
+    cols = st.columns([2, 1])
+    typed = cols[0].text_input(
+        tr("new_workspace_from_file"),
+        value=Path(name).stem if _plain_name(Path(name).stem) else "",
+        help=tr("new_workspace_help"),
+        key="upload_new_workspace",
+    )
+    if not cols[1].button(tr("create_and_import"), key="upload_new_workspace_go"):
+        return
+    author = _author_or_prompt()
+    if author is None:
+        return
+    try:
+        # A plain name only: typed text never reaches a path of its own.
+        new_name = check_workspace_name(typed)
+        fresh = _read_upload(lambda p: read_for_new_workspace(p, target, mode=mode, **options))
+        version = commit_to_new_workspace(
+            workspace_path(new_name), fresh, mode=mode, author=author, message=name
+        )
+    except GridmapError as exc:
+        st.error(say(exc))
+        return
+    st.session_state["workspace"] = str(workspace_path(new_name))
+    _start_afresh(
+        tr(
+            "created_and_imported",
+            workspace=new_name,
+            layer=layer_label(version.layer, lang()),
+            n=version.n_features,
+        )
+    )
+
+
+def _plain_name(text: str) -> bool:
+    try:
+        check_workspace_name(text)
+    except GridmapError:
+        return False
+    return True
+
+
+def _start_afresh(message: str) -> None:
+    """After a write: say so, empty the import form and run the page again."""
+    for cached in ("upload_result", "upload_parts", "upload_preview"):
+        st.session_state.pop(cached, None)
+    st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
+    st.session_state["data_flash"] = message
+    st.rerun()
+
+
+def _action_label(action: str) -> str:
+    key = f"action_{action}"
+    return tr(key) if key in TEXT else action
+
+
 st.title(tr("page_data"))
+_flash()
 # Widgets' format_func is called after the run too (AppTest calls it in the test's
 # thread, without the session): labels use the language of this run, fixed here.
 language = lang()
@@ -117,11 +246,9 @@ workspace = store()
 
 # -- import -----------------------------------------------------------------------------
 st.header(tr("upload"))
+_uploader_in_chinese(int(st.get_option("server.maxUploadSize")))
 uploaded = st.file_uploader(
-    tr("upload"),
-    type=["csv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"],
-    help=tr("upload_help"),
-    key="upload_file",
+    tr("upload"), type=UPLOAD_TYPES, help=tr("upload_help"), key=_uploader_key()
 )
 # A checked file can be big (a million rows): keep it only while its file is chosen.
 file_id = None if uploaded is None else uploaded.file_id
@@ -132,36 +259,44 @@ if uploaded is not None:
     name = safe_file_name(uploaded.name)
     suffix = Path(name).suffix.lower()
     cols = st.columns(4)
-    target = cols[0].selectbox(
+    # Widgets with translated labels go through choice(): their value is a key, kept
+    # when the language changes (the browser would send the old label back).
+    target = choice(
         tr("target_layer"),
         list(LAYERS),
         format_func=lambda n: layer_label(n, language),
-        index=list(LAYERS).index("incidents"),
+        default="incidents",
         key="upload_layer",
+        widget=cols[0].selectbox,
     )
-    crs_choice = cols[1].selectbox(
-        tr("source_crs"), list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="upload_crs"
+    crs_choice = choice(
+        tr("source_crs"),
+        list(CRS_CHOICES),
+        format_func=CRS_CHOICES.get,
+        key="upload_crs",
+        widget=cols[1].selectbox,
     )
     crs = crs_choice
     if crs_choice == "other":
         crs = cols[1].text_input("EPSG", value="EPSG:4549", key="upload_crs_other")
-    encoding = cols[2].selectbox(
+    encoding = choice(
         tr("encoding"),
         ENCODINGS,
         format_func=lambda e: t("auto", language) if e == "auto" else e,
         key="upload_encoding",
+        widget=cols[2].selectbox,
     )
-    modes = ["append", "replace"]
-    mode = cols[3].radio(
+    mode = choice(
         tr("mode"),
-        modes,
-        index=modes.index(DEFAULT_MODE[target]),
+        ["append", "replace"],
+        default=DEFAULT_MODE[target],
         format_func=lambda m: t(m, language),
         horizontal=True,
-        key="upload_mode",
+        key=f"upload_mode_{target}",  # each layer starts at its own default
+        widget=cols[3].radio,
     )
     with st.expander(tr("more_options")):
-        timezone = st.selectbox(
+        timezone = choice(
             tr("timezone"),
             TIMEZONES,
             format_func=lambda z: t("timezone_auto", language) if z == "" else z,
@@ -173,7 +308,7 @@ if uploaded is not None:
         "encoding": None if encoding == "auto" else encoding,
         "timezone": timezone or None,
     }
-    is_excel = suffix == ".xlsx"
+    is_excel = TABLE_FORMATS.get(suffix) == "xlsx"
     # The file's parts and preview are small: kept for the file, so a rerun (any widget
     # change) does not copy and read the whole upload again.
     if "upload_parts" not in st.session_state:
@@ -188,7 +323,7 @@ if uploaded is not None:
             tr("sheet" if is_excel else "source_layer"), parts, key=f"upload_part_{name}"
         )
         options["sheet" if is_excel else "source_layer"] = part
-    is_table = suffix in (".csv", ".txt", ".xlsx")
+    is_table = suffix in TABLE_FORMATS
     if is_table:
         wanted = (file_id, options["encoding"], options.get("sheet"))
         cached_preview = st.session_state.get("upload_preview")
@@ -229,6 +364,7 @@ if uploaded is not None:
         st.session_state.pop("upload_result", None)
         checked = _with_status(
             tr("reading_file"),
+            tr("read_done"),
             lambda: _read_upload(
                 lambda p: read_into_workspace(workspace, p, target, mode=mode, **options)
             ),
@@ -243,6 +379,8 @@ if uploaded is not None:
         metrics[1].metric(tr("rejected_rows"), f"{len(result.rejected):,}")
         for warning in result.warnings:
             st.warning(say(warning))
+        if result.mostly_far_outside:
+            _offer_new_workspace(result, name, target, mode, options)
         if len(result.data):
             st.subheader(tr("good_rows_preview"))
             st.dataframe(_table_view(result.data.head(20), result.layer), hide_index=True)
@@ -270,14 +408,14 @@ if uploaded is not None:
             if author is not None:
                 version = _with_status(
                     tr("writing"),
+                    tr("write_done"),
                     lambda: commit_import(
                         workspace, result, mode=mode, author=author, message=message
                     ),
                 )
             if version is not None:
-                # Written: the parsed rows are not needed any more.
-                st.session_state.pop("upload_result", None)
-                st.success(
+                # Written: the parsed rows, their preview and the commit button go.
+                _start_afresh(
                     tr(
                         "committed",
                         layer=layer_label(version.layer, lang()),
@@ -307,7 +445,7 @@ for name in present:
 st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 st.subheader(tr("layer_table"))
-table_layer = st.selectbox(
+table_layer = choice(
     tr("layers"), present, format_func=lambda n: layer_label(n, language), key="table_layer"
 )
 table = workspace.read(table_layer, max_features=TABLE_ROWS)
@@ -316,14 +454,26 @@ st.dataframe(_table_view(table, table_layer), hide_index=True)
 
 st.subheader(tr("export"))
 cols = st.columns(3)
-export_name = cols[0].selectbox(
-    tr("layers"), present, format_func=lambda n: layer_label(n, language), key="export_layer"
+export_name = choice(
+    tr("layers"),
+    present,
+    format_func=lambda n: layer_label(n, language),
+    key="export_layer",
+    widget=cols[0].selectbox,
 )
-export_format = cols[1].selectbox(
-    tr("format"), list(EXPORT_FORMATS), format_func=FORMAT_LABELS.get, key="export_format"
+export_format = choice(
+    tr("format"),
+    list(EXPORT_FORMATS),
+    format_func=FORMAT_LABELS.get,
+    key="export_format",
+    widget=cols[1].selectbox,
 )
-export_crs = cols[2].selectbox(
-    tr("source_crs"), ["wgs84", "gcj02", "bd09"], format_func=CRS_CHOICES.get, key="export_crs"
+export_crs = choice(
+    tr("source_crs"),
+    ["wgs84", "gcj02", "bd09"],
+    format_func=CRS_CHOICES.get,
+    key="export_crs",
+    widget=cols[2].selectbox,
 )
 if st.button(tr("export"), key="export_go"):
     # Written in a scratch folder that is removed once the bytes are read: the download
@@ -338,7 +488,7 @@ if st.button(tr("export"), key="export_go"):
 
 # -- history ----------------------------------------------------------------------------
 st.subheader(tr("history"))
-history_layer = st.selectbox(
+history_layer = choice(
     tr("layers"), present, format_func=lambda n: layer_label(n, language), key="history_layer"
 )
 versions = workspace.history(history_layer)
@@ -349,7 +499,7 @@ st.dataframe(
                 tr("version"): v.version,
                 tr("when"): v.created_at.strftime("%Y-%m-%d %H:%M"),
                 tr("author"): _author_label(v),
-                tr("action"): v.action,
+                tr("action"): _action_label(v.action),
                 tr("features"): v.n_features,
                 tr("message"): v.message,
             }

@@ -8,7 +8,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, lang, layer, md, say, store, tr
+from app_pages._common import (
+    area_prefix,
+    basemap_options,
+    choice,
+    lang,
+    layer,
+    md,
+    say,
+    store,
+    tr,
+)
 from gridmap import ValidationError
 from gridmap.overview import (
     build_overview,
@@ -71,12 +81,14 @@ colour_labels = {
 choices = overview.colour_choices
 colour_by = None
 if len(choices) > 1:
-    colour_by = controls[1].radio(
+    # choice(): the value stays a key when the language changes (see app_pages/_common.py).
+    colour_by = choice(
         tr("colour_by"),
         choices,
         format_func=colour_labels.get,
         horizontal=True,
         key="overview_colour",
+        widget=controls[1].radio,
     )
 
 # Only the figures the data holds: no "0 households" for grids that do not say.

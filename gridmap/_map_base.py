@@ -169,6 +169,22 @@ class _Attribution(MacroElement):
         self.text_js = _js(html.escape(text))
 
 
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's also shows feet/miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class OfflineMap(folium.Map):
     """A :class:`folium.Map` that loads only the vendored Leaflet and shows no tiles.
 
@@ -205,9 +221,11 @@ class OfflineMap(folium.Map):
             tiles=tiles,
             max_zoom=max_zoom,
             prefer_canvas=prefer_canvas,
-            control_scale=control_scale,
+            control_scale=False,  # folium's scale shows feet and miles too: ours below
             **kwargs,
         )
+        if control_scale:
+            self.add_child(_MetricScale())
         # folium passes max_zoom only to its tile layer; without tiles Leaflet's map has no
         # maximum zoom and Leaflet.markercluster refuses to start ("Map has no maxZoom").
         self.options["max_zoom"] = max_zoom

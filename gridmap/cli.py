@@ -6,15 +6,14 @@ Everything the Data page does can be done here too, with the same library functi
 from __future__ import annotations
 
 import argparse
-import glob
 import os
-import secrets
+import re
+import shlex
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from gridmap._errors import GridmapError, StoreError, ValidationError
+from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
 
@@ -57,45 +56,147 @@ _AMBIGUOUS_HINT = (
     "or --crs wgs84 (GPS)"
 )
 
+#: Keyword options of :func:`gridmap.io.import_file` as ``gridmap import`` spells them.
+#: The library's messages name its Python arguments (`encoding`, ``columns={...}``);
+#: :func:`cli_text` rewrites them, so a command-line user is told what to type.
+CLI_OPTIONS = {
+    "crs": "--crs",
+    "encoding": "--encoding",
+    "timezone": "--timezone",
+    "sheet": "--sheet",
+    "source_layer": "--source-layer",
+    "columns": "--column",
+    "default_time": "--default-time",
+    "default_category": "--default-category",
+    "max_distance_km": "--max-distance-km",
+    "max_bytes": "--max-mb",
+    "layer": "--layer",
+    "mode": "--mode",
+}
+_COLUMNS_ARG = re.compile(r"`?columns=\{'([^']*)': '([^']*)'\}`?")
+_BACKTICKED = re.compile(r"`(\w+)`")
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from gridmap.ingest import commit_import, read_into_workspace
-    from gridmap.io import write_csv
-    from gridmap.store import (
-        GeoPackageStore,
-        WorkspaceNotFoundError,
-        open_workspace,
-        workspace_path,
+
+def cli_text(text: object) -> str:
+    """A library message (English) in the command line's words.
+
+    ``columns={'occurred_at': '<column name>'}`` becomes ``--column
+    occurred_at=<column name>``, a backticked argument its option (`encoding` →
+    ``--encoding``), and `path` the file it names.
+
+    >>> cli_text("map it with `columns={'lon': '<column name>'}`")
+    'map it with --column lon=<column name>'
+    >>> cli_text("`path` a.csv is not valid gbk text; pass the file's `encoding` (gbk?)")
+    "a.csv is not valid gbk text; pass the file's --encoding (gbk?)"
+    >>> cli_text("with --column t=<c> (columns={'t': '<c>'}), or --default-time (`default_time`)")
+    'with --column t=<c>, or --default-time'
+    """
+    out = _COLUMNS_ARG.sub(r"--column \1=\2", str(text))
+    out = out.replace("`path` ", "")
+    out = _BACKTICKED.sub(lambda m: CLI_OPTIONS.get(m.group(1), m.group(0)), out)
+    # "--column x=<c> (--column x=<c>)", "--default-time (--default-time)": said twice.
+    return re.sub(r"(--[\w-]+(?: \S+)?) \(\1\)", r"\1", out)
+
+
+def _describe_crs(crs: object) -> str:
+    import pyproj
+
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        return str(crs)  # gcj02, bd09: the web-map systems have no EPSG code
+    code = parsed.to_epsg()
+    return f"EPSG:{code} ({parsed.name})" if code else parsed.name
+
+
+def _working_crs(store, result) -> str | None:  # type: ignore[no-untyped-def]
+    """The working CRS the workspace has, or a new one would get from the file's rows."""
+    from gridmap.crs import working_crs
+
+    try:
+        if store is not None and store.settings().get("bounds"):
+            return _describe_crs(store.working_crs())
+        if len(result.data):
+            return _describe_crs(working_crs(tuple(result.data.total_bounds)))
+    except GridmapError:
+        return None
+    return None
+
+
+def _far_outside_hint(args: argparse.Namespace, result) -> str:  # type: ignore[no-untyped-def]
+    share = result.n_far_outside / max(1, len(result.data) + len(result.rejected))
+    command = ["gridmap", "-w", "NEW", "import", shlex.quote(args.file), "--layer", args.layer]
+    if args.crs:
+        command += ["--crs", shlex.quote(args.crs)]
+    return (
+        f"{result.n_far_outside} rows ({share:.0%}) lie far outside workspace "
+        f"{_workspace_label(args)}: the file seems to be about another place. "
+        f"Start a workspace of its own with:\n  {' '.join(command)}\n"
+        "(NEW: a name of your choice; the import creates it)"
     )
 
-    columns = _columns(args.column)
-    if args.rejects:
-        _check_destination(args.rejects, "--rejects")
+
+def _workspace_label(args: argparse.Namespace) -> str:
+    from gridmap.store import workspace_path
+
+    return workspace_path(args.workspace).stem
+
+
+def _import_options(args: argparse.Namespace) -> dict[str, object]:
     options: dict[str, object] = {
         "crs": args.crs,
         "encoding": args.encoding,
         "timezone": args.timezone,
         "default_time": args.default_time,
+        "default_category": args.default_category,
         "sheet": args.sheet,
         "source_layer": args.source_layer,
     }
+    if args.max_distance_km is not None:
+        options["max_distance_km"] = args.max_distance_km
+    if args.max_mb is not None:
+        options["max_bytes"] = args.max_mb * 2**20
+    columns = _columns(args.column)
     if columns:
         options["columns"] = columns
+    return options
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from gridmap.ingest import (
+        commit_import,
+        commit_to_new_workspace,
+        read_for_new_workspace,
+        read_into_workspace,
+    )
+    from gridmap.io import write_csv
+    from gridmap.store import WorkspaceNotFoundError, open_workspace, workspace_path
+
+    options = _import_options(args)
+    if args.rejects:
+        _check_destination(args.rejects, "--rejects")
     try:
         store = open_workspace(args.workspace, create=False)
         new_at = None
     except WorkspaceNotFoundError:
-        new_at = workspace_path(args.workspace)
-        # Check the file against an empty throwaway workspace: a file that turns out to be
-        # unreadable, or a dry run, must not leave a new empty workspace behind.
-        with tempfile.TemporaryDirectory() as tmp:
-            store = GeoPackageStore(Path(tmp) / "new.gpkg")
-            result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
+        store, new_at = None, workspace_path(args.workspace)
+        # Nothing is created until the commit: a file that turns out to be unreadable, or
+        # a dry run, must not leave a new empty workspace behind.
+        result = read_for_new_workspace(args.file, args.layer, mode=args.mode, **options)
     else:
         result = read_into_workspace(store, args.file, args.layer, mode=args.mode, **options)
     print(f"{len(result.data)} good rows, {len(result.rejected)} rejected")
+    if result.encoding:
+        print(f"encoding: {result.encoding}")
+    print(f"source CRS: {_describe_crs(result.source_crs)}")
+    working = _working_crs(store, result)
+    if working:
+        print(f"working CRS: {working}")
+    if result.columns:
+        mapped = ", ".join(f"{role}={column}" for role, column in result.columns.items())
+        print(f"columns: {mapped}")
     for warning in result.warnings:
-        print(f"warning: {warning}")
+        print(f"warning: {cli_text(warning)}")
     if result.crs_ambiguous:  # 300-700 m off with nothing looking wrong: say it loudly
         print(f"WARNING: coordinate system not chosen: {_AMBIGUOUS_HINT}", file=sys.stderr)
     if len(result.rejected):
@@ -105,6 +206,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if args.rejects:
             write_csv(result.rejected, args.rejects)  # formulas in the file neutralised
             print(f"rejected rows written to {args.rejects}")
+    if result.mostly_far_outside:
+        print(f"hint: {_far_outside_hint(args, result)}", file=sys.stderr)
     if args.dry_run:
         if new_at is not None:
             print(f"workspace {new_at} does not exist yet; an import would create it")
@@ -113,37 +216,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if new_at is None:
         version = commit_import(store, result, **commit)  # type: ignore[arg-type]
     else:
-        version = _commit_to_new_workspace(new_at, result, **commit)
+        version = commit_to_new_workspace(new_at, result, **commit)  # type: ignore[arg-type]
         print(f"created workspace {new_at}")
     print(f"{version.layer} version {version.version}: {version.n_features} features")
     return 0
-
-
-def _commit_to_new_workspace(path: Path, result, **commit: object):  # type: ignore[no-untyped-def]
-    """Create the workspace `path` holding `result`, or nothing at all if the import fails.
-
-    The workspace is built under a hidden name next to `path` and renamed into place, so
-    a refused import does not leave an empty workspace that later commands would open.
-    """
-    from gridmap.ingest import commit_import
-    from gridmap.store import GeoPackageStore, workspace_lock
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Held from the check to the rename: nobody can create the workspace in between,
-    # and a killed import's hidden file is known stale once the lock is free again.
-    with workspace_lock(path).hold(None, str(commit.get("author") or "gridmap import")):
-        if path.exists():  # someone created it meanwhile: never overwrite a workspace
-            msg = f"workspace {path} was created while importing; import again into it"
-            raise StoreError(msg)
-        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.new.gpkg")
-        try:
-            version = commit_import(GeoPackageStore(tmp), result, **commit)  # type: ignore[arg-type]
-            os.replace(tmp, path)
-        finally:
-            for leftover in tmp.parent.glob(f"{glob.escape(tmp.name)}*"):
-                leftover.unlink(missing_ok=True)
-            workspace_lock(tmp).lock_path.unlink(missing_ok=True)
-    return version
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -233,6 +309,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="time of every incident when the file has no time column, e.g. 2026-03-01",
     )
     p.add_argument(
+        "--default-category",
+        default=None,
+        help="category of incidents whose category is empty, or of all incidents when the "
+        "file has no category column (a key such as theft, or 盗窃)",
+    )
+    p.add_argument(
+        "--max-distance-km",
+        type=float,
+        default=None,
+        help="reject rows farther than this outside the workspace (default: 50)",
+    )
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        default=None,
+        help="largest file to read, in MB (default: 200 or $GRIDMAP_MAX_UPLOAD_MB)",
+    )
+    p.add_argument(
         "--column",
         action="append",
         metavar="ROLE=COLUMN",
@@ -274,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="the bundled sample street office")
     sample_sub = p.add_subparsers(dest="sample_command", required=True)
-    b = sample_sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
+    b = sample_sub.add_parser(
+        "build", help="rebuild gridmap/data/helsinki.gpkg from the OSM extract"
+    )
     b.add_argument("--output", default=None)
     b.add_argument("--incidents", type=int, default=24_000)
     b.set_defaults(func=_cmd_sample)
@@ -298,10 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except WorkspaceBusyError as exc:
-        print(f"gridmap: {exc}", file=sys.stderr)
+        print(f"gridmap: {cli_text(exc)}", file=sys.stderr)
         return EXIT_BUSY
     except GridmapError as exc:
-        print(f"gridmap: {exc}", file=sys.stderr)
+        print(f"gridmap: {cli_text(exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"gridmap: {exc.filename or exc}: no such file", file=sys.stderr)

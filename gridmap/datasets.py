@@ -18,9 +18,13 @@ _DATASETS = {
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled data (``$GRIDMAP_DATA`` or the repo's ``data/``)."""
+    """The folder holding the bundled data: ``$GRIDMAP_DATA``, else ``gridmap/data/``.
+
+    The sample ships inside the package (package data), so an installed wheel has it as
+    well as a source checkout.
+    """
     env = os.environ.get(DATA_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    return Path(env) if env else Path(__file__).resolve().parent / "data"
 
 
 def get_path(name: str) -> Path:

@@ -166,6 +166,29 @@ TEXT: dict[str, tuple[str, str]] = {
     # own city: optional columns, the workspace's credit
     "legend_population": ("网格人口", "Population per grid"),
     "data_credit": ("数据：{name}", "Data: {name}"),
+    # data page: a workspace of one's own, status, history, uploader
+    "new_workspace_from_file": ("新工作空间名称", "Name of the new workspace"),
+    "create_and_import": ("新建工作空间并导入", "Create the workspace and import"),
+    "created_and_imported": (
+        "已新建工作空间“{workspace}”，并导入 {layer} {n} 条",
+        "Created workspace '{workspace}' and imported {layer}: {n} features",
+    ),
+    "read_done": ("文件已读取", "File read"),
+    "write_done": ("已写入工作空间", "Written to the workspace"),
+    "action_write": ("写入", "write"),
+    "action_restore": ("恢复", "restore"),
+    "upload_drop": ("将文件拖放到此处", "Drag and drop a file here"),
+    "upload_browse": ("选择文件", "Browse files"),
+    "upload_limit": ("每个文件不超过 {mb} MB", "Limit {mb} MB per file"),
+    "tile_key_needed": (
+        "请填写天地图密钥；在此之前使用离线矢量底图。",
+        "Enter the Tianditu key; until then the offline vector basemap is used.",
+    ),
+    "map_credit": ("© OpenStreetMap 贡献者，ODbL", "© OpenStreetMap contributors, ODbL"),
+    "tile_url_needed": (
+        "请填写瓦片地址；在此之前使用离线矢量底图。",
+        "Enter the tile URL; until then the offline vector basemap is used.",
+    ),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -817,6 +840,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview_nothing_to_draw": (
         "没有可显示的图层：工作空间里没有网格、事件、重点目标、守望岗或道路。",
         "Nothing to draw: the workspace has no grids, incidents, sites, posts or streets.",
+    ),
+    # -- data page and CLI
+    "workspace_exists": (
+        "工作空间“{name}”已存在：请换一个名称（不会覆盖已有的工作空间）",
+        "workspace '{name}' already exists: choose another name (an existing workspace is "
+        "never overwritten)",
+    ),
+    "mostly_far_outside": (
+        "{n} 行中有 {far} 行远离本工作空间“{workspace}”的范围：这个文件描述的似乎是另一个"
+        "地方。可以用它新建一个自己的工作空间。",
+        "Of {n} rows, {far} lie far outside the area of workspace '{workspace}': the file "
+        "seems to be about another place. Start a workspace of its own from it.",
     ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (

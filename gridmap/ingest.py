@@ -7,17 +7,20 @@ versioned write whichever they use.
 
 from __future__ import annotations
 
+import glob
 import os
+import secrets
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
-from gridmap._errors import ValidationError
+from gridmap._errors import StoreError, ValidationError
 from gridmap.i18n import Message
 from gridmap.io import ImportResult, import_file
 from gridmap.schema import LayerSpec, layer_spec
-from gridmap.store import LayerVersion, WorkspaceStore
+from gridmap.store import GeoPackageStore, LayerVersion, WorkspaceStore, workspace_lock
 
 Mode = Literal["append", "replace"]
 Kind = Literal["datetime", "int", "float", "bool", "str"]
@@ -66,6 +69,61 @@ def read_into_workspace(
         workspace_bounds=tuple(bounds) if bounds else None,  # type: ignore[arg-type]
         **options,  # type: ignore[arg-type]
     )
+
+
+def read_for_new_workspace(
+    path: str | os.PathLike[str],
+    layer: str,
+    *,
+    mode: Mode | None = None,
+    **options: object,
+) -> ImportResult:
+    """Read `path` as `layer` for a workspace that does not exist yet; write nothing.
+
+    What :func:`read_into_workspace` gives for a new, empty workspace: no bounds to be
+    far outside of, no ids to repeat. Pass the result to :func:`commit_to_new_workspace`.
+    `mode` is accepted for symmetry (a new workspace has nothing to append to).
+    """
+    if mode is not None and mode not in ("append", "replace"):
+        msg = f"`mode` must be 'append' or 'replace'; got {mode!r}"
+        raise ValidationError(msg)
+    layer_spec(layer)
+    return import_file(path, layer, **options)  # type: ignore[arg-type]
+
+
+def commit_to_new_workspace(
+    path: str | os.PathLike[str],
+    result: ImportResult,
+    *,
+    mode: Mode | None = None,
+    author: str | None = None,
+    message: str | None = None,
+) -> LayerVersion:
+    """Create the workspace `path` holding `result`, or nothing at all if the import fails.
+
+    The workspace is built under a hidden name next to `path` and renamed into place, so
+    a refused import does not leave an empty workspace that later commands would open.
+    An existing workspace is never overwritten (:class:`~gridmap.store.StoreError`).
+    Used by ``gridmap -w NEW import`` and the Data page's "new workspace from this file".
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Held from the check to the rename: nobody can create the workspace in between,
+    # and a killed import's hidden file is known stale once the lock is free again.
+    with workspace_lock(path).hold(None, str(author or "gridmap import")):
+        if path.exists():  # someone created it meanwhile: never overwrite a workspace
+            raise StoreError(Message("workspace_exists", name=path.stem))
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.new.gpkg")
+        try:
+            version = commit_import(
+                GeoPackageStore(tmp), result, mode=mode, author=author, message=message
+            )
+            os.replace(tmp, path)
+        finally:
+            for leftover in tmp.parent.glob(f"{glob.escape(tmp.name)}*"):
+                leftover.unlink(missing_ok=True)
+            workspace_lock(tmp).lock_path.unlink(missing_ok=True)
+    return version
 
 
 def commit_import(

@@ -101,6 +101,12 @@ REASONS = {
     "malformed_row": "the row has a different number of values than the header",
 }
 
+#: Share of a file's rows that, rejected as ``far_outside_workspace``, means the file is
+#: about another place (the user's own city, not the workspace's): the import then
+#: offers a new workspace of its own instead of a report of thousands of rejected rows.
+#: 80 % leaves room for a few stray GPS points in a file that does belong elsewhere.
+FAR_OUTSIDE_SHARE = 0.8
+
 _VALIDATE_ROWS = 100_000
 #: Column names a GeoPackage table already uses (GDAL's feature id and geometry columns),
 #: compared without case as SQLite does.
@@ -151,6 +157,25 @@ class ImportResult:
     @property
     def crs_ambiguous(self) -> bool:
         return any(getattr(w, "key", None) == CRS_AMBIGUOUS_CHINA for w in self.warnings)
+
+    @property
+    def n_far_outside(self) -> int:
+        """Rows rejected because they lie far outside the workspace."""
+        if not len(self.rejected):
+            return 0
+        return int((self.rejected["reason"] == "far_outside_workspace").sum())
+
+    @property
+    def mostly_far_outside(self) -> bool:
+        """True when at least :data:`FAR_OUTSIDE_SHARE` of the rows lie far outside the workspace.
+
+        The file then describes another place: a user whose data is not in the
+        workspace's city should start a workspace of their own from it (the Data page
+        offers to, ``gridmap import`` prints the command) rather than read a rejection
+        report of every row.
+        """
+        total = len(self.data) + len(self.rejected)
+        return total > 0 and self.n_far_outside >= FAR_OUTSIDE_SHARE * total
 
 
 # ------------------------------------------------------------------------------ tables

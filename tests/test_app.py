@@ -75,7 +75,7 @@ def test_data_page_lists_layers_and_restores_a_version(home: Path) -> None:
     app = run_app("app_pages/data.py", editor="张三")
     assert app.title[0].value == "数据"
     assert len(app.dataframe) >= 2
-    app.selectbox(key="history_layer").set_value("grids").run()
+    app.selectbox(key="history_layer.zh").set_value("grids").run()
     app.selectbox(key="history_version").set_value(1).run()
     app.button(key="history_restore").click().run()
     assert not app.exception

@@ -178,7 +178,7 @@ def test_imports_are_recorded_under_the_typed_editor_marked_unverified(home: Pat
     last = store.history("incidents")[-1]
     assert last.author == "张三"
     assert not last.author_verified
-    app.selectbox(key="history_layer").set_value("incidents").run()
+    app.selectbox(key="history_layer.zh").set_value("incidents").run()
     history = app.dataframe[-1].value
     assert "张三（未验证）" in set(history["操作人"])
 
@@ -206,7 +206,7 @@ def test_no_copy_of_an_upload_is_left_after_import_or_export(home: Path) -> None
     app.button(key="upload_commit").click().run()
     assert not app.exception
     assert "upload_result" not in app.session_state  # the parsed rows are dropped
-    app.selectbox(key="export_format").set_value("csv").run()
+    app.selectbox(key="export_format.zh").set_value("csv").run()
     app.button(key="export_go").click().run()
     assert not app.exception
     assert app.get("download_button")

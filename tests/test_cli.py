@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from gridmap.cli import main
+from gridmap.cli import CLI_OPTIONS, main
 from gridmap.store import GeoPackageStore, install_sample_workspace
 
 
@@ -211,3 +213,85 @@ def test_import_from_a_chosen_worksheet(
     assert "警情" in capsys.readouterr().err  # the error lists the sheets there are
     assert main([*args, "--sheet", "警情"]) == 0
     assert "W-1" in set(GeoPackageStore(workspace).read("incidents")["incident_id"])
+
+
+# -- real-world first use: one's own city, every import option, CLI wording ----------------
+
+#: Calls in Beijing: nowhere near the Helsinki sample workspace.
+BEIJING = (
+    "编号,类别,发生时间,经度,纬度\n"
+    + "".join(
+        f"B-{i},盗窃,2026-10-0{1 + i % 9} 10:00,{116.39 + i / 1000:.4f},{39.91 + i / 1000:.4f}\n"
+        for i in range(20)
+    )
+    + "B-99,盗窃,2026-10-01 10:00,24.945,60.170\n"  # one stray row in the workspace
+)
+
+
+def test_a_file_about_another_city_suggests_a_workspace_of_its_own(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path / "home"))
+    csv = tmp_path / "北京警情.csv"
+    csv.write_text(BEIJING, encoding="utf-8")
+    args = ["import", str(csv), "--layer", "incidents", "--crs", "wgs84"]
+    assert main(["-w", str(workspace), *args, "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "20 rows (95%) lie far outside workspace ws" in captured.err
+    assert (
+        f"gridmap -w NEW import {shlex.quote(str(csv))} --layer incidents --crs wgs84"
+        in captured.err
+    )
+    # The hint's command works: a new workspace named by the user, every row in it.
+    assert main(["-w", "beijing", *args]) == 0
+    assert "created workspace" in capsys.readouterr().out
+    created = GeoPackageStore(tmp_path / "home" / "beijing.gpkg")
+    assert len(created.read("incidents")) == 21
+    # A file that belongs here gets no such hint.
+    assert main(["-w", "beijing", *args, "--dry-run"]) == 0
+    assert "far outside" not in capsys.readouterr().err
+
+
+def test_import_takes_every_option_of_the_library_and_says_what_it_found(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "patrol.csv"
+    # No category column, GBK text, coordinates 60 km away.
+    csv.write_bytes("编号,发生时间,经度,纬度\nP-1,2026-10-03 21:00,25.9,60.17\n".encode("gbk"))
+    args = ["-w", str(workspace), "import", str(csv), "--layer", "incidents", "--dry-run"]
+    assert main(args) == 2  # no category column
+    assert main([*args, "--default-category", "theft"]) == 0
+    out = capsys.readouterr().out
+    assert "0 good rows, 1 rejected" in out  # 55 km outside the workspace
+    assert main([*args, "--default-category", "theft", "--max-distance-km", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "1 good rows, 0 rejected" in out
+    assert "encoding: gb" in out
+    assert "source CRS: EPSG:4326 (WGS 84)" in out
+    assert "working CRS: EPSG:32635 (WGS 84 / UTM zone 35N)" in out
+    assert "columns: lon=经度, lat=纬度, incident_id=编号, occurred_at=发生时间" in out
+    assert main([*args, "--default-category", "theft", "--max-mb", "0.000001"]) == 2
+    assert "larger than the import limit" in capsys.readouterr().err
+
+
+def test_error_hints_name_command_line_options_not_python_arguments(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_time = tmp_path / "no_time.csv"
+    no_time.write_text("编号,类别,经度,纬度\nC-1,盗窃,24.945,60.170\n", encoding="utf-8")
+    no_lon = tmp_path / "no_lon.csv"
+    no_lon.write_text("编号,类别,发生时间,东\nC-1,盗窃,2026-10-03,24.9\n", encoding="utf-8")
+    base = ["-w", str(workspace), "import", "--layer", "incidents", "--dry-run"]
+    messages = []
+    for path in (no_time, no_lon):
+        assert main([*base, str(path)]) == 2
+        messages.append(capsys.readouterr().err)
+    assert "--column occurred_at=<column>" in messages[0]
+    assert "--default-time" in messages[0]
+    assert "--column lon=<column name>" in messages[1]
+    for err in messages:
+        assert "columns=" not in err
+        python_names = re.findall(r"`(\w+)`", err)  # values such as `incidents` may stay
+        assert not set(python_names) & set(CLI_OPTIONS), err
+    assert main([*base, str(no_time), "--encoding", "klingon"]) == 2
+    assert "`encoding`" not in capsys.readouterr().err

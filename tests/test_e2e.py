@@ -159,3 +159,48 @@ def test_a_citys_grids_without_households_draw_on_the_map(tmp_path: Path) -> Non
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
         assert outside == []
+
+
+#: What the uploader shows: its visible text nodes and the CSS-generated texts.
+DROPZONE_TEXT_JS = """() => {
+  const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
+  const generated = [];
+  const walk = el => {
+    const c = getComputedStyle(el, '::after').content;
+    if (c && c !== 'none' && c !== 'normal') generated.push(c);
+    for (const child of el.children) walk(child);
+  };
+  walk(zone);
+  const shown = [];
+  const texts = document.createTreeWalker(zone, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const el = texts.currentNode.parentElement;
+    if (texts.currentNode.textContent.trim() && el.checkVisibility()) {
+      shown.push(texts.currentNode.textContent.trim());
+    }
+  }
+  return {generated, shown};
+}"""
+
+
+def test_the_uploader_speaks_chinese(page) -> None:  # type: ignore[no-untyped-def]
+    # Streamlit's dropzone says "Upload", "200MB per file" and, while a file is dragged
+    # over it, "Drag and drop a file here" in English whatever the page's language.
+    wait_until_idle(page)
+    page.get_by_role("link", name="数据").click()
+    page.locator("[data-testid='stFileUploaderDropzone']").wait_for(timeout=30_000)
+    wait_until_idle(page)
+    page.evaluate(
+        """() => {
+          const dt = new DataTransfer();
+          dt.items.add(new File(['a'], 'a.csv', {type: 'text/csv'}));
+          document.querySelector('[data-testid=stFileUploaderDropzone]')
+            .dispatchEvent(new DragEvent('dragenter', {dataTransfer: dt, bubbles: true}));
+        }"""
+    )
+    page.get_by_text("Drag and drop a file here").wait_for(state="attached", timeout=10_000)
+    texts = page.evaluate(DROPZONE_TEXT_JS)
+    assert texts["shown"] == [], texts  # no English left visible
+    generated = " ".join(texts["generated"])
+    for words in ("选择文件", "每个文件不超过 200 MB", "将文件拖放到此处"):
+        assert words in generated, texts

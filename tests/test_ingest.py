@@ -145,3 +145,40 @@ def test_combine_rows_refuses_text_in_a_date_column() -> None:
     imported = points(1, incident_id=["N1"], occurred_at=pd.to_datetime(["2026-02-01"]))
     with pytest.raises(ValidationError, match="occurred_at"):
         combine_rows([stored, imported], "incidents")
+
+
+def _calls(n_far: int, n_near: int) -> str:
+    rows = [f"F{i},2026-10-01 10:00,{116.39 + i / 1000:.4f},39.91,theft" for i in range(n_far)]
+    rows += [f"N{i},2026-10-01 10:00,24.94,{60.16 + i / 1000:.4f},theft" for i in range(n_near)]
+    return "id,time,lon,lat,category\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("n_far", "n_near", "expected"), [(10, 0, True), (8, 2, True), (7, 3, False), (0, 5, False)]
+)
+def test_a_file_mostly_far_outside_the_workspace_is_recognised(
+    sample: GeoPackageStore, tmp_path: Path, n_far: int, n_near: int, expected: bool
+) -> None:
+    csv = write_csv(tmp_path / "calls.csv", _calls(n_far, n_near))
+    result = read_into_workspace(sample, csv, "incidents", crs="wgs84")
+    assert result.n_far_outside == n_far
+    assert result.mostly_far_outside is expected  # FAR_OUTSIDE_SHARE = 80 %
+
+
+def test_a_new_workspace_takes_the_whole_file_or_nothing(
+    sample: GeoPackageStore, tmp_path: Path
+) -> None:
+    from gridmap._errors import StoreError
+    from gridmap.ingest import commit_to_new_workspace, read_for_new_workspace
+
+    csv = write_csv(tmp_path / "calls.csv", _calls(10, 0))
+    result = read_for_new_workspace(csv, "incidents", crs="wgs84")
+    assert (len(result.data), len(result.rejected)) == (10, 0)  # no bounds to be far from
+    version = commit_to_new_workspace(tmp_path / "beijing.gpkg", result, author="王警官")
+    assert (version.layer, version.n_features, version.author) == ("incidents", 10, "王警官")
+    with pytest.raises(StoreError, match="already exists"):  # never overwritten
+        commit_to_new_workspace(sample.location, result)
+    assert len(sample.read("incidents")) == 24_000
+    # No half-built workspace is left (lock files are the store's, kept by design).
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
+    assert left == ["beijing.gpkg", "calls.csv", "sample.gpkg"]
