@@ -218,6 +218,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "lon": ("经度 / X", "Longitude / X"),
     "lat": ("纬度 / Y", "Latitude / Y"),
     "wkt": ("几何（WKT）", "Geometry (WKT)"),
+    # the hotspots layer (the street office's hand-off to patrol planning)
+    "level": ("级别", "Level"),
+    "period": ("时段", "Period"),
+    "weight": ("权重", "Weight"),
 }
 
 
