@@ -13,7 +13,17 @@ from streamlit.testing.v1 import AppTest
 from gridmap.hotspots import views
 from gridmap.hotspots.handoff import hotspot_features, save_hotspots
 from gridmap.store import GeoPackageStore
-from tests.test_app import home, run_app  # noqa: F401 - the fixture
+from gridmap.store import install_sample_workspace
+from tests.test_app import run_app
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    install_sample_workspace(tmp_path / "sample.gpkg")
+    return tmp_path
+
 
 HEATMAPS = "app_pages/heatmaps.py"
 WARNINGS = "app_pages/warnings_report.py"
@@ -151,7 +161,8 @@ def test_hand_off_layer_is_written_and_read_back(tmp_path: Path) -> None:
     target = GeoPackageStore(tmp_path / "w.gpkg")
     version = save_hotspots(target, layer, author="王五")
     back = target.read("hotspots")
-    assert version.version == 1 and len(back) == len(layer)
+    assert version.version == 1
+    assert len(back) == len(layer)
     pd.testing.assert_series_equal(back["weight"], layer["weight"], check_names=False)
     # Nothing hot: an empty layer, never an error, and saving it is refused.
     empty = hotspot_features(period="2026-01-01/2026-01-07")
@@ -163,7 +174,6 @@ def test_hand_off_layer_is_written_and_read_back(tmp_path: Path) -> None:
 def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gridmap.cli import main
     from gridmap.datasets import get_path
-    from gridmap.store import install_sample_workspace
 
     monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
     workspace = tmp_path / "w.gpkg"
@@ -185,7 +195,7 @@ def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.Monkey
         )
         == 0
     )
-    assert out.exists() and zipfile.is_zipfile(out)
+    assert zipfile.is_zipfile(out)
     names = zipfile.ZipFile(out).namelist()
     assert any("sheet" in n for n in names)
     code = main(
@@ -197,7 +207,7 @@ def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.Monkey
             "--start",
             "2026-08-10",
             "--end",
-            "2026-11-01",
+            "2026-10-31",
             "--author",
             "cli",
         ]
