@@ -12,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from gridmap.hotspots import views
 from gridmap.hotspots.handoff import hotspot_features, save_hotspots
-from gridmap.store import GeoPackageStore
-from gridmap.store import install_sample_workspace
+from gridmap.store import GeoPackageStore, install_sample_workspace
 from tests.test_app import run_app
 
 
