@@ -19,6 +19,10 @@ page = st.navigation(
         st.Page(
             "app_pages/overview.py", title=tr("page_overview"), icon=":material/map:", default=True
         ),
+        st.Page("app_pages/heatmaps.py", title=tr("page_heatmaps"), icon=":material/whatshot:"),
+        st.Page(
+            "app_pages/warnings_report.py", title=tr("page_warnings"), icon=":material/warning:"
+        ),
         st.Page("app_pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]
 )

@@ -276,6 +276,48 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    # The street office's weekly report (gridmap.hotspots.report): the week ends at the
+    # midnight after --week-end.
+    import pandas as pd
+
+    from gridmap.hotspots.report import weekly_report
+
+    _check_destination(args.output, "--output")
+    week_end = pd.Timestamp(args.week_end).normalize() + pd.Timedelta(days=1)
+    path = weekly_report(_store(args), week_end=week_end, path=args.output, lang=args.lang)
+    print(f"wrote {path} and its maps in {path.with_name(path.stem + '_maps')}")
+    return 0
+
+
+def _cmd_hotspots_save(args: argparse.Namespace) -> int:
+    # The hand-off to patrol planning: Gi* hot cells, emerging hot spots and warning grids
+    # of the span, as a new version of the hotspots layer (gridmap.hotspots.handoff).
+    import pandas as pd
+
+    from gridmap.hotspots import views
+    from gridmap.hotspots.handoff import save_hotspots
+
+    store = _store(args)
+    grids = store.read("grids")
+    office = views.StreetOffice(
+        views.prepare_incidents(store.read("incidents"), grids), grids, store.working_crs()
+    )
+    end = pd.Timestamp(args.end).normalize() + pd.Timedelta(days=1)
+    start = pd.Timestamp(args.start) if args.start else end - pd.Timedelta(weeks=12)
+    selection = views.Selection(
+        start,
+        end,
+        categories=tuple(args.category) if args.category else None,
+        area_prefix=args.area or "",
+    )
+    layer = views.handoff_features(office, selection, cell_size=args.cell_size, shape=args.shape)
+    version = save_hotspots(store, layer, author=args.author)
+    counts = ", ".join(f"{k} {n}" for k, n in layer["kind"].value_counts().items())
+    print(f"hotspots version {version.version}: {len(layer)} areas ({counts})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``gridmap`` command."""
     parser = argparse.ArgumentParser(prog="gridmap", description=__doc__.split("\n")[0])
@@ -365,6 +407,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="remove what killed or failed writes left behind and reclaim disk space",
     )
     p.set_defaults(func=_cmd_vacuum)
+
+    p = sub.add_parser("report", help="write the street office's weekly report (Excel + PNG)")
+    p.add_argument("--week-end", required=True, help="last day of the week, e.g. 2026-10-31")
+    p.add_argument("--output", "-o", required=True, help="the .xlsx file to write")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("hotspots", help="the street office's hot spots for patrol planning")
+    hotspots_sub = p.add_subparsers(dest="hotspots_command", required=True)
+    h = hotspots_sub.add_parser(
+        "save", help="save hot-spot cells and warning grids as the hotspots layer"
+    )
+    h.add_argument("--end", required=True, help="last day analysed, e.g. 2026-10-31")
+    h.add_argument("--start", default=None, help="first day (default: 12 weeks before --end)")
+    h.add_argument("--category", action="append", help="category key (repeatable; default all)")
+    h.add_argument("--area", default=None, help="grid-code prefix of a street or community")
+    h.add_argument("--cell-size", type=float, default=None, help="metres (default: from data)")
+    h.add_argument("--shape", choices=["square", "hexagon"], default="square")
+    h.add_argument("--author", default=None)
+    h.set_defaults(func=_cmd_hotspots_save)
 
     p = sub.add_parser("sample", help="the bundled sample street office")
     sample_sub = p.add_subparsers(dest="sample_command", required=True)

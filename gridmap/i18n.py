@@ -189,6 +189,215 @@ TEXT: dict[str, tuple[str, str]] = {
         "请填写瓦片地址；在此之前使用离线矢量底图。",
         "Enter the tile URL; until then the offline vector basemap is used.",
     ),
+    # -- street office pages (app_pages/heatmaps.py, app_pages/warnings_report.py)
+    "page_heatmaps": ("热力分析", "Heatmaps"),
+    "page_warnings": ("预警与周报", "Warnings & report"),
+    "hs_filters": ("筛选", "Filters"),
+    "hs_dates": ("日期范围", "Date range"),
+    "hs_categories": ("类别", "Categories"),
+    "hs_sources": ("来源", "Sources"),
+    "hs_hours": ("时段（小时）", "Hours of day"),
+    "hs_weekdays": ("星期", "Weekdays"),
+    "hs_selected": (
+        "已选 {n:,} 条事件（{start} 至 {end}，共 {days} 天）",
+        "{n:,} incidents selected ({start} to {end}, {days} days)",
+    ),
+    "hs_nothing_chosen": (
+        "没有选中任何类别、来源、星期或时段：请在上方至少选择一项。",
+        "Nothing is selected (categories, sources, weekdays or hours): choose at least one above.",
+    ),
+    "hs_no_incidents": (
+        "所选范围内没有事件：请放宽日期、类别或范围。",
+        "No incidents in this selection: widen the dates, categories or area.",
+    ),
+    "hs_no_incident_layer": (
+        "这个工作空间没有事件图层：请到“数据”页导入事件。",
+        "This workspace has no incidents: import them on the Data page.",
+    ),
+    "hs_no_grids": (
+        "这个工作空间没有网格图层：按网格的统计、预警和诉求时效需要网格，请到“数据”页导入。",
+        "This workspace has no grids: per-grid counts, warnings and request deadlines need "
+        "them; import grids on the Data page.",
+    ),
+    "hs_view": ("分析视图", "View"),
+    "hs_view_density": ("核密度热力图", "Density (KDE)"),
+    "hs_view_grids": ("网格统计与变化", "Grids: counts & change"),
+    "hs_view_gi": ("热点（Gi*）", "Hot spots (Gi*)"),
+    "hs_view_emerging": ("新兴热点", "Emerging hot spots"),
+    "hs_view_time": ("时段分布", "Hour × weekday"),
+    "hs_view_repeats": ("重复地点与近重复", "Repeats & near repeats"),
+    "hs_view_streets": ("路段集中度", "Street segments"),
+    "hs_view_warnings": ("预警", "Early warnings"),
+    "hs_view_requests": ("民生诉求时效", "Citizen-request deadlines"),
+    "hs_view_report": ("周报与移交巡防", "Weekly report & hand-off"),
+    "hs_method": ("这张图说明什么？方法来源", "What this shows, and where the method comes from"),
+    "hs_bandwidth": ("带宽（米）", "Bandwidth (m)"),
+    "hs_auto_bandwidth": ("自动（Silverman 规则 ≈ {metres} 米）", "Auto (Silverman ≈ {metres} m)"),
+    "hs_auto": ("自动", "Auto"),
+    "hs_density_layer": ("事件核密度", "Incident density"),
+    "hs_density_legend": ("每周每平方公里事件数", "Incidents per km² per week"),
+    "hs_bandwidth_note": ("带宽 {metres} 米", "bandwidth {metres} m"),
+    "hs_peak": ("峰值（每周每平方公里）", "Peak (per km² per week)"),
+    "hs_used_bandwidth": ("带宽（米）", "Bandwidth (m)"),
+    "hs_incidents_used": ("参与计算的事件", "Incidents used"),
+    "hs_measure": ("网格着色", "Colour grids by"),
+    "hs_measure_count": ("事件数", "Incidents"),
+    "hs_measure_rate": ("每千户事件数", "Incidents per 1,000 households"),
+    "hs_measure_change": ("较上一等长时段变化", "Change vs previous equal period"),
+    "hs_rate_unavailable": (
+        "网格没有户数，无法计算每千户事件数。",
+        "The grids record no households, so no rate per 1,000 households.",
+    ),
+    "hs_significant_layer": ("显著变化（p<0.05）", "Significant change (p<0.05)"),
+    "hs_sig_up": ("显著上升", "Significantly up"),
+    "hs_sig_down": ("显著下降", "Significantly down"),
+    "hs_highlight": ("选中的网格", "Chosen grid"),
+    "hs_ranking": (
+        "网格排名（点选一行在地图上突出显示）",
+        "Grid ranking (pick a row to highlight it)",
+    ),
+    "hs_col_grid_code": ("网格编码", "Grid code"),
+    "hs_col_name": ("名称", "Name"),
+    "hs_col_current": ("本期", "This period"),
+    "hs_col_previous": ("上期", "Previous period"),
+    "hs_col_change": ("变化", "Change"),
+    "hs_col_change_pct": ("变化率 %", "Change %"),
+    "hs_col_rate": ("每千户", "Per 1,000 households"),
+    "hs_col_p": ("p值", "p-value"),
+    "hs_col_significant": ("显著", "Significant"),
+    "hs_col_count": ("事件数", "Incidents"),
+    "hs_col_top_category": ("主要类别", "Main category"),
+    "hs_col_first": ("首次", "First"),
+    "hs_col_last": ("最近", "Last"),
+    "hs_col_level": ("级别", "Level"),
+    "hs_col_reason": ("原因", "Reason"),
+    "hs_col_observed": ("本期数", "Observed"),
+    "hs_col_expected": ("基线均值", "Baseline mean"),
+    "hs_col_requests": ("诉求数", "Requests"),
+    "hs_col_closed": ("已办结", "Closed"),
+    "hs_col_closure_rate": ("办结率 %", "Closure rate %"),
+    "hs_col_on_time_rate": ("按时办结率 %", "On-time rate %"),
+    "hs_col_overdue": ("超期未办结", "Overdue"),
+    "hs_col_callback_rate": ("15分钟回访率 %", "15-min callback rate %"),
+    "hs_col_incident": ("事件编号", "Incident id"),
+    "hs_col_category": ("类别", "Category"),
+    "hs_col_received": ("受理时间", "Received"),
+    "hs_col_deadline": ("期限", "Deadline"),
+    "hs_col_hours_overdue": ("超期小时", "Hours overdue"),
+    "hs_cell_size": ("格网大小（米）", "Cell size (m)"),
+    "hs_cell_shape": ("格网形状", "Cell shape"),
+    "hs_shape_square": ("正方形", "Square"),
+    "hs_shape_hexagon": ("六边形", "Hexagon"),
+    "hs_gi_layer": ("热点（Gi*）", "Hot spots (Gi*)"),
+    "hs_gi_legend": ("Gi* 热点（{size} 米格网，FDR校正）", "Gi* hot spots ({size} m cells, FDR)"),
+    "hs_gi_3": ("热点 99% 置信", "Hot spot, 99% confidence"),
+    "hs_gi_2": ("热点 95% 置信", "Hot spot, 95% confidence"),
+    "hs_gi_1": ("热点 90% 置信", "Hot spot, 90% confidence"),
+    "hs_gi_0": ("不显著", "Not significant"),
+    "hs_gi_-1": ("冷点 90% 置信", "Cold spot, 90% confidence"),
+    "hs_gi_-2": ("冷点 95% 置信", "Cold spot, 95% confidence"),
+    "hs_gi_-3": ("冷点 99% 置信", "Cold spot, 99% confidence"),
+    "hs_gi_counts": ("各类格网数", "Cells per class"),
+    "hs_gi_none": ("事件太少，无法做热点分析。", "Too few incidents for a hot-spot analysis."),
+    "hs_forecast": (
+        "预测准确度（上4周热点预测下1周）",
+        "Forecast accuracy (last 4 weeks' hot spots → next week)",
+    ),
+    "hs_pai": ("PAI（预测准确指数）", "PAI (predictive accuracy index)"),
+    "hs_hit_rate": ("命中率", "Hit rate"),
+    "hs_forecast_weeks": ("检验周数", "Weeks tested"),
+    "hs_forecast_none": (
+        "时段太短，无法检验预测准确度（至少需要5周）。",
+        "The span is too short to test forecasts (it needs at least 5 weeks).",
+    ),
+    "hs_emerging_layer": ("新兴热点", "Emerging hot spots"),
+    "hs_emerging_legend": ("新兴热点模式（{weeks} 周）", "Emerging patterns ({weeks} weeks)"),
+    "hs_emerging_none": (
+        "新兴热点分析至少需要3周的事件：请加长日期范围。",
+        "Emerging hot spot analysis needs at least 3 weeks: widen the date range.",
+    ),
+    "hs_pattern_counts": ("各模式格网数", "Cells per pattern"),
+    "hs_pattern_new_hot_spot": ("新热点", "New hot spot"),
+    "hs_pattern_consecutive_hot_spot": ("连续热点", "Consecutive hot spot"),
+    "hs_pattern_intensifying_hot_spot": ("加剧热点", "Intensifying hot spot"),
+    "hs_pattern_persistent_hot_spot": ("持续热点", "Persistent hot spot"),
+    "hs_pattern_diminishing_hot_spot": ("减弱热点", "Diminishing hot spot"),
+    "hs_pattern_sporadic_hot_spot": ("零星热点", "Sporadic hot spot"),
+    "hs_pattern_oscillating_hot_spot": ("振荡热点", "Oscillating hot spot"),
+    "hs_pattern_historical_hot_spot": ("历史热点", "Historical hot spot"),
+    "hs_pattern_new_cold_spot": ("新冷点", "New cold spot"),
+    "hs_pattern_consecutive_cold_spot": ("连续冷点", "Consecutive cold spot"),
+    "hs_pattern_intensifying_cold_spot": ("加剧冷点", "Intensifying cold spot"),
+    "hs_pattern_persistent_cold_spot": ("持续冷点", "Persistent cold spot"),
+    "hs_pattern_diminishing_cold_spot": ("减弱冷点", "Diminishing cold spot"),
+    "hs_pattern_sporadic_cold_spot": ("零星冷点", "Sporadic cold spot"),
+    "hs_pattern_oscillating_cold_spot": ("振荡冷点", "Oscillating cold spot"),
+    "hs_pattern_historical_cold_spot": ("历史冷点", "Historical cold spot"),
+    "hs_pattern_no_pattern": ("无模式", "No pattern"),
+    "hs_time_title": ("事件时段分布：{category}", "When incidents happen: {category}"),
+    "hs_time_category": ("图表类别", "Chart category"),
+    "hs_time_weekday": ("地图只看星期", "Map: weekday"),
+    "hs_time_hour": ("地图只看小时", "Map: hour"),
+    "hs_time_cell_map": ("所选时段的核密度", "Density in the chosen hour and weekday"),
+    "hs_tolerance": ("同一地点的距离（米）", "Same place within (m)"),
+    "hs_repeats_layer": ("重复发生地点", "Repeat places"),
+    "hs_repeats_none": ("没有重复发生的地点。", "No place with repeated incidents."),
+    "hs_knox": ("近重复检验（Knox）", "Near-repeat test (Knox)"),
+    "hs_knox_category": ("检验的类别", "Category to test"),
+    "hs_knox_pick": ("选择一个类别开始检验", "Pick a category to run the test"),
+    "hs_knox_ratio": ("Knox 比值（观测 ÷ 随机期望）", "Knox ratio (observed ÷ expected by chance)"),
+    "hs_knox_p": ("p值（蒙特卡洛 {n} 次置换）", "p-value ({n} Monte Carlo permutations)"),
+    "hs_knox_refused": ("无法检验：{error}", "Cannot run the test: {error}"),
+    "hs_network": ("路网", "Network"),
+    "hs_network_walk": ("步行路网", "Walking network"),
+    "hs_network_drive": ("车行路网", "Driving network"),
+    "hs_share_50": ("容纳50%事件的路段比例", "Segments holding 50% of incidents"),
+    "hs_share_25": ("容纳25%事件的路段比例", "Segments holding 25% of incidents"),
+    "hs_share_any": ("有事件的路段比例", "Segments with any incident"),
+    "hs_gini": ("基尼系数", "Gini"),
+    "hs_segments_layer": ("集中了一半事件的路段", "Segments holding half the incidents"),
+    "hs_segments_entry": ("{n} 条路段", "{n} segments"),
+    "hs_no_streets": ("这个工作空间没有道路图层。", "This workspace has no streets layer."),
+    "hs_warnings_layer": ("预警网格", "Warning grids"),
+    "hs_warnings_none": (
+        "所选范围最近7天没有预警。",
+        "No early warning in the last 7 days of the selection.",
+    ),
+    "hs_warnings_caption": (
+        "最近7天（截至 {end}）与此前8周基线比较。",
+        "The last 7 days (up to {end}) against the 8 weeks before.",
+    ),
+    "hs_requests_none": (
+        "所选范围内没有民生诉求（12345）。",
+        "No citizen requests (12345) in the selection.",
+    ),
+    "hs_requests_total": ("诉求数", "Requests"),
+    "hs_overdue_list": ("超期未办结诉求", "Overdue requests"),
+    "hs_overdue_layer": ("超期诉求", "Overdue requests"),
+    "hs_report": ("周报（Excel + 地图 PNG）", "Weekly report (Excel + PNG maps)"),
+    "hs_report_week": ("截至 {end} 的一周", "The week up to {end}"),
+    "hs_report_prepare": ("生成周报", "Prepare the report"),
+    "hs_report_download": ("下载周报（zip）", "Download the report (zip)"),
+    "hs_handoff": ("移交巡防：保存热点图层", "Hand-off to patrol: save the hot-spot layer"),
+    "hs_handoff_preview": (
+        "将保存 {n} 个区域：{kinds}",
+        "{n} areas will be saved: {kinds}",
+    ),
+    "hs_handoff_save": (
+        "保存为 hotspots 图层新版本",
+        "Save as a new version of the hotspots layer",
+    ),
+    "hs_handoff_saved": (
+        "已保存为 hotspots 第 {version} 版（{n} 个区域）",
+        "Saved as hotspots version {version} ({n} areas)",
+    ),
+    "hs_handoff_empty": (
+        "当前选择下没有热点或预警可移交。",
+        "No hot spot or warning to hand over in this selection.",
+    ),
+    "hs_kind_gi_star": ("Gi*热点格网", "Gi* hot cells"),
+    "hs_kind_emerging": ("新兴热点格网", "emerging hot-spot cells"),
+    "hs_kind_warning": ("预警网格", "warning grids"),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -247,6 +456,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "lon": ("经度 / X", "Longitude / X"),
     "lat": ("纬度 / Y", "Latitude / Y"),
     "wkt": ("几何（WKT）", "Geometry (WKT)"),
+    # the hotspots layer (the street office's hand-off to patrol planning)
+    "level": ("级别", "Level"),
+    "period": ("时段", "Period"),
+    "weight": ("权重", "Weight"),
 }
 
 
@@ -852,6 +1065,107 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "地方。可以用它新建一个自己的工作空间。",
         "Of {n} rows, {far} lie far outside the area of workspace '{workspace}': the file "
         "seems to be about another place. Start a workspace of its own from it.",
+    ),
+    # -- street office pages
+    "hs_help_density": (
+        "颜色表示每周每平方公里的事件数：每个事件按高斯核“摊开”后叠加（核密度估计）。带宽越大，"
+        "图越平滑；“自动”采用 Silverman（1986，《Density Estimation》式 3.31/4.14）的稳健经验规则。"
+        "栅格在服务器上计算，再按 Web 墨卡托重采样为一张图片叠加在地图上，浏览器不接收原始点位。",
+        "Colours are incidents per km² per week: each incident is spread by a Gaussian kernel "
+        "and the kernels are summed (kernel density estimation). A wider bandwidth gives a "
+        'smoother map; "auto" uses Silverman\'s robust rule of thumb (1986, *Density '
+        "Estimation*, eqs. 3.31/4.14). The raster is computed on the server and warped to Web "
+        "Mercator as one image; the browser never receives the incident points.",
+    ),
+    "hs_help_grids": (
+        "每个网格在所选时段的事件数，与紧接其前的等长时段比较（CompStat 周比较表）。"
+        "是否“显著”用精确条件检验：已知两期合计 n 起时，本期数服从 Binomial(n, 1/2)"
+        "（Przyborowski & Wilenski 1940），所以 2 起变 4 起不会被当作“翻倍”。"
+        "每千户事件数只在网格记录了户数时显示。",
+        "Incidents per grid in the chosen span against the equal span just before it "
+        '(CompStat\'s table). "Significant" comes from an exact conditional test: given the '
+        "n incidents of both spans, this span's count is Binomial(n, 1/2) when nothing "
+        "changed (Przyborowski & Wilenski 1940), so 2 → 4 is not called a doubling. The rate "
+        "per 1,000 households shows only when the grids record households.",
+    ),
+    "hs_help_gi": (
+        "把事件计入规则格网（默认大小取非空格平均约5起事件的最小整数尺寸），对每个格及其相邻格计算"
+        "Getis-Ord Gi* z 值（Getis & Ord 1992；Ord & Getis 1995），并按 Benjamini-Hochberg "
+        "错误发现率校正后分为 99%/95%/90% 置信的热点和冷点（同 Esri“热点分析”）。"
+        "右侧的 PAI（Chainey, Tompson & Uhlig 2008）= 命中率 ÷ 面积占比：用前4周事件最多的5%格网"
+        "预测下一周，PAI 为1等于随机挑选，越大越好。",
+        "Incidents are counted on regular cells (by default the smallest round size whose "
+        "non-empty cells hold about 5 incidents), and each cell with its neighbours gets the "
+        "Getis-Ord Gi* z-score (Getis & Ord 1992; Ord & Getis 1995), classed as hot or cold "
+        "spots at 99/95/90 % confidence after a Benjamini-Hochberg false-discovery-rate "
+        "correction (as Esri's Hot Spot Analysis). Beside it, the PAI (Chainey, Tompson & "
+        "Uhlig 2008) = hit rate ÷ area share, for the busiest 5 % of cells of the previous "
+        "4 weeks predicting the next week: 1 is no better than chance, higher is better.",
+    ),
+    "hs_help_emerging": (
+        "逐周计算每个格网的 Gi*，再用 Mann-Kendall 检验 Gi* z 值的趋势，按 Esri“新兴热点分析”"
+        "的规则分类：新、连续、加剧、持续、减弱、零星、振荡、历史热点（冷点同理）。"
+        "至少需要3周；周数越多，分类越可靠。",
+        "Gi* is computed for every cell in every week, the trend of each cell's weekly z-scores "
+        "is tested with Mann-Kendall, and the history is classed by the rules of Esri's "
+        "Emerging Hot Spot Analysis: new, consecutive, intensifying, persistent, diminishing, "
+        "sporadic, oscillating or historical hot spot (and cold spot). It needs at least 3 "
+        "weeks; more weeks give firmer classes.",
+    ),
+    "hs_help_time": (
+        "每个小时×星期格子里的事件数。只知道时间范围的事件（如夜间发生、早上发现的盗窃）按"
+        "Ratcliffe（2002）的时段加权法（aoristic）平均分摊到可能发生的每个小时。"
+        "在下方选择星期和小时，地图只显示该时段的事件密度。",
+        "Incidents per hour of the week. Incidents known only within a time range (a theft "
+        "between evening and morning) are spread evenly over the hours they may have happened "
+        "in (Ratcliffe 2002, aoristic analysis). Choose a weekday and an hour below to map "
+        "only that time.",
+    ),
+    "hs_help_repeats": (
+        "重复地点：相距不超过所设距离的事件视为同一地点，按事件数排列。近重复检验（Knox 1964；"
+        "Ratcliffe 近重复计算器，2009）：把空间上相近的事件对按时间间隔计数，与随机打乱时间后的"
+        "期望比较；比值大于1且 p 值小，说明一处发生后附近短期内更易再发。按类别分别检验。",
+        "Repeat places: incidents within the chosen distance count as one place, busiest "
+        "first. Near-repeat test (Knox 1964; Ratcliffe's Near Repeat Calculator, 2009): pairs "
+        "of incidents close in space are counted by how close they are in time and compared "
+        "with chance (times shuffled over the places); a ratio above 1 with a small p-value "
+        "means an incident raises the risk nearby for a while. Run per category.",
+    ),
+    "hs_help_streets": (
+        "每起事件归到最近的路段（50米内）。Weisburd（2015，“犯罪集中定律”）发现各城市约50%的"
+        "犯罪集中在2%–6%的路段上。曲线越靠左上，越集中；地图标出集中了一半事件的路段。",
+        "Each incident is snapped to its nearest street segment (within 50 m). Weisburd "
+        '(2015, "The law of crime concentration") found that in city after city about 50 % '
+        "of crime falls on 2-6 % of street segments. The higher the curve rises on the left, "
+        "the more concentrated; the map shows the segments holding half the incidents.",
+    ),
+    "hs_help_warnings": (
+        "每个网格、每个类别最近7天的事件数与该网格此前8周的基线比较：在基线平均水平下出现"
+        "这么多事件的概率（泊松分布；基线波动大时用负二项分布）。p<0.01 且至少5起为红色，"
+        "p<0.05 且至少3起为橙色，p<0.10 且至少3起为黄色。",
+        "Each grid's count per category in the last 7 days against that grid's own baseline "
+        "of the 8 weeks before: how likely so many incidents are at the baseline rate "
+        "(Poisson, or negative binomial when the baseline varies more). Red: p<0.01 and at "
+        "least 5; orange: p<0.05 and at least 3; yellow: p<0.10 and at least 3.",
+    ),
+    "hs_help_requests": (
+        "12345 民生诉求的时限：15分钟内联系诉求人，简单诉求24小时内办结，复杂诉求3天内答复。"
+        "按时办结率的分母是结果已知的诉求（已办结且有办结时间，或未办结且已超期）。",
+        "Deadlines of citizen requests (12345): contact the caller within 15 minutes, close "
+        "a simple request within 24 hours, answer a complex one within 3 days. The on-time "
+        "rate counts requests whose outcome is known (closed at a known time, or open past "
+        "the deadline).",
+    ),
+    "hs_help_report": (
+        "周报是一个 Excel 工作簿（概况、变化、预警、诉求时效、超期诉求、地图）和几张离线绘制的"
+        "PNG 地图，按当前筛选条件（不含日期）统计截至所选结束日期的一周。"
+        "移交巡防：把当前热点格网、新兴热点和预警网格保存为工作空间的 hotspots 图层新版本，"
+        "供巡防规划页面使用；每次保存都记录编辑人。",
+        "The weekly report is an Excel workbook (summary, changes, warnings, request deadlines, "
+        "overdue requests, maps) with PNG maps drawn offline, for the week up to the chosen end "
+        "date, with the current filters (other than the dates). Hand-off: the current hot-spot "
+        "cells, emerging hot spots and warning grids are saved as a new version of the "
+        "workspace's hotspots layer for patrol planning; every save records the editor.",
     ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (

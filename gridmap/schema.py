@@ -192,6 +192,16 @@ LAYERS: dict[str, LayerSpec] = {
             label_en="Buildings",
             dtypes={"levels": "int", "households": "int"},
         ),
+        # The street office's hand-off to patrol planning (gridmap.hotspots.handoff).
+        LayerSpec(
+            "hotspots",
+            "Polygon",
+            required=("kind", "level"),
+            optional=("category", "period", "weight"),
+            label_zh="热点",
+            label_en="Hot spots",
+            dtypes={"weight": "float"},
+        ),
     )
 }
 

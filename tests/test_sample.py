@@ -23,8 +23,9 @@ def bundled() -> GeoPackageStore:
 
 
 def test_every_layer_is_there_and_valid(bundled: GeoPackageStore) -> None:
-    assert bundled.layers() == list(LAYERS)
-    for name in LAYERS:
+    # Every layer but the street office's saved analyses (hotspots), which users make.
+    assert bundled.layers() == [name for name in LAYERS if name != "hotspots"]
+    for name in bundled.layers():
         validate_layer(bundled.read(name), name)
     assert get_path("helsinki").stat().st_size < 10_000_000  # data/ stays small
 
@@ -127,7 +128,7 @@ def test_the_bundled_file_is_what_the_builder_makes(
     tmp_path: Path, bundled: GeoPackageStore
 ) -> None:
     rebuilt = GeoPackageStore(sample.build(tmp_path / "rebuilt.gpkg"))
-    for name in LAYERS:
+    for name in bundled.layers():
         assert_geodataframe_equal(
             rebuilt.read(name), bundled.read(name), check_less_precise=True, check_like=True
         )

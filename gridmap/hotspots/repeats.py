@@ -138,8 +138,8 @@ def repeat_locations(
             "count": grouped.size(),
             "first": grouped["occurred_at"].min(),
             "last": grouped["occurred_at"].max(),
-            "top_category": grouped["category"].agg(_mode),
-            "incident_ids": grouped["incident_id"].agg(list),
+            "top_category": _modes(frame, "location", "category"),
+            "incident_ids": _lists(frame, "location", "incident_id"),
         }
     )
     centre = grouped[["x", "y"]].mean()
@@ -460,6 +460,32 @@ def _ms(times: pd.Series) -> npt.NDArray[np.float64]:
     ms = times.to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(np.float64)
     ms[times.isna().to_numpy()] = np.nan
     return ms
+
+
+def _modes(frame: pd.DataFrame, by: str, column: str) -> pd.Series:
+    """The most frequent text of `column` per `by` (ties: the first by name), vectorised.
+
+    Same answer as ``groupby(by)[column].agg(_mode)`` without a Python call per group
+    (that took 5 s for 3,000 places on the sample).
+    """
+    values = frame[[by, column]].dropna()
+    values = values.assign(**{column: values[column].astype(str)})
+    counts = values.groupby([by, column]).size().rename("n").reset_index()
+    counts = counts.sort_values([by, "n", column], ascending=[True, False, True], kind="stable")
+    top = counts.drop_duplicates(by).set_index(by)[column]
+    return top.reindex(frame[by].unique()).astype(object).where(lambda s: s.notna(), None)
+
+
+def _lists(frame: pd.DataFrame, by: str, column: str) -> pd.Series:
+    """The values of `column` per `by` as lists, in the frame's order, vectorised."""
+    order = np.argsort(frame[by].to_numpy(), kind="stable")
+    keys = frame[by].to_numpy()[order]
+    values = frame[column].to_numpy()[order]
+    if not len(keys):
+        return pd.Series([], dtype=object)
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    chunks = [list(chunk) for chunk in np.split(values, cuts)]
+    return pd.Series(chunks, index=keys[np.r_[0, cuts]], dtype=object)
 
 
 def _mode(values: pd.Series) -> Any:

@@ -1,0 +1,224 @@
+"""The street office pages' shared filter form and cached access to the analyses (UI glue).
+
+Filter values live under plain session keys (``hs_*``), not widget keys: both pages draw
+the same form, and widget state of a page not drawn in a run is discarded (switching
+page or language must not lose the choices). Widgets get their value from those keys and
+write back to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._common import area_prefix, lang, layer, say, store, tr
+from gridmap.hotspots import views
+from gridmap.hotspots.warnings import category_label
+from gridmap.i18n import Message
+from gridmap.overview import reference_time
+from gridmap.schema import CATEGORIES
+from gridmap.stats import PolygonLocator
+
+#: Default span: the last 12 weeks of data (long enough for emerging hot spots).
+DEFAULT_WEEKS = 12
+WEEKDAYS = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def _versions() -> tuple[str, int, int, int]:
+    workspace = store()
+    return (
+        str(workspace.location),
+        workspace.current_version("incidents") or 0,
+        workspace.current_version("grids") or 0,
+        workspace.current_version("streets") or 0,
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _prepared(workspace: str, incidents: int, grids: int, streets: int) -> views.StreetOffice:
+    # Filter-independent and heavy (a million incidents located in grids once per
+    # version of the layers); shared by every session like the layers themselves.
+    current = store()
+    grid_layer = layer("grids")
+    locator = PolygonLocator(grid_layer.geometry) if grid_layer is not None else None
+    located = views.prepare_incidents(layer("incidents"), grid_layer, locator=locator)
+    return views.StreetOffice(
+        incidents=located,
+        grids=grid_layer,
+        crs=current.working_crs(),
+        streets=layer("streets"),
+        buildings=layer("buildings"),
+        synthetic=bool(current.settings().get("synthetic_incidents")),
+        locator=locator,
+    )
+
+
+def office() -> views.StreetOffice | None:
+    """The workspace's layers for the views; None (with a message) without incidents."""
+    incidents = layer("incidents")
+    if incidents is None or not len(incidents):
+        st.info(tr("hs_no_incident_layer"))
+        return None
+    result = _prepared(*_versions())
+    if result.grids is None or not len(result.grids):
+        st.warning(tr("hs_no_grids"))
+    if result.synthetic:
+        st.caption("⚠️ " + tr("synthetic_notice"))
+    return result
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached(name: str, versions: tuple, args: tuple, kwargs: dict) -> Any:
+    return getattr(views, name)(_prepared(*versions), *args, **kwargs)
+
+
+def compute(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``views.<function>(office, *args, **kwargs)``, cached per workspace versions and
+    arguments (filters and view settings)."""
+    return _cached(function.__name__, _versions(), args, kwargs)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached_map(
+    name: str, versions: tuple, args: tuple, kwargs: dict, draw: str, options: dict
+) -> Any:
+    # A drawn map is shared read-only: st_folium only renders it (folium's render is
+    # idempotent), so an unchanged view redraws without rebuilding its basemap.
+    result = _cached(name, versions, args, kwargs)
+    office = _prepared(*versions)
+    return getattr(views, draw)(result, office, *args[:1], **options)
+
+
+def view_map(
+    function: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    draw: Callable[..., Any],
+    **options: Any,
+) -> Any:
+    """The map ``draw(compute(function, *args, **kwargs), office, selection, **options)``,
+    cached like :func:`compute` (``args[0]`` is the selection)."""
+    return _cached_map(function.__name__, _versions(), args, kwargs, draw.__name__, options)
+
+
+def kept(widget: Callable[..., Any], name: str, default: Any, **options: Any) -> Any:
+    """Draw `widget` keyed ``<name>_w`` showing the plain session value `name`."""
+    if name not in st.session_state:
+        st.session_state[name] = default
+    value_arg = "index" if widget in (st.selectbox, st.radio) else "value"
+    if widget is st.multiselect:
+        value_arg = "default"
+    current = st.session_state[name]
+    if value_arg == "index":
+        choices = list(options["options"])
+        if current not in choices:
+            current = default if default in choices else choices[0]
+        options["index"] = choices.index(current)
+    elif widget is st.multiselect:
+        options["default"] = [v for v in current if v in list(options["options"])]
+    else:
+        options[value_arg] = current
+    value = widget(key=f"{name}_w", **options)
+    st.session_state[name] = value
+    return value
+
+
+def filter_form(office: views.StreetOffice) -> views.Selection | None:
+    """The filters; the selection, or None (with a message) when nothing can match."""
+    incidents = office.incidents
+    language = lang()
+    end = reference_time(incidents)
+    last_day = (end - pd.Timedelta(days=1)).date()
+    first_day = pd.Timestamp(incidents["occurred_at"].min()).date()
+    default_start = max(first_day, (end - pd.Timedelta(weeks=DEFAULT_WEEKS)).date())
+    present = set(incidents["category"].dropna().astype(str))
+    categories = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+    sources = (
+        sorted(incidents["source"].dropna().astype(str).unique()) if "source" in incidents else []
+    )
+    with st.container(border=True):
+        row = st.columns([2, 3, 2])
+        with row[0]:
+            dates = kept(
+                st.date_input,
+                "hs_dates",
+                (default_start, last_day),
+                label=tr("hs_dates"),
+                min_value=min(first_day, default_start) - dt.timedelta(days=366),
+                max_value=max(last_day, dt.date.today()),
+            )
+        with row[1]:
+            picked = kept(
+                st.multiselect,
+                "hs_categories",
+                categories,
+                label=tr("hs_categories"),
+                options=categories,
+                format_func=lambda c, lg=language: category_label(c, lg),
+            )
+        with row[2]:
+            picked_sources = (
+                kept(st.multiselect, "hs_sources", sources, label=tr("hs_sources"), options=sources)
+                if sources
+                else None
+            )
+        row2 = st.columns([2, 3])
+        with row2[0]:
+            hours = kept(
+                st.slider, "hs_hours", (0, 24), label=tr("hs_hours"), min_value=0, max_value=24
+            )
+        with row2[1]:
+            days = kept(
+                st.multiselect,
+                "hs_weekdays",
+                list(range(7)),
+                label=tr("hs_weekdays"),
+                options=list(range(7)),
+                format_func=lambda d, lg=language: WEEKDAYS[lg][d],
+            )
+    if not isinstance(dates, tuple | list) or len(dates) != 2:
+        dates = st.session_state.get("hs_dates_complete", (default_start, last_day))
+    st.session_state["hs_dates_complete"] = tuple(dates)
+    start = pd.Timestamp(dates[0])
+    stop = pd.Timestamp(dates[1]) + pd.Timedelta(days=1)
+    selection = views.Selection(
+        start=start,
+        end=stop,
+        categories=None if set(picked) >= set(categories) else tuple(picked),
+        sources=None
+        if picked_sources is None or set(picked_sources) >= set(sources)
+        else tuple(picked_sources),
+        hours=(int(hours[0]), int(hours[1])),
+        weekdays=tuple(sorted(days)),
+        area_prefix=area_prefix(),
+    )
+    if selection.nothing_chosen():
+        st.warning(tr("hs_nothing_chosen"))
+        return None
+    n = compute(views.count_selected, selection)
+    st.caption(
+        tr(
+            "hs_selected",
+            n=n,
+            start=f"{start:%Y-%m-%d}",
+            end=f"{stop - pd.Timedelta(days=1):%Y-%m-%d}",
+            days=int(selection.days),
+        )
+    )
+    if not n:
+        st.info(tr("hs_no_incidents"))
+        return None
+    return selection
+
+
+def method_help(key: str) -> None:
+    """The view's explanation and the method's source, folded."""
+    with st.expander(tr("hs_method")):
+        st.markdown(say(Message(key)))

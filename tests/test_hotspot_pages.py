@@ -1,0 +1,216 @@
+"""The street office's pages (Heatmaps, Warnings & report) through AppTest, the hand-off
+layer and the ``gridmap report`` / ``gridmap hotspots save`` commands."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gridmap.hotspots import views
+from gridmap.hotspots.handoff import hotspot_features, save_hotspots
+from gridmap.store import GeoPackageStore, install_sample_workspace
+from tests.test_app import run_app
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    install_sample_workspace(tmp_path / "sample.gpkg")
+    return tmp_path
+
+
+HEATMAPS = "app_pages/heatmaps.py"
+WARNINGS = "app_pages/warnings_report.py"
+
+
+def texts(app: AppTest) -> str:
+    parts = [
+        e.value for kind in ("info", "warning", "caption", "success") for e in getattr(app, kind)
+    ]
+    return "\n".join(map(str, parts))
+
+
+def choose(app: AppTest, key: str, value: object) -> AppTest:
+    widget = app.radio(key=key) if key in {"hs_view_w", "hs_report_view_w"} else None
+    (widget if widget is not None else app.selectbox(key=key)).set_value(value).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize(
+    "view", ["density", "grids", "gi", "emerging", "time", "repeats", "streets"]
+)
+def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> None:
+    app = run_app(HEATMAPS, hs_view=view)
+    assert app.title[0].value == "热力分析"
+    assert app.radio(key="hs_view_w").value == view
+    assert any("已选" in c.value for c in app.caption)
+    app.session_state["lang"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Heatmaps"
+    assert app.radio(key="hs_view_w").value == view  # the view survives the switch
+
+
+def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) -> None:
+    app = run_app(HEATMAPS)
+    app.multiselect(key="hs_categories_w").set_value(["theft"]).run()
+    app.slider(key="hs_hours_w").set_value((18, 24)).run()
+    assert not app.exception
+    caption = next(c.value for c in app.caption if "已选" in c.value)
+    for language in ("en", "zh", "en"):
+        app.session_state["lang"] = language
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert app.multiselect(key="hs_categories_w").value == ["theft"]
+        assert app.slider(key="hs_hours_w").value == (18, 24)
+    # The count shown is the library's count of the same selection.
+    store = GeoPackageStore(home / "sample.gpkg")
+    incidents = store.read("incidents")
+    shown = int(caption.split("已选 ")[1].split(" ")[0].replace(",", ""))
+    start, end = app.session_state["hs_dates"]
+    office = views.StreetOffice(incidents, store.read("grids"), store.working_crs())
+    selection = views.Selection(
+        pd.Timestamp(start),
+        pd.Timestamp(end) + pd.Timedelta(days=1),
+        categories=("theft",),
+        hours=(18, 24),
+    )
+    assert shown == views.count_selected(office, selection)
+
+
+def test_empty_selections_say_so(home: Path) -> None:
+    app = run_app(HEATMAPS)
+    app.multiselect(key="hs_categories_w").set_value([]).run()
+    assert not app.exception
+    assert "没有选中" in texts(app)
+    app.multiselect(key="hs_categories_w").set_value(["fraud"]).run()
+    app.multiselect(key="hs_weekdays_w").set_value([]).run()
+    assert "没有选中" in texts(app)
+    app.multiselect(key="hs_weekdays_w").set_value([0]).run()
+    # A window with no incidents at all (before the sample starts).
+    app.date_input(key="hs_dates_w").set_value(
+        (pd.Timestamp("2025-01-01").date(), pd.Timestamp("2025-01-31").date())
+    ).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "没有事件" in texts(app)
+
+
+def test_a_workspace_without_grids_or_incidents_says_what_to_do(home: Path) -> None:
+    GeoPackageStore(home / "empty.gpkg")
+    for page in (HEATMAPS, WARNINGS):
+        app = run_app(page, workspace=str(home / "empty.gpkg"))
+        assert "导入" in texts(app)
+    sample = GeoPackageStore(home / "sample.gpkg")
+    nogrids = GeoPackageStore(home / "nogrids.gpkg")
+    nogrids.write("incidents", sample.read("incidents"), message="only incidents")
+    app = run_app(HEATMAPS, workspace=str(home / "nogrids.gpkg"), hs_view="gi")
+    assert "网格" in texts(app)
+    app = run_app(WARNINGS, workspace=str(home / "nogrids.gpkg"))
+    assert "网格" in texts(app)
+
+
+@pytest.mark.parametrize("view", ["warnings", "requests", "report"])
+def test_warnings_page_views_in_both_languages(home: Path, view: str) -> None:
+    app = run_app(WARNINGS, hs_report_view=view)
+    assert app.title[0].value == "预警与周报"
+    app.session_state["lang"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Warnings & report"
+    assert app.radio(key="hs_report_view_w").value == view
+
+
+def test_weekly_report_download_and_hand_off(home: Path) -> None:
+    app = run_app(WARNINGS, hs_report_view="report")
+    app.button(key="hs_report_prepare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["hs_report"][2][:2] == b"PK"
+    # No editor name: the page refuses to write.
+    assert app.button(key="hs_handoff_save").disabled
+    app = run_app(WARNINGS, hs_report_view="report", editor="李四")
+    app.button(key="hs_handoff_save").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    store = GeoPackageStore(home / "sample.gpkg")
+    saved = store.read("hotspots")
+    assert set(saved["kind"]) >= {"gi_star", "warning"}
+    assert store.history("hotspots")[-1].author == "李四"
+    assert "hotspots" in texts(app)
+
+
+def test_hand_off_layer_is_written_and_read_back(tmp_path: Path) -> None:
+    from gridmap.datasets import get_path
+
+    sample = GeoPackageStore(get_path("helsinki"), create=False)
+    grids = sample.read("grids")
+    office = views.StreetOffice(
+        views.prepare_incidents(sample.read("incidents"), grids), grids, sample.working_crs()
+    )
+    selection = views.Selection(pd.Timestamp("2026-08-10"), pd.Timestamp("2026-11-02"))
+    layer = views.handoff_features(office, selection)
+    assert list(layer.columns) == ["kind", "level", "category", "period", "weight", "geometry"]
+    assert set(layer.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert set(layer.loc[layer["kind"] == "gi_star", "level"]) <= {"99", "95", "90"}
+    assert (layer["period"] == "2026-08-10/2026-11-01").all()
+    target = GeoPackageStore(tmp_path / "w.gpkg")
+    version = save_hotspots(target, layer, author="王五")
+    back = target.read("hotspots")
+    assert version.version == 1
+    assert len(back) == len(layer)
+    pd.testing.assert_series_equal(back["weight"], layer["weight"], check_names=False)
+    # Nothing hot: an empty layer, never an error, and saving it is refused.
+    empty = hotspot_features(period="2026-01-01/2026-01-07")
+    assert len(empty) == 0
+    with pytest.raises(Exception, match="nothing to hand over"):
+        save_hotspots(target, empty, author="王五")
+
+
+def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gridmap.cli import main
+    from gridmap.datasets import get_path
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    workspace = tmp_path / "w.gpkg"
+    install_sample_workspace(workspace)
+    out = tmp_path / "week.xlsx"
+    assert (
+        main(
+            [
+                "-w",
+                str(workspace),
+                "report",
+                "--week-end",
+                "2026-10-31",
+                "--output",
+                str(out),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
+    assert zipfile.is_zipfile(out)
+    names = zipfile.ZipFile(out).namelist()
+    assert any("sheet" in n for n in names)
+    code = main(
+        [
+            "-w",
+            str(workspace),
+            "hotspots",
+            "save",
+            "--start",
+            "2026-08-10",
+            "--end",
+            "2026-10-31",
+            "--author",
+            "cli",
+        ]
+    )
+    assert code == 0
+    assert len(GeoPackageStore(workspace).read("hotspots")) > 0
+    assert get_path("helsinki").exists()
