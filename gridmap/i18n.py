@@ -792,6 +792,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " version {current} ({author}, {when}) is current now; nothing was saved, apply"
         " your edit again on the current version",
     ),
+    "workspace_write_failed": (
+        "无法写入工作空间 {name}：{detail}；没有保存任何内容（请检查文件是否只读、磁盘是否已满）",
+        "workspace {name} could not be written: {detail}; nothing was saved (is the file"
+        " read-only, or the disk full?)",
+    ),
     "version_conflict_gone": (
         "{layer} 图层没有第 {based_on} 版；你的修改没有保存",
         "layer `{layer}` has no version {based_on}; nothing was saved",

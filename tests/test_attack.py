@@ -1,0 +1,135 @@
+"""Faults found by attacking the store, the importers and the outputs after the
+"nothing lost, nothing leaked" fixes; one test per fault, each failing before its fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gridmap._errors import GridmapError, StoreError
+from gridmap.i18n import Message
+from gridmap.store import GeoPackageStore
+from tests.test_store import incidents
+
+GRIDMAP = [sys.executable, "-m", "gridmap.cli"]
+
+
+def _csv(path: Path, n: int, prefix: str) -> Path:
+    lines = ["编号,经度,纬度,发生时间,类别"]
+    lines += [
+        f"{prefix}{i},{24.93 + (i % 97) * 1e-4:.6f},{60.16 + (i % 89) * 1e-4:.6f},"
+        "2026-03-01 10:00,theft"
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _workspace(tmp_path: Path, n: int = 20) -> GeoPackageStore:
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(n), author="alice", message="first")
+    return store
+
+
+def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert done.stderr.startswith("gridmap: "), done.stderr
+
+
+# -- the store on a read-only file and a full disk ---------------------------------------
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[None]:
+    """`path` made unwritable: a read-only bind mount as root, file modes otherwise."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if shutil.which("mount") is None:
+        pytest.skip("root without mount(8): cannot make a file read-only")
+    bind = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)
+    if bind.returncode:
+        pytest.skip(f"cannot bind-mount: {bind.stderr!r}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_writes_to_a_read_only_workspace_are_a_clear_error(tmp_path: Path) -> None:
+    store = _workspace(tmp_path)
+    with _read_only(store.path):
+        for write in (
+            lambda: store.write("incidents", incidents(5, seed=2), message="second"),
+            lambda: store.restore("incidents", 1),
+            lambda: store.update_settings(note="x"),
+            store.vacuum,
+        ):
+            with pytest.raises(StoreError) as caught:
+                write()
+            assert isinstance(caught.value.args[0], Message)
+            assert caught.value.args[0].key == "workspace_write_failed"
+        done = subprocess.run(
+            [*GRIDMAP, "-w", str(store.path), "restore", "incidents", "1"],
+            capture_output=True,
+            text=True,
+        )
+        _no_traceback(done)
+    assert [v.version for v in store.history("incidents")] == [1]
+
+
+#: Lets a child process write files of at most `size` bytes (a full disk, without root).
+_FULL_DISK = """
+import resource, signal, sys
+size = int(sys.argv[1])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+from gridmap.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def test_a_full_disk_during_an_import_is_a_clear_error_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    store = _workspace(tmp_path, n=20_000)
+    small = _csv(tmp_path / "small.csv", 20, "S")
+    size = store.path.stat().st_size
+    # No room for the sidecar GDAL writes / room for it, none for the copy into the file.
+    for room in (60_000, size + 4096):
+        args = ["-w", str(store.path), "import", str(small), "--layer", "incidents"]
+        done = subprocess.run(
+            [sys.executable, "-c", _FULL_DISK, str(room), *args, "--mode", "replace"],
+            capture_output=True,
+            text=True,
+        )
+        _no_traceback(done)
+        assert "nothing was saved" in done.stderr
+    assert [v.version for v in store.history("incidents")] == [1]
+    assert len(store.read("incidents")) == 20_000
+    assert store.integrity_ok()
+
+
+def test_columns_gdal_cannot_store_are_a_store_error(tmp_path: Path) -> None:
+    store = _workspace(tmp_path)
+    for column in ("geom", "fid"):
+        frame = incidents(3, seed=3)
+        frame[column] = "x"
+        with pytest.raises(GridmapError) as caught:
+            store.write("incidents", frame, message="odd column")
+        assert isinstance(caught.value.args[0], Message)
+    assert [v.version for v in store.history("incidents")] == [1]
