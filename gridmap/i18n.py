@@ -550,6 +550,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件 {name} 不是有效的 GeoPackage（SQLite）文件",
         "`path` {name} is not a valid GeoPackage (SQLite) file",
     ),
+    "geojson_crs_link": (
+        "文件 {name} 以链接方式声明坐标系（crs 的类型为 link 或 url）：服务器不会去读取链接；"
+        "请改用名称声明坐标系，例如 urn:ogc:def:crs:EPSG::4490",
+        "`path` {name} declares its coordinate system (crs) as a link (type link or url),"
+        " which the server does not follow; declare it by name instead, e.g."
+        " urn:ogc:def:crs:EPSG::4490",
+    ),
     "geojson_invalid": (
         "文件 {name} 不是 GeoJSON（开头不是一个 JSON 对象）",
         "`path` {name} is not GeoJSON (it does not start with a JSON object)",

@@ -133,3 +133,58 @@ def test_columns_gdal_cannot_store_are_a_store_error(tmp_path: Path) -> None:
             store.write("incidents", frame, message="odd column")
         assert isinstance(caught.value.args[0], Message)
     assert [v.version for v in store.history("incidents")] == [1]
+
+
+# -- GeoJSON "crs" links: GDAL fetches them over HTTP -------------------------------------
+
+
+@contextlib.contextmanager
+def _listener() -> Iterator[tuple[str, list[str]]]:
+    """A web server on 127.0.0.1 recording the paths asked for (an intranet host)."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,0]]]')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"), [("link", "href"), ("url", "url"), ("LINK", "HREF"), ("\\u004cink", "href")]
+)
+def test_a_geojson_crs_link_makes_no_request_from_the_server(
+    tmp_path: Path, kind: str, key: str
+) -> None:
+    from gridmap.io import import_file
+
+    with _listener() as (base, asked):
+        crs = f'{{"type": "{kind}", "properties": {{"{key}": "{base}/x"}}}}'
+        text = (
+            f'{{"type": "FeatureCollection", "crs": {crs}, "features": [{{"type": "Feature",'
+            ' "properties": {"name": "a"},'
+            ' "geometry": {"type": "Point", "coordinates": [24.94, 60.17]}}]}'
+        )
+        path = tmp_path / "posts.geojson"
+        path.write_text(text)
+        with pytest.raises(GridmapError) as caught:
+            import_file(path, "posts")
+        assert asked == []
+    assert isinstance(caught.value.args[0], Message)
+    assert caught.value.args[0].key == "geojson_crs_link"
