@@ -188,3 +188,47 @@ def test_a_geojson_crs_link_makes_no_request_from_the_server(
         assert asked == []
     assert isinstance(caught.value.args[0], Message)
     assert caught.value.args[0].key == "geojson_crs_link"
+
+
+# -- a workbook is a zip too -------------------------------------------------------------
+
+
+def _inflating_workbook(path: Path, megabytes: int) -> Path:
+    """A valid workbook whose sheet holds one cell of `megabytes` MB (~1000:1 deflated)."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "经度", "纬度", "发生时间", "类别"])
+    book.active.append(["a", 24.94, 60.17, "2026-03-01 10:00", "theft"])
+    plain = path.with_name("plain.xlsx")
+    book.save(plain)
+    cell = b'<row r="3"><c r="F3" t="inlineStr"><is><t>' + b"A" * (megabytes << 20)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", cell + b"</t></is></c></row></sheetData>")
+            out.writestr(item, data)
+    return path
+
+
+def test_a_workbook_inflating_past_the_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridmap.io import import_file, list_parts, read_table
+
+    path = _inflating_workbook(tmp_path / "周报.xlsx", 8)
+    assert path.stat().st_size < 100_000
+    for read in (
+        lambda: import_file(path, "incidents", max_bytes=2**20),
+        lambda: read_table(path, max_bytes=2**20),
+    ):
+        with pytest.raises(GridmapError) as caught:
+            read()
+        assert caught.value.args[0].key == "zip_too_large"
+    monkeypatch.setenv("GRIDMAP_MAX_UPLOAD_MB", "1")
+    with pytest.raises(GridmapError) as caught:
+        list_parts(path)
+    assert caught.value.args[0].key == "zip_too_large"
