@@ -232,3 +232,37 @@ def test_a_workbook_inflating_past_the_limit_is_refused_before_it_is_parsed(
     with pytest.raises(GridmapError) as caught:
         list_parts(path)
     assert caught.value.args[0].key == "zip_too_large"
+
+
+# -- the command line prints what others typed -------------------------------------------
+
+#: Terminal control sequences: set the window title, clear the screen, a forged line.
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[1A\rincidents  v99 forged\nincidents  v98 forged\x9b2J"
+
+
+def test_the_command_line_prints_no_control_characters_from_users(tmp_path: Path) -> None:
+    store = _workspace(tmp_path)
+    # A commit message typed on the web page (any text), an author passed by a script.
+    store.write("incidents", incidents(5, seed=4), author="bob" + ESCAPES, message=ESCAPES)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"编号,经度,纬度,发生时间,类别,备注{ESCAPES[:12]}\n"
+        "x1,24.94,60.17,2026-03-01 10:00,theft,a\n"
+        f"x2,abc{ESCAPES[:12]},60.17,2026-03-01 10:00,theft,b\n",
+        encoding="utf-8",
+    )
+    runs = [
+        ["history"],
+        ["history", "incidents"],
+        ["layers"],
+        ["import", str(bad), "--layer", "incidents", "--dry-run"],
+        ["import", str(bad), "--layer", "incidents", "--source-layer", ESCAPES, "--dry-run"],
+        ["restore", "incidents", "1", "--author", ESCAPES],
+    ]
+    for args in runs:
+        done = subprocess.run(
+            [*GRIDMAP, "-w", str(store.path), *args], capture_output=True, text=True
+        )
+        for output in (done.stdout, done.stderr):
+            assert not any(ch in output for ch in "\x1b\x07\r\x9b"), (args, output)
+            assert not any(line.startswith("incidents  v98") for line in output.splitlines())
