@@ -266,3 +266,44 @@ def test_the_command_line_prints_no_control_characters_from_users(tmp_path: Path
         for output in (done.stdout, done.stderr):
             assert not any(ch in output for ch in "\x1b\x07\r\x9b"), (args, output)
             assert not any(line.startswith("incidents  v98") for line in output.splitlines())
+
+
+# -- the Data page while someone else writes ----------------------------------------------
+
+_HOLD = """
+import sys, time
+from gridmap.store import workspace_lock
+with workspace_lock(sys.argv[1]).hold(None, "王五"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_restore_on_a_busy_workspace_says_busy_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridmap.store import install_sample_workspace
+    from tests.test_app import run_app
+
+    home = tmp_path / "workspaces"
+    monkeypatch.setenv("GRIDMAP_HOME", str(home))
+    monkeypatch.setenv("GRIDMAP_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    monkeypatch.setenv("GRIDMAP_BUSY_TIMEOUT", "0.2")
+    sample = install_sample_workspace(home / "sample.gpkg")
+    GeoPackageStore(sample).write("incidents", incidents(5), message="second")
+    app = run_app("app_pages/data.py", editor="张三")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(sample)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        app.selectbox(key="history_layer").set_value("incidents").run()
+        app.button(key="history_restore").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert any("王五" in e.value for e in app.error), [e.value for e in app.error]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert GeoPackageStore(sample).current_version("incidents") == 2
