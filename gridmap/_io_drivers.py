@@ -188,7 +188,7 @@ def check_shapefile_parts(shx: Path, dbf: Path, name: str) -> None:
 
 
 def inspect_geopackage(path: Path, name: str) -> set[str]:
-    """Refuse a GeoPackage that reaches outside itself; return the names of its views.
+    """Refuse a GeoPackage that reaches outside itself; return its views' names, lowercase.
 
     The schema (``sqlite_master``) is read through a connection opened read-only by URI,
     so nothing in the file can change it and no SQL of the file's runs. Refused: an
@@ -231,7 +231,7 @@ def inspect_geopackage(path: Path, name: str) -> set[str]:
             what = f"{object_name} ({call.group(1) if call else '?'})"
             raise ImportFileError(Message("gpkg_external", name=name, what=what))
         if kind == "view":
-            views.add(str(object_name))
+            views.add(str(object_name).lower())  # SQLite's names ignore case
     return views
 
 
@@ -242,7 +242,7 @@ def check_layer(layer: str, views: set[str], name: str) -> None:
     functions registered; :func:`inspect_geopackage` refuses the known dangerous calls,
     but a table of features is all an import needs, so views are not read at all.
     """
-    if layer in views:
+    if layer.lower() in views:  # "cases" reads the view "Cases": SQLite ignores case
         raise ImportFileError(Message("gpkg_view_layer", name=name, layer=layer))
 
 

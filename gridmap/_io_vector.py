@@ -311,7 +311,7 @@ def _vector_source(
     if source_layer is not None:
         check_layer(source_layer, views, name)
     layers = _list_layers(source, name)
-    spatial = [layer for layer, kind in layers if kind and layer not in views]
+    spatial = [layer for layer, kind in layers if kind and layer.lower() not in views]
     if not spatial:
         for layer, kind in layers:
             if kind:
@@ -643,4 +643,4 @@ def vector_parts(path: Path, fmt: str, max_bytes: int) -> list[str]:
         check_content(staged, fmt, path.name)
         views = inspect_geopackage(staged, path.name)
         layers = _list_layers(gdal_path(staged, fmt), path.name)
-    return [name for name, _ in layers if name not in views]
+    return [name for name, _ in layers if name.lower() not in views]

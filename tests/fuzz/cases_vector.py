@@ -319,6 +319,29 @@ def _geopackages(folder: Path, rng: random.Random) -> list[Case]:
         )
     )
     cases.append(Case("gpkg_view_beside_table", path, "posts", "rows", n_good=3, n_rejected=0))
+    # SQLite names ignore case: contents naming "cases" reach the view "Cases" all the same.
+    path = _gpkg(folder / "view_other_case.gpkg", rng)
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE VIEW "Cases" AS SELECT fid, geom, sqlite_version() AS n FROM posts')
+    connection.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+        "VALUES ('cases', 'features', 'cases', 4326)"
+    )
+    connection.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES ('cases', 'geom', 'POINT', 4326, 0, 0)"
+    )
+    connection.commit()
+    connection.close()
+    cases.append(
+        Case(
+            "gpkg_view_in_another_case",
+            path,
+            "posts",
+            "error",
+            options={"source_layer": "cases"},
+            error_contains="is a view",
+        )
+    )
     path = _gpkg(folder / "no_contents.gpkg", rng)
     connection = sqlite3.connect(path)
     connection.execute("DROP TABLE gpkg_contents")
