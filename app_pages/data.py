@@ -478,13 +478,18 @@ export_crs = choice(
 if st.button(tr("export"), key="export_go"):
     # Written in a scratch folder that is removed once the bytes are read: the download
     # button keeps its own copy in memory.
+    exported = None
     with st.spinner(tr("export")), upload_folder().scratch() as folder:
         out = folder / f"{export_name}{EXPORT_FORMATS[export_format]}"
-        # Categories as labels people read, the stable key beside them (category_key).
-        labelled = with_labels(workspace.read(export_name), export_name, language)
-        export_layer(labelled, out, fmt=export_format, crs=export_crs)
-        exported = out.read_bytes()
-    st.download_button(tr("download"), exported, file_name=out.name, key="export_download")
+        try:  # e.g. a layer a Shapefile cannot hold
+            # Categories as labels people read, the stable key beside them (category_key).
+            labelled = with_labels(workspace.read(export_name), export_name, language)
+            export_layer(labelled, out, fmt=export_format, crs=export_crs)
+            exported = out.read_bytes()
+        except GridmapError as exc:
+            st.error(say(exc))
+    if exported is not None:
+        st.download_button(tr("download"), exported, file_name=out.name, key="export_download")
 
 # -- history ----------------------------------------------------------------------------
 st.subheader(tr("history"))
@@ -515,6 +520,10 @@ if older:
     if cols[1].button(tr("restore"), key="history_restore"):
         author = _author_or_prompt()
         if author is not None:
-            workspace.restore(history_layer, pick, author=author)
-            st.toast(tr("restored", layer=layer_label(history_layer, lang()), version=pick))
-            st.rerun()
+            try:  # another writer past the busy timeout, a read-only workspace …
+                workspace.restore(history_layer, pick, author=author)
+            except GridmapError as exc:
+                st.error(say(exc))
+            else:
+                st.toast(tr("restored", layer=layer_label(history_layer, lang()), version=pick))
+                st.rerun()

@@ -22,6 +22,8 @@ spatial index is the only virtual table allowed.
 from __future__ import annotations
 
 import codecs
+import json
+import mmap
 import re
 import sqlite3
 from pathlib import Path
@@ -98,6 +100,82 @@ def check_content(path: Path, fmt: str, name: str) -> None:
         raise ValueError(msg)
 
 
+def _json_text(word: str) -> bytes:
+    """A regex for `word` inside a JSON string, in any case, each letter maybe ``\\uXXXX``."""
+    parts = [
+        b"(?:%s|\\\\u%04x|\\\\u%04x)" % (re.escape(ch.encode()), ord(ch.lower()), ord(ch.upper()))
+        for ch in word
+    ]
+    return b"".join(parts)
+
+
+#: JSON white space, or a comment (json-c, GDAL's parser, skips them).
+_JSON_GAP = rb"(?:\s|/\*.*?\*/|//[^\n]*)*"
+#: ``"type": "link…"`` or ``"type": "url…"``, as GDAL matches a crs type: any case,
+#: escapes, and only the start of the value (``STARTS_WITH_CI``).
+_LINK_TYPE = re.compile(
+    b'"'
+    + _json_text("type")
+    + b'"'
+    + _JSON_GAP
+    + b":"
+    + _JSON_GAP
+    + b'"(?:'
+    + _json_text("link")
+    + b"|"
+    + _json_text("url")
+    + b")",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def check_geojson_crs(path: Path, name: str) -> None:
+    """Refuse a GeoJSON whose ``crs`` (of the file or of any geometry) is a link.
+
+    GDAL reads a crs of type ``link`` or ``url`` by downloading what its ``href`` names
+    (``OGRSpatialReference::importFromUrl``): a request from the server to any host of
+    the intranet, made by whoever uploads a file. No GDAL option stops it, so the file
+    is checked first: a fast scan of its bytes for such a type, and only on a hit a full
+    parse telling a crs link from, say, a property ``"type": "link"``. A file the scan
+    flags but Python cannot parse (json-c also accepts comments) is refused.
+
+    Raises
+    ------
+    ImportFileError
+        with ``geojson_crs_link``.
+    """
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if _LINK_TYPE.search(data) is None:
+                return
+            text = bytes(data)
+    found = []
+
+    class _Link(dict):  # an object whose "type" is a link
+        pass
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        made: dict = (
+            _Link(items)
+            if any(
+                k.lower() == "type" and isinstance(v, str) and v.lower().startswith(("link", "url"))
+                for k, v in items
+            )
+            else dict(items)
+        )
+        found.extend(k for k, v in items if k.lower() == "crs" and isinstance(v, _Link))
+        return made
+
+    try:
+        json.loads(text.decode("utf-8-sig"), object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        found.append("?")
+    if found:
+        raise ImportFileError(Message("geojson_crs_link", name=name))
+
+
 def check_shapefile_parts(shx: Path, dbf: Path, name: str) -> None:
     """Refuse a Shapefile whose ``.shx`` or ``.dbf`` is not one (wrong magic, too short)."""
     head = _head(shx, 100)
@@ -110,7 +188,7 @@ def check_shapefile_parts(shx: Path, dbf: Path, name: str) -> None:
 
 
 def inspect_geopackage(path: Path, name: str) -> set[str]:
-    """Refuse a GeoPackage that reaches outside itself; return the names of its views.
+    """Refuse a GeoPackage that reaches outside itself; return its views' names, lowercase.
 
     The schema (``sqlite_master``) is read through a connection opened read-only by URI,
     so nothing in the file can change it and no SQL of the file's runs. Refused: an
@@ -153,7 +231,7 @@ def inspect_geopackage(path: Path, name: str) -> set[str]:
             what = f"{object_name} ({call.group(1) if call else '?'})"
             raise ImportFileError(Message("gpkg_external", name=name, what=what))
         if kind == "view":
-            views.add(str(object_name))
+            views.add(str(object_name).lower())  # SQLite's names ignore case
     return views
 
 
@@ -164,7 +242,7 @@ def check_layer(layer: str, views: set[str], name: str) -> None:
     functions registered; :func:`inspect_geopackage` refuses the known dangerous calls,
     but a table of features is all an import needs, so views are not read at all.
     """
-    if layer in views:
+    if layer.lower() in views:  # "cases" reads the view "Cases": SQLite ignores case
         raise ImportFileError(Message("gpkg_view_layer", name=name, layer=layer))
 
 

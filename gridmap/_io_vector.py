@@ -40,6 +40,7 @@ from gridmap._io_archive import Member, extract, open_zip
 from gridmap._io_columns import dedupe_names
 from gridmap._io_drivers import (
     check_content,
+    check_geojson_crs,
     check_layer,
     check_shapefile_parts,
     gdal_path,
@@ -302,6 +303,7 @@ def _vector_source(
         dbf_encoding = _codec_name(encoding) if encoding else _dbf_encoding(head, cpg, notes)
         return source, None, dbf_encoding, staged.with_suffix(".prj").exists(), head
     if fmt == "geojson":
+        check_geojson_crs(staged, name)
         # GDAL reads a "crs" member wherever it is (after the features too) and in every
         # legacy spelling; without one it reports CRS84, which counts as undeclared.
         return source, None, None, True, b""
@@ -309,7 +311,7 @@ def _vector_source(
     if source_layer is not None:
         check_layer(source_layer, views, name)
     layers = _list_layers(source, name)
-    spatial = [layer for layer, kind in layers if kind and layer not in views]
+    spatial = [layer for layer, kind in layers if kind and layer.lower() not in views]
     if not spatial:
         for layer, kind in layers:
             if kind:
@@ -641,4 +643,4 @@ def vector_parts(path: Path, fmt: str, max_bytes: int) -> list[str]:
         check_content(staged, fmt, path.name)
         views = inspect_geopackage(staged, path.name)
         layers = _list_layers(gdal_path(staged, fmt), path.name)
-    return [name for name, _ in layers if name not in views]
+    return [name for name, _ in layers if name.lower() not in views]

@@ -24,6 +24,16 @@ def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return open_workspace(args.workspace, create=False)
 
 
+def _plain(value: object) -> str:
+    """`value` as one line of plain text for the terminal: control characters become ``?``.
+
+    Commit messages typed on the web page, authors, file and column names are printed
+    here; an escape sequence among them would retitle or clear the user's terminal, and
+    a line break would forge a line of the history.
+    """
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value))
+
+
 def _columns(items: list[str] | None) -> dict[str, str]:
     """``--column ROLE=COLUMN`` options as a mapping."""
     columns: dict[str, str] = {}
@@ -196,13 +206,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         mapped = ", ".join(f"{role}={column}" for role, column in result.columns.items())
         print(f"columns: {mapped}")
     for warning in result.warnings:
-        print(f"warning: {cli_text(warning)}")
+        print(f"warning: {_plain(cli_text(warning))}")
     if result.crs_ambiguous:  # 300-700 m off with nothing looking wrong: say it loudly
         print(f"WARNING: coordinate system not chosen: {_AMBIGUOUS_HINT}", file=sys.stderr)
     if len(result.rejected):
         summary = result.rejected.groupby("reason").size().sort_values(ascending=False)
         for reason, count in summary.items():
-            print(f"  rejected {count:>7} × {reason}")
+            print(f"  rejected {count:>7} × {_plain(reason)}")
         if args.rejects:
             write_csv(result.rejected, args.rejects)  # formulas in the file neutralised
             print(f"rejected rows written to {args.rejects}")
@@ -238,7 +248,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     print(f"workspace {store.location}")
     for layer in store.layers():
         last = store.history(layer)[-1]
-        print(f"{layer:<10} v{last.version:<4} {last.n_features:>9} features  {last.message}")
+        print(
+            f"{layer:<10} v{last.version:<4} {last.n_features:>9} features  {_plain(last.message)}"
+        )
     return 0
 
 
@@ -247,8 +259,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         based = f" (restores v{row.based_on})" if row.based_on else ""
         print(
             f"{row.layer:<10} v{row.version:<4} {row.created_at:%Y-%m-%d %H:%M} "
-            f"{row.author + ('' if row.author_verified else ' (unverified)'):<12}"
-            f" {row.n_features:>9}  {row.message}{based}"
+            f"{_plain(row.author) + ('' if row.author_verified else ' (unverified)'):<12}"
+            f" {row.n_features:>9}  {_plain(row.message)}{based}"
         )
     return 0
 
@@ -456,18 +468,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except WorkspaceBusyError as exc:
-        print(f"gridmap: {cli_text(exc)}", file=sys.stderr)
+        print(f"gridmap: {_plain(cli_text(exc))}", file=sys.stderr)
         return EXIT_BUSY
     except GridmapError as exc:
-        print(f"gridmap: {cli_text(exc)}", file=sys.stderr)
+        print(f"gridmap: {_plain(cli_text(exc))}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
-        print(f"gridmap: {exc.filename or exc}: no such file", file=sys.stderr)
+        print(f"gridmap: {_plain(exc.filename or exc)}: no such file", file=sys.stderr)
         return 2
     except OSError as exc:
         # Permissions, a full disk: the user's to fix, and a traceback would not help.
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"gridmap: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"gridmap: {_plain(where)}{_plain(exc.strerror or exc)}", file=sys.stderr)
         return 2
 
 

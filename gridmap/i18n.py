@@ -792,6 +792,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件 {name} 不是有效的 GeoPackage（SQLite）文件",
         "`path` {name} is not a valid GeoPackage (SQLite) file",
     ),
+    "geojson_crs_link": (
+        "文件 {name} 以链接方式声明坐标系（crs 的类型为 link 或 url）：服务器不会去读取链接；"
+        "请改用名称声明坐标系，例如 urn:ogc:def:crs:EPSG::4490",
+        "`path` {name} declares its coordinate system (crs) as a link (type link or url),"
+        " which the server does not follow; declare it by name instead, e.g."
+        " urn:ogc:def:crs:EPSG::4490",
+    ),
     "geojson_invalid": (
         "文件 {name} 不是 GeoJSON（开头不是一个 JSON 对象）",
         "`path` {name} is not GeoJSON (it does not start with a JSON object)",
@@ -1184,6 +1191,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "layer `{layer}` changed meanwhile: your edit was based on version {based_on}, but"
         " version {current} ({author}, {when}) is current now; nothing was saved, apply"
         " your edit again on the current version",
+    ),
+    "workspace_write_failed": (
+        "无法写入工作空间 {name}：{detail}；没有保存任何内容（请检查文件是否只读、磁盘是否已满）",
+        "workspace {name} could not be written: {detail}; nothing was saved (is the file"
+        " read-only, or the disk full?)",
     ),
     "version_conflict_gone": (
         "{layer} 图层没有第 {based_on} 版；你的修改没有保存",

@@ -61,7 +61,7 @@ from gridmap._io_geometry import (
     user_crs,
 )
 from gridmap._io_text import Buffer as Buffer
-from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source
+from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
 from gridmap._io_text import detect_encoding as detect_encoding
 from gridmap._io_vector import _read_vector, vector_parts
 from gridmap.i18n import Message
@@ -219,7 +219,7 @@ def read_table(
         raise ImportFileError(Message("not_a_table_file", name=p.name))
     roles = sorted({r for spec in LAYERS.values() for r in layer_roles(spec, table=True)})
     if fmt == "xlsx":
-        frame = _read_xlsx(p, sheet=sheet, roles=roles).frame
+        frame = _read_xlsx(p, sheet=sheet, roles=roles, max_bytes=limit).frame
         frame = frame.head(nrows) if nrows is not None else frame
         return frame.apply(as_text)
     with _mapped(p) as raw:
@@ -449,10 +449,13 @@ def list_parts(path: str | os.PathLike[str]) -> list[str]:
     ImportFileError
         when the file cannot be opened as what its extension says.
     """
-    checked = _check_path(path, _max_bytes(None))
+    limit = _max_bytes(None)
+    checked = _check_path(path, limit)
     suffix = checked.suffix.lower()
     if TABLE_FORMATS.get(suffix) == "xlsx":
         import openpyxl
+
+        check_workbook(checked, limit)
 
         try:
             book = openpyxl.load_workbook(checked, read_only=True)
@@ -622,7 +625,7 @@ def import_file(
                 raw, p.name, encoding=encoding, roles=roles, numeric=coordinate_columns
             )
     elif fmt == "xlsx":
-        source = _read_xlsx(p, sheet=sheet, roles=roles)
+        source = _read_xlsx(p, sheet=sheet, roles=roles, max_bytes=limit)
     else:
         source = _read_vector(p, fmt, source_layer=source_layer, encoding=encoding, max_bytes=limit)
     notes = list(source.notes)

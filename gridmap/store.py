@@ -335,6 +335,7 @@ class _WorkspaceLock:
     """
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self.lock_path = path.with_name(f".{path.name}.lock")
         self.note_path = path.with_name(f".{path.name}.writer")
         self._lock = filelock.FileLock(self.lock_path, is_singleton=True)
@@ -347,6 +348,8 @@ class _WorkspaceLock:
             self._lock.acquire(timeout=wait)
         except filelock.Timeout:
             raise WorkspaceBusyError(self._busy_message(wait)) from None
+        except OSError as exc:  # a read-only folder: the lock file cannot be made
+            raise _write_failed(self.path, exc) from None
         try:
             if first:
                 with contextlib.suppress(OSError):
@@ -433,17 +436,52 @@ def _transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk, an I/O error); a second
+        # ROLLBACK would then hide the real error under "no transaction is active".
+        if con.in_transaction:
+            con.execute("ROLLBACK")
         raise
     try:
         con.execute("COMMIT")
     except sqlite3.OperationalError as exc:
-        con.execute("ROLLBACK")
+        if con.in_transaction:
+            con.execute("ROLLBACK")
         if "locked" in str(exc) or "busy" in str(exc):
             raise WorkspaceBusyError(
                 Message("workspace_busy", who="?", since="?", seconds=round(_SQLITE_TIMEOUT))
             ) from None
         raise
+
+
+#: What a write into a workspace can fail with when the file or the disk refuses it (a
+#: read-only file or folder, a full disk, an I/O error), or GDAL refuses the data.
+_WRITE_FAULTS = (
+    sqlite3.Error,
+    OSError,
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+)
+
+
+def _write_failed(path: Path, exc: BaseException) -> StoreError:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return StoreError(Message("workspace_write_failed", name=path.name, detail=detail[:300]))
+
+
+@contextlib.contextmanager
+def _write_guard(path: Path) -> Iterator[None]:
+    """Turn a write the file system or SQLite refused into a :class:`StoreError`.
+
+    Every write is one SQLite transaction, so when it fails nothing of it is in the
+    workspace: the user is told so (with SQLite's or GDAL's words), not shown a
+    traceback. Busy workspaces and version conflicts pass through as they are.
+    """
+    try:
+        yield
+    except _WRITE_FAULTS as exc:
+        raise _write_failed(path, exc) from None
 
 
 #: Seconds SQLite waits for readers to let go before a commit gives up.
@@ -641,8 +679,9 @@ class GeoPackageStore(WorkspaceStore):
 
     # -- file-level helpers -------------------------------------------------------------
     def _create(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.writing():
+        with _write_guard(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _write_guard(self.path), self.writing():
             if self.path.exists():  # another process created it while we waited
                 return
             tmp = _temp_name(self.path, "tmp")
@@ -815,7 +854,12 @@ class GeoPackageStore(WorkspaceStore):
         """
         if "working_crs" in values:
             values[EXPLICIT_CRS_KEY] = bool(values["working_crs"])
-        with self.writing(), self._connect() as con, _transaction(con):
+        with (
+            _write_guard(self.path),
+            self.writing(),
+            self._connect() as con,
+            _transaction(con),
+        ):
             _put_settings(con, values)
             if not values.get("working_crs", True):
                 self._refresh_bounds(con)
@@ -836,7 +880,7 @@ class GeoPackageStore(WorkspaceStore):
         frame = data.to_crs(STORAGE_CRS) if data.crs != STORAGE_CRS else data
         frame = frame.reset_index(drop=True)
         table = f"{layer}__{secrets.token_hex(6)}"
-        with self.writing():
+        with _write_guard(self.path), self.writing():
             self._check_based_on(layer, based_on)
             side = _temp_name(self.path, "part")
             try:
@@ -936,7 +980,7 @@ class GeoPackageStore(WorkspaceStore):
     def restore(
         self, layer: str, version: int, *, author: str | None = None, message: str | None = None
     ) -> LayerVersion:
-        with self.writing():
+        with _write_guard(self.path), self.writing():
             old = self._version_row(layer, version)
             with self._connect() as con, _transaction(con):
                 made = self._add_version(
@@ -1016,7 +1060,7 @@ class GeoPackageStore(WorkspaceStore):
         dict
             ``tables`` dropped, ``files`` removed, ``bytes_before`` and ``bytes_after``.
         """
-        with self.writing():
+        with _write_guard(self.path), self.writing():
             before = self.path.stat().st_size
             orphans = self.orphan_tables()
             with self._connect() as con:
@@ -1034,7 +1078,7 @@ class GeoPackageStore(WorkspaceStore):
 
     def compact(self) -> None:
         """Reclaim free pages (``VACUUM``), holding the write lock."""
-        with self.writing(), self._connect() as con:
+        with _write_guard(self.path), self.writing(), self._connect() as con:
             con.execute("VACUUM")
 
     def integrity_ok(self) -> bool:

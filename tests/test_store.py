@@ -208,7 +208,7 @@ def test_a_failing_writer_leaves_the_previous_version(
         raise OSError("No space left on device")
 
     monkeypatch.setattr(pyogrio, "write_dataframe", disk_fills_up_halfway)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(StoreError, match=r"No space.*nothing was saved"):
         store.write("incidents", incidents(10, seed=3), message="breaks mid-write")
     monkeypatch.undo()
     assert store.current_version("incidents") == 1

@@ -489,6 +489,20 @@ def cases(folder: Path, rng: random.Random) -> list[Case]:
         n_good=99,
         check=lambda r: _check(r.data["description"].notna().all(), "columns past C lost"),
     )
+    # A workbook is a zip: a sheet of 8 MB deflated to ~8 KB, read with a 1 MB limit, is
+    # refused before openpyxl inflates it (300 KB once took 1.3 GB of memory).
+    inflating = member(whole, SHEET).replace(
+        "</sheetData>",
+        '<row r="20"><c r="F20" t="inlineStr"><is><t>' + "A" * (8 << 20) + "</t></is></c></row>"
+        "</sheetData>",
+    )
+    add(
+        "xlsx_inflates_past_the_limit",
+        patch_zip(whole, {SHEET: inflating.encode()}),
+        ".xlsx",
+        options={"max_bytes": 1 << 20},
+        error_contains="unpacks to more than the limit",
+    )
     huge_dim = member(whole, SHEET).replace('ref="A1:F9"', 'ref="A1:XFD1048576"')
     add(
         "xlsx_dimension_whole_sheet",

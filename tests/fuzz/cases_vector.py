@@ -319,6 +319,29 @@ def _geopackages(folder: Path, rng: random.Random) -> list[Case]:
         )
     )
     cases.append(Case("gpkg_view_beside_table", path, "posts", "rows", n_good=3, n_rejected=0))
+    # SQLite names ignore case: contents naming "cases" reach the view "Cases" all the same.
+    path = _gpkg(folder / "view_other_case.gpkg", rng)
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE VIEW "Cases" AS SELECT fid, geom, sqlite_version() AS n FROM posts')
+    connection.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+        "VALUES ('cases', 'features', 'cases', 4326)"
+    )
+    connection.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES ('cases', 'geom', 'POINT', 4326, 0, 0)"
+    )
+    connection.commit()
+    connection.close()
+    cases.append(
+        Case(
+            "gpkg_view_in_another_case",
+            path,
+            "posts",
+            "error",
+            options={"source_layer": "cases"},
+            error_contains="is a view",
+        )
+    )
     path = _gpkg(folder / "no_contents.gpkg", rng)
     connection = sqlite3.connect(path)
     connection.execute("DROP TABLE gpkg_contents")
@@ -619,9 +642,27 @@ def _geojson(folder: Path, rng: random.Random) -> list[Case]:
         n_rejected=0,
         check=_near_beijing,
     )
+    # GDAL fetches a "link" or "url" crs over HTTP (importFromUrl) from wherever it
+    # points: a request from the server into the intranet. Refused, in every spelling
+    # GDAL accepts (any case, escapes, a "crs" on a geometry).
     link = _posts(rng, 1)
     link["crs"] = {"type": "link", "properties": {"href": "/etc/passwd", "type": "proj4"}}
-    add("crs_link_to_server_file", json.dumps(link).encode(), expect="rows", n_good=1)
+    add("crs_link_to_server_file", json.dumps(link).encode(), expect="error", error_contains="crs")
+    link["crs"] = {"type": "link", "properties": {"href": "http://127.0.0.1:9/x", "type": "wkt"}}
+    add("crs_link_http", json.dumps(link).encode(), expect="error", error_contains="crs")
+    link["crs"] = {"type": "URL", "properties": {"url": "http://127.0.0.1:9/x"}}
+    add("crs_url_http", json.dumps(link).encode(), expect="error", error_contains="crs")
+    escaped = json.dumps(link).replace('"type": "URL"', '"\\u0074ype": "\\u0055rl-x"')
+    add("crs_url_escaped", escaped.encode(), expect="error", error_contains="crs")
+    on_geometry = _posts(rng, 1)
+    on_geometry["features"][0]["geometry"]["CRS"] = {  # type: ignore[index]
+        "type": "Link",
+        "properties": {"href": "http://127.0.0.1:9/x"},
+    }
+    add("crs_link_on_geometry", json.dumps(on_geometry).encode(), expect="error")
+    harmless = _posts(rng, 2)
+    harmless["features"][0]["properties"]["type"] = "link"  # type: ignore[index]
+    add("property_type_link", json.dumps(harmless).encode(), expect="rows", n_good=2)
     gbk = _posts(rng, 2)
     add(
         "gbk_text",
