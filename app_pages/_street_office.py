@@ -109,7 +109,12 @@ def view_map(
 
 
 def kept(widget: Callable[..., Any], name: str, default: Any, **options: Any) -> Any:
-    """Draw `widget` keyed ``<name>_w`` showing the plain session value `name`."""
+    """Draw `widget` keyed ``<name>.<language>`` showing the plain session value `name`.
+
+    The language is in the widget's key for the reason :func:`app_pages._common.choice`
+    gives: a browser sends back the *label* a select widget showed, so after a language
+    switch a widget with the same key would hand the page an old label as its value.
+    """
     if name not in st.session_state:
         st.session_state[name] = default
     value_arg = "index" if widget in (st.selectbox, st.radio) else "value"
@@ -125,7 +130,7 @@ def kept(widget: Callable[..., Any], name: str, default: Any, **options: Any) ->
         options["default"] = [v for v in current if v in list(options["options"])]
     else:
         options[value_arg] = current
-    value = widget(key=f"{name}_w", **options)
+    value = widget(key=f"{name}.{lang()}", **options)
     st.session_state[name] = value
     return value
 

@@ -400,7 +400,8 @@ def overview_map(
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=credit,
+        # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
+        attribution=t("map_credit", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if _present(streets) and basemap == "vector":
         maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))  # type: ignore[arg-type]

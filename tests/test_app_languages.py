@@ -141,9 +141,30 @@ def registered_pages() -> list[str]:
     ]
 
 
+@pytest.mark.parametrize(
+    ("page", "chosen"),
+    [
+        ("app_pages/heatmaps.py", {"hs_view": "gi"}),
+        ("app_pages/warnings_report.py", {"hs_report_view": "requests"}),
+    ],
+)
+def test_the_street_office_pages_survive_language_round_trips(
+    home: Path, browser: BrowserMemory, page: str, chosen: dict[str, object]
+) -> None:
+    app = run_app(page)
+    for key, value in chosen.items():
+        pick(app, key, value)
+    round_trip(app, chosen)
+
+
 def test_every_registered_page_is_covered_here() -> None:
     # A new page must get its own round trip above.
-    assert sorted(registered_pages()) == ["app_pages/data.py", "app_pages/overview.py"]
+    assert sorted(registered_pages()) == [
+        "app_pages/data.py",
+        "app_pages/heatmaps.py",
+        "app_pages/overview.py",
+        "app_pages/warnings_report.py",
+    ]
 
 
 @pytest.mark.parametrize("page", registered_pages())

@@ -299,7 +299,7 @@ def test_a_restore_on_a_busy_workspace_says_busy_not_a_traceback(
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline() == "held\n"
-        app.selectbox(key="history_layer").set_value("incidents").run()
+        app.selectbox(key="history_layer.zh").set_value("incidents").run()
         app.button(key="history_restore").click().run()
         assert not app.exception, [e.value for e in app.exception]
         assert any("王五" in e.value for e in app.error), [e.value for e in app.error]

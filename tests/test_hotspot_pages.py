@@ -35,8 +35,16 @@ def texts(app: AppTest) -> str:
     return "\n".join(map(str, parts))
 
 
+def K(app: AppTest, name: str) -> str:
+    """The key of the widget showing session value `name` in the app's current language."""
+    language = app.session_state["lang"] if "lang" in app.session_state else "zh"  # noqa: SIM401
+    return f"{name}.{language}"
+
+
 def choose(app: AppTest, key: str, value: object) -> AppTest:
-    widget = app.radio(key=key) if key in {"hs_view_w", "hs_report_view_w"} else None
+    radio = key in {"hs_view_w", "hs_report_view_w"}
+    key = K(app, key.removesuffix("_w"))
+    widget = app.radio(key=key) if radio else None
     (widget if widget is not None else app.selectbox(key=key)).set_value(value).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -48,27 +56,27 @@ def choose(app: AppTest, key: str, value: object) -> AppTest:
 def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> None:
     app = run_app(HEATMAPS, hs_view=view)
     assert app.title[0].value == "热力分析"
-    assert app.radio(key="hs_view_w").value == view
+    assert app.radio(key=K(app, "hs_view")).value == view
     assert any("已选" in c.value for c in app.caption)
     app.session_state["lang"] = "en"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Heatmaps"
-    assert app.radio(key="hs_view_w").value == view  # the view survives the switch
+    assert app.radio(key=K(app, "hs_view")).value == view  # the view survives the switch
 
 
 def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) -> None:
     app = run_app(HEATMAPS)
-    app.multiselect(key="hs_categories_w").set_value(["theft"]).run()
-    app.slider(key="hs_hours_w").set_value((18, 24)).run()
+    app.multiselect(key=K(app, "hs_categories")).set_value(["theft"]).run()
+    app.slider(key=K(app, "hs_hours")).set_value((18, 24)).run()
     assert not app.exception
     caption = next(c.value for c in app.caption if "已选" in c.value)
     for language in ("en", "zh", "en"):
         app.session_state["lang"] = language
         app.run()
         assert not app.exception, [e.value for e in app.exception]
-        assert app.multiselect(key="hs_categories_w").value == ["theft"]
-        assert app.slider(key="hs_hours_w").value == (18, 24)
+        assert app.multiselect(key=K(app, "hs_categories")).value == ["theft"]
+        assert app.slider(key=K(app, "hs_hours")).value == (18, 24)
     # The count shown is the library's count of the same selection.
     store = GeoPackageStore(home / "sample.gpkg")
     incidents = store.read("incidents")
@@ -86,15 +94,15 @@ def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) ->
 
 def test_empty_selections_say_so(home: Path) -> None:
     app = run_app(HEATMAPS)
-    app.multiselect(key="hs_categories_w").set_value([]).run()
+    app.multiselect(key=K(app, "hs_categories")).set_value([]).run()
     assert not app.exception
     assert "没有选中" in texts(app)
-    app.multiselect(key="hs_categories_w").set_value(["fraud"]).run()
-    app.multiselect(key="hs_weekdays_w").set_value([]).run()
+    app.multiselect(key=K(app, "hs_categories")).set_value(["fraud"]).run()
+    app.multiselect(key=K(app, "hs_weekdays")).set_value([]).run()
     assert "没有选中" in texts(app)
-    app.multiselect(key="hs_weekdays_w").set_value([0]).run()
+    app.multiselect(key=K(app, "hs_weekdays")).set_value([0]).run()
     # A window with no incidents at all (before the sample starts).
-    app.date_input(key="hs_dates_w").set_value(
+    app.date_input(key=K(app, "hs_dates")).set_value(
         (pd.Timestamp("2025-01-01").date(), pd.Timestamp("2025-01-31").date())
     ).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -123,7 +131,7 @@ def test_warnings_page_views_in_both_languages(home: Path, view: str) -> None:
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Warnings & report"
-    assert app.radio(key="hs_report_view_w").value == view
+    assert app.radio(key=K(app, "hs_report_view")).value == view
 
 
 def test_weekly_report_download_and_hand_off(home: Path) -> None:

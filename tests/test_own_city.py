@@ -199,7 +199,7 @@ def test_data_page_tables_show_category_labels(tmp_path: Path, monkeypatch) -> N
     monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
     install_sample_workspace(tmp_path / "sample.gpkg")
     app = run_app("app_pages/data.py")
-    app.selectbox(key="table_layer").set_value("incidents").run()
+    app.selectbox(key="table_layer.zh").set_value("incidents").run()
     table = next(d.value for d in app.dataframe if "类别代码" in d.value.columns)
     assert set(table["类别"]) <= {
         "盗窃",
