@@ -590,7 +590,7 @@ def _mode_graph(
         else:
             member = ~np.isin(highway, list(NOT_WALKABLE))
         base = WALK_KMH if mode == "walk" else BIKE_KMH
-        table = {h: WALK_KMH for h in DISMOUNT} if mode == "bike" else {}
+        table = dict.fromkeys(DISMOUNT, WALK_KMH) if mode == "bike" else {}
         table |= dict(speeds)
         kmh = _lookup(highway, table, speeds.get("default", base))
         fwd_ok = bwd_ok = member
@@ -735,7 +735,7 @@ def _edge_keys(graph: StreetGraph, u: IntArray, v: IntArray, seg: IntArray) -> I
             "v": graph.edge_v,
             "segment": graph.edge_segment,
             "key": graph.edge_key,
-        }  # fmt: skip
+        }
     ).drop_duplicates(["u", "v", "segment"])
     found = pd.DataFrame({"u": u, "v": v, "segment": seg}).merge(
         frame, on=["u", "v", "segment"], how="left"
@@ -1023,8 +1023,9 @@ def node_components(graph: StreetGraph, *, connection: str | None = None) -> Int
     seg = graph.segments
     su, sv = seg["u"].to_numpy(), seg["v"].to_numpy()
     inside = graph.in_mode & (labels[su] == labels[sv])
-    length = np.bincount(labels[su][inside], weights=seg["length"].to_numpy()[inside],
-                         minlength=labels.max() + 1)  # fmt: skip
+    length = np.bincount(
+        labels[su][inside], weights=seg["length"].to_numpy()[inside], minlength=labels.max() + 1
+    )
     present = np.unique(labels[used])
     order = present[np.lexsort((present, -length[present]))]
     rank = np.full(labels.max() + 1, -1, dtype=np.intp)
@@ -1055,8 +1056,7 @@ def components(graph: StreetGraph, *, connection: str | None = None) -> pd.DataF
     k = int(labels.max()) + 1
     nodes = np.bincount(labels[labels >= 0], minlength=k)
     segs = np.bincount(labels[su][inside], minlength=k)
-    length = np.bincount(labels[su][inside], weights=seg["length"].to_numpy()[inside],
-                         minlength=k)  # fmt: skip
+    length = np.bincount(labels[su][inside], weights=seg["length"].to_numpy()[inside], minlength=k)
     total = float(seg["length"].to_numpy()[graph.in_mode].sum())
     return pd.DataFrame(
         {
