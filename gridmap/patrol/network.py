@@ -254,6 +254,16 @@ class StreetGraph:
         return g
 
     @cached_property
+    def _segment_keys(self) -> tuple[IntArray, IntArray]:
+        """networkx key of each segment's forward and backward edge (-1: none)."""
+        fkey = np.full(len(self.segments), -1, dtype=np.intp)
+        bkey = np.full(len(self.segments), -1, dtype=np.intp)
+        f = self.edge_forward
+        fkey[self.edge_segment[f]] = self.edge_key[f]
+        bkey[self.edge_segment[~f]] = self.edge_key[~f]
+        return fkey, bkey
+
+    @cached_property
     def _tree(self) -> tuple[shapely.STRtree, IntArray]:
         usable = np.flatnonzero(self.in_mode)
         return shapely.STRtree(self.segments.geometry.to_numpy()[usable]), usable
@@ -378,7 +388,11 @@ class _Layer:
     @classmethod
     def build(cls, streets: gpd.GeoDataFrame) -> _Layer:
         notes: list[str] = []
-        parts, row = shapely.get_parts(streets.geometry.to_numpy(), return_index=True)
+        geoms_in = streets.geometry.to_numpy()
+        if (shapely.get_type_id(geoms_in) == 1).all():  # plain LineStrings: no explode
+            parts, row = geoms_in, np.arange(len(geoms_in))
+        else:
+            parts, row = shapely.get_parts(geoms_in, return_index=True)
         coords, part = shapely.get_coordinates(parts, return_index=True)
         # Nodes: vertices on a 1 cm lattice.
         node = _vertex_nodes(coords)
@@ -391,9 +405,11 @@ class _Layer:
         ends = np.sort(np.column_stack([node[first], node[last]]), axis=1)
         line_key = _group_ids(ends[:, 0], ends[:, 1], n_vert)
         per_vertex_line = line_key[part]
-        pairs = np.unique(np.column_stack([node, per_vertex_line]), axis=0)
-        lines_at_node = np.bincount(pairs[:, 0], minlength=n_nodes)
-        split = ~first & ~last & (lines_at_node[node] >= 2)
+        first_line = np.full(n_nodes, -1, dtype=np.intp)
+        first_line[node[::-1]] = per_vertex_line[::-1]  # the first write of a node wins
+        shared = np.zeros(n_nodes, dtype=bool)
+        shared[node[per_vertex_line != first_line[node]]] = True
+        split = ~first & ~last & shared[node]
         if split.any():
             rep = 1 + split.astype(np.intp)
             coords = np.repeat(coords, rep, axis=0)
@@ -422,8 +438,8 @@ class _Layer:
         # attributes (its oneway/maxspeed bind cars).
         lo, hi = np.minimum(u, v), np.maximum(u, v)
         order = np.argsort(network != "drive", kind="stable")
-        key = _group_ids(lo[order], hi[order], np.round(length[order], 1), n_vert[order])
-        _, keep_pos = np.unique(key, return_index=True)
+        key = _group_ids(lo[order], hi[order], np.round(length[order] * 10), n_vert[order])
+        keep_pos = _first_of_groups(key)
         keep = order[np.sort(keep_pos)]
         group_of_seg = np.empty(len(u), dtype=np.intp)
         group_of_seg[order] = key
@@ -486,36 +502,56 @@ def _vertex_nodes(coords: FloatArray) -> IntArray:
     q -= q.min(axis=0)
     span = int(q[:, 1].max()) + 1
     if int(q[:, 0].max()) < (2**62) // span:
-        _, inv = np.unique(q[:, 0] * span + q[:, 1], return_inverse=True)
+        inv, _ = pd.factorize(q[:, 0] * span + q[:, 1])
     else:  # pragma: no cover - continental extents at 1 cm
         _, inv = np.unique(q, axis=0, return_inverse=True)
     return inv.ravel().astype(np.intp)
 
 
 def _group_ids(*columns: Any) -> IntArray:
-    """Dense ids of the distinct rows of `columns` (numbers)."""
-    stacked = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
-    _, inv = np.unique(stacked, axis=0, return_inverse=True)
-    return inv.ravel().astype(np.intp)
+    """Dense ids (in order of first appearance) of the distinct rows of `columns`.
+
+    The columns hold non-negative integers (one hash pass per column after the first).
+    """
+    ids = np.asarray(columns[0], dtype=np.int64)
+    for col in columns[1:]:
+        col = np.asarray(col, dtype=np.int64)
+        ids, _ = pd.factorize(ids)
+        ids = ids.astype(np.int64) * (int(col.max(initial=0)) + 1) + col
+    ids, _ = pd.factorize(ids)
+    return ids.astype(np.intp)
+
+
+def _first_of_groups(ids: IntArray) -> IntArray:
+    """Position of the first row of each group (ids numbered in order of first appearance)."""
+    if not len(ids):
+        return np.empty(0, dtype=np.intp)
+    seen = np.maximum.accumulate(ids)
+    return np.flatnonzero(np.r_[True, ids[1:] > seen[:-1]])
 
 
 def _text_column(streets: gpd.GeoDataFrame, name: str, default: str) -> np.ndarray:
+    """A tag column as clean strings: NaN → `default`, lists (OSMnx) → their first value."""
     if name not in streets.columns:
         return np.full(len(streets), default, dtype=object)
-    col = streets[name]
-    values = col.to_numpy(dtype=object)
-    out = np.empty(len(values), dtype=object)
-    for i, val in enumerate(values):  # tags may be lists (OSMnx) or NaN
-        if isinstance(val, list | tuple | np.ndarray):
-            val = val[0] if len(val) else None
-        if val is None or (isinstance(val, float) and np.isnan(val)):
-            out[i] = default
-            continue
-        text = str(val).strip()
-        if text.startswith("[") and text.endswith("]"):  # "['residential', 'service']"
-            text = text.strip("[]").split(",")[0].strip().strip("'\"")
-        out[i] = text.lower() if name != "name" else text
-    return out
+    values = streets[name].to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): clean each
+        codes, uniques = np.arange(len(values)), values
+    clean = [_clean_tag(v, name, default) for v in uniques] + [default]
+    return np.asarray(clean, dtype=object)[codes]
+
+
+def _clean_tag(val: Any, name: str, default: str) -> str:
+    if isinstance(val, list | tuple | np.ndarray):
+        val = val[0] if len(val) else None
+    if val is None or (isinstance(val, float) and np.isnan(val)) or val is pd.NA:
+        return default
+    text = str(val).strip()
+    if text.startswith("[") and text.endswith("]"):  # "['residential', 'service']"
+        text = text.strip("[]").split(",")[0].strip().strip("'\"")
+    return text if name == "name" else text.lower()
 
 
 def _row_attributes(streets: gpd.GeoDataFrame, notes: list[str]) -> dict[str, Any]:
@@ -549,15 +585,13 @@ _SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?")
 
 def _parse_maxspeed(values: np.ndarray) -> FloatArray:
     """km/h from OSM ``maxspeed`` strings (``"30"``, ``"30 mph"``); nan when not a number."""
-    out = np.full(len(values), np.nan)
-    cache: dict[str, float] = {}
-    for i, text in enumerate(values):
-        if text not in cache:
-            m = _SPEED.match(str(text))
-            kmh = float(m.group(1)) * (_MPH if m and m.group(2) == "mph" else 1.0) if m else np.nan
-            cache[text] = kmh if kmh > 0 else np.nan
-        out[i] = cache[text]
-    return out
+    codes, uniques = pd.factorize(values)
+    kmh = np.full(len(uniques) + 1, np.nan)
+    for i, text in enumerate(uniques):
+        m = _SPEED.match(str(text))
+        if m and float(m.group(1)) > 0:
+            kmh[i] = float(m.group(1)) * (_MPH if m.group(2) == "mph" else 1.0)
+    return kmh[codes]
 
 
 def _mode_graph(
@@ -609,14 +643,14 @@ def _mode_graph(
     edge_forward = np.concatenate([np.ones(len(f), bool), np.zeros(len(b), bool)])
     edge_u = np.concatenate([u_all[f], v_all[b]])
     edge_v = np.concatenate([v_all[f], u_all[b]])
-    order = np.lexsort((edge_segment, edge_v, edge_u))
+    order = np.argsort(edge_u.astype(np.int64) * len(layer.node_x) + edge_v, kind="stable")
     edge_u, edge_v = edge_u[order], edge_v[order]
     edge_segment, edge_forward = edge_segment[order], edge_forward[order]
     new_pair = np.r_[True, (edge_u[1:] != edge_u[:-1]) | (edge_v[1:] != edge_v[:-1])]
     run_start = np.maximum.accumulate(np.where(new_pair, np.arange(len(edge_u)), 0))
     edge_key = np.arange(len(edge_u)) - run_start
     edge_time = np.where(edge_forward, forward[edge_segment], backward[edge_segment])
-    csr = _csr(len(layer.node_x), edge_u, edge_v, edge_time)
+    csr = _csr(len(layer.node_x), edge_u, edge_v, edge_time, new_pair)
     return StreetGraph(
         mode=mode,
         crs=crs,
@@ -637,19 +671,19 @@ def _mode_graph(
 
 
 def _lookup(highway: np.ndarray, table: Mapping[str, float], default: float) -> FloatArray:
-    classes, inv = np.unique(highway.astype(str), return_inverse=True)
-    values = np.array([float(table.get(c, default)) for c in classes])
-    return values[inv.ravel()]
+    inv, classes = pd.factorize(highway)
+    values = np.array([float(table.get(str(c), default)) for c in classes] + [default])
+    return values[inv]
 
 
-def _csr(n: int, u: IntArray, v: IntArray, t: FloatArray) -> sp.csr_matrix:
-    """CSR of the fastest edge per (u, v), self-loops dropped, built from sorted arrays."""
+def _csr(n: int, u: IntArray, v: IntArray, t: FloatArray, new_pair: BoolArray) -> sp.csr_matrix:
+    """CSR of the fastest edge per (u, v), self-loops dropped, from edges sorted by (u, v)."""
+    starts = np.flatnonzero(new_pair)
+    if len(starts):
+        t = np.minimum.reduceat(t, starts)
+        u, v = u[starts], v[starts]
     keep = u != v
     u, v, t = u[keep], v[keep], t[keep]
-    order = np.lexsort((t, v, u))
-    u, v, t = u[order], v[order], t[order]
-    first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
-    u, v, t = u[first], v[first], t[first]
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
     return sp.csr_matrix((t, v.astype(np.int32), indptr), shape=(n, n))
@@ -709,7 +743,7 @@ def snap_points(
     u = np.where(along, su, sv)
     v = np.where(along, sv, su)
     offset = np.where(along, position, length - position)
-    key = _edge_keys(graph, u, v, seg)
+    key = _edge_keys(graph, along, seg)
     xy = shapely.get_coordinates(snapped)
     return pd.DataFrame(
         {
@@ -728,19 +762,10 @@ def snap_points(
     )
 
 
-def _edge_keys(graph: StreetGraph, u: IntArray, v: IntArray, seg: IntArray) -> IntArray:
-    frame = pd.DataFrame(
-        {
-            "u": graph.edge_u,
-            "v": graph.edge_v,
-            "segment": graph.edge_segment,
-            "key": graph.edge_key,
-        }
-    ).drop_duplicates(["u", "v", "segment"])
-    found = pd.DataFrame({"u": u, "v": v, "segment": seg}).merge(
-        frame, on=["u", "v", "segment"], how="left"
-    )
-    return found["key"].fillna(0).to_numpy(dtype=np.intp)
+def _edge_keys(graph: StreetGraph, along: BoolArray, seg: IntArray) -> IntArray:
+    """networkx key of the edge on `seg` (forward where `along`, else backward)."""
+    fkey, bkey = graph._segment_keys
+    return np.where(along, fkey[seg], bkey[seg])
 
 
 # --- travel times --------------------------------------------------------------------------
