@@ -1011,17 +1011,39 @@ def travel_time_matrix(
         matrix, indices = graph.csr, nodes
     n = graph.n_nodes
     limit = np.inf if cutoff is None else cutoff
-    for start in range(0, count, max(1, int(chunk))):
+    length = graph.segments["length"].to_numpy()[seg]
+    frac = np.divide(pos, length, out=np.zeros_like(pos), where=length > 0)
+    tu, tv = graph.segments["u"].to_numpy()[seg], graph.segments["v"].to_numpy()[seg]
+    part_f = np.where(frac > 0, frac * graph.forward_time[seg], 0.0)
+    part_b = np.where(frac < 1, (1.0 - frac) * graph.backward_time[seg], 0.0)
+    chunk = max(1, int(chunk))
+    for start in range(0, count, chunk):
         idx = indices[start : start + chunk]
         dist = csgraph.dijkstra(matrix, indices=idx, limit=limit)[:, :n]
-        for row, d in enumerate(dist):
-            reach = TravelTimes(d, np.zeros(n, dtype=np.intp))
-            out[start + row] = _time_on_segments(graph, reach, seg, pos)[0]
+        out[start : start + len(idx)] = np.minimum(
+            dist[:, tu] + part_f[None, :], dist[:, tv] + part_b[None, :]
+        )
     if snapped is not None:
-        frame = snapped.reset_index(drop=True)
-        for i in range(count):
-            t2, _ = _same_segment(graph, frame.iloc[[i]], seg, pos)
-            np.minimum(out[i], t2, out=out[i])
+        src = pd.DataFrame(
+            {
+                "segment": snapped["segment"].to_numpy(dtype=np.intp),
+                "spos": snapped["position"].to_numpy(dtype=np.float64),
+                "source": np.arange(count),
+            }
+        )
+        tgt = pd.DataFrame({"segment": seg, "tpos": pos, "target": np.arange(len(seg))})
+        pairs = tgt.merge(src, on="segment")
+        if len(pairs):
+            s = pairs["segment"].to_numpy()
+            d = pairs["tpos"].to_numpy() - pairs["spos"].to_numpy()
+            seg_len = graph.segments["length"].to_numpy()[s]
+            per_m = np.where(d >= 0, graph.forward_time[s], graph.backward_time[s])
+            per_m = np.divide(per_m, seg_len, out=np.zeros_like(per_m), where=seg_len > 0)
+            with np.errstate(invalid="ignore"):
+                t2 = np.abs(d) * per_m
+            t2 = np.where(np.isnan(t2), np.inf, t2)
+            i, j = pairs["source"].to_numpy(), pairs["target"].to_numpy()
+            np.minimum.at(out, (i, j), t2)
     if cutoff is not None:
         out[out > cutoff] = np.inf
     return out
