@@ -123,6 +123,11 @@ def _post_modes(posts: gpd.GeoDataFrame, graphs: Mapping[str, StreetGraph]) -> n
     return modes
 
 
+def _ids_of(ids: np.ndarray, post: Any) -> np.ndarray:
+    """post_id of each post position (None for -1: no post)."""
+    return np.append(np.asarray(ids, dtype=object), None)[np.asarray(post, dtype=np.intp)]
+
+
 def _post_ids(posts: gpd.GeoDataFrame) -> np.ndarray:
     if "post_id" in posts.columns:
         return posts["post_id"].astype(str).to_numpy()
@@ -137,6 +142,10 @@ class _ModeReach:
     snapped: pd.DataFrame  # this mode's posts, snapped
     post_index: IntArray  # position of each snapped post among all posts
     reach: TravelTimes  # nearest refers to positions in `snapped`
+
+    def post_of(self, nearest: Any) -> Any:
+        """Position among all posts of snapped positions `nearest` (-1 stays -1)."""
+        return np.r_[self.post_index, -1][nearest]
 
 
 def _reach(
@@ -219,8 +228,8 @@ def _pieces(reaches: list[_ModeReach], cuts: tuple[float, ...]) -> pd.DataFrame:
         g, t = r.graph, r.reach.time
         tu, tv = t[u], t[v]
         tf, tb = g.forward_time, g.backward_time
-        nu = np.where(tu < np.inf, r.post_index[np.maximum(r.reach.nearest[u], 0)], -1)
-        nv = np.where(tv < np.inf, r.post_index[np.maximum(r.reach.nearest[v], 0)], -1)
+        nu = np.where(tu < np.inf, r.post_of(r.reach.nearest[u]), -1)
+        nv = np.where(tv < np.inf, r.post_of(r.reach.nearest[v]), -1)
         terms.append((tu, tv, tf, tb, nu, nv))
         with np.errstate(invalid="ignore", divide="ignore"):
             for c in secs:
@@ -271,7 +280,9 @@ def _own_segment_pieces(
     rows = []
     seg_table = reaches[0].graph.segments
     length = seg_table["length"].to_numpy()
-    segs = np.unique(np.concatenate([r.snapped["segment"].to_numpy() for r in reaches]))
+    segs = np.unique(
+        np.concatenate([r.snapped["segment"].to_numpy(dtype=np.intp) for r in reaches])
+    )
     if not len(segs):
         return None
     for s in segs:
@@ -318,7 +329,7 @@ def _through_nodes_at(reaches: list[_ModeReach], s: int, x: float) -> tuple[floa
         ):
             val = t[node] + (part * per if part > 0 else 0.0)
             if val < best:
-                best, who = float(val), int(r.post_index[r.reach.nearest[node]])
+                best, who = float(val), int(r.post_of(r.reach.nearest[node]))
     return best, who
 
 
@@ -473,7 +484,7 @@ def _point_times(
         tt = travel_times_to(r.graph, r.snapped, snapped, cutoff=cutoff)
         better = tt.time < best
         best = np.where(better, tt.time, best)
-        post = np.where(better, r.post_index[np.maximum(tt.nearest, 0)], post)
+        post = np.where(better, r.post_of(tt.nearest), post)
     return pd.DataFrame(
         {"time": best, "post": post, "distance": distance, "far": distance > max_snap},
         index=points.index,
@@ -575,7 +586,7 @@ def coverage_report(
             "name": seg["name"].to_numpy()[pieces["segment"].to_numpy()],
             "minutes": pieces["minutes"].to_numpy(),
             "time": pieces["time"].to_numpy(),
-            "post_id": np.where(pieces["post"] >= 0, ids[np.maximum(pieces["post"], 0)], None),
+            "post_id": _ids_of(ids, pieces["post"]),
             "length": pieces["length"].to_numpy(),
         },
         geometry=street_geoms,
@@ -681,7 +692,7 @@ def _sites_frame(
             "kind": sites["kind"].to_numpy() if "kind" in sites else "",
             "response_class": rc,
             "time": t,
-            "post_id": np.where(post >= 0, ids[np.maximum(post, 0)], None),
+            "post_id": _ids_of(ids, post),
             "within_class": t <= rc * 60.0,
             "distance": times["distance"].to_numpy(),
             "far": times["far"].to_numpy(),
@@ -718,7 +729,7 @@ def _incidents_frame(
     out = pd.DataFrame(
         {
             "time": times["time"].to_numpy(),
-            "post_id": np.where(post >= 0, ids[np.maximum(post, 0)], None),
+            "post_id": _ids_of(ids, post),
             "weight": w,
         },
         index=incidents.index,

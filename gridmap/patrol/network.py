@@ -729,7 +729,10 @@ def snap_points(
     tree, usable = graph._tree
     cols = ["u", "v", "key", "offset", "distance", "far", "segment", "position", "x", "y"]
     if not len(geoms):
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols}, index=points.index)
+        kinds = {"u": np.intp, "v": np.intp, "key": np.intp, "far": bool, "segment": np.intp}
+        return pd.DataFrame(
+            {c: pd.Series(dtype=kinds.get(c, float)) for c in cols}, index=points.index
+        )
     (pi, ti), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
     seg = np.empty(len(geoms), dtype=np.intp)
     distance = np.empty(len(geoms))
@@ -800,8 +803,9 @@ def _with_virtual(graph: StreetGraph, snapped: pd.DataFrame) -> tuple[sp.csr_mat
     pos = snapped["position"].to_numpy(dtype=np.float64)
     length = graph.segments["length"].to_numpy()[seg]
     frac = np.divide(pos, length, out=np.zeros_like(pos), where=length > 0)
-    to_v = (1.0 - frac) * graph.forward_time[seg]
-    to_u = frac * graph.backward_time[seg]
+    with np.errstate(invalid="ignore"):  # 0 × inf: a point on a node is at that node
+        to_v = np.where(frac < 1, (1.0 - frac) * graph.forward_time[seg], 0.0)
+        to_u = np.where(frac > 0, frac * graph.backward_time[seg], 0.0)
     rows = np.concatenate([np.arange(k), np.arange(k)])
     cols = np.concatenate(
         [graph.segments["v"].to_numpy()[seg], graph.segments["u"].to_numpy()[seg]]
