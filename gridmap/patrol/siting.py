@@ -99,7 +99,7 @@ class CoveringResult:
     gain: float
     total: float
     optimal: bool
-    mip_gap: float
+    mip_gap: float  # (dual_bound - objective) / objective
     dual_bound: float
     seconds: float
     status: str
@@ -157,6 +157,7 @@ def maximal_covering(
     *,
     fixed: Any = None,
     relax_y: bool = True,
+    aggregate: bool = True,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-6,
 ) -> CoveringResult:
@@ -174,6 +175,9 @@ def maximal_covering(
         Candidates that are the current posts: always open, not counted in `k`.
     relax_y : bool
         Coverage variables continuous in [0, 1] (integral at the optimum; faster).
+    aggregate : bool
+        Merge demand rows with the same covering candidates first (same optimum, smaller
+        model); False solves the textbook model as given.
     time_limit : float, optional
         Seconds; the best answer found is returned with its gap.
     mip_rel_gap : float
@@ -203,7 +207,9 @@ def maximal_covering(
     greedy = greedy_maximal_covering(a, w, k, fixed=fixed_mask)
     greedy_obj = _covered_weight(a, w, np.r_[np.flatnonzero(fixed_mask), greedy])
     # the model: demand not yet covered, free candidates only
-    sub, sw = _aggregate(a[~base_cov][:, free], w[~base_cov])
+    sub, sw = a[~base_cov][:, free], w[~base_cov]
+    if aggregate:
+        sub, sw = _aggregate(sub, sw)
     m = sub.shape[0]
     if k == 0 or m == 0:
         chosen = greedy if m == 0 else np.empty(0, dtype=np.intp)
@@ -231,13 +237,16 @@ def maximal_covering(
     else:
         chosen = free[np.flatnonzero(res.x[:nx_] > 0.5)]
         optimal = res.status == 0
-        gap = float(getattr(res, "mip_gap", np.nan) or 0.0)
+        gap = np.nan
         bound = baseline - float(getattr(res, "mip_dual_bound", np.nan))
     obj = _covered_weight(a, w, np.r_[np.flatnonzero(fixed_mask), chosen])
     notes: list[str] = [f"{a.shape[0] - int(base_cov.sum())} open demand rows merged to {m}"]
     if greedy_obj > obj:  # a time-limited solve worse than greedy: keep greedy
         chosen, obj = greedy, greedy_obj
         notes.append("the solver's answer was worse than greedy: greedy kept")
+    if np.isfinite(bound):  # relative gap of the answer returned to the solver's bound
+        bound = max(bound, obj)
+        gap = (bound - obj) / obj if obj > 0 else 0.0
     return CoveringResult(
         chosen=np.sort(chosen),
         objective=obj,
