@@ -1,0 +1,149 @@
+"""Post siting: the MILP answers equal brute force over every subset on small cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from gridmap import ValidationError
+from gridmap.patrol.network import street_graph
+from gridmap.patrol.siting import (
+    candidate_intersections,
+    coverage_matrix,
+    greedy_maximal_covering,
+    maximal_covering,
+    set_covering,
+    site_new_posts,
+    site_posts_for_sites,
+)
+
+CRS = "EPSG:32650"
+
+
+def brute_mclp(a, w, k, fixed):
+    free = np.flatnonzero(~fixed)
+    best = 0.0
+    for combo in itertools.combinations(free, k):
+        cols = [*combo, *np.flatnonzero(fixed)]
+        best = max(best, float(w[a[:, cols].any(axis=1)].sum()))
+    return best
+
+
+def brute_lscp(a, fixed):
+    free = np.flatnonzero(~fixed)
+    need = a.any(axis=1)
+    for size in range(len(free) + 1):
+        for combo in itertools.combinations(free, size):
+            cols = [*combo, *np.flatnonzero(fixed)]
+            if (a[:, cols].any(axis=1) | ~need).all():
+                return size
+    raise AssertionError
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mclp_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.random((40, 9)) < 0.18
+    w = rng.integers(1, 10, 40).astype(float)
+    fixed = np.zeros(9, dtype=bool)
+    fixed[: seed % 3] = True
+    k = 1 + seed % 3
+    expected = brute_mclp(a, w, k, fixed)
+    for relax in (True, False):
+        result = maximal_covering(a, w, k, fixed=fixed, relax_y=relax)
+        assert result.objective == pytest.approx(expected)
+        assert result.optimal
+        assert result.mip_gap <= 1e-6
+        assert len(result.chosen) == k
+        assert not fixed[result.chosen].any()
+    assert result.greedy_objective <= expected + 1e-9
+    assert result.gain == pytest.approx(expected - brute_mclp(a, w, 0, fixed))
+    assert result.dual_bound == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lscp_equals_brute_force(seed):
+    rng = np.random.default_rng(100 + seed)
+    a = rng.random((25, 9)) < 0.2
+    fixed = np.zeros(9, dtype=bool)
+    fixed[: seed % 2] = True
+    result = set_covering(a, fixed=fixed)
+    assert result.objective == brute_lscp(a, fixed)
+    assert result.optimal
+    assert result.greedy_objective >= result.objective
+    cols = [*result.chosen, *np.flatnonzero(fixed)]
+    covered = a[:, cols].any(axis=1)
+    assert (covered | ~a.any(axis=1)).all()
+    np.testing.assert_array_equal(result.uncoverable, np.flatnonzero(~a.any(axis=1)))
+
+
+def test_greedy_is_greedy():
+    a = np.array([[1, 0], [1, 0], [0, 1]], dtype=bool)
+    assert greedy_maximal_covering(a, [1, 1, 5], 1).tolist() == [1]
+
+
+def test_validation():
+    a = np.ones((3, 2), dtype=bool)
+    with pytest.raises(ValidationError, match="`k` is 3 but there are only 2"):
+        maximal_covering(a, [1, 1, 1], 3)
+    with pytest.raises(ValidationError, match="`weights` must be 3"):
+        maximal_covering(a, [1, -1, 1], 1)
+    with pytest.raises(ValidationError, match="`k` must be a non-negative integer"):
+        maximal_covering(a, [1, 1, 1], 1.5)
+    with pytest.raises(ValidationError, match="`coverage` must be"):
+        set_covering([[1, 0]])
+
+
+@pytest.fixture(scope="module")
+def cross():
+    # a plus-shaped crossing at (0, 0), arms 200 m, plus a far street east
+    arms = [
+        [(0, 0), (200, 0)],
+        [(0, 0), (-200, 0)],
+        [(0, 0), (0, 200)],
+        [(0, 0), (0, -200)],
+        [(200, 0), (600, 0)],
+    ]
+    streets = gpd.GeoDataFrame(
+        {"highway": ["footway"] * 5},
+        geometry=[shapely.LineString(c) for c in arms],
+        crs=CRS,
+    )
+    return street_graph(streets, mode="walk", crs=CRS)
+
+
+def test_coverage_matrix_on_streets(cross):
+    cands = candidate_intersections(cross)
+    assert cands["node"].size == 1  # only the crossing has 3+ streets
+    demand = gpd.GeoDataFrame(
+        geometry=[shapely.Point(50, 3), shapely.Point(0, -150), shapely.Point(500, 0)], crs=CRS
+    )
+    a = coverage_matrix(cross, cands, demand, seconds=np.array([60, 120, 300]))
+    assert a.toarray()[:, 0].tolist() == [True, True, False]  # 500 m walk = 360 s > 300 s
+
+
+def test_site_new_posts_and_sites(cross):
+    incidents = gpd.GeoDataFrame(
+        geometry=[shapely.Point(x, 0) for x in (450, 460, 470, -20)], crs=CRS
+    )
+    user = gpd.GeoDataFrame(
+        {"candidate_id": ["east", "west"]},
+        geometry=[shapely.Point(460, 5), shapely.Point(-100, 0)],
+        crs=CRS,
+    )
+    chosen, result = site_new_posts(cross, incidents, k=1, minutes=1, candidates=user)
+    assert chosen["candidate_id"].tolist() == ["east"]
+    assert result.objective == 3
+    posts = gpd.GeoDataFrame({"post_id": ["P1"]}, geometry=[shapely.Point(0, 0)], crs=CRS)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["S1", "S2"], "response_class": [1, 1]},
+        geometry=[shapely.Point(10, 0), shapely.Point(450, 0)],
+        crs=CRS,
+    )
+    chosen, result = site_posts_for_sites(cross, sites, posts=posts, candidates=user)
+    assert chosen["candidate_id"].tolist() == ["east"]
+    assert result.objective == 1
