@@ -1181,6 +1181,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "blocks are too coarse for ±{tolerance} of the target: the most even plan found is"
         " within ±{achieved} (largest block: {largest} households)",
     ),
+    "grids_islands_bridged": (
+        "{n} 处街区与其他街区不相连（岛屿或仅以角点相接），已并入最近的网格",
+        "{n} groups of blocks are cut off from the rest (islands, or touching at a corner"
+        " only) and were joined to the nearest grid",
+    ),
     "grids_tree_failed": (
         "生成树划分无法在 ±{tolerance} 内平衡这些街区，已改用 METIS 初始方案",
         "the spanning-tree partition could not balance these blocks within ±{tolerance};"

@@ -36,6 +36,15 @@ class BlockGraph:
             self.nbrs[b].append(a)
             self.lens[b].append(c)
 
+    def add_edge(self, a: int, b: int, length: float) -> None:
+        """Join blocks `a` and `b` (a bridge when `length` is 0)."""
+        self.nbrs[a].append(b)
+        self.lens[a].append(length)
+        self.nbrs[b].append(a)
+        self.lens[b].append(length)
+        i, j, lengths = self.edges
+        self.edges = (np.append(i, a), np.append(j, b), np.append(lengths, length))
+
     def cut_length(self, labels: np.ndarray) -> float:
         """Total length of the boundaries between blocks of different parts (m)."""
         i, j, length = self.edges
@@ -108,6 +117,31 @@ def make_contiguous(graph: BlockGraph, labels: np.ndarray, movable: np.ndarray) 
                     labels[piece] = max(border, key=border.__getitem__)
                     changed = True
         if not changed:
+            break
+    return labels
+
+
+def fill_empty(graph: BlockGraph, labels: np.ndarray, k: int, movable: np.ndarray) -> np.ndarray:
+    """Give each empty part (of the first `k`) one block of the heaviest part to grow from.
+
+    The block is the heaviest one whose removal leaves its part in one piece; the balance
+    phase of :func:`improve` then grows the new part.
+    """
+    labels = labels.copy()
+    for part in range(k):
+        if (labels == part).any():
+            continue
+        totals = np.bincount(labels[movable], weights=graph.weights[movable], minlength=k)
+        for donor in np.argsort(-totals).tolist():
+            members = np.flatnonzero((labels == donor) & movable)
+            if len(members) < 2:
+                continue
+            for v in members[np.argsort(-graph.weights[members])].tolist():
+                if _stays_connected(graph, labels, v, donor):
+                    labels[v] = part
+                    break
+            else:
+                continue
             break
     return labels
 

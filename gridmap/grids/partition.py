@@ -142,6 +142,28 @@ def _block_graph(
     )
 
 
+def _bridge_islands(graph: _search.BlockGraph, geoms: np.ndarray) -> int:
+    """Join blocks cut off from the rest (islands, corner-only touches) to the nearest block.
+
+    Adds zero-length edges between the closest blocks of separate components until the
+    graph is connected; returns how many bridges were added. A grid may then hold an island
+    (it is one piece in the block graph, two on the map), which is unavoidable.
+    """
+    bridges = 0
+    while True:
+        pieces = graph.components(np.arange(graph.n))
+        if len(pieces) <= 1:
+            return bridges
+        pieces.sort(key=len)
+        island = np.asarray(pieces[0])
+        others = np.setdiff1d(np.arange(graph.n), island)
+        tree = shapely.STRtree(geoms[others])
+        (src, dst), dist = tree.query_nearest(geoms[island], return_distance=True)
+        best = int(np.argmin(dist))
+        graph.add_edge(int(island[src[best]]), int(others[dst[best]]), 0.0)
+        bridges += 1
+
+
 def _allocate(weights: np.ndarray, k: int) -> np.ndarray:
     """Grids per connected area: proportional to weight, at least one each (largest remainder)."""
     if k < len(weights):
@@ -203,7 +225,17 @@ def _metis(
                 eweights=eweights,
                 options=pymetis.Options(seed=int(seed), ufactor=ufactor),
             )
-        out.append(np.asarray(parts, dtype=int))
+        parts = np.asarray(parts, dtype=int)
+        if len(np.unique(parts)) < k:  # METIS's contiguous mode can leave a part empty
+            _, parts = pymetis.part_graph(
+                k,
+                adjacency=adjacency,
+                vweights=vweights,
+                eweights=eweights,
+                options=pymetis.Options(seed=int(seed), ufactor=ufactor),
+            )
+            parts = np.asarray(parts, dtype=int)
+        out.append(parts)
     return out
 
 
@@ -266,6 +298,7 @@ def partition_blocks(
     snap: float = 0.0,
     starts: int = 5,
     improve_best: int = 2,
+    bridge_islands: bool = True,
     progress: Progress | None = None,
 ) -> list[Plan]:
     """Divide blocks into balanced, contiguous, compact grids — one plan per seed.
@@ -299,6 +332,10 @@ def partition_blocks(
     improve_best : int, default 2
         How many of the best starts (balanced first, then shortest boundary) the local
         search improves; the plan is the best result.
+    bridge_islands : bool, default True
+        Join blocks cut off from the rest (islands, blocks touching at a corner only) to
+        their nearest block, so they go to a neighbouring grid instead of each becoming a
+        grid of its own; the plan notes how many.
     snap : float, default 0
         Blocks whose boundaries lie within this distance (m) count as neighbours (0: they
         must share vertices, as faces of one polygonize do).
@@ -330,6 +367,7 @@ def partition_blocks(
     say = progress or (lambda _f, _t: None)
     fixed = [str(c) for c in fixed]
     graph, area, perimeter = _block_graph(blocks, weight, snap)
+    bridges = _bridge_islands(graph, blocks.geometry.to_numpy()) if bridge_islands else 0
     fixed_mask = np.zeros(len(blocks), dtype=bool)
     if fixed:
         if "grid_code" not in blocks.columns:
@@ -379,6 +417,9 @@ def partition_blocks(
             )
         )
     say(1.0, "done")
+    if bridges:
+        for plan in plans:
+            plan.notes.append(Message("grids_islands_bridged", n=bridges))
     plans.sort(
         key=lambda p: (
             not p.within_tolerance,
@@ -451,7 +492,10 @@ def _one_plan(
         return over, graph.cut_length(labels)
 
     # Improve the most promising starts (balanced first, then shortest boundary).
-    starts_labels = [_search.make_contiguous(graph, x, movable) for x in starts_labels]
+    starts_labels = [
+        _search.fill_empty(graph, _search.make_contiguous(graph, x, movable), n_free, movable)
+        for x in starts_labels
+    ]
     starts_labels.sort(key=score)
     improved = [
         _search.improve(graph, x, all_targets, tolerance=tolerance, movable=movable)
