@@ -175,7 +175,7 @@ def shared_lengths(
             shapely.boundary(geoms)[i], shapely.buffer(geoms[j], tolerance)
         )
         length = shapely.length(shared)
-        keep = length > 1e-9
+        keep = length > 4 * tolerance  # a corner touch measures about 2·tolerance
         return i[keep], j[keep], length[keep]
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)

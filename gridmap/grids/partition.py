@@ -259,7 +259,7 @@ def _tree(
         pop_target=target,
         pop_col="w",
         epsilon=tolerance,
-        node_repeats=1,
+        node_repeats=0,
         rng=seed,
     )
     return np.array([assignment[n] for n in range(len(members))], dtype=int)
