@@ -1174,6 +1174,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cells, emerging hot spots and warning grids are saved as a new version of the "
         "workspace's hotspots layer for patrol planning; every save records the editor.",
     ),
+    # -- planners: grids (gridmap.grids: topology, edits, partitions)
+    "grids_blocks_too_coarse": (
+        "街区太大，无法使每个网格户数都在目标的 ±{tolerance} 以内：最均衡的方案偏差为 ±{achieved}"
+        "（最大街区 {largest} 户）",
+        "blocks are too coarse for ±{tolerance} of the target: the most even plan found is"
+        " within ±{achieved} (largest block: {largest} households)",
+    ),
+    "grids_islands_bridged": (
+        "{n} 处街区与其他街区不相连（岛屿或仅以角点相接），已并入最近的网格",
+        "{n} groups of blocks are cut off from the rest (islands, or touching at a corner"
+        " only) and were joined to the nearest grid",
+    ),
+    "grids_tree_failed": (
+        "生成树划分无法在 ±{tolerance} 内平衡这些街区，已改用 METIS 初始方案",
+        "the spanning-tree partition could not balance these blocks within ±{tolerance};"
+        " started from METIS instead",
+    ),
+    "grids_unknown_grid": ("没有编码为 {code} 的网格", "there is no grid {code}"),
+    "grids_line_not_crossing": (
+        "分割线没有穿过网格 {code}：线必须从网格一侧进入、从另一侧穿出",
+        "the line does not cross grid {code}: it must enter the grid on one side and leave"
+        " it on another",
+    ),
+    "grids_split_sliver": (
+        "分割后有一块只有 {area} 平方米（小于 {limit} 平方米）：请沿街道重新画线",
+        "the split leaves a piece of only {area} m² (less than {limit} m²): draw the line"
+        " along a street",
+    ),
+    "grids_streets_do_not_split": (
+        "所选街道没有把网格 {code} 分成两块或以上：请选择从网格边界到边界的连续街段",
+        "the chosen street segments do not divide grid {code}: choose segments that run"
+        " from one side of the grid to another",
+    ),
+    "grids_merge_needs_two": ("合并至少需要两个网格", "a merge needs at least two grids"),
+    "grids_not_same_community": (
+        "网格 {codes} 不属于同一个社区：网格不能跨社区",
+        "grids {codes} are in different communities: a grid cannot cross its community",
+    ),
+    "grids_not_adjacent": (
+        "网格 {codes} 不相邻：合并结果不连续（分成 {pieces} 块）",
+        "grids {codes} are not adjacent: the merged grid would not be contiguous ({pieces} pieces)",
+    ),
+    "grids_unknown_blocks": ("没有这些街区：{ids}", "there are no blocks {ids}"),
+    "grids_blocks_same_grid": (
+        "街区 {ids} 已在网格 {code} 中",
+        "blocks {ids} are already in grid {code}",
+    ),
+    "grids_move_empties": (
+        "移走这些街区后网格 {code} 将没有街区：请改为合并网格",
+        "moving these blocks would leave grid {code} empty: merge the grids instead",
+    ),
+    "grids_not_contiguous": (
+        "结果不连续：网格 {code} 将分成 {pieces} 块",
+        "the result is not contiguous: grid {code} would fall into {pieces} pieces",
+    ),
+    # (end of planners block)
+    #
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (
         "工作空间名称“{name}”无效：只能使用字母、数字、汉字、“-”和“_”"

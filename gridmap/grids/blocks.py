@@ -1,0 +1,462 @@
+"""City blocks: the street-enclosed polygons grids are built from.
+
+A grid follows streets (and rivers, railways), so planners draw it from *blocks*: the faces
+of the street network inside a community or street. Blocks carry households (from buildings,
+or spread from the grids' own counts) and form a rook-contiguity graph whose edges are
+weighted by the length of the boundary two blocks share. Edits (:mod:`gridmap.grids.edits`)
+move whole blocks between grids and automatic plans (:mod:`gridmap.grids.partition`) group
+blocks, so every grid boundary runs along streets.
+
+Everything here works in a metric CRS (metres, m²): inputs in longitude/latitude are
+projected to the workspace's working CRS (:func:`gridmap.crs.working_crs`) first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridmap._errors import ValidationError
+from gridmap.crs import working_crs
+
+#: Ways that bound a block besides the driving network: grid boundaries follow streets,
+#: lanes and footpaths a grid worker walks along (the sample's rule, ``gridmap.sample``).
+BLOCK_EDGE_HIGHWAYS = ("pedestrian", "living_street", "service", "footway")
+#: Faces smaller than this (m²) are not blocks of their own but slivers between carriageways,
+#: traffic islands and digitising noise; they join the neighbour with the longest shared edge.
+MIN_BLOCK_AREA = 200.0
+#: Faces thinner than this mean width (2·area/perimeter, m) are slivers too.
+MIN_BLOCK_WIDTH = 3.0
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def metric_crs_of(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> Any:
+    """The metric CRS analysis uses for `frame`: its own if projected, else the working CRS."""
+    if frame.crs is None:
+        msg = "`frame` has no CRS: set one (EPSG:4326 for longitude/latitude) first"
+        raise ValidationError(msg)
+    if frame.crs.is_projected:
+        return frame.crs
+    bounds = frame.to_crs(4326).total_bounds
+    return working_crs(tuple(float(b) for b in bounds))  # type: ignore[arg-type]
+
+
+def _to(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    return frame if frame.crs == crs else frame.to_crs(crs)
+
+
+def _boundary_lines(
+    streets: gpd.GeoDataFrame, *, highways: tuple[str, ...] | None
+) -> gpd.GeoDataFrame:
+    if highways is None:
+        return streets
+    keep = np.zeros(len(streets), dtype=bool)
+    if "network" in streets.columns:
+        keep |= (streets["network"] == "drive").to_numpy()
+    if "highway" in streets.columns:
+        keep |= streets["highway"].isin(highways).to_numpy()
+    if "network" not in streets.columns and "highway" not in streets.columns:
+        keep[:] = True
+    return streets[keep]
+
+
+def street_blocks(
+    streets: gpd.GeoDataFrame,
+    area: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    barriers: gpd.GeoDataFrame | None = None,
+    highways: tuple[str, ...] | None = BLOCK_EDGE_HIGHWAYS,
+    min_area: float = MIN_BLOCK_AREA,
+    min_width: float = MIN_BLOCK_WIDTH,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Blocks: the faces of the street network inside `area`.
+
+    Streets (and `barriers`: rivers, railways, walls) are noded and polygonized together
+    with the outline of `area`, so the blocks cover `area` exactly (their union is `area`).
+    Faces smaller than `min_area` or thinner than `min_width` (slivers between carriageways,
+    traffic islands) join the neighbouring block with which they share the longest edge.
+
+    Parameters
+    ----------
+    streets : GeoDataFrame
+        Street centre lines (the ``streets`` layer). With a ``network`` column (walk/drive)
+        and `highways` given, only the driving network and these highway classes bound
+        blocks; otherwise every line does.
+    area : shapely geometry or GeoDataFrame or GeoSeries
+        The community or street to cut into blocks. A bare geometry is in `crs`; frames are
+        projected to it.
+    barriers : GeoDataFrame, optional
+        Further lines or polygons blocks must not cross (rivers, railways).
+    highways : tuple of str or None
+        Highway classes bounding blocks besides the driving network; None keeps all lines.
+    min_area : float, default 200
+        Smallest block, m².
+    min_width : float, default 3
+        Smallest mean width of a block (2·area/perimeter), m.
+    crs : CRS, optional
+        Metric CRS to work in; default the streets' own if projected, else the working CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per block in `crs`: ``block_id`` (0, 1, … in reading order of creation),
+        ``area_m2``.
+    """
+    if not isinstance(streets, gpd.GeoDataFrame):
+        msg = "`streets` must be a GeoDataFrame of street lines"
+        raise ValidationError(msg)
+    crs = crs if crs is not None else metric_crs_of(streets)
+    if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
+        area_geom = shapely.union_all(_to(gpd.GeoDataFrame(geometry=area.geometry), crs).geometry)
+    else:
+        area_geom = area
+    if area_geom is None or shapely.is_empty(area_geom) or area_geom.geom_type not in _POLYGONAL:
+        msg = "`area` must be a polygon (the community or street to cut into blocks)"
+        raise ValidationError(msg)
+    area_geom = shapely.make_valid(area_geom)
+    lines = _to(_boundary_lines(streets, highways=highways), crs).geometry.to_numpy()
+    if barriers is not None:
+        extra = _to(barriers, crs).geometry.to_numpy()
+        polygonal = np.isin(shapely.get_type_id(extra), (3, 6))
+        extra = np.where(polygonal, shapely.boundary(extra), extra)
+        lines = np.concatenate([lines, extra])
+    near = lines[shapely.intersects(lines, area_geom)] if len(lines) else lines
+    clipped = shapely.intersection(near, area_geom) if len(near) else near
+    noded = shapely.union_all([*clipped, shapely.boundary(area_geom)])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    # polygonize returns the faces of the linework; keep those inside the area.
+    inside = shapely.contains_properly(area_geom, shapely.point_on_surface(faces)) | shapely.within(
+        shapely.point_on_surface(faces), area_geom
+    )
+    faces = faces[inside & (shapely.area(faces) > 0)]
+    faces, _ = absorb_small_faces(faces, min_area=min_area, min_width=min_width)
+    return gpd.GeoDataFrame(
+        {"block_id": np.arange(len(faces)), "area_m2": shapely.area(faces)},
+        geometry=faces,
+        crs=crs,
+    )
+
+
+def _small(faces: np.ndarray, min_area: float, min_width: float) -> np.ndarray:
+    area = shapely.area(faces)
+    width = 2.0 * area / np.maximum(shapely.length(faces), 1e-12)
+    return (area < min_area) | (width < min_width)
+
+
+def shared_lengths(
+    geoms: np.ndarray, *, tolerance: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of polygons sharing a boundary and the length they share (m).
+
+    Returns ``(i, j, length)`` with ``i < j`` and ``length > 0``. With `tolerance` 0 the
+    neighbours must share their boundary's vertices exactly, as faces of one polygonize,
+    one Voronoi diagram or one split do: ring segments are matched by their end points
+    (to 1 µm), which is linear in the number of vertices. A positive `tolerance` measures
+    each boundary within that distance of the neighbour instead (data of other tools).
+    Polygons touching in a single point are not neighbours (rook contiguity).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    empty = np.array([], dtype=int), np.array([], dtype=int), np.array([], dtype=float)
+    if len(geoms) < 2:
+        return empty
+    if tolerance > 0:
+        tree = shapely.STRtree(geoms)
+        i, j = tree.query(shapely.buffer(geoms, tolerance), predicate="intersects")
+        keep = i < j
+        i, j = i[keep], j[keep]
+        shared = shapely.intersection(
+            shapely.boundary(geoms)[i], shapely.buffer(geoms[j], tolerance)
+        )
+        length = shapely.length(shared)
+        keep = length > 4 * tolerance  # a corner touch measures about 2·tolerance
+        return i[keep], j[keep], length[keep]
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    length = np.hypot(*(b - a).T)
+    qa, qb = np.round(a * 1e6).astype(np.int64), np.round(b * 1e6).astype(np.int64)
+    swap = (qa[:, 0] > qb[:, 0]) | ((qa[:, 0] == qb[:, 0]) & (qa[:, 1] > qb[:, 1]))
+    lo = np.where(swap[:, None], qb, qa)
+    hi = np.where(swap[:, None], qa, qb)
+    keys = np.column_stack([lo, hi])
+    real = length > 0
+    keys, owner, length = keys[real], owner[real], length[real]
+    if not len(keys):
+        return empty
+    _, segment, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    segment = segment.ravel()
+    twice = counts[segment] == 2
+    order = np.argsort(segment[twice], kind="stable")
+    paired_owner = owner[twice][order].reshape(-1, 2)
+    paired_length = length[twice][order].reshape(-1, 2)[:, 0]
+    i, j = paired_owner.min(axis=1), paired_owner.max(axis=1)
+    differ = i != j
+    code = i[differ] * len(geoms) + j[differ]
+    pairs, inverse = np.unique(code, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=paired_length[differ])
+    return pairs // len(geoms), pairs % len(geoms), total
+
+
+def absorb_small_faces(
+    faces: np.ndarray,
+    *,
+    min_area: float = MIN_BLOCK_AREA,
+    min_width: float = MIN_BLOCK_WIDTH,
+    labels: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge each small or thin face into the neighbour sharing its longest edge.
+
+    Faces are merged smallest first. With `labels` (e.g. the grid of each face), a face
+    joins a neighbour of its own label; a face labelled -1 (in no grid: a gap) joins any
+    neighbour. A small face with no such neighbour is kept. The union of the faces does not
+    change.
+
+    Returns
+    -------
+    (faces, labels)
+        The remaining faces and their labels (all 0 without `labels`).
+    """
+    faces = np.asarray(faces, dtype=object).copy()
+    labels = np.zeros(len(faces), dtype=int) if labels is None else np.asarray(labels).copy()
+    alive = np.ones(len(faces), dtype=bool)
+    while True:
+        idx = np.flatnonzero(alive)
+        small = idx[_small(faces[idx], min_area, min_width) | (labels[idx] < 0)]
+        if not len(small):
+            break
+        i, j, length = shared_lengths(faces[idx])
+        i, j = idx[i], idx[j]
+        merged_any = False
+        taken: set[int] = set()
+        for s in small[np.argsort(shapely.area(faces[small]))]:
+            if s in taken:
+                continue
+            mine = (i == s) | (j == s)
+            other = np.where(i[mine] == s, j[mine], i[mine])
+            order = np.argsort(-length[mine])
+            candidates = [
+                int(o)
+                for o in other[order]
+                if o not in taken and (labels[s] < 0 or labels[o] == labels[s])
+            ]
+            if not candidates:
+                continue
+            target = candidates[0]
+            faces[target] = _clean_union([faces[target], faces[s]])
+            alive[s] = False
+            taken.update((int(s), target))
+            merged_any = True
+        if not merged_any:
+            break
+    keep = alive & (labels >= 0)
+    return faces[keep], labels[keep]
+
+
+def _clean_union(parts: list[shapely.Geometry] | np.ndarray) -> shapely.Geometry:
+    merged = shapely.union_all(np.asarray(parts, dtype=object))
+    if merged.geom_type == "GeometryCollection":
+        merged = shapely.union_all(
+            [p for p in shapely.get_parts(merged) if p.geom_type in _POLYGONAL]
+        )
+    return merged
+
+
+def block_households(
+    blocks: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    column: str = "households",
+    method: str = "centroid",
+) -> pd.Series:
+    """Households per block from buildings.
+
+    Parameters
+    ----------
+    blocks : GeoDataFrame
+        Blocks (metric CRS) as from :func:`street_blocks`.
+    buildings : GeoDataFrame
+        Building footprints with a `column` of households (the ``buildings`` layer).
+    column : str, default "households"
+        Buildings' count to sum.
+    method : {"centroid", "area"}
+        ``"centroid"``: a building's households go to the block holding its representative
+        point (a building straddling a street counts once). ``"area"``: they are shared by
+        the area of the footprint inside each block.
+
+    Returns
+    -------
+    pandas.Series
+        Float households indexed like `blocks`. Buildings outside every block count nowhere.
+    """
+    if column not in buildings.columns:
+        msg = f"`buildings` must have a {column!r} column"
+        raise ValidationError(msg)
+    if method not in ("centroid", "area"):
+        msg = f"`method` must be 'centroid' or 'area'; got {method!r}"
+        raise ValidationError(msg)
+    b = _to(buildings, blocks.crs)
+    values = pd.to_numeric(b[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    geoms = b.geometry.to_numpy()
+    tree = shapely.STRtree(blocks.geometry.to_numpy())
+    total = np.zeros(len(blocks))
+    if method == "centroid":
+        bi, ki = tree.query(shapely.point_on_surface(geoms), predicate="intersects")
+        # A point on a shared edge counts once: in the first block found.
+        _, first = np.unique(bi, return_index=True)
+        np.add.at(total, ki[first], values[bi[first]])
+    else:
+        bi, ki = tree.query(geoms, predicate="intersects")
+        inter = shapely.area(shapely.intersection(geoms[bi], blocks.geometry.to_numpy()[ki]))
+        share = inter / np.maximum(shapely.area(geoms[bi]), 1e-12)
+        np.add.at(total, ki, values[bi] * share)
+    return pd.Series(total, index=blocks.index, name=column)
+
+
+def spread_households(
+    blocks: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, column: str = "households"
+) -> pd.Series:
+    """Households per block spread from the grids' own counts by area share.
+
+    For grids without buildings data: each grid's `column` is shared among the blocks it
+    covers in proportion to the overlapping area.
+    """
+    if column not in grids.columns:
+        msg = f"`grids` must have a {column!r} column"
+        raise ValidationError(msg)
+    g = _to(grids, blocks.crs)
+    values = pd.to_numeric(g[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    gg = g.geometry.to_numpy()
+    tree = shapely.STRtree(blocks.geometry.to_numpy())
+    gi, ki = tree.query(gg, predicate="intersects")
+    inter = shapely.area(shapely.intersection(gg[gi], blocks.geometry.to_numpy()[ki]))
+    share = inter / np.maximum(shapely.area(gg[gi]), 1e-12)
+    total = np.zeros(len(blocks))
+    np.add.at(total, ki, values[gi] * share)
+    return pd.Series(total, index=blocks.index, name=column)
+
+
+def grid_blocks(
+    grids: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    *,
+    buildings: gpd.GeoDataFrame | None = None,
+    highways: tuple[str, ...] | None = BLOCK_EDGE_HIGHWAYS,
+    min_area: float = MIN_BLOCK_AREA,
+    min_width: float = MIN_BLOCK_WIDTH,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """The blocks of an existing grids layer, each tagged with the grid it lies in.
+
+    Streets are polygonized together with the grid boundaries, so every block lies in one
+    grid and the blocks of a grid make up the grid (a grid boundary that leaves the streets
+    cuts blocks). Small faces merge with a neighbour of the same grid only. This is what
+    edits and rebuilds work on.
+
+    Parameters
+    ----------
+    grids : GeoDataFrame
+        The grids layer (``grid_code``; optional ``households``), any CRS.
+    streets : GeoDataFrame
+        The streets layer.
+    buildings : GeoDataFrame, optional
+        Buildings with ``households``: blocks get households by building centroid. Without
+        them each grid's ``households`` are spread over its blocks by area.
+    highways, min_area, min_width, crs
+        As for :func:`street_blocks`.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``block_id``, ``grid_code``, ``households`` (float), ``area_m2``, in the metric CRS.
+    """
+    if "grid_code" not in grids.columns:
+        msg = "`grids` must have a grid_code column"
+        raise ValidationError(msg)
+    crs = crs if crs is not None else metric_crs_of(grids)
+    g = _to(grids, crs)
+    g = g[~(g.geometry.isna() | g.geometry.is_empty)]
+    if not len(g):
+        msg = "`grids` has no polygons"
+        raise ValidationError(msg)
+    geoms = shapely.make_valid(g.geometry.to_numpy())
+    codes = g["grid_code"].astype(str).to_numpy()
+    extent = shapely.union_all(geoms)
+    lines = _to(_boundary_lines(streets, highways=highways), crs).geometry.to_numpy()
+    shapely.prepare(extent)
+    lines = lines[shapely.intersects(extent, lines)]
+    noded = shapely.union_all([*lines, *shapely.boundary(geoms)])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    # Faces outside the grids' outer rings are not theirs (streets run on beyond them);
+    # faces inside the outer rings but in no grid are gaps.
+    filled = shapely.union_all(
+        shapely.polygons(shapely.get_exterior_ring(shapely.get_parts(extent)))
+    )
+    faces = faces[
+        (shapely.area(faces) > 0) & shapely.within(shapely.point_on_surface(faces), filled)
+    ]
+    # Each face lies in one grid (the first holding a point inside it), or in none: a gap
+    # between grids from another tool, which joins its neighbour if small.
+    fi, gi = shapely.STRtree(geoms).query(shapely.point_on_surface(faces), predicate="intersects")
+    label = np.full(len(faces), -1)
+    first = np.unique(fi, return_index=True)[1]
+    label[fi[first]] = gi[first]
+    gap = (label < 0) & ~_small(faces, min_area, min_width)
+    faces, label = faces[~gap], label[~gap]
+    faces, label = absorb_small_faces(faces, min_area=min_area, min_width=min_width, labels=label)
+    blocks = gpd.GeoDataFrame(
+        {
+            "block_id": np.arange(len(faces)),
+            "grid_code": codes[label],
+            "area_m2": shapely.area(faces),
+        },
+        geometry=faces,
+        crs=crs,
+    )
+    if buildings is not None and "households" in buildings.columns:
+        blocks["households"] = block_households(blocks, buildings).to_numpy()
+    elif "households" in grids.columns:
+        blocks["households"] = spread_households(blocks, g).to_numpy()
+    else:
+        blocks["households"] = 0.0
+    return blocks[["block_id", "grid_code", "households", "area_m2", "geometry"]]
+
+
+def block_adjacency(
+    blocks: gpd.GeoDataFrame, *, tolerance: float = 0.0, weight: str = "households"
+) -> nx.Graph:
+    """Rook-contiguity graph of `blocks`.
+
+    Nodes are the blocks' positions (0 … n-1) with attributes ``block_id``, ``area``
+    (m²), ``perimeter`` (m) and `weight` (0 without that column); an edge joins two
+    blocks sharing a boundary of positive length, with attribute ``length`` (m).
+    Blocks touching at a corner only are not joined.
+    """
+    geoms = blocks.geometry.to_numpy()
+    i, j, length = shared_lengths(geoms, tolerance=tolerance)
+    graph = nx.Graph()
+    w = (
+        pd.to_numeric(blocks[weight], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if weight in blocks.columns
+        else np.zeros(len(blocks))
+    )
+    ids = blocks["block_id"].to_numpy() if "block_id" in blocks.columns else np.arange(len(blocks))
+    area = shapely.area(geoms)
+    perim = shapely.length(geoms)
+    graph.add_nodes_from(
+        (k, {"block_id": ids[k], "area": area[k], "perimeter": perim[k], weight: w[k]})
+        for k in range(len(blocks))
+    )
+    graph.add_edges_from(
+        (int(a), int(b), {"length": float(c)}) for a, b, c in zip(i, j, length, strict=True)
+    )
+    return graph
