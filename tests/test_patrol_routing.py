@@ -246,3 +246,43 @@ def test_simulator_flags_broken_rules():
     assert any("place 1 (node 1)" in v and "window closes at 120" in v for v in report.violations)
     assert any("after the shift budget of 600 s" in v for v in report.violations)
     assert len(report.violations) == 2
+
+
+def test_exports_geojson_gpx_sheet():
+    import gpxpy
+
+    from gridmap.patrol.exports import (
+        route_geojson,
+        route_gpx,
+        route_sheet_html,
+        timetable_table,
+    )
+
+    xy, times = city(6, seed=12)
+    lonlat = np.column_stack([24.93 + xy[:, 0] / 55000, 60.16 + xy[:, 1] / 111000])
+    stops = pd.DataFrame({"stop": ["s1", "s2", "s3", "s4"], "node": [2, 3, 4, 5]})
+    plan = plan_patrol_routes(
+        times,
+        stops,
+        pd.DataFrame({"unit": ["巡逻一组"], "start": [0], "end": [1]}),
+        shift=5 * 3600,
+        time_limit=0.2,
+    )
+    route = plan.routes[0]
+    names = {"s1": '<script>alert("x")</script>', "s2": "学校 & 门口"}
+    geo = route_geojson(route, lonlat, names=names, shift_start="2025-11-03 08:00")
+    line, *points = geo["features"]
+    assert line["geometry"]["coordinates"] == lonlat[route.nodes].tolist()
+    assert [p["properties"]["order"] for p in points] == list(range(len(route.nodes)))
+    assert points[0]["properties"]["arrive"] == "08:00"
+    gpx = gpxpy.parse(route_gpx(route, lonlat, names=names))
+    assert len(gpx.routes[0].points) == len(route.nodes)
+    assert len(gpx.waypoints) == 4
+    table = timetable_table(route, names=names)
+    assert table["place"].iloc[0].startswith("出发")
+    html = route_sheet_html(route, names=names, shift_start="2025-11-03 08:00", dropped=["s9"])
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "学校 &amp; 门口" in html
+    assert "@media print" in html
+    assert "巡逻一组" in html
