@@ -1,0 +1,123 @@
+"""Line patrol (Chinese postman) on a 2,000-intersection street network: ours against networkx.
+
+Run from the repository root::
+
+    python bench/bench_postman.py [--side 45] [--drop 0.15] [--seed 0] [--repeat 5]
+
+The network (seeded, generated): a 45 × 45 grid of intersections (2,025) 80 m apart, each
+moved by up to ±20 m, with 15 % of the streets removed at random (as long as the network
+stays connected), so about half the intersections have odd degree; street lengths are the
+straight distances. In the same run:
+
+* ``ours``: :func:`gridmap.patrol.postman.postman_route` (matching on the sparse candidate
+  pairs, exact);
+* ``networkx eulerize``: ``nx.eulerize`` + ``nx.eulerian_circuit``: it pairs odd nodes by
+  shortest-path *hop count*, ignoring lengths, so its walk is longer; its blossom on the
+  complete graph of odd nodes is slow, so on the large network it runs in a child process
+  stopped after `--nx-timeout` seconds (and is always compared on the check network).
+
+Target: ours ≤ 1 s. Prints median times and the two walks' lengths. On a smaller network
+(`--check-side`, default 14) it also checks ours against the matching on the complete graph
+of odd nodes (``candidates="all"``), which must give the same length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import time
+
+import networkx as nx
+import numpy as np
+
+from gridmap.patrol.postman import postman_route
+
+
+def street_network(side: int, drop: float, seed: int) -> nx.Graph:
+    rng = np.random.default_rng(seed)
+    g = nx.grid_2d_graph(side, side)
+    pos = {x: (80.0 * x[0] + rng.uniform(-20, 20), 80.0 * x[1] + rng.uniform(-20, 20)) for x in g}
+    edges = list(g.edges)
+    for k in rng.permutation(len(edges))[: int(drop * len(edges))]:
+        a, b = edges[k]
+        g.remove_edge(a, b)
+        if not nx.has_path(g, a, b):
+            g.add_edge(a, b)
+    for a, b in g.edges:
+        g.edges[a, b]["length"] = float(np.hypot(*np.subtract(pos[a], pos[b])))
+    return nx.convert_node_labels_to_integers(g)
+
+
+def walk_length(g: nx.Graph) -> float:
+    return float(g.size(weight="length"))
+
+
+def networkx_eulerize(g: nx.Graph) -> float:
+    e = nx.eulerize(g)  # the streets it adds carry no attributes: take the street's length
+    list(nx.eulerian_circuit(e))
+    return float(sum(g.edges[a, b]["length"] for a, b in e.edges()))
+
+
+def _timed_eulerize(g: nx.Graph) -> tuple[float, float]:
+    t = time.perf_counter()
+    length = networkx_eulerize(g)
+    return time.perf_counter() - t, length
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--side", type=int, default=45)
+    parser.add_argument("--drop", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--check-side", type=int, default=14)
+    parser.add_argument("--nx-timeout", type=float, default=120)
+    args = parser.parse_args()
+    small = street_network(args.check_side, args.drop, args.seed)
+    a = postman_route(small).length
+    b = postman_route(small, candidates="all").length
+    print(
+        f"check on {small.number_of_nodes()} nodes: near {a:.1f} m, complete {b:.1f} m, "
+        f"{'same' if abs(a - b) < 1e-6 else 'DIFFERENT'}"
+    )
+    g = street_network(args.side, args.drop, args.seed)
+    odd = sum(1 for _, d in g.degree if d % 2)
+    print(
+        f"network: {g.number_of_nodes()} intersections, {g.number_of_edges()} streets, "
+        f"{odd} odd, {walk_length(g) / 1000:.1f} km of street"
+    )
+    t = time.perf_counter()
+    small_nx = networkx_eulerize(small)
+    print(
+        f"check network, networkx eulerize: {time.perf_counter() - t:.2f} s, {small_nx:.1f} m "
+        f"(+{100 * (small_nx / a - 1):.1f} % longer than ours)"
+    )
+    ours_t = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        route = postman_route(g)
+        ours_t.append(time.perf_counter() - t)
+    ok = statistics.median(ours_t) <= 1.0
+    print(
+        f"ours              {statistics.median(ours_t):6.3f} s  {route.length / 1000:8.2f} km"
+        f"  (deadhead {route.deadhead / 1000:.2f} km)  target ≤ 1 s: {'ok' if ok else 'MISSED'}"
+    )
+    with multiprocessing.Pool(1) as pool:
+        job = pool.apply_async(_timed_eulerize, (g,))
+        try:
+            secs, nx_len = job.get(timeout=args.nx_timeout)
+            print(
+                f"networkx eulerize {secs:6.3f} s  {nx_len / 1000:8.2f} km"
+                f"  (+{(nx_len - route.length) / 1000:.2f} km, "
+                f"{100 * (nx_len / route.length - 1):.1f} % longer)"
+            )
+        except multiprocessing.TimeoutError:
+            print(f"networkx eulerize did not finish in {args.nx_timeout:.0f} s")
+            pool.terminate()
+    return 0 if ok and abs(a - b) < 1e-6 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
