@@ -158,3 +158,95 @@ def test_a_full_date_time_column_is_not_joined(tmp_path: Path) -> None:
     check(result)
     assert "date_time_joined" not in [getattr(w, "key", None) for w in result.warnings]
     assert np.all(result.data["时刻"] == "08:00")
+
+
+# ----------------------------------------------- points in China with no system chosen
+
+
+@pytest.fixture
+def beijing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A workspace in central Beijing with a street layer, and a CSV of GCJ-02 points on
+    its streets (as Amap writes them) naming no coordinate system."""
+    import geopandas as gpd
+    import shapely
+
+    from gridmap import crs as C
+    from gridmap.datasets import get_path
+    from gridmap.store import GeoPackageStore, open_workspace
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.setenv("GRIDMAP_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    streets = open_workspace(get_path("helsinki"), create=False).read("streets")
+    moved = streets.geometry.translate(xoff=116.40 - 24.94, yoff=39.91 - 60.17)
+    west, south, east, north = moved.total_bounds
+    tiles = [
+        streets.set_geometry(moved.translate(xoff=i * (east - west), yoff=j * (north - south)))
+        for i in (-1, 0, 1)
+        for j in (-1, 0, 1)
+    ]
+    network = gpd.GeoDataFrame(pd.concat(tiles, ignore_index=True), crs=4326)
+    id_column = next((c for c in network.columns if c.endswith("_id")), None)
+    if id_column:
+        network[id_column] = [f"S{i}" for i in range(len(network))]
+    path = tmp_path / "北京.gpkg"
+    GeoPackageStore(path).write("streets", network, author="测试", message="streets")
+    rng = np.random.default_rng(7)
+    lines = moved.iloc[rng.integers(0, len(moved), 60)].to_numpy()
+    points = shapely.line_interpolate_point(lines, rng.uniform(0, 1, 60), normalized=True)
+    lon, lat = C.from_wgs84(shapely.get_x(points), shapely.get_y(points), "gcj02")
+    text = "编号,类别,发生时间,经度,纬度\n" + "".join(
+        f"G-{i},盗窃,2026-10-01 10:00,{x:.6f},{y:.6f}\n"
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    )
+    return path, text
+
+
+def test_cli_names_the_system_the_streets_suggest(
+    beijing: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gridmap.cli import main
+
+    path, text = beijing
+    csv = tmp_path / "高德.csv"
+    csv.write_text(text, encoding="utf-8")
+    args = ["-w", str(path), "import", str(csv), "--layer", "incidents", "--dry-run"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: coordinate system not chosen" in err
+    assert "streets say --crs gcj02" in err, err
+    assert main([*args, "--crs", "gcj02"]) == 0
+    assert "coordinate system not chosen" not in capsys.readouterr().err
+
+
+def test_data_page_asks_for_the_system_of_points_in_china(beijing: tuple[Path, str]) -> None:
+    from tests.test_app import run_app
+
+    path, text = beijing
+    app = run_app("app_pages/data.py", editor="张三", workspace=str(path))
+    app.file_uploader(key="upload_file").set_value(("高德.csv", text.encode(), "text/csv")).run()
+    app.button(key="upload_check").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    pick = app.radio(key="upload_crs_china_pick.zh")
+    assert pick.value is None  # nothing pre-selected
+    assert app.button(key="upload_commit").disabled
+    assert any("没有选择坐标系" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert any("建议" in i.value and "gcj02" in i.value for i in app.info), [
+        i.value for i in app.info
+    ]
+    pick.set_value("gcj02").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.button(key="upload_commit").disabled
+    assert not [r for r in app.radio if r.key == "upload_crs_china_pick.zh"]
+    app.button(key="upload_commit").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    from gridmap import crs as C
+    from gridmap.store import GeoPackageStore
+
+    data = GeoPackageStore(path, create=False).read("incidents")
+    assert len(data) == 60
+    # Stored in WGS-84: the GCJ-02 shift (hundreds of metres) undone.
+    first = text.splitlines()[1].split(",")
+    wgs = C.to_wgs84(np.array([float(first[3])]), np.array([float(first[4])]), "gcj02")
+    got = data.set_index("incident_id").loc["G-0", "geometry"]
+    assert metres(wgs[0][0], wgs[1][0], got.x, got.y) < 1
