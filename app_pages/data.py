@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages._common import choice, editor, lang, md, say, store, tr, upload_folder
 from gridmap import GridmapError
+from gridmap.crs import best_fitting_system
 from gridmap.i18n import TEXT, Message, column_label, layer_label, localize, reason_label, t
 from gridmap.ingest import (
     DEFAULT_MODE,
@@ -36,12 +37,15 @@ from gridmap.store import check_workspace_name, workspace_path
 from gridmap.uploads import safe_file_name
 
 CRS_CHOICES = {
+    "": "—",  # not chosen: the file's own, or asked for when points lie in China
     "wgs84": "WGS-84 (GPS, EPSG:4326)",
     "gcj02": "GCJ-02 (高德/腾讯 Amap/Tencent)",
     "bd09": "BD-09 (百度 Baidu)",
     "EPSG:4490": "CGCS2000 (EPSG:4490)",
     "other": "EPSG / .prj …",
 }
+#: Systems offered when points in China came with none.
+CHINA_SYSTEMS = ["wgs84", "gcj02", "bd09", "EPSG:4490"]
 ENCODINGS = ["auto", "utf-8", "utf-8-sig", "gbk", "gb18030", "cp1252"]
 #: Zones offered for times that carry an offset ("" = the offset most rows use).
 TIMEZONES = ["", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Europe/Helsinki", "UTC"]
@@ -225,7 +229,7 @@ def _plain_name(text: str) -> bool:
 
 def _start_afresh(message: str) -> None:
     """After a write: say so, empty the import form and run the page again."""
-    for cached in ("upload_result", "upload_parts", "upload_preview"):
+    for cached in ("upload_result", "upload_parts", "upload_preview", "upload_crs_china"):
         st.session_state.pop(cached, None)
     st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
     st.session_state["data_flash"] = message
@@ -235,6 +239,62 @@ def _start_afresh(message: str) -> None:
 def _action_label(action: str) -> str:
     key = f"action_{action}"
     return tr(key) if key in TEXT else action
+
+
+def _ask_crs_in_china(result: Any, file_id: object, options: dict[str, object]) -> bool:
+    """Ask which system points in China are in, none pre-selected; True while unanswered.
+
+    Read as WGS-84 when nobody said, GCJ-02 or BD-09 points lie 300-700 m off with
+    nothing looking wrong. The workspace's streets, where it has them, suggest the system
+    that lines the points up with them. A pick re-reads the file in that system.
+    """
+    st.warning(say(Message("crs_choose_china")))
+    if "streets" in workspace.layers():
+        fit = st.session_state.get("upload_crs_fit", (None, None))
+        if fit[0] != file_id:
+            try:
+                found = best_fitting_system(result.data, workspace.read("streets"))
+            except GridmapError:
+                found = None
+            fit = (file_id, found)
+            st.session_state["upload_crs_fit"] = fit
+        if fit[1] is not None and fit[1].best is not None:
+            st.info(
+                say(
+                    Message(
+                        "crs_suggest_streets",
+                        system=CRS_CHOICES[fit[1].best],
+                        detail=localize(fit[1].message, lang()),
+                    )
+                )
+            )
+        elif fit[1] is not None:
+            st.info(say(fit[1].message))
+    picked = st.radio(
+        tr("crs_pick"),
+        CHINA_SYSTEMS,
+        index=None,
+        format_func=CRS_CHOICES.get,
+        horizontal=True,
+        key=f"upload_crs_china_pick.{lang()}",
+    )
+    if picked is None:
+        return True
+    st.session_state["upload_crs_china"] = (file_id, picked)
+    st.session_state.pop("upload_result", None)
+    checked = _with_status(
+        tr("reading_file"),
+        tr("read_done"),
+        lambda: _read_upload(
+            lambda p: read_into_workspace(
+                workspace, p, target, mode=mode, **(options | {"crs": picked})
+            )
+        ),
+    )
+    if checked is not None:
+        st.session_state["upload_result"] = (file_id, checked)
+    st.rerun()
+    return True
 
 
 st.title(tr("page_data"))
@@ -252,7 +312,7 @@ uploaded = st.file_uploader(
 )
 # A checked file can be big (a million rows): keep it only while its file is chosen.
 file_id = None if uploaded is None else uploaded.file_id
-for cached in ("upload_result", "upload_parts", "upload_preview"):
+for cached in ("upload_result", "upload_parts", "upload_preview", "upload_crs_china"):
     if st.session_state.get(cached, (None,))[0] != file_id:
         st.session_state.pop(cached, None)
 if uploaded is not None:
@@ -272,11 +332,12 @@ if uploaded is not None:
     crs_choice = choice(
         tr("source_crs"),
         list(CRS_CHOICES),
-        format_func=CRS_CHOICES.get,
+        format_func=lambda c: CRS_CHOICES[c] if c else t("crs_not_chosen", language),
         key="upload_crs",
         widget=cols[1].selectbox,
     )
-    crs = crs_choice
+    # A system picked below for points in China, when none was chosen here.
+    crs = crs_choice or st.session_state.get("upload_crs_china", (None, None))[1]
     if crs_choice == "other":
         crs = cols[1].text_input("EPSG", value="EPSG:4549", key="upload_crs_other")
     encoding = choice(
@@ -304,7 +365,7 @@ if uploaded is not None:
             key="upload_timezone",
         )
     options: dict[str, object] = {
-        "crs": None if crs == "wgs84" else crs,
+        "crs": crs or None,
         "encoding": None if encoding == "auto" else encoding,
         "timezone": timezone or None,
     }
@@ -399,9 +460,13 @@ if uploaded is not None:
                 mime="text/csv",
                 key="upload_rejects_download",
             )
+        unchosen = result.crs_ambiguous and _ask_crs_in_china(result, file_id, options)
         message = st.text_input(tr("message"), value=name, key="upload_message")
         if st.button(
-            tr("commit"), type="primary", disabled=not len(result.data), key="upload_commit"
+            tr("commit"),
+            type="primary",
+            disabled=not len(result.data) or unchosen,
+            key="upload_commit",
         ):
             author = _author_or_prompt()
             version = None

@@ -34,7 +34,7 @@ import pyproj
 from gridmap._errors import GridmapError, ImportFileError, ValidationError
 from gridmap._io_archive import open_zip
 from gridmap._io_columns import dedupe_names as _dedupe_names
-from gridmap._io_columns import header_score
+from gridmap._io_header import find_header
 from gridmap._io_text_faults import (
     MAX_COLUMNS,
     check_header_width,
@@ -235,7 +235,7 @@ def _parse_lines(lines: list[str], delimiter: str) -> list[list[str]]:
 
 
 def _sniff(lines: list[str], roles: Sequence[str]) -> tuple[str, int, list[str]]:
-    """Delimiter, index of the header line and its cells."""
+    """Delimiter, index of the header's last line and its cells."""
     best: tuple[int, str] = (0, ",")
     for delimiter in (",", "\t", ";", "|"):
         counts = [len(r) for r in _parse_lines(lines, delimiter) if len(r) > 1]
@@ -245,13 +245,11 @@ def _sniff(lines: list[str], roles: Sequence[str]) -> tuple[str, int, list[str]]
                 best = (counts.count(common) * common, delimiter)
     delimiter = best[1]
     parsed = _parse_lines(lines, delimiter)
-    scores = [header_score(r, roles) for r in parsed[:_HEADER_SCAN_ROWS]]
     start = next((i for i, r in enumerate(parsed) if any(c.strip() for c in r)), None)
     if start is None:
         return delimiter, 0, []
-    top = max(scores) if scores else 0
-    index = scores.index(top) if top > scores[start] else start
-    return delimiter, index, parsed[index]
+    _, last, header = find_header(parsed, roles, start)  # a two-row header is joined
+    return delimiter, last, [str(c) for c in header]
 
 
 def _read_csv(
@@ -463,15 +461,14 @@ def _read_xlsx(
         if error is None:
             raise
         raise error from None
-    scores = [header_score(r, roles) for r in values[:_HEADER_SCAN_ROWS]]
-    index = scores.index(max(scores)) if scores and max(scores) > scores[0] else 0
+    _, index, header = find_header(values, roles)  # index: the header's last row
     if len(values) <= index + 1:
         raise ImportFileError(Message("sheet_no_rows", name=path.name, sheet=chosen))
-    width = max(len(r) for r in values[index:])
+    width = max(len(header), *(len(r) for r in values[index:]))
     if width > MAX_COLUMNS:
         msg = Message("too_many_columns", name=path.name, n=f"{width:,}", limit=MAX_COLUMNS)
         raise ImportFileError(msg)
-    names = _dedupe_names(tuple(values[index]) + (None,) * (width - len(values[index])))
+    names = _dedupe_names(tuple(header) + (None,) * (width - len(header)))
     body = [tuple(r) + (None,) * (width - len(r)) for r in values[index + 1 :]]
     frame = pd.DataFrame(body, columns=names, dtype=object)
     for column in frame.columns:

@@ -208,7 +208,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {_plain(cli_text(warning))}")
     if result.crs_ambiguous:  # 300-700 m off with nothing looking wrong: say it loudly
-        print(f"WARNING: coordinate system not chosen: {_AMBIGUOUS_HINT}", file=sys.stderr)
+        hint = _AMBIGUOUS_HINT + _street_fit(store, result)
+        print(f"WARNING: coordinate system not chosen: {hint}", file=sys.stderr)
     if len(result.rejected):
         summary = result.rejected.groupby("reason").size().sort_values(ascending=False)
         for reason, count in summary.items():
@@ -230,6 +231,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"created workspace {new_at}")
     print(f"{version.layer} version {version.version}: {version.n_features} features")
     return 0
+
+
+def _street_fit(store: object, result: object) -> str:
+    """The CLI's hint of which system lines the points up with the workspace's streets."""
+    from gridmap.crs import best_fitting_system
+
+    if store is None or "streets" not in store.layers():  # type: ignore[attr-defined]
+        return ""
+    try:
+        fit = best_fitting_system(result.data, store.read("streets"))  # type: ignore[attr-defined]
+    except GridmapError:
+        return ""
+    best = f"--crs {fit.best}: " if fit.best else ""
+    return f"; the workspace's streets say {best}{_plain(cli_text(fit.message))}"
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

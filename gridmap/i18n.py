@@ -398,6 +398,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "hs_kind_gi_star": ("Gi*热点格网", "Gi* hot cells"),
     "hs_kind_emerging": ("新兴热点格网", "emerging hot-spot cells"),
     "hs_kind_warning": ("预警网格", "warning grids"),
+    "crs_not_chosen": ("未选择（需要时询问）", "not chosen (asked when needed)"),
+    "crs_pick": ("文件所用的坐标系", "The file's coordinate system"),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -1231,6 +1233,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # (end of planners block)
     #
+    # -- field gaps
+    "date_time_joined": (
+        "日期列 {date} 与时间列 {time} 已合并为 {column}",
+        "the date column {date} and the time column {time} were joined into {column}",
+    ),
+    "crs_choose_china": (
+        "这些点位于中国境内，但没有选择坐标系：按 WGS-84 读取可能偏移 300-700 米。"
+        "请选择文件所用的坐标系后再写入",
+        "the points lie in China but no coordinate system was chosen: read as WGS-84 they "
+        "may be 300-700 m off. Choose the file's coordinate system before writing",
+    ),
+    "crs_suggest_streets": (
+        "建议：工作空间的街道图层显示应选 {system}（{detail}）",
+        "suggestion: the workspace's streets say {system} ({detail})",
+    ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (
         "工作空间名称“{name}”无效：只能使用字母、数字、汉字、“-”和“_”"

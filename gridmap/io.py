@@ -60,6 +60,7 @@ from gridmap._io_geometry import (
     _wkt,
     user_crs,
 )
+from gridmap._io_header import combine_date_time
 from gridmap._io_text import Buffer as Buffer
 from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
 from gridmap._io_text import detect_encoding as detect_encoding
@@ -630,6 +631,8 @@ def import_file(
         source = _read_vector(p, fmt, source_layer=source_layer, encoding=encoding, max_bytes=limit)
     notes = list(source.notes)
     mapping = resolve_columns(list(source.frame.columns), spec, columns, table=table)
+    joined = combine_date_time(source.frame, mapping) if table else None  # 日期 | 时间
+    notes += [joined] if joined else []
     _require(
         mapping,
         spec,
