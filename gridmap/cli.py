@@ -249,11 +249,15 @@ def _street_fit(store: object, result: object) -> str:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from gridmap.io import export_layer
+    from gridmap.schema import with_labels
 
     _check_destination(args.output, "output")
     store = _store(args)
     frame = store.read(args.layer, version=args.version)
-    path = export_layer(frame, args.output, fmt=args.format, crs=args.crs)
+    # People read exports: categories as labels (盗窃), the stable key beside them
+    # (category_key), as the Data page's export; importing the file again maps them back.
+    labelled = with_labels(frame, args.layer, args.lang)
+    path = export_layer(labelled, args.output, fmt=args.format, crs=args.crs)
     print(f"wrote {len(frame)} features to {path}")
     return 0
 
@@ -414,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default=None, choices=["geojson", "gpkg", "shp", "csv"])
     p.add_argument("--crs", default="wgs84", help="wgs84 (default), gcj02, bd09 or EPSG code")
     p.add_argument("--version", type=int, default=None)
+    p.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help="language of category labels (default zh); keys stay in <column>_key",
+    )
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("layers", help="list the layers of the workspace")

@@ -295,3 +295,21 @@ def test_error_hints_name_command_line_options_not_python_arguments(
         assert not set(python_names) & set(CLI_OPTIONS), err
     assert main([*base, str(no_time), "--encoding", "klingon"]) == 2
     assert "`encoding`" not in capsys.readouterr().err
+
+
+def test_export_writes_category_labels_with_the_keys_beside_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from gridmap.cli import main
+    from gridmap.store import install_sample_workspace
+
+    workspace = install_sample_workspace(tmp_path / "w.gpkg")
+    out = tmp_path / "incidents.csv"
+    assert main(["-w", str(workspace), "export", "incidents", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert "盗窃" in set(table["category"])
+    assert "theft" in set(table["category_key"])
+    assert main(["-w", str(workspace), "export", "incidents", str(out), "--lang", "en"]) == 0
+    assert "Theft" in set(pd.read_csv(out, encoding="utf-8-sig")["category"])
