@@ -49,7 +49,8 @@ def overlay(page, previous: object = None):  # type: ignore[no-untyped-def]
     condition = (
         f"(prev) => {{ const now = ({OVERLAY_JS})(); return now && JSON.stringify(now) !== prev; }}"
     )
-    frame = _map_frame_when(page, condition, str(previous), 60_000, "the density overlay")
+    # Generous: the first density of a cold server on a loaded 2-core machine is slow.
+    frame = _map_frame_when(page, condition, str(previous), 150_000, "the density overlay")
     value = frame.evaluate(OVERLAY_JS)
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False), value
 
@@ -64,7 +65,7 @@ def test_heatmap_overlay_and_legend_redraw_when_a_filter_changes(app_url: str) -
         block_outside_requests(context, outside)
         page = context.new_page()
         page.goto(f"{app_url}/heatmaps")
-        page.get_by_role("heading", name="热力分析").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="热力分析").wait_for(timeout=120_000)
         first, value = overlay(page)
         assert "每周每平方公里事件数" in value[2]
         wait_until_idle(page)
