@@ -169,14 +169,14 @@ def test_chinese_datetimes_all_fifteen_spellings() -> None:
     ],
 )
 def test_twelve_hour_clock(written: str, expected: str | None) -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_datetimes
 
     got = parse_datetimes(pd.Series([written])).iloc[0]
     assert pd.isna(got) if expected is None else got == pd.Timestamp(expected), got
 
 
 def test_excel_serials_epoch_and_phantom_leap_day() -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_datetimes
 
     # A column of dates (its median is in 2023) with the first serials of 1900 in it.
     serials = pd.Series([1.0, 59.0, 60.0, 61.0, 45047.6388888889] + [45048.0] * 4)
@@ -190,7 +190,7 @@ def test_excel_serials_epoch_and_phantom_leap_day() -> None:
 
 @pytest.mark.parametrize("values", [[1, 2, 45, 46, 47], [202603, 202604], [45, 202603]])
 def test_ids_and_year_months_never_become_dates(values: list[int]) -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_datetimes
 
     assert parse_datetimes(pd.Series(values)).isna().all()
     assert parse_datetimes(pd.Series([str(v) for v in values])).isna().all()
@@ -285,7 +285,7 @@ LON_SPELLINGS = [
 
 @pytest.mark.parametrize("written", LON_SPELLINGS)
 def test_longitude_spellings(written: str) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._columns import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -312,7 +312,7 @@ def test_longitude_spellings(written: str) -> None:
     ],
 )
 def test_signed_and_separated_numbers(written: str, expected: float) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._columns import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -323,7 +323,7 @@ def test_signed_and_separated_numbers(written: str, expected: float) -> None:
     "written", ["116°75'E", "116°23'75\"", "116.5°23'", "N116E", "116°23.5'45\"", "4,41,9624"]
 )
 def test_impossible_spellings_are_refused(written: str) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._columns import parse_numbers
 
     _, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert bad[0]

@@ -15,10 +15,10 @@ The hot path (a million-row incident CSV) is vectorised: pyarrow parses the text
 masks check the rows, and dates go through one ISO pass before any slower format.
 
 This module holds the public API and the flow of an import; the parts live in private
-modules small enough to read on their own: text tables in :mod:`gridmap._io_text`, GIS
-files in :mod:`gridmap._io_vector`, coordinates and geometries in
-:mod:`gridmap._io_geometry`, column roles and values in :mod:`gridmap._io_columns`,
-date-times in :mod:`gridmap._io_times` and writing files in :mod:`gridmap._io_export`.
+modules small enough to read on their own: text tables in :mod:`gridmap.io._text`, GIS
+files in :mod:`gridmap.io._vector`, coordinates and geometries in
+:mod:`gridmap.io._geometry`, column roles and values in :mod:`gridmap.io._columns`,
+date-times in :mod:`gridmap.io._times` and writing files in :mod:`gridmap.io._export`.
 Other modules import from here, not from those.
 """
 
@@ -37,7 +37,8 @@ import pandas as pd
 import shapely
 
 from gridmap._errors import ImportFileError, ValidationError
-from gridmap._io_columns import (
+from gridmap.i18n import Message
+from gridmap.io._columns import (
     Rejections,
     as_text,
     attributes,
@@ -45,13 +46,13 @@ from gridmap._io_columns import (
     reject_duplicates,
     resolve_columns,
 )
-from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
-from gridmap._io_export import csv_bytes as csv_bytes
-from gridmap._io_export import export_layer as export_layer
-from gridmap._io_export import neutralise_formulas as neutralise_formulas
-from gridmap._io_export import write_csv as write_csv
-from gridmap._io_export import write_xlsx as write_xlsx
-from gridmap._io_geometry import (
+from gridmap.io._export import EXPORT_FORMATS as EXPORT_FORMATS
+from gridmap.io._export import csv_bytes as csv_bytes
+from gridmap.io._export import export_layer as export_layer
+from gridmap.io._export import neutralise_formulas as neutralise_formulas
+from gridmap.io._export import write_csv as write_csv
+from gridmap.io._export import write_xlsx as write_xlsx
+from gridmap.io._geometry import (
     CRS_AMBIGUOUS_CHINA,
     _Points,
     _points,
@@ -60,11 +61,10 @@ from gridmap._io_geometry import (
     _wkt,
     user_crs,
 )
-from gridmap._io_text import Buffer as Buffer
-from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
-from gridmap._io_text import detect_encoding as detect_encoding
-from gridmap._io_vector import _read_vector, vector_parts
-from gridmap.i18n import Message
+from gridmap.io._text import Buffer as Buffer
+from gridmap.io._text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
+from gridmap.io._text import detect_encoding as detect_encoding
+from gridmap.io._vector import _read_vector, vector_parts
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
 
 #: Largest file :func:`import_file` reads unless told otherwise (an upload limit, so a
@@ -276,7 +276,7 @@ def _check_timezone(timezone: object) -> None:
 
 
 def _check_default_time(value: object) -> pd.Timestamp:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_datetimes
 
     parsed = parse_datetimes(pd.Series([value], dtype=object)).iloc[0]
     if pd.isna(parsed):
@@ -314,7 +314,7 @@ def _require(
     default_category: str | None,
     default_time: object = None,
 ) -> None:
-    from gridmap._io_columns import SYNONYMS
+    from gridmap.io._columns import SYNONYMS
 
     needed: list[str] = []
     if table:

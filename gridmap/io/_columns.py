@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from gridmap._errors import ValidationError
-from gridmap._io_times import (
+from gridmap.i18n import Message
+from gridmap.io._times import (
     ACCEPTED_FORMS,
     TIME_UNIT,
     Times,
@@ -30,7 +31,6 @@ from gridmap._io_times import (
     parse_times,
     to_local,
 )
-from gridmap.i18n import Message
 from gridmap.schema import SITE_KINDS, LayerSpec, category_key
 
 #: Names each role answers to, most specific first. Matching ignores case, spaces,
@@ -641,7 +641,7 @@ def attributes(
     """Schema columns from the mapped source columns; rows with bad values rejected.
 
     Date-times written with an offset are put on one local clock (see
-    :func:`gridmap._io_times.to_local`), `timezone`'s when given. A required date-time
+    :func:`gridmap.io._times.to_local`), `timezone`'s when given. A required date-time
     role with no column takes `default_time`, with a note.
     """
     index = frame.index
