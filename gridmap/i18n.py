@@ -947,7 +947,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图层 {layer} 需要 {geometry} 类型的几何图形，但文件 {name} 中是 {found}",
         "layer `{layer}` needs {geometry} geometries, but `path` {name} holds {found}",
     ),
-    # -- attribute values (gridmap.io._columns)
+    # -- attribute values (gridmap.io._attributes)
     "ids_generated_no_column": (
         "文件没有 {column} 列：已按文件名和行号生成编号，如 {example}",
         "the file has no {column} column; generated ids from the file name and row number, "

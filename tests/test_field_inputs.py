@@ -285,7 +285,7 @@ LON_SPELLINGS = [
 
 @pytest.mark.parametrize("written", LON_SPELLINGS)
 def test_longitude_spellings(written: str) -> None:
-    from gridmap.io._columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -312,7 +312,7 @@ def test_longitude_spellings(written: str) -> None:
     ],
 )
 def test_signed_and_separated_numbers(written: str, expected: float) -> None:
-    from gridmap.io._columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -323,7 +323,7 @@ def test_signed_and_separated_numbers(written: str, expected: float) -> None:
     "written", ["116°75'E", "116°23'75\"", "116.5°23'", "N116E", "116°23.5'45\"", "4,41,9624"]
 )
 def test_impossible_spellings_are_refused(written: str) -> None:
-    from gridmap.io._columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     _, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert bad[0]

@@ -17,9 +17,11 @@ masks check the rows, and dates go through one ISO pass before any slower format
 This module holds the public API and the flow of an import; the parts live in private
 modules small enough to read on their own: text tables in :mod:`gridmap.io._text`, GIS
 files in :mod:`gridmap.io._vector`, coordinates and geometries in
-:mod:`gridmap.io._geometry`, column roles and values in :mod:`gridmap.io._columns`,
-date-times in :mod:`gridmap.io._times` and writing files in :mod:`gridmap.io._export`.
-Other modules import from here, not from those.
+:mod:`gridmap.io._geometry`, column roles in :mod:`gridmap.io._columns`, numbers and
+coordinates in :mod:`gridmap.io._numbers`, schema values in :mod:`gridmap.io._attributes`,
+the rejection ledger in :mod:`gridmap.io._rejections`, date-times in
+:mod:`gridmap.io._times` and writing files in :mod:`gridmap.io._export`. Other modules
+import from here, not from those.
 """
 
 from __future__ import annotations
@@ -38,14 +40,8 @@ import shapely
 
 from gridmap._errors import ImportFileError, ValidationError
 from gridmap.i18n import Message
-from gridmap.io._columns import (
-    Rejections,
-    as_text,
-    attributes,
-    layer_roles,
-    reject_duplicates,
-    resolve_columns,
-)
+from gridmap.io._attributes import attributes
+from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns
 from gridmap.io._export import EXPORT_FORMATS as EXPORT_FORMATS
 from gridmap.io._export import csv_bytes as csv_bytes
 from gridmap.io._export import export_layer as export_layer
@@ -61,6 +57,8 @@ from gridmap.io._geometry import (
     _wkt,
     user_crs,
 )
+from gridmap.io._numbers import as_text
+from gridmap.io._rejections import Rejections, reject_duplicates
 from gridmap.io._text import Buffer as Buffer
 from gridmap.io._text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
 from gridmap.io._text import detect_encoding as detect_encoding
@@ -314,8 +312,6 @@ def _require(
     default_category: str | None,
     default_time: object = None,
 ) -> None:
-    from gridmap.io._columns import SYNONYMS
-
     needed: list[str] = []
     if table:
         if spec.geometry == "Point" and "wkt" not in mapping:

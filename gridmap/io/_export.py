@@ -33,8 +33,8 @@ import shapely
 from gridmap._errors import ValidationError
 from gridmap.crs import from_wgs84
 from gridmap.i18n import Message
-from gridmap.io._columns import as_text
 from gridmap.io._geometry import _is_wgs84, user_crs
+from gridmap.io._numbers import as_text
 from gridmap.schema import STORAGE_CRS
 
 #: Export formats and the extension each writes.
