@@ -43,13 +43,13 @@ from folium.utilities import JsCode
 
 from gridmap._errors import ValidationError
 
-# Asset handling, the map object and basemaps live in gridmap._map_base, the helpers the
-# add_* functions share in gridmap._map_layers; the public names are re-exported here, so
+# Asset handling, the map object and basemaps live in gridmap.maps._base, the helpers the
+# add_* functions share in gridmap.maps._layers; the public names are re-exported here, so
 # `gridmap.maps` stays the one module to import.
-from gridmap._map_base import (
+from gridmap.maps._base import (
     _VENDOR_FILES as _VENDOR_FILES,  # checked by tests/test_maps.py against static/vendor
 )
-from gridmap._map_base import (
+from gridmap.maps._base import (
     ASSET_BASE,
     BASEMAPS,
     COLORMAP_CDN_SCRIPT,
@@ -67,11 +67,11 @@ from gridmap._map_base import (
     localize_plugin,
     make_map,
 )
-from gridmap._map_base import VENDOR_DIR as VENDOR_DIR
-from gridmap._map_base import Bounds as Bounds  # type aliases of the signatures
-from gridmap._map_base import PluginT as PluginT
-from gridmap._map_base import Shift as Shift
-from gridmap._map_layers import (
+from gridmap.maps._base import VENDOR_DIR as VENDOR_DIR
+from gridmap.maps._base import Bounds as Bounds  # type aliases of the signatures
+from gridmap.maps._base import PluginT as PluginT
+from gridmap.maps._base import Shift as Shift
+from gridmap.maps._layers import (
     _check_color,
     _ensure_pane,
     _feature_collection,

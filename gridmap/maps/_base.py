@@ -40,7 +40,7 @@ PluginT = TypeVar("PluginT")
 ASSET_BASE: str = os.environ.get("GRIDMAP_ASSET_BASE", "/app/static/vendor").rstrip("/")
 
 #: Where the vendored files live in the source tree (used by checks and tests).
-VENDOR_DIR: Path = Path(__file__).resolve().parent.parent / "static" / "vendor"
+VENDOR_DIR: Path = Path(__file__).resolve().parents[2] / "static" / "vendor"
 
 #: Attribution of OpenStreetMap data (streets, buildings, the sample street office).
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
