@@ -169,18 +169,18 @@ def test_chinese_datetimes_all_fifteen_spellings() -> None:
     ],
 )
 def test_twelve_hour_clock(written: str, expected: str | None) -> None:
-    from gridmap.io._times import parse_datetimes
+    from gridmap.io._times import parse_times
 
-    got = parse_datetimes(pd.Series([written])).iloc[0]
+    got = parse_times(pd.Series([written])).values.iloc[0]
     assert pd.isna(got) if expected is None else got == pd.Timestamp(expected), got
 
 
 def test_excel_serials_epoch_and_phantom_leap_day() -> None:
-    from gridmap.io._times import parse_datetimes
+    from gridmap.io._times import parse_times
 
     # A column of dates (its median is in 2023) with the first serials of 1900 in it.
     serials = pd.Series([1.0, 59.0, 60.0, 61.0, 45047.6388888889] + [45048.0] * 4)
-    got = parse_datetimes(serials)
+    got = parse_times(serials).values
     assert got.iloc[0] == pd.Timestamp("1900-01-01")
     assert got.iloc[1] == pd.Timestamp("1900-02-28")
     assert pd.isna(got.iloc[2])  # 1900-02-29 never was
@@ -190,10 +190,10 @@ def test_excel_serials_epoch_and_phantom_leap_day() -> None:
 
 @pytest.mark.parametrize("values", [[1, 2, 45, 46, 47], [202603, 202604], [45, 202603]])
 def test_ids_and_year_months_never_become_dates(values: list[int]) -> None:
-    from gridmap.io._times import parse_datetimes
+    from gridmap.io._times import parse_times
 
-    assert parse_datetimes(pd.Series(values)).isna().all()
-    assert parse_datetimes(pd.Series([str(v) for v in values])).isna().all()
+    assert parse_times(pd.Series(values)).values.isna().all()
+    assert parse_times(pd.Series([str(v) for v in values])).values.isna().all()
 
 
 def test_id_column_mapped_as_time_is_rejected_with_reasons(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from gridmap.io._geometry import (
 from gridmap.io._numbers import as_text
 from gridmap.io._rejections import Rejections, reject_duplicates
 from gridmap.io._text import _mapped, _read_csv, _read_xlsx, _Source
+from gridmap.io._times import parse_times
 from gridmap.io._vector import _read_vector
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
 
@@ -143,9 +144,7 @@ def _check_timezone(timezone: object) -> None:
 
 
 def _check_default_time(value: object) -> pd.Timestamp:
-    from gridmap.io._times import parse_datetimes
-
-    parsed = parse_datetimes(pd.Series([value], dtype=object)).iloc[0]
+    parsed = parse_times(pd.Series([value], dtype=object)).values.iloc[0]
     if pd.isna(parsed):
         msg = f"`default_time` {value!r} is not a date-time; write it like 2026-03-01 08:00"
         raise ValidationError(msg)
