@@ -297,13 +297,10 @@ def _integers(values: pd.Series, role: str, column: str, notes: list[str]) -> pd
 
 
 def _check_grid_codes(codes: pd.Series, rej: Rejections) -> None:
-    try:
-        from gridmap.grids import invalid_grid_codes
-    except ImportError:  # the grids module is optional here; the rule is 15 digits
-        invalid = ~codes.str.fullmatch(r"\d{15}").fillna(True).to_numpy(dtype=bool)
-    else:
-        candidates = codes[rej.good]
-        invalid = codes.isin(list(invalid_grid_codes(candidates))).to_numpy(dtype=bool)
+    from gridmap.grids import invalid_grid_codes  # here, so gridmap.grids may import io
+
+    candidates = codes[rej.good]
+    invalid = codes.isin(list(invalid_grid_codes(candidates))).to_numpy(dtype=bool)
     rej.add(
         invalid,
         "bad_grid_code",
