@@ -20,8 +20,6 @@ LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 TEXT: dict[str, tuple[str, str]] = {
     # app and sidebar
-    "app_title": ("网格地图 gridmap", "gridmap"),
-    "language": ("语言", "Language"),
     "workspace": ("工作空间", "Workspace"),
     "new_workspace": ("新建工作空间名称", "New workspace name"),
     "create": ("创建", "Create"),
@@ -184,7 +182,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "请填写天地图密钥；在此之前使用离线矢量底图。",
         "Enter the Tianditu key; until then the offline vector basemap is used.",
     ),
-    "map_credit": ("© OpenStreetMap 贡献者，ODbL", "© OpenStreetMap contributors, ODbL"),
     "tile_url_needed": (
         "请填写瓦片地址；在此之前使用离线矢量底图。",
         "Enter the tile URL; until then the offline vector basemap is used.",
@@ -192,7 +189,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # -- street office pages (app_pages/heatmaps.py, app_pages/warnings_report.py)
     "page_heatmaps": ("热力分析", "Heatmaps"),
     "page_warnings": ("预警与周报", "Warnings & report"),
-    "hs_filters": ("筛选", "Filters"),
     "hs_dates": ("日期范围", "Date range"),
     "hs_categories": ("类别", "Categories"),
     "hs_sources": ("来源", "Sources"),
