@@ -593,6 +593,74 @@ def add_points(
     return _geojson_layer(m, data, name=name, show=show, point_to_layer=point_to_layer)
 
 
+def add_styled_features(
+    m: Parent,
+    gdf: gpd.GeoDataFrame,
+    *,
+    fill: str | Sequence[str | None] | None = None,
+    line: str | Sequence[str] = "#333333",
+    weight: float | Sequence[float] = 1.0,
+    fill_opacity: float = 0.7,
+    tips: Sequence[str] | None = None,
+    keys: Sequence[Any] | None = None,
+    name: str | None = None,
+) -> folium.GeoJson:
+    """Draw polygons or lines whose colours and widths are chosen per feature by the caller.
+
+    For classes a choropleth of one value does not show: Gi* confidence, emerging-trend
+    patterns, warning levels, outlines. The styles go into each feature's properties on
+    the server; the browser only reads them.
+
+    Parameters
+    ----------
+    m : folium.Map or folium.FeatureGroup
+        Where to add the layer.
+    gdf : GeoDataFrame
+        Polygons or lines in any CRS; empty geometries are skipped.
+    fill : CSS colour, one per feature, or None
+        Fill colour; a feature without one is drawn unfilled.
+    line : CSS colour or one per feature
+        Outline (or line) colour.
+    weight : float or one per feature
+        Outline (or line) width in pixels.
+    fill_opacity : float, default 0.7
+        Opacity of the fills.
+    tips : sequence of str, optional
+        One tooltip per feature, as HTML the caller has already escaped.
+    keys : sequence, optional
+        One value per feature stored (escaped) as the ``key`` property, what ``st_folium``
+        reports on click.
+    name : str, optional
+        Name in the layer switcher; the layer is not listed without one.
+
+    Returns
+    -------
+    folium.GeoJson
+    """
+    data = _prepare(m, gdf, argument="gdf")
+    n = len(data)
+
+    def each(value: Any) -> list[Any]:
+        return [value] * n if value is None or isinstance(value, str | float | int) else list(value)
+
+    properties: dict[str, Sequence[Any]] = {
+        "fill": each(fill),
+        "line": each(line),
+        "w": each(float(weight) if isinstance(weight, int | float) else weight),
+    }
+    if tips is not None:
+        properties["tip"] = list(tips)
+    if keys is not None:
+        properties["key"] = [html.escape(str(k)) for k in keys]
+    collection = _feature_collection(data.geometry.array, properties)
+    style = JsCode(
+        "function (f) { var p = f.properties; return {fillColor: p.fill || '#000000', "
+        f"fillOpacity: p.fill ? {float(fill_opacity)} : 0, color: p.line, weight: p.w, "
+        "opacity: 0.9}; }"
+    )
+    return _geojson_layer(m, collection, name=name, style=style)
+
+
 def add_heatmap(
     m: Parent,
     gdf: gpd.GeoDataFrame,
@@ -695,6 +763,7 @@ __all__ = [
     "add_heatmap",
     "add_legend",
     "add_points",
+    "add_styled_features",
     "add_vector_basemap",
     "aggregate_to_cells",
     "asset_links",
