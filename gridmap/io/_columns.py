@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from gridmap._errors import ValidationError
 from gridmap.i18n import Message
@@ -279,6 +279,37 @@ def header_score(values: Sequence[object], roles: Sequence[str]) -> int:
     return len(match_columns(cells, roles))
 
 
+def unique_name(
+    name: str,
+    taken: set[str],
+    *,
+    sep: str = "_",
+    start: int = 1,
+    fold_case: bool = False,
+    fit: Callable[[str, int], str] | None = None,
+) -> str:
+    """`name`, or the first of ``name{sep}{start}``, ``name{sep}{start + 1}`` … not in `taken`.
+
+    The one rule every column naming follows (header rows, workspace columns, Shapefile
+    fields, freed coordinate names); the result is added to `taken`. With `fold_case`
+    names are compared lowercased, as SQLite and dBASE compare them (`taken` then holds
+    lowercased names). `fit(name, room)` gives the stem a suffix of `room` characters goes
+    on (by default `name`): `name` shortened, for formats with a length limit.
+
+    >>> taken = {"remark", "remark_1"}
+    >>> unique_name("Remark", taken, fold_case=True), unique_name("note", taken)
+    ('Remark_2', 'note')
+    """
+    key = str.lower if fold_case else str
+    candidate, n = name, start
+    while key(candidate) in taken:
+        suffix = f"{sep}{n}"
+        candidate = (fit(name, len(suffix)) if fit else name) + suffix
+        n += 1
+    taken.add(key(candidate))
+    return candidate
+
+
 def dedupe_names(values: Sequence[object]) -> list[str]:
     """Column names from a header row: blanks named ``column_N``, repeats suffixed ``.1``.
 
@@ -286,15 +317,8 @@ def dedupe_names(values: Sequence[object]) -> list[str]:
     (``备注, 备注.1, 备注`` → ``备注, 备注.1, 备注.2``): two columns of one name would
     crash the import, and dropping one would lose the user's data.
     """
-    names: list[str] = []
     taken: set[str] = set()
-    for i, value in enumerate(values, start=1):
-        name = "" if value is None else str(value).strip()
-        base = name = name or f"column_{i}"
-        n = 0
-        while name in taken:  # a suffixed name can itself be taken: 备注, 备注.1, 备注
-            n += 1
-            name = f"{base}.{n}"
-        taken.add(name)
-        names.append(name)
-    return names
+    names = ["" if value is None else str(value).strip() for value in values]
+    return [
+        unique_name(name or f"column_{i}", taken, sep=".") for i, name in enumerate(names, start=1)
+    ]

@@ -23,7 +23,7 @@ import shapely
 from gridmap._errors import ValidationError
 from gridmap.i18n import Message
 from gridmap.io._attributes import attributes
-from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns
+from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns, unique_name
 from gridmap.io._files import TABLE_FORMATS, VECTOR_FORMATS, check_path, upload_limit
 from gridmap.io._geometry import (
     CRS_AMBIGUOUS_CHINA,
@@ -256,16 +256,12 @@ def _storable_names(names: list[str], notes: list[str]) -> list[str]:
     reserved: list[str] = []  # names a GeoPackage table already has
     repeated: list[str] = []  # names repeating another in a different case
     for name in names:
-        new = name
-        if name.lower() in _GPKG_RESERVED:
-            new = f"{name}_source"
-        n = 1
-        while new.lower() in taken:
-            n += 1
-            new = f"{name}_{n}"
+        is_reserved = name.lower() in _GPKG_RESERVED
+        plain = f"{name}_source" if is_reserved else name
+        # FID -> FID_source; should that be taken too, FID_2 (the suffix goes on the name)
+        new = unique_name(plain, taken, start=2, fold_case=True, fit=lambda _, __, name=name: name)
         if new != name:
-            (reserved if name.lower() in _GPKG_RESERVED else repeated).append(f"{name} → {new}")
-        taken.add(new.lower())
+            (reserved if is_reserved else repeated).append(f"{name} → {new}")
         out.append(new)
     if reserved and repeated:
         notes.append(
