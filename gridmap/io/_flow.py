@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from gridmap._errors import ValidationError
+from gridmap._validate import check_lonlat_bounds
 from gridmap.i18n import Message
 from gridmap.io._attributes import attributes
 from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns, unique_name
@@ -149,26 +150,6 @@ def _check_default_time(value: object) -> pd.Timestamp:
         msg = f"`default_time` {value!r} is not a date-time; write it like 2026-03-01 08:00"
         raise ValidationError(msg)
     return pd.Timestamp(parsed)
-
-
-def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
-    if bounds is None:
-        return None
-    try:
-        west, south, east, north = (float(b) for b in bounds)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        west = south = east = north = np.nan
-    if not (
-        np.all(np.isfinite([west, south, east, north]))
-        and -180 <= west <= east <= 180
-        and -90 <= south <= north <= 90
-    ):
-        msg = (
-            "`workspace_bounds` must be (west, south, east, north) in degrees of longitude "
-            f"and latitude; got {bounds!r}"
-        )
-        raise ValidationError(msg)
-    return west, south, east, north
 
 
 def _require(
@@ -420,7 +401,11 @@ def import_file(
         raise ValidationError(Message("unknown_layer", layer=repr(layer), layers=", ".join(LAYERS)))
     spec = layer_spec(layer)
     source_crs = None if crs is None else user_crs(crs)
-    workspace = _check_bounds(workspace_bounds)
+    workspace = (
+        None
+        if workspace_bounds is None
+        else check_lonlat_bounds(workspace_bounds, "workspace_bounds")
+    )
     if isinstance(max_distance_km, bool) or not (
         isinstance(max_distance_km, int | float) and max_distance_km >= 0
     ):
