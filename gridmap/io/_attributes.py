@@ -26,7 +26,7 @@ from gridmap.io._times import (
     parse_times,
     to_local,
 )
-from gridmap.schema import SITE_KINDS, LayerSpec, category_key
+from gridmap.schema import BOOLEAN_WORDS, SITE_KINDS, LayerSpec, category_key
 
 #: Patrol modes of posts, by the words users write for them.
 POST_MODES: dict[str, tuple[str, ...]] = {
@@ -101,8 +101,6 @@ _UNKNOWN_VALUES = {
     "kind": "unknown_kinds",
     "mode": "unknown_modes",
 }
-_TRUE = frozenset({"true", "1", "yes", "y", "t", "是", "真"})
-_FALSE = frozenset({"false", "0", "no", "n", "f", "否", "假"})
 
 
 def attributes(
@@ -156,11 +154,8 @@ def attributes(
             continue
         if role == "synthetic":
             text = as_text(values).str.strip().str.lower()
-            out[role] = pd.Series(
-                np.where(text.isin(_TRUE), True, np.where(text.isin(_FALSE), False, None)),
-                index=index,
-                dtype="boolean",
-            )
+            flags = text.map(BOOLEAN_WORDS).to_numpy(dtype=object)
+            out[role] = pd.Series(flags, index=index, dtype="boolean")
             continue
         kind = _MAPPED_ROLES.get((role, spec.name))
         if kind is not None:
