@@ -470,8 +470,10 @@ def build_parser() -> argparse.ArgumentParser:
     b = sample_sub.add_parser(
         "build", help="rebuild gridmap/data/helsinki.gpkg from the OSM extract"
     )
-    b.add_argument("--output", default=None)
-    b.add_argument("--incidents", type=int, default=24_000)
+    b.add_argument(
+        "--output", default=None, help="where to write (default gridmap/data/helsinki.gpkg)"
+    )
+    b.add_argument("--incidents", type=int, default=24_000)  # sample.N_INCIDENTS
     b.set_defaults(func=_cmd_sample)
     return parser
 

@@ -20,8 +20,6 @@ LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 TEXT: dict[str, tuple[str, str]] = {
     # app and sidebar
-    "app_title": ("网格地图 gridmap", "gridmap"),
-    "language": ("语言", "Language"),
     "workspace": ("工作空间", "Workspace"),
     "new_workspace": ("新建工作空间名称", "New workspace name"),
     "create": ("创建", "Create"),
@@ -184,7 +182,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "请填写天地图密钥；在此之前使用离线矢量底图。",
         "Enter the Tianditu key; until then the offline vector basemap is used.",
     ),
-    "map_credit": ("© OpenStreetMap 贡献者，ODbL", "© OpenStreetMap contributors, ODbL"),
     "tile_url_needed": (
         "请填写瓦片地址；在此之前使用离线矢量底图。",
         "Enter the tile URL; until then the offline vector basemap is used.",
@@ -192,7 +189,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # -- street office pages (app_pages/heatmaps.py, app_pages/warnings_report.py)
     "page_heatmaps": ("热力分析", "Heatmaps"),
     "page_warnings": ("预警与周报", "Warnings & report"),
-    "hs_filters": ("筛选", "Filters"),
     "hs_dates": ("日期范围", "Date range"),
     "hs_categories": ("类别", "Categories"),
     "hs_sources": ("来源", "Sources"),
@@ -664,7 +660,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "columns renamed so the layer can be stored: {reserved} (reserved by the "
         "GeoPackage); {repeated} (repeats another column's name in a different case)",
     ),
-    # -- text tables (gridmap._io_text)
+    # -- text tables (gridmap.io._text)
     "encoding_uncertain": (
         "文件编码不能完全确定：已按 {encoding} 读取（其中 {share:.0%} 的字符是常用汉字，"
         "但也可能是西文 cp1252 编码）；如文字显示不对，请手动选择编码",
@@ -762,7 +758,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件 {name}（工作表 {sheet}）没有数据行",
         "`path` {name} (sheet {sheet}): the file has no rows",
     ),
-    # -- GIS files (gridmap._io_vector)
+    # -- GIS files (gridmap.io._vector)
     "zip_invalid": (
         "文件 {name} 不是有效的 zip 压缩包",
         "`path` {name} is not a valid zip archive",
@@ -897,7 +893,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "what could be (pass `encoding` if the text looks wrong)",
     ),
     "gdal_warning": ("读取文件时 GDAL 提示（英文原文）：{detail}", "{detail}"),
-    # -- coordinates and geometries (gridmap._io_geometry)
+    # -- coordinates and geometries (gridmap.io._geometry)
     "crs_declared_used": (
         "文件自带坐标系 {declared}，已按它读取，没有使用所选的坐标系",
         "the file declares {declared}; used it instead of `crs`",
@@ -949,7 +945,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图层 {layer} 需要 {geometry} 类型的几何图形，但文件 {name} 中是 {found}",
         "layer `{layer}` needs {geometry} geometries, but `path` {name} holds {found}",
     ),
-    # -- attribute values (gridmap._io_columns)
+    # -- attribute values (gridmap.io._attributes)
     "ids_generated_no_column": (
         "文件没有 {column} 列：已按文件名和行号生成编号，如 {example}",
         "the file has no {column} column; generated ids from the file name and row number, "
@@ -987,7 +983,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{column} 列（{role}）中有 {n} 个值不是整数，已留空",
         "{n} value(s) of {role} ({column}) are not whole numbers and were left empty",
     ),
-    # -- date-times (gridmap._io_times)
+    # -- date-times (gridmap.io._times)
     "times_offsets_to_zone": (
         "有 {n} 个时间带有时区偏移（{found}），已换算为 {timezone} 当地时间",
         "{n} date-time(s) carry a time-zone offset ({found}); converted to local time in "
@@ -1011,7 +1007,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} date-time(s) are Unix timestamps (seconds or milliseconds since 1970-01-01 UTC); "
         "read as {offset} (pass `timezone`, e.g. 'Asia/Shanghai', for local time)",
     ),
-    # -- export (gridmap._io_export)
+    # -- export (gridmap.io._export)
     "export_folder_missing": (
         "目标文件夹 {folder} 不存在（请先创建），无法写入 {path}",
         "`path` {path}: the folder {folder} does not exist (create it first)",

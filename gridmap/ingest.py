@@ -19,7 +19,7 @@ import pandas as pd
 from gridmap._errors import StoreError, ValidationError
 from gridmap.i18n import Message
 from gridmap.io import ImportResult, import_file
-from gridmap.schema import LayerSpec, layer_spec
+from gridmap.schema import BOOLEAN_WORDS, LayerSpec, layer_spec
 from gridmap.store import GeoPackageStore, LayerVersion, WorkspaceStore, workspace_lock
 
 Mode = Literal["append", "replace"]
@@ -265,9 +265,6 @@ def _column_kind(name: str, present: list[pd.Series], spec: LayerSpec) -> Kind:
     return "str"
 
 
-_TEXT_BOOLS = {"true": True, "1": True, "false": False, "0": False}
-
-
 def _as_kind(values: pd.Series, kind: Kind) -> pd.Series:
     values = values.reset_index(drop=True)
     if kind == "datetime":
@@ -283,7 +280,7 @@ def _as_kind(values: pd.Series, kind: Kind) -> pd.Series:
     if kind == "bool":
         if _kind_of(values) != "bool":
             # A layer written before this fix may hold its flags as text.
-            values = values.astype("str").str.strip().str.lower().map(_TEXT_BOOLS)
+            values = values.astype("str").str.strip().str.lower().map(BOOLEAN_WORDS)
         return values.astype("boolean")
     return values.astype("str")
 

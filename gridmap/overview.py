@@ -401,7 +401,7 @@ def overview_map(
         tile_key=tile_key,
         height=height,
         # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
-        attribution=t("map_credit", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if _present(streets) and basemap == "vector":
         maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))  # type: ignore[arg-type]

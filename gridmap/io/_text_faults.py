@@ -316,15 +316,11 @@ def xlsx_error(exc: BaseException, name: str) -> ImportFileError | None:
     other malformed parts raise parser errors. None means a fault of gridmap, not of the
     file: let it propagate.
     """
-    try:
-        from defusedxml import DefusedXmlException
-    except ImportError:  # pragma: no cover - a declared dependency
-        unsafe: tuple[type[BaseException], ...] = ()
-    else:
-        unsafe = (DefusedXmlException,)
+    from defusedxml import DefusedXmlException
+
     cause: BaseException | None = exc
     while cause is not None:  # openpyxl wraps the parser's error in a ValueError
-        if unsafe and isinstance(cause, unsafe):
+        if isinstance(cause, DefusedXmlException):
             return ImportFileError(Message("xlsx_unsafe_xml", name=name))
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, _xlsx_faults()):

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from gridmap._io_columns import header_score, match_columns
 from gridmap.i18n import Message
+from gridmap.io._columns import header_score, match_columns
 
 #: Rows looked at for the header (title rows above it are skipped).
 SCAN_ROWS = 20

@@ -136,26 +136,21 @@ class Times:
         self.offset(positions, 0.0)
 
 
-def parse_datetimes(values: pd.Series) -> pd.Series:
-    """Parse a column of user date-times into naive ``datetime64[ms]`` values.
+def parse_times(values: pd.Series) -> Times:
+    """Parse a column of user date-times, keeping which had offsets (see :class:`Times`).
 
-    Blank and unparseable values come back as ``NaT``; tell them apart with
-    :func:`blank_mask`. Time-zone offsets in ISO strings are dropped here, keeping the
-    wall-clock time as written, and Unix timestamps (10-digit seconds, 13-digit
-    milliseconds) are read in UTC; :func:`parse_times` says which values had either, and
-    :func:`to_local` puts them on one clock.
+    ``.values`` are naive ``datetime64[ms]``: blank and unparseable values are ``NaT``
+    (tell them apart with :func:`blank_mask`), time-zone offsets in ISO strings are
+    dropped, keeping the wall-clock time as written, and Unix timestamps (10-digit
+    seconds, 13-digit milliseconds) are read in UTC; :func:`to_local` puts them on one
+    clock.
 
-    >>> parse_datetimes(pd.Series(["2026-03-01 10:00", "2026年3月1日 10时30分", "46082.4375"]))
+    >>> parse_times(pd.Series(["2026-03-01 10:00", "2026年3月1日 10时30分", "46082.4375"])).values
     0   2026-03-01 10:00:00
     1   2026-03-01 10:30:00
     2   2026-03-01 10:30:00
     dtype: datetime64[ms]
     """
-    return parse_times(values).values
-
-
-def parse_times(values: pd.Series) -> Times:
-    """Parse a column of user date-times, keeping which had offsets (see :class:`Times`)."""
     index = values.index
     values = values.reset_index(drop=True)
     times = Times(pd.Series(pd.NaT, index=values.index, dtype=TIME_UNIT))

@@ -2,9 +2,9 @@
 
 GDAL reads the geometries, but it is never given a user's file as it came: every file is
 first put in a private temporary folder under a plain name (zip members inflated there by
-:mod:`gridmap._io_archive`, which counts what is actually inflated; plain files linked),
+:mod:`gridmap.io._archive`, which counts what is actually inflated; plain files linked),
 checked against what its extension says it is, and opened with that one driver
-(:mod:`gridmap._io_drivers`). Nothing in a file or its name can make GDAL read another
+(:mod:`gridmap.io._drivers`). Nothing in a file or its name can make GDAL read another
 file on the server, follow ``/vsi…`` paths, or guess a format.
 
 What GDAL cannot be trusted with is the attribute table of a Shapefile from a Chinese GIS
@@ -36,9 +36,10 @@ import pyogrio
 import shapely
 
 from gridmap._errors import ImportFileError, ValidationError
-from gridmap._io_archive import Member, extract, open_zip
-from gridmap._io_columns import dedupe_names
-from gridmap._io_drivers import (
+from gridmap.i18n import Message
+from gridmap.io._archive import Member, extract, open_zip
+from gridmap.io._columns import dedupe_names
+from gridmap.io._drivers import (
     check_content,
     check_geojson_crs,
     check_layer,
@@ -48,8 +49,7 @@ from gridmap._io_drivers import (
     inspect_geopackage,
     shapefile_geometry_present,
 )
-from gridmap._io_text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
-from gridmap.i18n import Message
+from gridmap.io._text import _SAMPLE_BYTES, _codec_name, _guess_encoding, _Source, detect_encoding
 
 _CPG_CODECS = {
     "utf8": "utf-8",
@@ -227,7 +227,7 @@ def _stage_zip(
     """Inflate the chosen layer's files from a zip into `folder`; (file to open, format).
 
     Only the members that make up the chosen layer are inflated, each counted against
-    `max_bytes` as it is (:func:`gridmap._io_archive.extract`), so neither other members
+    `max_bytes` as it is (:func:`gridmap.io._archive.extract`), so neither other members
     nor sizes that lie can fill the disk.
     """
     archive, members = open_zip(path, max_bytes)

@@ -26,7 +26,7 @@ from folium.utilities import JsCode
 
 from gridmap import crs as gcrs
 from gridmap._errors import ValidationError
-from gridmap._map_base import Shift
+from gridmap.maps._base import Shift
 
 _COLOR_RE = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9.,%\s]+\)")
 

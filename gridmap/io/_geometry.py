@@ -5,7 +5,7 @@ in the wrong place on the map: latitude and longitude columns swapped, surveyors
 northing-first X/Y in a CGCS2000 Gauss-Krüger zone, GCJ-02/BD-09 web-map shifts, or
 projected metres given as degrees. Each is recognised from the values themselves and
 reported as a note, never corrected silently. Rows that cannot be used are recorded in a
-:class:`~gridmap._io_columns.Rejections` with a reason; invalid polygons, common in
+:class:`~gridmap.io._rejections.Rejections` with a reason; invalid polygons, common in
 hand-drawn grid maps, are repaired with ``make_valid`` rather than rejected.
 
 On the hot path the point geometries are built in a worker thread (:class:`_Points`), as
@@ -25,15 +25,6 @@ import shapely
 from geopandas.array import GeometryArray
 
 from gridmap._errors import ImportFileError, ValidationError
-from gridmap._io_columns import (
-    AXIS_NAMES,
-    Rejections,
-    as_text,
-    normalise_name,
-    parse_numbers,
-    row_messages,
-)
-from gridmap._io_times import blank_mask
 from gridmap.crs import (
     WebSystem,
     area_bounds,
@@ -47,6 +38,10 @@ from gridmap.crs import (
     zone_prefixes,
 )
 from gridmap.i18n import Message
+from gridmap.io._columns import AXIS_NAMES, normalise_name
+from gridmap.io._numbers import as_text, parse_numbers
+from gridmap.io._rejections import Rejections, row_messages
+from gridmap.io._times import blank_mask
 from gridmap.schema import STORAGE_CRS, LayerSpec
 
 #: Key of the note saying points in China were read as WGS-84 with no system chosen.

@@ -1,25 +1,10 @@
-"""Read and write users' files: encodings, column detection, coordinates and rejection reports.
+"""The flow of an import: a user's file in, a layer and a rejection report out.
 
-:func:`import_file` turns a user's CSV, Excel workbook, GeoJSON, GeoPackage or zipped
-Shapefile into a layer of the data model (:mod:`gridmap.schema`) in EPSG:4326. It never
-silently drops data: every source row either becomes a feature or appears in
-:attr:`ImportResult.rejected` with its row number as the user sees it, a stable reason key
-and a message. Problems with the file as a whole (empty, binary, too large, wrong type)
-raise :class:`~gridmap._errors.ImportFileError` before anything is returned. Warnings and
-errors carry a :class:`~gridmap.i18n.Message`, so the app can show them in Chinese.
-
-Chinese office files come in GBK as often as in UTF-8, name their columns in Chinese, and
-carry coordinates in WGS-84, the shifted web-map systems GCJ-02 and BD-09, or a CGCS2000
-Gauss-Krüger zone whose surveyors' *X* is the northing; all of that is detected here.
-The hot path (a million-row incident CSV) is vectorised: pyarrow parses the text, numpy
-masks check the rows, and dates go through one ISO pass before any slower format.
-
-This module holds the public API and the flow of an import; the parts live in private
-modules small enough to read on their own: text tables in :mod:`gridmap._io_text`, GIS
-files in :mod:`gridmap._io_vector`, coordinates and geometries in
-:mod:`gridmap._io_geometry`, column roles and values in :mod:`gridmap._io_columns`,
-date-times in :mod:`gridmap._io_times` and writing files in :mod:`gridmap._io_export`.
-Other modules import from here, not from those.
+:func:`import_file` checks its arguments, reads the file (:mod:`gridmap.io._text`,
+:mod:`gridmap.io._vector`), finds the columns' roles (:mod:`gridmap.io._columns`), reads
+coordinates and geometries (:mod:`gridmap.io._geometry`) while the attribute values are
+checked (:mod:`gridmap.io._attributes`), and assembles the good rows and the rejected
+ones (:mod:`gridmap.io._rejections`) into an :class:`ImportResult`.
 """
 
 from __future__ import annotations
@@ -29,29 +14,19 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gridmap._errors import ImportFileError, ValidationError
-from gridmap._io_columns import (
-    Rejections,
-    as_text,
-    attributes,
-    layer_roles,
-    reject_duplicates,
-    resolve_columns,
-)
-from gridmap._io_export import EXPORT_FORMATS as EXPORT_FORMATS
-from gridmap._io_export import csv_bytes as csv_bytes
-from gridmap._io_export import export_layer as export_layer
-from gridmap._io_export import neutralise_formulas as neutralise_formulas
-from gridmap._io_export import write_csv as write_csv
-from gridmap._io_export import write_xlsx as write_xlsx
-from gridmap._io_geometry import (
+from gridmap._errors import ValidationError
+from gridmap._validate import check_lonlat_bounds
+from gridmap.i18n import Message
+from gridmap.io._attributes import attributes
+from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns, unique_name
+from gridmap.io._files import TABLE_FORMATS, VECTOR_FORMATS, check_path, upload_limit
+from gridmap.io._geometry import (
     CRS_AMBIGUOUS_CHINA,
     _Points,
     _points,
@@ -60,29 +35,13 @@ from gridmap._io_geometry import (
     _wkt,
     user_crs,
 )
-from gridmap._io_header import combine_date_time
-from gridmap._io_text import Buffer as Buffer
-from gridmap._io_text import _mapped, _read_csv, _read_xlsx, _Source, check_workbook
-from gridmap._io_text import detect_encoding as detect_encoding
-from gridmap._io_vector import _read_vector, vector_parts
-from gridmap.i18n import Message
+from gridmap.io._header import combine_date_time
+from gridmap.io._numbers import as_text
+from gridmap.io._rejections import Rejections, reject_duplicates
+from gridmap.io._text import _mapped, _read_csv, _read_xlsx, _Source
+from gridmap.io._times import parse_times
+from gridmap.io._vector import _read_vector
 from gridmap.schema import LAYERS, STORAGE_CRS, LayerSpec, category_key, layer_spec, validate_layer
-
-#: Largest file :func:`import_file` reads unless told otherwise (an upload limit, so a
-#: mistaken upload cannot exhaust the server's memory). The environment variable
-#: ``GRIDMAP_MAX_UPLOAD_MB`` overrides it for a deployment.
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-MAX_UPLOAD_ENV = "GRIDMAP_MAX_UPLOAD_MB"
-
-#: File types by extension.
-TABLE_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
-VECTOR_FORMATS = {
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".gpkg": "gpkg",
-    ".zip": "zip",  # a zipped Shapefile (or one GeoJSON/GeoPackage inside a zip)
-    ".shp": "shp",  # with its .dbf, .shx (and .prj, .cpg) beside it
-}
 
 #: Reasons a source row is rejected, with what they mean.
 REASONS = {
@@ -179,96 +138,6 @@ class ImportResult:
         return total > 0 and self.n_far_outside >= FAR_OUTSIDE_SHARE * total
 
 
-# ------------------------------------------------------------------------------ tables
-
-
-def read_table(
-    path: str | os.PathLike[str],
-    *,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-    max_bytes: int | None = None,
-    nrows: int | None = None,
-) -> pd.DataFrame:
-    """Read a CSV or Excel file as strings, for a preview before import.
-
-    The encoding, delimiter and header row (title rows above it are skipped) are detected
-    as :func:`import_file` does, so the preview shows what the import will see.
-
-    Parameters
-    ----------
-    path : path-like
-        A ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file.
-    encoding : str, optional
-        Text encoding of a CSV file; detected when omitted.
-    sheet : str or int, optional
-        Worksheet name or 0-based index of an Excel file (the first by default).
-    max_bytes : int, optional
-        Size limit (default :data:`DEFAULT_MAX_BYTES` or ``GRIDMAP_MAX_UPLOAD_MB``).
-    nrows : int, optional
-        Read only the first `nrows` data rows.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Every column as strings, missing values as NA.
-    """
-    limit = _max_bytes(max_bytes)
-    p = _check_path(path, limit)
-    fmt = TABLE_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise ImportFileError(Message("not_a_table_file", name=p.name))
-    roles = sorted({r for spec in LAYERS.values() for r in layer_roles(spec, table=True)})
-    if fmt == "xlsx":
-        frame = _read_xlsx(p, sheet=sheet, roles=roles, max_bytes=limit).frame
-        frame = frame.head(nrows) if nrows is not None else frame
-        return frame.apply(as_text)
-    with _mapped(p) as raw:
-        return _read_csv(raw, p.name, encoding=encoding, roles=roles, nrows=nrows).frame
-
-
-# ---------------------------------------------------------------------------- import
-
-
-def _max_bytes(value: float | None) -> int:
-    if value is None:
-        env = os.environ.get(MAX_UPLOAD_ENV, "").strip()
-        if not env:
-            return DEFAULT_MAX_BYTES
-        try:
-            value = float(env) * 2**20
-        except ValueError:
-            msg = f"environment variable {MAX_UPLOAD_ENV}={env!r} must be a number of megabytes"
-            raise ValidationError(msg) from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        msg = f"`max_bytes` must be a positive number of bytes; got {value!r}"
-        raise ValidationError(msg)
-    return int(value)
-
-
-def _check_path(path: object, limit: int) -> Path:
-    if not isinstance(path, str | os.PathLike):
-        msg = f"`path` must be a file path; got {type(path).__name__}"
-        raise ValidationError(msg)
-    p = Path(path)
-    if not p.is_file():
-        raise ImportFileError(Message("file_missing", path=str(p)))
-    suffix = p.suffix.lower()
-    if suffix not in TABLE_FORMATS and suffix not in VECTOR_FORMATS:
-        if not suffix:
-            raise ImportFileError(Message("file_no_extension", name=p.name))
-        key = "file_type_xls" if suffix == ".xls" else "file_type_unsupported"
-        raise ImportFileError(Message(key, name=p.name, suffix=suffix))
-    size = p.stat().st_size
-    if size == 0:
-        raise ImportFileError(Message("file_empty", name=p.name))
-    if size > limit:
-        raise ImportFileError(
-            Message("file_too_large", name=p.name, size=size / 2**20, limit=limit / 2**20)
-        )
-    return p
-
-
 def _check_timezone(timezone: object) -> None:
     try:
         zoneinfo.ZoneInfo(timezone)  # type: ignore[arg-type]
@@ -277,33 +146,11 @@ def _check_timezone(timezone: object) -> None:
 
 
 def _check_default_time(value: object) -> pd.Timestamp:
-    from gridmap._io_times import parse_datetimes
-
-    parsed = parse_datetimes(pd.Series([value], dtype=object)).iloc[0]
+    parsed = parse_times(pd.Series([value], dtype=object)).values.iloc[0]
     if pd.isna(parsed):
         msg = f"`default_time` {value!r} is not a date-time; write it like 2026-03-01 08:00"
         raise ValidationError(msg)
     return pd.Timestamp(parsed)
-
-
-def _check_bounds(bounds: object) -> tuple[float, float, float, float] | None:
-    if bounds is None:
-        return None
-    try:
-        west, south, east, north = (float(b) for b in bounds)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        west = south = east = north = np.nan
-    if not (
-        np.all(np.isfinite([west, south, east, north]))
-        and -180 <= west <= east <= 180
-        and -90 <= south <= north <= 90
-    ):
-        msg = (
-            "`workspace_bounds` must be (west, south, east, north) in degrees of longitude "
-            f"and latitude; got {bounds!r}"
-        )
-        raise ValidationError(msg)
-    return west, south, east, north
 
 
 def _require(
@@ -315,8 +162,6 @@ def _require(
     default_category: str | None,
     default_time: object = None,
 ) -> None:
-    from gridmap._io_columns import SYNONYMS
-
     needed: list[str] = []
     if table:
         if spec.geometry == "Point" and "wkt" not in mapping:
@@ -393,16 +238,12 @@ def _storable_names(names: list[str], notes: list[str]) -> list[str]:
     reserved: list[str] = []  # names a GeoPackage table already has
     repeated: list[str] = []  # names repeating another in a different case
     for name in names:
-        new = name
-        if name.lower() in _GPKG_RESERVED:
-            new = f"{name}_source"
-        n = 1
-        while new.lower() in taken:
-            n += 1
-            new = f"{name}_{n}"
+        is_reserved = name.lower() in _GPKG_RESERVED
+        plain = f"{name}_source" if is_reserved else name
+        # FID -> FID_source; should that be taken too, FID_2 (the suffix goes on the name)
+        new = unique_name(plain, taken, start=2, fold_case=True, fit=lambda _, __, name=name: name)
         if new != name:
-            (reserved if name.lower() in _GPKG_RESERVED else repeated).append(f"{name} → {new}")
-        taken.add(new.lower())
+            (reserved if is_reserved else repeated).append(f"{name} → {new}")
         out.append(new)
     if reserved and repeated:
         notes.append(
@@ -437,40 +278,6 @@ def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | Non
         out = pd.concat([out, source.malformed], ignore_index=True)
         out = out.sort_values("row", na_position="last", kind="stable").reset_index(drop=True)
     return out
-
-
-def list_parts(path: str | os.PathLike[str]) -> list[str]:
-    """The worksheets of an Excel workbook, the layers of a GeoPackage, the Shapefiles of a zip.
-
-    Other files have one part and give an empty list. Pass a name back to
-    :func:`import_file` as ``sheet`` (Excel) or ``source_layer`` (GeoPackage, zip).
-
-    Raises
-    ------
-    ImportFileError
-        when the file cannot be opened as what its extension says.
-    """
-    limit = _max_bytes(None)
-    checked = _check_path(path, limit)
-    suffix = checked.suffix.lower()
-    if TABLE_FORMATS.get(suffix) == "xlsx":
-        import openpyxl
-
-        check_workbook(checked, limit)
-
-        try:
-            book = openpyxl.load_workbook(checked, read_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-            raise ImportFileError(
-                Message("xlsx_unreadable", name=checked.name, detail=str(exc))
-            ) from None
-        try:
-            return list(book.sheetnames)
-        finally:
-            book.close()
-    if suffix in VECTOR_FORMATS:  # GeoPackage layers, the Shapefiles of a zip
-        return vector_parts(checked, VECTOR_FORMATS[suffix], _max_bytes(None))
-    return []
 
 
 def detect_columns(columns: Sequence[str], layer: str) -> dict[str, str]:
@@ -595,7 +402,11 @@ def import_file(
         raise ValidationError(Message("unknown_layer", layer=repr(layer), layers=", ".join(LAYERS)))
     spec = layer_spec(layer)
     source_crs = None if crs is None else user_crs(crs)
-    workspace = _check_bounds(workspace_bounds)
+    workspace = (
+        None
+        if workspace_bounds is None
+        else check_lonlat_bounds(workspace_bounds, "workspace_bounds")
+    )
     if isinstance(max_distance_km, bool) or not (
         isinstance(max_distance_km, int | float) and max_distance_km >= 0
     ):
@@ -610,8 +421,8 @@ def import_file(
         _check_timezone(timezone)
     if default_time is not None:
         default_time = _check_default_time(default_time)
-    limit = _max_bytes(max_bytes)
-    p = _check_path(path, limit)
+    limit = upload_limit(max_bytes)
+    p = check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower()) or VECTOR_FORMATS[p.suffix.lower()]
     table = fmt in ("csv", "xlsx")
     roles = layer_roles(spec, table=table)

@@ -32,10 +32,11 @@ import pyarrow.csv as pa_csv
 import pyproj
 
 from gridmap._errors import GridmapError, ImportFileError, ValidationError
-from gridmap._io_archive import open_zip
-from gridmap._io_columns import dedupe_names as _dedupe_names
-from gridmap._io_header import find_header
-from gridmap._io_text_faults import (
+from gridmap.i18n import Message
+from gridmap.io._archive import open_zip
+from gridmap.io._columns import dedupe_names as _dedupe_names
+from gridmap.io._header import find_header
+from gridmap.io._text_faults import (
     MAX_COLUMNS,
     check_header_width,
     decode_mixed,
@@ -48,7 +49,6 @@ from gridmap._io_text_faults import (
     utf16_without_bom,
     xlsx_error,
 )
-from gridmap.i18n import Message
 
 #: Raw file contents: bytes, or a read-only memory map of the file.
 Buffer: TypeAlias = bytes | mmap.mmap
@@ -423,7 +423,7 @@ def check_workbook(path: Path, max_bytes: int) -> None:
 
     A workbook is a zip, and openpyxl inflates its parts whole (the shared strings, a
     cell's text): a 300 KB upload unpacking to 300 MB took 1.3 GB of the server's memory.
-    The zip checks of GIS uploads apply (:func:`gridmap._io_archive.open_zip`: at most
+    The zip checks of GIS uploads apply (:func:`gridmap.io._archive.open_zip`: at most
     1,000 members, no names leaving the folder, declared sizes within the limit); the
     declared sizes bound what Python's :mod:`zipfile` will inflate for openpyxl.
     """

@@ -31,10 +31,11 @@ import pyogrio
 import shapely
 
 from gridmap._errors import ValidationError
-from gridmap._io_columns import as_text
-from gridmap._io_geometry import _is_wgs84, user_crs
 from gridmap.crs import from_wgs84
 from gridmap.i18n import Message
+from gridmap.io._columns import unique_name
+from gridmap.io._geometry import _is_wgs84, user_crs
+from gridmap.io._numbers import as_text
 from gridmap.schema import STORAGE_CRS
 
 #: Export formats and the extension each writes.
@@ -44,17 +45,16 @@ _EXPORT_SUFFIXES = {".json": "geojson", ".shp": "shp"} | {e: f for f, e in EXPOR
 
 def _shapefile_names(columns: Sequence[str]) -> dict[str, str]:
     """Field names of at most 10 bytes (dBASE), cut on character boundaries, unique."""
-    renamed: dict[str, str] = {}
     taken: set[str] = set()
-    for column in columns:
-        name = _cut(str(column), 10)
-        n = 0
-        while name.lower() in taken:
-            n += 1
-            name = _cut(str(column), 10 - len(f"_{n}")) + f"_{n}"
-        taken.add(name.lower())
-        renamed[column] = name
-    return renamed
+    return {
+        column: unique_name(
+            _cut(str(column), 10),
+            taken,
+            fold_case=True,
+            fit=lambda name, room: _cut(name, 10 - room),
+        )
+        for column in columns
+    }
 
 
 def _cut(text: str, size: int) -> str:
@@ -191,15 +191,7 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, *, degrees: bool) -> None:
 def _free_names(columns: list[str], wanted: Sequence[str]) -> dict[str, str]:
     """Renames (``lon`` -> ``lon_1``) that free `wanted` names for the coordinates."""
     taken = {str(c) for c in columns} | set(wanted)
-    renamed: dict[str, str] = {}
-    for column in columns:
-        if column in wanted:
-            n = 1
-            while f"{column}_{n}" in taken:
-                n += 1
-            renamed[column] = f"{column}_{n}"
-            taken.add(renamed[column])
-    return renamed
+    return {column: unique_name(column, taken) for column in columns if column in wanted}
 
 
 def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, stem: str) -> None:
