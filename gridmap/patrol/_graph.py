@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import geopandas as gpd
@@ -13,6 +11,8 @@ import pyproj
 import shapely
 
 from gridmap._errors import ValidationError
+from gridmap._validate import check_metric_crs as check_metric_crs
+from gridmap._validate import check_positive as check_positive
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -28,38 +28,6 @@ def check_mode(mode: Any, name: str = "mode") -> str:
         msg = f"`{name}` must be one of {', '.join(MODES)}; got {mode!r}"
         raise ValidationError(msg)
     return mode
-
-
-def check_positive(value: Any, name: str, *, allow_none: bool = False) -> float | None:
-    """`value` as a float if it is a finite positive real number, else ValidationError."""
-    if value is None and allow_none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(float(value))
-        or float(value) <= 0
-    ):
-        msg = f"`{name}` must be a positive number; got {value!r}"
-        raise ValidationError(msg)
-    return float(value)
-
-
-def check_metric_crs(crs: Any, name: str = "crs") -> pyproj.CRS:
-    """`crs` as a projected pyproj CRS in metres, else ValidationError."""
-    try:
-        out = pyproj.CRS.from_user_input(crs)
-    except (pyproj.exceptions.CRSError, TypeError):
-        msg = f"`{name}` must be a CRS (EPSG code, string or pyproj.CRS); got {crs!r}"
-        raise ValidationError(msg) from None
-    unit = out.axis_info[0].unit_name if out.axis_info else ""
-    if not out.is_projected or unit not in ("metre", "meter"):
-        msg = (
-            f"`{name}` must be a projected CRS in metres (the workspace's working CRS); "
-            f"got {out.name!r}"
-        )
-        raise ValidationError(msg)
-    return out
 
 
 def check_frame(frame: Any, name: str, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:

@@ -501,22 +501,7 @@ def site_new_posts(
     answer's) and the :class:`CoveringResult` (gain over the current posts, gap).
     """
     minutes = check_positive(minutes, "minutes")  # type: ignore[assignment]
-    cands = candidate_intersections(graph) if candidates is None else candidates
-    check_frame(cands, "candidates", ("Point",))
-    cands = cands.to_crs(graph.crs).reset_index(drop=True)
-    n_new = len(cands)
-    if posts is not None and len(posts):
-        current = posts.to_crs(graph.crs)
-        current = gpd.GeoDataFrame(
-            {"candidate_id": current.get("post_id", pd.Series(current.index)).astype(str)},
-            geometry=current.geometry.to_numpy(),
-            crs=graph.crs,
-        )
-        allc = pd.concat([cands.drop(columns=["node"], errors="ignore"), current],
-                         ignore_index=True)  # fmt: skip
-        fixed = np.r_[np.zeros(n_new, bool), np.ones(len(current), bool)]
-    else:
-        allc, fixed = cands, np.zeros(n_new, bool)
+    allc, fixed = _candidates_and_current(graph, candidates, posts)
     w = (
         pd.to_numeric(incidents[weight], errors="coerce").fillna(0).to_numpy(float)
         if weight is not None
@@ -539,21 +524,7 @@ def site_posts_for_sites(
     time_limit: float | None = 60.0,
 ) -> tuple[gpd.GeoDataFrame, CoveringResult]:
     """The fewest new posts (LSCP) so every key site is reached within its response class."""
-    cands = candidate_intersections(graph) if candidates is None else candidates
-    cands = cands.to_crs(graph.crs).reset_index(drop=True)
-    n_new = len(cands)
-    if posts is not None and len(posts):
-        current = posts.to_crs(graph.crs)
-        current = gpd.GeoDataFrame(
-            {"candidate_id": current.get("post_id", pd.Series(current.index)).astype(str)},
-            geometry=current.geometry.to_numpy(),
-            crs=graph.crs,
-        )
-        allc = pd.concat([cands.drop(columns=["node"], errors="ignore"), current],
-                         ignore_index=True)  # fmt: skip
-        fixed = np.r_[np.zeros(n_new, bool), np.ones(len(current), bool)]
-    else:
-        allc, fixed = cands, np.zeros(n_new, bool)
+    allc, fixed = _candidates_and_current(graph, candidates, posts, check=False)
     rc = (
         pd.to_numeric(sites["response_class"], errors="coerce").fillna(default_class)
         if "response_class" in sites.columns
@@ -564,3 +535,32 @@ def site_posts_for_sites(
     out = allc.iloc[result.chosen].copy()
     out["greedy"] = np.isin(result.chosen, result.greedy)
     return out, result
+
+
+def _candidates_and_current(
+    graph: StreetGraph,
+    candidates: gpd.GeoDataFrame | None,
+    posts: gpd.GeoDataFrame | None,
+    *,
+    check: bool = True,
+) -> tuple[gpd.GeoDataFrame, BoolArray]:
+    """Candidate sites (intersections by default) followed by the current posts.
+
+    The current posts are candidates too, marked in the returned mask as fixed (kept
+    open), so a solver counts what they already cover and proposes only new ones.
+    """
+    cands = candidate_intersections(graph) if candidates is None else candidates
+    if check:
+        check_frame(cands, "candidates", ("Point",))
+    cands = cands.to_crs(graph.crs).reset_index(drop=True)
+    if posts is None or not len(posts):
+        return cands, np.zeros(len(cands), bool)
+    current = posts.to_crs(graph.crs)
+    current = gpd.GeoDataFrame(
+        {"candidate_id": current.get("post_id", pd.Series(current.index)).astype(str)},
+        geometry=current.geometry.to_numpy(),
+        crs=graph.crs,
+    )
+    allc = pd.concat([cands.drop(columns=["node"], errors="ignore"), current], ignore_index=True)
+    fixed = np.r_[np.zeros(len(cands), bool), np.ones(len(current), bool)]
+    return allc, fixed
