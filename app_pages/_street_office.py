@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from app_pages._common import area_prefix, lang, layer, say, store, tr
 from gridmap.hotspots import views
@@ -227,3 +228,12 @@ def method_help(key: str) -> None:
     """The view's explanation and the method's source, folded."""
     with st.expander(tr("hs_method")):
         st.markdown(say(Message(key)))
+
+
+#: Height of the street office's maps, in pixels.
+MAP_HEIGHT = 600
+
+
+def show_map(fmap: object, name: str) -> None:
+    """Draw a folium map; no map event reruns the page (nothing on it is read back)."""
+    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=name)

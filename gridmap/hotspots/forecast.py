@@ -25,7 +25,7 @@ import pandas as pd
 
 from gridmap._errors import ValidationError
 from gridmap.hotspots.local_stats import gi_star
-from gridmap.hotspots.trends import SpaceTimeCube, space_time_cube
+from gridmap.hotspots.trends import as_cube
 
 __all__ = ["ForecastAccuracy", "forecast_accuracy"]
 
@@ -104,16 +104,7 @@ def forecast_accuracy(
     if rank_by not in ("count", "gi_star"):
         msg = f'`rank_by` must be "count" or "gi_star"; got {rank_by!r}'
         raise ValidationError(msg)
-    if isinstance(incidents, SpaceTimeCube):
-        if cube_options or crs is not None:
-            msg = "`crs` and cube options cannot be given with a SpaceTimeCube"
-            raise ValidationError(msg)
-        cube = incidents
-    else:
-        if crs is None:
-            msg = "`crs` is required when `incidents` is a GeoDataFrame"
-            raise ValidationError(msg)
-        cube = space_time_cube(incidents, crs=crs, **cube_options)
+    cube = as_cube(incidents, crs=crs, **cube_options)
     counts = np.asarray(cube.counts, dtype=np.int64)
     n_cells, n_weeks = counts.shape
     if n_weeks <= lookback_weeks:

@@ -175,6 +175,22 @@ def space_time_cube(
     return SpaceTimeCube(out_cells, counts, week_starts, weights)
 
 
+def as_cube(incidents: Any, *, crs: Any = None, **cube_options: Any) -> SpaceTimeCube:
+    """`incidents` if it already is a :class:`SpaceTimeCube`, else its weekly cube.
+
+    A cube was built with its own CRS and options, so giving them again is refused.
+    """
+    if isinstance(incidents, SpaceTimeCube):
+        if cube_options or crs is not None:
+            msg = "`crs` and cube options cannot be given with a SpaceTimeCube"
+            raise ValidationError(msg)
+        return incidents
+    if crs is None:
+        msg = "`crs` is required when `incidents` is a GeoDataFrame"
+        raise ValidationError(msg)
+    return space_time_cube(incidents, crs=crs, **cube_options)
+
+
 def mann_kendall(series: npt.ArrayLike) -> pd.DataFrame:
     """Mann-Kendall trend test of every row of `series` at once.
 
@@ -300,16 +316,7 @@ def emerging_hotspots(
         raise ValidationError(msg)
     trend_level = check_positive(trend_alpha, "trend_alpha")
     assert trend_level is not None
-    if isinstance(incidents, SpaceTimeCube):
-        if cube_options or crs is not None:
-            msg = "`crs` and cube options cannot be given with a SpaceTimeCube"
-            raise ValidationError(msg)
-        cube = incidents
-    else:
-        if crs is None:
-            msg = "`crs` is required when `incidents` is a GeoDataFrame"
-            raise ValidationError(msg)
-        cube = space_time_cube(incidents, crs=crs, **cube_options)
+    cube = as_cube(incidents, crs=crs, **cube_options)
     n_weeks = cube.counts.shape[1]
     if n_weeks < 3:
         msg = f"the period holds {n_weeks} whole week(s); emerging hot spots need at least 3"
