@@ -96,6 +96,44 @@ def _cached_map(
     return getattr(views, draw)(result, office, *args[:1], **options)
 
 
+MAP_HEIGHT = 600
+
+
+def forget_rendered_names(fmap: Any) -> Any:
+    """`fmap` without the ``<layer>.addTo(<parent>)`` children a previous render added.
+
+    folium's ``Layer.render`` adds a child naming the layer *as it is called at that
+    moment*, and ``st_folium`` renames every element (``geo_json_<hash>`` →
+    ``geo_json_div_4``) before writing the script. On a second ``st_folium`` of the same
+    (cached, shared) map the first render's child still names the old variable, which
+    the page no longer defines: the browser stops at ``geo_json_… is not defined`` and
+    the map stays 0 px high. Each render adds the children again under current names.
+    """
+    from folium.map import ElementAddToElement
+
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        children = element._children
+        for key in [k for k, c in children.items() if isinstance(c, ElementAddToElement)]:
+            del children[key]
+        stack.extend(children.values())
+    return fmap
+
+
+def show_map(fmap: Any, name: str, height: int = MAP_HEIGHT) -> None:
+    """Draw a (possibly cached and already drawn) folium map with ``st_folium``."""
+    from streamlit_folium import st_folium
+
+    st_folium(
+        forget_rendered_names(fmap),
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+        key=name,
+    )
+
+
 def view_map(
     function: Callable[..., Any],
     args: tuple,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages._common import basemap_options, lang, say, tr
 from app_pages._street_office import (
@@ -15,6 +14,7 @@ from app_pages._street_office import (
     kept,
     method_help,
     office,
+    show_map,
     view_map,
 )
 from gridmap import ValidationError
@@ -24,11 +24,6 @@ from gridmap.hotspots.warnings import category_label
 VIEWS = ("density", "grids", "gi", "emerging", "time", "repeats", "streets")
 BANDWIDTHS = ("auto", 25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
 CELL_SIZES = ("auto", 25, 50, 75, 100, 150, 200, 250, 300, 400, 500)
-MAP_HEIGHT = 600
-
-
-def show_map(fmap: object, name: str) -> None:
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=name)
 
 
 st.title(tr("page_heatmaps"))

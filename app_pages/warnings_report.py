@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages._common import basemap_options, editor, lang, say, store, tr
-from app_pages._street_office import compute, filter_form, kept, method_help, office, view_map
+from app_pages._street_office import (
+    compute,
+    filter_form,
+    kept,
+    method_help,
+    office,
+    show_map,
+    view_map,
+)
 from gridmap import GridmapError
 from gridmap.hotspots import views
 from gridmap.hotspots.handoff import save_hotspots
@@ -19,11 +26,6 @@ from gridmap.hotspots.report import weekly_report
 
 VIEWS = ("warnings", "requests", "report")
 CELL_SIZES_AUTO = "auto"
-MAP_HEIGHT = 600
-
-
-def show_map(fmap: object, name: str) -> None:
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=name)
 
 
 st.title(tr("page_warnings"))
