@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,7 @@ from app_pages._common import area_prefix, lang, layer, say, store, tr
 from gridmap.hotspots import views
 from gridmap.hotspots.warnings import category_label
 from gridmap.i18n import Message
-from gridmap.overview import reference_time
+from gridmap.overview import reference_time, workspace_credit
 from gridmap.schema import CATEGORIES
 from gridmap.stats import PolygonLocator
 
@@ -132,6 +133,12 @@ def show_map(fmap: Any, name: str, height: int = MAP_HEIGHT) -> None:
         returned_objects=[],
         key=name,
     )
+
+
+def map_credit() -> str | None:
+    """The chosen workspace's credit (OpenStreetMap's only for data that is theirs)."""
+    workspace = store()
+    return workspace_credit(workspace.settings(), lang(), name=Path(workspace.location).stem)
 
 
 def view_map(
