@@ -295,3 +295,11 @@ def test_error_hints_name_command_line_options_not_python_arguments(
         assert not set(python_names) & set(CLI_OPTIONS), err
     assert main([*base, str(no_time), "--encoding", "klingon"]) == 2
     assert "`encoding`" not in capsys.readouterr().err
+
+
+def test_the_china_crs_warning_names_the_option_once() -> None:
+    from gridmap.cli import cli_text
+    from gridmap.i18n import Message
+
+    text = cli_text(Message("crs_ambiguous_china", n=3, total=3).text("en"))
+    assert text.endswith("choose the coordinate system (--crs)"), text
