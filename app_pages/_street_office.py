@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,7 +21,7 @@ from app_pages._common import area_prefix, lang, layer, say, store, tr
 from gridmap.hotspots import views
 from gridmap.hotspots.warnings import category_label
 from gridmap.i18n import Message
-from gridmap.overview import reference_time
+from gridmap.overview import reference_time, workspace_credit
 from gridmap.schema import CATEGORIES
 from gridmap.stats import PolygonLocator
 
@@ -95,6 +96,49 @@ def _cached_map(
     result = _cached(name, versions, args, kwargs)
     office = _prepared(*versions)
     return getattr(views, draw)(result, office, *args[:1], **options)
+
+
+MAP_HEIGHT = 600
+
+
+def forget_rendered_names(fmap: Any) -> Any:
+    """`fmap` without the ``<layer>.addTo(<parent>)`` children a previous render added.
+
+    folium's ``Layer.render`` adds a child naming the layer *as it is called at that
+    moment*, and ``st_folium`` renames every element (``geo_json_<hash>`` →
+    ``geo_json_div_4``) before writing the script. On a second ``st_folium`` of the same
+    (cached, shared) map the first render's child still names the old variable, which
+    the page no longer defines: the browser stops at ``geo_json_… is not defined`` and
+    the map stays 0 px high. Each render adds the children again under current names.
+    """
+    from folium.map import ElementAddToElement
+
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        children = element._children
+        for key in [k for k, c in children.items() if isinstance(c, ElementAddToElement)]:
+            del children[key]
+        stack.extend(children.values())
+    return fmap
+
+
+def show_map(fmap: Any, name: str, height: int = MAP_HEIGHT) -> None:
+    """Draw a (possibly cached and already drawn) folium map with ``st_folium``."""
+
+    st_folium(
+        forget_rendered_names(fmap),
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+        key=name,
+    )
+
+
+def map_credit() -> str | None:
+    """The chosen workspace's credit (OpenStreetMap's only for data that is theirs)."""
+    workspace = store()
+    return workspace_credit(workspace.settings(), lang(), name=Path(workspace.location).stem)
 
 
 def view_map(
@@ -228,12 +272,3 @@ def method_help(key: str) -> None:
     """The view's explanation and the method's source, folded."""
     with st.expander(tr("hs_method")):
         st.markdown(say(Message(key)))
-
-
-#: Height of the street office's maps, in pixels.
-MAP_HEIGHT = 600
-
-
-def show_map(fmap: object, name: str) -> None:
-    """Draw a folium map; no map event reruns the page (nothing on it is read back)."""
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=name)

@@ -154,13 +154,17 @@ def _uploader_in_chinese(limit_mb: int) -> None:
     drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
     zone = '[data-testid="stFileUploaderDropzone"]'
     instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
-    overlay = f"{zone} > div:not([data-testid])"  # shown while a file is dragged over
+    # Shown while a file is dragged over. Once a file is chosen, the zone holds another
+    # div without a test id, the file's chip (name, size, remove button): left as it is,
+    # or the chosen file's name disappeared behind "将文件拖放到此处".
+    overlay = f'{zone} > div:not([data-testid]):not(:has([data-testid="stFileChips"]))'
+    browse_button = f"{zone} > span > button"  # not the chip's remove and add buttons
     st.html(
         "<style>"
         f"{instructions} > * {{display: none;}}"
         f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
-        f"{zone} button > * {{display: none;}}"
-        f"{zone} button::after {{content: {browse};}}"
+        f"{browse_button} > * {{display: none;}}"
+        f"{browse_button}::after {{content: {browse};}}"
         f"{overlay} > * {{display: none;}}"
         f"{overlay}::after {{content: {drop};}}"
         "</style>"

@@ -6,12 +6,13 @@ import math
 
 import streamlit as st
 
-from app_pages._common import basemap_options, lang, say, tr
+from app_pages._common import basemap_options, lang, md, say, tr
 from app_pages._street_office import (
     WEEKDAYS,
     compute,
     filter_form,
     kept,
+    map_credit,
     method_help,
     office,
     show_map,
@@ -34,7 +35,8 @@ selection = filter_form(workspace)
 if selection is None:
     st.stop()
 language = lang()
-basemap = basemap_options()
+credit = map_credit()
+basemap = {**basemap_options(), "credit": credit}
 # Words the widgets' format_func shows, fixed for this run (it also runs after the run).
 ALL, AUTO, PICK = tr("all"), tr("hs_auto"), tr("hs_knox_pick")
 NETWORKS = {"walk": tr("hs_network_walk"), "drive": tr("hs_network_drive")}
@@ -350,4 +352,5 @@ elif view == "streets":
             ),
             "hs_streets_map",
         )
-st.caption(tr("attribution"))
+if credit:
+    st.caption(md(credit))

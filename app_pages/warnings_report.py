@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import basemap_options, editor, lang, say, store, tr
+from app_pages._common import basemap_options, editor, lang, md, say, store, tr
 from app_pages._street_office import (
     compute,
     filter_form,
     kept,
+    map_credit,
     method_help,
     office,
     show_map,
@@ -38,7 +39,8 @@ selection = filter_form(workspace)
 if selection is None:
     st.stop()
 language = lang()
-basemap = basemap_options()
+credit = map_credit()
+basemap = {**basemap_options(), "credit": credit}
 view = kept(
     st.radio,
     "hs_report_view",
@@ -169,4 +171,5 @@ else:
             else:
                 st.success(tr("hs_handoff_saved", version=version.version, n=len(features)))
     method_help("hs_help_report")
-st.caption(tr("attribution"))
+if credit:
+    st.caption(md(credit))

@@ -1442,7 +1442,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} of {total} points lie in China but no coordinate system was given, so they were "
         "read as WGS-84. Chinese business data is usually GCJ-02 (Amap, Tencent) or BD-09 "
         "(Baidu), and a wrong guess moves points 300-700 m: choose the coordinate system "
-        "(`crs`, --crs)",
+        "(`crs`)",
     ),
     "crs_best_fit": (
         "按 {system} 读取时点位与街道最吻合（到最近街道的距离中位数 {metres} 米；{others}）",

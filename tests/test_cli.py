@@ -313,3 +313,11 @@ def test_export_writes_category_labels_with_the_keys_beside_them(
     assert "theft" in set(table["category_key"])
     assert main(["-w", str(workspace), "export", "incidents", str(out), "--lang", "en"]) == 0
     assert "Theft" in set(pd.read_csv(out, encoding="utf-8-sig")["category"])
+
+
+def test_the_china_crs_warning_names_the_option_once() -> None:
+    from gridmap.cli import cli_text
+    from gridmap.i18n import Message
+
+    text = cli_text(Message("crs_ambiguous_china", n=3, total=3).text("en"))
+    assert text.endswith("choose the coordinate system (--crs)"), text

@@ -204,3 +204,15 @@ def test_the_uploader_speaks_chinese(page) -> None:  # type: ignore[no-untyped-d
     generated = " ".join(texts["generated"])
     for words in ("选择文件", "每个文件不超过 200 MB", "将文件拖放到此处"):
         assert words in generated, texts
+    # Once a file is chosen, its name and remove button stay in view (the drag overlay's
+    # rule once covered them with "将文件拖放到此处").
+    page.reload()
+    wait_until_idle(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        files=[{"name": "警情.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}]
+    )
+    page.locator("[data-testid='stFileChipName']").wait_for(timeout=30_000)
+    texts = page.evaluate(DROPZONE_TEXT_JS)
+    assert "警情.csv" in texts["shown"], texts
+    assert "将文件拖放到此处" not in " ".join(texts["generated"]), texts
+    assert page.locator("[data-testid='stFileChipDeleteBtn'] svg").first.is_visible()

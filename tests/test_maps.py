@@ -654,3 +654,19 @@ def test_geojson_payload_is_valid_json():
     for layer in layers:
         text = json.dumps(layer.data, allow_nan=False)
         assert json.loads(text) == layer.data
+
+
+def test_a_cached_map_draws_again_with_st_folium():
+    # The street-office pages share one drawn map between reruns and sessions; a second
+    # st_folium of it named layers the page no longer defined (blank map, JS error).
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    from app_pages._street_office import forget_rendered_names
+
+    m = _full_map()
+    for _ in range(3):
+        forget_rendered_names(m)
+        m.get_root().render()
+        m.render()
+        script = streamlit_folium._get_map_string(m)
+        assert re.findall(r"\b[a-z_]+_[0-9a-f]{32}\b", script) == []
+        assert ".addTo(map_div)" in script

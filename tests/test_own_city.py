@@ -173,6 +173,17 @@ def test_realworld_grids_without_households_render_on_the_overview(city_home: Pa
     assert en.dataframe[0].value.iloc[:, 0].tolist() == ["Theft", "纠纷", "Total"]
 
 
+@pytest.mark.parametrize("page", ["app_pages/heatmaps.py", "app_pages/warnings_report.py"])
+def test_street_office_pages_credit_the_city_not_openstreetmap(city_home: Path, page: str) -> None:
+    from tests.test_app import run_app
+
+    grids_without_households(city_home / "city.gpkg")
+    app = run_app(page, workspace=str(city_home / "city.gpkg"))
+    captions = [c.value for c in app.caption]
+    assert any("数据：city" in c for c in captions), captions
+    assert not any("OpenStreetMap" in c for c in captions), captions
+
+
 def test_a_workspace_without_grids_is_no_dead_end(city_home: Path) -> None:
     store = without_grids(city_home / "city.gpkg")
     store.update_settings(credit="朝阳区综治中心 2026")

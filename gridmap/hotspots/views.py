@@ -330,7 +330,10 @@ def _base_map(
     tile_key: str | None = None,
     area: gpd.GeoDataFrame | None = None,
     outlines: bool = True,
+    credit: str | None = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
+    # `credit`: the workspace's (gridmap.overview.workspace_credit); a user's own data is
+    # not OpenStreetMap's. OpenStreetMap's credit reads in `lang`.
     shapes = area if area is not None and len(area) else None
     bounds = (
         tuple(float(v) for v in shapes.to_crs("EPSG:4326").total_bounds)
@@ -338,7 +341,12 @@ def _base_map(
         else office.bounds
     )
     m = maps.make_map(
-        bounds=bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+        bounds=bounds,
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("map_credit", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if office.streets is not None and basemap == "vector":
         maps.add_vector_basemap(
