@@ -117,13 +117,33 @@ def show_map(fmap: Any, key: str) -> None:
     st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
 
 
-def draw_map(report: Any, posts: gpd.GeoDataFrame, key: str, **extra: Any) -> None:
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _map(
+    versions: tuple, posts: int, mode: str, edit: tuple | None, siting: tuple | None, options: tuple
+) -> Any:
+    # Drawn once per what-if / siting answer, language and basemap: a rerun that changes
+    # none of them (a click on "save", a table selection) redraws nothing. Shared
+    # read-only like the heat maps: st_folium only renders it.
+    extra: dict[str, Any] = {}
+    if edit is not None:
+        result = _what_if(versions, posts, mode, edit)
+        report, extra["changed"] = result.change.after, result.posts
+    else:
+        report = _report(versions, posts, mode)
+    if siting is not None:
+        chosen, _result, greedy = _siting(*siting)
+        extra |= {"proposed": chosen, "greedy": greedy}
+    return views.coverage_map(patrol(), report, _posts(), **dict(options), **extra)
+
+
+def draw_map(key: str, *, edit: tuple | None = None, siting: tuple | None = None) -> None:
     options = {"lang": lang(), **basemap_options()}
+    args = (_versions(), _posts_version(), st.session_state["pp_mode"], edit, siting)
     try:
-        fmap = views.coverage_map(patrol(), report, posts, **options, **extra)
+        fmap = _map(*args, tuple(options.items()))
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
-        fmap = views.coverage_map(patrol(), report, posts, lang=lang(), **extra)
+        fmap = _map(*args, (("lang", lang()),))
     show_map(fmap, key)
 
 
@@ -186,7 +206,7 @@ if view == "coverage":
             st.dataframe(grid_rows, hide_index=True, height=300)
         method_help("pp_help_coverage")
     with left:
-        draw_map(report, posts, "pp_coverage_map")
+        draw_map("pp_coverage_map")
 
 elif view == "gaps":
     gaps = views.gap_tables(report, current.grids, lang=language)
@@ -203,7 +223,7 @@ elif view == "gaps":
                 st.caption(tr("pp_none"))
         method_help("pp_help_gaps")
     with left:
-        draw_map(report, posts, "pp_gaps_map")
+        draw_map("pp_gaps_map")
 
 elif view == "whatif":
     ids = [str(p) for p in posts["post_id"]] if len(posts) else []
@@ -305,7 +325,7 @@ elif view == "whatif":
                     st.success(tr("pp_saved", version=saved.version, n=len(result.posts)))
         method_help("pp_help_whatif")
     with left:
-        draw_map(result.change.after, posts, "pp_whatif_map", changed=result.posts)
+        draw_map("pp_whatif_map", edit=edit)
 
 else:  # siting
     with right:
@@ -352,5 +372,4 @@ else:  # siting
             )
         method_help("pp_help_siting")
     with left:
-        extra = {} if outcome is None else {"proposed": outcome[0], "greedy": outcome[2]}
-        draw_map(report, posts, "pp_siting_map", **extra)
+        draw_map("pp_siting_map", siting=None if outcome is None else request)

@@ -20,6 +20,7 @@ those snaps.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -274,6 +275,27 @@ def _on_map(m: Any, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _features(gdf: gpd.GeoDataFrame, properties: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of `gdf` (already on the map's system), 6 decimals.
+
+    ``shapely.to_geojson`` over the whole array: ``__geo_interface__`` went through Python
+    objects per vertex and took most of a what-if's map.
+    """
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
+    texts = shapely.to_geojson(geoms) if len(geoms) else []
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(text),
+                "properties": {k: v[i] for k, v in properties.items()},
+            }
+            for i, text in enumerate(texts)
+        ],
+    }
+
+
 def _lines(
     m: Any, geoms: Sequence[Any], *, colour: str, weight: float, tip: str, name: str
 ) -> None:
@@ -283,9 +305,8 @@ def _lines(
         return
     merged = gpd.GeoDataFrame(geometry=[shapely.multilinestrings(parts)], crs=geoms.crs)
     shown = _on_map(m, merged)
-    shown["tip"] = tip
     folium.GeoJson(
-        shown.__geo_interface__,
+        _features(shown, {"tip": [tip]}),
         name=name,
         style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.85},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
@@ -341,7 +362,7 @@ def coverage_map(
             for c in outlines["grid_code"]
         ]
         folium.GeoJson(
-            outlines[["tip", "geometry"]].__geo_interface__,
+            _features(outlines, {"tip": list(outlines["tip"])}),
             name=t("grid", lang),
             style_function=lambda _f: {"color": "#555555", "weight": 1, "fillOpacity": 0},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
