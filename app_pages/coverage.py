@@ -128,6 +128,7 @@ def _map(
     if edit is not None:
         result = _what_if(versions, posts, mode, edit)
         report, extra["changed"] = result.change.after, result.posts
+        extra["touched"] = result.touched
     else:
         report = _report(versions, posts, mode)
     if siting is not None:
@@ -301,9 +302,8 @@ elif view == "whatif":
             ("pp_fig_streets", "pp_fig_sites", "pp_fig_incidents"),
             strict=True,
         ):
-            col.metric(
-                tr(label), _pct(after[key]), delta=f"{(after[key] - before[key]) * 100:+.1f}"
-            )
+            delta = views.change_points(after[key] - before[key])
+            col.metric(tr(label), _pct(after[key]), delta=delta)
         st.subheader(tr("pp_before_after"))
         st.dataframe(views.change_table(result, lang=language), hide_index=True)
         if st.button(tr("pp_save"), key="pp_save"):

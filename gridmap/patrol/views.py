@@ -332,6 +332,7 @@ def coverage_map(
     proposed: gpd.GeoDataFrame | None = None,
     greedy: gpd.GeoDataFrame | None = None,
     changed: gpd.GeoDataFrame | None = None,
+    touched: Sequence[str] = (),
     basemap: str = "vector",
     tile_url: str | None = None,
     tile_key: str | None = None,
@@ -339,7 +340,8 @@ def coverage_map(
 ) -> maps.OfflineMap:
     """Street pieces coloured by response minutes, gaps, posts, key sites outside class.
 
-    `proposed` (and `greedy`) are sited posts, `changed` the posts of a what-if.
+    `proposed` (and `greedy`) are sited posts, `changed` the posts of a what-if (those in
+    `touched`, added or moved, stand out).
     """
     m = maps.make_map(
         bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
@@ -392,6 +394,7 @@ def coverage_map(
         (MINUTE_COLOURS[c], t("pp_within", lang, m=f"{c:g}")) for c in sorted(MINUTE_COLOURS)
     ]
     entries.append((GAP_COLOUR, t("pp_gap_layer", lang)))
+    points: list[tuple[str, str]] = []
     shown_posts = changed if changed is not None else posts
     if shown_posts is not None and len(shown_posts):
         maps.add_points(
@@ -403,7 +406,19 @@ def coverage_map(
             tooltip_columns=tips,
             name=t("pp_posts_layer", lang),
         )
-        entries.append((POST_COLOUR, t("pp_posts_layer", lang)))
+        points.append((POST_COLOUR, t("pp_posts_layer", lang)))
+        moved = shown_posts[shown_posts["post_id"].astype(str).isin(touched)]
+        if len(moved):
+            maps.add_points(
+                m,
+                _post_frame(moved, lang),
+                label_column="name" if "name" in moved else None,
+                color=PROPOSED_COLOUR,
+                radius=9,
+                tooltip_columns=tips,
+                name=t("pp_changed_layer", lang),
+            )
+            points.append((PROPOSED_COLOUR, t("pp_changed_layer", lang)))
     if patrol.sites is not None and len(report.gap_sites):
         outside = patrol.sites[patrol.sites["site_id"].isin(report.gap_sites["site_id"])]
         maps.add_points(
@@ -417,7 +432,7 @@ def coverage_map(
             tooltip_columns={"site_id": t("pp_col_site", lang)},
             name=t("pp_gap_sites_layer", lang),
         )
-        entries.append((GAP_COLOUR, t("pp_gap_sites_layer", lang)))
+        points.append((GAP_COLOUR, t("pp_gap_sites_layer", lang)))
     for frame, colour, key in (
         (greedy, GREEDY_COLOUR, "pp_greedy_layer"),
         (proposed, PROPOSED_COLOUR, "pp_proposed_layer"),
@@ -431,8 +446,12 @@ def coverage_map(
                 radius=8,
                 name=t(key, lang),
             )
-            entries.append((colour, t(key, lang)))
+            points.append((colour, t(key, lang)))
     maps.add_legend(m, title=t("pp_legend", lang), entries=entries, shape="line")
+    if points:
+        maps.add_legend(
+            m, title=t("pp_points", lang), entries=points, shape="circle", position="bottomleft"
+        )
     maps.layer_control(m)
     return m
 
@@ -485,6 +504,7 @@ class WhatIf:
 
     change: cov.CoverageChange
     posts: gpd.GeoDataFrame
+    touched: tuple[str, ...] = ()  # post_ids added or moved (highlighted on the map)
 
 
 def what_if(
@@ -519,7 +539,16 @@ def what_if(
         before=before,
         **_report_options(patrol),
     )
-    return WhatIf(change, saved)
+    touched = [
+        *(str(p) for p in (move or {})),
+        *(str(p) for p in (add["post_id"] if add is not None else [])),
+    ]
+    return WhatIf(change, saved, tuple(touched))
+
+
+def change_points(change: float) -> str:
+    """A change of a share in percentage points, signed (no "-0.0")."""
+    return f"{round(float(change) * 100, 1) + 0.0:+.1f}"
 
 
 def change_table(result: WhatIf, *, lang: str) -> pd.DataFrame:
@@ -538,7 +567,7 @@ def change_table(result: WhatIf, *, lang: str) -> pd.DataFrame:
                 t("pp_col_within", lang): within,
                 t("pp_col_before", lang): _pct(r["before"]),
                 t("pp_col_after", lang): _pct(r["after"]),
-                t("pp_col_change", lang): f"{float(r['change']) * 100:+.1f}",
+                t("pp_col_change", lang): change_points(r["change"]),
             }
         )
     return pd.DataFrame(rows)
@@ -642,6 +671,7 @@ __all__ = [
     "Patrol",
     "WhatIf",
     "build_graphs",
+    "change_points",
     "change_table",
     "coverage",
     "coverage_map",
