@@ -184,3 +184,20 @@ def test_the_views_need_no_streamlit() -> None:
     source = Path(views.__file__).read_text(encoding="utf-8")
     assert "import streamlit" not in source
     assert "from streamlit" not in source
+
+
+def test_hostile_post_and_grid_names_stay_text(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    hostile = "![x](http://example.invalid/x.png) <img src=x onerror=alert(1)>"
+    posts = store.read("posts")
+    posts.loc[0, "name"] = hostile
+    posts.loc[1, "post_id"] = "P<b>2</b>"
+    store.write("posts", posts, message="hostile names")
+    grids = store.read("grids")
+    grids.loc[0, "name"] = hostile
+    store.write("grids", grids, message="hostile names")
+    for view in ("coverage", "whatif"):
+        app = run_app(PAGE, pp_view=view, pp_action="move", pp_post="P<b>2</b>", lang="en")
+        assert not app.error
+        shown = [*app.markdown, *app.caption, *app.info, *app.warning]
+        assert all("![x]" not in e.value and "<img" not in e.value for e in shown)
