@@ -396,6 +396,110 @@ TEXT: dict[str, tuple[str, str]] = {
     "hs_kind_warning": ("预警网格", "warning grids"),
     "crs_not_chosen": ("未选择（需要时询问）", "not chosen (asked when needed)"),
     "crs_pick": ("文件所用的坐标系", "The file's coordinate system"),
+    # -- police pages: Coverage & posts
+    "page_coverage": ("覆盖与站点", "Coverage & posts"),
+    "pp_mode": ("出警方式", "Travel mode"),
+    "pp_mode_posts": ("按各岗位登记的方式", "Each post's own mode"),
+    "pp_mode_walk": ("步行", "Walking"),
+    "pp_mode_bike": ("骑行", "Cycling"),
+    "pp_mode_car": ("驾车", "Driving"),
+    "pp_view": ("视图", "View"),
+    "pp_view_coverage": ("1-3-5 分钟覆盖", "1-3-5 minute coverage"),
+    "pp_view_gaps": ("覆盖盲区", "Gaps"),
+    "pp_view_whatif": ("假设调整岗位", "What if"),
+    "pp_view_siting": ("选址建议", "Post siting"),
+    "pp_loading": ("正在计算路网和覆盖……", "Computing the street network and coverage…"),
+    "pp_within": ("{m} 分钟内", "within {m} min"),
+    "pp_within_class": ("重点目标各自的响应等级内", "key sites within their own class"),
+    "pp_fig_streets": ("5 分钟可达道路", "Streets within 5 min"),
+    "pp_fig_sites": ("重点目标达标", "Key sites within class"),
+    "pp_fig_incidents": ("5 分钟可达事件", "Incidents within 5 min"),
+    "pp_fig_street_share": ("道路长度", "Street length"),
+    "pp_fig_site_share": ("重点目标", "Key sites"),
+    "pp_fig_incident_share": ("事件", "Incidents"),
+    "pp_col_within": ("时限", "Within"),
+    "pp_col_street_km": ("道路（公里）", "Streets (km)"),
+    "pp_col_streets": ("道路占比", "Street share"),
+    "pp_col_sites": ("重点目标占比", "Key-site share"),
+    "pp_col_incidents": ("事件占比", "Incident share"),
+    "pp_col_code": ("网格编码", "Grid code"),
+    "pp_col_streets_within": ("道路 {m} 分钟 %", "Streets {m} min %"),
+    "pp_col_sites_class": ("重点目标达标 %", "Key sites in class %"),
+    "pp_col_incidents_within": ("事件 {m} 分钟 %", "Incidents {m} min %"),
+    "pp_col_street": ("道路", "Street"),
+    "pp_col_m": ("未覆盖长度（米）", "Uncovered length (m)"),
+    "pp_col_site": ("目标编号", "Site"),
+    "pp_col_class": ("响应等级（分钟）", "Response class (min)"),
+    "pp_col_minutes": ("实际到达（分钟）", "Reached in (min)"),
+    "pp_col_post": ("岗位", "Post"),
+    "pp_col_uncovered": ("5 分钟外道路 %", "Streets beyond 5 min %"),
+    "pp_col_figure": ("指标", "Figure"),
+    "pp_col_before": ("调整前", "Before"),
+    "pp_col_after": ("调整后", "After"),
+    "pp_col_change": ("变化（百分点）", "Change (points)"),
+    "pp_col_solver": ("最优解（HiGHS）", "Optimal (HiGHS)"),
+    "pp_col_greedy": ("贪心解", "Greedy"),
+    "pp_name": ("名称", "Name"),
+    "pp_yes": ("是", "yes"),
+    "pp_no": ("否", "no"),
+    "pp_by_grid": ("各网格覆盖", "Coverage per grid"),
+    "pp_summary": ("覆盖指标", "Coverage figures"),
+    "pp_gap_streets": ("5 分钟外的道路", "Streets beyond 5 minutes"),
+    "pp_gap_sites": ("未在响应等级内到达的重点目标", "Key sites outside their response class"),
+    "pp_gap_grids": ("盲区较多的网格", "Grids with uncovered streets"),
+    "pp_none": ("无", "None"),
+    "pp_legend": ("出警时间", "Response time"),
+    "pp_points": ("点位", "Places"),
+    "pp_changed_layer": ("新增或移动的岗位", "Added or moved post"),
+    "pp_gap_layer": ("盲区（5 分钟外）", "Gap (beyond 5 min)"),
+    "pp_gap_tip": ("{m} 分钟内无法到达", "not reached within {m} min"),
+    "pp_tip_uncovered": ("5 分钟外道路 {share}", "streets beyond 5 min: {share}"),
+    "pp_posts_layer": ("守望岗", "Sentinel posts"),
+    "pp_gap_sites_layer": ("未达标重点目标", "Key sites outside class"),
+    "pp_proposed_layer": ("建议新岗位", "Proposed posts"),
+    "pp_greedy_layer": ("贪心解岗位", "Greedy answer's posts"),
+    "pp_action": ("调整", "Change"),
+    "pp_action_add": ("新增岗位", "Add a post"),
+    "pp_action_move": ("移动岗位", "Move a post"),
+    "pp_action_remove": ("撤销岗位", "Remove a post"),
+    "pp_post": ("岗位", "Post"),
+    "pp_place": ("位置", "Place"),
+    "pp_place_node": ("选择路口", "A street intersection"),
+    "pp_place_lonlat": ("输入经纬度（WGS-84）", "Coordinates (WGS-84)"),
+    "pp_intersection": ("路口", "Intersection"),
+    "pp_lon": ("经度", "Longitude"),
+    "pp_lat": ("纬度", "Latitude"),
+    "pp_new_name": ("新岗位名称", "Name of the new post"),
+    "pp_new_name_default": ("新守望岗", "New sentinel post"),
+    "pp_new_mode": ("新岗位出警方式", "Mode of the new post"),
+    "pp_before_after": ("调整前后对比（未保存）", "Before and after (not saved)"),
+    "pp_save": ("保存为 posts 图层新版本", "Save as a new version of the posts layer"),
+    "pp_saved": (
+        "已保存为 posts 第 {version} 版（{n} 个岗位）",
+        "Saved as posts version {version} ({n} posts)",
+    ),
+    "pp_mclp": (
+        "新增 k 个岗位，覆盖最多事件（MCLP）",
+        "k new posts covering the most incidents (MCLP)",
+    ),
+    "pp_lscp": ("覆盖全部重点目标所需最少岗位（LSCP）", "Fewest posts for every key site (LSCP)"),
+    "pp_k": ("新增岗位数 k", "New posts k"),
+    "pp_minutes": ("时限（分钟）", "Within (minutes)"),
+    "pp_days": ("使用最近多少天的事件", "Incidents of the last … days"),
+    "pp_time_limit": ("求解时间上限（秒）", "Solver time limit (s)"),
+    "pp_siting_mode": ("新岗位出警方式", "Mode of the new posts"),
+    "pp_run": ("计算", "Compute"),
+    "pp_solving": ("正在求解……", "Solving…"),
+    "pp_sit_current": ("现有岗位覆盖", "Covered by the current posts"),
+    "pp_sit_covered": ("加上新岗位后覆盖", "Covered with the new posts"),
+    "pp_sit_gain": ("新增覆盖", "Gain"),
+    "pp_sit_new_posts": ("需新增岗位", "New posts needed"),
+    "pp_sit_uncoverable": ("任何路口都无法按时到达的目标", "Sites no intersection reaches in time"),
+    "pp_sit_gap": ("最优性间隙", "Optimality gap"),
+    "pp_sit_optimal": ("已证明最优", "Proven optimal"),
+    "pp_sit_seconds": ("求解用时（秒）", "Solver time (s)"),
+    "pp_proposed": ("建议的新岗位", "Proposed new posts"),
+    "pp_help": ("这张图说明什么？方法来源", "What this shows, and where the method comes from"),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -1243,6 +1347,83 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "crs_suggest_streets": (
         "建议：工作空间的街道图层显示应选 {system}（{detail}）",
         "suggestion: the workspace's streets say {system} ({detail})",
+    ),
+    # -- police pages
+    "pp_no_streets": (
+        "本工作空间没有道路（streets 图层）：无法计算沿路网的出警时间。请在“数据”页导入道路"
+        "（OpenStreetMap 线要素，GeoPackage/Shapefile/GeoJSON），或使用示例工作空间。",
+        "This workspace has no streets (the streets layer): travel times along the network "
+        "cannot be computed. Import streets on the Data page (OpenStreetMap lines, "
+        "GeoPackage/Shapefile/GeoJSON), or use the sample workspace.",
+    ),
+    "pp_no_posts": (
+        "本工作空间没有守望岗（posts 图层）：覆盖为零。请在“数据”页导入岗位点位（需 post_id，"
+        "可选 mode：walk/bike/car），或在“假设调整岗位”中新增一个岗位后保存。",
+        "This workspace has no sentinel posts (the posts layer): nothing is covered. Import "
+        "post points on the Data page (post_id, optional mode: walk/bike/car), or add one "
+        "under What if and save it.",
+    ),
+    "pp_no_incidents": (
+        "所选时段内没有事件：无法按事件选址。",
+        "No incidents in the chosen period: nothing to site posts for.",
+    ),
+    "pp_no_sites": (
+        "本工作空间没有重点目标（sites 图层）：请在“数据”页导入。",
+        "This workspace has no key sites (the sites layer): import them on the Data page.",
+    ),
+    "pp_synthetic": (
+        "事件为合成数据，覆盖中的事件占比仅作演示。",
+        "The incidents are synthetic: incident shares are a demonstration only.",
+    ),
+    "pp_help_coverage": (
+        "每个岗位沿道路（而非直线）在 1、3、5 分钟内能到达的路段，按最先到达的分钟数着色；"
+        "一条路段只有部分可达时，只计可达的那一段。出警时间 = 路段长度 ÷ 速度：步行 5 km/h，"
+        "骑行 15 km/h，驾车取道路限速（maxspeed），无限速时取 CJJ 37-2012《城市道路工程设计"
+        "规范》各级道路设计速度的下限（速度表见 gridmap/patrol/network.py）。"
+        "道路占比 = 可达道路长度 ÷ 全部道路长度；重点目标按其自身响应等级（1/3/5 分钟）判断；"
+        "事件占比 = 可达事件数 ÷ 全部事件数。各网格按路段中点所在网格统计。",
+        "The street pieces each post reaches within 1, 3 and 5 minutes *along the streets* "
+        "(not as the crow flies), coloured by the first cutoff that reaches them; a street "
+        "reached only in part counts only that part. Travel time = length ÷ speed: walking "
+        "5 km/h, cycling 15 km/h, driving the street's maxspeed, else the lower design speed "
+        "of its class in CJJ 37-2012 (China's urban road design code; the speeds table is in "
+        "gridmap/patrol/network.py). Street share = reached length ÷ all street length; key "
+        "sites are judged against their own response class (1/3/5 min); incident share = "
+        "incidents reached ÷ all incidents. Per grid, by the grid holding each piece's midpoint.",
+    ),
+    "pp_help_gaps": (
+        "盲区：5 分钟内没有任何岗位能沿道路到达的路段（地图红色），未在自身响应等级内到达的"
+        "重点目标（红点），以及 5 分钟外道路占比最高的网格。",
+        "Gaps: street pieces no post reaches within 5 minutes along the streets (red on the "
+        "map), key sites not reached within their own response class (red dots), and the "
+        "grids with the largest share of streets beyond 5 minutes.",
+    ),
+    "pp_help_whatif": (
+        "在不保存的情况下新增、移动或撤销一个岗位，比较调整前后的覆盖指标。新位置可选路口或"
+        "输入 WGS-84 经纬度；点位会吸附到最近的道路。满意后可保存为 posts 图层的新版本"
+        "（记录侧边栏填写的编辑人，可在“数据”页恢复旧版本）。",
+        "Add, move or remove one post without saving, and compare the coverage figures "
+        "before and after. A new place is a street intersection or WGS-84 coordinates; it "
+        "is snapped to the nearest street. Save it as a new version of the posts layer when "
+        "satisfied (recorded under the editor named in the sidebar; earlier versions can be "
+        "restored on the Data page).",
+    ),
+    "pp_help_siting": (
+        "最大覆盖选址（MCLP；Church & ReVelle 1974，*Papers of the Regional Science "
+        "Association* 32）：在路口中选 k 个新岗位，使规定分钟内可达的事件最多，现有岗位保留。"
+        "集合覆盖选址（LSCP；Toregas、Swain、ReVelle & Bergman 1971，*Operations Research* "
+        "19(6)）：使每个重点目标都在自身响应等级内可达所需的最少新岗位。两者都用 HiGHS "
+        "分支定界精确求解；“最优性间隙”为 0 表示已证明最优，超出时间上限时给出当前最好解及其"
+        "间隙。旁边列出贪心解（逐个加入新增覆盖最多的路口）作对比。现有岗位按所选方式计算。",
+        "Maximal covering (MCLP; Church & ReVelle 1974, *Papers of the Regional Science "
+        "Association* 32): choose k new posts among street intersections to reach the most "
+        "incidents within the given minutes, keeping the current posts. Set covering (LSCP; "
+        "Toregas, Swain, ReVelle & Bergman 1971, *Operations Research* 19(6)): the fewest "
+        "new posts so every key site is reached within its own response class. Both are "
+        "solved exactly with HiGHS branch and cut; an optimality gap of 0 means proven "
+        "optimal, and at the time limit the best answer found is shown with its gap. The "
+        "greedy answer (adding the intersection that covers most, one at a time) is shown "
+        "beside it. Current posts travel in the chosen mode.",
     ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (

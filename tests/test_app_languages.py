@@ -146,6 +146,7 @@ def registered_pages() -> list[str]:
     [
         ("app_pages/heatmaps.py", {"hs_view": "gi"}),
         ("app_pages/warnings_report.py", {"hs_report_view": "requests"}),
+        ("app_pages/coverage.py", {"pp_view": "whatif", "pp_mode": "bike", "pp_action": "move"}),
     ],
 )
 def test_the_street_office_pages_survive_language_round_trips(
@@ -160,6 +161,7 @@ def test_the_street_office_pages_survive_language_round_trips(
 def test_every_registered_page_is_covered_here() -> None:
     # A new page must get its own round trip above.
     assert sorted(registered_pages()) == [
+        "app_pages/coverage.py",
         "app_pages/data.py",
         "app_pages/heatmaps.py",
         "app_pages/overview.py",

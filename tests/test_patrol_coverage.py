@@ -10,11 +10,13 @@ import shapely
 
 from gridmap import ValidationError
 from gridmap.patrol.coverage import (
+    changed_posts,
     coverage_change,
     coverage_report,
     reached_pieces,
     service_area_polygons,
     service_areas,
+    snap_to_modes,
     unvisited_sites,
 )
 from gridmap.patrol.network import WALK_KMH, street_graphs
@@ -150,6 +152,38 @@ def test_what_if_changes_nothing_saved(graphs):
     assert removed.after.summary["street_share"].iat[0] == 0
     with pytest.raises(ValidationError, match="`remove` names unknown"):
         coverage_change(graphs, posts, remove=["X"])
+
+
+def test_snapped_once_gives_the_same_report(graphs):
+    incidents = gpd.GeoDataFrame(
+        {"w": [1.0, 3.0]}, geometry=[shapely.Point(10, 1), shapely.Point(190, 1)], crs=CRS
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["S1"], "response_class": [1]}, geometry=[shapely.Point(100, 40)], crs=CRS
+    )
+    posts = posts_at((0, 0), (200, 0)).assign(mode=["walk", "car"])
+    options = {"incidents": incidents, "sites": sites, "weight": "w"}
+    plain = coverage_report(graphs, posts, **options)
+    snapped = coverage_report(
+        graphs,
+        posts,
+        incident_snaps=snap_to_modes(graphs, incidents),
+        site_snaps=snap_to_modes(graphs, sites),
+        **options,
+    )
+    pd.testing.assert_frame_equal(plain.summary, snapped.summary)
+    pd.testing.assert_frame_equal(plain.incidents, snapped.incidents)
+    pd.testing.assert_frame_equal(plain.sites, snapped.sites)
+
+
+def test_what_if_reuses_the_report_before(graphs):
+    posts = posts_at((0, 0))
+    before = coverage_report(graphs, posts, minutes=(1,))
+    change = coverage_change(graphs, posts, remove=["P0"], before=before, minutes=(1,))
+    assert change.before is before
+    after = changed_posts(posts, move={"P0": shapely.Point(100, 0)})
+    assert after.geometry.iat[0] == shapely.Point(100, 0)
+    assert posts.geometry.iat[0] == shapely.Point(0, 0)
 
 
 def test_far_post_is_an_error(graphs):

@@ -58,11 +58,13 @@ __all__ = [
     "DEFAULT_MINUTES",
     "CoverageChange",
     "CoverageReport",
+    "changed_posts",
     "coverage_change",
     "coverage_report",
     "reached_pieces",
     "service_area_polygons",
     "service_areas",
+    "snap_to_modes",
     "unvisited_sites",
 ]
 
@@ -469,7 +471,12 @@ def service_area_polygons(
 
 
 def _point_times(
-    reaches: list[_ModeReach], points: gpd.GeoDataFrame, *, max_snap: float, cutoff: float
+    reaches: list[_ModeReach],
+    points: gpd.GeoDataFrame,
+    *,
+    max_snap: float,
+    cutoff: float,
+    snaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Fastest time from any post (any mode) to each point, with the post and snap."""
     n = len(points)
@@ -477,7 +484,9 @@ def _point_times(
     post = np.full(n, -1, dtype=np.intp)
     distance = np.full(n, np.inf)
     for r in reaches:
-        snapped = snap_points(r.graph, points, max_distance=max_snap)
+        snapped = (snaps or {}).get(r.graph.mode)
+        if snapped is None or len(snapped) != n:
+            snapped = snap_points(r.graph, points, max_distance=max_snap)
         distance = np.minimum(distance, snapped["distance"].to_numpy())
         if not len(r.snapped):
             continue
@@ -541,6 +550,8 @@ def coverage_report(
     minutes: Sequence[float] = DEFAULT_MINUTES,
     weight: str | None = None,
     max_snap: float = FAR_SNAP_M,
+    site_snaps: Mapping[str, pd.DataFrame] | None = None,
+    incident_snaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> CoverageReport:
     """Coverage of streets, key sites and incidents within 1, 3 and 5 minutes of the posts.
 
@@ -562,6 +573,11 @@ def coverage_report(
         Incident weight column.
     max_snap : float
         Posts farther from their streets are an error; sites/incidents farther are flagged.
+    site_snaps, incident_snaps : mapping of mode to pandas.DataFrame, optional
+        `sites` / `incidents` already snapped to each mode's streets
+        (:func:`snap_to_modes`, same rows and `max_snap`): snapping is most of a report's
+        time, and the points do not change when posts do (a what-if). Modes not given
+        are snapped here.
 
     Returns
     -------
@@ -602,8 +618,12 @@ def coverage_report(
         mids = shapely.line_interpolate_point(street_geoms, 0.5, normalized=True)
         streets["grid_code"] = _grid_of(mids, grids_m)
 
-    site_frame = _sites_frame(reaches, sites, cuts, ids, crs, max_snap, limit, notes)
-    inc_frame = _incidents_frame(reaches, incidents, weight, ids, crs, max_snap, limit, grids_m)
+    site_frame = _sites_frame(
+        reaches, sites, cuts, ids, crs, max_snap, limit, notes, snaps=site_snaps
+    )
+    inc_frame = _incidents_frame(
+        reaches, incidents, weight, ids, crs, max_snap, limit, grids_m, snaps=incident_snaps
+    )
     if grids_m is not None and len(site_frame):
         site_frame["grid_code"] = _grid_of(
             to_crs(sites, crs).geometry.to_numpy(),
@@ -665,6 +685,8 @@ def _sites_frame(
     max_snap: float,
     limit: float,
     notes: list[str],
+    *,
+    snaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     cols = ["site_id", "name", "kind", "response_class", "time", "post_id", "within_class",
             "distance", "far"]  # fmt: skip
@@ -682,7 +704,7 @@ def _sites_frame(
         notes.append(f"`sites` has no response_class: every site held to {max(cuts):g} min")
         rc = np.full(len(sites), max(cuts), dtype=float)
     limit = max(limit, float(rc.max()) * 60.0)
-    times = _point_times(reaches, to_crs(sites, crs), max_snap=max_snap, cutoff=limit)
+    times = _point_times(reaches, to_crs(sites, crs), max_snap=max_snap, cutoff=limit, snaps=snaps)
     t = times["time"].to_numpy()
     post = times["post"].to_numpy()
     return pd.DataFrame(
@@ -709,6 +731,8 @@ def _incidents_frame(
     max_snap: float,
     limit: float,
     grids: gpd.GeoDataFrame | None,
+    *,
+    snaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     if incidents is None or not len(incidents):
         return pd.DataFrame(columns=["time", "post_id", "weight", "grid_code"])
@@ -724,7 +748,7 @@ def _incidents_frame(
     else:
         w = np.ones(len(incidents))
     pts = to_crs(incidents, crs)
-    times = _point_times(reaches, pts, max_snap=max_snap, cutoff=limit)
+    times = _point_times(reaches, pts, max_snap=max_snap, cutoff=limit, snaps=snaps)
     post = times["post"].to_numpy()
     out = pd.DataFrame(
         {
@@ -788,17 +812,69 @@ def _by_grid(
 ) -> pd.DataFrame:
     if grids is None:
         return pd.DataFrame(columns=["grid_code", "minutes", "street_km", "street_share"])
-    frames = []
-    empty_sites = sites.iloc[0:0] if len(sites) else sites
-    for code in grids["grid_code"]:
-        s = streets[streets["grid_code"] == code]
-        si = sites[sites["grid_code"] == code] if "grid_code" in sites else empty_sites
-        inc = incidents[incidents["grid_code"] == code] if len(incidents) else incidents
-        rows = _shares(s, si, inc, cuts)
-        within = float(si["within_class"].mean()) if len(si) else np.nan
-        frames.extend(
-            {"grid_code": code, **r, "sites_within_class": within, "sites": len(si)} for r in rows
+    # One pass with bincount per figure (a loop over grids took most of a report's time).
+    codes = grids["grid_code"].to_numpy()
+    unique = pd.Index(pd.unique(codes))
+    n = len(unique)
+
+    def slots(frame: pd.DataFrame) -> np.ndarray:
+        if not len(frame) or "grid_code" not in frame:
+            return np.empty(0, dtype=np.intp)
+        return unique.get_indexer(frame["grid_code"])
+
+    def sums(where: np.ndarray, values: np.ndarray) -> np.ndarray:
+        ok = where >= 0
+        return np.bincount(where[ok], weights=values[ok], minlength=n)
+
+    s_at = slots(streets)
+    length = streets["length"].to_numpy(dtype=float)
+    reach = streets["minutes"].to_numpy(dtype=float)
+    total = sums(s_at, length)
+    i_at = slots(incidents)
+    weight = incidents["weight"].to_numpy(dtype=float) if len(incidents) else np.empty(0)
+    itime = incidents["time"].to_numpy(dtype=float) if len(incidents) else np.empty(0)
+    w_total = sums(i_at, weight)
+    t_at = slots(sites)
+    stime = sites["time"].to_numpy(dtype=float) if len(t_at) else np.empty(0)
+    n_sites = sums(t_at, np.ones(len(t_at)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        within = np.where(
+            n_sites > 0,
+            sums(t_at, sites["within_class"].to_numpy(dtype=float) if len(t_at) else np.empty(0))
+            / n_sites,
+            np.nan,
         )
+        per_cut = {}
+        for c in cuts:
+            reached = sums(s_at, np.where(reach <= c, length, 0.0))
+            per_cut[c] = (
+                reached / 1000.0,
+                np.where(total > 0, reached / total, np.nan),
+                np.where(
+                    n_sites > 0, sums(t_at, (stime <= c * 60.0).astype(float)) / n_sites, np.nan
+                ),
+                np.where(
+                    w_total > 0,
+                    sums(i_at, np.where(itime <= c * 60.0, weight, 0.0)) / w_total,
+                    np.nan,
+                ),
+            )
+    frames = []
+    for code, g in zip(codes, unique.get_indexer(codes), strict=True):
+        for c in cuts:
+            km, street, site, incident = (v[g] for v in per_cut[c])
+            frames.append(
+                {
+                    "grid_code": code,
+                    "minutes": c,
+                    "street_km": float(km),
+                    "street_share": float(street),
+                    "site_share": float(site),
+                    "incident_share": float(incident),
+                    "sites_within_class": float(within[g]),
+                    "sites": int(n_sites[g]),
+                }
+            )
     return pd.DataFrame(frames)
 
 
@@ -815,33 +891,32 @@ class CoverageChange:
     posts: gpd.GeoDataFrame  # the posts after the change
 
 
-def coverage_change(
+def snap_to_modes(
     graphs: StreetGraph | Mapping[str, StreetGraph],
+    points: gpd.GeoDataFrame,
+    *,
+    max_snap: float = FAR_SNAP_M,
+) -> dict[str, pd.DataFrame]:
+    """`points` snapped to each mode's streets, for :func:`coverage_report`'s
+    ``site_snaps`` / ``incident_snaps``: snap once, report many times (a what-if)."""
+    graphs = _graphs(graphs)
+    if points is None or not len(points):
+        return {}
+    crs = next(iter(graphs.values())).crs
+    pts = to_crs(points, crs)
+    return {mode: snap_points(graph, pts, max_distance=max_snap) for mode, graph in graphs.items()}
+
+
+def changed_posts(
     posts: gpd.GeoDataFrame,
     *,
     add: gpd.GeoDataFrame | None = None,
     move: Mapping[str, Any] | gpd.GeoDataFrame | None = None,
     remove: Iterable[str] | None = None,
-    **report_options: Any,
-) -> CoverageChange:
-    """What if posts were added, moved or removed? Before/after figures, nothing saved.
+) -> gpd.GeoDataFrame:
+    """`posts` with `remove` taken away, `move` applied and `add` appended (in that order).
 
-    Parameters
-    ----------
-    graphs, posts
-        As in :func:`coverage_report`.
-    add : geopandas.GeoDataFrame, optional
-        New posts (``post_id``, ``mode``).
-    move : mapping of post_id to shapely Point, or GeoDataFrame with ``post_id``
-        New places of existing posts (points in `posts`' CRS for a mapping).
-    remove : iterable of str
-        post_ids to take away.
-    **report_options
-        Passed to :func:`coverage_report` (``sites``, ``incidents``, ``grids``, ``minutes``…).
-
-    Returns
-    -------
-    CoverageChange
+    See :func:`coverage_change` for the arguments. Returns a new frame in `posts`' CRS.
     """
     check_frame(posts, "posts", ("Point",))
     ids = pd.Series(_post_ids(posts), index=posts.index)
@@ -876,7 +951,45 @@ def coverage_change(
             msg = f"`add` repeats existing post_id(s): {', '.join(clash)}"
             raise ValidationError(msg)
         after = pd.concat([after, to_crs(add, posts.crs)], ignore_index=True)
-    before_report = coverage_report(graphs, posts, **report_options)
+    return after
+
+
+def coverage_change(
+    graphs: StreetGraph | Mapping[str, StreetGraph],
+    posts: gpd.GeoDataFrame,
+    *,
+    add: gpd.GeoDataFrame | None = None,
+    move: Mapping[str, Any] | gpd.GeoDataFrame | None = None,
+    remove: Iterable[str] | None = None,
+    before: CoverageReport | None = None,
+    **report_options: Any,
+) -> CoverageChange:
+    """What if posts were added, moved or removed? Before/after figures, nothing saved.
+
+    Parameters
+    ----------
+    graphs, posts
+        As in :func:`coverage_report`.
+    add : geopandas.GeoDataFrame, optional
+        New posts (``post_id``, ``mode``).
+    move : mapping of post_id to shapely Point, or GeoDataFrame with ``post_id``
+        New places of existing posts (points in `posts`' CRS for a mapping).
+    remove : iterable of str
+        post_ids to take away.
+    before : CoverageReport, optional
+        The report of `posts` with the same `report_options`, if already at hand (a page
+        caches it): only the changed posts are computed then.
+    **report_options
+        Passed to :func:`coverage_report` (``sites``, ``incidents``, ``grids``, ``minutes``…).
+
+    Returns
+    -------
+    CoverageChange
+    """
+    after = changed_posts(posts, add=add, move=move, remove=remove)
+    before_report = (
+        before if before is not None else coverage_report(graphs, posts, **report_options)
+    )
     after_report = coverage_report(graphs, after, **report_options)
     b = before_report.summary.set_index("minutes")
     a = after_report.summary.set_index("minutes")

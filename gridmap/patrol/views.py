@@ -1,0 +1,694 @@
+"""The Coverage & posts page (覆盖与站点) as plain functions: one compute function per view.
+
+The page (``app_pages/coverage.py``) gathers widget values, calls these and shows what they
+return; tests call the same functions, so a figure on the page is the library's figure.
+No Streamlit here. Caching is the page's: :class:`Patrol` (graphs of every mode, sites and
+incidents snapped to each mode's streets) is built once per version of the layers, and a
+post moved in a what-if costs one :func:`~gridmap.patrol.coverage.coverage_report` with
+those snaps.
+
+- :func:`coverage` — 1-3-5 minute coverage of the current posts (each post's own mode, or
+  all in one mode): figures (:func:`figures`, :func:`summary_table`), per grid
+  (:func:`grid_table`), gaps (:func:`gap_tables`), and :func:`coverage_map`.
+- :func:`what_if` — add / move / remove a post: before/after (:func:`change_table`) and the
+  new posts layer, nothing saved.
+- :func:`site_new` (MCLP, Church & ReVelle 1974) and :func:`site_for_sites` (LSCP, Toregas
+  et al. 1971) — proposed posts, the optimality gap, the gain over the current posts and
+  the greedy answer beside it (:func:`siting_table`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridmap import maps
+from gridmap.i18n import Message, t
+from gridmap.patrol import coverage as cov
+from gridmap.patrol import siting
+from gridmap.patrol.network import StreetGraph, street_graphs
+
+#: Mode choices: "posts" = each post's own ``mode`` column; else every post in that mode.
+MODES = ("posts", "walk", "bike", "car")
+TRAVEL_MODES = ("walk", "bike", "car")
+MINUTES = cov.DEFAULT_MINUTES
+#: Street colours by response minutes (ColorBrewer YlGnBu, dark = fast) and for gaps.
+MINUTE_COLOURS = {1: "#225ea8", 3: "#41b6c4", 5: "#a1dab4"}
+GAP_COLOUR = "#e31a1c"
+POST_COLOUR = "#000000"
+PROPOSED_COLOUR = "#ff7f00"
+GREEDY_COLOUR = "#984ea3"
+
+
+@dataclass(frozen=True)
+class Patrol:
+    """The workspace's layers for the page, with graphs and snaps made once.
+
+    Attributes
+    ----------
+    graphs : dict of str to StreetGraph
+        Every travel mode's graph of the streets (shared nodes and segments).
+    posts, sites, incidents, grids, streets, buildings : GeoDataFrame or None
+        The current versions of the layers (posts may be empty).
+    site_snaps, incident_snaps : dict of str to DataFrame
+        Sites / incidents snapped to each mode's streets.
+    synthetic : bool
+        The incidents are generated (the sample): the page says so.
+    """
+
+    graphs: dict[str, StreetGraph]
+    posts: gpd.GeoDataFrame | None
+    sites: gpd.GeoDataFrame | None
+    incidents: gpd.GeoDataFrame | None
+    grids: gpd.GeoDataFrame | None
+    streets: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None = None
+    site_snaps: dict[str, pd.DataFrame] = field(default_factory=dict)
+    incident_snaps: dict[str, pd.DataFrame] = field(default_factory=dict)
+    synthetic: bool = False
+
+    @property
+    def crs(self) -> Any:
+        return next(iter(self.graphs.values())).crs
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        west, south, east, north = self.streets.to_crs("EPSG:4326").total_bounds
+        return float(west), float(south), float(east), float(north)
+
+
+def _present(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    return frame if frame is not None and len(frame) else None
+
+
+def missing_layers(posts: Any, streets: Any) -> list[Message]:
+    """What the page cannot do without, and how to import it (empty: nothing missing)."""
+    out = []
+    if streets is None or not len(streets):
+        out.append(Message("pp_no_streets"))
+    if posts is None or not len(posts):
+        out.append(Message("pp_no_posts"))
+    return out
+
+
+def build_graphs(streets: gpd.GeoDataFrame, *, crs: Any) -> dict[str, StreetGraph]:
+    """Every travel mode's street graph (the page caches it per streets version)."""
+    return street_graphs(streets, crs=crs, modes=TRAVEL_MODES)
+
+
+def prepare(
+    graphs: Mapping[str, StreetGraph],
+    *,
+    streets: gpd.GeoDataFrame,
+    posts: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
+    grids: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    synthetic: bool = False,
+) -> Patrol:
+    """A :class:`Patrol`: snaps sites and incidents to every mode's streets once."""
+    sites, incidents = _present(sites), _present(incidents)
+    return Patrol(
+        graphs=dict(graphs),
+        posts=_present(posts),
+        sites=sites,
+        incidents=incidents,
+        grids=_present(grids),
+        streets=streets,
+        buildings=_present(buildings),
+        site_snaps=cov.snap_to_modes(graphs, sites) if sites is not None else {},
+        incident_snaps=cov.snap_to_modes(graphs, incidents) if incidents is not None else {},
+        synthetic=synthetic,
+    )
+
+
+def posts_in_mode(posts: gpd.GeoDataFrame, mode: str) -> gpd.GeoDataFrame:
+    """`posts` as they travel: their own ``mode`` (``"posts"``; walk where missing) or all
+    in `mode`."""
+    if mode not in MODES:
+        msg = f"mode must be one of {', '.join(MODES)}; got {mode!r}"
+        raise ValueError(msg)
+    out = posts.copy()
+    if mode == "posts":
+        own = out["mode"] if "mode" in out else pd.Series("walk", index=out.index)
+        own = own.where(own.isin(TRAVEL_MODES), "walk")
+        out["mode"] = own.astype(str)
+    else:
+        out["mode"] = mode
+    return out
+
+
+def _report_options(patrol: Patrol) -> dict[str, Any]:
+    return {
+        "sites": patrol.sites,
+        "incidents": patrol.incidents,
+        "grids": patrol.grids,
+        "site_snaps": patrol.site_snaps,
+        "incident_snaps": patrol.incident_snaps,
+    }
+
+
+def _graphs_for(patrol: Patrol, posts: gpd.GeoDataFrame) -> dict[str, StreetGraph]:
+    used = [m for m in TRAVEL_MODES if m in set(posts["mode"])] or ["walk"]
+    return {m: patrol.graphs[m] for m in used}
+
+
+def coverage(patrol: Patrol, posts: gpd.GeoDataFrame, mode: str) -> cov.CoverageReport:
+    """1-3-5 minute coverage of `posts` (in `mode`, see :func:`posts_in_mode`)."""
+    moving = posts_in_mode(posts, mode)
+    return cov.coverage_report(_graphs_for(patrol, moving), moving, **_report_options(patrol))
+
+
+def figures(report: cov.CoverageReport) -> dict[str, float]:
+    """The page's headline figures: shares within 5 minutes and key sites within class."""
+    s = report.summary.set_index("minutes")
+    last = max(MINUTES)
+    return {
+        "street_share": float(s.loc[last, "street_share"]),
+        "site_class_share": float(s.loc["class", "site_share"]),
+        "incident_share": float(s.loc[last, "incident_share"]),
+        "street_km": float(s.loc[last, "street_km"]),
+    }
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.1%}"
+
+
+def summary_table(report: cov.CoverageReport, *, lang: str) -> pd.DataFrame:
+    """Shares within 1, 3 and 5 minutes (and key sites within their own class)."""
+    rows = []
+    for _, r in report.summary.iterrows():
+        m = r["minutes"]
+        label = t("pp_within_class", lang) if m == "class" else t("pp_within", lang, m=f"{m:g}")
+        rows.append(
+            {
+                t("pp_col_within", lang): label,
+                t("pp_col_street_km", lang): "—"
+                if pd.isna(r["street_km"])
+                else f"{r['street_km']:.1f}",
+                t("pp_col_streets", lang): _pct(r["street_share"]),
+                t("pp_col_sites", lang): _pct(r["site_share"]),
+                t("pp_col_incidents", lang): _pct(r["incident_share"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _grid_names(grids: gpd.GeoDataFrame | None) -> dict[str, str]:
+    if grids is None or "name" not in grids:
+        return {}
+    return dict(zip(grids["grid_code"].astype(str), grids["name"].astype(str), strict=False))
+
+
+def grid_table(report: cov.CoverageReport, grids: Any, *, lang: str) -> pd.DataFrame:
+    """Per grid: street share within 1/3/5 min, key sites within class, incidents within 5."""
+    g = report.by_grid
+    if not len(g):
+        return pd.DataFrame()
+    names = _grid_names(grids)
+    wide = g.pivot_table(index="grid_code", columns="minutes", values="street_share")
+    last = g[g["minutes"] == max(MINUTES)].set_index("grid_code")
+    out = pd.DataFrame({t("grid", lang): [names.get(str(c), str(c)) for c in wide.index]})
+    out[t("pp_col_code", lang)] = [str(c) for c in wide.index]
+    for m in wide.columns:
+        out[t("pp_col_streets_within", lang, m=f"{m:g}")] = (wide[m].to_numpy() * 100).round(1)
+    out[t("pp_col_sites_class", lang)] = (
+        last["sites_within_class"].reindex(wide.index).to_numpy() * 100
+    ).round(1)
+    out[t("pp_col_incidents_within", lang, m=f"{max(MINUTES):g}")] = (
+        last["incident_share"].reindex(wide.index).to_numpy() * 100
+    ).round(1)
+    return out
+
+
+def gap_tables(report: cov.CoverageReport, grids: Any, *, lang: str) -> dict[str, pd.DataFrame]:
+    """Streets beyond 5 minutes, key sites outside their class, grids by uncovered share."""
+    names = _grid_names(grids)
+    streets = report.gap_streets.assign(length=lambda f: f["length"].round(0))
+    streets = streets.rename(
+        columns={"name": t("pp_col_street", lang), "length": t("pp_col_m", lang)}
+    )
+    s = report.gap_sites
+    sites = pd.DataFrame(
+        {
+            t("pp_col_site", lang): s.get("site_id", pd.Series(dtype=str)).astype(str),
+            t("pp_name", lang): s.get("name", pd.Series(dtype=str)).astype(str),
+            t("pp_col_class", lang): s.get("response_class", pd.Series(dtype=float)),
+            t("pp_col_minutes", lang): (s.get("time", pd.Series(dtype=float)) / 60).round(1),
+            t("pp_col_post", lang): s.get("post_id", pd.Series(dtype=str)).astype(str),
+        }
+    )
+    g = report.gap_grids
+    grids_out = pd.DataFrame(
+        {
+            t("grid", lang): [names.get(str(c), str(c)) for c in g.get("grid_code", [])],
+            t("pp_col_code", lang): [str(c) for c in g.get("grid_code", [])],
+            t("pp_col_uncovered", lang): (g.get("uncovered_share", pd.Series(dtype=float)) * 100)
+            .round(1)
+            .to_numpy(),
+        }
+    )
+    if len(grids_out):
+        grids_out = grids_out[grids_out[t("pp_col_uncovered", lang)] > 0]
+    return {"streets": streets, "sites": sites, "grids": grids_out.reset_index(drop=True)}
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+
+def _on_map(m: Any, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`gdf` in WGS-84, shifted into GCJ-02 when the map's tiles are."""
+    out = gdf.to_crs("EPSG:4326")
+    if getattr(m, "gridmap_shift", None) == "gcj02":
+        out = out.set_geometry(maps.shift_to_gcj02(out.geometry.array), crs="EPSG:4326")
+    return out
+
+
+def _features(gdf: gpd.GeoDataFrame, properties: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of `gdf` (already on the map's system), 6 decimals.
+
+    ``shapely.to_geojson`` over the whole array: ``__geo_interface__`` went through Python
+    objects per vertex and took most of a what-if's map.
+    """
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
+    texts = shapely.to_geojson(geoms) if len(geoms) else []
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(text),
+                "properties": {k: v[i] for k, v in properties.items()},
+            }
+            for i, text in enumerate(texts)
+        ],
+    }
+
+
+def _lines(
+    m: Any, geoms: Sequence[Any], *, colour: str, weight: float, tip: str, name: str
+) -> None:
+    """One MultiLineString feature of `geoms` (street pieces), one colour, one tooltip."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    if not len(parts):
+        return
+    merged = gpd.GeoDataFrame(geometry=[shapely.multilinestrings(parts)], crs=geoms.crs)
+    shown = _on_map(m, merged)
+    folium.GeoJson(
+        _features(shown, {"tip": [tip]}),
+        name=name,
+        style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.85},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(m)
+
+
+def _post_frame(posts: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    out = posts[[c for c in ("post_id", "name", "mode", "geometry") if c in posts]].copy()
+    out["post_id"] = out["post_id"].astype(str)
+    if "mode" in out:
+        out["mode"] = [
+            t(f"pp_mode_{m}", lang) if m in TRAVEL_MODES else str(m) for m in out["mode"]
+        ]
+    return out
+
+
+def coverage_map(
+    patrol: Patrol,
+    report: cov.CoverageReport,
+    posts: gpd.GeoDataFrame,
+    *,
+    lang: str,
+    proposed: gpd.GeoDataFrame | None = None,
+    greedy: gpd.GeoDataFrame | None = None,
+    changed: gpd.GeoDataFrame | None = None,
+    touched: Sequence[str] = (),
+    basemap: str = "vector",
+    tile_url: str | None = None,
+    tile_key: str | None = None,
+    height: int = 600,
+) -> maps.OfflineMap:
+    """Street pieces coloured by response minutes, gaps, posts, key sites outside class.
+
+    `proposed` (and `greedy`) are sited posts, `changed` the posts of a what-if (those in
+    `touched`, added or moved, stand out).
+    """
+    m = maps.make_map(
+        bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+    )
+    if basemap == "vector":
+        maps.add_vector_basemap(
+            m, streets=patrol.streets, buildings=patrol.buildings, name=t("streets", lang)
+        )
+    if patrol.grids is not None:
+        gaps = (
+            report.gap_grids.set_index("grid_code")["uncovered_share"]
+            if len(report.gap_grids)
+            else {}
+        )
+        outlines = _on_map(m, patrol.grids[["grid_code", "geometry"]])
+        names = _grid_names(patrol.grids)
+        outlines["tip"] = [
+            html.escape(f"{names.get(str(c), c)} ({c}): ")
+            + t("pp_tip_uncovered", lang, share=_pct(gaps.get(c) if len(gaps) else None))
+            for c in outlines["grid_code"]
+        ]
+        folium.GeoJson(
+            _features(outlines, {"tip": list(outlines["tip"])}),
+            name=t("grid", lang),
+            style_function=lambda _f: {"color": "#555555", "weight": 1, "fillOpacity": 0},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        ).add_to(m)
+    streets = report.streets
+    minutes = streets["minutes"].to_numpy(dtype=float)
+    gap = np.isnan(minutes)
+    _lines(
+        m,
+        streets.geometry[gap],
+        colour=GAP_COLOUR,
+        weight=2.5,
+        tip=t("pp_gap_tip", lang, m=f"{max(MINUTES):g}"),
+        name=t("pp_gap_layer", lang),
+    )
+    for cut in sorted(MINUTE_COLOURS, reverse=True):
+        _lines(
+            m,
+            streets.geometry[minutes == cut],
+            colour=MINUTE_COLOURS[cut],
+            weight=3.5,
+            tip=t("pp_within", lang, m=f"{cut:g}"),
+            name=t("pp_within", lang, m=f"{cut:g}"),
+        )
+    tips = {"post_id": t("pp_col_post", lang), "mode": t("pp_mode", lang)}
+    entries = [
+        (MINUTE_COLOURS[c], t("pp_within", lang, m=f"{c:g}")) for c in sorted(MINUTE_COLOURS)
+    ]
+    entries.append((GAP_COLOUR, t("pp_gap_layer", lang)))
+    points: list[tuple[str, str]] = []
+    shown_posts = changed if changed is not None else posts
+    if shown_posts is not None and len(shown_posts):
+        maps.add_points(
+            m,
+            _post_frame(shown_posts, lang),
+            label_column="name" if "name" in shown_posts else None,
+            color=POST_COLOUR,
+            radius=7,
+            tooltip_columns=tips,
+            name=t("pp_posts_layer", lang),
+        )
+        points.append((POST_COLOUR, t("pp_posts_layer", lang)))
+        moved = shown_posts[shown_posts["post_id"].astype(str).isin(touched)]
+        if len(moved):
+            maps.add_points(
+                m,
+                _post_frame(moved, lang),
+                label_column="name" if "name" in moved else None,
+                color=PROPOSED_COLOUR,
+                radius=9,
+                tooltip_columns=tips,
+                name=t("pp_changed_layer", lang),
+            )
+            points.append((PROPOSED_COLOUR, t("pp_changed_layer", lang)))
+    if patrol.sites is not None and len(report.gap_sites):
+        outside = patrol.sites[patrol.sites["site_id"].isin(report.gap_sites["site_id"])]
+        maps.add_points(
+            m,
+            outside[[c for c in ("site_id", "name", "geometry") if c in outside]].astype(
+                {"site_id": str}
+            ),
+            label_column="name" if "name" in outside else None,
+            color=GAP_COLOUR,
+            radius=5,
+            tooltip_columns={"site_id": t("pp_col_site", lang)},
+            name=t("pp_gap_sites_layer", lang),
+        )
+        points.append((GAP_COLOUR, t("pp_gap_sites_layer", lang)))
+    for frame, colour, key in (
+        (greedy, GREEDY_COLOUR, "pp_greedy_layer"),
+        (proposed, PROPOSED_COLOUR, "pp_proposed_layer"),
+    ):
+        if frame is not None and len(frame):
+            maps.add_points(
+                m,
+                frame[["candidate_id", "geometry"]].astype({"candidate_id": str}),
+                label_column="candidate_id",
+                color=colour,
+                radius=8,
+                name=t(key, lang),
+            )
+            points.append((colour, t(key, lang)))
+    maps.add_legend(m, title=t("pp_legend", lang), entries=entries, shape="line")
+    if points:
+        maps.add_legend(
+            m, title=t("pp_points", lang), entries=points, shape="circle", position="bottomleft"
+        )
+    maps.layer_control(m)
+    return m
+
+
+# --- what-if -------------------------------------------------------------------------------
+
+
+def intersections(patrol: Patrol) -> gpd.GeoDataFrame:
+    """Street intersections (candidate places), each with a label of its street names."""
+    graph = patrol.graphs["walk"]
+    cands = siting.candidate_intersections(graph)
+    seg = graph.segments
+    ends = pd.concat(
+        [
+            seg[["u", "name"]].rename(columns={"u": "node"}),
+            seg[["v", "name"]].rename(columns={"v": "node"}),
+        ]
+    )
+    ends = ends[ends["name"].astype(str).str.len() > 0]
+    names = ends.groupby("node")["name"].agg(lambda s: " / ".join(sorted(set(map(str, s)))[:3]))
+    cands = cands.copy()
+    cands["label"] = [
+        f"{cid} · {names.get(node, '')}".rstrip(" ·")
+        for cid, node in zip(cands["candidate_id"], cands["node"], strict=True)
+    ]
+    return cands.reset_index(drop=True)
+
+
+def point_from_lonlat(lon: float, lat: float, crs: Any) -> shapely.Point:
+    """A WGS-84 longitude/latitude as a point in `crs` (the posts layer's)."""
+    return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(crs).iloc[0]
+
+
+def new_post(
+    posts: gpd.GeoDataFrame, point: shapely.Point, *, mode: str, name: str, crs: Any
+) -> gpd.GeoDataFrame:
+    """One new post at `point` (in `crs`) with a post_id no current post has."""
+    taken = set(posts["post_id"].astype(str)) if posts is not None else set()
+    n = 1
+    while f"NEW{n}" in taken:
+        n += 1
+    return gpd.GeoDataFrame(
+        {"post_id": [f"NEW{n}"], "name": [name], "mode": [mode]}, geometry=[point], crs=crs
+    ).to_crs(posts.crs if posts is not None else crs)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if: the library's before/after and the posts layer it would save."""
+
+    change: cov.CoverageChange
+    posts: gpd.GeoDataFrame
+    touched: tuple[str, ...] = ()  # post_ids added or moved (highlighted on the map)
+
+
+def what_if(
+    patrol: Patrol,
+    posts: gpd.GeoDataFrame,
+    mode: str,
+    *,
+    before: cov.CoverageReport | None = None,
+    add: gpd.GeoDataFrame | None = None,
+    move: Mapping[str, Any] | None = None,
+    remove: Sequence[str] | None = None,
+) -> WhatIf:
+    """Coverage before and after adding / moving / removing posts; nothing saved.
+
+    `before` is :func:`coverage` of the same posts and mode (the page caches it). The
+    returned ``posts`` keep each post's own mode (what "save" writes).
+    """
+    saved = cov.changed_posts(posts, add=add, move=move, remove=remove)
+    moving = posts_in_mode(posts, mode)
+    added = posts_in_mode(add, mode) if add is not None else None
+    # Every mode used before or after; a graph without posts adds nothing to a report, so
+    # `before` (made on the modes used before) stays valid.
+    graphs = _graphs_for(patrol, moving)
+    if len(saved):
+        graphs |= _graphs_for(patrol, posts_in_mode(saved, mode))
+    change = cov.coverage_change(
+        graphs,
+        moving,
+        add=added,
+        move=move,
+        remove=remove,
+        before=before,
+        **_report_options(patrol),
+    )
+    touched = [
+        *(str(p) for p in (move or {})),
+        *(str(p) for p in (add["post_id"] if add is not None else [])),
+    ]
+    return WhatIf(change, saved, tuple(touched))
+
+
+def change_points(change: float) -> str:
+    """A change of a share in percentage points, signed (no "-0.0")."""
+    return f"{round(float(change) * 100, 1) + 0.0:+.1f}"
+
+
+def change_table(result: WhatIf, *, lang: str) -> pd.DataFrame:
+    """Before / after / change of each figure and cutoff, as percentages."""
+    rows = []
+    for _, r in result.change.table.iterrows():
+        if r["figure"] == "street_km":
+            continue
+        m = r["minutes"]
+        if m == "class" and r["figure"] != "site_share":
+            continue
+        within = t("pp_within_class", lang) if m == "class" else t("pp_within", lang, m=f"{m:g}")
+        rows.append(
+            {
+                t("pp_col_figure", lang): t(f"pp_fig_{r['figure']}", lang),
+                t("pp_col_within", lang): within,
+                t("pp_col_before", lang): _pct(r["before"]),
+                t("pp_col_after", lang): _pct(r["after"]),
+                t("pp_col_change", lang): change_points(r["change"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- siting --------------------------------------------------------------------------------
+
+
+def recent_incidents(
+    incidents: gpd.GeoDataFrame | None, days: int | None
+) -> gpd.GeoDataFrame | None:
+    """Incidents of the last `days` days of the layer (all when None)."""
+    if incidents is None or days is None or "occurred_at" not in incidents:
+        return incidents
+    times = pd.to_datetime(incidents["occurred_at"], errors="coerce")
+    return incidents[times >= times.max() - pd.Timedelta(days=days)]
+
+
+def site_new(
+    patrol: Patrol,
+    *,
+    mode: str,
+    k: int,
+    minutes: float,
+    days: int | None = 90,
+    time_limit: float = 20.0,
+) -> tuple[gpd.GeoDataFrame, siting.CoveringResult]:
+    """`k` new posts (MCLP, Church & ReVelle 1974) reaching the most incidents of the last
+    `days` days within `minutes` in `mode`; the current posts stay open (in `mode`)."""
+    incidents = recent_incidents(patrol.incidents, days)
+    if incidents is None or not len(incidents):
+        raise ValueError(Message("pp_no_incidents"))
+    chosen, result = siting.site_new_posts(
+        patrol.graphs[mode],
+        incidents,
+        k=k,
+        minutes=minutes,
+        posts=patrol.posts,
+        time_limit=time_limit,
+    )
+    return chosen, result
+
+
+def site_for_sites(
+    patrol: Patrol, *, mode: str, time_limit: float = 20.0
+) -> tuple[gpd.GeoDataFrame, siting.CoveringResult]:
+    """The fewest new posts (LSCP, Toregas et al. 1971) so every key site is reached within
+    its response class in `mode`, the current posts kept."""
+    if patrol.sites is None:
+        raise ValueError(Message("pp_no_sites"))
+    return siting.site_posts_for_sites(
+        patrol.graphs[mode], patrol.sites, posts=patrol.posts, time_limit=time_limit
+    )
+
+
+def greedy_places(patrol: Patrol, result: siting.CoveringResult, *, mode: str) -> gpd.GeoDataFrame:
+    """The greedy answer's places (new candidates only), like the solver's ``chosen``."""
+    cands = siting.candidate_intersections(patrol.graphs[mode]).reset_index(drop=True)
+    keep = result.greedy[result.greedy < len(cands)]
+    return cands.iloc[keep]
+
+
+def siting_table(result: siting.CoveringResult, *, kind: str, lang: str) -> pd.DataFrame:
+    """The solver's answer beside the greedy one: objective, gain, gap, time, status."""
+    if kind == "mclp":
+        share = (lambda v: _pct(v / result.total)) if result.total else (lambda v: "—")
+        rows = [
+            (t("pp_sit_current", lang), share(result.baseline), "—"),
+            (t("pp_sit_covered", lang), share(result.objective), share(result.greedy_objective)),
+            (
+                t("pp_sit_gain", lang),
+                share(result.gain),
+                share(result.greedy_objective - result.baseline),
+            ),
+        ]
+    else:
+        rows = [
+            (
+                t("pp_sit_new_posts", lang),
+                f"{result.objective:.0f}",
+                f"{result.greedy_objective:.0f}",
+            ),
+            (
+                t("pp_sit_uncoverable", lang),
+                f"{len(result.uncoverable)}",
+                f"{len(result.uncoverable)}",
+            ),
+        ]
+    rows += [
+        (t("pp_sit_gap", lang), f"{result.mip_gap:.2%}", "—"),
+        (t("pp_sit_optimal", lang), t("pp_yes" if result.optimal else "pp_no", lang), "—"),
+        (t("pp_sit_seconds", lang), f"{result.seconds:.1f}", "—"),
+    ]
+    return pd.DataFrame(
+        rows, columns=[t("pp_col_figure", lang), t("pp_col_solver", lang), t("pp_col_greedy", lang)]
+    )
+
+
+__all__ = [
+    "MODES",
+    "Patrol",
+    "WhatIf",
+    "build_graphs",
+    "change_points",
+    "change_table",
+    "coverage",
+    "coverage_map",
+    "figures",
+    "gap_tables",
+    "greedy_places",
+    "grid_table",
+    "intersections",
+    "missing_layers",
+    "new_post",
+    "point_from_lonlat",
+    "posts_in_mode",
+    "prepare",
+    "recent_incidents",
+    "site_for_sites",
+    "site_new",
+    "siting_table",
+    "summary_table",
+    "what_if",
+]
