@@ -32,6 +32,10 @@ BUILT_KEYS: dict[str, list[str]] = {
             *("warnings", "requests", "report"),  # warnings_report
         )
     ],
+    # app_pages/coverage.py: the police page's mode, view and what-if pickers
+    'tr(f"pp_mode_{m}")': [f"pp_mode_{m}" for m in ("posts", "walk", "bike", "car")],
+    'tr(f"pp_view_{v}")': [f"pp_view_{v}" for v in ("coverage", "gaps", "whatif", "siting")],
+    'tr(f"pp_action_{a}")': [f"pp_action_{a}" for a in ("add", "move", "remove")],
     # app_pages/heatmaps.py and hotspots/views.py: what the grids are coloured by
     'f"hs_measure_{': [f"hs_measure_{m}" for m in ("count", "rate", "change")],
     # app_pages/heatmaps.py: the cell shape picker
