@@ -23,6 +23,7 @@ page = st.navigation(
         st.Page(
             "app_pages/warnings_report.py", title=tr("page_warnings"), icon=":material/warning:"
         ),
+        st.Page("app_pages/grids.py", title=tr("page_grids"), icon=":material/grid_on:"),
         st.Page("app_pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]
 )
