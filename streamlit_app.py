@@ -24,6 +24,7 @@ page = st.navigation(
             "app_pages/warnings_report.py", title=tr("page_warnings"), icon=":material/warning:"
         ),
         st.Page("app_pages/coverage.py", title=tr("page_coverage"), icon=":material/local_police:"),
+        st.Page("app_pages/grids.py", title=tr("page_grids"), icon=":material/grid_on:"),
         st.Page("app_pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]
 )

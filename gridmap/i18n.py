@@ -497,6 +497,154 @@ TEXT: dict[str, tuple[str, str]] = {
     "pp_sit_seconds": ("求解用时（秒）", "Solver time (s)"),
     "pp_proposed": ("建议的新岗位", "Proposed new posts"),
     "pp_help": ("这张图说明什么？方法来源", "What this shows, and where the method comes from"),
+    # -- planners' grids page (app_pages/grids.py, gridmap/grids/views.py)
+    "page_grids": ("网格调整", "Grids"),
+    "grids_none": (
+        "工作空间还没有网格图层：请先在“数据”页导入网格。",
+        "The workspace has no grids layer yet: import grids on the Data page first.",
+    ),
+    "grids_area_default": (
+        "侧边栏未选社区或街道：显示 {code} 的网格。",
+        "No community or street chosen in the sidebar: showing the grids of {code}.",
+    ),
+    "grids_view": ("视图", "View"),
+    "grids_view_table": ("网格与工作量", "Grids and workload"),
+    "grids_view_topology": ("拓扑检查", "Topology check"),
+    "grids_view_edit": ("手动调整", "Manual edits"),
+    "grids_view_auto": ("自动划分", "Automatic plans"),
+    "grids_view_history": ("版本历史", "History"),
+    "grids_map_layer": ("网格", "Grids"),
+    "grids_help": ("方法说明", "How it works"),
+    "grids_weights": ("工作量指数权重", "Workload index weights"),
+    "grids_w_households": ("户数权重", "Households weight"),
+    "grids_w_incidents": ("事件权重", "Incidents weight"),
+    "grids_w_sites": ("重点目标权重", "Key sites weight"),
+    "grids_apply": ("应用", "Apply"),
+    "grids_area_km2": ("面积（km²）", "Area (km²)"),
+    "grids_incidents_12m": ("近12个月事件", "Incidents, last 12 months"),
+    "grids_sites": ("重点目标", "Key sites"),
+    "grids_workload": ("工作量指数", "Workload index"),
+    "grids_problems": ("拓扑问题", "Topology problems"),
+    "grids_no_problems": ("未发现拓扑问题。", "No topology problems found."),
+    "grids_kind": ("问题", "Problem"),
+    "grids_kind_invalid": ("自相交/无效", "self-crossing / invalid"),
+    "grids_kind_multipart": ("网格分成多块", "grid in several parts"),
+    "grids_kind_sliver": ("碎片", "sliver"),
+    "grids_kind_overlap": ("重叠", "overlap"),
+    "grids_kind_gap": ("缝隙", "gap"),
+    "grids_kind_outside_community": ("超出社区", "outside its community"),
+    "grids_kind_crosses_community": ("跨社区", "crosses its community"),
+    "grids_area_m2": ("面积（m²）", "Area (m²)"),
+    "grids_detail": ("说明", "Detail"),
+    "grids_where": ("位置（经度, 纬度）", "Where (lon, lat)"),
+    "grids_fix_preview": ("预览安全修复", "Preview the safe fixes"),
+    "grids_edit_kind": ("调整方式", "Edit"),
+    "grids_edit_merge": ("合并相邻网格", "Merge adjacent grids"),
+    "grids_edit_move": ("移动街区", "Move blocks"),
+    "grids_edit_split_streets": ("沿道路拆分", "Split along streets"),
+    "grids_edit_split_line": ("按坐标线拆分", "Split with a line"),
+    "grids_merge_codes": ("要合并的网格", "Grids to merge"),
+    "grids_move_blocks": ("要移动的街区（编号）", "Blocks to move (ids)"),
+    "grids_move_to": ("移入网格", "Move to grid"),
+    "grids_split_grid": ("要拆分的网格", "Grid to split"),
+    "grids_split_streets": ("沿这些道路拆分", "Split along these streets"),
+    "grids_split_line": ("拆分线坐标", "Split line coordinates"),
+    "grids_split_line_help": (
+        "WGS-84 经度,纬度，每点一行或以分号分隔，例如 24.930,60.168; 24.936,60.171",
+        "WGS-84 lon,lat, one point a line or separated by semicolons, e.g. "
+        "24.930,60.168; 24.936,60.171",
+    ),
+    "grids_preview_button": ("预览", "Preview"),
+    "grids_preview_time": ("预览用时 {ms} 毫秒", "Previewed in {ms} ms"),
+    "grids_refused": ("无法调整：{reason}", "Refused: {reason}"),
+    "grids_blocks_hint": (
+        "鼠标悬停街区可查看编号；颜色为户数。",
+        "Hover a block to see its id; colours are households.",
+    ),
+    "grids_block_n": ("街区 {n}", "Block {n}"),
+    "grids_preview": ("预览", "Preview"),
+    "grids_changed": ("已改变的网格", "Changed grids"),
+    "grids_unchanged": ("未改变", "Unchanged"),
+    "grids_codes_table": ("新旧编码对照", "Old → new codes"),
+    "grids_old_code": ("原编码", "Old code"),
+    "grids_new_code": ("新编码", "New code"),
+    "grids_change": ("变化", "Change"),
+    "grids_change_split": ("拆分", "split"),
+    "grids_change_merged": ("合并", "merged"),
+    "grids_change_resized": ("调整范围", "resized"),
+    "grids_change_renumbered": ("重新编号", "renumbered"),
+    "grids_commit_message": ("版本说明", "Version message"),
+    "grids_commit": ("提交为新版本", "Commit as a new version"),
+    "grids_need_editor": (
+        "请先在侧边栏填写编辑人姓名，再提交。",
+        "Type the editor's name in the sidebar before committing.",
+    ),
+    "grids_committed": ("已保存为网格第 {version} 版", "Saved as grids version {version}"),
+    "grids_message_merge": ("合并网格 {what}", "merge grids {what}"),
+    "grids_message_move": ("移动街区 {what}", "move blocks {what}"),
+    "grids_message_split_streets": ("沿道路拆分网格 {what}", "split grid {what} along streets"),
+    "grids_message_split_line": ("按线拆分网格 {what}", "split grid {what} with a line"),
+    "grids_message_fix": ("{code} 拓扑安全修复（{n} 处）", "safe topology fixes in {code} ({n})"),
+    "grids_message_plan": (
+        "自动划分方案 {n}：{code}（{k} 个网格）",
+        "automatic plan {n} for {code} ({k} grids)",
+    ),
+    "grids_message_restore": ("恢复网格第 {v} 版", "restore grids version {v}"),
+    "grids_auto_community_only": (
+        "自动划分针对一个社区：请选择社区（或在侧边栏选择）。",
+        "Automatic plans work on one community: choose one here (or in the sidebar).",
+    ),
+    "grids_auto_by": ("网格数量", "Number of grids"),
+    "grids_auto_k": ("指定网格数", "Number of grids"),
+    "grids_auto_range": ("按户数范围", "By household range"),
+    "grids_auto_low": ("每格最少户数", "Fewest households per grid"),
+    "grids_auto_high": ("每格最多户数", "Most households per grid"),
+    "grids_auto_tolerance": ("均衡容差（±%）", "Balance tolerance (±%)"),
+    "grids_auto_method": ("起始方法", "Starting method"),
+    "grids_method_metis": ("METIS 多级划分", "METIS multilevel"),
+    "grids_method_tree": ("随机生成树（GerryChain）", "Random spanning tree (GerryChain)"),
+    "grids_method_help": (
+        "随机生成树在街区少、瓶颈多的社区可能要几分钟；METIS 通常不到一秒。",
+        "The random spanning tree can take minutes on a community with few blocks and "
+        "choke points; METIS usually takes under a second.",
+    ),
+    "grids_auto_plans": ("备选方案数", "Alternative plans"),
+    "grids_auto_seed": ("起始随机种子", "First seed"),
+    "grids_auto_run": ("生成方案", "Compute plans"),
+    "grids_auto_running": ("正在生成方案…", "Computing plans…"),
+    "grids_compare": ("方案对比", "Plans compared"),
+    "grids_current": ("现状", "Current"),
+    "grids_plan_n": ("方案 {n}", "Plan {n}"),
+    "grids_metric_grids": ("网格数", "Grids"),
+    "grids_metric_max_deviation": ("最大户数偏差（%）", "Largest household deviation (%)"),
+    "grids_metric_mean_polsby_popper": ("平均紧凑度（Polsby-Popper）", "Mean Polsby-Popper"),
+    "grids_metric_min_polsby_popper": ("最低紧凑度（Polsby-Popper）", "Lowest Polsby-Popper"),
+    "grids_metric_boundary_length_m": ("内部边界总长（m）", "Internal boundary (m)"),
+    "grids_metric_households_per_worker": ("每名网格员户数", "Households per grid worker"),
+    "grids_metric_multipart_grids": ("多块网格数", "Grids in several parts"),
+    "grids_auto_chosen": ("查看方案", "Show plan"),
+    "grids_before_map": ("调整前", "Before"),
+    "grids_after_map": ("调整后", "After"),
+    "grids_reassignment": (
+        "改变所属网格的建筑、重点目标和守望岗",
+        "Buildings, key sites and posts that change grid",
+    ),
+    "grids_layer": ("图层", "Layer"),
+    "grids_id": ("编号", "Id"),
+    "grids_before": ("原网格", "Grid before"),
+    "grids_after": ("新网格", "Grid after"),
+    "grids_auto_take": ("采用此方案（预览）", "Take this plan (preview)"),
+    "grids_version": ("版本", "Version"),
+    "grids_when": ("时间（UTC）", "When (UTC)"),
+    "grids_author": ("编辑人", "Editor"),
+    "grids_message": ("说明", "Message"),
+    "grids_features": ("网格数", "Grids"),
+    "grids_history_version": ("查看版本", "Show version"),
+    "grids_history_changed": (
+        "与上一版相比改变的网格：{n} 个（红色）",
+        "Grids changed from the previous version: {n} (red)",
+    ),
+    "grids_restore": ("恢复为此版本", "Revert to this version"),
 }
 
 #: Why an imported row was rejected (keys of :data:`gridmap.io.REASONS`).
@@ -1421,6 +1569,80 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "optimal, and at the time limit the best answer found is shown with its gap. The "
         "greedy answer (adding the intersection that covers most, one at a time) is shown "
         "beside it. Current posts travel in the chosen mode.",
+    ),
+    # -- planner page
+    "grids_line_unreadable": (
+        "无法识别坐标“{text}”：请写成“经度,纬度”",
+        "cannot read the point '{text}': write it as 'lon,lat'",
+    ),
+    "grids_line_needs_two": ("拆分线至少需要两个点", "a split line needs at least two points"),
+    "grids_pick_target": ("请选择移入的网格", "choose the grid to move the blocks to"),
+    "grids_pick_grid": ("请选择要拆分的网格", "choose the grid to split"),
+    "grids_auto_needs_community": (
+        "自动划分针对一个社区（12 位编码）",
+        "automatic plans work on one community (a 12-digit code)",
+    ),
+    "grids_fix_left": (
+        "修复后仍有 {n} 个问题需要人工处理（较大的分离块、跨社区网格）",
+        "{n} problems remain for a planner (large stray parts, grids crossing communities)",
+    ),
+    "grids_help_table": (
+        "每行一个网格：户数、人口、面积、近12个月事件数、重点目标数和网格员。工作量指数 ="
+        " 100 × Σ 权重 × (该网格数值 ÷ 本范围网格平均值) ÷ Σ 权重：平均负荷的网格为 100，"
+        "两倍负荷为 200。默认权重为户数 0.5、事件 0.3、重点目标 0.2，可用滑块调整。",
+        "One row per grid: households, population, area, incidents of the last 12 months, key "
+        "sites and the grid worker. Workload index = 100 × Σ weight × (grid's value ÷ the "
+        "area's mean per grid) ÷ Σ weight: a grid of average load scores 100, twice the load "
+        "200. Default weights: households 0.5, incidents 0.3, key sites 0.2 — move the sliders.",
+    ),
+    "grids_help_topology": (
+        "检查无效（自相交）环、多块网格、碎片、重叠、缝隙和跨社区网格，紫点标出位置。"
+        "“安全修复”只做无需判断的修改：修复无效环，把重叠归给一个网格，把缝隙、碎片和小于"
+        " 500 m² 的分离块并入共边最长的相邻网格；较大的分离块和跨社区网格留给规划人员。"
+        "修复结果先预览，提交后成为新版本。",
+        "Checks for invalid (self-crossing) rings, grids in several parts, slivers, overlaps, "
+        "gaps and grids crossing their community; purple points mark where. The safe fixes "
+        "need no judgement: repair invalid rings, give each overlap to one grid, and put gaps, "
+        "slivers and stray parts under 500 m² into the neighbour sharing the longest edge. "
+        "Large stray parts and grids crossing communities are left to a planner. Fixes are "
+        "previewed and committed as a new version.",
+    ),
+    "grids_help_edit": (
+        "所有调整都以街区（道路围合的地块）为单位，网格就是其街区之和，因此不会产生缝隙或重叠，"
+        "户数守恒。合并要求网格相邻且属于同一社区；移动街区后各网格必须仍连成一片；拆分可沿所选道路，"
+        "或用一条坐标线（被切开的街区按面积分摊户数）。调整后的社区网格按编号规则重新编号："
+        "自北向南分行、行内自西向东，依次为 001、002…"
+        "（编码 = 6 位区县 + 3 位街道 + 3 位社区 + 3 位网格）。",
+        "Every edit works on blocks (street-enclosed parcels); a grid is the union of its "
+        "blocks, so no edit opens a gap or an overlap and households are conserved. A merge "
+        "needs adjacent grids of one community; after moving blocks every grid must still be "
+        "one piece; a split follows chosen streets or a line of coordinates (cut blocks share "
+        "their households by area). The community's grids are then renumbered by the rule: "
+        "rows north to south, west to east within a row, 001, 002, … (code = 6-digit district "
+        "+ 3-digit street + 3-digit community + 3-digit grid).",
+    ),
+    "grids_help_auto": (
+        "方案由街区组成，边界都沿道路。起始方案用 METIS 多级图划分（Karypis 与 Kumar，"
+        "SIAM J. Sci. Comput. 20，1998），或 GerryChain 的随机生成树切分（DeFord、Duchin 与"
+        " Solomon，2021）；再由局部搜索移动边界街区，"
+        "先使每个网格户数在目标 ±容差 内，再缩短内部边界。"
+        "紧凑度为 Polsby-Popper 指数 4π·面积/周长²（Polsby 与 Popper，Yale Law & Policy Review 9，"
+        "1991；圆为 1）。街区过大无法达到容差时，方案会注明。",
+        "Plans are made of blocks, so every boundary follows streets. A plan starts from METIS "
+        "multilevel graph partitioning (Karypis & Kumar, SIAM J. Sci. Comput. 20, 1998) or "
+        "GerryChain's random spanning-tree cuts (DeFord, Duchin & Solomon, 2021); a local "
+        "search then moves boundary blocks, first to bring every grid within ±tolerance of its "
+        "target, then to shorten the internal boundary. Compactness is the Polsby-Popper score "
+        "4π·area/perimeter² (Polsby & Popper, Yale Law & Policy Review 9, 1991; 1 for a "
+        "disc). When blocks are too coarse for the tolerance the plan says so.",
+    ),
+    "grids_help_history": (
+        "每次提交都是网格图层的一个新版本，记录编辑人、时间和说明。地图以红色标出与上一版相比"
+        "边界改变或新出现的网格。“恢复”把所选版本作为新版本重新生效，不删除任何历史。",
+        "Every commit is a new version of the grids layer, with its editor, time and message. "
+        "The map shows in red the grids whose outline changed (or that are new) since the "
+        "previous version. Reverting makes the chosen version current again as a new version; "
+        "no history is deleted.",
     ),
     # -- store: one writer at a time, workspace names, versions
     "workspace_name_invalid": (

@@ -129,6 +129,43 @@ def test_the_overview_and_sidebar_survive_language_round_trips(
     assert app.session_state["area_prefix"] == street
 
 
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {"grids_view": "edit", "grids_edit_kind": "split_streets", "grids_split_grid": 3},
+        {"grids_view": "auto", "grids_auto_by": "range", "grids_auto_community": 1},
+        {"grids_view": "topology"},
+    ],
+)
+def test_the_grids_page_survives_language_round_trips(
+    home: Path, browser: BrowserMemory, chosen: dict[str, object]
+) -> None:
+    grids = GeoPackageStore(home / "sample.gpkg").read("grids")
+    codes = grids["grid_code"].astype(str)
+    # Integers stand for the n-th grid's code (or its community's).
+    communities = sorted({c[:12] for c in codes})
+    chosen = {
+        key: (
+            value
+            if not isinstance(value, int)
+            else communities[value]
+            if key == "grids_auto_community"
+            else codes.iloc[value]
+        )
+        for key, value in chosen.items()
+    }
+    app = run_app("app_pages/grids.py")
+    in_form = {"grids_auto_by"}  # chosen as a browser does: counted when the form is sent
+    for key, value in chosen.items():
+        if key not in in_form:
+            pick(app, key, value)
+    if in_form & set(chosen):
+        app.radio(key="grids_auto_by.zh").set_value(chosen["grids_auto_by"])
+        app.button(key="grids_auto_run").click().run()
+        assert not app.exception
+    round_trip(app, chosen)
+
+
 def registered_pages() -> list[str]:
     """The page files streamlit_app.py hands to st.navigation."""
     tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
@@ -163,6 +200,7 @@ def test_every_registered_page_is_covered_here() -> None:
     assert sorted(registered_pages()) == [
         "app_pages/coverage.py",
         "app_pages/data.py",
+        "app_pages/grids.py",
         "app_pages/heatmaps.py",
         "app_pages/overview.py",
         "app_pages/warnings_report.py",

@@ -1,0 +1,559 @@
+"""What the Grids page (网格调整, ``app_pages/grids.py``) shows: tables, maps, previews, plans.
+
+Pure functions over layers — no Streamlit — so the page stays glue and everything here is
+testable. Edits and plans are *previews*: nothing is written; the page commits a chosen
+layer as a new version of ``grids`` through the store.
+
+Workload index
+--------------
+Each grid's workload is a weighted mean of its households, incidents of the last 12
+months and key sites, each divided by the area's mean per grid first, times 100::
+
+    workload = 100 · Σ wᵢ · (xᵢ / mean xᵢ) / Σ wᵢ
+
+so a grid of average load scores 100 and one with twice the load 200, whatever the units.
+The default weights :data:`WORKLOAD_WEIGHTS` (households 0.5, incidents 0.3, sites 0.2)
+are a starting point; planners move them with the page's sliders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from gridmap import maps
+from gridmap._errors import ValidationError
+from gridmap.grids.blocks import metric_crs_of
+from gridmap.grids.edits import (
+    EditResult,
+    merge_grids,
+    move_blocks,
+    split_grid,
+    split_grid_along_streets,
+)
+from gridmap.grids.metrics import plan_metrics, reassignment
+from gridmap.grids.partition import Plan, partition_blocks
+from gridmap.i18n import Message, column_label, layer_label, t
+from gridmap.stats import assign_grid
+
+#: Default weights of the workload index (see the module docstring).
+WORKLOAD_WEIGHTS: dict[str, float] = {"households": 0.5, "incidents": 0.3, "sites": 0.2}
+#: Incidents counted in the grid table: the last 12 months before the reference time.
+INCIDENT_WINDOW = pd.Timedelta(days=365)
+#: Views of the page, in the order of its radio.
+VIEWS = ("table", "topology", "edit", "auto", "history")
+#: Manual edits.
+EDITS = ("merge", "move", "split_streets", "split_line")
+#: Starting methods of automatic plans (:func:`gridmap.grids.partition.partition_blocks`).
+METHODS = ("metis", "tree")
+#: Rows of the plan comparison, in order.
+COMPARED = (
+    "grids",
+    "max_deviation",
+    "mean_polsby_popper",
+    "min_polsby_popper",
+    "boundary_length_m",
+    "households_per_worker",
+    "multipart_grids",
+)
+CHANGED_COLOUR = "#d7301f"
+UNCHANGED_COLOUR = "#d9d9d9"
+PROBLEM_COLOUR = "#6a3d9a"
+
+
+def area_code(prefix: str, codes: Iterable[str]) -> str:
+    """The community (12 digits) or street (9) the page works on, from the sidebar prefix.
+
+    A grid's prefix means its community; no prefix or a district means the first street.
+    """
+    codes = sorted(str(c) for c in codes)
+    if len(prefix) >= 12:
+        return prefix[:12]
+    if len(prefix) == 9:
+        return prefix
+    inside = [c for c in codes if c.startswith(prefix)] or codes
+    if not inside:
+        msg = "there are no grids"
+        raise ValidationError(msg)
+    return inside[0][:9]
+
+
+def area_grids(grids: gpd.GeoDataFrame, code: str) -> gpd.GeoDataFrame:
+    """The grids whose code starts with `code` (a street or community), index reset."""
+    keep = grids["grid_code"].astype(str).str.startswith(code)
+    return grids[keep.to_numpy()].reset_index(drop=True)
+
+
+def _counts(points: gpd.GeoDataFrame | None, grids: gpd.GeoDataFrame) -> np.ndarray:
+    if points is None or not len(points) or not len(grids):
+        return np.zeros(len(grids), dtype=int)
+    located = assign_grid(points.to_crs(grids.crs), grids.reset_index(drop=True))
+    counts = located.value_counts()
+    return grids["grid_code"].astype(str).map(counts).fillna(0).astype(int).to_numpy()
+
+
+def recent_incidents(
+    incidents: gpd.GeoDataFrame | None, now: pd.Timestamp | None = None
+) -> gpd.GeoDataFrame | None:
+    """Incidents of the :data:`INCIDENT_WINDOW` before `now` (default: the latest one)."""
+    if incidents is None or "occurred_at" not in incidents.columns or not len(incidents):
+        return incidents
+    times = pd.to_datetime(incidents["occurred_at"], errors="coerce", utc=True)
+    end = times.max() if now is None else pd.Timestamp(now)
+    if end.tzinfo is None:
+        end = end.tz_localize("UTC")
+    keep = ((times > end - INCIDENT_WINDOW) & (times <= end)).to_numpy()
+    return incidents[keep]
+
+
+def workload_index(table: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """100 · Σ wᵢ·(xᵢ / mean xᵢ) / Σ wᵢ over the columns of `weights` (module docstring).
+
+    Columns missing from `table`, all zero, or weighted 0 do not count; with nothing left
+    every grid scores 100.
+    """
+    total = pd.Series(0.0, index=table.index)
+    used = 0.0
+    for column, weight in weights.items():
+        if weight <= 0 or column not in table.columns:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce").fillna(0).astype(float)
+        mean = values.mean()
+        if not mean > 0:
+            continue
+        total += weight * values / mean
+        used += weight
+    if used == 0:
+        return pd.Series(100.0, index=table.index)
+    return (100 * total / used).round(1)
+
+
+def grid_table(
+    grids: gpd.GeoDataFrame,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    weights: Mapping[str, float] = WORKLOAD_WEIGHTS,
+) -> pd.DataFrame:
+    """One row per grid: households, population, area, incidents, key sites, worker, workload.
+
+    `incidents` are counted as given (pass :func:`recent_incidents`). Columns: ``grid_code``,
+    ``name``, ``households``, ``population``, ``area_km2``, ``incidents``, ``sites``,
+    ``worker``, ``workload`` — the optional ones only when the layers carry them.
+    """
+    m = grids.to_crs(metric_crs_of(grids))
+    table = pd.DataFrame({"grid_code": grids["grid_code"].astype(str).to_numpy()})
+    for column in ("name", "households", "population"):
+        if column in grids.columns:
+            table[column] = grids[column].to_numpy()
+    table["area_km2"] = np.round(shapely.area(m.geometry.to_numpy()) / 1e6, 3)
+    if incidents is not None:
+        table["incidents"] = _counts(incidents, grids)
+    if sites is not None:
+        table["sites"] = _counts(sites, grids)
+    if "worker" in grids.columns:
+        table["worker"] = grids["worker"].to_numpy()
+    table["workload"] = workload_index(table, weights)
+    return table
+
+
+TABLE_COLUMNS = {
+    "area_km2": "grids_area_km2",
+    "incidents": "grids_incidents_12m",
+    "sites": "grids_sites",
+    "workload": "grids_workload",
+}
+
+
+def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`table` with its columns named in `lang` (schema labels, then this page's)."""
+    names = {}
+    for column in table.columns:
+        key = TABLE_COLUMNS.get(column)
+        names[column] = t(key, lang) if key else column_label(column, lang)
+    return table.rename(columns=names)
+
+
+# -- maps ---------------------------------------------------------------------------------
+
+
+def _bounds(*frames: gpd.GeoDataFrame | None) -> list[float]:
+    present = [f.to_crs(4326) for f in frames if f is not None and len(f)]
+    if not present:
+        msg = "nothing to draw"
+        raise ValidationError(msg)
+    bounds = np.array([f.total_bounds for f in present])
+    return [bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()]
+
+
+def grids_map(
+    grids: gpd.GeoDataFrame,
+    *,
+    lang: str,
+    value_column: str = "households",
+    title: str | None = None,
+    changed: Iterable[str] | None = None,
+    problems: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    basemap: str = "vector",
+    tile_url: str | None = None,
+    tile_key: str | None = None,
+    height: int = 520,
+) -> maps.OfflineMap:
+    """The area's grids coloured by `value_column`, or changed grids highlighted.
+
+    With `changed` (grid codes) grids are red when changed and grey otherwise; with
+    `problems` (from :func:`gridmap.grids.topology.check_topology`) each problem is a
+    purple point with its kind and detail.
+    """
+    m = maps.make_map(
+        bounds=_bounds(grids, problems),
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("map_credit", lang),
+    )
+    if streets is not None and len(streets) and basemap == "vector":
+        box = shapely.box(*_bounds(grids)).buffer(0.003)
+        near = streets[streets.to_crs(4326).intersects(box).to_numpy()]
+        if len(near):
+            maps.add_vector_basemap(m, streets=near, name=t("streets", lang))
+    shown = grids.assign(grid_code=grids["grid_code"].astype(str))
+    label = "name" if "name" in shown.columns else "grid_code"
+    tooltip = {"grid_code": column_label("grid_code", lang)}
+    if changed is not None:
+        changed = set(changed)
+        flag = shown["grid_code"].isin(changed).astype(int)
+        shown = shown.assign(changed_flag=flag)
+        maps.add_choropleth(
+            m,
+            shown,
+            value_column="changed_flag",
+            title=t("grids_changed", lang),
+            label_column=label,
+            tooltip_columns=tooltip,
+            id_column="grid_code",
+            bins=2,
+            scheme="equal",
+            colors=[UNCHANGED_COLOUR, CHANGED_COLOUR],
+            legend=False,
+            name=t("grids_map_layer", lang),
+        )
+        maps.add_legend(
+            m,
+            title=t("grids_map_layer", lang),
+            entries=[
+                (CHANGED_COLOUR, t("grids_changed", lang)),
+                (UNCHANGED_COLOUR, t("grids_unchanged", lang)),
+            ],
+        )
+    else:
+        if value_column not in shown.columns:
+            shown = shown.assign(**{value_column: np.nan})
+        maps.add_choropleth(
+            m,
+            shown,
+            value_column=value_column,
+            title=title or column_label(value_column, lang),
+            label_column=label,
+            tooltip_columns=tooltip,
+            id_column="grid_code",
+            name=t("grids_map_layer", lang),
+        )
+    if problems is not None and len(problems):
+        points = problems.to_crs(4326)
+        points = points.set_geometry(points.geometry.representative_point())
+        points = points.assign(
+            kind_label=[t(f"grids_kind_{k}", lang) for k in points["kind"]],
+            grid_codes=points["grid_codes"].astype(str),
+        )
+        maps.add_points(
+            m,
+            points,
+            label_column="kind_label",
+            color=PROBLEM_COLOUR,
+            radius=6,
+            tooltip_columns={
+                "grid_codes": column_label("grid_code", lang),
+                "detail": t("grids_detail", lang),
+            },
+            name=t("grids_problems", lang),
+        )
+    maps.layer_control(m)
+    return m
+
+
+# -- topology -------------------------------------------------------------------------------
+
+
+def problem_table(problems: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
+    """The problems of :func:`check_topology` as a table in `lang` (no geometry)."""
+    point = problems.to_crs(4326).geometry.representative_point()
+    return pd.DataFrame(
+        {
+            t("grids_kind", lang): [t(f"grids_kind_{k}", lang) for k in problems["kind"]],
+            column_label("grid_code", lang): problems["grid_codes"].astype(str).to_numpy(),
+            t("grids_area_m2", lang): problems["area_m2"].round(1).to_numpy(),
+            t("grids_detail", lang): problems["detail"].astype(str).to_numpy(),
+            t("grids_where", lang): [f"{p.x:.6f}, {p.y:.6f}" for p in point],
+        }
+    )
+
+
+def splice(grids: gpd.GeoDataFrame, code: str, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`grids` with the grids of street or community `code` replaced by `area`."""
+    rest = grids[~grids["grid_code"].astype(str).str.startswith(code).to_numpy()]
+    area = area.to_crs(grids.crs)[[c for c in grids.columns if c in area.columns]]
+    out = pd.concat([rest, area], ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry=grids.geometry.name, crs=grids.crs)
+    return out.sort_values("grid_code").reset_index(drop=True)
+
+
+# -- manual edits ---------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """A previewed edit or plan: the whole new layer, the codes table, the changed grids."""
+
+    grids: gpd.GeoDataFrame
+    codes: pd.DataFrame
+    changed: list[str]
+    message: str
+    notes: list[Message] = field(default_factory=list)
+
+
+def parse_line(text: str, crs: Any) -> shapely.LineString:
+    """A line typed as ``lon,lat; lon,lat; …`` (WGS-84), in `crs`.
+
+    >>> parse_line("24.93,60.16; 24.94,60.17", "EPSG:4326").wkt
+    'LINESTRING (24.93 60.16, 24.94 60.17)'
+    """
+    points = []
+    for part in re.split(r"[;\n]+", text.strip()):
+        if not part.strip():
+            continue
+        numbers = re.split(r"[,\s，]+", part.strip())
+        try:
+            lon, lat = (float(v) for v in numbers if v)
+        except ValueError:
+            raise ValidationError(Message("grids_line_unreadable", text=part.strip())) from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError(Message("grids_line_unreadable", text=part.strip()))
+        points.append((lon, lat))
+    if len(points) < 2:
+        raise ValidationError(Message("grids_line_needs_two"))
+    to = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    xs, ys = to.transform([p[0] for p in points], [p[1] for p in points])
+    return shapely.LineString(list(zip(xs, ys, strict=True)))
+
+
+def street_names(streets: gpd.GeoDataFrame | None, grid: gpd.GeoDataFrame) -> list[str]:
+    """Names of the streets running through `grid` (one grid's row), sorted."""
+    if streets is None or "name" not in streets.columns or not len(grid):
+        return []
+    inside = shapely.buffer(grid.to_crs(4326).geometry.iloc[0], -1e-6)
+    hits = streets[streets.geometry.intersects(inside).to_numpy()]
+    names = hits["name"].dropna().astype(str)
+    return sorted({n for n in names if n.strip()})
+
+
+def street_segments(
+    streets: gpd.GeoDataFrame, names: Sequence[str], grid: gpd.GeoDataFrame, crs: Any
+) -> gpd.GeoSeries:
+    """The parts of the named streets inside `grid`, in `crs`."""
+    picked = streets[streets["name"].astype(str).isin(list(names)).to_numpy()]
+    clipped = picked.to_crs(crs).geometry.intersection(grid.to_crs(crs).geometry.iloc[0])
+    return clipped[~clipped.is_empty]
+
+
+def edit(
+    kind: str,
+    grids: gpd.GeoDataFrame,
+    blocks: gpd.GeoDataFrame,
+    *,
+    codes: Sequence[str] = (),
+    block_ids: Sequence[int] = (),
+    to_code: str | None = None,
+    segments: gpd.GeoSeries | None = None,
+    line: shapely.LineString | None = None,
+    lang: str = "zh",
+) -> Preview:
+    """Preview one manual edit (:data:`EDITS`) on the whole layer.
+
+    Raises
+    ------
+    ValidationError
+        The library's refusal, with its reason (not adjacent, not contiguous, …).
+    """
+    result: EditResult
+    if kind == "merge":
+        result = merge_grids(grids, blocks, codes)
+        what = ", ".join(codes)
+    elif kind == "move":
+        if to_code is None:
+            raise ValidationError(Message("grids_pick_target"))
+        result = move_blocks(grids, blocks, block_ids, to_code)
+        what = f"{len(block_ids)} → {to_code}"
+    elif kind == "split_streets":
+        if not codes:
+            raise ValidationError(Message("grids_pick_grid"))
+        result = split_grid_along_streets(grids, blocks, codes[0], segments or [])
+        what = codes[0]
+    elif kind == "split_line":
+        if not codes or line is None:
+            raise ValidationError(Message("grids_pick_grid"))
+        result = split_grid(grids, blocks, codes[0], line)
+        what = codes[0]
+    else:
+        msg = f"`kind` must be one of {', '.join(EDITS)}; got {kind!r}"
+        raise ValidationError(msg)
+    touched = result.codes
+    structural = touched[touched["change"] != "renumbered"]
+    changed = sorted(set(structural["new_code"].astype(str)))
+    return Preview(
+        grids=result.grids,
+        codes=touched,
+        changed=changed,
+        message=t(f"grids_message_{kind}", lang, what=what),
+    )
+
+
+def codes_table(codes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The old → new code table in `lang`."""
+    return pd.DataFrame(
+        {
+            t("grids_old_code", lang): codes["old_code"].astype(str).to_numpy(),
+            t("grids_new_code", lang): codes["new_code"].astype(str).to_numpy(),
+            t("grids_change", lang): [t(f"grids_change_{c}", lang) for c in codes["change"]],
+        }
+    )
+
+
+# -- automatic plans ------------------------------------------------------------------------
+
+
+def plans_for(
+    blocks: gpd.GeoDataFrame,
+    code: str,
+    *,
+    k: int | None,
+    households: tuple[float, float] | None,
+    tolerance: float,
+    method: str,
+    seeds: Sequence[int],
+    progress: Callable[[float, str], None] | None = None,
+) -> list[Plan]:
+    """Alternative plans for the community `code` (12 digits) from its blocks."""
+    if len(code) != 12:
+        raise ValidationError(Message("grids_auto_needs_community"))
+    mine = blocks[blocks["grid_code"].astype(str).str.startswith(code).to_numpy()]
+    mine = mine.reset_index(drop=True)
+    return partition_blocks(
+        mine,
+        k=k,
+        households=households,
+        tolerance=tolerance,
+        method=method,
+        seeds=tuple(seeds),
+        community_code=code,
+        progress=progress,
+    )
+
+
+def plan_layer(plan: Plan, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A plan's grids with the attributes of the current grids they overlap most.
+
+    Names keep the current naming with the new number (``Kamppi 网格01`` → ``…网格03``);
+    population follows households at the community's ratio; each new grid takes the
+    worker of the current grid it overlaps most (a planner reassigns them afterwards).
+    """
+    if plan.grids is None:
+        msg = "the plan has no grids: run partition_blocks with geometry=True"
+        raise ValidationError(msg)
+    new = plan.grids.to_crs(current.crs).reset_index(drop=True)
+    cur_m = current.to_crs(plan.grids.crs)
+    new_m = plan.grids.reset_index(drop=True)
+    overlap = np.zeros((len(new_m), len(cur_m)))
+    for i, geom in enumerate(new_m.geometry):
+        overlap[i] = shapely.area(shapely.intersection(geom, cur_m.geometry.to_numpy()))
+    source = overlap.argmax(axis=1)
+    out = current.iloc[source].reset_index(drop=True).copy()
+    out["grid_code"] = new["grid_code"].astype(str).to_numpy()
+    out["households"] = np.round(new["households"].to_numpy(dtype=float)).astype(int)
+    if "population" in current.columns and "households" in current.columns:
+        ratio = current["population"].sum() / max(current["households"].sum(), 1)
+        out["population"] = np.round(out["households"] * ratio).astype(int)
+    if "name" in current.columns:
+        out["name"] = [
+            re.sub(r"\d+$", code[-2:], str(name)) if re.search(r"\d+$", str(name)) else code
+            for name, code in zip(out["name"], out["grid_code"], strict=True)
+        ]
+    out = out.set_geometry(new.geometry.to_numpy())
+    return out.sort_values("grid_code").reset_index(drop=True)
+
+
+def compare_table(
+    current: gpd.GeoDataFrame, plans: Sequence[gpd.GeoDataFrame], lang: str
+) -> pd.DataFrame:
+    """Metrics of the current grids and each plan side by side (rows: :data:`COMPARED`)."""
+    columns = {t("grids_current", lang): plan_metrics(current)}
+    for n, plan in enumerate(plans, 1):
+        columns[t("grids_plan_n", lang, n=n)] = plan_metrics(plan)
+    table = pd.DataFrame(columns).loc[list(COMPARED)]
+    table.loc["max_deviation"] = table.loc["max_deviation"] * 100
+    table.index = [t(f"grids_metric_{name}", lang) for name in COMPARED]
+    return table.round(2)
+
+
+def reassignment_table(
+    before: gpd.GeoDataFrame,
+    after: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    lang: str,
+) -> pd.DataFrame:
+    """Buildings, sites and posts that change grid, in `lang`."""
+    present = {k: v for k, v in layers.items() if v is not None and len(v)}
+    table = reassignment(before, after, present)
+    return pd.DataFrame(
+        {
+            t("grids_layer", lang): [layer_label(name, lang) for name in table["layer"]],
+            t("grids_id", lang): table["id"].astype(str).to_numpy(),
+            t("grids_before", lang): table["before"].astype(str).to_numpy(),
+            t("grids_after", lang): table["after"].astype(str).to_numpy(),
+        }
+    )
+
+
+# -- history --------------------------------------------------------------------------------
+
+
+def changed_grids(
+    before: gpd.GeoDataFrame | None, after: gpd.GeoDataFrame, *, tolerance: float = 1.0
+) -> list[str]:
+    """Codes of `after` that are new or whose outline moved by more than `tolerance` m²."""
+    if before is None:
+        return sorted(after["grid_code"].astype(str))
+    crs = metric_crs_of(after)
+    a = after.to_crs(crs).set_index(after["grid_code"].astype(str).to_numpy())
+    b = before.to_crs(crs).set_index(before["grid_code"].astype(str).to_numpy())
+    out = []
+    for code, geom in zip(a.index, a.geometry, strict=True):
+        if code not in b.index:
+            out.append(code)
+            continue
+        old = b.geometry.loc[code]
+        old = old.iloc[0] if isinstance(old, gpd.GeoSeries) else old
+        if shapely.area(shapely.symmetric_difference(geom, old)) > tolerance:
+            out.append(code)
+    return sorted(out)
