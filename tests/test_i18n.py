@@ -91,8 +91,6 @@ def test_every_key_is_used(name: str, table: dict[str, tuple[str, str]]) -> None
     unused = [
         key
         for key in table
-        if key not in quoted
-        and key not in built
-        and not any(key.startswith(p) for p in prefixes)
+        if key not in quoted and key not in built and not any(key.startswith(p) for p in prefixes)
     ]
     assert not unused, f"{name} keys no code uses: {unused}"
