@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,6 +92,22 @@ def test_request_sla_arguments():
         request_sla(table(), as_of="soon")
     with pytest.raises(ValidationError, match="`simple_hours`"):
         request_sla(table(), as_of=AS_OF, simple_hours=0)
-    with pytest.raises(ValidationError, match="source"):
-        request_sla(table().drop(columns="source"), as_of=AS_OF)
+    assert request_sla(table().drop(columns="source"), as_of=AS_OF).empty  # none known
     assert request_sla(table(), as_of=AS_OF, sources=["none"]).empty
+
+
+def test_incidents_without_a_source_column_have_no_requests_and_the_report_still_works(
+    tmp_path: Path,
+) -> None:
+    # A city's own file rarely says which incidents came through the request channel.
+    from gridmap.datasets import get_path
+    from gridmap.hotspots.report import weekly_report
+    from gridmap.store import GeoPackageStore
+
+    store = GeoPackageStore(get_path("helsinki"), create=False)
+    incidents = store.read("incidents").drop(columns=["source"])
+    assert len(request_sla(incidents, as_of=incidents["occurred_at"].max())) == 0
+    layers = {"incidents": incidents, "grids": store.read("grids"), "streets": None}
+    week_end = incidents["occurred_at"].max().normalize()
+    path = weekly_report(layers, week_end=week_end, path=tmp_path / "week.xlsx")
+    assert Path(path).exists()

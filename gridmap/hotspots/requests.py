@@ -110,12 +110,16 @@ def request_sla(
     callback = pd.Timedelta(minutes=_positive(callback_minutes, "callback_minutes"))
     simple = pd.Timedelta(hours=_positive(simple_hours, "simple_hours"))
     complex_ = pd.Timedelta(days=_positive(complex_days, "complex_days"))
-    if "source" not in incidents.columns:
-        msg = "`incidents` must have a source column to tell citizen requests apart"
-        raise ValidationError(msg)
     received = _occurred(incidents)
     now = _timestamp(as_of, "as_of", received)
-    is_request = incidents["source"].astype("string").isin([str(s) for s in sources])
+    # A city's own incident file often has no source column: then nothing in it is known
+    # to be a citizen request, and the result is empty rather than an error (the weekly
+    # report still has its other sheets).
+    is_request = (
+        incidents["source"].astype("string").isin([str(s) for s in sources])
+        if "source" in incidents.columns
+        else pd.Series(False, index=incidents.index)
+    )
     keep = (is_request.fillna(False) & received.notna() & (received <= now)).to_numpy(bool)
     requests = incidents.loc[keep]
     received = received[keep]
