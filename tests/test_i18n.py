@@ -94,3 +94,13 @@ def test_every_key_is_used(name: str, table: dict[str, tuple[str, str]]) -> None
         if key not in quoted and key not in built and not any(key.startswith(p) for p in prefixes)
     ]
     assert not unused, f"{name} keys no code uses: {unused}"
+
+
+def test_every_key_the_code_asks_for_exists() -> None:
+    # The reverse of the test above: a key removed as unused while another branch began
+    # to use it failed only when that page ran (`key` 'map_credit' has no interface text).
+    asked = set(re.findall(r"""\btr?\(\s*["'](\w+)["']""", SOURCES))
+    asked |= set(re.findall(r"""\bMessage\(\s*["'](\w+)["']""", SOURCES))
+    prefixes = {key for key in asked if key.endswith("_")}  # t("hs_kind_" + kind)
+    missing = sorted(k for k in asked - prefixes if k not in TEXT and k not in MESSAGES)
+    assert not missing, f"keys the code asks for that no table defines: {missing}"

@@ -221,7 +221,7 @@ def grids_map(
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("map_credit", lang),
+        attribution=t("attribution", lang),
     )
     if streets is not None and len(streets) and basemap == "vector":
         box = shapely.box(*_bounds(grids)).buffer(0.003)

@@ -346,7 +346,7 @@ def _base_map(
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("map_credit", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if office.streets is not None and basemap == "vector":
         maps.add_vector_basemap(
