@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -22,10 +21,11 @@ from app_pages._common import (
 from gridmap import ValidationError
 from gridmap.overview import (
     build_overview,
+    counting_end,
     grid_table,
     kpi_table,
+    last_counted_day,
     overview_map,
-    reference_time,
     workspace_credit,
 )
 from gridmap.stats import PolygonLocator
@@ -49,12 +49,11 @@ synthetic = bool(settings.get("synthetic_incidents"))
 if synthetic:
     st.caption("⚠️ " + tr("synthetic_notice"))
 
-default_now = reference_time(incidents)
 controls = st.columns([1, 3])
 end_day = controls[0].date_input(
-    tr("reference_date"), value=(default_now - pd.Timedelta(days=1)).date(), key="overview_now"
+    tr("reference_date"), value=last_counted_day(incidents), key="overview_now"
 )
-now = pd.Timestamp(end_day) + pd.Timedelta(days=1)
+now = counting_end(end_day)
 
 with st.spinner(tr("loading_map")):
     overview = build_overview(

@@ -13,6 +13,7 @@ says (:attr:`Overview.missing`) what is missing and how to get it. Optional colu
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -129,6 +130,29 @@ def reference_time(incidents: pd.DataFrame | None) -> pd.Timestamp:
     if incidents is None or not len(incidents) or incidents["occurred_at"].isna().all():
         return pd.Timestamp.now().normalize()
     return pd.Timestamp(incidents["occurred_at"].max()).normalize() + pd.Timedelta(days=1)
+
+
+def last_counted_day(incidents: pd.DataFrame | None) -> datetime.date:
+    """The calendar day a user sees as "count up to" by default: the latest incident's day.
+
+    :func:`reference_time` is the exclusive end (the midnight after that day);
+    :func:`counting_end` turns a chosen day back into it.
+
+    >>> import pandas as pd
+    >>> last_counted_day(pd.DataFrame({"occurred_at": [pd.Timestamp("2026-10-31 22:15")]}))
+    datetime.date(2026, 10, 31)
+    """
+    return (reference_time(incidents) - pd.Timedelta(days=1)).date()
+
+
+def counting_end(day: datetime.date) -> pd.Timestamp:
+    """The exclusive end of the windows that count up to and including `day`.
+
+    >>> import datetime
+    >>> counting_end(datetime.date(2026, 10, 31))
+    Timestamp('2026-11-01 00:00:00')
+    """
+    return pd.Timestamp(day) + pd.Timedelta(days=1)
 
 
 def _present(gdf: gpd.GeoDataFrame | None) -> bool:
