@@ -1875,6 +1875,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _merge_area_texts() -> None:
+    """Add the texts of the modules in :mod:`gridmap.texts` to TEXT and MESSAGES."""
+    import importlib
+    import pkgutil
+
+    from gridmap import texts
+
+    for info in sorted(pkgutil.iter_modules(texts.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"gridmap.texts.{info.name}")
+        for name, table in (("TEXT", TEXT), ("MESSAGES", MESSAGES)):
+            extra: dict[str, tuple[str, str]] = getattr(module, name, {})
+            twice = sorted(set(extra) & set(table))
+            if twice:
+                msg = f"gridmap.texts.{info.name}.{name} defines keys already defined: {twice}"
+                raise RuntimeError(msg)
+            table.update(extra)
+
+
+_merge_area_texts()
+
+
 class Message(str):
     """A user-facing message: its English text as a ``str``, plus a key and values.
 

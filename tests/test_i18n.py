@@ -62,10 +62,12 @@ BUILT_KEYS: dict[str, list[str]] = {
 
 def _sources() -> str:
     files = [*(ROOT / "gridmap").rglob("*.py"), *(ROOT / "app_pages").rglob("*.py")]
+    texts_dir = ROOT / "gridmap" / "texts"
     texts = []
     for path in [*files, ROOT / "streamlit_app.py"]:
         text = path.read_text(encoding="utf-8")
-        if path.name == "i18n.py":  # leave out the definitions: `    "key": (`
+        if path.name == "i18n.py" or path.parent == texts_dir:
+            # leave out the definitions: `    "key": (`
             text = re.sub(r'^\s+"[^"]+": \(', "", text, flags=re.MULTILINE)
         texts.append(text)
     return "\n".join(texts)
