@@ -31,6 +31,7 @@ from gridmap.io import (
     export_layer,
     list_parts,
     read_table,
+    suggest_layer,
 )
 from gridmap.schema import LAYERS, with_labels
 from gridmap.store import check_workspace_name, workspace_path
@@ -316,12 +317,28 @@ uploaded = st.file_uploader(
 )
 # A checked file can be big (a million rows): keep it only while its file is chosen.
 file_id = None if uploaded is None else uploaded.file_id
-for cached in ("upload_result", "upload_parts", "upload_preview", "upload_crs_china"):
+for cached in (
+    "upload_result",
+    "upload_parts",
+    "upload_preview",
+    "upload_crs_china",
+    "upload_suggested",
+):
     if st.session_state.get(cached, (None,))[0] != file_id:
         st.session_state.pop(cached, None)
 if uploaded is not None:
     name = safe_file_name(uploaded.name)
     suffix = Path(name).suffix.lower()
+    if "upload_suggested" not in st.session_state:
+        # A new file: pre-select the layer its geometry (and name) says it fills, once,
+        # so the user's own choice afterwards is kept.
+        try:
+            suggested = _read_upload(suggest_layer)
+        except GridmapError:
+            suggested = None  # the check below says what is wrong with the file
+        st.session_state["upload_suggested"] = (file_id, suggested)
+        if suggested is not None:
+            st.session_state["upload_layer"] = suggested
     cols = st.columns(4)
     # Widgets with translated labels go through choice(): their value is a key, kept
     # when the language changes (the browser would send the old label back).
@@ -464,34 +481,39 @@ if uploaded is not None:
                 mime="text/csv",
                 key="upload_rejects_download",
             )
-        unchosen = result.crs_ambiguous and _ask_crs_in_china(result, file_id, options)
-        message = st.text_input(tr("message"), value=name, key="upload_message")
-        if st.button(
-            tr("commit"),
-            type="primary",
-            disabled=not len(result.data) or unchosen,
-            key="upload_commit",
-        ):
-            author = _author_or_prompt()
-            version = None
-            if author is not None:
-                version = _with_status(
-                    tr("writing"),
-                    tr("write_done"),
-                    lambda: commit_import(
-                        workspace, result, mode=mode, author=author, message=message
-                    ),
-                )
-            if version is not None:
-                # Written: the parsed rows, their preview and the commit button go.
-                _start_afresh(
-                    tr(
-                        "committed",
-                        layer=layer_label(version.layer, lang()),
-                        version=version.version,
-                        n=version.n_features,
+        if not len(result.data):
+            # Nothing here to commit: no CRS question and no commit form under the offer
+            # (or the rejection report), which read as if something could still be saved.
+            st.info(tr("nothing_importable_here"))
+        else:
+            unchosen = result.crs_ambiguous and _ask_crs_in_china(result, file_id, options)
+            message = st.text_input(tr("message"), value=name, key="upload_message")
+            if st.button(
+                tr("commit"),
+                type="primary",
+                disabled=unchosen,
+                key="upload_commit",
+            ):
+                author = _author_or_prompt()
+                version = None
+                if author is not None:
+                    version = _with_status(
+                        tr("writing"),
+                        tr("write_done"),
+                        lambda: commit_import(
+                            workspace, result, mode=mode, author=author, message=message
+                        ),
                     )
-                )
+                if version is not None:
+                    # Written: the parsed rows, their preview and the commit button go.
+                    _start_afresh(
+                        tr(
+                            "committed",
+                            layer=layer_label(version.layer, lang()),
+                            version=version.version,
+                            n=version.n_features,
+                        )
+                    )
 
 # -- layers and export ------------------------------------------------------------------
 st.header(tr("layers"))

@@ -884,8 +884,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'Europe/Helsinki'; got {timezone}",
     ),
     "required_columns_missing": (
-        "导入到图层 {layer} 缺少必需的列：{missing}。文件中的列：{columns}。"
-        "请把相应的列改名，或在“字段对应”中为 {first} 手动选择一列",
+        "导入到图层“{layer}”缺少必需的列：{missing}。文件中的列：{columns}。"
+        "请把相应的列改名，或在“字段对应”中为“{first}”手动选择一列",
         "layer `{layer}`: required column(s) not found: {missing}. Columns in the file: "
         "{columns}. Rename the column or map it with `columns={{'{first}': '<column name>'}}`",
     ),
@@ -1858,7 +1858,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nearest street are alike ({all})",
     ),
     "time_column_missing": (
-        "导入到图层 {layer}：文件中没有 {role} 时间列（文件中的列：{columns}）。"
+        "导入到图层“{layer}”：文件中没有“{role_name}”时间列（文件中的列：{columns}）。"
         "请用 --column {role}=列名"
         "（或 columns={{'{role}': '列名'}}）指定时间列，或用 --default-time（default_time）"
         "为所有行给出同一时间",
@@ -1896,6 +1896,29 @@ def _merge_area_texts() -> None:
 _merge_area_texts()
 
 
+class Words(str):
+    """A message value that has words in both languages: English as the ``str``, plus `zh`.
+
+    Message values are language-neutral (numbers, file names); a layer's or a column's
+    name is not, and a Chinese message naming ``incidents`` or ``occurred_at`` read as
+    English to users (seen on the Data page).
+
+    >>> str(Message("time_column_missing", layer=Words("Incidents", "事件"), role="x",
+    ...             role_name=Words("Occurred at", "发生时间"), columns="a")).split(":")[0]
+    'layer `Incidents`'
+    """
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Words:
+        made = super().__new__(cls, en)
+        made.zh = zh
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Words, (str(self), self.zh))
+
+
 class Message(str):
     """A user-facing message: its English text as a ``str``, plus a key and values.
 
@@ -1923,7 +1946,10 @@ class Message(str):
     def text(self, lang: str) -> str:
         """The message in `lang` ("zh" or "en")."""
         zh, en = MESSAGES[self.key]
-        return (zh if lang == "zh" else en).format(**self.values)
+        if lang != "zh":
+            return en.format(**self.values)
+        values = {k: v.zh if isinstance(v, Words) else v for k, v in self.values.items()}
+        return zh.format(**values)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickled results (Streamlit session state, caches) keep their key and values.

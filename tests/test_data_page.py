@@ -99,3 +99,15 @@ def test_no_basemap_key_error_before_a_key_could_be_typed(home: Path) -> None:
     app = run_app(basemap="tianditu")
     assert not app.error, [e.value for e in app.error]
     assert any("天地图密钥" in c.value for c in app.sidebar.caption)
+
+
+def test_no_commit_form_when_no_row_can_be_imported_here(home: Path) -> None:
+    # Under the offer of a workspace of its own, a CRS question and a (disabled) commit
+    # button read as if the file could still be saved here (a new user's walk).
+    far_only = "".join(line + "\n" for line in BEIJING.splitlines() if "B-99" not in line)
+    app = checked(far_only, "北京警情.csv")
+    assert [t for t in app.text_input if t.key == "upload_new_workspace"]
+    assert not [b for b in app.button if b.key == "upload_commit"]
+    assert not [t for t in app.text_input if t.key == "upload_message"]
+    assert any("没有可导入到本工作空间的行" in i.value for i in app.info)
+    assert app.header[-1].value  # the layers, export and history sections still follow

@@ -1162,3 +1162,23 @@ def test_rejection_details_read_in_chinese_and_stay_english_as_text(tmp_path: Pa
     assert str(by_reason["duplicate_id"]) == "incident_id R-3 repeats row 4"
     assert localize(by_reason["duplicate_id"], "zh") == "编号 R-3（incident_id）与第 4 行重复"
     assert "不是数字" in localize(by_reason["non_numeric_coordinate"], "zh")
+
+
+def test_missing_columns_are_named_in_chinese_in_the_chinese_message(tmp_path):
+    # A new user read 导入到图层 incidents 缺少必需的列：category (…): English keys in Chinese.
+    path = tmp_path / "台账.csv"
+    path.write_text("名称,经度,纬度\n一,24.9,60.1\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        import_file(path, "incidents")
+    zh, en = localize(caught.value, "zh"), localize(caught.value, "en")
+    assert "“事件”" in zh
+    assert "类别（如" in zh
+    assert "发生时间（如" in zh
+    assert "incidents" not in zh
+    assert "category (" not in zh
+    assert "layer `incidents`" in en
+    assert "columns={'category'" in en
+    path.write_text("类别,经度,纬度\n盗窃,24.9,60.1\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        import_file(path, "incidents")
+    assert "没有“发生时间”时间列" in localize(caught.value, "zh")

@@ -48,6 +48,7 @@ from gridmap.io._flow import (
     detect_columns,
     import_file,
 )
+from gridmap.io._suggest import suggest_layer
 from gridmap.io._text import Buffer, detect_encoding
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "list_parts",
     "neutralise_formulas",
     "read_table",
+    "suggest_layer",
     "write_csv",
     "write_xlsx",
 ]

@@ -22,7 +22,7 @@ import shapely
 
 from gridmap._errors import ValidationError
 from gridmap._validate import check_lonlat_bounds
-from gridmap.i18n import Message
+from gridmap.i18n import Message, Words, column_label, layer_label
 from gridmap.io._attributes import attributes
 from gridmap.io._columns import SYNONYMS, layer_roles, resolve_columns, unique_name
 from gridmap.io._files import TABLE_FORMATS, VECTOR_FORMATS, check_path, upload_limit
@@ -175,20 +175,39 @@ def _require(
     if default_time is not None:
         needed = [role for role in needed if role not in times]
     missing = [role for role in needed if role not in mapping]
+    layer = Words(spec.name, layer_label(spec.name, "zh"))
     if len(missing) == 1 and missing[0] in times:
         found = ", ".join(map(str, columns))
-        msg = Message("time_column_missing", layer=spec.name, role=missing[0], columns=found)
+        role = missing[0]
+        msg = Message(
+            "time_column_missing",
+            layer=layer,
+            role=role,
+            role_name=Words(role, column_label(role, "zh")),
+            columns=found,
+        )
         raise ValidationError(msg)
     if missing:
-        described = "; ".join(
-            f"{role} ({', '.join(SYNONYMS.get(role, (role,))[:3])} …)" for role in missing
+
+        def examples(role: str, *, chinese: bool = False) -> str:
+            words = SYNONYMS.get(role, (role,))
+            if chinese:  # the names a Chinese ledger would use, where there are some
+                words = tuple(w for w in words if not w.isascii()) or words
+            return ", ".join(words[:3])
+
+        described = Words(
+            "; ".join(f"{role} ({examples(role)} …)" for role in missing),
+            "；".join(
+                f"{column_label(role, 'zh')}（如 {examples(role, chinese=True)} …）"
+                for role in missing
+            ),
         )
         msg = Message(
             "required_columns_missing",
-            layer=spec.name,
+            layer=layer,
             missing=described,
             columns=", ".join(map(str, columns)),
-            first=missing[0],
+            first=Words(missing[0], column_label(missing[0], "zh")),
         )
         raise ValidationError(msg)
 

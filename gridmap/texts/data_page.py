@@ -1,0 +1,9 @@
+"""The Data page's texts added after its first release."""
+
+TEXT = {
+    "nothing_importable_here": (
+        "没有可导入到本工作空间的行：请查看上面的提示和拒绝清单，修改文件后重新检查。",
+        "No row can be imported into this workspace: see the notes and the rejection report "
+        "above, correct the file and check it again.",
+    ),
+}
