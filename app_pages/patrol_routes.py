@@ -26,6 +26,7 @@ from app_pages._common import (
     upload_folder,
 )
 from gridmap import GridmapError
+from gridmap.i18n import t
 from gridmap.patrol import route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
 from gridmap.patrol.tracks import read_track
@@ -156,6 +157,13 @@ def keep(widget: Any, label: str, *, key: str, default: Any, **kwargs: Any) -> A
     return out
 
 
+def labels(key_of: Any) -> Any:
+    """Labels of keyed options (`key_of` gives an option's text key) in the language of
+    this run: the function outlives the run (AppTest formats values after it)."""
+    language = lang()
+    return lambda value: t(key_of(value), language)
+
+
 def _error(exc: GridmapError) -> None:
     st.error(say(exc))
 
@@ -180,7 +188,7 @@ view = choice(
     tr("pr_view"),
     VIEWS,
     key="pr_view",
-    format_func=lambda v: tr(f"pr_view_{v}"),
+    format_func=labels(lambda v: f"pr_view_{v}"),
     widget=st.radio,
     horizontal=True,
 )
@@ -188,7 +196,7 @@ mode = choice(
     tr("pp_mode"),
     MODES,
     key="pr_mode",
-    format_func=lambda m: tr(f"pp_mode_{m}"),
+    format_func=labels(lambda v: f"pp_mode_{v}"),
     widget=st.radio,
     horizontal=True,
 )
@@ -464,7 +472,7 @@ def _track_source() -> gpd.GeoDataFrame | None:
         tr("pr_track_source"),
         sources,
         key="pr_track_source",
-        format_func=lambda s: tr(f"pr_track_{s}"),
+        format_func=labels(lambda v: f"pr_track_{v}"),
         widget=st.radio,
         horizontal=True,
     )

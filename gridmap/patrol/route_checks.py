@@ -222,9 +222,16 @@ def schedule(
     )
     shift = float(shift_minutes) * 60
     gap = sched.MAX_GAP if every_two_hours else None
-    visits = sched.randomised_week(
-        places.times, frame, 0, days=int(days), seed=seed, shift=shift, max_gap=gap
-    )
+    try:
+        visits = sched.randomised_week(
+            places.times, frame, 0, days=int(days), seed=seed, shift=shift, max_gap=gap
+        )
+    except ValidationError as exc:
+        if gap is None:
+            raise
+        raise ValidationError(
+            Message("pr_gap_impossible", post=table.at[0, "name"], n=len(frame), detail=str(exc))
+        ) from exc
     rows = []
     for day, group in visits.groupby("day"):
         score, _ = sched.predictability(group, shift=shift)

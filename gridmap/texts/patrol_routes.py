@@ -122,6 +122,12 @@ TEXT.update(
 
 MESSAGES.update(
     {
+        "pr_gap_impossible": (
+            "从岗点“{post}”出发的一个单元无法让 {n} 个点位每 2 小时都至少到访一次：请减少点位、"
+            "分给多个单元或取消“每 2 小时”要求（{detail}）",
+            "one unit from post “{post}” cannot visit each of {n} stops at least every 2 hours: "
+            "choose fewer stops, split them between units or drop the 2-hour rule ({detail})",
+        ),
         "pr_unknown_grid": ("没有编码为 {grid} 的网格", "there is no grid with code {grid}"),
         "pr_grid_no_streets": (
             "网格 {grid} 内没有 {mode} 方式可走的道路",
