@@ -175,7 +175,7 @@ st.caption(tr("pr_intro"))
 streets, posts = layer("streets"), layer("posts")
 missing = [
     tr(key)
-    for key, frame in (("pp_no_streets", streets), ("pp_no_posts", posts))
+    for key, frame in (("pr_no_streets", streets), ("pr_no_posts", posts))
     if frame is None or not len(frame)
 ]
 if missing:

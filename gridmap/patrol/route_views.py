@@ -20,8 +20,10 @@ Maps, line patrols, schedules and planned-versus-actual are in
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,15 +73,22 @@ def _column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
 
 
 def _minutes_of_day(value: Any) -> float:
-    """`value` ("08:00", "8:30", a time or timestamp) as minutes after midnight, NaN if none."""
+    """`value` (``"08:00"``, ``"8:30:00"``, a time or timestamp) as minutes after midnight;
+    NaN when it is missing or not a clock time."""
+    if isinstance(value, (datetime.time, datetime.datetime)):
+        return value.hour * 60 + value.minute + value.second / 60
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return float("nan")
-    text = str(value).strip()
-    try:
-        stamp = pd.Timestamp(text if ":" in text and len(text) > 5 else f"2000-01-01 {text}")
-    except (ValueError, TypeError):
+    match = _CLOCK.fullmatch(str(value).strip())
+    if match is None:
         return float("nan")
-    return stamp.hour * 60 + stamp.minute + stamp.second / 60
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    if hours > 24 or minutes > 59 or seconds > 59:
+        return float("nan")
+    return hours * 60 + minutes + seconds / 60
+
+
+_CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})(?::(\d{2}))?")
 
 
 def check_clock(value: str, name: str) -> float:

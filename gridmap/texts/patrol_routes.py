@@ -149,6 +149,17 @@ MESSAGES.update(
 TEXT.update(
     {
         "page_patrol_routes": ("巡逻路线", "Patrol routes"),
+        "pr_no_streets": (
+            "本工作空间没有道路（streets 图层）：路线沿道路规划。请在“数据”页导入道路中心线。",
+            "This workspace has no streets (the streets layer): routes follow the streets. "
+            "Import street centrelines on the Data page.",
+        ),
+        "pr_no_posts": (
+            "本工作空间没有守望岗（posts 图层）：路线从岗点出发。请在“数据”页导入岗点，"
+            "或在“覆盖与站点”页新增岗点。",
+            "This workspace has no sentinel posts (the posts layer): routes start at posts. "
+            "Import posts on the Data page, or add one on the Coverage & posts page.",
+        ),
         "pr_title": ("巡逻路线", "Patrol routes"),
         "pr_intro": (
             "点守、线巡：从守望岗出发，经过热点和重点目标，在班次内返回；线巡走遍网格的每条道路；"
