@@ -279,7 +279,7 @@ def routes_view() -> None:
             cols[2].number_input,
             tr("pr_units"),
             key="pr_units",
-            default=2,
+            default=1,
             min_value=1,
             max_value=20,
         )
