@@ -275,3 +275,41 @@ def test_a_workspace_without_posts_says_so(home: Path) -> None:
     assert not app.exception
     assert any("守望岗" in i.value for i in app.info)
     assert Message("pr_no_start").text("zh")  # the form's own check has a message too
+
+
+def test_hot_spots_become_stops_with_the_street_offices_priority(sample: dict) -> None:
+    grids = sample["grids"].iloc[:3]
+    hotspots = gpd.GeoDataFrame(
+        {"kind": ["gi_star", "warning", "emerging"], "level": ["99", "yellow", "new hot spot"]},
+        geometry=grids.geometry.to_numpy(),
+        crs=grids.crs,
+    )
+    stops = route_views.candidate_stops(
+        hotspots=hotspots, sites=sample["sites"], site_ids=["S0077"]
+    )
+    assert list(stops["stop"]) == ["H1", "H2", "H3", "S0077"]
+    assert list(stops["priority"]) == [3, 1, route_views.DEFAULT_PRIORITY, 2]
+    inside = shapely.contains(grids.geometry.to_numpy(), stops.geometry.iloc[:3].to_numpy())
+    assert inside.all()  # each hot spot's stop lies inside its area
+    # a one-hour shift cannot hold all four with 12-minute dwells: the lowest priority goes
+    result = route_views.plan_routes(
+        sample["walk"],
+        sample["posts"],
+        stops,
+        start_posts=["P01"],
+        shift_minutes=45,
+        time_limit=1,
+    )
+    kept = [s for r in result.plan.routes for s in r.stops]
+    left = dict(zip(result.dropped["stop"], result.dropped["reason"], strict=True))
+    assert set(kept) | set(left) == set(stops["stop"])
+    assert "H1" in kept  # the 99 % Gi* hot spot is the last to be dropped
+    assert set(left.values()) <= {"priority", "budget"}
+
+
+def test_a_track_without_timestamps_is_refused_on_the_page(home: Path) -> None:
+    app = run_app(PAGE, pr_view="actual", pr_sites=["S0077"], pr_site_kinds=[])
+    csv = b"lon,lat\n24.94,60.170\n24.941,60.1701\n24.942,60.1702\n"
+    app.file_uploader(key="pr_track_file").set_value(("track.csv", csv, "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("时间戳" in e.value for e in app.error)
