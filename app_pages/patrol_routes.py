@@ -8,9 +8,11 @@ kept under plain session keys, so switching language redraws the same answer.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -57,13 +59,14 @@ def graph(mode: str) -> Any:
 
 
 def _stops(args: tuple) -> gpd.GeoDataFrame:
-    use_hotspots, kinds, ids, hours = args
+    use_hotspots, kinds, ids, hours, priorities = args
     return route_views.candidate_stops(
         hotspots=layer("hotspots") if use_hotspots else None,
         sites=layer("sites"),
         site_kinds=kinds,
         site_ids=ids,
         school_hours=hours,
+        priorities=dict(priorities),
     )
 
 
@@ -252,7 +255,53 @@ def stop_inputs() -> tuple:
         closes = keep(
             cols[1].text_input, tr("pr_school_closes"), key="pr_school_closes", default="16:00"
         )
-    return (use_hotspots, tuple(kinds), tuple(ids), (opens, closes))
+        chosen = (use_hotspots, tuple(kinds), tuple(ids), (opens, closes))
+        priorities = priority_editor(chosen)
+    return (*chosen, priorities)
+
+
+def priority_editor(chosen: tuple) -> tuple:
+    """The chosen stops with their priorities, editable; the changes as (stop, priority)."""
+    try:
+        base = _stops((*chosen, ()))
+    except GridmapError as exc:
+        _error(exc)
+        return ()
+    if not len(base):
+        return ()
+    changed = st.session_state.get("pr_priorities", {})
+    column = tr("pr_col_priority")
+    shown = pd.DataFrame(
+        {
+            "stop": base["stop"],
+            tr("pr_col_place"): base["name"],
+            tr("pr_col_kind"): [tr(f"pr_kind_{k}") for k in base["kind"]],
+            column: [
+                float(changed.get(s, p))
+                for s, p in zip(base["stop"], base["priority"], strict=True)
+            ],
+        }
+    )
+    ids = "|".join(base["stop"])
+    edited = st.data_editor(
+        shown,
+        key=f"pr_priority_editor.{lang()}.{zlib.crc32(ids.encode())}",
+        hide_index=True,
+        disabled=[c for c in shown.columns if c != column],
+        column_config={
+            column: st.column_config.NumberColumn(
+                min_value=1, max_value=5, step=1, help=tr("pr_priorities_help")
+            )
+        },
+    )
+    ours = {
+        s: float(p)
+        for s, p, d in zip(edited["stop"], edited[column], base["priority"], strict=True)
+        if pd.notna(p) and float(p) != float(d)
+    }
+    others = {k: v for k, v in changed.items() if k not in set(base["stop"])}
+    st.session_state["pr_priorities"] = {**others, **ours}
+    return tuple(sorted(ours.items()))
 
 
 def routes_view() -> None:

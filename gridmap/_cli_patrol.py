@@ -80,7 +80,16 @@ def _stops(store: Any, args: argparse.Namespace) -> Any:
         site_kinds=args.site_kind or (),
         site_ids=args.site or (),
         school_hours=(args.school_start, args.school_end),
+        priorities=dict(_pair(p) for p in args.priority or ()),
     )
+
+
+def _pair(text: str) -> tuple[str, str]:
+    stop, sep, value = text.partition("=")
+    if not sep or not stop:
+        msg = f"`--priority` must be STOP=NUMBER, e.g. S0077=3; got {text!r}"
+        raise ValidationError(msg)
+    return stop.strip(), value.strip()
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
@@ -223,6 +232,9 @@ def _stop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--site-kind", action="append", help="visit every key site of this kind")
     p.add_argument("--site", action="append", help="visit this key site (site_id)")
     p.add_argument("--no-hotspots", action="store_true", help="leave out the hotspots layer")
+    p.add_argument(
+        "--priority", action="append", help="STOP=NUMBER: a stop's priority (repeatable)"
+    )
     p.add_argument("--school-start", default="08:00", help="classes start (schools' window)")
     p.add_argument("--school-end", default="16:00", help="dismissal (schools' window)")
 

@@ -147,6 +147,20 @@ def test_mistakes_are_user_errors_naming_what_is_wrong(workspace: Path, tmp_path
     proc = gridmap(workspace, "postman", "--grid", "123", "-o", str(tmp_path))
     assert proc.returncode == 2
     assert "123" in proc.stderr
+    proc = gridmap(
+        workspace,
+        "route",
+        "--start",
+        "P07",
+        "--site",
+        "S0077",
+        "--priority",
+        "S0077",
+        "-o",
+        str(tmp_path),
+    )
+    assert proc.returncode == 2
+    assert "--priority" in proc.stderr
     proc = gridmap(workspace, "route", "--start", "P07", "--no-hotspots", "-o", str(tmp_path))
     assert proc.returncode == 2
     assert "no stops" in proc.stderr

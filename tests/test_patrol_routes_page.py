@@ -289,6 +289,11 @@ def test_hot_spots_become_stops_with_the_street_offices_priority(sample: dict) -
     )
     assert list(stops["stop"]) == ["H1", "H2", "H3", "S0077"]
     assert list(stops["priority"]) == [3, 1, route_views.DEFAULT_PRIORITY, 2]
+    edited = route_views.candidate_stops(hotspots=hotspots, priorities={"H2": 5})
+    assert list(edited["priority"]) == [3, 5, route_views.DEFAULT_PRIORITY]
+    with pytest.raises(ValidationError) as info:
+        route_views.candidate_stops(hotspots=hotspots, priorities={"H2": 0})
+    assert info.value.args[0].key == "pr_bad_priority"
     inside = shapely.contains(grids.geometry.to_numpy(), stops.geometry.iloc[:3].to_numpy())
     assert inside.all()  # each hot spot's stop lies inside its area
     # a one-hour shift cannot hold all four with 12-minute dwells: the lowest priority goes

@@ -104,6 +104,7 @@ def candidate_stops(
     site_ids: Sequence[Any] = (),
     site_kinds: Sequence[str] = (),
     school_hours: tuple[str, str] | None = None,
+    priorities: Mapping[str, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """The stops a route may visit: every hot spot and the chosen key sites.
 
@@ -117,6 +118,7 @@ def candidate_stops(
     school_hours : ``(classes start, dismissal)`` clock times for schools whose row has no
         opening/closing column (:data:`OPENS_COLUMNS`, :data:`CLOSES_COLUMNS`); ``None``:
         schools without times get no window.
+    priorities : a priority (> 0) per stop id, replacing the default of its level or class.
 
     Returns
     -------
@@ -199,8 +201,13 @@ def candidate_stops(
             geometry=[],
             crs="EPSG:4326",
         )
-    out = pd.concat(frames, ignore_index=True)
-    return out.drop_duplicates("stop").reset_index(drop=True)
+    out = pd.concat(frames, ignore_index=True).drop_duplicates("stop").reset_index(drop=True)
+    for stop, value in (priorities or {}).items():
+        number = pd.to_numeric(value, errors="coerce")
+        if not np.isfinite(number) or number <= 0:
+            raise ValidationError(Message("pr_bad_priority", stop=str(stop), value=str(value)))
+        out.loc[out["stop"] == str(stop), "priority"] = float(number)
+    return out
 
 
 # --------------------------------------------------------------------------- places

@@ -18,6 +18,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "pr_col_leave": ("离开", "Leave"),
     "pr_col_wait": ("等候（分钟）", "Wait (min)"),
     "pr_col_dwell": ("停留（分钟）", "Dwell (min)"),
+    "pr_col_priority": ("优先级（1–5）", "Priority (1–5)"),
+    "pr_priorities_help": (
+        "可修改每个点位的优先级：时间不够时先舍弃优先级低的点位（优先级 × 10 分钟为其价值）。",
+        "Change a stop's priority here: when time runs out, low priorities are left out first "
+        "(a priority is worth 10 minutes of travel per point).",
+    ),
     "pr_col_why": ("未安排原因", "Why left out"),
     "pr_start_post": ("出发岗", "start post"),
     "pr_end_post": ("返回岗", "end post"),
@@ -42,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pr_bad_clock": (
         "`{name}` 应为 时:分 格式的时间（如 08:00），而不是“{value}”",
         "`{name}` must be a clock time such as 08:00, not “{value}”",
+    ),
+    "pr_bad_priority": (
+        "点位 {stop} 的优先级应为正数，而不是“{value}”",
+        "the priority of stop {stop} must be a positive number, not “{value}”",
     ),
     "pr_no_start": ("请至少选择一个出发岗", "choose at least one start post"),
     "pr_bad_units": (
