@@ -318,3 +318,78 @@ def test_a_track_without_timestamps_is_refused_on_the_page(home: Path) -> None:
     app.file_uploader(key="pr_track_file").set_value(("track.csv", csv, "text/csv")).run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("时间戳" in e.value for e in app.error)
+
+
+def own_city(path: Path) -> GeoPackageStore:
+    """A city's own first layers: a 5 × 4 block street grid in CGCS2000 / 3° Gauss-Krüger
+    (EPSG:4547, near Wuhan), streets with geometry only, posts and sites with ids only."""
+    crs = "EPSG:4547"
+    x0, y0, step = 500_000.0, 3_380_000.0, 150.0
+    lines = [
+        shapely.LineString([(x0 + i * step, y0), (x0 + i * step, y0 + 4 * step)]) for i in range(6)
+    ] + [
+        shapely.LineString([(x0, y0 + j * step), (x0 + 5 * step, y0 + j * step)]) for j in range(5)
+    ]
+    # lines cross without shared vertices: add the crossings as vertices (noded, as in OSM)
+    noded = shapely.get_parts(shapely.node(shapely.MultiLineString(lines)))
+    store = GeoPackageStore(path)
+    store.write(
+        "streets", gpd.GeoDataFrame(geometry=noded, crs=crs).to_crs(4326), message="centrelines"
+    )
+    posts = gpd.GeoDataFrame(
+        {"post_id": ["A", "B"]},
+        geometry=[shapely.Point(x0 + 5, y0 + 5), shapely.Point(x0 + 5 * step - 5, y0 + 4 * step)],
+        crs=crs,
+    )
+    store.write("posts", posts.to_crs(4326), message="posts")
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"K{i}" for i in range(6)], "kind": ["school"] * 2 + ["mall"] * 4},
+        geometry=[shapely.Point(x0 + i * step + 60, y0 + (i % 4) * step + 3) for i in range(6)],
+        crs=crs,
+    )
+    store.write("sites", sites.to_crs(4326), message="sites")
+    grids = gpd.GeoDataFrame(
+        {"grid_code": ["420102001001001"]},
+        geometry=[shapely.box(x0 - 10, y0 - 10, x0 + 2 * step + 10, y0 + 2 * step + 10)],
+        crs=crs,
+    )
+    store.write("grids", grids.to_crs(4326), message="one grid")
+    hotspots = gpd.GeoDataFrame(
+        {"kind": ["gi_star"], "level": ["95"]},
+        geometry=[shapely.box(x0 + 3 * step, y0 + step, x0 + 4 * step, y0 + 2 * step)],
+        crs=crs,
+    )
+    store.write("hotspots", hotspots.to_crs(4326), message="a hot spot")
+    return store
+
+
+def test_a_citys_own_workspace_in_a_local_crs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = own_city(tmp_path / "city.gpkg")
+    streets, posts, sites = store.read("streets"), store.read("posts"), store.read("sites")
+    graph = street_graph(streets, mode="walk", crs=store.working_crs())
+    stops = route_views.candidate_stops(
+        hotspots=store.read("hotspots"), sites=sites, site_kinds=["school", "mall"]
+    )
+    assert len(stops) == 7
+    result = route_views.plan_routes(
+        graph, posts, stops, start_posts=["A"], end_posts=["B"], time_limit=1
+    )
+    route = result.plan.routes[0]
+    assert len(route.stops) == 7
+    # on a block grid the walk is at least the Manhattan distance from A to B
+    assert result.distance["U1"] >= 5 * 150 + 4 * 150 - 20
+    line = route_checks.line_patrol(graph, store.read("grids"), "420102001001001")
+    assert line.left_out == 0
+    # the 2 × 2 blocks' 12 streets, and the 6 that leave the grid's edge (it reaches 10 m
+    # past the outer crossings, so they touch it): whole streets, 150 m each
+    assert line.street_length == pytest.approx(18 * 150)
+    assert line.length >= line.street_length
+    # the page on that workspace: routes planned, no Helsinki assumptions
+    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(tmp_path / "city.gpkg"))
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    app = run_app(PAGE, pr_starts=["A"], pr_ends=["B"], lang="en")
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert metrics(app)["Stops visited"] == "7"
