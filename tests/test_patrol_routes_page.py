@@ -393,3 +393,36 @@ def test_a_citys_own_workspace_in_a_local_crs(
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert metrics(app)["Stops visited"] == "7"
+
+
+def test_an_uploaded_csv_track_is_measured_like_the_library_does(
+    home: Path, sample: dict, tmp_path: Path
+) -> None:
+    from gridmap.patrol.tracks import read_track
+
+    ids = ["S0077", "S0078", "S0079"]
+    stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
+    week = route_checks.synthetic_tracks(sample["posts"], stops, days=1)
+    week = week[week["unit"] == "U2"]
+    csv = pd.DataFrame(
+        {
+            "时间": week["time"].dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
+            "经度": week.geometry.x.round(7),
+            "纬度": week.geometry.y.round(7),
+        }
+    ).to_csv(index=False)
+    path = tmp_path / "track.csv"
+    path.write_text(csv, encoding="gbk")  # a Chinese Windows export
+    app = run_app(PAGE, pr_view="actual", pr_sites=ids, pr_site_kinds=[])
+    app.file_uploader(key="pr_track_file").set_value(
+        ("track.csv", path.read_bytes(), "text/csv")
+    ).run()
+    assert not app.exception, [e.value for e in app.exception]
+    actual = route_checks.planned_vs_actual(
+        read_track(path), streets=sample["streets"], stops=stops, sites=sample["sites"]
+    )
+    shown = metrics(app)
+    assert shown["到过的计划点位"] == f"{actual.figures['stops_share']:.0%}"
+    assert shown["经过的重点目标"] == f"{actual.figures['sites_visited']:.0f}"
+    assert shown["每点位每 2 小时到访"] == f"{actual.figures['visits_per_2h']:.2f}"
+    assert not any("合成" in c.value for c in app.caption)  # an upload is not synthetic
