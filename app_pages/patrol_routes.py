@@ -27,7 +27,7 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
-from gridmap import GridmapError
+from gridmap import GridmapError, ValidationError
 from gridmap.i18n import t
 from gridmap.patrol import route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
@@ -139,6 +139,16 @@ def show_map(fmap: Any, key: str) -> None:
 
 def _map_options() -> tuple:
     return tuple({"lang": lang(), **basemap_options()}.items())
+
+
+def draw(make: Any, *args: Any) -> Any:
+    """The map from `make` with the sidebar's basemap; a basemap that cannot be used (a
+    missing key, a bad URL) is said, and the offline vector basemap drawn instead."""
+    try:
+        return make(_versions(), *args, _map_options())
+    except ValidationError as exc:
+        st.error(tr("basemap_error", error=say(exc)))
+        return make(_versions(), *args, (("lang", lang()),))
 
 
 def multi(
@@ -391,7 +401,7 @@ def routes_view() -> None:
     try:
         with st.spinner(tr("pr_solving")):
             result = _routes(_versions(), *chosen)
-            fmap = _route_map(_versions(), *chosen, _map_options())
+            fmap = draw(_route_map, *chosen)
     except GridmapError as exc:
         _error(exc)
         return
@@ -448,7 +458,7 @@ def line_view() -> None:
         try:
             with st.spinner(tr("pr_solving")):
                 result = _line(_versions(), *chosen)
-                fmap = _line_map(_versions(), *chosen, _map_options())
+                fmap = draw(_line_map, *chosen)
         except GridmapError as exc:
             _error(exc)
             return

@@ -426,3 +426,17 @@ def test_an_uploaded_csv_track_is_measured_like_the_library_does(
     assert shown["经过的重点目标"] == f"{actual.figures['sites_visited']:.0f}"
     assert shown["每点位每 2 小时到访"] == f"{actual.figures['visits_per_2h']:.2f}"
     assert not any("合成" in c.value for c in app.caption)  # an upload is not synthetic
+
+
+def test_a_bad_basemap_is_said_and_the_route_still_drawn(home: Path) -> None:
+    app = run_app(
+        PAGE,
+        basemap="custom",
+        tile_url="javascript:alert(1)",
+        pr_site_kinds=["mall"],
+        pr_starts=["P07"],
+    )
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("底图" in e.value for e in app.error)
+    assert metrics(app)["安排的点位"] == "6"
