@@ -24,6 +24,9 @@ page = st.navigation(
             "app_pages/warnings_report.py", title=tr("page_warnings"), icon=":material/warning:"
         ),
         st.Page("app_pages/coverage.py", title=tr("page_coverage"), icon=":material/local_police:"),
+        st.Page(
+            "app_pages/patrol_routes.py", title=tr("page_patrol_routes"), icon=":material/route:"
+        ),
         st.Page("app_pages/grids.py", title=tr("page_grids"), icon=":material/grid_on:"),
         st.Page("app_pages/data.py", title=tr("page_data"), icon=":material/folder_open:"),
     ]

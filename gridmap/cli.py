@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gridmap import _cli_patrol
 from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
@@ -464,6 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--shape", choices=["square", "hexagon"], default="square")
     h.add_argument("--author", default=None)
     h.set_defaults(func=_cmd_hotspots_save)
+
+    _cli_patrol.add_commands(sub)
 
     p = sub.add_parser("sample", help="the bundled sample street office")
     sample_sub = p.add_subparsers(dest="sample_command", required=True)

@@ -184,6 +184,8 @@ def registered_pages() -> list[str]:
         ("app_pages/heatmaps.py", {"hs_view": "gi"}),
         ("app_pages/warnings_report.py", {"hs_report_view": "requests"}),
         ("app_pages/coverage.py", {"pp_view": "whatif", "pp_mode": "bike", "pp_action": "move"}),
+        ("app_pages/patrol_routes.py", {"pr_view": "schedule", "pr_mode": "bike"}),
+        ("app_pages/patrol_routes.py", {"pr_view": "actual", "pr_track_source": "synthetic"}),
     ],
 )
 def test_the_street_office_pages_survive_language_round_trips(
@@ -203,6 +205,7 @@ def test_every_registered_page_is_covered_here() -> None:
         "app_pages/grids.py",
         "app_pages/heatmaps.py",
         "app_pages/overview.py",
+        "app_pages/patrol_routes.py",
         "app_pages/warnings_report.py",
     ]
 

@@ -63,14 +63,17 @@ def route_geojson(
     *,
     names: Mapping[Any, str] | None = None,
     shift_start: str | pd.Timestamp | None = None,
+    path: npt.ArrayLike | None = None,
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection: the route as a LineString (straight legs between places
-    in order) and one Point per place with its ``order``, ``stop``, ``name``, ``arrive``,
-    ``leave``."""
+    """A GeoJSON FeatureCollection: the route as a LineString and one Point per place with
+    its ``order``, ``stop``, ``name``, ``arrive``, ``leave``.
+
+    The line follows `path` (``(k, 2)`` longitude/latitude along the streets) when given,
+    else straight legs between the places in order."""
     xy = np.asarray(coords, float)
     start = None if shift_start is None else pd.Timestamp(shift_start)
     names = names or {}
-    line = xy[route.nodes].tolist()
+    line = xy[route.nodes].tolist() if path is None else np.asarray(path, float).tolist()
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -108,9 +111,11 @@ def route_gpx(
     *,
     names: Mapping[Any, str] | None = None,
     shift_start: str | pd.Timestamp | None = None,
+    path: npt.ArrayLike | None = None,
 ) -> str:
     """The route as GPX 1.1: a ``<rte>`` with one point per place named "NN name", and
-    waypoints for the stops (planned times in the description)."""
+    waypoints for the stops (planned times in the description); with `path` (``(k, 2)``
+    longitude/latitude along the streets) also a ``<trk>`` following the streets."""
     xy = np.asarray(coords, float)
     start = None if shift_start is None else pd.Timestamp(shift_start)
     names = names or {}
@@ -134,6 +139,13 @@ def route_gpx(
                 )
             )
     gpx.routes.append(rte)
+    if path is not None:
+        trk = gpxpy.gpx.GPXTrack(name=f"{route.unit}")
+        seg = gpxpy.gpx.GPXTrackSegment()
+        for lon, lat in np.asarray(path, float).tolist():
+            seg.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
+        trk.segments.append(seg)
+        gpx.tracks.append(trk)
     return gpx.to_xml()
 
 
@@ -184,11 +196,13 @@ def route_sheet_html(
     post_names: Mapping[int, str] | None = None,
     shift_start: str | pd.Timestamp | None = None,
     dropped: list[Any] | None = None,
+    date_shown: bool = True,
 ) -> str:
     """A printable route sheet in Chinese (HTML with a print stylesheet, A4).
 
     `names` maps stop ids to names, `post_names` post matrix rows to names; every user text
     is HTML-escaped. `dropped` lists stops left out of this shift (shown as a note).
+    `date_shown` False leaves the date blank (clock times only, from `shift_start`).
     """
     names = names or {}
     post_names = post_names or {}
@@ -199,7 +213,7 @@ def route_sheet_html(
         unit=route.unit,
         start_post=post_names.get(route.start, str(route.start)),
         end_post=post_names.get(route.end, str(route.end)),
-        date="" if start is None else start.strftime("%Y-%m-%d"),
+        date="" if start is None or not date_shown else start.strftime("%Y-%m-%d"),
         travel=round(route.travel_time / 60),
         duration=round(route.duration / 60),
         n_stops=len(route.stops),

@@ -1,0 +1,588 @@
+"""Patrol routes (巡逻路线): routes between posts, line patrols, schedules, planned vs actual.
+
+A form over :mod:`gridmap.patrol.route_views`, :mod:`~gridmap.patrol.route_maps` and
+:mod:`~gridmap.patrol.route_checks`. The street graph is built once per streets version
+and mode (``st.cache_resource``); every answer is cached on its inputs and the inputs are
+kept under plain session keys, so switching language redraws the same answer.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages._common import (
+    basemap_options,
+    choice,
+    lang,
+    layer,
+    md,
+    say,
+    store,
+    tr,
+    upload_folder,
+)
+from gridmap import GridmapError, ValidationError
+from gridmap.i18n import t
+from gridmap.patrol import route_checks, route_maps, route_views
+from gridmap.patrol.network import street_graph
+from gridmap.patrol.tracks import read_track
+
+VIEWS = ("routes", "line", "schedule", "actual")
+MODES = ("walk", "bike", "car")
+MAP_HEIGHT = 560
+
+
+def _version(name: str) -> int:
+    return store().current_version(name) or 0
+
+
+def _versions() -> tuple[Any, ...]:
+    return (
+        str(store().location),
+        *(_version(n) for n in ("streets", "posts", "sites", "hotspots", "grids")),
+    )
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _graph(workspace: str, streets: int, mode: str) -> Any:
+    return street_graph(layer("streets"), mode=mode, crs=store().working_crs())
+
+
+def graph(mode: str) -> Any:
+    return _graph(str(store().location), _version("streets"), mode)
+
+
+def _stops(args: tuple) -> gpd.GeoDataFrame:
+    use_hotspots, kinds, ids, hours, priorities = args
+    return route_views.candidate_stops(
+        hotspots=layer("hotspots") if use_hotspots else None,
+        sites=layer("sites"),
+        site_kinds=kinds,
+        site_ids=ids,
+        school_hours=hours,
+        priorities=dict(priorities),
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _routes(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_views.RoutePlan:
+    starts, ends, units, shift, dwell, begin, required, limit = args
+    return route_views.plan_routes(
+        graph(mode),
+        layer("posts"),
+        _stops(stops),
+        start_posts=starts,
+        end_posts=ends,
+        units=units,
+        shift_minutes=shift,
+        dwell_minutes=dwell,
+        shift_start=begin,
+        required=required,
+        time_limit=limit,
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _route_map(versions: tuple, mode: str, stops: tuple, args: tuple, options: tuple) -> Any:
+    result = _routes(versions, mode, stops, args)
+    return route_maps.route_map(
+        result,
+        streets=layer("streets"),
+        buildings=layer("buildings"),
+        height=MAP_HEIGHT,
+        **dict(options),
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _line(versions: tuple, mode: str, grid: str) -> route_checks.LinePatrol:
+    return route_checks.line_patrol(graph(mode), layer("grids"), grid)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _line_map(versions: tuple, mode: str, grid: str, options: tuple) -> Any:
+    grids = layer("grids")
+    return route_maps.line_map(
+        _line(versions, mode, grid).path,
+        streets=layer("streets"),
+        outline=grids[grids["grid_code"].astype(str) == grid],
+        height=MAP_HEIGHT,
+        **dict(options),
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_checks.Schedule:
+    post, days, shift, begin, every_2h, seed = args
+    return route_checks.schedule(
+        graph(mode),
+        layer("posts"),
+        _stops(stops),
+        post=post,
+        days=days,
+        shift_minutes=shift,
+        shift_start=begin,
+        every_two_hours=every_2h,
+        seed=seed,
+    )
+
+
+def show_map(fmap: Any, key: str) -> None:
+    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+
+
+def _map_options() -> tuple:
+    return tuple({"lang": lang(), **basemap_options()}.items())
+
+
+def draw(make: Any, *args: Any) -> Any:
+    """The map from `make` with the sidebar's basemap; a basemap that cannot be used (a
+    missing key, a bad URL) is said, and the offline vector basemap drawn instead."""
+    try:
+        return make(_versions(), *args, _map_options())
+    except ValidationError as exc:
+        st.error(tr("basemap_error", error=say(exc)))
+        return make(_versions(), *args, (("lang", lang()),))
+
+
+def multi(
+    label: str, options: list, *, key: str, default: list, where: Any = st, **kwargs: Any
+) -> list:
+    """A multiselect keyed by language whose choice lives under the plain key `key`."""
+    value = [v for v in st.session_state.get(key, default) if v in options]
+    picked = where.multiselect(label, options, default=value, key=f"{key}.{lang()}", **kwargs)
+    st.session_state[key] = [p for p in picked if p in options]
+    return st.session_state[key]
+
+
+def keep(widget: Any, label: str, *, key: str, default: Any, **kwargs: Any) -> Any:
+    """A number, text or check box keyed by language, its value kept under the plain `key`
+    (a label that changes with the language must not reset what was typed)."""
+    value = st.session_state.get(key, default)
+    out = widget(label, value=value, key=f"{key}.{lang()}", **kwargs)
+    st.session_state[key] = out
+    return out
+
+
+def labels(key_of: Any) -> Any:
+    """Labels of keyed options (`key_of` gives an option's text key) in the language of
+    this run: the function outlives the run (AppTest formats values after it)."""
+    language = lang()
+    return lambda value: t(key_of(value), language)
+
+
+def _error(exc: GridmapError) -> None:
+    st.error(say(exc))
+
+
+# --------------------------------------------------------------------------- the form
+
+st.title(tr("pr_title"))
+st.caption(tr("pr_intro"))
+streets, posts = layer("streets"), layer("posts")
+missing = [
+    tr(key)
+    for key, frame in (("pr_no_streets", streets), ("pr_no_posts", posts))
+    if frame is None or not len(frame)
+]
+if missing:
+    for text in missing:
+        st.info(text)
+    st.stop()
+sites, hotspots, grids = layer("sites"), layer("hotspots"), layer("grids")
+
+view = choice(
+    tr("pr_view"),
+    VIEWS,
+    key="pr_view",
+    format_func=labels(lambda v: f"pr_view_{v}"),
+    widget=st.radio,
+    horizontal=True,
+)
+mode = choice(
+    tr("pp_mode"),
+    MODES,
+    key="pr_mode",
+    format_func=labels(lambda v: f"pp_mode_{v}"),
+    widget=st.radio,
+    horizontal=True,
+)
+post_ids = posts["post_id"].astype(str).tolist()
+post_label = dict(
+    zip(post_ids, posts["name"].astype(str) if "name" in posts else post_ids, strict=True)
+)
+
+
+def stop_inputs() -> tuple:
+    """The stops: hot spots and key sites (kinds and single sites), school gate hours."""
+    with st.expander(tr("pr_stops"), expanded=True):
+        if hotspots is not None and len(hotspots):
+            use_hotspots = keep(
+                st.checkbox,
+                tr("pr_use_hotspots", n=len(hotspots)),
+                key="pr_use_hotspots",
+                default=True,
+            )
+        else:
+            use_hotspots = False
+            st.caption(tr("pr_no_hotspots"))
+        kinds: list = []
+        ids: list = []
+        if sites is not None and len(sites):
+            all_kinds = sorted(sites["kind"].astype(str).unique()) if "kind" in sites else []
+            kinds = multi(
+                tr("pr_site_kinds"),
+                all_kinds,
+                key="pr_site_kinds",
+                default=[k for k in ("school", "mall") if k in all_kinds],
+            )
+            names = dict(
+                zip(
+                    sites["site_id"].astype(str),
+                    sites["name"].astype(str) if "name" in sites else sites["site_id"].astype(str),
+                    strict=True,
+                )
+            )
+            ids = multi(
+                tr("pr_sites"),
+                sorted(names),
+                key="pr_sites",
+                default=[],
+                format_func=lambda s: f"{names[s]} ({s})",
+            )
+        else:
+            st.caption(tr("pr_no_sites"))
+        cols = st.columns(2)
+        opens = keep(
+            cols[0].text_input, tr("pr_school_opens"), key="pr_school_opens", default="08:00"
+        )
+        closes = keep(
+            cols[1].text_input, tr("pr_school_closes"), key="pr_school_closes", default="16:00"
+        )
+        chosen = (use_hotspots, tuple(kinds), tuple(ids), (opens, closes))
+        priorities = priority_editor(chosen)
+    return (*chosen, priorities)
+
+
+def priority_editor(chosen: tuple) -> tuple:
+    """The chosen stops with their priorities, editable; the changes as (stop, priority)."""
+    try:
+        base = _stops((*chosen, ()))
+    except GridmapError as exc:
+        _error(exc)
+        return ()
+    if not len(base):
+        return ()
+    changed = st.session_state.get("pr_priorities", {})
+    column = tr("pr_col_priority")
+    shown = pd.DataFrame(
+        {
+            "stop": base["stop"],
+            tr("pr_col_place"): base["name"],
+            tr("pr_col_kind"): [tr(f"pr_kind_{k}") for k in base["kind"]],
+            column: [
+                float(changed.get(s, p))
+                for s, p in zip(base["stop"], base["priority"], strict=True)
+            ],
+        }
+    )
+    ids = "|".join(base["stop"])
+    edited = st.data_editor(
+        shown,
+        key=f"pr_priority_editor.{lang()}.{zlib.crc32(ids.encode())}",
+        hide_index=True,
+        disabled=[c for c in shown.columns if c != column],
+        column_config={
+            column: st.column_config.NumberColumn(
+                min_value=1, max_value=5, step=1, help=tr("pr_priorities_help")
+            )
+        },
+    )
+    ours = {
+        s: float(p)
+        for s, p, d in zip(edited["stop"], edited[column], base["priority"], strict=True)
+        if pd.notna(p) and float(p) != float(d)
+    }
+    others = {k: v for k, v in changed.items() if k not in set(base["stop"])}
+    st.session_state["pr_priorities"] = {**others, **ours}
+    return tuple(sorted(ours.items()))
+
+
+def routes_view() -> None:
+    stops = stop_inputs()
+    with st.form("pr_routes_form"):
+        cols = st.columns(3)
+        starts = multi(
+            tr("pr_start_posts"),
+            post_ids,
+            key="pr_starts",
+            default=post_ids[:1],
+            where=cols[0],
+            format_func=post_label.get,
+        )
+        ends = multi(
+            tr("pr_end_posts"),
+            post_ids,
+            key="pr_ends",
+            default=[],
+            where=cols[1],
+            format_func=post_label.get,
+        )
+        units = keep(
+            cols[2].number_input,
+            tr("pr_units"),
+            key="pr_units",
+            default=1,
+            min_value=1,
+            max_value=20,
+        )
+        cols = st.columns(4)
+        begin = keep(
+            cols[0].text_input, tr("pr_shift_start"), key="pr_shift_start", default="08:00"
+        )
+        shift = keep(
+            cols[1].number_input,
+            tr("pr_shift"),
+            key="pr_shift",
+            default=240,
+            min_value=30,
+            max_value=720,
+            step=30,
+        )
+        dwell = keep(
+            cols[2].number_input,
+            tr("pr_dwell"),
+            key="pr_dwell",
+            default=12,
+            min_value=0,
+            max_value=60,
+            help=tr("pr_dwell_help"),
+        )
+        limit = keep(
+            cols[3].number_input,
+            tr("pr_time_limit"),
+            key="pr_time_limit",
+            default=2,
+            min_value=1,
+            max_value=30,
+        )
+        required = keep(
+            st.checkbox,
+            tr("pr_required"),
+            key="pr_required",
+            default=False,
+            help=tr("pr_required_help"),
+        )
+        if st.form_submit_button(tr("pr_solve")):
+            st.session_state["pr_routes_args"] = (
+                mode,
+                stops,
+                (
+                    tuple(starts),
+                    tuple(ends),
+                    int(units),
+                    float(shift),
+                    float(dwell),
+                    begin,
+                    bool(required),
+                    float(limit),
+                ),
+            )
+    chosen = st.session_state.get("pr_routes_args")
+    if chosen is None:
+        st.caption(tr("pr_press_solve"))
+        return
+    try:
+        with st.spinner(tr("pr_solving")):
+            result = _routes(_versions(), *chosen)
+            fmap = draw(_route_map, *chosen)
+    except GridmapError as exc:
+        _error(exc)
+        return
+    figures = route_views.totals(result)
+    cols = st.columns(5)
+    cols[0].metric(tr("pr_m_visited"), f"{figures['visited']:.0f}")
+    cols[1].metric(tr("pr_m_dropped"), f"{figures['dropped']:.0f}")
+    cols[2].metric(tr("pr_m_km"), f"{figures['km']:.2f}")
+    cols[3].metric(tr("pr_m_travel"), f"{figures['travel_min']:.0f}")
+    cols[4].metric(tr("pr_m_longest"), f"{figures['longest_min']:.0f}")
+    show_map(fmap, "pr_routes_map")
+    st.subheader(tr("pr_summary"))
+    st.dataframe(route_views.summary_table(result, lang=lang()), hide_index=True)
+    st.subheader(tr("pr_timetable"))
+    st.dataframe(route_views.timetable(result, lang=lang()), hide_index=True)
+    if len(result.dropped):
+        st.subheader(tr("pr_dropped"))
+        st.dataframe(route_views.dropped_table(result, lang=lang()), hide_index=True)
+    units = [r.unit for r in result.plan.routes if r.stops]
+    if units:
+        unit = choice(tr("pr_download_unit"), units, key="pr_download_unit")
+        files = route_views.downloads(result, unit)
+        cols = st.columns(3)
+        cols[0].download_button(
+            "GPX", files["gpx"], f"route_{unit}.gpx", "application/gpx+xml", key="pr_gpx"
+        )
+        cols[1].download_button(
+            "GeoJSON",
+            files["geojson"],
+            f"route_{unit}.geojson",
+            "application/geo+json",
+            key="pr_geojson",
+        )
+        cols[2].download_button(
+            tr("pr_sheet"), files["html"], f"route_{unit}.html", "text/html", key="pr_sheet"
+        )
+    with st.expander(tr("pr_help")):
+        st.markdown(tr("pr_help_routes"))
+
+
+def line_view() -> None:
+    if grids is None or not len(grids):
+        st.info(tr("pr_no_grids"))
+        return
+    codes = grids["grid_code"].astype(str).tolist()
+    names = dict(zip(codes, grids["name"].astype(str) if "name" in grids else codes, strict=True))
+    grid = choice(tr("grid"), codes, key="pr_grid", format_func=lambda c: f"{names[c]} ({c})")
+    if st.button(tr("pr_line_go"), key="pr_line_go"):
+        st.session_state["pr_line_args"] = (mode, grid)
+    chosen = st.session_state.get("pr_line_args")
+    if chosen is None:
+        st.caption(tr("pr_press_solve"))
+    else:
+        try:
+            with st.spinner(tr("pr_solving")):
+                result = _line(_versions(), *chosen)
+                fmap = draw(_line_map, *chosen)
+        except GridmapError as exc:
+            _error(exc)
+            return
+        cols = st.columns(4)
+        cols[0].metric(tr("pr_m_line_km"), f"{result.length / 1000:.2f}")
+        cols[1].metric(tr("pr_m_street_km"), f"{result.street_length / 1000:.2f}")
+        cols[2].metric(tr("pr_m_line_min"), f"{result.time / 60:.0f}")
+        cols[3].metric(tr("pr_m_repeated"), f"{result.route.repeated}")
+        if result.left_out:
+            st.warning(tr("pr_left_out", n=result.left_out))
+        show_map(fmap, "pr_line_map")
+    with st.expander(tr("pr_help")):
+        st.markdown(tr("pr_help_line"))
+
+
+def schedule_view() -> None:
+    stops = stop_inputs()
+    with st.form("pr_schedule_form"):
+        cols = st.columns(3)
+        with cols[0]:
+            post = choice(
+                tr("pr_post"), post_ids, key="pr_schedule_post", format_func=post_label.get
+            )
+        days = keep(
+            cols[1].number_input, tr("pr_days"), key="pr_days", default=7, min_value=1, max_value=31
+        )
+        seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
+        cols = st.columns(3)
+        begin = keep(
+            cols[0].text_input, tr("pr_shift_start"), key="pr_schedule_start", default="08:00"
+        )
+        shift = keep(
+            cols[1].number_input,
+            tr("pr_shift"),
+            key="pr_schedule_shift",
+            default=240,
+            min_value=30,
+            max_value=720,
+            step=30,
+        )
+        every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=True)
+        if st.form_submit_button(tr("pr_schedule_go")):
+            st.session_state["pr_schedule_args"] = (
+                mode,
+                stops,
+                (post, int(days), float(shift), begin, bool(every), int(seed)),
+            )
+    chosen = st.session_state.get("pr_schedule_args")
+    if chosen is None:
+        st.caption(tr("pr_press_solve"))
+    else:
+        try:
+            result = _schedule(_versions(), *chosen)
+        except GridmapError as exc:
+            _error(exc)
+            return
+        days_table, visits = route_checks.schedule_tables(result, lang=lang())
+        st.metric(
+            tr("pr_m_predictability"), f"{result.score:.2f}", help=tr("pr_predictability_help")
+        )
+        st.dataframe(days_table, hide_index=True)
+        st.dataframe(visits, hide_index=True)
+    with st.expander(tr("pr_help")):
+        st.markdown(tr("pr_help_schedule"))
+
+
+def _track_source() -> gpd.GeoDataFrame | None:
+    sources = ["upload", "synthetic"] + (["layer"] if "tracks" in store().layers() else [])
+    source = choice(
+        tr("pr_track_source"),
+        sources,
+        key="pr_track_source",
+        format_func=labels(lambda v: f"pr_track_{v}"),
+        widget=st.radio,
+        horizontal=True,
+    )
+    if source == "layer":
+        return layer("tracks")
+    if source == "synthetic":
+        st.caption(tr("pr_synthetic_note"))
+        return None
+    uploaded = st.file_uploader(
+        tr("pr_track_file"), type=["gpx", "csv", "txt"], key="pr_track_file"
+    )
+    if uploaded is None:
+        return None
+    with upload_folder().copy(uploaded.name, uploaded.getbuffer()) as path:
+        return read_track(path)
+
+
+def actual_view() -> None:
+    stops = stop_inputs()
+    try:
+        track = _track_source()
+        planned = _stops(stops)
+        if st.session_state.get("pr_track_source") == "synthetic":
+            track = route_checks.synthetic_tracks(posts, planned)
+        if track is None:
+            st.caption(tr("pr_track_wait"))
+            return
+        units = route_checks.track_units(track)
+        unit = choice(tr("pr_col_unit"), units, key="pr_track_unit") if len(units) > 1 else None
+        if unit is not None:
+            track = track[track["unit"].astype(str) == unit]
+        result = route_checks.planned_vs_actual(
+            track, streets=streets, stops=planned, hotspots=hotspots, sites=sites, mode=mode
+        )
+    except GridmapError as exc:
+        _error(exc)
+        return
+    if result.synthetic:
+        st.caption(tr("pr_synthetic_label"))
+    f = result.figures
+    cols = st.columns(5)
+    cols[0].metric(tr("pr_m_koper"), f"{f['koper_share']:.0%}")
+    cols[1].metric(tr("pr_m_per2h"), f"{f['visits_per_2h']:.2f}")
+    cols[2].metric(tr("pr_m_streets"), f"{f['streets_share']:.0%}")
+    cols[3].metric(tr("pr_m_stops"), f"{f['stops_share']:.0%}")
+    cols[4].metric(tr("pr_m_sites"), f"{f['sites_visited']:.0f}")
+    for note in result.notes:
+        st.caption(md(note))
+    st.dataframe(route_checks.dosage_table(result, lang=lang()), hide_index=True)
+    with st.expander(tr("pr_help")):
+        st.markdown(tr("pr_help_actual"))
+
+
+{"routes": routes_view, "line": line_view, "schedule": schedule_view, "actual": actual_view}[view]()
