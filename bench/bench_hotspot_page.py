@@ -82,7 +82,9 @@ def open_office(store: GeoPackageStore) -> views.StreetOffice:
     """The workspace's layers as the page prepares them (``_street_office._prepared``)."""
     grids = store.read("grids")
     locator = PolygonLocator(grids.geometry)
-    located = views.prepare_incidents(store.read("incidents"), grids, locator=locator)
+    located = views.prepare_incidents(
+        store.read("incidents"), grids, locator=locator, crs=store.working_crs()
+    )
     return views.StreetOffice(
         incidents=located,
         grids=grids,
@@ -100,9 +102,7 @@ def wide_selection(office: views.StreetOffice) -> views.Selection:
     return views.Selection(first, reference_time(office.incidents))
 
 
-def refresh(
-    office: views.StreetOffice, selection: views.Selection, view: str
-) -> tuple[float, int]:
+def refresh(office: views.StreetOffice, selection: views.Selection, view: str) -> tuple[float, int]:
     """Seconds and bytes of one page refresh of `view` after a filter change."""
     compute, draw, options = VIEWS[view]
     start = time.perf_counter()

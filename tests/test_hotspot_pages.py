@@ -68,7 +68,7 @@ def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> No
 def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) -> None:
     app = run_app(HEATMAPS)
     app.multiselect(key=K(app, "hs_categories")).set_value(["theft"]).run()
-    app.slider(key=K(app, "hs_hours")).set_value((18, 24)).run()
+    app.selectbox(key=K(app, "hs_hour_from")).set_value(18).run()
     assert not app.exception
     caption = next(c.value for c in app.caption if "已选" in c.value)
     for language in ("en", "zh", "en"):
@@ -76,7 +76,8 @@ def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) ->
         app.run()
         assert not app.exception, [e.value for e in app.exception]
         assert app.multiselect(key=K(app, "hs_categories")).value == ["theft"]
-        assert app.slider(key=K(app, "hs_hours")).value == (18, 24)
+        assert app.selectbox(key=K(app, "hs_hour_from")).value == 18
+        assert app.selectbox(key=K(app, "hs_hour_to")).value == 24
     # The count shown is the library's count of the same selection.
     store = GeoPackageStore(home / "sample.gpkg")
     incidents = store.read("incidents")
@@ -90,6 +91,33 @@ def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) ->
         hours=(18, 24),
     )
     assert shown == views.count_selected(office, selection)
+
+
+def test_a_night_shift_past_midnight_is_selected_and_said(home: Path) -> None:
+    app = run_app(HEATMAPS)
+    app.selectbox(key=K(app, "hs_hour_from")).set_value(22).run()
+    app.selectbox(key=K(app, "hs_hour_to")).set_value(2).run()
+    assert not app.exception, [e.value for e in app.exception]
+    caption = next(c.value for c in app.caption if "已选" in c.value)
+    assert "22:00–次日 02:00（跨午夜）" in caption
+    shown = int(caption.split("已选 ")[1].split(" ")[0].replace(",", ""))
+    # brute force on the workspace file: the hours 22, 23, 0 and 1 of the chosen days
+    incidents = GeoPackageStore(home / "sample.gpkg").read("incidents")
+    start, end = app.session_state["hs_dates"]
+    times = incidents["occurred_at"]
+    days = (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end) + pd.Timedelta(days=1))
+    assert shown == int((days & times.dt.hour.isin([22, 23, 0, 1])).sum())
+    assert 0 < shown < int(days.sum())
+    for language in ("en", "zh"):
+        app.session_state["lang"] = language
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert app.selectbox(key=K(app, "hs_hour_from")).value == 22
+        assert app.selectbox(key=K(app, "hs_hour_to")).value == 2
+    app.session_state["lang"] = "en"
+    app.run()
+    caption = next(c.value for c in app.caption if "selected" in c.value.lower())
+    assert "22:00–02:00 next day (past midnight)" in caption
 
 
 def test_empty_selections_say_so(home: Path) -> None:

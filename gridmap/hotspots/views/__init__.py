@@ -48,6 +48,7 @@ from gridmap.hotspots.views._base import (
     Selection,
     StreetOffice,
     count_selected,
+    hour_span,
     prepare_incidents,
     select,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "grid_map",
     "grid_table",
     "handoff_features",
+    "hour_span",
     "hour_weekday",
     "knox",
     "overdue_table",

@@ -241,7 +241,10 @@ def report_source(office: StreetOffice, selection: Selection) -> dict[str, Any]:
         grids=office.grids,
         locator=office.locator,
     )
-    source = {"incidents": chosen, "grids": _area_grids(office, selection)}
+    grids = _area_grids(office, selection)
+    if grids is not None and chosen.crs is not None and chosen.crs != grids.crs:
+        chosen = chosen.to_crs(grids.crs)  # the report places points in the grids' CRS
+    source = {"incidents": chosen, "grids": grids}
     if office.streets is not None:
         source["streets"] = office.streets
     return source
