@@ -250,3 +250,52 @@ def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 0
     assert len(GeoPackageStore(workspace).read("hotspots")) > 0
     assert get_path("helsinki").exists()
+
+
+def _overlay_bounds(html: str) -> list[list[float]]:
+    import json
+    import re
+
+    found = re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,[^"]*",\s*(\[\[.*?\]\])', html)
+    assert found, "no image overlay in the page"
+    return json.loads(found.group(1))
+
+
+def test_density_overlay_is_shifted_on_a_gcj02_basemap() -> None:
+    import geopandas as gpd
+    import numpy as np
+    import pyproj
+
+    from gridmap.crs import wgs84_to_gcj02
+
+    # a street office in Beijing, its incidents around one corner (WGS-84, as stored)
+    rng = np.random.default_rng(5)
+    n = 400
+    lon, lat = 116.3974 + rng.normal(0, 0.004, n), 39.9092 + rng.normal(0, 0.003, n)
+    incidents = gpd.GeoDataFrame(
+        {
+            "incident_id": [f"B{i}" for i in range(n)],
+            "category": "theft",
+            "occurred_at": pd.Timestamp("2026-03-02")
+            + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    utm = pyproj.CRS("EPSG:32650")
+    office = views.StreetOffice(views.prepare_incidents(incidents, None, crs=utm), None, utm)
+    selection = views.Selection(pd.Timestamp("2026-03-02"), pd.Timestamp("2026-05-04"))
+    result = views.density(office, selection)
+    drawn = {}
+    for basemap in ("vector", "amap"):
+        fmap = views.density_map(result, office, selection, lang="zh", basemap=basemap)
+        drawn[basemap] = _overlay_bounds(fmap.get_root().render())
+    assert drawn["vector"] == result.image(shift=None).bounds
+    assert drawn["amap"] == result.image(shift="gcj02").bounds
+    # the GCJ-02 image sits where GCJ-02 puts the place: ~0.006° east, ~0.0014° north
+    (s0, w0), (n0, e0) = drawn["vector"]
+    (s1, w1), (n1, e1) = drawn["amap"]
+    glon, glat = wgs84_to_gcj02((w0 + e0) / 2, (s0 + n0) / 2)
+    assert (w1 + e1) / 2 == pytest.approx(float(glon), abs=1e-4)
+    assert (s1 + n1) / 2 == pytest.approx(float(glat), abs=1e-4)
+    assert (w1 + e1) / 2 - (w0 + e0) / 2 > 0.005

@@ -64,6 +64,7 @@ from gridmap.hotspots.views._patterns import (
     street_concentration,
 )
 from gridmap.hotspots.views._places import (
+    DensityImage,
     DensityResult,
     EmergingResult,
     GiResult,
@@ -88,6 +89,7 @@ __all__ = [
     "MAX_REPEAT_PLACES",
     "PATTERN_COLOURS",
     "ConcentrationResult",
+    "DensityImage",
     "DensityResult",
     "EmergingResult",
     "GiResult",

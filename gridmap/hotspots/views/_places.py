@@ -8,7 +8,7 @@ import html
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import folium
 import geopandas as gpd
@@ -47,17 +47,52 @@ from gridmap.i18n import t
 # (1) kernel density as an image overlay
 
 
+class DensityImage(NamedTuple):
+    """A density raster coloured for Leaflet: PNG bytes, corners and legend entries."""
+
+    png: bytes
+    bounds: list[list[float]]  # [[south, west], [north, east]] in the basemap's system
+    legend: list[tuple[str, str]]  # (colour, "low – high") per class
+
+
 @dataclass(frozen=True)
 class DensityResult:
-    """A KDE raster warped to Web Mercator, ready for an image overlay."""
+    """A KDE raster in the workspace's metric CRS, and the figures the page shows.
+
+    The raster is warped for Leaflet when drawn (:meth:`image`), because where it lands
+    depends on the basemap: WGS-84 tiles or the offline vector basemap, or GCJ-02 tiles
+    (Amap), which need the overlay shifted like every vector layer.
+    """
 
     n: int
     bandwidth: float  # metres, as used
     rule_bandwidth: float  # Silverman's, for the slider's "auto"
-    png: bytes | None
-    bounds: list[list[float]] | None
-    legend: list[tuple[str, str]]  # (colour, "low – high") per class
+    raster: kde.DensityRaster | None
     peak: float  # incidents per km² per week
+    max_size: int = 900
+
+    def image(self, *, shift: str | None = None) -> DensityImage | None:
+        """The raster warped to Web Mercator in five quantile classes; None when empty.
+
+        `shift` is the basemap's system (a map's ``gridmap_shift``: None or ``"gcj02"``;
+        :func:`gridmap.hotspots.overlay.to_web_mercator_image`).
+        """
+        if self.raster is None:
+            return None
+        image = overlay.to_web_mercator_image(
+            self.raster, classes=5, png=True, max_size=self.max_size, shift=shift
+        )
+        breaks = [0.0, *(float(b) for b in (image.breaks if image.breaks is not None else []))]
+        colours = [
+            image.colormap.rgb_hex_str((lo + hi) / 2) for lo, hi in itertools.pairwise(breaks)
+        ]
+        legend = [
+            (c, f"{_number(lo)} – {_number(hi)}")
+            for c, lo, hi in zip(colours, breaks[:-1], breaks[1:], strict=True)
+        ]
+        return DensityImage(
+            bytes(image.image), [[float(v) for v in corner] for corner in image.bounds], legend
+        )
 
 
 def density(
@@ -84,25 +119,17 @@ def density(
         chosen = chosen[(hour >= hours[0]) & (hour < hours[1])]
     xy = projected_xy(chosen.geometry, pyproj.CRS(office.crs)) if len(chosen) else None
     if xy is None or len(xy) < 2:
-        return DensityResult(len(chosen), math.nan, math.nan, None, None, [], 0.0)
+        return DensityResult(len(chosen), math.nan, math.nan, None, 0.0, max_size)
     rule = kde.silverman_bandwidth(xy)
     weights = np.full(len(xy), DENSITY_PERIOD_DAYS / selection.days)
     raster = kde.kde_raster(xy, crs=office.crs, bandwidth=bandwidth or rule, weights=weights)
-    image = overlay.to_web_mercator_image(raster, classes=5, png=True, max_size=max_size)
-    breaks = [0.0, *(float(b) for b in (image.breaks if image.breaks is not None else []))]
-    colours = [image.colormap.rgb_hex_str((lo + hi) / 2) for lo, hi in itertools.pairwise(breaks)]
-    legend = [
-        (c, f"{_number(lo)} – {_number(hi)}")
-        for c, lo, hi in zip(colours, breaks[:-1], breaks[1:], strict=True)
-    ]
     return DensityResult(
         n=len(xy),
         bandwidth=float(raster.bandwidth),
         rule_bandwidth=float(rule),
-        png=bytes(image.image),
-        bounds=[[float(v) for v in corner] for corner in image.bounds],
-        legend=legend,
+        raster=raster,
         peak=float(raster.values.max()),
+        max_size=max_size,
     )
 
 
@@ -115,13 +142,18 @@ def density_map(
     opacity: float = 0.75,
     **basemap: Any,
 ) -> maps.OfflineMap:
-    """The density raster as a Leaflet ``ImageOverlay`` with its legend."""
+    """The density raster as a Leaflet ``ImageOverlay`` with its legend.
+
+    On a GCJ-02 basemap (``basemap="amap"``) the image is warped into GCJ-02, so the
+    density lies on the tiles' streets as the grids and points do.
+    """
     m = _base_map(office, lang=lang, area=_area_grids(office, selection), **basemap)
-    if result.png is not None and result.bounds is not None:
-        url = "data:image/png;base64," + base64.b64encode(result.png).decode("ascii")
+    image = result.image(shift=getattr(m, "gridmap_shift", None))
+    if image is not None:
+        url = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
         folium.raster_layers.ImageOverlay(
             image=url,
-            bounds=result.bounds,
+            bounds=image.bounds,
             opacity=opacity,
             name=t("hs_density_layer", lang),
             interactive=False,
@@ -130,7 +162,7 @@ def density_map(
         maps.add_legend(
             m,
             title=t("hs_density_legend", lang),
-            entries=result.legend,
+            entries=image.legend,
             note=_join(
                 t("hs_bandwidth_note", lang, metres=f"{result.bandwidth:.0f}"),
                 _note(office, lang),
