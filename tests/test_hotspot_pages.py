@@ -58,6 +58,8 @@ def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> No
     assert app.title[0].value == "热力分析"
     assert app.radio(key=K(app, "hs_view")).value == view
     assert any("已选" in c.value for c in app.caption)
+    if view == "emerging":  # the cell size's rule is said, with the size the view used
+        assert any("平均每周至少 2 起" in c.value for c in app.caption)
     app.session_state["lang"] = "en"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
