@@ -81,7 +81,11 @@ class StreetOffice:
     def bounds(self) -> tuple[float, float, float, float]:
         """West, south, east, north of the grids (else the incidents), WGS-84."""
         shapes = self.grids if self.grids is not None and len(self.grids) else self.incidents
-        w, s, e, n = shapes.to_crs("EPSG:4326").total_bounds
+        if shapes.crs is None or pyproj.CRS(shapes.crs).is_geographic:
+            w, s, e, n = shapes.total_bounds
+        else:  # a million projected points: transform their box, not every point
+            to_wgs84 = pyproj.Transformer.from_crs(shapes.crs, "EPSG:4326", always_xy=True)
+            w, s, e, n = to_wgs84.transform_bounds(*shapes.total_bounds, densify_pts=21)
         return float(w), float(s), float(e), float(n)
 
 
