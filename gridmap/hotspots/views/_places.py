@@ -342,7 +342,9 @@ def gi_hotspots(
     if len(chosen) < 3:
         return None
     options = _cell_options(office, selection, cell_size, shape)
-    cells = local_stats.gi_star_hotspots(chosen, crs=office.crs, fdr=True, **options)
+    # the points' metres once (the forecast's cube reads them again with the times)
+    xy = projected_xy(chosen, pyproj.CRS(office.crs))
+    cells = local_stats.gi_star_hotspots(xy, crs=office.crs, fdr=True, **options)
     size = float(cells.attrs["cell_size"])
     accuracy: forecast.ForecastAccuracy | None = None
     error = None
