@@ -50,7 +50,9 @@ def _prepared(workspace: str, incidents: int, grids: int, streets: int) -> views
     current = store()
     grid_layer = layer("grids")
     locator = PolygonLocator(grid_layer.geometry) if grid_layer is not None else None
-    located = views.prepare_incidents(layer("incidents"), grid_layer, locator=locator)
+    located = views.prepare_incidents(
+        layer("incidents"), grid_layer, locator=locator, crs=current.working_crs()
+    )
     return views.StreetOffice(
         incidents=located,
         grids=grid_layer,
@@ -219,12 +221,28 @@ def filter_form(office: views.StreetOffice) -> views.Selection | None:
                 if sources
                 else None
             )
-        row2 = st.columns([2, 3])
+        row2 = st.columns([1, 1, 3])
         with row2[0]:
-            hours = kept(
-                st.slider, "hs_hours", (0, 24), label=tr("hs_hours"), min_value=0, max_value=24
+            hour_from = kept(
+                st.selectbox,
+                "hs_hour_from",
+                0,
+                label=tr("hs_hour_from"),
+                options=list(range(24)),
+                format_func=lambda h: f"{h:02d}:00",
             )
         with row2[1]:
+            hour_to = kept(
+                st.selectbox,
+                "hs_hour_to",
+                24,
+                label=tr("hs_hour_to"),
+                options=list(range(1, 25)),
+                format_func=lambda h: f"{h:02d}:00",
+                help=tr("hs_hours_help"),
+            )
+        hours = views.hour_span(hour_from, hour_to)
+        with row2[2]:
             days = kept(
                 st.multiselect,
                 "hs_weekdays",
@@ -245,7 +263,7 @@ def filter_form(office: views.StreetOffice) -> views.Selection | None:
         sources=None
         if picked_sources is None or set(picked_sources) >= set(sources)
         else tuple(picked_sources),
-        hours=(int(hours[0]), int(hours[1])),
+        hours=hours,
         weekdays=tuple(sorted(days)),
         area_prefix=area_prefix(),
     )
@@ -260,6 +278,14 @@ def filter_form(office: views.StreetOffice) -> views.Selection | None:
             start=f"{start:%Y-%m-%d}",
             end=f"{stop - pd.Timedelta(days=1):%Y-%m-%d}",
             days=int(selection.days),
+        )
+        + " · "
+        + tr("hs_hours")
+        + ": "
+        + tr(
+            "hs_hours_wrapped" if selection.wraps_midnight else "hs_hours_span",
+            start=f"{hours[0]:02d}:00",
+            end=f"{hours[1]:02d}:00",
         )
     )
     if not n:

@@ -20,6 +20,7 @@ from app_pages._street_office import (
 )
 from gridmap import ValidationError
 from gridmap.hotspots import views
+from gridmap.hotspots.trends import MIN_WEEKLY_MEAN
 from gridmap.hotspots.warnings import category_label
 
 VIEWS = ("density", "grids", "gi", "emerging", "time", "repeats", "streets")
@@ -181,6 +182,14 @@ elif view in ("gi", "emerging"):
             st.info(tr("hs_emerging_none"))
             st.stop()
         with right:
+            if size == "auto":
+                st.caption(
+                    tr(
+                        "hs_emerging_cell_rule",
+                        size=f"{result.cell_size:.0f}",
+                        n=f"{MIN_WEEKLY_MEAN:g}",
+                    )
+                )
             st.caption(tr("hs_pattern_counts"))
             st.dataframe(
                 {

@@ -136,7 +136,7 @@ with right:
                 tr("current"): st.column_config.NumberColumn(width="small"),
                 tr("previous"): st.column_config.NumberColumn(width="small"),
                 tr("change"): st.column_config.NumberColumn(width="small"),
-                tr("change") + " %": st.column_config.NumberColumn(format="%.0f%%", width="small"),
+                tr("change") + " %": st.column_config.TextColumn(width="small"),
             },
         )
     if overview.has_grids:

@@ -134,6 +134,7 @@ else:
                 path=Path(folder) / name,
                 lang=language,
                 locator=None,
+                credit=credit,
             )
             st.session_state["hs_report"] = (report_key, name, views.report_zip(book))
     prepared = st.session_state.get("hs_report")

@@ -282,13 +282,38 @@ def category_label(key: object, lang: str) -> str:
     return value_label("incidents", "category", key, lang)
 
 
+def change_text(current: float, previous: float, lang: str) -> str:
+    """A change in per cent as shown in a table: "+25%", "新增" / "new", or "—".
+
+    Against an empty previous period a per cent means nothing: a category that appears is
+    "new", one with nothing in either period has no change ("—"). Never None, NaN or inf.
+
+    >>> change_text(5, 4, "en"), change_text(3, 0, "en"), change_text(0, 0, "zh")
+    ('+25%', 'new', '—')
+    """
+    if not (math.isfinite(current) and math.isfinite(previous)):
+        return "—"
+    if previous == 0:
+        return t("change_new", lang) if current > 0 else "—"
+    return f"{100.0 * (current - previous) / previous:+.0f}%"
+
+
 def kpi_table(overview: Overview, lang: str) -> pd.DataFrame:
-    """The KPI table with translated category names and column headers."""
+    """The KPI table with translated category names and column headers.
+
+    The per-cent change is text (:func:`change_text`), so an empty previous period reads
+    "新增" / "new" or "—" instead of an empty cell.
+    """
     table = overview.kpis.reset_index()
     first = table.columns[0]
     table[first] = [
         t("total", lang) if str(k) == "total" else category_label(k, lang) for k in table[first]
     ]
+    if "change_pct" in table:
+        table["change_pct"] = [
+            change_text(float(c), float(p), lang)
+            for c, p in zip(table["current"], table["previous"], strict=True)
+        ]
     return table.rename(
         columns={
             first: t("category", lang),

@@ -58,6 +58,8 @@ def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> No
     assert app.title[0].value == "热力分析"
     assert app.radio(key=K(app, "hs_view")).value == view
     assert any("已选" in c.value for c in app.caption)
+    if view == "emerging":  # the cell size's rule is said, with the size the view used
+        assert any("平均每周至少 2 起" in c.value for c in app.caption)
     app.session_state["lang"] = "en"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -68,7 +70,7 @@ def test_every_heatmap_view_draws_in_both_languages(home: Path, view: str) -> No
 def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) -> None:
     app = run_app(HEATMAPS)
     app.multiselect(key=K(app, "hs_categories")).set_value(["theft"]).run()
-    app.slider(key=K(app, "hs_hours")).set_value((18, 24)).run()
+    app.selectbox(key=K(app, "hs_hour_from")).set_value(18).run()
     assert not app.exception
     caption = next(c.value for c in app.caption if "已选" in c.value)
     for language in ("en", "zh", "en"):
@@ -76,7 +78,8 @@ def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) ->
         app.run()
         assert not app.exception, [e.value for e in app.exception]
         assert app.multiselect(key=K(app, "hs_categories")).value == ["theft"]
-        assert app.slider(key=K(app, "hs_hours")).value == (18, 24)
+        assert app.selectbox(key=K(app, "hs_hour_from")).value == 18
+        assert app.selectbox(key=K(app, "hs_hour_to")).value == 24
     # The count shown is the library's count of the same selection.
     store = GeoPackageStore(home / "sample.gpkg")
     incidents = store.read("incidents")
@@ -90,6 +93,33 @@ def test_filters_survive_language_switches_and_narrow_the_figures(home: Path) ->
         hours=(18, 24),
     )
     assert shown == views.count_selected(office, selection)
+
+
+def test_a_night_shift_past_midnight_is_selected_and_said(home: Path) -> None:
+    app = run_app(HEATMAPS)
+    app.selectbox(key=K(app, "hs_hour_from")).set_value(22).run()
+    app.selectbox(key=K(app, "hs_hour_to")).set_value(2).run()
+    assert not app.exception, [e.value for e in app.exception]
+    caption = next(c.value for c in app.caption if "已选" in c.value)
+    assert "22:00–次日 02:00（跨午夜）" in caption
+    shown = int(caption.split("已选 ")[1].split(" ")[0].replace(",", ""))
+    # brute force on the workspace file: the hours 22, 23, 0 and 1 of the chosen days
+    incidents = GeoPackageStore(home / "sample.gpkg").read("incidents")
+    start, end = app.session_state["hs_dates"]
+    times = incidents["occurred_at"]
+    days = (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end) + pd.Timedelta(days=1))
+    assert shown == int((days & times.dt.hour.isin([22, 23, 0, 1])).sum())
+    assert 0 < shown < int(days.sum())
+    for language in ("en", "zh"):
+        app.session_state["lang"] = language
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert app.selectbox(key=K(app, "hs_hour_from")).value == 22
+        assert app.selectbox(key=K(app, "hs_hour_to")).value == 2
+    app.session_state["lang"] = "en"
+    app.run()
+    caption = next(c.value for c in app.caption if "selected" in c.value.lower())
+    assert "22:00–02:00 next day (past midnight)" in caption
 
 
 def test_empty_selections_say_so(home: Path) -> None:
@@ -222,3 +252,52 @@ def test_cli_report_and_hotspots_save(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 0
     assert len(GeoPackageStore(workspace).read("hotspots")) > 0
     assert get_path("helsinki").exists()
+
+
+def _overlay_bounds(html: str) -> list[list[float]]:
+    import json
+    import re
+
+    found = re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,[^"]*",\s*(\[\[.*?\]\])', html)
+    assert found, "no image overlay in the page"
+    return json.loads(found.group(1))
+
+
+def test_density_overlay_is_shifted_on_a_gcj02_basemap() -> None:
+    import geopandas as gpd
+    import numpy as np
+    import pyproj
+
+    from gridmap.crs import wgs84_to_gcj02
+
+    # a street office in Beijing, its incidents around one corner (WGS-84, as stored)
+    rng = np.random.default_rng(5)
+    n = 400
+    lon, lat = 116.3974 + rng.normal(0, 0.004, n), 39.9092 + rng.normal(0, 0.003, n)
+    incidents = gpd.GeoDataFrame(
+        {
+            "incident_id": [f"B{i}" for i in range(n)],
+            "category": "theft",
+            "occurred_at": pd.Timestamp("2026-03-02")
+            + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    utm = pyproj.CRS("EPSG:32650")
+    office = views.StreetOffice(views.prepare_incidents(incidents, None, crs=utm), None, utm)
+    selection = views.Selection(pd.Timestamp("2026-03-02"), pd.Timestamp("2026-05-04"))
+    result = views.density(office, selection)
+    drawn = {}
+    for basemap in ("vector", "amap"):
+        fmap = views.density_map(result, office, selection, lang="zh", basemap=basemap)
+        drawn[basemap] = _overlay_bounds(fmap.get_root().render())
+    assert drawn["vector"] == result.image(shift=None).bounds
+    assert drawn["amap"] == result.image(shift="gcj02").bounds
+    # the GCJ-02 image sits where GCJ-02 puts the place: ~0.006° east, ~0.0014° north
+    (s0, w0), (n0, e0) = drawn["vector"]
+    (s1, w1), (n1, e1) = drawn["amap"]
+    glon, glat = wgs84_to_gcj02((w0 + e0) / 2, (s0 + n0) / 2)
+    assert (w1 + e1) / 2 == pytest.approx(float(glon), abs=1e-4)
+    assert (s1 + n1) / 2 == pytest.approx(float(glat), abs=1e-4)
+    assert (w1 + e1) / 2 - (w0 + e0) / 2 > 0.005

@@ -299,3 +299,50 @@ def test_overlay_validation(kwargs, match):
     raster = kde_raster(np.array([[0.0, 0.0]]), crs=UTM50N, bandwidth=20)
     with pytest.raises(ValidationError, match=match):
         to_web_mercator_image(raster, **kwargs)
+
+
+def _brightest_lonlat(out) -> tuple[float, float]:
+    """Longitude, latitude of the centre of the image's darkest-red pixel (Leaflet's view)."""
+    (south, west), (north, east) = out.bounds
+    merc = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mw, ms = merc.transform(west, south)
+    me, mn = merc.transform(east, north)
+    h, w = out.image.shape[:2]
+    darkness = out.image[..., 1:3].astype(int).sum(axis=2) + 1000 * (out.image[..., 3] == 0)
+    i, j = np.unravel_index(darkness.argmin(), (h, w))
+    px, py = mw + (j + 0.5) * (me - mw) / w, mn - (i + 0.5) * (mn - ms) / h
+    return merc.transform(px, py, direction="INVERSE")
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "crs"),
+    [
+        (116.397428, 39.90923, "EPSG:32650"),  # Tiananmen: GCJ-02 moves it ~570 m
+        (121.4737, 31.2304, "EPSG:4549"),  # Shanghai, CGCS2000 3° zone 120°E
+        (24.94, 60.17, "EPSG:32635"),  # Helsinki: outside China, GCJ-02 does not move it
+    ],
+)
+def test_incident_lands_on_its_street_on_both_basemaps(lon, lat, crs):
+    from gridmap.crs import wgs84_to_gcj02
+
+    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = tr.transform(lon, lat)
+    cell = 20.0
+    bounds = (x - 6_000, y - 4_000, x + 2_000, y + 3_000)
+    raster = kde_raster(np.array([[x, y]]), crs=crs, cell_size=cell, bandwidth=40, bounds=bounds)
+    glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+    for shift, (want_lon, want_lat) in ((None, (lon, lat)), ("gcj02", (glon, glat))):
+        out = to_web_mercator_image(raster, max_size=1024, hide_below=0, shift=shift)
+        plon, plat = _brightest_lonlat(out)
+        # where Leaflet draws the peak, measured in the raster's metres, from where the
+        # basemap draws the incident (a GCJ-02 position read as if it were WGS-84)
+        dx, dy = _metric_offset(crs, want_lon, want_lat, plon, plat)
+        assert max(dx, dy) <= cell, (shift, dx, dy)
+    moved = max(_metric_offset(crs, lon, lat, glon, glat))
+    assert moved > 300 if lon > 100 else moved == 0
+
+
+def test_shift_is_checked():
+    raster = kde_raster(np.array([[0.0, 0.0]]), crs=UTM50N, bandwidth=20)
+    with pytest.raises(ValidationError, match="`shift` must be None or 'gcj02'"):
+        to_web_mercator_image(raster, shift="bd09")

@@ -151,3 +151,76 @@ def test_weekly_report_arguments(tmp_path):
         )
     with pytest.raises(ValidationError, match="`week_end`"):
         weekly_report(layers, week_end="someday", path=tmp_path / "w.xlsx")
+
+
+# --- the maps credit the workspace's own data --------------------------------------------
+
+
+def _drawn_credits(monkeypatch) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The figure texts (besides titles) of every map the report saves."""
+    from gridmap.hotspots import report
+
+    seen: list[list[str]] = []
+    save = report._save
+
+    def spy(fig, path):  # type: ignore[no-untyped-def]
+        seen.append([t.get_text() for t in fig.texts])
+        return save(fig, path)
+
+    monkeypatch.setattr(report, "_save", spy)
+    return seen
+
+
+def _own_workspace(path, **settings):  # type: ignore[no-untyped-def]
+    from gridmap.store import GeoPackageStore
+
+    store = GeoPackageStore(path)
+    for name, layer in workspace(2).items():
+        store.write(name, layer, author="test", message="a city's own data")
+    if settings:
+        store.update_settings(**settings)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("settings", "lang", "want"),
+    [
+        ({"credit": "数据：成都市某街道办 $5 <b>"}, "zh", "数据：成都市某街道办 $5 <b>"),
+        ({}, "en", "Data: chengdu"),
+        ({"attribution": "© OpenStreetMap contributors (ODbL)"}, "en", "OpenStreetMap"),
+    ],
+)
+def test_report_maps_credit_the_workspace(tmp_path, monkeypatch, settings, lang, want):
+    seen = _drawn_credits(monkeypatch)
+    store = _own_workspace(tmp_path / "chengdu.gpkg", **settings)
+    weekly_report(store, week_end=WEEK_END, path=tmp_path / "w.xlsx", lang=lang)
+    assert len(seen) >= 2  # the overview and at least one warning map
+    for texts in seen:
+        assert len(texts) == 1
+        assert want in texts[0]
+        if "attribution" not in settings:
+            assert "OpenStreetMap" not in texts[0]
+
+
+def test_report_of_layers_credits_only_what_it_is_told(tmp_path, monkeypatch):
+    seen = _drawn_credits(monkeypatch)
+    weekly_report(workspace(2), week_end=WEEK_END, path=tmp_path / "a.xlsx")
+    assert seen
+    assert all(texts == [] for texts in seen)
+    seen.clear()
+    weekly_report(workspace(2), week_end=WEEK_END, path=tmp_path / "b.xlsx", credit="数据：本市")
+    assert all(texts == ["数据：本市"] for texts in seen)
+
+
+def test_cli_report_credits_the_workspace(tmp_path, monkeypatch):
+    from gridmap.cli import main
+
+    seen = _drawn_credits(monkeypatch)
+    path = tmp_path / "chengdu.gpkg"
+    _own_workspace(path, credit="数据：成都市公安局")
+    out = tmp_path / "week.xlsx"
+    args = ["-w", str(path), "report", "--week-end", "2025-06-29", "--output", str(out)]
+    assert main(args) == 0
+    assert out.is_file()
+    assert seen
+    assert all(texts == ["数据：成都市公安局"] for texts in seen)

@@ -71,6 +71,32 @@ def test_filter_each_condition_matches_a_plain_pandas_mask():
     assert len(filter_incidents(inc, hours=(0, 24))) == len(inc)
 
 
+def test_every_hour_span_including_night_shifts_matches_a_brute_force_clock():
+    from gridmap.hotspots.views import Selection, hour_span
+
+    inc = random_incidents(600, 11)
+    clock = [t.hour for t in inc["occurred_at"]]
+    for start in range(24):
+        for end in range(25):
+            hours = hour_span(start, end)
+            # brute force: walk the clock from `start` until `end` (a full turn if equal)
+            shift = []
+            h = start
+            while True:
+                shift.append(h)
+                h = (h + 1) % 24
+                if h == end % 24:
+                    break
+            want = [i for i, hour in zip(inc.index, clock, strict=True) if hour in shift]
+            options = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01"), hours=hours)
+            got = filter_incidents(inc, **options.options())
+            assert sorted(got.index) == want, (start, end, hours)
+            assert options.wraps_midnight == (start > end % 24 and end % 24 != 0), (start, end)
+    # the night shift 22:00-02:00 keeps 22:xx, 23:xx, 00:xx and 01:xx only
+    night = filter_incidents(inc, hours=hour_span(22, 2))
+    assert set(night["occurred_at"].dt.hour) == {22, 23, 0, 1}
+
+
 def test_filter_area_prefix_places_incidents_in_grids():
     inc = random_incidents(300, 2)
     grids = gpd.GeoDataFrame(

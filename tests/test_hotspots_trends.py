@@ -184,3 +184,59 @@ def test_validation():
         space_time_cube(inc.drop(columns="occurred_at"), crs=UTM50N)
     with pytest.raises(ValidationError, match="no whole week"):
         space_time_cube(inc, crs=UTM50N, start="2024-01-01", end="2024-01-05")
+
+
+# --- the default cell size for weekly counts ----------------------------------------------
+
+
+def _weekly_incidents(weeks: int, per_week: int, seed: int) -> gpd.GeoDataFrame:
+    """Clustered incidents over `weeks` whole weeks from Monday 2024-01-01, in UTM 50N."""
+    rng = np.random.default_rng(seed)
+    n = weeks * per_week
+    centres = rng.uniform(0, 4000, (12, 2))
+    pick = rng.integers(0, len(centres), n)
+    xy = centres[pick] + rng.normal(0, 250, (n, 2)) + 500_000
+    times = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        rng.integers(0, weeks * 7 * 86400, n), unit="s"
+    )
+    return gpd.GeoDataFrame(
+        {"occurred_at": times}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM50N
+    )
+
+
+def _weekly_mean(cube) -> float:  # type: ignore[no-untyped-def]
+    totals = cube.counts.sum(axis=1)
+    return float(totals[totals > 0].mean()) / cube.counts.shape[1]
+
+
+@pytest.mark.parametrize(("weeks", "per_week"), [(12, 400), (26, 150), (8, 2000)])
+def test_default_cell_size_gives_enough_weekly_counts(weeks, per_week):
+    from gridmap.hotspots._cells import MIN_CELLS, NICE_SIZES
+    from gridmap.hotspots.local_stats import gi_star_hotspots
+    from gridmap.hotspots.trends import MIN_WEEKLY_MEAN
+
+    inc = _weekly_incidents(weeks, per_week, seed=weeks)
+    cube = space_time_cube(inc, crs=UTM50N)
+    size = cube.cells.attrs["cell_size"]
+    assert cube.counts.shape[1] == weeks
+    assert cube.cells.attrs["cell_size_rule"] == "weekly"
+    # the rule holds: cells with incidents average at least MIN_WEEKLY_MEAN a week ...
+    assert _weekly_mean(cube) >= MIN_WEEKLY_MEAN
+    assert len(cube.cells) >= MIN_CELLS
+    # ... and the next smaller round size would not (the smallest such size is taken)
+    smaller = [s for s in NICE_SIZES if s < size]
+    if smaller:
+        finer = space_time_cube(inc, crs=UTM50N, cell_size=float(smaller[-1]))
+        assert _weekly_mean(finer) < MIN_WEEKLY_MEAN or len(finer.cells) < MIN_CELLS
+    # coarser than Gi*'s own rule for the whole period (5 per cell, not 2 per week)
+    assert size > gi_star_hotspots(inc, crs=UTM50N).attrs["cell_size"]
+    # a size the user gives overrides the rule
+    given = space_time_cube(inc, crs=UTM50N, cell_size=75)
+    assert given.cells.attrs["cell_size"] == 75
+    assert given.cells.attrs["cell_size_rule"] == "given"
+
+
+def test_weekly_rule_is_checked():
+    inc = _weekly_incidents(4, 50, seed=1)
+    with pytest.raises(ValidationError, match="`min_weekly_mean`"):
+        space_time_cube(inc, crs=UTM50N, min_weekly_mean=0)

@@ -216,3 +216,35 @@ def test_the_map_credits_the_workspace_not_openstreetmap() -> None:
     assert workspace_credit({}, "zh") is None
     sample_settings = {"attribution": "© OpenStreetMap contributors, ODbL"}
     assert "OpenStreetMap" in (workspace_credit(sample_settings, "zh") or "")
+
+
+def test_change_against_an_empty_previous_period_reads_new_or_dash(sample) -> None:  # type: ignore[no-untyped-def]
+    incidents = sample["incidents"]
+    now = reference_time(incidents)
+    # only the last 30 days (the current window): every previous count is 0 ...
+    recent = incidents[incidents["occurred_at"] > now - pd.Timedelta(days=30)].copy()
+    # ... and one category of one's own that appears only in the previous window
+    gone = incidents.iloc[:3].copy()
+    gone["occurred_at"] = now - pd.Timedelta(days=40)
+    gone["category"] = "<script>x</script>"
+    ov = build_overview(
+        sample["grids"], pd.concat([recent, gone]), metric_crs=sample["crs"], now=now
+    )
+    for lang, new in (("zh", "新增"), ("en", "new")):
+        table = kpi_table(ov, lang)
+        pct = table[table.columns[-1]].tolist()
+        current = table[table.columns[1]].tolist()
+        previous = table[table.columns[2]].tolist()
+        for shown, c, p in zip(pct, current, previous, strict=True):
+            assert isinstance(shown, str)
+            assert shown not in ("None", "nan", "NaN", "inf", "-inf", "")
+            # independent: what the figures say the cell must read
+            want = new if p == 0 and c > 0 else "—" if p == 0 else f"{100 * (c - p) / p:+.0f}%"
+            assert shown == want
+        assert new in pct
+        assert "-100%" in pct  # the category of one's own that went away
+    # an ordinary period keeps its per cent
+    full = kpi_table(build_overview(sample["grids"], incidents, metric_crs=sample["crs"]), "en")
+    total = full.iloc[-1]
+    expected = 100 * (total.iloc[1] - total.iloc[2]) / total.iloc[2]
+    assert total.iloc[-1] == f"{expected:+.0f}%"

@@ -10,6 +10,14 @@ grid of Mercator pixels: each pixel centre is transformed back to the metric CRS
 (:func:`scipy.ndimage.map_coordinates`), so an incident shows under its street to within a
 cell. This is GDAL's ``gdalwarp`` inverse mapping, done in numpy for one small raster.
 
+On a GCJ-02 basemap (高德 Amap: ``shift="gcj02"``) the image is warped into GCJ-02 Mercator
+pixels: each pixel's GCJ-02 position goes back to WGS-84 (:func:`gridmap.crs.gcj02_to_wgs84`)
+before the metric CRS, so the density lands on Amap's streets as the vector layers do
+(:func:`gridmap.maps.shift_to_gcj02`). The inverse shift is evaluated exactly on a lattice
+of control points about :data:`SHIFT_NODE_METRES` apart and interpolated bilinearly between
+them (GDAL's approximate transformer does the same): the offset changes by well under a
+metre between nodes, and the exact inverse for every pixel would take seconds.
+
 The colour scale is returned with the image (a :mod:`branca` colormap, the class breaks when
 classed) so a legend can be drawn from the same numbers.
 
@@ -41,14 +49,20 @@ import numpy.typing as npt
 import pyproj
 from scipy import ndimage
 
+from gridmap import crs as gcrs
 from gridmap._errors import ValidationError
 from gridmap.hotspots.density import DensityRaster
 
-__all__ = ["HIDE_BELOW_SHARE", "MercatorImage", "to_web_mercator_image"]
+__all__ = ["HIDE_BELOW_SHARE", "SHIFT_NODE_METRES", "MercatorImage", "to_web_mercator_image"]
 
 #: Densities below this share of `vmax` are transparent by default, so the basemap shows
 #: where (almost) nothing happens.
 HIDE_BELOW_SHARE = 0.05
+#: Spacing of the control points where the GCJ-02 inverse shift is evaluated exactly, metres.
+#: The offset's shortest wavelength is 1/3° of longitude (about 28 km), so bilinear
+#: interpolation between nodes this far apart errs by a few centimetres.
+SHIFT_NODE_METRES = 250.0
+_MAX_SHIFT_NODES = 257
 
 _WEB_MERCATOR = pyproj.CRS.from_epsg(3857)
 _WGS84 = pyproj.CRS.from_epsg(4326)
@@ -87,6 +101,7 @@ def to_web_mercator_image(
     classes: int | Sequence[float] | None = None,
     hide_below: float | None = None,
     png: bool = False,
+    shift: str | None = None,
 ) -> MercatorImage:
     """Warp `raster` to EPSG:3857 pixels and colour it for a Leaflet image overlay.
 
@@ -110,6 +125,10 @@ def to_web_mercator_image(
         `vmax`; 0 shows everything inside the raster. Outside the raster is transparent.
     png : bool, default False
         Return the image as PNG bytes instead of an array.
+    shift : {None, "gcj02"}, optional
+        The basemap's coordinate system when it is not WGS-84: ``"gcj02"`` for GCJ-02
+        tiles (a map from :func:`gridmap.maps.make_map` says so as ``m.gridmap_shift``).
+        The image and its bounds are then in GCJ-02; outside mainland China nothing moves.
 
     Returns
     -------
@@ -134,8 +153,11 @@ def to_web_mercator_image(
         msg = f"`vmax` must be greater than `vmin`; got vmin={lo!r}, vmax={hi!r}"
         raise ValidationError(msg)
     hide = HIDE_BELOW_SHARE * hi if hide_below is None else _finite(hide_below, "hide_below")
+    if shift not in (None, "gcj02"):
+        msg = f"`shift` must be None or 'gcj02'; got {shift!r}"
+        raise ValidationError(msg)
 
-    merc, (west, south, east, north) = _warp(raster, max_size)
+    merc, (west, south, east, north) = _warp(raster, max_size, shift=shift)
 
     visible = np.isfinite(merc) & (merc >= hide)
     rgba = np.zeros((*merc.shape, 4), dtype=np.uint8)
@@ -176,13 +198,16 @@ def to_web_mercator_image(
 
 
 def _warp(
-    raster: DensityRaster, max_size: int
+    raster: DensityRaster, max_size: int, *, shift: str | None = None
 ) -> tuple[npt.NDArray[np.float64], tuple[float, float, float, float]]:
     """The raster resampled on Mercator pixel centres (NaN outside), and their bounds."""
     to_merc = pyproj.Transformer.from_crs(raster.crs, _WEB_MERCATOR, always_xy=True)
     from_merc = pyproj.Transformer.from_crs(_WEB_MERCATOR, raster.crs, always_xy=True)
     minx, miny, maxx, maxy = raster.bounds
-    west, south, east, north = to_merc.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
+    if shift == "gcj02":
+        west, south, east, north = _shifted_bounds(raster)
+    else:
+        west, south, east, north = to_merc.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
     # Mercator units per ground metre here: pixels of about one raster cell
     stretch = max((east - west) / (maxx - minx), (north - south) / (maxy - miny))
     pixel = raster.cell_size * stretch
@@ -194,7 +219,10 @@ def _warp(
     mx = west + (np.arange(width) + 0.5) * px
     my = north - (np.arange(height) + 0.5) * py
     gx, gy = np.meshgrid(mx, my)
-    x, y = from_merc.transform(gx.ravel(), gy.ravel())
+    if shift == "gcj02":
+        x, y = _from_gcj02_mercator(gx.ravel(), gy.ravel(), raster.crs, stretch)
+    else:
+        x, y = from_merc.transform(gx.ravel(), gy.ravel())
     col = (np.asarray(x) - minx) / raster.cell_size - 0.5
     row = (maxy - np.asarray(y)) / raster.cell_size - 0.5
     rows, cols = raster.shape
@@ -208,6 +236,47 @@ def _warp(
     )
     sampled[outside] = np.nan
     return sampled.reshape(height, width), (west, south, east, north)
+
+
+def _shifted_bounds(raster: DensityRaster) -> tuple[float, float, float, float]:
+    """West, south, east, north in Mercator of the raster's outline shifted to GCJ-02."""
+    minx, miny, maxx, maxy = raster.bounds
+    edge = np.linspace(0.0, 1.0, 21)
+    xs = np.concatenate([minx + edge * (maxx - minx), np.full(21, maxx)])
+    ys = np.concatenate([np.full(21, miny), miny + edge * (maxy - miny)])
+    xs = np.concatenate([xs, maxx - edge * (maxx - minx), np.full(21, minx)])
+    ys = np.concatenate([ys, np.full(21, maxy), maxy - edge * (maxy - miny)])
+    lon, lat = pyproj.Transformer.from_crs(raster.crs, _WGS84, always_xy=True).transform(xs, ys)
+    lon, lat = gcrs.wgs84_to_gcj02(lon, lat)
+    mx, my = pyproj.Transformer.from_crs(_WGS84, _WEB_MERCATOR, always_xy=True).transform(lon, lat)
+    return float(np.min(mx)), float(np.min(my)), float(np.max(mx)), float(np.max(my))
+
+
+def _from_gcj02_mercator(
+    mx: npt.NDArray[np.float64], my: npt.NDArray[np.float64], crs: pyproj.CRS, stretch: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """GCJ-02 Mercator points to `crs`: the inverse shift interpolated between nodes."""
+    lon, lat = pyproj.Transformer.from_crs(_WEB_MERCATOR, _WGS84, always_xy=True).transform(mx, my)
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    # nodes about SHIFT_NODE_METRES apart (`stretch`: Mercator units per metre)
+    spans = (float(np.ptp(mx)), float(np.ptp(my)))
+    counts = [
+        int(min(_MAX_SHIFT_NODES, max(2, math.ceil(s / (SHIFT_NODE_METRES * stretch)) + 1)))
+        for s in spans
+    ]
+    node_lon = np.linspace(lon.min(), lon.max(), counts[0])
+    node_lat = np.linspace(lat.min(), lat.max(), counts[1])
+    glon, glat = np.meshgrid(node_lon, node_lat)
+    wlon, wlat = gcrs.gcj02_to_wgs84(glon.ravel(), glat.ravel())
+    dlon = (wlon - glon.ravel()).reshape(glon.shape)
+    dlat = (wlat - glat.ravel()).reshape(glat.shape)
+    fi = (lat - node_lat[0]) / ((node_lat[-1] - node_lat[0]) or 1.0) * (counts[1] - 1)
+    fj = (lon - node_lon[0]) / ((node_lon[-1] - node_lon[0]) or 1.0) * (counts[0] - 1)
+    where = [fi, fj]
+    lon = lon + ndimage.map_coordinates(dlon, where, order=1, mode="nearest")
+    lat = lat + ndimage.map_coordinates(dlat, where, order=1, mode="nearest")
+    x, y = pyproj.Transformer.from_crs(_WGS84, crs, always_xy=True).transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
 
 
 def _breaks(

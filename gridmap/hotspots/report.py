@@ -101,6 +101,7 @@ def weekly_report(
     lang: str = "zh",
     top: int = 3,
     locator: PolygonLocator | None = None,
+    credit: str | None = None,
 ) -> Path:
     """Write the weekly report workbook and its maps.
 
@@ -122,6 +123,11 @@ def weekly_report(
         Maps are drawn for this many of the most severe warnings (plus one overview).
     locator : PolygonLocator, optional
         A locator built from the grids, to reuse.
+    credit : str, optional
+        The data credit printed on every map. Default: for a workspace, its own
+        (:func:`gridmap.overview.workspace_credit`: the ``credit`` setting, OpenStreetMap's
+        only for the sample that records it, else "data: <name>"); for layers given as a
+        mapping, none. A city's own data is never credited to OpenStreetMap.
 
     Returns
     -------
@@ -137,6 +143,11 @@ def weekly_report(
         msg = f"`path` must name an .xlsx file; got {str(path)!r}"
         raise ValidationError(msg)
     incidents, grids, streets = _layers(source)
+    if credit is None and not isinstance(source, Mapping) and hasattr(source, "settings"):
+        from gridmap.overview import workspace_credit
+
+        location = getattr(source, "location", None) or getattr(source, "path", "")
+        credit = workspace_credit(source.settings(), lang, name=Path(str(location)).stem or None)
     end = _timestamp(week_end, "week_end", incidents["occurred_at"])
     start = end - pd.Timedelta(days=WINDOW_DAYS)
     k = 0 if lang == "zh" else 1
@@ -158,7 +169,9 @@ def weekly_report(
 
     map_dir = path.parent / f"{path.stem}_maps"
     map_dir.mkdir(parents=True, exist_ok=True)
-    pngs = _draw_maps(placed, grids, streets, warnings, start, end, lang, top, map_dir, h)
+    pngs = _draw_maps(
+        placed, grids, streets, warnings, start, end, lang, top, map_dir, h, credit=credit
+    )
 
     sheets = REPORT_SHEETS[lang]
     with xlsxwriter.Workbook(
@@ -375,6 +388,8 @@ def _draw_maps(
     top: int,
     folder: Path,
     h: Any,
+    *,
+    credit: str | None,
 ) -> list[Path]:
     crs = _metric_crs(grids, "grids")
     grids_m = grids.to_crs(crs)
@@ -394,6 +409,7 @@ def _draw_maps(
         families,
         title=_H["map_overview"][0 if chart_lang == "zh" else 1],
         choropleth=True,
+        credit=credit,
     )
     paths.append(_save(fig, folder / "overview.png"))
     for rank, row in enumerate(warnings.head(top).itertuples(), start=1):
@@ -415,6 +431,7 @@ def _draw_maps(
             highlight=target,
             colour=_LEVEL_COLOURS.get(row.level, "#d7191c"),
             points=points,
+            credit=credit,
         )
         paths.append(_save(fig, folder / f"warning_{rank}.png"))
     return paths
@@ -431,6 +448,7 @@ def _map_figure(
     highlight: gpd.GeoDataFrame | None = None,
     colour: str = "#d7191c",
     points: gpd.GeoDataFrame | None = None,
+    credit: str | None = None,
 ) -> Figure:
     minx, miny, maxx, maxy = bounds
     fig = Figure(figsize=(8, 8 * max(0.4, min(2.0, (maxy - miny) / max(maxx - minx, 1)))))
@@ -462,8 +480,10 @@ def _map_figure(
         ax.set_ylim(miny, maxy)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.set_title(title, fontsize=11)
-        fig.text(0.01, 0.01, "© OpenStreetMap contributors (ODbL)", fontsize=7, color="#666666")
+        # user text (grid names, credits) is drawn as written: "$" is no mathtext
+        ax.set_title(title, fontsize=11, parse_math=False)
+        if credit:
+            fig.text(0.01, 0.01, credit, fontsize=7, color="#666666", parse_math=False)
     return fig
 
 
