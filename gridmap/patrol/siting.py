@@ -266,7 +266,8 @@ def maximal_covering(
             found_val = _covered_weight(sub, sw, found)
             if found_val > best_val or not reduce:
                 best_sub, best_val = found, found_val
-        milp_bound = -float(getattr(res, "mip_dual_bound", np.nan))
+        dual = getattr(res, "mip_dual_bound", None)  # None when HiGHS stopped before a bound
+        milp_bound = -float(dual) if dual is not None else np.nan
         if np.isfinite(milp_bound):  # no better answer outside `cols` (when reduced)
             upper = min(upper, max(milp_bound, best_val) if reduce else milp_bound)
     seconds = time.perf_counter() - start
