@@ -238,3 +238,17 @@ def test_site_new_posts_and_sites(cross):
     chosen, result = site_posts_for_sites(cross, sites, posts=posts, candidates=user)
     assert chosen["candidate_id"].tolist() == ["east"]
     assert result.objective == 1
+
+
+def test_a_post_far_from_every_street_is_named(cross):
+    posts = gpd.GeoDataFrame(
+        {"post_id": ["P-near", "P-far"]},
+        geometry=[shapely.Point(10, 5), shapely.Point(0, 900)],
+        crs=CRS,
+    )
+    incidents = gpd.GeoDataFrame(geometry=[shapely.Point(450, 0)], crs=CRS)
+    with pytest.raises(ValidationError, match=r"P-far \(700 m\) are farther than 100 m") as err:
+        site_new_posts(cross, incidents, k=1, posts=posts)
+    assert "P-near" not in str(err.value)
+    assert "岗点" not in str(err.value)  # English where printed …
+    assert "候选点 P-far (700 m)" in err.value.args[0].text("zh")  # … Chinese in the app

@@ -185,3 +185,16 @@ def test_synthetic_week_on_the_sample(sample_walk):
     dose = hotspot_dosage(clean, gpd.GeoDataFrame(zones, crs=CRS), id_column="hid")
     assert (dose["dwell"] >= 0).all()
     assert dose["visits"].sum() > 0
+
+
+def test_track_messages_read_in_chinese_too():
+    x0, y0 = 385000.0, 6672000.0
+    track = fixes([(x0, y0), (x0 + 10, y0)], [0, 10])
+    track["time"] = pd.NaT
+    with pytest.raises(ValidationError) as err:
+        clean_track(track)
+    assert "时间戳" in err.value.args[0].text("zh")
+    far = fixes([(x0 + 5000 * i, y0) for i in range(6)], np.arange(6) * 10.0)
+    with pytest.raises(ValidationError, match="5 of 6 fixes jump faster than 4 m/s") as err:
+        clean_track(far)
+    assert "5 / 6" in err.value.args[0].text("zh")

@@ -14,6 +14,7 @@ import shapely
 import shapely.ops
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 from gridmap.patrol._graph import FloatArray, IntArray, check_frame, check_positive
 from gridmap.patrol.network import (
     FAR_SNAP_M,
@@ -126,11 +127,9 @@ def _reach(
                 f"{ids[p]} ({d:.0f} m)"
                 for p, d in zip(pos[far], snapped["distance"].to_numpy()[far], strict=True)
             )
-            msg = (
-                f"`posts`: post(s) {bad} are farther than {max_snap:.0f} m from every "
-                f"{mode} street; move them or raise `max_snap`"
+            raise ValidationError(
+                Message("patrol_posts_far", posts=bad, limit=f"{max_snap:.0f}", mode=mode)
             )
-            raise ValidationError(msg)
         reach = travel_times_from(graph, snapped, cutoff=cutoff)
         out.append(_ModeReach(graph, snapped, pos, reach))
     return out

@@ -36,6 +36,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csgraph
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 
 
 @dataclass
@@ -336,8 +337,7 @@ def postman_route(
     )
     if n_comp > 1:
         kind = "strongly connected (one-way streets trap a car)" if directed else "connected"
-        msg = f"`graph` is not {kind}: {n_comp} separate parts; patrol each part on its own"
-        raise ValidationError(msg)
+        raise ValidationError(Message("patrol_network_parts", kind=kind, parts=n_comp))
     best = _best_edge(u, v, w, directed=directed)
     extra: list[int] = []  # indices of edges to repeat
     if directed:

@@ -37,6 +37,7 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 from gridmap.patrol._covering import covered_weight as _covered_weight
 from gridmap.patrol._covering import interchange, lagrangian_bound
 from gridmap.patrol._graph import BoolArray, FloatArray, IntArray, check_frame, check_positive
@@ -491,6 +492,22 @@ def coverage_matrix(
         origins = candidates["node"].to_numpy(dtype=np.intp)
     else:
         origins = snap_points(graph, candidates, max_distance=max_snap).reset_index(drop=True)
+        far = origins["far"].to_numpy(dtype=bool)
+        if far.any():  # a post or candidate off the network would be timed from elsewhere
+            ids = (
+                candidates["candidate_id"].astype(str).to_numpy()
+                if "candidate_id" in candidates.columns
+                else candidates.index.astype(str).to_numpy()
+            )
+            bad = ", ".join(
+                f"{i} ({d:.0f} m)"
+                for i, d in zip(ids[far], origins["distance"].to_numpy()[far], strict=True)
+            )
+            raise ValidationError(
+                Message(
+                    "patrol_candidates_far", points=bad, limit=f"{max_snap:.0f}", mode=graph.mode
+                )
+            )
     targets = snap_points(graph, demand, max_distance=max_snap)
     cutoff = float(limit.max()) if len(limit) else None
     rows, cols = [], []

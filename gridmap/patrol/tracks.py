@@ -29,6 +29,7 @@ import scipy.sparse as sp
 import shapely
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 from gridmap.patrol.network import StreetGraph
 from gridmap.patrol.routing import KOPER_WINDOW
 
@@ -154,8 +155,7 @@ def clean_track(
     t = pd.to_datetime(track["time"], errors="coerce")
     missing = int(t.isna().sum())
     if missing == len(track):
-        msg = "`track` has no timestamps: dwell and visits cannot be measured"
-        raise ValidationError(msg)
+        raise ValidationError(Message("patrol_track_no_times"))
     out = track.assign(time=t)
     if "unit" not in out:
         out["unit"] = "unit"
@@ -186,11 +186,9 @@ def clean_track(
         else:
             last = i
     if len(jumps) * 2 > len(out):
-        msg = (
-            f"`track`: {len(jumps)} of {len(out)} fixes jump faster than {max_speed} m/s: "
-            "are the coordinates in another system (GCJ-02, BD-09) or the mode wrong?"
+        raise ValidationError(
+            Message("patrol_track_jumps", jumps=len(jumps), n=len(out), speed=f"{max_speed:g}")
         )
-        raise ValidationError(msg)
     if jumps:
         first = out["time"].iloc[jumps[0]]
         messages.append(
