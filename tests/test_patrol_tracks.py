@@ -198,3 +198,17 @@ def test_track_messages_read_in_chinese_too():
     with pytest.raises(ValidationError, match="5 of 6 fixes jump faster than 4 m/s") as err:
         clean_track(far)
     assert "5 / 6" in err.value.args[0].text("zh")
+
+
+def test_cli_writes_the_samples_synthetic_week(tmp_path, capsys):
+    from gridmap.cli import main
+
+    out = tmp_path / "week.csv"
+    sample = str(get_path("helsinki"))
+    assert main(["-w", sample, "synthetic-tracks", "--out", str(out), "--days", "1"]) == 0
+    assert "synthetic fixes of 2 units" in capsys.readouterr().out
+    back = read_track(out)  # the CSV reads back through the import path of real tracks
+    assert set(back["unit"]) == {"U1", "U2"}
+    clean, _messages = clean_track(back)
+    assert clean["time"].dt.normalize().nunique() == 1
+    assert len(clean) > 1000  # two 4-hour shifts, a fix every ~10 s

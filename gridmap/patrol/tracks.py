@@ -21,6 +21,7 @@ import io
 import itertools
 import os
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -464,3 +465,29 @@ def synthetic_week(
         crs=crs,
     )
     return out.to_crs("EPSG:4326")
+
+
+def workspace_synthetic_week(
+    store: Any, *, units: int = 2, days: int = 7, seed: int = 0
+) -> gpd.GeoDataFrame:
+    """The synthetic week of :func:`synthetic_week` on a workspace's own posts and streets.
+
+    Units start from the workspace's first `units` posts and visit its key sites along the
+    walking network of its ``streets`` layer (built in the workspace's working CRS).
+
+    Raises
+    ------
+    ValidationError
+        The workspace lacks posts, sites or streets.
+    """
+    from gridmap.patrol.network import street_graph
+
+    layers = set(store.layers())
+    missing = [name for name in ("posts", "sites", "streets") if name not in layers]
+    if missing:
+        msg = f"the workspace has no {', '.join(missing)} layer: synthetic tracks need them"
+        raise ValidationError(msg)
+    # the layer's `network` column, when present, picks the walking streets
+    graph = street_graph(store.read("streets"), mode="walk", crs=store.working_crs())
+    posts, sites = store.read("posts"), store.read("sites")
+    return synthetic_week(posts, sites, graph=graph, units=units, days=days, seed=seed)
