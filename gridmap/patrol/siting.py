@@ -38,8 +38,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from gridmap._errors import ValidationError
 from gridmap.i18n import Message
+from gridmap.patrol._covering import (
+    _check_coverage,
+    _check_fixed,
+    greedy_maximal_covering,
+    greedy_set_covering,
+    interchange,
+    lagrangian_bound,
+)
 from gridmap.patrol._covering import covered_weight as _covered_weight
-from gridmap.patrol._covering import interchange, lagrangian_bound
 from gridmap.patrol._graph import BoolArray, FloatArray, IntArray, check_frame, check_positive
 from gridmap.patrol.network import (
     FAR_SNAP_M,
@@ -113,29 +120,6 @@ class CoveringResult:
 
 
 # --- matrices ----------------------------------------------------------------------------
-
-
-def _check_coverage(coverage: Any) -> sp.csr_matrix:
-    if not sp.issparse(coverage) and not isinstance(coverage, np.ndarray):
-        msg = "`coverage` must be a (demand × candidate) boolean array or sparse matrix"
-        raise ValidationError(msg)
-    a = sp.csr_matrix(coverage, dtype=bool)
-    a.eliminate_zeros()
-    return a.astype(np.float64)
-
-
-def _check_fixed(fixed: Any, n: int) -> BoolArray:
-    if fixed is None:
-        return np.zeros(n, dtype=bool)
-    mask = np.asarray(fixed)
-    if mask.dtype != bool:
-        idx = mask.astype(np.intp)
-        mask = np.zeros(n, dtype=bool)
-        mask[idx] = True
-    if mask.shape != (n,):
-        msg = f"`fixed` must be a boolean mask of the {n} candidates or their positions"
-        raise ValidationError(msg)
-    return mask
 
 
 def _aggregate(a: sp.csr_matrix, w: FloatArray) -> tuple[sp.csr_matrix, FloatArray]:
@@ -301,32 +285,6 @@ def maximal_covering(
     )
 
 
-def greedy_maximal_covering(coverage: Any, weights: Any, k: int, *, fixed: Any = None) -> IntArray:
-    """Greedy MCLP: add, `k` times, the candidate covering the most uncovered weight.
-
-    Ties go to the lowest candidate position. Returns the chosen positions (new ones).
-    """
-    a = _check_coverage(coverage)
-    w = np.asarray(weights, dtype=np.float64).ravel()
-    fixed_mask = _check_fixed(fixed, a.shape[1])
-    uncovered = w.copy()
-    if fixed_mask.any():
-        uncovered[np.asarray(a[:, fixed_mask].sum(axis=1)).ravel() > 0] = 0.0
-    at = a.T.tocsr()
-    chosen: list[int] = []
-    available = ~fixed_mask
-    for _ in range(k):
-        gain = at @ uncovered
-        gain[~available] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] < 0:
-            break
-        chosen.append(j)
-        available[j] = False
-        uncovered[at.indices[at.indptr[j] : at.indptr[j + 1]]] = 0.0
-    return np.asarray(chosen, dtype=np.intp)
-
-
 # --- set covering ------------------------------------------------------------------------
 
 
@@ -404,29 +362,6 @@ def set_covering(
         uncoverable=uncoverable,
         notes=tuple(notes),
     )
-
-
-def greedy_set_covering(coverage: Any, *, fixed: Any = None) -> IntArray:
-    """Greedy LSCP (Chvátal 1979): add the candidate covering most uncovered rows until all
-    coverable rows are covered."""
-    a = _check_coverage(coverage)
-    fixed_mask = _check_fixed(fixed, a.shape[1])
-    need = (np.diff(a.indptr) > 0).astype(np.float64)
-    if fixed_mask.any():
-        need[np.asarray(a[:, fixed_mask].sum(axis=1)).ravel() > 0] = 0.0
-    at = a.T.tocsr()
-    chosen: list[int] = []
-    available = ~fixed_mask
-    while need.any():
-        gain = at @ need
-        gain[~available] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] <= 0:
-            break
-        chosen.append(j)
-        available[j] = False
-        need[at.indices[at.indptr[j] : at.indptr[j + 1]]] = 0.0
-    return np.asarray(chosen, dtype=np.intp)
 
 
 # --- from the map --------------------------------------------------------------------------
