@@ -161,3 +161,92 @@ def test_matching_lp_equals_blossom():
         g.edges[a, b]["weight"] = d[a, b]
     ref = nx.min_weight_matching(g)
     assert sum(d[a, b] for a, b in lp) == pytest.approx(sum(d[a, b] for a, b in ref))
+
+
+def street_grid(side: int, drop: float, seed: int) -> nx.Graph:
+    """A jittered grid of streets with some removed (kept connected), lengths in metres."""
+    rng = np.random.default_rng(seed)
+    g = nx.grid_2d_graph(side, side)
+    pos = {x: (80.0 * x[0] + rng.uniform(-20, 20), 80.0 * x[1] + rng.uniform(-20, 20)) for x in g}
+    edges = list(g.edges)
+    for k in rng.permutation(len(edges))[: int(drop * len(edges))]:
+        a, b = edges[k]
+        g.remove_edge(a, b)
+        if not nx.has_path(g, a, b):
+            g.add_edge(a, b)
+    for a, b in g.edges:
+        g.edges[a, b]["length"] = float(np.hypot(*np.subtract(pos[a], pos[b])))
+    return g
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_near_candidates_equal_the_complete_graph_on_medium_networks(seed):
+    g = street_grid(14, 0.1 + 0.05 * seed, seed)
+    odd = sum(1 for _, d in g.degree if d % 2)
+    assert odd > 50  # a real matching problem, not a toy
+    near = postman_route(g)
+    full = postman_route(g, candidates="all")
+    assert near.length == pytest.approx(full.length, rel=1e-12)
+    assert_covers(near, g)
+    # and the complete-graph matching equals networkx's own blossom on the same distances
+    odd_nodes = [x for x, d in g.degree if d % 2]
+    dist = dict(nx.all_pairs_dijkstra_path_length(g, weight="length"))
+    k = nx.complete_graph(odd_nodes)
+    for a, b in k.edges:
+        k.edges[a, b]["weight"] = dist[a][b]
+    pairs = nx.min_weight_matching(k)
+    ref = g.size(weight="length") + sum(dist[a][b] for a, b in pairs)
+    assert full.length == pytest.approx(ref, rel=1e-9)
+
+
+def test_few_near_candidates_still_pair_everyone():
+    # two far-apart clusters of three odd nodes each (0, 1, 2 and 10, 11, 12): each node's
+    # 1 nearest stays inside its cluster, so the candidates hold no perfect pairing until
+    # they are widened
+    g = nx.star_graph(3)  # centre 0 (degree 3) and leaves 1-3
+    nx.set_edge_attributes(g, 1.0, "length")
+    g.add_edge(3, 10, length=1000.0)  # leaf 3 becomes even
+    g.add_edges_from([(10, 11), (10, 12)], length=1.0)
+    route = postman_route(g, near=1)
+    assert route.length == pytest.approx(postman_route(g, candidates="all").length)
+    assert route.length == pytest.approx(brute_force_length(g))
+
+
+def test_directed_medium_network_equals_network_simplex():
+    rng = np.random.default_rng(5)
+    base = street_grid(14, 0.15, 5)
+    d = nx.DiGraph()
+    for a, b, length in base.edges(data="length"):
+        r = rng.random()
+        if r >= 0.15:
+            d.add_edge(a, b, length=length)
+        if r < 0.15 or r >= 0.3:
+            d.add_edge(b, a, length=length)
+    d = d.subgraph(max(nx.strongly_connected_components(d), key=len)).copy()
+    route = postman_route(d)
+    arcs = Counter((a, b) for a, b, _ in route.edges)
+    assert all(arcs[e] >= 1 for e in d.edges)
+    assert all(d.has_edge(*e) for e in arcs)
+    assert route.nodes[0] == route.nodes[-1]
+    h = nx.DiGraph()
+    for a, b, length in d.edges(data="length"):
+        h.add_edge(a, b, weight=round(length * 1000))
+    for x in d:
+        h.nodes[x]["demand"] = d.out_degree(x) - d.in_degree(x)
+    ref = d.size(weight="length") + nx.min_cost_flow_cost(h) / 1000
+    assert route.length == pytest.approx(ref, abs=1e-3 * d.number_of_edges())
+
+
+@pytest.mark.parametrize("near", [0, -3, 2.5, True])
+def test_near_must_be_a_positive_whole_number(near):
+    g = nx.cycle_graph(4)
+    nx.set_edge_attributes(g, 1.0, "length")
+    with pytest.raises(ValidationError, match="`near`"):
+        postman_route(g, near=near)
+
+
+def test_matching_rejects_an_odd_count_and_non_square():
+    with pytest.raises(ValidationError, match="paired"):
+        min_weight_matching(np.zeros((3, 3)))
+    with pytest.raises(ValidationError, match="`dist`"):
+        min_weight_matching(np.zeros((2, 3)))

@@ -37,6 +37,16 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
+from gridmap.patrol._covering import (
+    _check_coverage,
+    _check_fixed,
+    greedy_maximal_covering,
+    greedy_set_covering,
+    interchange,
+    lagrangian_bound,
+)
+from gridmap.patrol._covering import covered_weight as _covered_weight
 from gridmap.patrol._graph import BoolArray, FloatArray, IntArray, check_frame, check_positive
 from gridmap.patrol.network import (
     FAR_SNAP_M,
@@ -112,29 +122,6 @@ class CoveringResult:
 # --- matrices ----------------------------------------------------------------------------
 
 
-def _check_coverage(coverage: Any) -> sp.csr_matrix:
-    if not sp.issparse(coverage) and not isinstance(coverage, np.ndarray):
-        msg = "`coverage` must be a (demand × candidate) boolean array or sparse matrix"
-        raise ValidationError(msg)
-    a = sp.csr_matrix(coverage, dtype=bool)
-    a.eliminate_zeros()
-    return a.astype(np.float64)
-
-
-def _check_fixed(fixed: Any, n: int) -> BoolArray:
-    if fixed is None:
-        return np.zeros(n, dtype=bool)
-    mask = np.asarray(fixed)
-    if mask.dtype != bool:
-        idx = mask.astype(np.intp)
-        mask = np.zeros(n, dtype=bool)
-        mask[idx] = True
-    if mask.shape != (n,):
-        msg = f"`fixed` must be a boolean mask of the {n} candidates or their positions"
-        raise ValidationError(msg)
-    return mask
-
-
 def _aggregate(a: sp.csr_matrix, w: FloatArray) -> tuple[sp.csr_matrix, FloatArray]:
     """Merge demand rows with identical candidate sets (weights summed); drop empty rows."""
     keys = [a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes() for i in range(a.shape[0])]
@@ -160,6 +147,7 @@ def maximal_covering(
     aggregate: bool = True,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-6,
+    reduce: bool = True,
 ) -> CoveringResult:
     """Choose `k` new candidates maximising the weight of covered demand (MCLP).
 
@@ -182,10 +170,17 @@ def maximal_covering(
         Seconds; the best answer found is returned with its gap.
     mip_rel_gap : float
         Relative gap at which HiGHS stops (proven optimal within it).
+    reduce : bool
+        Before the MILP: improve greedy by interchange, bound the optimum by Lagrangian
+        relaxation, and leave out the candidates that bound proves cannot be in a better
+        answer (:mod:`gridmap.patrol._covering`; exact). When the bound already proves the
+        answer within `mip_rel_gap` the MILP is skipped. False solves the model as given.
 
     Returns
     -------
     CoveringResult
+        ``mip_gap`` is ``(dual_bound - objective) / objective`` with the tighter of the
+        Lagrangian and the solver's bounds; ``seconds`` counts all of it.
     """
     a = _check_coverage(coverage)
     n_dem, n_cand = a.shape
@@ -216,37 +211,63 @@ def maximal_covering(
         obj = _covered_weight(a, w, np.r_[np.flatnonzero(fixed_mask), chosen])
         return CoveringResult(chosen, obj, baseline, obj - baseline, total, True, 0.0, obj,
                               0.0, "trivial", greedy, greedy_obj)  # fmt: skip
-    nx_ = len(free)
-    c = np.concatenate([np.zeros(nx_), -sw])
-    # y_i - Σ_j a_ij x_j ≤ 0
-    cover = LinearConstraint(sp.hstack([-sub, sp.identity(m)], format="csr"), -np.inf, 0.0)
-    count = LinearConstraint(
-        sp.csr_matrix(np.concatenate([np.ones(nx_), np.zeros(m)])[None, :]), k, k
-    )
-    integrality = np.concatenate([np.ones(nx_), np.zeros(m) if relax_y else np.ones(m)])
-    options = {"mip_rel_gap": mip_rel_gap, "disp": False}
-    if time_limit is not None:
-        options["time_limit"] = check_positive(time_limit, "time_limit")
-    start = time.perf_counter()
-    res = milp(c, constraints=[cover, count], integrality=integrality,
-               bounds=Bounds(0, 1), options=options)  # fmt: skip
-    seconds = time.perf_counter() - start
-    if res.x is None:
-        chosen, optimal = greedy, False
-        gap, bound = np.inf, np.nan
-    else:
-        chosen = free[np.flatnonzero(res.x[:nx_] > 0.5)]
-        optimal = res.status == 0
-        gap = np.nan
-        bound = baseline - float(getattr(res, "mip_dual_bound", np.nan))
-    obj = _covered_weight(a, w, np.r_[np.flatnonzero(fixed_mask), chosen])
     notes: list[str] = [f"{a.shape[0] - int(base_cov.sum())} open demand rows merged to {m}"]
+    start = time.perf_counter()
+    cols = np.arange(len(free))
+    best_sub = np.searchsorted(free, greedy)  # greedy in the model's columns
+    best_val = _covered_weight(sub, sw, best_sub)
+    upper = np.inf  # bound on the model's objective (demand the current posts miss)
+    if reduce:
+        swapped = interchange(sub, sw, best_sub)
+        swapped_val = _covered_weight(sub, sw, swapped)
+        if swapped_val > best_val:
+            notes.append(f"interchange improved greedy by {swapped_val - best_val:g}")
+            best_sub, best_val = swapped, swapped_val
+        upper, forced = lagrangian_bound(sub, sw, k, best_val)
+        # an answer opening a column whose forced bound is below the best one is worse
+        cols = np.union1d(np.flatnonzero(forced >= best_val - 1e-9 * max(best_val, 1)), best_sub)
+        notes.append(f"Lagrangian bound kept {len(cols)} of {len(free)} candidates")
+    res = None
+    if baseline + upper - (baseline + best_val) > mip_rel_gap * max(baseline + best_val, 1e-12):
+        model = sub[:, cols]
+        rows = np.diff(model.tocsr().indptr) > 0
+        model, mw = model[rows], sw[rows]
+        nx_, m = len(cols), model.shape[0]
+        c = np.concatenate([np.zeros(nx_), -mw])
+        # y_i - Σ_j a_ij x_j ≤ 0
+        cover = LinearConstraint(sp.hstack([-model, sp.identity(m)], format="csr"), -np.inf, 0)
+        count = LinearConstraint(
+            sp.csr_matrix(np.concatenate([np.ones(nx_), np.zeros(m)])[None, :]), k, k
+        )
+        integrality = np.concatenate([np.ones(nx_), np.zeros(m) if relax_y else np.ones(m)])
+        options = {"mip_rel_gap": mip_rel_gap, "disp": False}
+        if time_limit is not None:
+            left = check_positive(time_limit, "time_limit") - (time.perf_counter() - start)
+            options["time_limit"] = max(left, 0.1)
+        res = milp(c, constraints=[cover, count], integrality=integrality,
+                   bounds=Bounds(0, 1), options=options)  # fmt: skip
+        if res.x is not None:
+            found = cols[np.flatnonzero(res.x[:nx_] > 0.5)]
+            found_val = _covered_weight(sub, sw, found)
+            if found_val > best_val or not reduce:
+                best_sub, best_val = found, found_val
+        dual = getattr(res, "mip_dual_bound", None)  # None when HiGHS stopped before a bound
+        milp_bound = -float(dual) if dual is not None else np.nan
+        if np.isfinite(milp_bound):  # no better answer outside `cols` (when reduced)
+            upper = min(upper, max(milp_bound, best_val) if reduce else milp_bound)
+    seconds = time.perf_counter() - start
+    chosen = free[best_sub]
+    obj = _covered_weight(a, w, np.r_[np.flatnonzero(fixed_mask), chosen])
     if greedy_obj > obj:  # a time-limited solve worse than greedy: keep greedy
         chosen, obj = greedy, greedy_obj
         notes.append("the solver's answer was worse than greedy: greedy kept")
-    if np.isfinite(bound):  # relative gap of the answer returned to the solver's bound
-        bound = max(bound, obj)
-        gap = (bound - obj) / obj if obj > 0 else 0.0
+    bound = max(baseline + upper, obj) if np.isfinite(upper) else np.nan
+    gap = (bound - obj) / obj if obj > 0 and np.isfinite(bound) else np.nan
+    if res is None:
+        optimal, status = True, "proven within `mip_rel_gap` by the Lagrangian bound"
+    else:
+        optimal = res.status == 0 or (np.isfinite(gap) and gap <= mip_rel_gap)
+        status = str(res.message)
     return CoveringResult(
         chosen=np.sort(chosen),
         objective=obj,
@@ -257,44 +278,11 @@ def maximal_covering(
         mip_gap=gap,
         dual_bound=bound,
         seconds=seconds,
-        status=str(res.message),
+        status=status,
         greedy=np.sort(greedy),
         greedy_objective=greedy_obj,
         notes=tuple(notes),
     )
-
-
-def _covered_weight(a: sp.csr_matrix, w: FloatArray, open_: IntArray) -> float:
-    if not len(open_):
-        return 0.0
-    hit = np.asarray(a[:, np.asarray(open_, dtype=np.intp)].sum(axis=1)).ravel() > 0
-    return float(w[hit].sum())
-
-
-def greedy_maximal_covering(coverage: Any, weights: Any, k: int, *, fixed: Any = None) -> IntArray:
-    """Greedy MCLP: add, `k` times, the candidate covering the most uncovered weight.
-
-    Ties go to the lowest candidate position. Returns the chosen positions (new ones).
-    """
-    a = _check_coverage(coverage)
-    w = np.asarray(weights, dtype=np.float64).ravel()
-    fixed_mask = _check_fixed(fixed, a.shape[1])
-    uncovered = w.copy()
-    if fixed_mask.any():
-        uncovered[np.asarray(a[:, fixed_mask].sum(axis=1)).ravel() > 0] = 0.0
-    at = a.T.tocsr()
-    chosen: list[int] = []
-    available = ~fixed_mask
-    for _ in range(k):
-        gain = at @ uncovered
-        gain[~available] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] < 0:
-            break
-        chosen.append(j)
-        available[j] = False
-        uncovered[at.indices[at.indptr[j] : at.indptr[j + 1]]] = 0.0
-    return np.asarray(chosen, dtype=np.intp)
 
 
 # --- set covering ------------------------------------------------------------------------
@@ -376,29 +364,6 @@ def set_covering(
     )
 
 
-def greedy_set_covering(coverage: Any, *, fixed: Any = None) -> IntArray:
-    """Greedy LSCP (Chvátal 1979): add the candidate covering most uncovered rows until all
-    coverable rows are covered."""
-    a = _check_coverage(coverage)
-    fixed_mask = _check_fixed(fixed, a.shape[1])
-    need = (np.diff(a.indptr) > 0).astype(np.float64)
-    if fixed_mask.any():
-        need[np.asarray(a[:, fixed_mask].sum(axis=1)).ravel() > 0] = 0.0
-    at = a.T.tocsr()
-    chosen: list[int] = []
-    available = ~fixed_mask
-    while need.any():
-        gain = at @ need
-        gain[~available] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] <= 0:
-            break
-        chosen.append(j)
-        available[j] = False
-        need[at.indices[at.indptr[j] : at.indptr[j + 1]]] = 0.0
-    return np.asarray(chosen, dtype=np.intp)
-
-
 # --- from the map --------------------------------------------------------------------------
 
 
@@ -462,6 +427,22 @@ def coverage_matrix(
         origins = candidates["node"].to_numpy(dtype=np.intp)
     else:
         origins = snap_points(graph, candidates, max_distance=max_snap).reset_index(drop=True)
+        far = origins["far"].to_numpy(dtype=bool)
+        if far.any():  # a post or candidate off the network would be timed from elsewhere
+            ids = (
+                candidates["candidate_id"].astype(str).to_numpy()
+                if "candidate_id" in candidates.columns
+                else candidates.index.astype(str).to_numpy()
+            )
+            bad = ", ".join(
+                f"{i} ({d:.0f} m)"
+                for i, d in zip(ids[far], origins["distance"].to_numpy()[far], strict=True)
+            )
+            raise ValidationError(
+                Message(
+                    "patrol_candidates_far", points=bad, limit=f"{max_snap:.0f}", mode=graph.mode
+                )
+            )
     targets = snap_points(graph, demand, max_distance=max_snap)
     cutoff = float(limit.max()) if len(limit) else None
     rows, cols = [], []

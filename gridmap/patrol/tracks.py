@@ -18,15 +18,20 @@ demonstrations.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
+from gridmap.patrol.network import StreetGraph
 from gridmap.patrol.routing import KOPER_WINDOW
 
 #: Plausible top speeds, m/s, by travel mode: a fix implying more is a GPS jump. A running
@@ -151,8 +156,7 @@ def clean_track(
     t = pd.to_datetime(track["time"], errors="coerce")
     missing = int(t.isna().sum())
     if missing == len(track):
-        msg = "`track` has no timestamps: dwell and visits cannot be measured"
-        raise ValidationError(msg)
+        raise ValidationError(Message("patrol_track_no_times"))
     out = track.assign(time=t)
     if "unit" not in out:
         out["unit"] = "unit"
@@ -183,11 +187,9 @@ def clean_track(
         else:
             last = i
     if len(jumps) * 2 > len(out):
-        msg = (
-            f"`track`: {len(jumps)} of {len(out)} fixes jump faster than {max_speed} m/s: "
-            "are the coordinates in another system (GCJ-02, BD-09) or the mode wrong?"
+        raise ValidationError(
+            Message("patrol_track_jumps", jumps=len(jumps), n=len(out), speed=f"{max_speed:g}")
         )
-        raise ValidationError(msg)
     if jumps:
         first = out["time"].iloc[jumps[0]]
         messages.append(
@@ -292,10 +294,71 @@ def stops_visited(
     return pd.Series(hit, index=stops.index, name="visited")
 
 
+class _StreetLegs:
+    """Shortest walks along `graph`'s streets between places (posts, then stops).
+
+    Each place starts from its nearest node of the main piece of the network (so every leg
+    exists); a leg is the chain of street geometries of the shortest path by length
+    (``scipy.sparse.csgraph.dijkstra``).
+    """
+
+    def __init__(self, graph: StreetGraph, xy: np.ndarray) -> None:
+        from scipy.sparse import csgraph
+        from scipy.spatial import cKDTree
+
+        from gridmap.patrol.network import node_components
+
+        main = np.flatnonzero(node_components(graph) == 0)
+        if not len(main):
+            msg = f"`graph` has no {graph.mode} streets to walk along"
+            raise ValidationError(msg)
+        node_xy = np.column_stack([graph.node_x[main], graph.node_y[main]])
+        self.node = main[cKDTree(node_xy).query(xy)[1]]
+        seg = graph.segments
+        length = seg["length"].to_numpy()
+        u, v = graph.edge_u, graph.edge_v
+        w = length[graph.edge_segment]
+        order = np.lexsort((w, v, u))  # the shortest of parallel edges first
+        first = np.ones(len(order), bool)
+        first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+        pick = order[first]
+        ends = zip(u[pick].tolist(), v[pick].tolist(), pick.tolist(), strict=True)
+        self.edge = {(a, b): e for a, b, e in ends}
+        n = graph.n_nodes
+        csr = sp.csr_matrix((np.maximum(w[pick], 1e-9), (u[pick], v[pick])), shape=(n, n))
+        self.dist, self.pred = csgraph.dijkstra(
+            csr, indices=np.unique(self.node), return_predecessors=True
+        )
+        self.row = {int(x): i for i, x in enumerate(np.unique(self.node))}
+        self.graph = graph
+        self.geoms = seg.geometry.to_numpy()
+
+    def metres(self, i: int, j: int) -> float:
+        return float(self.dist[self.row[int(self.node[i])], self.node[j]])
+
+    def line(self, i: int, j: int) -> shapely.LineString | None:
+        """The leg from place `i` to place `j` (None when they share a node)."""
+        a, b = int(self.node[i]), int(self.node[j])
+        pred = self.pred[self.row[a]]
+        path = [b]
+        while path[-1] != a:
+            path.append(int(pred[path[-1]]))
+        path.reverse()
+        if len(path) < 2:
+            return None
+        parts = []
+        for x, y in itertools.pairwise(path):
+            e = self.edge[(x, y)]
+            coords = shapely.get_coordinates(self.geoms[self.graph.edge_segment[e]])
+            parts.append(coords if self.graph.edge_forward[e] else coords[::-1])
+        return shapely.LineString(np.concatenate(parts))
+
+
 def synthetic_week(
     posts: gpd.GeoDataFrame,
     stops: gpd.GeoDataFrame,
     *,
+    graph: StreetGraph | None = None,
     units: int = 2,
     days: int = 7,
     start: str = "2025-11-03 08:00",
@@ -307,38 +370,74 @@ def synthetic_week(
 ) -> gpd.GeoDataFrame:
     """A seeded **synthetic** week of GPS tracks (``synthetic`` column True) for `units` units.
 
-    Unit `k` starts at post ``k % len(posts)``, walks (1.3 m/s, straight lines) to randomly
-    drawn stops, dwells 5-18 min at each (some visits too short, some in the Koper window),
-    and returns before the shift ends; a fix every `every` seconds with `noise` metres of
-    GPS error. With `faults`, ~0.5 % of fixes lose their timestamp and ~0.3 % jump 1-3 km,
-    so :func:`clean_track` has something to clean. Not real police data.
+    Unit `k` starts at post ``k % len(posts)``, walks at 1.3 m/s to randomly drawn stops
+    along the shortest street path of `graph` (a walking :class:`StreetGraph`; places start
+    from their nearest intersection of the network's main piece), dwells 5-18 min at each
+    (some visits too short, some in the Koper window), and returns before the shift ends; a
+    fix every `every` seconds with `noise` metres of GPS error (normal, per axis). Without
+    `graph` the legs are straight lines (only for places without streets). With `faults`,
+    ~0.5 % of fixes lose their timestamp and ~0.3 % jump 1-3 km, so :func:`clean_track` has
+    something to clean. Not real police data.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit`` (``U1`` …), ``time``, ``synthetic`` (True), Point geometry in EPSG:4326.
     """
+    if not len(posts) or not len(stops):
+        msg = "`posts` and `stops` must each hold at least one point"
+        raise ValidationError(msg)
     rng = np.random.default_rng(seed)
-    crs = posts.estimate_utm_crs()
+    crs = graph.crs if graph is not None else posts.estimate_utm_crs()
     p_xy = shapely.get_coordinates(posts.to_crs(crs).geometry)
     s_xy = shapely.get_coordinates(stops.to_crs(crs).geometry)
+    places = np.vstack([p_xy, s_xy])
+    legs_on = _StreetLegs(graph, places) if graph is not None else None
+    if legs_on is not None:  # walk from the street, not from the building
+        places = np.column_stack([graph.node_x[legs_on.node], graph.node_y[legs_on.node]])
+
+    def metres(i: int, j: int) -> float:
+        if legs_on is not None:
+            return legs_on.metres(i, j)
+        return float(np.hypot(*(places[j] - places[i])))
+
+    def line(i: int, j: int) -> shapely.LineString | None:
+        if legs_on is not None:
+            return legs_on.line(i, j)
+        return None if i == j else shapely.LineString([places[i], places[j]])
+
+    speed = 1.3
     rows = []
     t0 = pd.Timestamp(start)
     for day in range(days):
         for k in range(units):
-            home = p_xy[k % len(p_xy)]
+            home = k % len(p_xy)
             clock, here, limit = 0.0, home, shift_hours * 3600
-            legs = []
+            legs: list[tuple[int, int, float]] = []
             while True:
-                nxt = s_xy[rng.integers(len(s_xy))]
-                walk = np.hypot(*(nxt - here)) / 1.3
+                nxt = len(p_xy) + int(rng.integers(len(s_xy)))
+                walk = metres(here, nxt) / speed
                 stay = rng.uniform(5 * 60, 18 * 60)
-                if clock + walk + stay + np.hypot(*(home - nxt)) / 1.3 > limit:
+                if clock + walk + stay + metres(nxt, home) / speed > limit:
                     break
                 legs += [(here, nxt, walk), (nxt, nxt, stay)]
                 clock += walk + stay
                 here = nxt
-            legs.append((here, home, np.hypot(*(home - here)) / 1.3))
+            legs.append((here, home, metres(here, home) / speed))
             clock = 0.0
             for a, b, secs in legs:
+                if secs <= 0:  # a stop at the same intersection as the last place
+                    continue
                 n = max(int(secs // every), 1)
                 f = np.arange(n) / n
-                xy = a + (b - a) * f[:, None] + rng.normal(0, noise, (n, 2))
+                path = line(a, b) if a != b else None
+                if path is None:
+                    xy = np.repeat(places[a][None, :], n, axis=0)
+                else:
+                    xy = shapely.get_coordinates(
+                        shapely.line_interpolate_point(path, f, normalized=True)
+                    )
+                xy = xy + rng.normal(0, noise, (n, 2))
                 tt = clock + f * secs
                 rows.append(
                     pd.DataFrame(
@@ -366,3 +465,29 @@ def synthetic_week(
         crs=crs,
     )
     return out.to_crs("EPSG:4326")
+
+
+def workspace_synthetic_week(
+    store: Any, *, units: int = 2, days: int = 7, seed: int = 0
+) -> gpd.GeoDataFrame:
+    """The synthetic week of :func:`synthetic_week` on a workspace's own posts and streets.
+
+    Units start from the workspace's first `units` posts and visit its key sites along the
+    walking network of its ``streets`` layer (built in the workspace's working CRS).
+
+    Raises
+    ------
+    ValidationError
+        The workspace lacks posts, sites or streets.
+    """
+    from gridmap.patrol.network import street_graph
+
+    layers = set(store.layers())
+    missing = [name for name in ("posts", "sites", "streets") if name not in layers]
+    if missing:
+        msg = f"the workspace has no {', '.join(missing)} layer: synthetic tracks need them"
+        raise ValidationError(msg)
+    # the layer's `network` column, when present, picks the walking streets
+    graph = street_graph(store.read("streets"), mode="walk", crs=store.working_crs())
+    posts, sites = store.read("posts"), store.read("sites")
+    return synthetic_week(posts, sites, graph=graph, units=units, days=days, seed=seed)
