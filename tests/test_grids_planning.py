@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -11,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridmap import ValidationError
+from gridmap.grids import _search
+from gridmap.grids._metis import c_output_to_log, metis_starts
 from gridmap.grids.blocks import block_adjacency, block_households, shared_lengths, street_blocks
 from gridmap.grids.edits import (
     grids_from_blocks,
@@ -355,3 +359,51 @@ def test_plan_metrics_compare_and_reassignment():
     moved = reassignment(before, after, {"sites": points}, moved_only=False)
     assert list(moved["id"]) == ["a", "b"]
     assert moved["after"].notna().all()
+
+
+def _two_paths(n: int = 40) -> _search.BlockGraph:
+    """Two separate paths of n/2 blocks: METIS refuses contiguous parts on it."""
+    i = np.array([v for v in range(n - 1) if v != n // 2 - 1])
+    return _search.BlockGraph(n, i, i + 1, np.ones(len(i)), np.ones(n))
+
+
+def test_metis_console_output_goes_to_the_log_not_the_terminal(capfd, caplog):
+    graph = _two_paths()
+    with caplog.at_level(logging.DEBUG, logger="gridmap.grids._metis"):
+        starts = metis_starts(graph, list(range(graph.n)), 10, tolerance=0.05, seeds=(0, 1))
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err == ""
+    # METIS did complain (in the log), and the fallback still gives 10 parts per seed.
+    assert "non-contiguous" in caplog.text
+    assert [len(np.unique(s)) for s in starts] == [10, 10]
+
+
+def test_c_output_to_log_restores_the_terminal(capfd):
+    import os
+
+    with c_output_to_log("test"):
+        os.write(1, b"hidden\n")
+        os.write(2, b"hidden too\n")
+    os.write(1, b"shown\n")
+    out, err = capfd.readouterr()
+    assert out == "shown\n"
+    assert err == ""
+
+
+def test_tree_start_is_quick_when_blocks_are_too_coarse():
+    """GerryChain's default 100,000 spanning trees per cut took 441 s on a sample community."""
+    import time
+
+    blocks = _voronoi(150, 7)
+    blocks.loc[0, "households"] = 0.3 * blocks["households"].sum()  # one block > a grid
+    start = time.perf_counter()
+    plan = partition_blocks(blocks, k=5, tolerance=0.05, seeds=(0,), method="tree")[0]
+    took = time.perf_counter() - start
+    assert took < 10, f"{took:.1f} s"
+    assert not plan.within_tolerance
+    assert plan.notes  # says the blocks are too coarse (or that METIS took over)
+    graph = block_adjacency(blocks)
+    labels = plan.labels.to_numpy()
+    for g in range(5):
+        assert nx.is_connected(graph.subgraph(np.flatnonzero(labels == g).tolist()))

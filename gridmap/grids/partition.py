@@ -27,6 +27,7 @@ import shapely
 
 from gridmap._errors import ValidationError
 from gridmap.grids import _search
+from gridmap.grids._metis import metis_starts
 from gridmap.grids.blocks import shared_lengths
 from gridmap.grids.codes import reading_order
 from gridmap.i18n import Message
@@ -183,68 +184,32 @@ def _allocate(weights: np.ndarray, k: int) -> np.ndarray:
     return alloc
 
 
-def _metis(
-    graph: _search.BlockGraph,
-    members: list[int],
-    k: int,
-    *,
-    tolerance: float,
-    seeds: Sequence[int],
-) -> list[np.ndarray]:
-    """METIS partitions of the blocks `members` into `k` contiguous parts, one per seed."""
-    import pymetis
-
-    local = {v: n for n, v in enumerate(members)}
-    xadj, adjncy, eweights = [0], [], []
-    for v in members:
-        for u, c in zip(graph.nbrs[v], graph.lens[v], strict=True):
-            if u in local:
-                adjncy.append(local[u])
-                eweights.append(max(1, round(c * 10)))  # decimetres of shared boundary
-        xadj.append(len(adjncy))
-    w = graph.weights[members]
-    scale = 1e6 / max(w.sum(), 1e-9)
-    vweights = [1 + round(x * scale) for x in w.tolist()]  # METIS wants integers
-    adjacency = pymetis.CSRAdjacency(xadj, adjncy)
-    ufactor = max(1, round(tolerance * 1000))
-    out = []
-    for seed in seeds:
-        try:
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor, contig=1),
-            )
-        except Exception:  # METIS refuses contiguity on some graphs; the search repairs it
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor),
-            )
-        parts = np.asarray(parts, dtype=int)
-        if len(np.unique(parts)) < k:  # METIS's contiguous mode can leave a part empty
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor),
-            )
-            parts = np.asarray(parts, dtype=int)
-        out.append(parts)
-    return out
+#: Spanning trees GerryChain draws per cut before giving up. Its default (100,000) is what
+#: made the tree start take 441 s on a sample community: with blocks too coarse for the
+#: tolerance (one block of 519 households against a target of 280 ± 5 %) no balanced cut
+#: exists, and every one of the 100,000 trees was searched before the error. A balanced cut
+#: that exists is found within a few trees (each tree is searched exhaustively by
+#: ``find_balanced_edge_cuts_memoization``), so 20 cost little when one exists.
+TREE_ATTEMPTS = 20
+#: Tolerances tried in turn by the tree start: the asked tolerance, then wider ones (×2, ×4 …
+#: up to this share). The local search then balances the start to the asked tolerance.
+TREE_MAX_EPSILON = 0.5
 
 
 def _tree(
     graph: _search.BlockGraph, members: list[int], k: int, *, tolerance: float, seed: int
 ) -> np.ndarray:
+    """GerryChain's ``recursive_tree_part`` start, with few attempts and widening tolerance.
+
+    Raises ``RuntimeError`` when no balanced cut is found even at :data:`TREE_MAX_EPSILON`.
+    """
+    import warnings
+    from functools import partial
+
     import networkx as nx
     from gerrychain import Graph
     from gerrychain.partition import recursive_tree_part
+    from gerrychain.tree import bipartition_tree
 
     sub = nx.Graph()
     sub.add_nodes_from((n, {"w": float(graph.weights[v])}) for n, v in enumerate(members))
@@ -252,17 +217,30 @@ def _tree(
     sub.add_edges_from(
         (local[v], local[u]) for v in members for u in graph.nbrs[v] if u in local and u > v
     )
+    chain_graph = Graph.from_networkx(sub)
     target = graph.weights[members].sum() / k
-    assignment = recursive_tree_part(
-        Graph.from_networkx(sub),
-        range(k),
-        pop_target=target,
-        pop_col="w",
-        epsilon=tolerance,
-        node_repeats=0,
-        rng=seed,
-    )
-    return np.array([assignment[n] for n in range(len(members))], dtype=int)
+    cut = partial(bipartition_tree, max_attempts=TREE_ATTEMPTS, warn_attempts=TREE_ATTEMPTS + 1)
+    epsilon = tolerance
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # BipartitionWarning: we retry, then fall back
+                assignment = recursive_tree_part(
+                    chain_graph,
+                    range(k),
+                    pop_target=target,
+                    pop_col="w",
+                    epsilon=epsilon,
+                    node_repeats=0,
+                    bipartition_tree_fn=cut,
+                    rng=seed,
+                )
+            return np.array([assignment[n] for n in range(len(members))], dtype=int)
+        except Exception as exc:  # RuntimeError, PopulationBalanceError: no balanced cut
+            if epsilon >= TREE_MAX_EPSILON:
+                msg = f"no spanning-tree cut within ±{epsilon:.0%} of the target"
+                raise RuntimeError(msg) from exc
+            epsilon = min(2 * epsilon, TREE_MAX_EPSILON)
 
 
 def _stats(
@@ -472,7 +450,7 @@ def _one_plan(
                 used_method = "metis"
                 notes.append(Message("grids_tree_failed", tolerance=f"{tolerance:.0%}"))
         if not found:
-            found = _metis(graph, piece, int(k_piece), tolerance=tolerance, seeds=seeds)
+            found = metis_starts(graph, piece, int(k_piece), tolerance=tolerance, seeds=seeds)
         for labels, start in zip(starts_labels, found, strict=True):
             labels[piece] = first + start
     n_free = len(targets)
