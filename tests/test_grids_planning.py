@@ -348,6 +348,14 @@ def test_partition_says_when_blocks_are_too_coarse():
     plan = partition_blocks(blocks, k=2, tolerance=0.05)[0]
     assert not plan.within_tolerance
     assert any("too coarse" in str(n) for n in plan.notes)
+    # The finest balance possible: the grid with the 1000-household block is 1000 / 505 − 1
+    # over, whatever the plan; the best plan (1000 | 10) reaches it and says so.
+    assert plan.min_possible_deviation == pytest.approx(1000 / 505 - 1)
+    assert plan.max_deviation == pytest.approx(plan.min_possible_deviation)
+    assert any("no plan can be more even than ±98.0%" in str(n) for n in plan.notes)
+    fine = partition_blocks(town(4), k=2, tolerance=0.05)[0]
+    assert fine.within_tolerance
+    assert fine.min_possible_deviation == 0
 
 
 def test_plan_metrics_compare_and_reassignment():

@@ -71,6 +71,9 @@ class Plan:
         Whether each grid was kept fixed.
     notes : list of Message
         What the plan could not do (blocks too coarse for the tolerance …).
+    min_possible_deviation : float
+        A lower bound on `max_deviation` for any plan of these blocks and targets (see
+        :func:`_deviation_bound`): when it exceeds `tolerance`, no plan can be within it.
     grids : GeoDataFrame or None
         The grids (dissolved blocks) with ``grid``, ``grid_code`` (when a community code
         was given), the weight column, ``polsby_popper``; in the blocks' CRS.
@@ -89,6 +92,7 @@ class Plan:
     fixed: np.ndarray
     notes: list[Message] = field(default_factory=list)
     grids: gpd.GeoDataFrame | None = None
+    min_possible_deviation: float = 0.0
 
     @property
     def k(self) -> int:
@@ -241,6 +245,18 @@ def _tree(
                 msg = f"no spanning-tree cut within ±{epsilon:.0%} of the target"
                 raise RuntimeError(msg) from exc
             epsilon = min(2 * epsilon, TREE_MAX_EPSILON)
+
+
+def _deviation_bound(weights: np.ndarray, targets: np.ndarray) -> float:
+    """Smallest largest deviation any plan can reach, bounded below by the heaviest block.
+
+    The grid holding the heaviest block holds at least its weight, so no plan's largest
+    relative deviation is below ``heaviest / target − 1`` for the largest target (0 when
+    the block fits). A lower bound, not the optimum: the plan found may stay above it.
+    """
+    if not len(weights) or not len(targets):
+        return 0.0
+    return float(max(0.0, weights.max() / max(targets.max(), 1e-12) - 1))
 
 
 def _stats(
@@ -485,6 +501,7 @@ def _one_plan(
     free_dev = dev[:n_free]
     max_dev = float(free_dev.max()) if n_free else 0.0
     within = bool(max_dev <= tolerance + 1e-9)
+    bound = _deviation_bound(graph.weights[movable], all_targets[:n_free])
     if not within:
         heaviest = float(graph.weights[movable].max()) if movable.any() else 0.0
         notes.append(
@@ -495,6 +512,15 @@ def _one_plan(
                 largest=f"{heaviest:.0f}",
             )
         )
+        if bound > tolerance:
+            notes.append(
+                Message(
+                    "grids_balance_bound",
+                    bound=f"{bound:.1%}",
+                    largest=f"{heaviest:.0f}",
+                    target=f"{all_targets[:n_free].min():.0f}",
+                )
+            )
     cut, pp = _stats(graph, labels, area, perimeter, k)
     fixed_flags = np.arange(k) >= n_free
     plan = Plan(
@@ -510,6 +536,7 @@ def _one_plan(
         method=used_method,
         fixed=fixed_flags,
         notes=notes,
+        min_possible_deviation=bound,
     )
     if geometry:
         plan.grids = plan_grids(
