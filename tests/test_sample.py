@@ -139,3 +139,18 @@ def test_the_bundled_file_is_what_the_builder_makes(
         assert_geodataframe_equal(
             rebuilt.read(name), bundled.read(name), check_less_precise=True, check_like=True
         )
+
+
+@pytest.mark.slow
+def test_rebuilding_the_sample_grids_gives_the_bundled_ones(bundled: GeoPackageStore) -> None:
+    from gridmap.grids.rebuild import rebuild_sample_grids
+
+    rebuilt = rebuild_sample_grids(bundled)
+    grids = bundled.read("grids")
+    assert rebuilt["grid_code"].tolist() == grids["grid_code"].tolist()
+    assert rebuilt["households"].tolist() == grids["households"].tolist()
+    assert rebuilt["community"].tolist() == grids["community"].tolist()
+    crs = bundled.working_crs()
+    a = rebuilt.to_crs(crs).geometry.to_numpy()
+    b = grids.to_crs(crs).geometry.to_numpy()
+    assert shapely.area(shapely.symmetric_difference(a, b)).max() < 1.0  # m²
