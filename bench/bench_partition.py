@@ -165,6 +165,14 @@ def main() -> None:
     print(f"boundary ≤ pymetis at ±2 %:           {ours['boundary_km'] <= metis['boundary_km']}")
     print(f"mean Polsby-Popper > GerryChain tree:  {ours['mean_pp'] > tree['mean_pp']}")
     print(f"gridmap ≤ 1 s:                         {ours_s <= 1.0} ({ours_s:.2f} s)")
+    print()
+    print("ratios (gridmap / peer):")
+    print(
+        f"  boundary length vs pymetis:          {ours['boundary_km'] / metis['boundary_km']:.3f}"
+    )
+    print(f"  mean Polsby-Popper vs GerryChain:    {ours['mean_pp'] / tree['mean_pp']:.2f}")
+    print(f"  time vs pymetis (best of 5 / 5):     {ours_s / metis_s:.1f}")
+    print(f"  time vs GerryChain:                  {ours_s / tree_s:.3f}")
 
 
 if __name__ == "__main__":

