@@ -28,7 +28,9 @@ import pandas as pd
 _NAME_LABELS = (
     "姓名|联系人|报警人|来电人|求助人|当事人|投诉人|反映人|户主|租户|举报人|受害人|嫌疑人"
 )
-_NAME = r"[\u4e00-\u9fff](?:(?!先生|女士|师傅|阿姨)[\u4e00-\u9fff·]){1,3}"
+#: Words that end a name (or are not one): titles, and what operators write next.
+_NOT_NAME = "先生|女士|师傅|阿姨|身份|电话|手机|联系|住址|地址|证件|姓名|反映|报警|来电|投诉|称"
+_NAME = rf"(?!{_NOT_NAME})[\u4e00-\u9fff](?:(?!{_NOT_NAME})[\u4e00-\u9fff·]){{1,3}}"
 _LABELLED_NAME = re.compile(rf"((?:{_NAME_LABELS})\s*(?:是|为|叫)?\s*[:：]?\s*)({_NAME})")
 _TITLED_NAME = re.compile(r"([\u4e00-\u9fff])([\u4e00-\u9fff]{1,2})(先生|女士|师傅|阿姨)")
 _MOBILE = re.compile(r"(?<![\d])((?:\+?86[ -]?)?)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![\d])")

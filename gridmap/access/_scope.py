@@ -144,8 +144,19 @@ def filter_to_scope(
         lines = np.isin(shapely.get_type_id(geometry), (1, 2, 5))
         if lines.any():
             clipped = geometry.copy()
-            clipped[lines] = shapely.intersection(geometry[lines], area)
+            clipped[lines] = [_line_parts(g) for g in shapely.intersection(geometry[lines], area)]
             kept = kept.set_geometry(gpd.GeoSeries(clipped, index=kept.index, crs=kept.crs))
             kept = kept.loc[~shapely.is_empty(kept.geometry.to_numpy())]
     kept.attrs = dict(frame.attrs)
     return kept
+
+
+def _line_parts(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The line parts of a clipped line: a street touching the area at one point is not
+    kept as a point in a layer of lines."""
+    if shapely.get_dimensions(geometry) == 1 and shapely.get_type_id(geometry) != 7:
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if shapely.get_dimensions(p) == 1]
+    if not parts:
+        return shapely.LineString()
+    return parts[0] if len(parts) == 1 else shapely.line_merge(shapely.multilinestrings(parts))
