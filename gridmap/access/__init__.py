@@ -28,7 +28,7 @@ from gridmap.access._accounts import (
     trusted_header,
     update_account,
 )
-from gridmap.access._audit import ACTIONS, export_audit, read_audit, record
+from gridmap.access._audit import ACTIONS, audit_csv, export_audit, read_audit, record
 from gridmap.access._masking import id_card_check_digit, mask_columns, mask_personal_data
 from gridmap.access._roles import (
     LAPTOP_RIGHTS,
@@ -80,6 +80,7 @@ __all__ = [
     "access_storage",
     "accounts_configured",
     "add_account",
+    "audit_csv",
     "check_role",
     "check_user_name",
     "export_audit",

@@ -121,11 +121,18 @@ def read_audit(
 def export_audit(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write an audit extract as CSV for Excel, cells that could run as formulas neutralised.
 
-    Through :func:`gridmap.io.write_csv` (UTF-8 with BOM, :func:`gridmap.io.neutralise_formulas`):
+    Through :func:`gridmap.io.csv_bytes` (UTF-8 with BOM, :func:`gridmap.io.neutralise_formulas`):
     the user names typed at failed sign-ins are attacker-controlled.
     """
-    from gridmap.io import write_csv
+    target = Path(path)
+    target.write_bytes(audit_csv(frame))
+    return target
+
+
+def audit_csv(frame: pd.DataFrame) -> bytes:
+    """An audit extract as CSV bytes for Excel (a download), like :func:`export_audit`."""
+    from gridmap.io import csv_bytes
 
     shown = frame.copy()
     shown["at"] = shown["at"].dt.strftime("%Y-%m-%d %H:%M:%S%z")
-    return write_csv(shown, path)
+    return csv_bytes(shown)

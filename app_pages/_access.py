@@ -1,0 +1,139 @@
+"""The sign-in gate and the account box in the sidebar (UI glue for gridmap.access).
+
+With no accounts in the workspace nothing here shows: the laptop mode. Otherwise only the
+sign-in page runs until someone signs in (by password, or by the name the intranet's
+reverse proxy sets in ``$GRIDMAP_TRUSTED_USER_HEADER``), and the navigation lists only
+the pages the account's role may open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from app_pages._common import _store, language_picker, md, say, signed_in, tr
+from gridmap.access import (
+    AccessStorage,
+    Session,
+    SignInError,
+    access_storage,
+    accounts_configured,
+    session_from_header,
+    sign_in,
+)
+from gridmap.store import open_workspace
+
+
+def client_address() -> str:
+    """The browser's address as the server sees it (a proxy's, behind one)."""
+    return str(st.context.ip_address or "localhost")
+
+
+def storage() -> AccessStorage:
+    """Accounts and audit storage of the session's workspace."""
+    if "workspace" not in st.session_state:
+        st.session_state["workspace"] = str(open_workspace().location)
+    return access_storage(_store(st.session_state["workspace"]))
+
+
+def begin(session: Session) -> None:
+    """Start `session` in this browser session (after a successful sign-in)."""
+    st.session_state["access_session"] = session
+    st.session_state["access_workspace"] = st.session_state["workspace"]
+
+
+def sign_out() -> None:
+    """Forget the signed-in account (the next run shows the sign-in page)."""
+    for key in ("access_session", "access_workspace", "access_store"):
+        st.session_state.pop(key, None)
+    st.session_state["access_signed_out"] = True
+
+
+def try_sign_in(user: str, password: str) -> None:
+    """Check the typed name and password; on success the session begins, else a message."""
+    try:
+        begin(sign_in(storage(), user, password, client=client_address()))
+    except SignInError as exc:
+        st.session_state["access_error"] = exc
+    else:
+        st.session_state.pop("access_error", None)
+        st.session_state.pop("access_signed_out", None)
+
+
+def gate() -> Callable[[list[StreamlitPage]], StreamlitPage]:
+    """Run the sign-in page and stop, unless in the laptop mode or someone is signed in.
+
+    Returns
+    -------
+    callable
+        :func:`navigation`: ``st.navigation`` over the pages the signed-in account may
+        open; the app calls it with every page.
+    """
+    accounts = storage()
+    if not accounts_configured(accounts):
+        sign_out()
+        st.session_state.pop("access_signed_out", None)
+        return navigation
+    session = signed_in()
+    if (
+        session is not None
+        and st.session_state.get("access_workspace") == (st.session_state["workspace"])
+    ):
+        return navigation
+    if session is not None:  # an account belongs to the workspace it signed in to
+        sign_out()
+    if not st.session_state.get("access_signed_out"):
+        try:
+            from_proxy = session_from_header(accounts, st.context.headers, client=client_address())
+        except SignInError as exc:
+            st.session_state["access_error"] = exc
+        else:
+            if from_proxy is not None:
+                begin(from_proxy)
+                return navigation
+    page = st.navigation(
+        [st.Page("app_pages/sign_in.py", title=tr("page_sign_in"), icon=":material/login:")]
+    )
+    with st.sidebar:
+        language_picker()
+    page.run()
+    st.stop()
+    raise AssertionError  # st.stop() does not return
+
+
+def navigation(pages: list[StreamlitPage]) -> StreamlitPage:
+    """``st.navigation`` over the `pages` the signed-in account may open."""
+    return st.navigation(visible(pages))
+
+
+def visible(pages: list[StreamlitPage]) -> list[StreamlitPage]:
+    """The pages the signed-in role may open (all of them in the laptop mode).
+
+    Pages are known by their URL path, their file's name; the default page (the
+    Overview, open to every role) has none.
+    """
+    session = signed_in()
+    if session is None:
+        return pages
+    allowed = session.rights.pages
+    shown = [p for p in pages if not p.url_path or p.url_path in allowed]
+    with st.sidebar:
+        st.caption(
+            tr("access_signed_in_as")
+            + " "
+            + md(session.display_name or session.user)
+            + f" · {tr('access_role_' + session.role)}"
+            + (f" · {md(session.scope.prefix)}" if session.scope.prefix else "")
+        )
+        if st.button(tr("access_sign_out"), key="access_sign_out"):
+            sign_out()
+            st.rerun()
+    return shown
+
+
+def error() -> str | None:
+    """The last sign-in error as Markdown, if any."""
+    exc = st.session_state.get("access_error")
+    return None if exc is None else say(exc)

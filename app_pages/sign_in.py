@@ -1,0 +1,28 @@
+"""Sign in (登录): an account's name and password, when the workspace has accounts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages._access import error, try_sign_in
+from app_pages._common import signed_in, tr
+
+st.title(tr("page_sign_in"))
+if signed_in() is not None:
+    st.rerun()
+with st.form("access_sign_in_form"):
+    user = st.text_input(tr("access_user"), key="access_user", max_chars=64)
+    password = st.text_input(
+        tr("access_password"), key="access_password", type="password", max_chars=1024
+    )
+    submitted = st.form_submit_button(
+        tr("access_sign_in"), type="primary", key="access_sign_in_submit"
+    )
+if submitted:
+    try_sign_in(user, password)
+    if signed_in() is not None:
+        st.rerun()
+message = error()
+if message:
+    st.error(message)
+st.caption(tr("access_sign_in_help"))
