@@ -13,7 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from app_pages._common import _store, language_picker, md, say, signed_in, tr
+from app_pages._common import _store, md, say, signed_in, tr
 from gridmap.access import (
     AccessStorage,
     Session,
@@ -63,14 +63,18 @@ def try_sign_in(user: str, password: str) -> None:
 
 
 def gate() -> Callable[[list[StreamlitPage]], StreamlitPage]:
-    """Run the sign-in page and stop, unless in the laptop mode or someone is signed in.
+    """Decide whether this run shows the app or only the sign-in page.
 
     Returns
     -------
     callable
-        :func:`navigation`: ``st.navigation`` over the pages the signed-in account may
-        open; the app calls it with every page.
+        :func:`navigation` (``st.navigation`` over the pages the signed-in account may
+        open; every page in the laptop mode), or, with accounts and nobody signed in,
+        :func:`sign_in_navigation`, which offers the sign-in page whatever it is given.
+        The run is not stopped (``st.stop()`` skips Streamlit's clean-up of widgets not
+        drawn, and the language switch then kept a stale value).
     """
+    st.session_state["access_gate_closed"] = False
     accounts = storage()
     if not accounts_configured(accounts):
         sign_out()
@@ -93,14 +97,21 @@ def gate() -> Callable[[list[StreamlitPage]], StreamlitPage]:
             if from_proxy is not None:
                 begin(from_proxy)
                 return navigation
-    page = st.navigation(
+    st.session_state["access_gate_closed"] = True  # the sidebar shows only the language
+    return sign_in_navigation
+
+
+def sign_in_navigation(pages: list[StreamlitPage]) -> StreamlitPage:
+    """``st.navigation`` over the sign-in page alone (`pages` are not offered)."""
+    del pages
+    return st.navigation(
         [st.Page("app_pages/sign_in.py", title=tr("page_sign_in"), icon=":material/login:")]
     )
-    with st.sidebar:
-        language_picker()
-    page.run()
-    st.stop()
-    raise AssertionError  # st.stop() does not return
+
+
+def gate_closed() -> bool:
+    """Whether this run shows only the sign-in page."""
+    return bool(st.session_state.get("access_gate_closed"))
 
 
 def navigation(pages: list[StreamlitPage]) -> StreamlitPage:

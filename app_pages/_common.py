@@ -429,6 +429,8 @@ def sidebar() -> None:
     """Language, workspace and area pickers shared by every page."""
     with st.sidebar:
         language_picker()
+        if st.session_state.get("access_gate_closed"):  # accounts, nobody signed in yet
+            return
         if signed_in() is None:  # an account belongs to its workspace and names its editor
             _workspace_picker()
             _editor_input()

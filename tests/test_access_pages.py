@@ -24,6 +24,7 @@ COMMUNITY = "990101001002"
 
 
 def start(**state: object) -> AppTest:
+    state.setdefault("lang", "zh")
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
     for key, value in state.items():
         app.session_state[key] = value
@@ -48,7 +49,7 @@ def office(home: Path) -> Path:  # noqa: F811
 
 
 def sign_in_as(app: AppTest, user: str, password: str) -> AppTest:
-    app.text_input(key="access_user").set_value(user)
+    app.text_input(key=f"access_user.{app.session_state['lang']}").set_value(user)
     app.text_input(key="access_password").set_value(password)
     app.button(key="access_sign_in_submit").click().run()
     assert not app.exception, [e.value for e in app.exception]
