@@ -24,6 +24,7 @@ from gridmap.access import (
     add_account,
     export_audit,
     filter_to_scope,
+    for_command_line,
     get_account,
     id_card_check_digit,
     list_accounts,
@@ -381,3 +382,15 @@ def test_audit_export_neutralises_formulas(workspace: GeoPackageStore, tmp_path:
     assert back["user"].tolist() == ['\'=HYPERLINK("http://x.invalid","y")']
     since = read_audit(storage, since=pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1))
     assert since.empty
+
+
+def test_the_command_line_is_audited_once_accounts_exist(workspace: GeoPackageStore) -> None:
+    assert for_command_line(workspace) is workspace  # laptop mode: untouched
+    storage = access_storage(workspace)
+    add_account(storage, "admin", password="correct horse", role="administrator")
+    audited = for_command_line(workspace)
+    grids = audited.read("grids")
+    assert len(grids) == 30  # not scoped
+    made = audited.restore("grids", 1)
+    rows = read_audit(storage, action="restore")
+    assert rows[["layer", "version", "client"]].values.tolist() == [["grids", made.version, "cli"]]

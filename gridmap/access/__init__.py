@@ -43,6 +43,7 @@ from gridmap.access._scope import PREFIX_LENGTHS, Scope, filter_to_scope, in_sco
 from gridmap.access._scoped import (
     PERSONAL_COLUMNS,
     ScopedStore,
+    for_command_line,
     personal_columns,
     record_export,
     scoped,
@@ -85,6 +86,7 @@ __all__ = [
     "check_user_name",
     "export_audit",
     "filter_to_scope",
+    "for_command_line",
     "get_account",
     "id_card_check_digit",
     "in_scope",

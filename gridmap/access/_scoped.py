@@ -229,3 +229,23 @@ def record_export(
         return
     store.session.require("export")
     store._audit("export", layer, version, detail)
+
+
+def for_command_line(store: WorkspaceStore) -> WorkspaceStore:
+    """`store` as the ``gridmap`` command uses it: audited once the workspace has accounts.
+
+    The command line is the machine owner's tool and is not scoped (whoever runs it can
+    read the file), but with accounts in the workspace its writes, restores and exports
+    are recorded like the app's, as the operating-system account on client ``cli``.
+    Without accounts: `store` itself.
+    """
+    import getpass
+
+    from gridmap.access._accounts import accounts_configured
+    from gridmap.access._scope import Scope
+
+    storage = access_storage(store)
+    if not accounts_configured(storage):
+        return store
+    session = Session(getpass.getuser(), "administrator", Scope(""), "", "cli")
+    return ScopedStore(store, session, storage=storage)
