@@ -13,7 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from app_pages._common import _store, md, say, signed_in, tr
+from app_pages._common import _store, _workspace_choices, md, say, signed_in, tr
 from gridmap.access import (
     AccessStorage,
     Session,
@@ -33,7 +33,9 @@ def client_address() -> str:
 
 def storage() -> AccessStorage:
     """Accounts and audit storage of the session's workspace."""
-    if "workspace" not in st.session_state:
+    # Only a workspace the picker lists is opened (opening creates a missing file): a
+    # location set in the session otherwise falls back to the default, as in the picker.
+    if st.session_state.get("workspace") not in _workspace_choices():
         st.session_state["workspace"] = str(open_workspace().location)
     return access_storage(_store(st.session_state["workspace"]))
 
