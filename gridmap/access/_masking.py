@@ -101,6 +101,10 @@ def mask_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         return frame
     masked = frame.copy()
     for column in present:
-        masked[column] = masked[column].map(mask_personal_data, na_action="ignore")
+        # Each distinct text once: descriptions repeat (templates, copied reports).
+        values = masked[column]
+        distinct = values.dropna().unique()
+        lookup = {value: mask_personal_data(value) for value in distinct}
+        masked[column] = values.map(lookup, na_action="ignore")
     masked.attrs = dict(frame.attrs)
     return masked

@@ -141,7 +141,9 @@ def filter_to_scope(
     kept = frame.loc[in_scope(frame, scope, area=area)].copy()
     if "grid_code" not in kept.columns and len(kept):
         geometry = kept.geometry.to_numpy()
+        # Only lines crossing the area's edge are cut (most lie wholly inside).
         lines = np.isin(shapely.get_type_id(geometry), (1, 2, 5))
+        lines[lines] = ~shapely.covers(area, geometry[lines])
         if lines.any():
             clipped = geometry.copy()
             clipped[lines] = [_line_parts(g) for g in shapely.intersection(geometry[lines], area)]
