@@ -9,6 +9,7 @@ the pages the account's role may open.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -20,6 +21,7 @@ from gridmap.access import (
     SignInError,
     access_storage,
     accounts_configured,
+    get_account,
     session_from_header,
     sign_in,
 )
@@ -82,7 +84,7 @@ def gate() -> Callable[[list[StreamlitPage]], StreamlitPage]:
         sign_out()
         st.session_state.pop("access_signed_out", None)
         return navigation
-    session = signed_in()
+    session = _current(accounts, signed_in())
     if (
         session is not None
         and st.session_state.get("access_workspace") == (st.session_state["workspace"])
@@ -101,6 +103,28 @@ def gate() -> Callable[[list[StreamlitPage]], StreamlitPage]:
                 return navigation
     st.session_state["access_gate_closed"] = True  # the sidebar shows only the language
     return sign_in_navigation
+
+
+def _current(accounts: AccessStorage, session: Session | None) -> Session | None:
+    """`session` as its account now is: an account disabled or removed meanwhile ends it
+    at the next run, a changed role or scope applies at once."""
+    if session is None:
+        return None
+    account = get_account(accounts, session.user)
+    if account is None or account.disabled:
+        sign_out()
+        st.session_state.pop("access_signed_out", None)
+        return None
+    if (account.role, account.scope, account.display_name) != (
+        session.role,
+        session.scope,
+        session.display_name,
+    ):
+        session = replace(
+            session, role=account.role, scope=account.scope, display_name=account.display_name
+        )
+        begin(session)
+    return session
 
 
 def sign_in_navigation(pages: list[StreamlitPage]) -> StreamlitPage:

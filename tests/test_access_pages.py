@@ -16,6 +16,7 @@ from gridmap.access import (
     list_accounts,
     read_audit,
     sign_in,
+    update_account,
 )
 from gridmap.store import GeoPackageStore
 from tests.test_app import ROOT, home, metric  # noqa: F401 - home is a fixture
@@ -147,3 +148,17 @@ def test_the_accounts_page(office: Path, lang: str) -> None:
     log = app.dataframe[0].value
     assert log["action"].tolist() == ["account_change"]
     assert log["user"].tolist() == ["admin"]
+
+
+def test_a_disabled_account_is_signed_out_and_a_new_scope_applies_at_once(office: Path) -> None:
+    storage = access_storage(GeoPackageStore(office / "sample.gpkg"))
+    app = sign_in_as(start(), "wang", "grid worker 1")
+    assert metric(app, "网格数") == "5"
+    update_account(storage, "wang", scope=COMMUNITY + "001")  # one grid
+    app.run()
+    assert metric(app, "网格数") == "1"
+    update_account(storage, "wang", disabled=True)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "登录"
+    assert "access_session" not in app.session_state
