@@ -348,8 +348,10 @@ def test_trusted_proxy_header(workspace: GeoPackageStore, monkeypatch: pytest.Mo
     assert session_from_header(storage, {"Host": "gridmap"}) is None
     with pytest.raises(SignInError, match="single sign-on user mallory"):
         session_from_header(storage, {"X-Remote-User": "mallory"})
-    with pytest.raises(SignInError):  # no password: cannot sign in by password
-        sign_in(storage, "wang", "", throttle=SignInThrottle())
+    # no password: cannot sign in by password, not even with the dummy hash's secret
+    for typed in ("", "not a password of anyone"):
+        with pytest.raises(SignInError):
+            sign_in(storage, "wang", typed, throttle=SignInThrottle())
 
 
 # -- the audit log ----------------------------------------------------------------------

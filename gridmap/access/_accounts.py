@@ -409,12 +409,16 @@ def sign_in(
         raise SignInError(Message("access_sign_in_wait", seconds=math.ceil(wait)))
     rows = storage.select(ACCOUNTS_TABLE, where={"user": typed}) if typed else []
     row = rows[0] if rows else None
-    stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
+    has_password = bool(row and row["password_hash"])
+    stored = row["password_hash"] if has_password else _DUMMY_HASH
     try:
-        ok = _HASHER.verify(stored, str(password)) and row is not None
+        # verified even without an account, so that costs as long as a wrong password
+        ok = _HASHER.verify(stored, str(password)) and has_password
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         ok = False
     reason = "" if ok else ("unknown user" if row is None else "wrong password")
+    if row is not None and not has_password:
+        reason = "no password (single sign-on only)"
     if ok and row["disabled"]:
         ok, reason = False, "disabled"
     if not ok:
