@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gridmap import GridmapError
+from gridmap.access import Session, scoped
 from gridmap.editors import check_editor_name
 from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
@@ -160,18 +161,38 @@ def _store(location: str) -> WorkspaceStore:
     return open_workspace(location)
 
 
+# -- accounts (gridmap.access) ---------------------------------------------------------------
+# The one place pages get their store: as the signed-in account may see it (its area scope,
+# personal data masked for roles without the right, writes audited); with no accounts in
+# the workspace, the store itself (the single-user laptop mode).
+def signed_in() -> Session | None:
+    """The signed-in account's session, None in the laptop mode (no accounts)."""
+    return st.session_state.get("access_session")
+
+
 def store() -> WorkspaceStore:
-    """The workspace chosen in the sidebar."""
-    return _store(st.session_state["workspace"])
+    """The workspace chosen in the sidebar, as the signed-in account may see it."""
+    location = st.session_state["workspace"]
+    session = signed_in()
+    if session is None:
+        return _store(location)
+    kept = st.session_state.get("access_store")
+    if kept is None or kept[0] != (location, session):
+        kept = st.session_state["access_store"] = (
+            (location, session),
+            scoped(_store(location), session),
+        )
+    return kept[1]
 
 
 # A resource, not data: st.cache_data would unpickle a fresh copy of every layer on every
 # rerun (seconds for a million incidents). Versions are immutable, so one shared frame per
 # version is safe as long as nothing mutates it; gridmap's functions never do
-# (tests/test_overview.py checks it).
+# (tests/test_overview.py checks it). Keyed on the store's location, which names the scope
+# of a scoped store, so one area's rows are never served to another.
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _read(path: str, layer: str, version: int) -> gpd.GeoDataFrame:
-    return _store(path).read(layer, version=version)
+def _read(location: str, layer: str, version: int, _source: WorkspaceStore) -> gpd.GeoDataFrame:
+    return _source.read(layer, version=version)
 
 
 def layer(name: str) -> gpd.GeoDataFrame | None:
@@ -180,7 +201,10 @@ def layer(name: str) -> gpd.GeoDataFrame | None:
     version = current.current_version(name)
     if version is None:
         return None
-    return _read(st.session_state["workspace"], name, version)
+    return _read(str(current.location), name, version, current)
+
+
+# -- end of accounts ------------------------------------------------------------------------
 
 
 def area_prefix() -> str:
@@ -234,8 +258,12 @@ def editor() -> str | None:
     """The editor's name typed in the sidebar, None until one is given.
 
     Every write from a page passes it as ``author=`` (the store marks it unverified); a
-    page refuses to write without it rather than record the server's account.
+    page refuses to write without it rather than record the server's account. Signed in,
+    the account's name (the scoped store records it as the author).
     """
+    session = signed_in()
+    if session is not None:
+        return session.display_name or session.user
     return st.session_state.get("editor") or None
 
 
@@ -379,25 +407,33 @@ def _language_changed(key: str) -> None:
     st.session_state["lang"] = st.session_state[key]
 
 
+def language_picker() -> None:
+    """The 中文 / English switch (the sidebar's first widget, also on the sign-in page)."""
+    languages = list(LANGUAGES)
+    key = f"lang_picker_{lang()}"
+    st.radio(
+        "语言 / Language",
+        languages,
+        index=languages.index(lang()),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key=key,
+        # A callback runs before the rerun, so the page titles built before the
+        # sidebar (in streamlit_app.py) are already in the new language.
+        on_change=_language_changed,
+        args=(key,),
+    )
+
+
 def sidebar() -> None:
     """Language, workspace and area pickers shared by every page."""
     with st.sidebar:
-        languages = list(LANGUAGES)
-        key = f"lang_picker_{lang()}"
-        st.radio(
-            "语言 / Language",
-            languages,
-            index=languages.index(lang()),
-            format_func=LANGUAGES.get,
-            horizontal=True,
-            key=key,
-            # A callback runs before the rerun, so the page titles built before the
-            # sidebar (in streamlit_app.py) are already in the new language.
-            on_change=_language_changed,
-            args=(key,),
-        )
-        _workspace_picker()
-        _editor_input()
+        language_picker()
+        if st.session_state.get("access_gate_closed"):  # accounts, nobody signed in yet
+            return
+        if signed_in() is None:  # an account belongs to its workspace and names its editor
+            _workspace_picker()
+            _editor_input()
         _area_picker()
         _basemap_picker()
         credit = workspace_credit(store().settings(), lang(), name=Path(store().location).stem)

@@ -479,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--incidents", type=int, default=24_000)  # sample.N_INCIDENTS
     b.set_defaults(func=_cmd_sample)
     _cli_patrol_algo.add_commands(sub)
+    _cli_access.add_commands(sub)  # accounts, audit
     return parser
 
 

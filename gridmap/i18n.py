@@ -1362,12 +1362,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hs_help_emerging": (
         "逐周计算每个格网的 Gi*，再用 Mann-Kendall 检验 Gi* z 值的趋势，按 Esri“新兴热点分析”"
         "的规则分类：新、连续、加剧、持续、减弱、零星、振荡、历史热点（冷点同理）。"
-        "至少需要3周；周数越多，分类越可靠。",
+        "格网大小默认取最小的整数尺寸，使有事件的格网平均每周至少2起（否则周计数多为0，"
+        "趋势检验无意义），可手动修改。至少需要3周；周数越多，分类越可靠。",
         "Gi* is computed for every cell in every week, the trend of each cell's weekly z-scores "
         "is tested with Mann-Kendall, and the history is classed by the rules of Esri's "
         "Emerging Hot Spot Analysis: new, consecutive, intensifying, persistent, diminishing, "
-        "sporadic, oscillating or historical hot spot (and cold spot). It needs at least 3 "
-        "weeks; more weeks give firmer classes.",
+        "sporadic, oscillating or historical hot spot (and cold spot). The default cell size "
+        "is the smallest round size at which cells with incidents average at least 2 a week "
+        "(finer cells hold mostly zero weeks, where a trend test means nothing); you can "
+        "change it. It needs at least 3 weeks; more weeks give firmer classes.",
     ),
     "hs_help_time": (
         "每个小时×星期格子里的事件数。只知道时间范围的事件（如夜间发生、早上发现的盗窃）按"

@@ -17,6 +17,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import InitialValue, Radio, Selectbox
 
+from gridmap.access import SignInThrottle, access_storage, add_account, sign_in
 from gridmap.grids import dissolve_level
 from gridmap.store import GeoPackageStore, install_sample_workspace
 from tests.test_app import ROOT, run_app
@@ -197,9 +198,39 @@ def test_the_street_office_pages_survive_language_round_trips(
     round_trip(app, chosen)
 
 
+def test_the_accounts_and_sign_in_pages_survive_language_round_trips(
+    home: Path, browser: BrowserMemory
+) -> None:
+    workspace = str(home / "sample.gpkg")
+    storage = access_storage(GeoPackageStore(workspace))
+    add_account(storage, "admin", password="correct horse", role="administrator")
+    # Signed out: the sign-in page, whose typed name outlives the switches.
+    app = run_app()
+    app.text_input(key="access_user.zh").set_value("admin")
+    app.text_input(key="access_password").set_value("not it")
+    app.button(key="access_sign_in_submit").click().run()
+    round_trip(app, {})
+    assert app.text_input(key="access_user.zh").value == "admin"
+    assert app.title[0].value == "登录"
+    session = sign_in(storage, "admin", "correct horse", throttle=SignInThrottle())
+    browser.labels.clear()  # another browser tab: it remembers nothing of the first
+    app = run_app(
+        "app_pages/accounts.py",
+        workspace=workspace,
+        access_session=session,
+        access_workspace=workspace,
+    )
+    chosen = {"access_view": "audit", "access_audit_action": "sign_in"}
+    for key, value in chosen.items():
+        pick(app, key, value)
+    round_trip(app, chosen)
+    assert app.dataframe[0].value["action"].tolist() == ["sign_in"]
+
+
 def test_every_registered_page_is_covered_here() -> None:
     # A new page must get its own round trip above.
     assert sorted(registered_pages()) == [
+        "app_pages/accounts.py",
         "app_pages/coverage.py",
         "app_pages/data.py",
         "app_pages/grids.py",

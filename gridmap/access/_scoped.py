@@ -1,0 +1,251 @@
+"""A workspace store seen through an account: every read filtered to its scope and masked.
+
+:func:`scoped` wraps a :class:`~gridmap.store.WorkspaceStore` so that pages and the CLI,
+which only call ``read``/``layers``/``history``/``write``/``restore``, cannot forget the
+scope: it is applied where the rows are read, not on each page. Writes and restores are
+checked against the role's rights and recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import geopandas as gpd
+import shapely
+
+from gridmap.access._accounts import Session
+from gridmap.access._audit import record
+from gridmap.access._masking import mask_columns
+from gridmap.access._roles import AccessDeniedError
+from gridmap.access._scope import filter_to_scope, in_scope, scope_area
+from gridmap.access._storage import AccessStorage, access_storage
+from gridmap.i18n import Message
+from gridmap.schema import LAYERS
+from gridmap.store import ANY_VERSION, LayerVersion, WorkspaceStore
+
+#: Text columns that may hold personal data, per layer. A city's own extra text columns
+#: of incidents (报警人, 电话 …, not in the schema) are masked too.
+PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {"incidents": ("description",)}
+#: Incident columns that are codes, never free text, so never masked.
+_CODED = ("incident_id", "category", "category_key", "source", "status", "grid_code")
+
+
+class ScopedStore(WorkspaceStore):
+    """`inner` as `session` may see it. Build it with :func:`scoped`.
+
+    ``location`` is the workspace's location with the scope and masking appended
+    (``…/sample.gpkg#scope=990101001&personal=0``): caches keyed on a store's location
+    (the pages') then keep one entry per scope, never serving one area's rows to another.
+    ``Path(location).stem`` is still the workspace's name.
+    """
+
+    def __init__(
+        self, inner: WorkspaceStore, session: Session, *, storage: AccessStorage | None = None
+    ) -> None:
+        self.inner = inner
+        self.session = session
+        self.storage = storage if storage is not None else access_storage(inner)
+        personal = int(session.can("personal_data"))
+        self.location = f"{inner.location}#scope={session.scope.prefix}&personal={personal}"
+        self._areas: dict[int | None, shapely.Geometry] = {}
+
+    # -- reading --------------------------------------------------------------------------
+    def area(self) -> shapely.Geometry:
+        """The union of the scope's grids (current version), EPSG:4326."""
+        version = self.inner.current_version("grids")
+        if version not in self._areas:
+            grids = self.inner.read("grids", version=version) if version is not None else None
+            self._areas = {version: scope_area(grids, self.session.scope)}
+        return self._areas[version]
+
+    def layers(self) -> list[str]:
+        return self.inner.layers()
+
+    def read(
+        self,
+        layer: str,
+        *,
+        version: int | None = None,
+        columns: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        max_features: int | None = None,
+    ) -> gpd.GeoDataFrame:
+        scope = self.session.scope
+        if scope.everything:
+            frame = self.inner.read(
+                layer, version=version, columns=columns, bbox=bbox, max_features=max_features
+            )
+        else:
+            wanted = columns
+            if columns is not None and layer == "grids" and "grid_code" not in columns:
+                wanted = [*columns, "grid_code"]
+            frame = self.inner.read(layer, version=version, columns=wanted, bbox=bbox)
+            area = None if "grid_code" in frame.columns else self.area()
+            frame = filter_to_scope(frame, scope, area=area)
+            if wanted is not columns:
+                frame = frame.drop(columns="grid_code")
+            if max_features is not None:
+                frame = frame.iloc[:max_features]
+        if not self.session.can("personal_data"):
+            frame = mask_columns(frame, personal_columns(frame, layer))
+        return frame
+
+    def history(self, layer: str | None = None) -> list[LayerVersion]:
+        return self.inner.history(layer)
+
+    def settings(self) -> dict[str, object]:
+        return self.inner.settings()
+
+    def current_version(self, layer: str) -> int | None:
+        return self.inner.current_version(layer)
+
+    def writing(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+        return self.inner.writing(timeout=timeout)
+
+    # -- writing --------------------------------------------------------------------------
+    def _audit(self, action: str, layer: str | None, version: int | None, detail: str) -> None:
+        record(
+            self.storage,
+            user=self.session.user,
+            role=self.session.role,
+            action=action,
+            layer=layer,
+            version=version,
+            scope=self.session.scope.prefix,
+            client=self.session.client,
+            detail=detail,
+        )
+
+    def write(
+        self,
+        layer: str,
+        data: gpd.GeoDataFrame,
+        *,
+        author: str | None = None,
+        message: str,
+        based_on: int | None = ANY_VERSION,
+    ) -> LayerVersion:
+        """Write `data` as the scope's part of `layer`; rows outside the scope are kept.
+
+        A scoped account reads only its area, so what it writes back is its area: the
+        new version is the current rows outside the scope plus `data`. Every row of
+        `data` must lie inside the scope. The author is the account's name.
+
+        Raises
+        ------
+        AccessDeniedError
+            when the role may not edit, or `data` has rows outside the scope.
+        """
+        self.session.require("edit")
+        who = self.session.display_name or self.session.user
+        scope = self.session.scope
+        with self.inner.writing():
+            if not scope.everything:
+                data = self._merge_into_current(layer, data)
+            made = self.inner.write(layer, data, author=who, message=message, based_on=based_on)
+            self._audit("write", layer, made.version, message)
+        return made
+
+    def _merge_into_current(self, layer: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        from gridmap.ingest import combine_rows
+
+        scope = self.session.scope
+        area = None if "grid_code" in data.columns else self.area()
+        mine = data.to_crs(4326) if data.crs is not None and data.crs.to_epsg() != 4326 else data
+        outside = ~in_scope(mine, scope, area=area)
+        if outside.any():
+            raise AccessDeniedError(
+                Message("access_write_outside", n=int(outside.sum()), prefix=scope.prefix)
+            )
+        if self.inner.current_version(layer) is None:
+            return data
+        current = self.inner.read(layer)
+        area = None if "grid_code" in current.columns else self.area()
+        others = current.loc[~in_scope(current, scope, area=area)]
+        return combine_rows([others, mine], layer)
+
+    def restore(
+        self, layer: str, version: int, *, author: str | None = None, message: str | None = None
+    ) -> LayerVersion:
+        """Restore a version; only for accounts scoped to the whole workspace.
+
+        A version holds every area's rows, so restoring it would also undo other
+        areas' edits.
+        """
+        self.session.require("edit")
+        if not self.session.scope.everything:
+            raise AccessDeniedError(Message("access_restore_scoped", layer=layer))
+        who = self.session.display_name or self.session.user
+        made = self.inner.restore(layer, version, author=who, message=message)
+        self._audit("restore", layer, made.version, f"version {version}")
+        return made
+
+    def update_settings(self, **values: object) -> None:
+        self.session.require("edit")
+        if not self.session.scope.everything:
+            raise AccessDeniedError(Message("access_restore_scoped", layer="settings"))
+        self.inner.update_settings(**values)
+
+
+def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:
+    """Columns of `frame` masked for roles without the personal-data right."""
+    named = list(PERSONAL_COLUMNS.get(layer, ()))
+    if layer == "incidents":
+        known = set(LAYERS["incidents"].required) | set(LAYERS["incidents"].optional)
+        extra = [
+            c
+            for c in frame.columns
+            if c not in known
+            and c not in _CODED
+            and c != frame.geometry.name
+            and frame[c].dtype in (object, "string")
+        ]
+        named += extra
+    return [c for c in named if c in frame.columns]
+
+
+def scoped(store: WorkspaceStore, session: Session | None) -> WorkspaceStore:
+    """`store` as `session` may see it; `store` itself when nobody is signed in.
+
+    No session is the single-user laptop mode (no accounts in the workspace): nothing
+    is filtered, masked or audited, exactly as before accounts existed.
+    """
+    if session is None:
+        return store
+    return ScopedStore(store, session)
+
+
+def record_export(
+    store: WorkspaceStore, *, layer: str | None, version: int | None = None, detail: str = ""
+) -> None:
+    """Check the export right and record an export in the audit log (scoped stores only).
+
+    Raises
+    ------
+    AccessDeniedError
+        when the signed-in role may not export.
+    """
+    if not isinstance(store, ScopedStore):
+        return
+    store.session.require("export")
+    store._audit("export", layer, version, detail)
+
+
+def for_command_line(store: WorkspaceStore) -> WorkspaceStore:
+    """`store` as the ``gridmap`` command uses it: audited once the workspace has accounts.
+
+    The command line is the machine owner's tool and is not scoped (whoever runs it can
+    read the file), but with accounts in the workspace its writes, restores and exports
+    are recorded like the app's, as the operating-system account on client ``cli``.
+    Without accounts: `store` itself.
+    """
+    import getpass
+
+    from gridmap.access._accounts import accounts_configured
+    from gridmap.access._scope import Scope
+
+    storage = access_storage(store)
+    if not accounts_configured(storage):
+        return store
+    session = Session(getpass.getuser(), "administrator", Scope(""), "", "cli")
+    return ScopedStore(store, session, storage=storage)
