@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gridmap import _cli_patrol, _cli_patrol_algo
+from gridmap import _cli_access, _cli_patrol, _cli_patrol_algo
 from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
