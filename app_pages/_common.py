@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gridmap import GridmapError
-from gridmap.access import Session, scoped
+from gridmap.access import Session, record_export, scoped
 from gridmap.editors import check_editor_name
 from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
@@ -202,6 +202,27 @@ def layer(name: str) -> gpd.GeoDataFrame | None:
     if version is None:
         return None
     return _read(str(current.location), name, version, current)
+
+
+def may(right: str) -> bool:
+    """Whether the signed-in role has `right` (``export``, ``edit`` …); always in laptop mode."""
+    session = signed_in()
+    return session is None or session.can(right)
+
+
+def record_download(layer: str | None, detail: str) -> Callable[[], None]:
+    """An ``on_click`` for a download button: the export is recorded in the audit log.
+
+    A download button sends its bytes with the page, so the click (the user taking the
+    file) is what is recorded, with the layer's current version.
+    """
+
+    def recorded() -> None:
+        current = store()
+        version = current.current_version(layer) if layer else None
+        record_export(current, layer=layer, version=version, detail=detail)
+
+    return recorded
 
 
 # -- end of accounts ------------------------------------------------------------------------

@@ -11,7 +11,18 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import choice, editor, lang, md, say, store, tr, upload_folder
+from app_pages._common import (
+    choice,
+    editor,
+    lang,
+    may,
+    md,
+    record_download,
+    say,
+    store,
+    tr,
+    upload_folder,
+)
 from gridmap import GridmapError
 from gridmap.crs import best_fitting_system
 from gridmap.i18n import TEXT, Message, column_label, layer_label, localize, reason_label, t
@@ -566,7 +577,9 @@ export_crs = choice(
     key="export_crs",
     widget=cols[2].selectbox,
 )
-if st.button(tr("export"), key="export_go"):
+if not may("export"):
+    st.info(tr("export_not_allowed"))
+elif st.button(tr("export"), key="export_go"):
     # Written in a scratch folder that is removed once the bytes are read: the download
     # button keeps its own copy in memory.
     exported = None
@@ -580,7 +593,13 @@ if st.button(tr("export"), key="export_go"):
         except GridmapError as exc:
             st.error(say(exc))
     if exported is not None:
-        st.download_button(tr("download"), exported, file_name=out.name, key="export_download")
+        st.download_button(
+            tr("download"),
+            exported,
+            file_name=out.name,
+            key="export_download",
+            on_click=record_download(export_name, export_format),
+        )
 
 # -- history ----------------------------------------------------------------------------
 st.subheader(tr("history"))

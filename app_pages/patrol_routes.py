@@ -21,7 +21,9 @@ from app_pages._common import (
     choice,
     lang,
     layer,
+    may,
     md,
+    record_download,
     say,
     store,
     tr,
@@ -421,12 +423,19 @@ def routes_view() -> None:
         st.subheader(tr("pr_dropped"))
         st.dataframe(route_views.dropped_table(result, lang=lang()), hide_index=True)
     units = [r.unit for r in result.plan.routes if r.stops]
-    if units:
+    if units and not may("export"):
+        st.info(tr("export_not_allowed"))
+    elif units:
         unit = choice(tr("pr_download_unit"), units, key="pr_download_unit")
         files = route_views.downloads(result, unit)
         cols = st.columns(3)
         cols[0].download_button(
-            "GPX", files["gpx"], f"route_{unit}.gpx", "application/gpx+xml", key="pr_gpx"
+            "GPX",
+            files["gpx"],
+            f"route_{unit}.gpx",
+            "application/gpx+xml",
+            key="pr_gpx",
+            on_click=record_download(None, "route GPX"),
         )
         cols[1].download_button(
             "GeoJSON",
@@ -434,9 +443,15 @@ def routes_view() -> None:
             f"route_{unit}.geojson",
             "application/geo+json",
             key="pr_geojson",
+            on_click=record_download(None, "route GeoJSON"),
         )
         cols[2].download_button(
-            tr("pr_sheet"), files["html"], f"route_{unit}.html", "text/html", key="pr_sheet"
+            tr("pr_sheet"),
+            files["html"],
+            f"route_{unit}.html",
+            "text/html",
+            key="pr_sheet",
+            on_click=record_download(None, "route sheet"),
         )
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_routes"))

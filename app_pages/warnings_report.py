@@ -9,7 +9,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import basemap_options, editor, lang, md, say, store, tr
+from app_pages._common import (
+    basemap_options,
+    editor,
+    lang,
+    may,
+    md,
+    record_download,
+    say,
+    store,
+    tr,
+)
 from app_pages._street_office import (
     compute,
     filter_form,
@@ -124,7 +134,9 @@ else:
     st.subheader(tr("hs_report"))
     st.caption(tr("hs_report_week", end=f"{last_day:%Y-%m-%d}"))
     report_key = (selection, language)
-    if st.button(tr("hs_report_prepare"), key="hs_report_prepare"):
+    if not may("export"):
+        st.info(tr("export_not_allowed"))
+    elif st.button(tr("hs_report_prepare"), key="hs_report_prepare"):
         with st.spinner(tr("hs_report_prepare")), tempfile.TemporaryDirectory() as folder:
             source = views.report_source(workspace, selection)
             name = f"weekly-report-{last_day:%Y-%m-%d}.xlsx"
@@ -145,6 +157,7 @@ else:
             file_name=prepared[1].replace(".xlsx", ".zip"),
             mime="application/zip",
             key="hs_report_download",
+            on_click=record_download("incidents", "weekly report"),
         )
 
     st.subheader(tr("hs_handoff"))

@@ -20,9 +20,11 @@ from gridmap.schema import LAYERS
 
 def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The workspace `args` name; it must exist (a typo must not create an empty one)."""
+    from gridmap.access import for_command_line
     from gridmap.store import open_workspace
 
-    return open_workspace(args.workspace, create=False)
+    # Once the workspace has accounts, the command's writes and exports are audited.
+    return for_command_line(open_workspace(args.workspace, create=False))
 
 
 def _plain(value: object) -> str:
@@ -249,6 +251,7 @@ def _street_fit(store: object, result: object) -> str:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from gridmap.access import record_export
     from gridmap.io import export_layer
     from gridmap.schema import with_labels
 
@@ -259,6 +262,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # (category_key), as the Data page's export; importing the file again maps them back.
     labelled = with_labels(frame, args.layer, args.lang)
     path = export_layer(labelled, args.output, fmt=args.format, crs=args.crs)
+    version = args.version or store.current_version(args.layer)
+    record_export(store, layer=args.layer, version=version, detail=f"{args.format} {path.name}")
     print(f"wrote {len(frame)} features to {path}")
     return 0
 

@@ -162,3 +162,52 @@ def test_a_disabled_account_is_signed_out_and_a_new_scope_applies_at_once(office
     assert not app.exception
     assert app.title[0].value == "登录"
     assert "access_session" not in app.session_state
+
+
+def test_every_registered_page_is_known_to_the_roles() -> None:
+    # A page registered in streamlit_app.py but missing from PAGES is hidden from every
+    # role once accounts exist (the Patrol routes page was, for the police).
+    import re
+
+    from gridmap.access import PAGES, ROLES
+
+    registered = set(re.findall(r"app_pages/(\w+)\.py", (ROOT / "streamlit_app.py").read_text()))
+    assert registered - set(PAGES) == set()
+    assert {"coverage", "patrol_routes"} <= ROLES["police"].pages
+    assert "grids" in ROLES["planner"].pages
+
+
+def test_a_viewer_cannot_export_and_an_analysts_download_is_audited(office: Path) -> None:
+    store = GeoPackageStore(office / "sample.gpkg")
+    add_account(access_storage(store), "li", password="analyst pass 1", role="analyst")
+    for user, password, allowed in (
+        ("wang", "grid worker 1", False),
+        ("li", "analyst pass 1", True),
+    ):
+        app = sign_in_as(start(), user, password)
+        app.switch_page("app_pages/warnings_report.py").run()
+        app.radio(key="hs_report_view.zh").set_value("report").run()
+        assert not app.exception, [e.value for e in app.exception]
+        prepare = [b for b in app.button if b.key == "hs_report_prepare"]
+        assert bool(prepare) is allowed
+        assert any("没有导出数据的权限" in i.value for i in app.info) is not allowed
+    session = app.session_state["access_session"]  # the analyst's
+
+    def click_download(session, workspace):  # type: ignore[no-untyped-def]
+        import streamlit as st
+
+        from app_pages import _common
+
+        st.session_state["access_session"] = session
+        st.session_state["workspace"] = workspace
+        _common.record_download("incidents", "weekly report")()  # the button's on_click
+
+    before = len(read_audit(access_storage(store)))
+    clicked = AppTest.from_function(click_download, args=(session, str(office / "sample.gpkg")))
+    clicked.run()
+    assert not clicked.exception, [e.value for e in clicked.exception]
+    audit = read_audit(access_storage(store))
+    assert len(audit) == before + 1
+    assert audit.iloc[-1]["action"] == "export"
+    assert audit.iloc[-1]["user"] == "li"
+    assert audit.iloc[-1]["layer"] == "incidents"

@@ -17,6 +17,7 @@ PAGES = (
     "heatmaps",
     "warnings_report",
     "coverage",
+    "patrol_routes",
     "grids",
     "data",
     "accounts",
@@ -69,7 +70,9 @@ ROLES: dict[str, Rights] = {
         manage_accounts=False,
     ),
     "police": Rights(
-        frozenset({"overview", "heatmaps", "warnings_report", "coverage", "data"}),
+        frozenset(
+            {"overview", "heatmaps", "warnings_report", "coverage", "patrol_routes", "data"}
+        ),
         edit=True,
         personal_data=True,
         export=True,

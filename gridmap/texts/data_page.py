@@ -7,3 +7,7 @@ TEXT = {
         "above, correct the file and check it again.",
     ),
 }
+TEXT["export_not_allowed"] = (
+    "您的角色没有导出数据的权限。",
+    "Your role may not export data.",
+)
