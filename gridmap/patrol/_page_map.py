@@ -32,6 +32,7 @@ GAP_COLOUR = "#e31a1c"
 POST_COLOUR = "#000000"
 PROPOSED_COLOUR = "#ff7f00"
 GREEDY_COLOUR = "#984ea3"
+SITE_COLOUR = "#737373"
 
 
 def _pct(value: Any) -> str:
@@ -100,6 +101,32 @@ def _post_frame(posts: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     return out
 
 
+def _site_frame(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return sites[[c for c in ("site_id", "name", "geometry") if c in sites]].astype(
+        {"site_id": str}
+    )
+
+
+def _polygons(m: Any, reached: gpd.GeoDataFrame, *, lang: str) -> None:
+    """Service areas as polygons, one per cutoff over all posts, widest first."""
+    areas = cov.service_area_polygons(reached.assign(post_id="all"))
+    shown = _on_map(m, areas)
+    for i in np.argsort(-shown["minutes"].to_numpy(dtype=float)):
+        cut = float(shown["minutes"].iloc[i])
+        colour = MINUTE_COLOURS.get(cut, GAP_COLOUR)
+        folium.GeoJson(
+            _features(shown.iloc[[i]], {"tip": [t("pp_within", lang, m=f"{cut:g}")]}),
+            name=t("pp_area_layer", lang, m=f"{cut:g}"),
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "weight": 0,
+                "fillColor": c,
+                "fillOpacity": 0.25,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        ).add_to(m)
+
+
 def coverage_map(
     patrol: Patrol,
     report: cov.CoverageReport,
@@ -110,6 +137,9 @@ def coverage_map(
     greedy: gpd.GeoDataFrame | None = None,
     changed: gpd.GeoDataFrame | None = None,
     touched: Sequence[str] = (),
+    sites: gpd.GeoDataFrame | None = None,
+    all_sites: bool = False,
+    polygons: bool = False,
     basemap: str = "vector",
     tile_url: str | None = None,
     tile_key: str | None = None,
@@ -118,8 +148,13 @@ def coverage_map(
     """Street pieces coloured by response minutes, gaps, posts, key sites outside class.
 
     `proposed` (and `greedy`) are sited posts, `changed` the posts of a what-if (those in
-    `touched`, added or moved, stand out).
+    `touched`, added or moved, stand out; so do touched sites). `sites` replaces the
+    workspace's key sites (a site what-if); `all_sites` draws every key site, not only
+    those outside their class (to pick one on the map). `polygons` adds the service areas
+    as polygons (:func:`~gridmap.patrol.coverage.service_area_polygons`: the reached street
+    pieces buffered by 50 m, cumulative per cutoff) under the street colours.
     """
+    key_sites = sites if sites is not None else patrol.sites
     m = maps.make_map(
         bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
     )
@@ -148,6 +183,8 @@ def coverage_map(
         ).add_to(m)
     streets = report.streets
     minutes = streets["minutes"].to_numpy(dtype=float)
+    if polygons and np.isfinite(minutes).any():
+        _polygons(m, streets[np.isfinite(minutes)], lang=lang)
     gap = np.isnan(minutes)
     _lines(
         m,
@@ -196,8 +233,19 @@ def coverage_map(
                 name=t("pp_changed_layer", lang),
             )
             points.append((PROPOSED_COLOUR, t("pp_changed_layer", lang)))
-    if patrol.sites is not None and len(report.gap_sites):
-        outside = patrol.sites[patrol.sites["site_id"].isin(report.gap_sites["site_id"])]
+    if key_sites is not None and len(key_sites) and all_sites:
+        maps.add_points(
+            m,
+            _site_frame(key_sites),
+            label_column="name" if "name" in key_sites else None,
+            color=SITE_COLOUR,
+            radius=4,
+            tooltip_columns={"site_id": t("pp_col_site", lang)},
+            name=t("pp_sites_layer", lang),
+        )
+        points.append((SITE_COLOUR, t("pp_sites_layer", lang)))
+    if key_sites is not None and len(report.gap_sites):
+        outside = key_sites[key_sites["site_id"].isin(report.gap_sites["site_id"])]
         maps.add_points(
             m,
             outside[[c for c in ("site_id", "name", "geometry") if c in outside]].astype(
@@ -210,6 +258,22 @@ def coverage_map(
             name=t("pp_gap_sites_layer", lang),
         )
         points.append((GAP_COLOUR, t("pp_gap_sites_layer", lang)))
+    moved_sites = (
+        key_sites[key_sites["site_id"].astype(str).isin(touched)]
+        if key_sites is not None and len(key_sites) and touched
+        else None
+    )
+    if moved_sites is not None and len(moved_sites):
+        maps.add_points(
+            m,
+            _site_frame(moved_sites),
+            label_column="name" if "name" in moved_sites else None,
+            color=PROPOSED_COLOUR,
+            radius=7,
+            tooltip_columns={"site_id": t("pp_col_site", lang)},
+            name=t("pp_changed_site_layer", lang),
+        )
+        points.append((PROPOSED_COLOUR, t("pp_changed_site_layer", lang)))
     for frame, colour, key in (
         (greedy, GREEDY_COLOUR, "pp_greedy_layer"),
         (proposed, PROPOSED_COLOUR, "pp_proposed_layer"),

@@ -24,12 +24,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from gridmap.i18n import Message, t
 from gridmap.patrol import coverage as cov
 from gridmap.patrol import siting
+from gridmap.patrol._page_edits import (
+    ACTIONS,
+    EDITABLE,
+    Edit,
+    apply_edit,
+    edit_message,
+    next_id,
+    place_from_click,
+)
+from gridmap.patrol._page_inspections import (
+    DEFAULT_DAYS,
+    VISIT_RADIUS_M,
+    inspection_map,
+    inspection_table,
+    inspections,
+    site_visits,
+)
 from gridmap.patrol._page_map import (
     GAP_COLOUR,
     GREEDY_COLOUR,
@@ -282,26 +300,25 @@ def point_from_lonlat(lon: float, lat: float, crs: Any) -> shapely.Point:
     return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(crs).iloc[0]
 
 
-def new_post(
-    posts: gpd.GeoDataFrame, point: shapely.Point, *, mode: str, name: str, crs: Any
-) -> gpd.GeoDataFrame:
-    """One new post at `point` (in `crs`) with a post_id no current post has."""
-    taken = set(posts["post_id"].astype(str)) if posts is not None else set()
-    n = 1
-    while f"NEW{n}" in taken:
-        n += 1
-    return gpd.GeoDataFrame(
-        {"post_id": [f"NEW{n}"], "name": [name], "mode": [mode]}, geometry=[point], crs=crs
-    ).to_crs(posts.crs if posts is not None else crs)
-
-
 @dataclass(frozen=True)
 class WhatIf:
-    """A what-if: the library's before/after and the posts layer it would save."""
+    """A what-if: the library's before/after and the layer it would save.
+
+    ``posts`` are the posts after the change (unchanged by a site edit); ``sites`` the key
+    sites after a site edit (else None); ``touched`` the ids added or moved (highlighted on
+    the map); ``layer`` which layer "save" writes (:attr:`saved`).
+    """
 
     change: cov.CoverageChange
     posts: gpd.GeoDataFrame
-    touched: tuple[str, ...] = ()  # post_ids added or moved (highlighted on the map)
+    touched: tuple[str, ...] = ()
+    layer: str = "posts"
+    sites: gpd.GeoDataFrame | None = None
+
+    @property
+    def saved(self) -> gpd.GeoDataFrame:
+        """The new version of :attr:`layer` to write."""
+        return self.sites if self.layer == "sites" and self.sites is not None else self.posts
 
 
 def what_if(
@@ -341,6 +358,82 @@ def what_if(
         *(str(p) for p in (add["post_id"] if add is not None else [])),
     ]
     return WhatIf(change, saved, tuple(touched))
+
+
+def edit_what_if(
+    patrol: Patrol,
+    posts: gpd.GeoDataFrame,
+    mode: str,
+    edit: Edit,
+    *,
+    before: cov.CoverageReport | None = None,
+) -> WhatIf:
+    """The coverage change of one map :class:`Edit` of the posts or key-sites layer.
+
+    A post edit is :func:`what_if` (only the changed posts are recomputed when `before` is
+    given). A site edit re-snaps the (few) key sites and reports the same posts against
+    them: key-site shares change, street and incident shares do not.
+
+    Parameters
+    ----------
+    patrol, posts, mode, before
+        As in :func:`what_if`; `before` is :func:`coverage` of `posts` in `mode`.
+    edit : Edit
+        ``edit.place`` in WGS-84 degrees.
+
+    Returns
+    -------
+    WhatIf
+        ``saved`` is the new version of ``edit.layer``, other rows and columns unchanged.
+
+    Raises
+    ------
+    ValidationError
+        The post or site to move or remove is not in the layer.
+    """
+    if edit.layer == "posts":
+        after, touched = apply_edit(posts, edit)
+        if edit.action == "add":
+            added = after[after["post_id"].astype(str) == touched[0]]
+            return what_if(patrol, posts, mode, before=before, add=added)
+        if edit.action == "move":
+            point = after.geometry[after["post_id"].astype(str) == touched[0]].iloc[0]
+            return what_if(patrol, posts, mode, before=before, move={touched[0]: point})
+        return what_if(patrol, posts, mode, before=before, remove=[str(edit.feature_id)])
+    sites, touched = apply_edit(patrol.sites, edit)
+    moving = posts_in_mode(posts, mode)
+    options = _report_options(patrol) | {
+        "sites": sites if len(sites) else None,
+        "site_snaps": cov.snap_to_modes(patrol.graphs, sites) if len(sites) else {},
+    }
+    change = cov.coverage_change(_graphs_for(patrol, moving), moving, before=before, **options)
+    return WhatIf(change, posts, touched, layer="sites", sites=sites)
+
+
+def site_class_table(report: cov.CoverageReport, *, lang: str) -> pd.DataFrame:
+    """Key sites by response class: how many, how many reached within their class, the
+    median and slowest response (minutes; "—" when a site is beyond every cutoff)."""
+    s = report.sites
+    if not len(s) or "response_class" not in s:
+        return pd.DataFrame()
+    rows = []
+    for c, group in s.groupby("response_class", sort=True):
+        minutes = group["time"].to_numpy(dtype=float) / 60
+        finite = minutes[np.isfinite(minutes)]
+        within = int(group["within_class"].sum())
+        rows.append(
+            {
+                t("pp_col_class", lang): f"{c:g}",
+                t("pp_col_n_sites", lang): len(group),
+                t("pp_col_in_class", lang): within,
+                t("pp_col_sites", lang): _pct(within / len(group)),
+                t("pp_col_median_min", lang): f"{np.median(finite):.1f}" if len(finite) else "—",
+                t("pp_col_slowest_min", lang): f"{minutes.max():.1f}"
+                if len(finite) == len(minutes)
+                else "—",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def change_points(change: float) -> str:
@@ -464,32 +557,46 @@ def siting_table(result: siting.CoveringResult, *, kind: str, lang: str) -> pd.D
 
 
 __all__ = [
+    "ACTIONS",
+    "DEFAULT_DAYS",
+    "EDITABLE",
     "GAP_COLOUR",
     "GREEDY_COLOUR",
     "MINUTE_COLOURS",
     "MODES",
     "POST_COLOUR",
     "PROPOSED_COLOUR",
+    "VISIT_RADIUS_M",
+    "Edit",
     "Patrol",
     "WhatIf",
+    "apply_edit",
     "build_graphs",
     "change_points",
     "change_table",
     "coverage",
     "coverage_map",
+    "edit_message",
+    "edit_what_if",
     "figures",
     "gap_tables",
     "greedy_places",
     "grid_table",
+    "inspection_map",
+    "inspection_table",
+    "inspections",
     "intersections",
     "missing_layers",
-    "new_post",
+    "next_id",
+    "place_from_click",
     "point_from_lonlat",
     "posts_in_mode",
     "prepare",
     "recent_incidents",
+    "site_class_table",
     "site_for_sites",
     "site_new",
+    "site_visits",
     "siting_table",
     "summary_table",
     "what_if",
