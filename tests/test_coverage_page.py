@@ -378,7 +378,9 @@ def test_a_key_site_added_by_a_click_counts_against_its_class(home: Path) -> Non
     widget(app, "pp_save_sites").click().run()
     assert any("sites version" in s.value for s in app.success)
     saved = store.read("sites").set_index("site_id")
-    assert saved.loc["S0155", ["kind", "response_class"]].tolist() == ["metro", 1]
+    (new_id,) = set(saved.index) - set(sites["site_id"])
+    assert new_id == views.next_id(sites["site_id"], "S")
+    assert saved.loc[new_id, ["kind", "response_class"]].tolist() == ["metro", 1]
     # Removing it again brings the figure back.
     app = run_app(
         PAGE,
@@ -386,7 +388,7 @@ def test_a_key_site_added_by_a_click_counts_against_its_class(home: Path) -> Non
         lang="zh",
         pp_edit_layer="sites",
         pp_action="remove",
-        pp_site="S0155",
+        pp_site=new_id,
     )
     assert metrics(app)["重点目标达标"] == f"{within / len(sites):.1%}"
 
