@@ -1,10 +1,9 @@
 """Coverage & posts (覆盖与站点): 1-3-5 minute response coverage, gaps, map edits, siting,
 key-site inspections.
 
-A form over :mod:`gridmap.patrol.views`. The street graphs are built once per streets
-version and sites/incidents snapped once per version of theirs (``st.cache_resource``,
-shared read-only like the layers); a report is cached per posts version and mode, so a
-what-if costs one report of the changed posts.
+A form over :mod:`gridmap.patrol.views`; the cached data (graphs once per streets version,
+snaps once per version of the sites and incidents, a report per posts version and mode, so
+a what-if costs one report of the changed posts) is in ``app_pages/_coverage_data.py``.
 
 Editing: a click on the map places the post or key site (``st_folium``'s ``last_clicked``,
 kept under the plain session key ``pp_click``); the form around it builds one
@@ -16,16 +15,15 @@ recomputed on their version, so saving again re-applies it there.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import _coverage_data as data
 from app_pages._common import (
     basemap_options,
     choice,
@@ -36,11 +34,10 @@ from app_pages._common import (
     say,
     store,
     tr,
-    upload_folder,
 )
 from gridmap import GridmapError, ValidationError
 from gridmap.i18n import Message
-from gridmap.patrol import tracks, views
+from gridmap.patrol import views
 from gridmap.schema import RESPONSE_CLASS_BY_KIND, RESPONSE_CLASSES, SITE_KINDS
 from gridmap.store import VersionConflictError
 
@@ -51,84 +48,6 @@ PLACES = ("click", "node", "lonlat")
 POST_KINDS = ("守望岗", "警务站", "平安驿站")
 MAP_HEIGHT = 600
 EDIT_MAP = "pp_edit_map"
-
-
-def _versions() -> tuple[Any, ...]:
-    workspace = store()
-    return (
-        str(workspace.location),
-        *(workspace.current_version(n) or 0 for n in ("streets", "sites", "incidents", "grids")),
-        workspace.current_version("buildings") or 0,
-    )
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _graphs(workspace: str, streets: int) -> dict:
-    return views.build_graphs(layer("streets"), crs=store().working_crs())
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _prepared(
-    workspace: str, streets: int, sites: int, incidents: int, grids: int, buildings: int
-) -> views.Patrol:
-    # Sites and incidents snapped to every mode's streets once per version of the layers.
-    return views.prepare(
-        _graphs(workspace, streets),
-        streets=layer("streets"),
-        sites=layer("sites"),
-        incidents=layer("incidents"),
-        grids=layer("grids"),
-        buildings=layer("buildings"),
-        synthetic=bool(store().settings().get("synthetic_incidents")),
-    )
-
-
-def _posts() -> gpd.GeoDataFrame:
-    posts = layer("posts")
-    if posts is None:
-        return gpd.GeoDataFrame(
-            {"post_id": [], "name": [], "mode": []}, geometry=[], crs="EPSG:4326"
-        )
-    return posts
-
-
-def _version(name: str) -> int:
-    return store().current_version(name) or 0
-
-
-def patrol() -> views.Patrol:
-    posts = _posts()
-    return dataclasses.replace(_prepared(*_versions()), posts=posts if len(posts) else None)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _report(versions: tuple, posts: int, mode: str) -> Any:
-    return views.coverage(patrol(), _posts(), mode)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _what_if(versions: tuple, posts: int, mode: str, edit: views.Edit) -> views.WhatIf:
-    before = _report(versions, posts, mode)
-    return views.edit_what_if(patrol(), _posts(), mode, edit, before=before)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _intersections(versions: tuple) -> gpd.GeoDataFrame:
-    return views.intersections(patrol()).to_crs("EPSG:4326")
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _siting(versions: tuple, posts: int, kind: str, args: tuple) -> tuple:
-    current = patrol()
-    if kind == "mclp":
-        mode, k, minutes, days, limit = args
-        chosen, result = views.site_new(
-            current, mode=mode, k=k, minutes=minutes, days=days, time_limit=limit
-        )
-    else:
-        mode, limit = args
-        chosen, result = views.site_for_sites(current, mode=mode, time_limit=limit)
-    return chosen, result, views.greedy_places(current, result, mode=mode)
 
 
 def _remember_click() -> None:
@@ -158,32 +77,6 @@ def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
         st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _map(
-    versions: tuple,
-    posts: int,
-    mode: str,
-    edit: views.Edit | None,
-    siting: tuple | None,
-    options: tuple,
-) -> Any:
-    # Drawn once per what-if / siting answer, language and basemap: a rerun that changes
-    # none of them (a click on "save", a table selection) redraws nothing. Shared
-    # read-only like the heat maps: st_folium only renders it.
-    extra: dict[str, Any] = {}
-    if edit is not None:
-        result = _what_if(versions, posts, mode, edit)
-        report, extra["changed"] = result.change.after, result.posts
-        extra["touched"] = result.touched
-        extra["sites"] = result.sites
-    else:
-        report = _report(versions, posts, mode)
-    if siting is not None:
-        chosen, _result, greedy = _siting(*siting)
-        extra |= {"proposed": chosen, "greedy": greedy}
-    return views.coverage_map(patrol(), report, _posts(), **dict(options), **extra)
-
-
 def draw_map(
     key: str,
     *,
@@ -193,13 +86,19 @@ def draw_map(
     **options: Any,
 ) -> None:
     options = {"lang": lang(), **options, **basemap_options()}
-    args = (_versions(), _version("posts"), st.session_state["pp_mode"], edit, siting)
+    args = (
+        data.layer_versions(),
+        data.version_of("posts"),
+        st.session_state["pp_mode"],
+        edit,
+        siting,
+    )
     try:
-        fmap = _map(*args, tuple(sorted(options.items())))
+        fmap = data.coverage_map(*args, tuple(sorted(options.items())))
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
         options |= {"basemap": "vector", "tile_url": None, "tile_key": None}
-        fmap = _map(*args, tuple(sorted(options.items())))
+        fmap = data.coverage_map(*args, tuple(sorted(options.items())))
     show_map(fmap, key, clicks=clicks)
 
 
@@ -292,7 +191,7 @@ def _place(current: views.Patrol, versions: tuple) -> tuple[float, float] | None
             st.caption(tr("pp_clicked", lon=f"{clicked[0]:.6f}", lat=f"{clicked[1]:.6f}"))
         return clicked
     if how == "node":
-        nodes = _intersections(versions)
+        nodes = data.intersections(versions)
         labels = dict(zip(nodes["candidate_id"], nodes["label"], strict=True))
         node = choice(tr("pp_intersection"), list(labels), key="pp_node", format_func=labels.get)
         point = nodes.geometry[nodes["candidate_id"] == node].iloc[0]
@@ -437,9 +336,9 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
         else:
             edit = views.Edit(target, action, feature_id, place, attributes)
             shown = st.session_state.get("pp_shown")
-            now = _version(target)
+            now = data.version_of(target)
             try:
-                result = _what_if(versions, _version("posts"), mode, edit)
+                result = data.what_if(versions, data.version_of("posts"), mode, edit)
             except (GridmapError, ValueError) as exc:
                 st.error(say(exc))
                 st.stop()
@@ -482,14 +381,14 @@ def siting_view(versions: tuple) -> None:
             args: tuple = (siting_mode, int(k), float(minutes), int(days), float(limit))
         else:
             args = (siting_mode, float(limit))
-        request = (versions, _version("posts"), kind, args)
+        request = (versions, data.version_of("posts"), kind, args)
         if st.button(tr("pp_run"), key="pp_run"):
             st.session_state["pp_siting_request"] = request
         outcome = None
         if st.session_state.get("pp_siting_request") == request:
             with st.spinner(tr("pp_solving")):
                 try:
-                    outcome = _siting(*request)
+                    outcome = data.siting_answer(*request)
                 except (GridmapError, ValueError) as exc:
                     st.error(say(exc))
         if outcome is not None:
@@ -504,46 +403,6 @@ def siting_view(versions: tuple) -> None:
         method_help("pp_help_siting")
     with left:
         draw_map("pp_siting_map", siting=None if outcome is None else request)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _uploaded_tracks(files: tuple[tuple[str, bytes], ...]) -> tuple[gpd.GeoDataFrame, list]:
-    frames, notes = [], []
-    folder = upload_folder()
-    for name, data in files:
-        with folder.copy(name, data) as path:
-            frames.append(tracks.read_track(path, unit=path.stem))
-    fixes, dropped = tracks.clean_track(
-        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326"), mode="car"
-    )
-    notes.extend(dropped)
-    return fixes, notes
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _synthetic_tracks(versions: tuple, posts: int) -> gpd.GeoDataFrame:
-    week = tracks.synthetic_week(_posts(), patrol().sites, units=2, days=7, seed=0)
-    return tracks.clean_track(week, mode="walk")[0]
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _inspection_map(versions: tuple, source: tuple, days: float, options: tuple) -> Any:
-    track = _track_of(source)
-    status = _inspections(versions, source, days)
-    return views.inspection_map(patrol(), status, days=days, track=track, **dict(options))
-
-
-def _track_of(source: tuple) -> gpd.GeoDataFrame:
-    if source[0] == "synthetic":
-        return _synthetic_tracks(_versions(), _version("posts"))
-    return st.session_state["pp_tracks"][0]
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _inspections(versions: tuple, source: tuple, days: float) -> gpd.GeoDataFrame:
-    sites = patrol().sites
-    visits = views.site_visits(_track_of(source), sites)
-    return views.inspections(sites, visits, days=days)
 
 
 def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
@@ -570,7 +429,7 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
                 payload = tuple((f.name, bytes(f.getbuffer())) for f in files)
                 digest = hashlib.sha256(b"".join(d for _, d in payload)).hexdigest()
                 try:
-                    st.session_state["pp_tracks"] = _uploaded_tracks(payload)
+                    st.session_state["pp_tracks"] = data.uploaded_tracks(payload)
                 except (GridmapError, ValueError) as exc:
                     st.error(say(exc))
                 else:
@@ -579,12 +438,12 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
                         st.caption(md(note))
         else:
             st.caption("⚠️ " + tr("pp_tracks_synthetic"))
-            source = ("synthetic", _version("posts"))
+            source = ("synthetic", data.version_of("posts"))
         days = st.slider(tr("pp_inspect_days"), 1, 60, views.DEFAULT_DAYS, key="pp_inspect_days")
         if source is None:
             st.info(tr("pp_tracks_needed"))
         else:
-            status = _inspections(versions, source, float(days))
+            status = data.inspection_status(versions, source, float(days))
             overdue = status["overdue"]
             never = overdue & ~np.isfinite(status["days_since"].to_numpy(dtype=float))
             cols = st.columns(3)
@@ -604,10 +463,10 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
         else:
             options = tuple(sorted({"lang": lang(), **basemap_options()}.items()))
             try:
-                fmap = _inspection_map(versions, source, float(days), options)
+                fmap = data.inspection_map(versions, source, float(days), options)
             except ValidationError as exc:
                 st.error(tr("basemap_error", error=say(exc)))
-                fmap = _inspection_map(versions, source, float(days), (("lang", lang()),))
+                fmap = data.inspection_map(versions, source, float(days), (("lang", lang()),))
             show_map(fmap, "pp_inspect_map")
 
 
@@ -634,11 +493,11 @@ view = choice(
     widget=top[1].radio,
     horizontal=True,
 )
-versions = _versions()
+versions = data.layer_versions()
 with st.spinner(tr("pp_loading")):
-    current = patrol()
+    current = data.patrol()
     try:
-        report = _report(versions, _version("posts"), mode)
+        report = data.coverage_report(versions, data.version_of("posts"), mode)
     except GridmapError as exc:
         st.error(say(exc))
         st.stop()
@@ -651,8 +510,8 @@ if view == "coverage":
 elif view == "gaps":
     gaps_view(report, current)
 elif view == "whatif":
-    edit_view(current, _posts(), versions)
+    edit_view(current, data.current_posts(), versions)
 elif view == "siting":
     siting_view(versions)
 else:
-    inspect_view(current, _posts(), versions)
+    inspect_view(current, data.current_posts(), versions)

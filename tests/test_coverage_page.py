@@ -183,9 +183,11 @@ def test_no_posts_or_no_streets_say_what_to_import(home: Path) -> None:
 
 
 def test_the_views_need_no_streamlit() -> None:
-    source = Path(views.__file__).read_text(encoding="utf-8")
-    assert "import streamlit" not in source
-    assert "from streamlit" not in source
+    folder = Path(views.__file__).parent
+    for path in [folder / "views.py", *folder.glob("_page_*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "import streamlit" not in source, path.name
+        assert "from streamlit" not in source, path.name
 
 
 def test_hostile_post_and_grid_names_stay_text(home: Path) -> None:
