@@ -345,6 +345,8 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
             _figure_metrics(result)
             st.subheader(tr("pp_before_after"))
             st.dataframe(views.change_table(result, lang=language), hide_index=True)
+            if st.session_state.get("pp_pending") == edit:
+                st.info(tr("pp_conflict_kept"))  # kept after a refused save
             save_key = "pp_save" if target == "posts" else "pp_save_sites"
             if st.button(tr(save_key), key=save_key):
                 # Based on the version the preview the user saw was made on.

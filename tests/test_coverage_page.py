@@ -344,6 +344,12 @@ def test_a_conflicting_save_keeps_the_edit_and_applies_it_on_the_newer_version(
     assert any("kept" in i.value for i in app.info)
     assert len(store.history("posts")) == versions  # nothing overwritten
     assert app.session_state["pp_click"] == (24.9401, 60.1702)  # the edit is still there
+    # A rerun (here: the language switched) still offers the kept edit, now in Chinese.
+    app.session_state["lang"] = "zh"
+    app.run()
+    assert any("仍保留" in i.value for i in app.info)
+    app.session_state["lang"] = "en"
+    app.run()
     # Saving again applies the move on top of the other editor's version.
     widget(app, "pp_save").click().run()
     assert not app.exception
