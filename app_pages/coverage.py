@@ -1,151 +1,105 @@
-"""Coverage & posts (覆盖与站点): 1-3-5 minute response coverage, gaps, what-if, siting.
+"""Coverage & posts (覆盖与站点): 1-3-5 minute response coverage, gaps, map edits, siting,
+key-site inspections.
 
-A form over :mod:`gridmap.patrol.views`. The street graphs are built once per streets
-version and sites/incidents snapped once per version of theirs (``st.cache_resource``,
-shared read-only like the layers); a report is cached per posts version and mode, so a
-what-if costs one report of the changed posts.
+A form over :mod:`gridmap.patrol.views`; the cached data (graphs once per streets version,
+snaps once per version of the sites and incidents, a report per posts version and mode, so
+a what-if costs one report of the changed posts) is in ``app_pages/_coverage_data.py``.
+
+Editing: a click on the map places the post or key site (``st_folium``'s ``last_clicked``,
+kept under the plain session key ``pp_click``); the form around it builds one
+:class:`~gridmap.patrol.views.Edit`, previewed before it is saved. "Save" writes a new
+version *based on the version the preview showed*: if someone saved meanwhile, the store's
+``VersionConflictError`` is shown, the edit stays in the session, and the preview is
+recomputed on their version, so saving again re-applies it there.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import basemap_options, choice, editor, lang, layer, say, store, tr
+from app_pages import _coverage_data as data
+from app_pages._common import (
+    basemap_options,
+    choice,
+    editor,
+    lang,
+    layer,
+    md,
+    say,
+    store,
+    tr,
+)
 from gridmap import GridmapError, ValidationError
 from gridmap.i18n import Message
 from gridmap.patrol import views
+from gridmap.schema import RESPONSE_CLASS_BY_KIND, RESPONSE_CLASSES, SITE_KINDS
+from gridmap.store import VersionConflictError
 
-VIEWS = ("coverage", "gaps", "whatif", "siting")
+VIEWS = ("coverage", "gaps", "whatif", "siting", "inspect")
 ACTIONS = ("add", "move", "remove")
+PLACES = ("click", "node", "lonlat")
+#: Kinds of sentinel posts offered for a new post (the layer's own kinds are added).
+POST_KINDS = ("守望岗", "警务站", "平安驿站")
 MAP_HEIGHT = 600
+EDIT_MAP = "pp_edit_map"
 
 
-def _versions() -> tuple[Any, ...]:
-    workspace = store()
-    return (
-        str(workspace.location),
-        *(workspace.current_version(n) or 0 for n in ("streets", "sites", "incidents", "grids")),
-        workspace.current_version("buildings") or 0,
-    )
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _graphs(workspace: str, streets: int) -> dict:
-    return views.build_graphs(layer("streets"), crs=store().working_crs())
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _prepared(
-    workspace: str, streets: int, sites: int, incidents: int, grids: int, buildings: int
-) -> views.Patrol:
-    # Sites and incidents snapped to every mode's streets once per version of the layers.
-    return views.prepare(
-        _graphs(workspace, streets),
-        streets=layer("streets"),
-        sites=layer("sites"),
-        incidents=layer("incidents"),
-        grids=layer("grids"),
-        buildings=layer("buildings"),
-        synthetic=bool(store().settings().get("synthetic_incidents")),
-    )
-
-
-def _posts() -> gpd.GeoDataFrame:
-    posts = layer("posts")
-    if posts is None:
-        return gpd.GeoDataFrame(
-            {"post_id": [], "name": [], "mode": []}, geometry=[], crs="EPSG:4326"
-        )
-    return posts
-
-
-def _posts_version() -> int:
-    return store().current_version("posts") or 0
-
-
-def patrol() -> views.Patrol:
-    posts = _posts()
-    return dataclasses.replace(_prepared(*_versions()), posts=posts if len(posts) else None)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _report(versions: tuple, posts: int, mode: str) -> Any:
-    return views.coverage(patrol(), _posts(), mode)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _what_if(versions: tuple, posts: int, mode: str, edit: tuple) -> views.WhatIf:
-    action, post_id, place, new_mode, name = edit
-    current = _posts()
-    point = None
-    if place is not None:
-        point = views.point_from_lonlat(place[0], place[1], current.crs)
-    before = _report(versions, posts, mode)
-    if action == "remove":
-        return views.what_if(patrol(), current, mode, before=before, remove=[post_id])
-    if action == "move":
-        return views.what_if(patrol(), current, mode, before=before, move={post_id: point})
-    add = views.new_post(current, point, mode=new_mode, name=name, crs=current.crs)
-    return views.what_if(patrol(), current, mode, before=before, add=add)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _intersections(versions: tuple) -> gpd.GeoDataFrame:
-    return views.intersections(patrol()).to_crs("EPSG:4326")
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _siting(versions: tuple, posts: int, kind: str, args: tuple) -> tuple:
-    current = patrol()
-    if kind == "mclp":
-        mode, k, minutes, days, limit = args
-        chosen, result = views.site_new(
-            current, mode=mode, k=k, minutes=minutes, days=days, time_limit=limit
-        )
-    else:
-        mode, limit = args
-        chosen, result = views.site_for_sites(current, mode=mode, time_limit=limit)
-    return chosen, result, views.greedy_places(current, result, mode=mode)
-
-
-def show_map(fmap: Any, key: str) -> None:
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _map(
-    versions: tuple, posts: int, mode: str, edit: tuple | None, siting: tuple | None, options: tuple
-) -> Any:
-    # Drawn once per what-if / siting answer, language and basemap: a rerun that changes
-    # none of them (a click on "save", a table selection) redraws nothing. Shared
-    # read-only like the heat maps: st_folium only renders it.
-    extra: dict[str, Any] = {}
-    if edit is not None:
-        result = _what_if(versions, posts, mode, edit)
-        report, extra["changed"] = result.change.after, result.posts
-        extra["touched"] = result.touched
-    else:
-        report = _report(versions, posts, mode)
-    if siting is not None:
-        chosen, _result, greedy = _siting(*siting)
-        extra |= {"proposed": chosen, "greedy": greedy}
-    return views.coverage_map(patrol(), report, _posts(), **dict(options), **extra)
-
-
-def draw_map(key: str, *, edit: tuple | None = None, siting: tuple | None = None) -> None:
-    options = {"lang": lang(), **basemap_options()}
-    args = (_versions(), _posts_version(), st.session_state["pp_mode"], edit, siting)
+def _remember_click() -> None:
+    # st_folium's on_change: its value is under EDIT_MAP; keep the place under a plain key
+    # (the map is re-mounted once the preview changes, and its own value starts empty).
+    shift = st.session_state.get("pp_map_shift")
     try:
-        fmap = _map(*args, tuple(options.items()))
+        place = views.place_from_click(st.session_state.get(EDIT_MAP), shift=shift)
+    except ValidationError:
+        return
+    if place is not None:
+        st.session_state["pp_click"] = place
+
+
+def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
+    if clicks:
+        st.session_state["pp_map_shift"] = getattr(fmap, "gridmap_shift", None)
+        st_folium(
+            fmap,
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=["last_clicked"],
+            key=key,
+            on_change=_remember_click,
+        )
+    else:
+        st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+
+
+def draw_map(
+    key: str,
+    *,
+    edit: views.Edit | None = None,
+    siting: tuple | None = None,
+    clicks: bool = False,
+    **options: Any,
+) -> None:
+    options = {"lang": lang(), **options, **basemap_options()}
+    args = (
+        data.layer_versions(),
+        data.version_of("posts"),
+        st.session_state["pp_mode"],
+        edit,
+        siting,
+    )
+    try:
+        fmap = data.coverage_map(*args, tuple(sorted(options.items())))
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
-        fmap = _map(*args, (("lang", lang()),))
-    show_map(fmap, key)
+        options |= {"basemap": "vector", "tile_url": None, "tile_key": None}
+        fmap = data.coverage_map(*args, tuple(sorted(options.items())))
+    show_map(fmap, key, clicks=clicks)
 
 
 def method_help(key: str) -> None:
@@ -157,42 +111,24 @@ def _pct(value: float) -> str:
     return f"{value:.1%}"
 
 
-st.title(tr("page_coverage"))
-missing = views.missing_layers(layer("posts"), layer("streets"))
-for message in missing:
-    st.info(say(message))
-if layer("streets") is None or not len(layer("streets")):
-    st.stop()
+def _figure_metrics(result: views.WhatIf) -> None:
+    after = views.figures(result.change.after)
+    before = views.figures(result.change.before)
+    cols = st.columns(3)
+    for col, key, label in zip(
+        cols,
+        ("street_share", "site_class_share", "incident_share"),
+        ("pp_fig_streets", "pp_fig_sites", "pp_fig_incidents"),
+        strict=True,
+    ):
+        delta = views.change_points(after[key] - before[key])
+        col.metric(tr(label), _pct(after[key]), delta=delta)
 
-language = lang()
-MODE_NAMES = {m: tr(f"pp_mode_{m}") for m in views.MODES}
-top = st.columns([2, 3])
-mode = choice(
-    tr("pp_mode"), views.MODES, key="pp_mode", format_func=MODE_NAMES.get, widget=top[0].selectbox
-)
-view = choice(
-    tr("pp_view"),
-    VIEWS,
-    key="pp_view",
-    format_func={v: tr(f"pp_view_{v}") for v in VIEWS}.get,
-    widget=top[1].radio,
-    horizontal=True,
-)
-versions = _versions()
-posts_version = _posts_version()
-with st.spinner(tr("pp_loading")):
-    current = patrol()
-    try:
-        report = _report(versions, posts_version, mode)
-    except GridmapError as exc:
-        st.error(say(exc))
-        st.stop()
-if current.synthetic and current.incidents is not None:
-    st.caption("⚠️ " + say(Message("pp_synthetic")))
-posts = _posts()
-left, right = st.columns([3, 2])
 
-if view == "coverage":
+# --- views -----------------------------------------------------------------------------------
+
+
+def coverage_view(report: Any, current: views.Patrol) -> None:
     figs = views.figures(report)
     with right:
         cols = st.columns(3)
@@ -201,15 +137,21 @@ if view == "coverage":
         cols[2].metric(tr("pp_fig_incidents"), _pct(figs["incident_share"]))
         st.subheader(tr("pp_summary"))
         st.dataframe(views.summary_table(report, lang=language), hide_index=True)
+        by_class = views.site_class_table(report, lang=language)
+        if len(by_class):
+            st.subheader(tr("pp_by_class"))
+            st.dataframe(by_class, hide_index=True)
         grid_rows = views.grid_table(report, current.grids, lang=language)
         if len(grid_rows):
             st.subheader(tr("pp_by_grid"))
             st.dataframe(grid_rows, hide_index=True, height=300)
         method_help("pp_help_coverage")
     with left:
-        draw_map("pp_coverage_map")
+        polygons = st.toggle(tr("pp_polygons"), key="pp_polygons")
+        draw_map("pp_coverage_map", polygons=polygons)
 
-elif view == "gaps":
+
+def gaps_view(report: Any, current: views.Patrol) -> None:
     gaps = views.gap_tables(report, current.grids, lang=language)
     with right:
         for name, title in (
@@ -226,108 +168,198 @@ elif view == "gaps":
     with left:
         draw_map("pp_gaps_map")
 
-elif view == "whatif":
-    ids = [str(p) for p in posts["post_id"]] if len(posts) else []
-    actions = ACTIONS if ids else ("add",)
-    names = dict(zip(ids, posts["name"].astype(str), strict=True)) if "name" in posts else {}
-    edit: tuple | None = None
+
+def _place(current: views.Patrol, versions: tuple) -> tuple[float, float] | None:
+    """Where the edited feature goes: the map click, an intersection or typed lon/lat."""
+    how = choice(
+        tr("pp_place"),
+        PLACES,
+        key="pp_place",
+        format_func={
+            "click": tr("pp_place_click"),
+            "node": tr("pp_place_node"),
+            "lonlat": tr("pp_place_lonlat"),
+        }.get,
+        widget=st.radio,
+        horizontal=True,
+    )
+    if how == "click":
+        clicked = st.session_state.get("pp_click")
+        if clicked is None:
+            st.info(tr("pp_click_hint"))
+        else:
+            st.caption(tr("pp_clicked", lon=f"{clicked[0]:.6f}", lat=f"{clicked[1]:.6f}"))
+        return clicked
+    if how == "node":
+        nodes = data.intersections(versions)
+        labels = dict(zip(nodes["candidate_id"], nodes["label"], strict=True))
+        node = choice(tr("pp_intersection"), list(labels), key="pp_node", format_func=labels.get)
+        point = nodes.geometry[nodes["candidate_id"] == node].iloc[0]
+        return (round(point.x, 7), round(point.y, 7))
+    west, south, east, north = current.bounds
+    lon = st.number_input(
+        tr("pp_lon"), value=round((west + east) / 2, 6), format="%.6f", key="pp_lon"
+    )
+    lat = st.number_input(
+        tr("pp_lat"), value=round((south + north) / 2, 6), format="%.6f", key="pp_lat"
+    )
+    return (float(lon), float(lat))
+
+
+def _attributes(target: str, frame: gpd.GeoDataFrame | None) -> tuple[tuple[str, Any], ...]:
+    """The new feature's name, kind, mode and staff (posts) or kind and class (sites)."""
+    if target == "posts":
+        known = [str(k) for k in frame["kind"].dropna().unique()] if "kind" in frame else []
+        kinds = list(dict.fromkeys([*POST_KINDS, *known]))
+        name = st.text_input(
+            tr("pp_new_name"), value=tr("pp_new_name_default"), key="pp_new_name", max_chars=60
+        )
+        cols = st.columns(3)
+        kind = choice(tr("pp_new_kind"), kinds, key="pp_new_kind", widget=cols[0].selectbox)
+        mode = choice(
+            tr("pp_new_mode"),
+            views.TRAVEL_MODES,
+            key="pp_new_mode",
+            format_func=MODE_NAMES.get,
+            default=st.session_state["pp_mode"]
+            if st.session_state["pp_mode"] in views.TRAVEL_MODES
+            else "walk",
+            widget=cols[1].selectbox,
+        )
+        staff = cols[2].number_input(tr("pp_staff"), 0, 200, 2, key="pp_staff")
+        return (
+            ("name", name.strip() or tr("pp_new_name_default")),
+            ("kind", kind),
+            ("mode", mode),
+            ("staff", int(staff)),
+        )
+    name = st.text_input(
+        tr("pp_new_site_name"), value=tr("pp_new_site_default"), key="pp_new_site", max_chars=60
+    )
+    cols = st.columns(2)
+    kind = choice(
+        tr("pp_site_kind"),
+        list(SITE_KINDS),
+        key="pp_site_kind",
+        format_func=lambda k: SITE_KINDS[k][0 if language == "zh" else 1],
+        widget=cols[0].selectbox,
+    )
+    response = choice(
+        tr("pp_col_class"),
+        RESPONSE_CLASSES,
+        key="pp_site_class",
+        default=RESPONSE_CLASS_BY_KIND.get(kind, max(RESPONSE_CLASSES)),
+        widget=cols[1].selectbox,
+    )
+    return (
+        ("name", name.strip() or tr("pp_new_site_default")),
+        ("kind", kind),
+        ("response_class", int(response)),
+    )
+
+
+def _save(result: views.WhatIf, edit: views.Edit, based_on: int) -> None:
+    author = editor()
+    if author is None:
+        st.warning(tr("editor_needed"))
+        return
+    try:
+        saved = store().write(
+            edit.layer,
+            result.saved,
+            author=author,
+            message=views.edit_message(edit, result.touched),
+            based_on=based_on or None,
+        )
+    except VersionConflictError as exc:
+        # The edit stays: the next run previews it on the version now current.
+        st.session_state["pp_pending"] = edit
+        st.error(tr("pp_conflict") + " " + say(exc))
+        st.info(tr("pp_conflict_kept"))
+    except GridmapError as exc:
+        st.error(say(exc))
+    else:
+        for stale in ("pp_click", "pp_pending", "pp_shown"):
+            st.session_state.pop(stale, None)
+        st.session_state["pp_saved"] = (edit.layer, saved.version, len(result.saved))
+        st.rerun()
+
+
+def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
+    edit: views.Edit | None = None
     with right:
-        action = choice(
-            tr("pp_action"),
-            actions,
-            key="pp_action",
-            format_func={a: tr(f"pp_action_{a}") for a in ACTIONS}.get,
+        if "pp_saved" in st.session_state:
+            target, version, n = st.session_state.pop("pp_saved")
+            key = "pp_saved" if target == "posts" else "pp_saved_sites"
+            st.success(tr(key, version=version, n=n))
+        target = choice(
+            tr("pp_edit_layer"),
+            tuple(views.EDITABLE),
+            key="pp_edit_layer",
+            format_func={"posts": tr("pp_posts_layer"), "sites": tr("pp_sites_layer")}.get,
             widget=st.radio,
             horizontal=True,
         )
-        post_id = None
+        frame = posts if target == "posts" else current.sites
+        id_column = views.EDITABLE[target][0]
+        ids = [str(p) for p in frame[id_column]] if frame is not None and len(frame) else []
+        names = (
+            dict(zip(ids, frame["name"].astype(str), strict=True))
+            if ids and "name" in frame
+            else {}
+        )
+        labels = (
+            {a: tr(f"pp_action_{a}") for a in ACTIONS}
+            if target == "posts"
+            else {a: tr(f"pp_site_action_{a}") for a in ACTIONS}
+        )
+        action = choice(
+            tr("pp_action"),
+            ACTIONS if ids else ("add",),
+            key="pp_action",
+            format_func=labels.get,
+            widget=st.radio,
+            horizontal=True,
+        )
+        feature_id = None
         if action in ("move", "remove"):
-            post_id = choice(
-                tr("pp_post"),
+            feature_id = choice(
+                tr("pp_post") if target == "posts" else tr("pp_col_site"),
                 ids,
-                key="pp_post",
+                key="pp_post" if target == "posts" else "pp_site",
                 format_func=lambda p: f"{p} · {names.get(p, '')}".rstrip(" ·"),
             )
-        place = None
-        if action in ("add", "move"):
-            how = choice(
-                tr("pp_place"),
-                ("node", "lonlat"),
-                key="pp_place",
-                format_func={"node": tr("pp_place_node"), "lonlat": tr("pp_place_lonlat")}.get,
-                widget=st.radio,
-                horizontal=True,
-            )
-            if how == "node":
-                nodes = _intersections(versions)
-                labels = dict(zip(nodes["candidate_id"], nodes["label"], strict=True))
-                node = choice(
-                    tr("pp_intersection"), list(labels), key="pp_node", format_func=labels.get
-                )
-                point = nodes.geometry[nodes["candidate_id"] == node].iloc[0]
-                place = (round(point.x, 7), round(point.y, 7))
-            else:
-                west, south, east, north = current.bounds
-                lon = st.number_input(
-                    tr("pp_lon"), value=round((west + east) / 2, 6), format="%.6f", key="pp_lon"
-                )
-                lat = st.number_input(
-                    tr("pp_lat"), value=round((south + north) / 2, 6), format="%.6f", key="pp_lat"
-                )
-                place = (float(lon), float(lat))
-        new_mode, name = "walk", ""
-        if action == "add":
-            new_mode = choice(
-                tr("pp_new_mode"),
-                views.TRAVEL_MODES,
-                key="pp_new_mode",
-                format_func=MODE_NAMES.get,
-                default=mode if mode in views.TRAVEL_MODES else "walk",
-            )
-            name = st.text_input(
-                tr("pp_new_name"), value=tr("pp_new_name_default"), key="pp_new_name", max_chars=60
-            )
-        edit = (action, post_id, place, new_mode, name.strip() or tr("pp_new_name_default"))
-        try:
-            result = _what_if(versions, posts_version, mode, edit)
-        except (GridmapError, ValueError) as exc:
-            st.error(say(exc))
-            st.stop()
-        after = views.figures(result.change.after)
-        before = views.figures(result.change.before)
-        cols = st.columns(3)
-        for col, key, label in zip(
-            cols,
-            ("street_share", "site_class_share", "incident_share"),
-            ("pp_fig_streets", "pp_fig_sites", "pp_fig_incidents"),
-            strict=True,
-        ):
-            delta = views.change_points(after[key] - before[key])
-            col.metric(tr(label), _pct(after[key]), delta=delta)
-        st.subheader(tr("pp_before_after"))
-        st.dataframe(views.change_table(result, lang=language), hide_index=True)
-        if st.button(tr("pp_save"), key="pp_save"):
-            author = editor()
-            if author is None:
-                st.warning(tr("editor_needed"))
-            else:
-                try:
-                    saved = store().write(
-                        "posts",
-                        result.posts,
-                        author=author,
-                        message=f"what-if: {action} {post_id or result.posts['post_id'].iloc[-1]}",
-                        based_on=posts_version or None,
-                    )
-                except GridmapError as exc:
-                    st.error(say(exc))
-                else:
-                    st.success(tr("pp_saved", version=saved.version, n=len(result.posts)))
-        method_help("pp_help_whatif")
+        place = _place(current, versions) if action in ("add", "move") else None
+        attributes = _attributes(target, frame) if action == "add" else ()
+        if action != "remove" and place is None:
+            method_help("pp_help_whatif")
+        else:
+            edit = views.Edit(target, action, feature_id, place, attributes)
+            shown = st.session_state.get("pp_shown")
+            now = data.version_of(target)
+            try:
+                result = data.what_if(versions, data.version_of("posts"), mode, edit)
+            except (GridmapError, ValueError) as exc:
+                st.error(say(exc))
+                st.stop()
+            _figure_metrics(result)
+            st.subheader(tr("pp_before_after"))
+            st.dataframe(views.change_table(result, lang=language), hide_index=True)
+            if st.session_state.get("pp_pending") == edit:
+                st.info(tr("pp_conflict_kept"))  # kept after a refused save
+            save_key = "pp_save" if target == "posts" else "pp_save_sites"
+            if st.button(tr(save_key), key=save_key):
+                # Based on the version the preview the user saw was made on.
+                based_on = shown[1] if shown and shown[0] == target else now
+                _save(result, edit, based_on)
+            st.session_state["pp_shown"] = (target, now)
+            method_help("pp_help_whatif")
+            st.caption(tr("pp_help_edit"))
     with left:
-        draw_map("pp_whatif_map", edit=edit)
+        draw_map(EDIT_MAP, edit=edit, clicks=True, all_sites=target == "sites")
 
-else:  # siting
+
+def siting_view(versions: tuple) -> None:
     with right:
         siting_mode = choice(
             tr("pp_siting_mode"),
@@ -351,18 +383,18 @@ else:  # siting
             args: tuple = (siting_mode, int(k), float(minutes), int(days), float(limit))
         else:
             args = (siting_mode, float(limit))
-        request = (versions, posts_version, kind, args)
+        request = (versions, data.version_of("posts"), kind, args)
         if st.button(tr("pp_run"), key="pp_run"):
             st.session_state["pp_siting_request"] = request
         outcome = None
         if st.session_state.get("pp_siting_request") == request:
             with st.spinner(tr("pp_solving")):
                 try:
-                    outcome = _siting(*request)
+                    outcome = data.siting_answer(*request)
                 except (GridmapError, ValueError) as exc:
                     st.error(say(exc))
         if outcome is not None:
-            chosen, result, greedy = outcome
+            chosen, result, _greedy = outcome
             st.dataframe(views.siting_table(result, kind=kind, lang=language), hide_index=True)
             st.subheader(tr("pp_proposed"))
             st.dataframe(
@@ -373,3 +405,115 @@ else:  # siting
         method_help("pp_help_siting")
     with left:
         draw_map("pp_siting_map", siting=None if outcome is None else request)
+
+
+def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
+    source: tuple | None = None
+    with right:
+        if current.sites is None:
+            st.info(say(Message("pp_no_sites")))
+            st.stop()
+        how = choice(
+            tr("pp_tracks"),
+            ("upload", "synthetic") if len(posts) else ("upload",),
+            key="pp_tracks_source",
+            format_func={"upload": tr("pp_tracks_upload"), "synthetic": tr("pp_tracks_demo")}.get,
+            widget=st.radio,
+        )
+        if how == "upload":
+            files = st.file_uploader(
+                tr("pp_tracks_files"),
+                type=["gpx", "csv"],
+                accept_multiple_files=True,
+                key="pp_track_files",
+            )
+            if files:
+                payload = tuple((f.name, bytes(f.getbuffer())) for f in files)
+                digest = hashlib.sha256(b"".join(d for _, d in payload)).hexdigest()
+                try:
+                    st.session_state["pp_tracks"] = data.uploaded_tracks(payload)
+                except (GridmapError, ValueError) as exc:
+                    st.error(say(exc))
+                else:
+                    source = ("upload", digest)
+                    for note in st.session_state["pp_tracks"][1]:
+                        st.caption(md(note))
+        else:
+            st.caption("⚠️ " + tr("pp_tracks_synthetic"))
+            source = ("synthetic", data.version_of("posts"))
+        days = st.slider(tr("pp_inspect_days"), 1, 60, views.DEFAULT_DAYS, key="pp_inspect_days")
+        if source is None:
+            st.info(tr("pp_tracks_needed"))
+        else:
+            status = data.inspection_status(versions, source, float(days))
+            overdue = status["overdue"]
+            never = overdue & ~np.isfinite(status["days_since"].to_numpy(dtype=float))
+            cols = st.columns(3)
+            cols[0].metric(tr("pp_fig_overdue"), f"{int(overdue.sum())} / {len(status)}")
+            cols[1].metric(tr("pp_never_visited"), int(never.sum()))
+            cols[2].metric(tr("pp_fig_visited"), _pct(1 - overdue.mean()))
+            st.subheader(tr("pp_overdue_list", days=days))
+            table = views.inspection_table(status, lang=language)
+            if len(table):
+                st.dataframe(table, hide_index=True, height=320)
+            else:
+                st.caption(tr("pp_none"))
+        method_help("pp_help_inspect")
+    with left:
+        if source is None:
+            draw_map("pp_inspect_empty", all_sites=True)
+        else:
+            options = tuple(sorted({"lang": lang(), **basemap_options()}.items()))
+            try:
+                fmap = data.inspection_map(versions, source, float(days), options)
+            except ValidationError as exc:
+                st.error(tr("basemap_error", error=say(exc)))
+                fmap = data.inspection_map(versions, source, float(days), (("lang", lang()),))
+            show_map(fmap, "pp_inspect_map")
+
+
+# --- the page --------------------------------------------------------------------------------
+
+st.title(tr("page_coverage"))
+missing = views.missing_layers(layer("posts"), layer("streets"))
+for message in missing:
+    st.info(say(message))
+if layer("streets") is None or not len(layer("streets")):
+    st.stop()
+
+language = lang()
+MODE_NAMES = {m: tr(f"pp_mode_{m}") for m in views.MODES}
+top = st.columns([2, 3])
+mode = choice(
+    tr("pp_mode"), views.MODES, key="pp_mode", format_func=MODE_NAMES.get, widget=top[0].selectbox
+)
+view = choice(
+    tr("pp_view"),
+    VIEWS,
+    key="pp_view",
+    format_func={v: tr(f"pp_view_{v}") for v in VIEWS}.get,
+    widget=top[1].radio,
+    horizontal=True,
+)
+versions = data.layer_versions()
+with st.spinner(tr("pp_loading")):
+    current = data.patrol()
+    try:
+        report = data.coverage_report(versions, data.version_of("posts"), mode)
+    except GridmapError as exc:
+        st.error(say(exc))
+        st.stop()
+if current.synthetic and current.incidents is not None:
+    st.caption("⚠️ " + say(Message("pp_synthetic")))
+left, right = st.columns([3, 2])
+
+if view == "coverage":
+    coverage_view(report, current)
+elif view == "gaps":
+    gaps_view(report, current)
+elif view == "whatif":
+    edit_view(current, data.current_posts(), versions)
+elif view == "siting":
+    siting_view(versions)
+else:
+    inspect_view(current, data.current_posts(), versions)

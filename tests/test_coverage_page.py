@@ -35,7 +35,7 @@ def widget(app: AppTest, key: str) -> object:
     )
 
 
-@pytest.mark.parametrize("view", ["coverage", "gaps", "whatif", "siting"])
+@pytest.mark.parametrize("view", ["coverage", "gaps", "whatif", "siting", "inspect"])
 def test_every_view_draws_in_both_languages(home: Path, view: str) -> None:
     for language in ("zh", "en"):
         app = run_app(PAGE, pp_view=view, lang=language)
@@ -83,7 +83,9 @@ def test_moving_a_post_shows_before_and_after_and_saves_only_with_an_editor(
 ) -> None:
     store = GeoPackageStore(home / "sample.gpkg")
     before_versions = len(store.history("posts"))
-    app = run_app(PAGE, pp_view="whatif", pp_action="move", pp_post="P01", lang="en")
+    app = run_app(
+        PAGE, pp_view="whatif", pp_action="move", pp_post="P01", pp_place="node", lang="en"
+    )
     nodes = widget(app, "pp_node")
     nodes.set_value(nodes.options[40]).run()
     assert not app.exception
@@ -181,9 +183,11 @@ def test_no_posts_or_no_streets_say_what_to_import(home: Path) -> None:
 
 
 def test_the_views_need_no_streamlit() -> None:
-    source = Path(views.__file__).read_text(encoding="utf-8")
-    assert "import streamlit" not in source
-    assert "from streamlit" not in source
+    folder = Path(views.__file__).parent
+    for path in [folder / "views.py", *folder.glob("_page_*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "import streamlit" not in source, path.name
+        assert "from streamlit" not in source, path.name
 
 
 def test_hostile_post_and_grid_names_stay_text(home: Path) -> None:
@@ -197,7 +201,298 @@ def test_hostile_post_and_grid_names_stay_text(home: Path) -> None:
     grids.loc[0, "name"] = hostile
     store.write("grids", grids, message="hostile names")
     for view in ("coverage", "whatif"):
-        app = run_app(PAGE, pp_view=view, pp_action="move", pp_post="P<b>2</b>", lang="en")
+        app = run_app(
+            PAGE,
+            pp_view=view,
+            pp_action="move",
+            pp_post="P<b>2</b>",
+            pp_click=(24.94, 60.17),
+            lang="en",
+        )
         assert not app.error
         shown = [*app.markdown, *app.caption, *app.info, *app.warning]
         assert all("![x]" not in e.value and "<img" not in e.value for e in shown)
+
+
+# --- editing posts and key sites on the map ---------------------------------------------------
+
+
+def test_a_click_is_read_from_what_st_folium_returns() -> None:
+    assert views.place_from_click(None) is None
+    assert views.place_from_click({"last_clicked": None}) is None
+    place = views.place_from_click({"last_clicked": {"lat": 60.1699, "lng": 24.9384}})
+    assert place == (24.9384, 60.1699)
+    # On GCJ-02 tiles the click is shifted back to WGS-84: the forward shift of the answer
+    # is the click (Beijing; Helsinki lies outside China, where nothing is shifted).
+    from gridmap.crs import wgs84_to_gcj02
+
+    lon, lat = views.place_from_click(
+        {"last_clicked": {"lat": 39.9014035, "lng": 116.4062428}}, shift="gcj02"
+    )
+    assert (lon, lat) != pytest.approx((116.4062428, 39.9014035), abs=1e-4)
+    again = wgs84_to_gcj02(lon, lat)
+    assert float(again[0]) == pytest.approx(116.4062428, abs=1e-6)
+    assert float(again[1]) == pytest.approx(39.9014035, abs=1e-6)
+    with pytest.raises(ValueError, match="last_clicked"):
+        views.place_from_click({"last_clicked": {"lat": "x"}})
+    with pytest.raises(ValueError, match="place"):
+        views.place_from_click({"last_clicked": {"lat": 95.0, "lng": 0.0}})
+
+
+def test_edits_name_what_is_wrong_and_new_ids_follow_the_layer() -> None:
+    assert views.next_id(["P01", "P08", "X"], "P") == "P09"
+    assert views.next_id(["S0154", "S0009"], "S") == "S0155"
+    assert views.next_id([], "P") == "P01"
+    with pytest.raises(ValueError, match="feature_id"):
+        views.Edit("posts", "move", None, (24.9, 60.1))
+    with pytest.raises(ValueError, match="place"):
+        views.Edit("sites", "add")
+    with pytest.raises(ValueError, match="layer"):
+        views.Edit("grids", "add", None, (24.9, 60.1))
+    with pytest.raises(ValueError, match="staff"):
+        views.Edit("sites", "add", None, (24.9, 60.1), (("staff", 3),))
+    sample = GeoPackageStore(views_sample()).read("posts")
+    with pytest.raises(ValueError, match="P99"):
+        views.apply_edit(sample, views.Edit("posts", "remove", "P99"))
+    # Other rows and columns stay exactly as they were.
+    after, touched = views.apply_edit(sample, views.Edit("posts", "move", "P03", (24.95, 60.17)))
+    assert touched == ("P03",)
+    unchanged = after["post_id"] != "P03"
+    assert after[unchanged].equals(sample[unchanged])
+    assert after.geometry[~unchanged].iloc[0].coords[0] == pytest.approx((24.95, 60.17))
+
+
+def views_sample() -> Path:
+    from gridmap.datasets import get_path
+
+    return Path(get_path("helsinki"))
+
+
+def test_a_post_added_by_a_click_is_previewed_and_saved_with_its_attributes(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    posts = store.read("posts")
+    first = posts.geometry.iloc[0]
+    click = (round(first.x + 0.004, 6), round(first.y - 0.002, 6))
+    app = run_app(
+        PAGE,
+        pp_view="whatif",
+        lang="en",
+        pp_click=click,
+        pp_new_mode="car",
+        pp_new_kind="警务站",
+        pp_staff=5,
+        editor="王五",
+    )
+    assert not app.error, [e.value for e in app.error]
+    # The preview is the library's own what-if of that post (computed here, uncached).
+    graphs = network.street_graphs(store.read("streets"), crs=store.working_crs())
+    added = views.apply_edit(posts, views.Edit("posts", "add", None, click))[0].iloc[[-1]]
+    change = coverage.coverage_change(
+        graphs,
+        posts,
+        add=added.assign(mode="car"),
+        sites=store.read("sites"),
+        incidents=store.read("incidents"),
+        grids=store.read("grids"),
+    )
+    after = change.after.summary.set_index("minutes")
+    shown = metrics(app)
+    assert shown["Streets within 5 min"] == f"{after.loc[5.0, 'street_share']:.1%}"
+    assert shown["Key sites within class"] == f"{after.loc['class', 'site_share']:.1%}"
+    table = next(d.value for d in app.dataframe if "Before" in d.value.columns)
+    assert (table["Change (points)"].str.replace("+", "").astype(float) > 0).any()
+    widget(app, "pp_save").click().run()
+    assert not app.exception
+    assert any("posts version" in s.value for s in app.success)
+    saved = store.read("posts")
+    assert len(saved) == len(posts) + 1
+    new = saved.set_index("post_id").loc["P09"]
+    assert (new["name"], new["kind"], new["mode"], int(new["staff"])) == (
+        "New sentinel post",
+        "警务站",
+        "car",
+        5,
+    )
+    assert (new.geometry.x, new.geometry.y) == pytest.approx(click)
+    last = store.history("posts")[-1]
+    assert last.author == "王五"
+    assert "add post P09" in last.message
+    assert "pp_click" not in app.session_state  # a saved edit is not offered again
+
+
+def test_a_conflicting_save_keeps_the_edit_and_applies_it_on_the_newer_version(
+    home: Path,
+) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    app = run_app(
+        PAGE,
+        pp_view="whatif",
+        lang="en",
+        pp_action="move",
+        pp_post="P02",
+        pp_click=(24.9401, 60.1702),
+        editor="李四",
+    )
+    assert any("Before" in d.value.columns for d in app.dataframe)
+    # Someone else removes P05 while the preview is on screen.
+    other = store.read("posts")
+    store.write("posts", other[other["post_id"] != "P05"], author="张三", message="closed")
+    versions = len(store.history("posts"))
+    widget(app, "pp_save").click().run()
+    assert not app.exception
+    assert any("张三" in e.value for e in app.error)  # who saved meanwhile
+    assert any("kept" in i.value for i in app.info)
+    assert len(store.history("posts")) == versions  # nothing overwritten
+    assert app.session_state["pp_click"] == (24.9401, 60.1702)  # the edit is still there
+    # A rerun (here: the language switched) still offers the kept edit, now in Chinese.
+    app.session_state["lang"] = "zh"
+    app.run()
+    assert any("仍保留" in i.value for i in app.info)
+    app.session_state["lang"] = "en"
+    app.run()
+    # Saving again applies the move on top of the other editor's version.
+    widget(app, "pp_save").click().run()
+    assert not app.exception
+    saved = store.read("posts").set_index("post_id")
+    assert "P05" not in saved.index
+    assert (saved.geometry["P02"].x, saved.geometry["P02"].y) == pytest.approx((24.9401, 60.1702))
+    assert store.history("posts")[-1].author == "李四"
+
+
+def test_a_key_site_added_by_a_click_counts_against_its_class(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    sites = store.read("sites")
+    post = store.read("posts").set_index("post_id").geometry["P01"]
+    # A class-1 site at a walking post is reached at once; counted independently here.
+    report = coverage.coverage_report(
+        network.street_graphs(store.read("streets"), crs=store.working_crs()),
+        store.read("posts"),
+        sites=sites,
+    )
+    within = int(report.sites["within_class"].sum())
+    app = run_app(
+        PAGE,
+        pp_view="whatif",
+        lang="en",
+        pp_edit_layer="sites",
+        pp_site_kind="metro",
+        pp_site_class=1,
+        pp_click=(round(post.x, 7), round(post.y, 7)),
+        editor="李四",
+    )
+    assert not app.error, [e.value for e in app.error]
+    assert metrics(app)["Key sites within class"] == f"{(within + 1) / (len(sites) + 1):.1%}"
+    assert metrics(app)["Streets within 5 min"] == f"{report.summary.iloc[2]['street_share']:.1%}"
+    widget(app, "pp_save_sites").click().run()
+    assert any("sites version" in s.value for s in app.success)
+    saved = store.read("sites").set_index("site_id")
+    (new_id,) = set(saved.index) - set(sites["site_id"])
+    assert new_id == views.next_id(sites["site_id"], "S")
+    assert saved.loc[new_id, ["kind", "response_class"]].tolist() == ["metro", 1]
+    # Removing it again brings the figure back.
+    app = run_app(
+        PAGE,
+        pp_view="whatif",
+        lang="zh",
+        pp_edit_layer="sites",
+        pp_action="remove",
+        pp_site=new_id,
+    )
+    assert metrics(app)["重点目标达标"] == f"{within / len(sites):.1%}"
+
+
+def test_key_sites_by_response_class_are_counted_from_the_report(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    graphs = network.street_graphs(store.read("streets"), crs=store.working_crs())
+    sites = store.read("sites")
+    report = coverage.coverage_report(graphs, store.read("posts"), sites=sites)
+    app = run_app(PAGE, pp_view="coverage", lang="en")
+    table = next(d.value for d in app.dataframe if "Reached in class" in d.value.columns)
+    # Independently: each site's own time against its own class.
+    times = report.sites.set_index("site_id")["time"] / 60
+    for _, row in table.iterrows():
+        c = int(row["Response class (min)"])
+        ids = sites.loc[sites["response_class"] == c, "site_id"]
+        assert row["Sites"] == len(ids)
+        assert row["Reached in class"] == int((times.loc[ids] <= c).sum())
+    assert table["Sites"].sum() == len(sites)
+
+
+def test_service_areas_as_polygons_hold_the_reached_streets(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    graphs = network.street_graphs(store.read("streets"), crs=store.working_crs())
+    patrol = views.prepare(graphs, streets=store.read("streets"), sites=store.read("sites"))
+    report = views.coverage(patrol, store.read("posts"), "posts")
+    m = views.coverage_map(patrol, report, store.read("posts"), lang="en", polygons=True)
+    html = m.get_root().render()
+    assert "3-minute service area (polygon)" in html
+    assert "Polygon" in html
+    plain = views.coverage_map(patrol, report, store.read("posts"), lang="en").get_root().render()
+    assert "service area (polygon)" not in plain
+    app = run_app(PAGE, pp_view="coverage", lang="zh", pp_polygons=True)
+    assert not app.exception
+
+
+# --- key-site inspections ----------------------------------------------------------------------
+
+
+def test_inspections_list_the_sites_no_fix_came_near(home: Path) -> None:
+    import numpy as np
+    from pyproj import Geod
+
+    from gridmap.patrol import tracks
+
+    store = GeoPackageStore(home / "sample.gpkg")
+    sites, posts = store.read("sites"), store.read("posts")
+    week = tracks.clean_track(tracks.synthetic_week(posts, sites, seed=0), mode="walk")[0]
+    app = run_app(
+        PAGE, pp_view="inspect", lang="en", pp_tracks_source="synthetic", pp_inspect_days=3
+    )
+    assert not app.error, [e.value for e in app.error]
+    assert any("synthetic" in c.value for c in app.caption)
+    table = next(d.value for d in app.dataframe if "Last visit" in d.value.columns)
+    # Independently: geodesic distance of every fix to every site, last fix within 30 m.
+    geod = Geod(ellps="WGS84")
+    fx, fy = week.geometry.x.to_numpy(), week.geometry.y.to_numpy()
+    now = week["time"].max()
+    overdue = set()
+    for sid, point in zip(sites["site_id"], sites.geometry, strict=True):
+        _, _, d = geod.inv(np.full_like(fx, point.x), np.full_like(fy, point.y), fx, fy)
+        near = week["time"][d <= 30.0]
+        if not len(near) or (now - near.max()).total_seconds() / 86400 > 3:
+            overdue.add(sid)
+    assert set(table["Site"]) == overdue
+    assert 0 < len(overdue) < len(sites)
+    assert metrics(app)["Overdue"] == f"{len(overdue)} / {len(sites)}"
+
+
+def test_inspections_read_uploaded_gpx_and_say_what_is_missing(home: Path) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    site = store.read("sites").set_index("site_id").geometry["S0001"]
+    gpx = (
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        + "".join(
+            f'<trkpt lat="{site.y + i * 1e-5:.7f}" lon="{site.x:.7f}">'
+            f"<time>2025-11-0{d}T10:0{i}:00Z</time></trkpt>"
+            for d in (3, 9)
+            for i in range(3)
+        )
+        + "</trkseg></trk></gpx>"
+    )
+    app = run_app(PAGE, pp_view="inspect", lang="zh", pp_tracks_source="upload")
+    assert any("上传" in i.value for i in app.info)  # nothing shown until tracks come
+    assert not app.dataframe
+    from gridmap.patrol import tracks as tr_mod
+
+    track = tr_mod.read_track(write(home / "u1.gpx", gpx))
+    visits = views.site_visits(track, store.read("sites"))
+    assert set(visits["site_id"]) == {"S0001"}
+    status = views.inspections(store.read("sites"), visits, days=7)
+    assert not status.set_index("site_id").loc["S0001", "overdue"]
+    assert status["overdue"].sum() == len(status) - 1
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

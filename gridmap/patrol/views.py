@@ -19,34 +19,51 @@ those snaps.
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gridmap import maps
 from gridmap.i18n import Message, t
 from gridmap.patrol import coverage as cov
 from gridmap.patrol import siting
+from gridmap.patrol._page_edits import (
+    ACTIONS,
+    EDITABLE,
+    Edit,
+    apply_edit,
+    edit_message,
+    next_id,
+    place_from_click,
+)
+from gridmap.patrol._page_inspections import (
+    DEFAULT_DAYS,
+    VISIT_RADIUS_M,
+    inspection_map,
+    inspection_table,
+    inspections,
+    site_visits,
+)
+from gridmap.patrol._page_map import (
+    GAP_COLOUR,
+    GREEDY_COLOUR,
+    MINUTE_COLOURS,
+    POST_COLOUR,
+    PROPOSED_COLOUR,
+    _grid_names,
+    _pct,
+    coverage_map,
+)
 from gridmap.patrol.network import StreetGraph, street_graphs
 
 #: Mode choices: "posts" = each post's own ``mode`` column; else every post in that mode.
 MODES = ("posts", "walk", "bike", "car")
 TRAVEL_MODES = ("walk", "bike", "car")
 MINUTES = cov.DEFAULT_MINUTES
-#: Street colours by response minutes (ColorBrewer YlGnBu, dark = fast) and for gaps.
-MINUTE_COLOURS = {1: "#225ea8", 3: "#41b6c4", 5: "#a1dab4"}
-GAP_COLOUR = "#e31a1c"
-POST_COLOUR = "#000000"
-PROPOSED_COLOUR = "#ff7f00"
-GREEDY_COLOUR = "#984ea3"
 
 
 @dataclass(frozen=True)
@@ -181,10 +198,6 @@ def figures(report: cov.CoverageReport) -> dict[str, float]:
     }
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.1%}"
-
-
 def summary_table(report: cov.CoverageReport, *, lang: str) -> pd.DataFrame:
     """Shares within 1, 3 and 5 minutes (and key sites within their own class)."""
     rows = []
@@ -203,12 +216,6 @@ def summary_table(report: cov.CoverageReport, *, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _grid_names(grids: gpd.GeoDataFrame | None) -> dict[str, str]:
-    if grids is None or "name" not in grids:
-        return {}
-    return dict(zip(grids["grid_code"].astype(str), grids["name"].astype(str), strict=False))
 
 
 def grid_table(report: cov.CoverageReport, grids: Any, *, lang: str) -> pd.DataFrame:
@@ -264,198 +271,6 @@ def gap_tables(report: cov.CoverageReport, grids: Any, *, lang: str) -> dict[str
     return {"streets": streets, "sites": sites, "grids": grids_out.reset_index(drop=True)}
 
 
-# --- the map ---------------------------------------------------------------------------------
-
-
-def _on_map(m: Any, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """`gdf` in WGS-84, shifted into GCJ-02 when the map's tiles are."""
-    out = gdf.to_crs("EPSG:4326")
-    if getattr(m, "gridmap_shift", None) == "gcj02":
-        out = out.set_geometry(maps.shift_to_gcj02(out.geometry.array), crs="EPSG:4326")
-    return out
-
-
-def _features(gdf: gpd.GeoDataFrame, properties: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of `gdf` (already on the map's system), 6 decimals.
-
-    ``shapely.to_geojson`` over the whole array: ``__geo_interface__`` went through Python
-    objects per vertex and took most of a what-if's map.
-    """
-    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
-    texts = shapely.to_geojson(geoms) if len(geoms) else []
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": json.loads(text),
-                "properties": {k: v[i] for k, v in properties.items()},
-            }
-            for i, text in enumerate(texts)
-        ],
-    }
-
-
-def _lines(
-    m: Any, geoms: Sequence[Any], *, colour: str, weight: float, tip: str, name: str
-) -> None:
-    """One MultiLineString feature of `geoms` (street pieces), one colour, one tooltip."""
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    if not len(parts):
-        return
-    merged = gpd.GeoDataFrame(geometry=[shapely.multilinestrings(parts)], crs=geoms.crs)
-    shown = _on_map(m, merged)
-    folium.GeoJson(
-        _features(shown, {"tip": [tip]}),
-        name=name,
-        style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.85},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(m)
-
-
-def _post_frame(posts: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
-    out = posts[[c for c in ("post_id", "name", "mode", "geometry") if c in posts]].copy()
-    out["post_id"] = out["post_id"].astype(str)
-    if "mode" in out:
-        out["mode"] = [
-            t(f"pp_mode_{m}", lang) if m in TRAVEL_MODES else str(m) for m in out["mode"]
-        ]
-    return out
-
-
-def coverage_map(
-    patrol: Patrol,
-    report: cov.CoverageReport,
-    posts: gpd.GeoDataFrame,
-    *,
-    lang: str,
-    proposed: gpd.GeoDataFrame | None = None,
-    greedy: gpd.GeoDataFrame | None = None,
-    changed: gpd.GeoDataFrame | None = None,
-    touched: Sequence[str] = (),
-    basemap: str = "vector",
-    tile_url: str | None = None,
-    tile_key: str | None = None,
-    height: int = 600,
-) -> maps.OfflineMap:
-    """Street pieces coloured by response minutes, gaps, posts, key sites outside class.
-
-    `proposed` (and `greedy`) are sited posts, `changed` the posts of a what-if (those in
-    `touched`, added or moved, stand out).
-    """
-    m = maps.make_map(
-        bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
-    )
-    if basemap == "vector":
-        maps.add_vector_basemap(
-            m, streets=patrol.streets, buildings=patrol.buildings, name=t("streets", lang)
-        )
-    if patrol.grids is not None:
-        gaps = (
-            report.gap_grids.set_index("grid_code")["uncovered_share"]
-            if len(report.gap_grids)
-            else {}
-        )
-        outlines = _on_map(m, patrol.grids[["grid_code", "geometry"]])
-        names = _grid_names(patrol.grids)
-        outlines["tip"] = [
-            html.escape(f"{names.get(str(c), c)} ({c}): ")
-            + t("pp_tip_uncovered", lang, share=_pct(gaps.get(c) if len(gaps) else None))
-            for c in outlines["grid_code"]
-        ]
-        folium.GeoJson(
-            _features(outlines, {"tip": list(outlines["tip"])}),
-            name=t("grid", lang),
-            style_function=lambda _f: {"color": "#555555", "weight": 1, "fillOpacity": 0},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        ).add_to(m)
-    streets = report.streets
-    minutes = streets["minutes"].to_numpy(dtype=float)
-    gap = np.isnan(minutes)
-    _lines(
-        m,
-        streets.geometry[gap],
-        colour=GAP_COLOUR,
-        weight=2.5,
-        tip=t("pp_gap_tip", lang, m=f"{max(MINUTES):g}"),
-        name=t("pp_gap_layer", lang),
-    )
-    for cut in sorted(MINUTE_COLOURS, reverse=True):
-        _lines(
-            m,
-            streets.geometry[minutes == cut],
-            colour=MINUTE_COLOURS[cut],
-            weight=3.5,
-            tip=t("pp_within", lang, m=f"{cut:g}"),
-            name=t("pp_within", lang, m=f"{cut:g}"),
-        )
-    tips = {"post_id": t("pp_col_post", lang), "mode": t("pp_mode", lang)}
-    entries = [
-        (MINUTE_COLOURS[c], t("pp_within", lang, m=f"{c:g}")) for c in sorted(MINUTE_COLOURS)
-    ]
-    entries.append((GAP_COLOUR, t("pp_gap_layer", lang)))
-    points: list[tuple[str, str]] = []
-    shown_posts = changed if changed is not None else posts
-    if shown_posts is not None and len(shown_posts):
-        maps.add_points(
-            m,
-            _post_frame(shown_posts, lang),
-            label_column="name" if "name" in shown_posts else None,
-            color=POST_COLOUR,
-            radius=7,
-            tooltip_columns=tips,
-            name=t("pp_posts_layer", lang),
-        )
-        points.append((POST_COLOUR, t("pp_posts_layer", lang)))
-        moved = shown_posts[shown_posts["post_id"].astype(str).isin(touched)]
-        if len(moved):
-            maps.add_points(
-                m,
-                _post_frame(moved, lang),
-                label_column="name" if "name" in moved else None,
-                color=PROPOSED_COLOUR,
-                radius=9,
-                tooltip_columns=tips,
-                name=t("pp_changed_layer", lang),
-            )
-            points.append((PROPOSED_COLOUR, t("pp_changed_layer", lang)))
-    if patrol.sites is not None and len(report.gap_sites):
-        outside = patrol.sites[patrol.sites["site_id"].isin(report.gap_sites["site_id"])]
-        maps.add_points(
-            m,
-            outside[[c for c in ("site_id", "name", "geometry") if c in outside]].astype(
-                {"site_id": str}
-            ),
-            label_column="name" if "name" in outside else None,
-            color=GAP_COLOUR,
-            radius=5,
-            tooltip_columns={"site_id": t("pp_col_site", lang)},
-            name=t("pp_gap_sites_layer", lang),
-        )
-        points.append((GAP_COLOUR, t("pp_gap_sites_layer", lang)))
-    for frame, colour, key in (
-        (greedy, GREEDY_COLOUR, "pp_greedy_layer"),
-        (proposed, PROPOSED_COLOUR, "pp_proposed_layer"),
-    ):
-        if frame is not None and len(frame):
-            maps.add_points(
-                m,
-                frame[["candidate_id", "geometry"]].astype({"candidate_id": str}),
-                label_column="candidate_id",
-                color=colour,
-                radius=8,
-                name=t(key, lang),
-            )
-            points.append((colour, t(key, lang)))
-    maps.add_legend(m, title=t("pp_legend", lang), entries=entries, shape="line")
-    if points:
-        maps.add_legend(
-            m, title=t("pp_points", lang), entries=points, shape="circle", position="bottomleft"
-        )
-    maps.layer_control(m)
-    return m
-
-
 # --- what-if -------------------------------------------------------------------------------
 
 
@@ -485,26 +300,25 @@ def point_from_lonlat(lon: float, lat: float, crs: Any) -> shapely.Point:
     return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(crs).iloc[0]
 
 
-def new_post(
-    posts: gpd.GeoDataFrame, point: shapely.Point, *, mode: str, name: str, crs: Any
-) -> gpd.GeoDataFrame:
-    """One new post at `point` (in `crs`) with a post_id no current post has."""
-    taken = set(posts["post_id"].astype(str)) if posts is not None else set()
-    n = 1
-    while f"NEW{n}" in taken:
-        n += 1
-    return gpd.GeoDataFrame(
-        {"post_id": [f"NEW{n}"], "name": [name], "mode": [mode]}, geometry=[point], crs=crs
-    ).to_crs(posts.crs if posts is not None else crs)
-
-
 @dataclass(frozen=True)
 class WhatIf:
-    """A what-if: the library's before/after and the posts layer it would save."""
+    """A what-if: the library's before/after and the layer it would save.
+
+    ``posts`` are the posts after the change (unchanged by a site edit); ``sites`` the key
+    sites after a site edit (else None); ``touched`` the ids added or moved (highlighted on
+    the map); ``layer`` which layer "save" writes (:attr:`saved`).
+    """
 
     change: cov.CoverageChange
     posts: gpd.GeoDataFrame
-    touched: tuple[str, ...] = ()  # post_ids added or moved (highlighted on the map)
+    touched: tuple[str, ...] = ()
+    layer: str = "posts"
+    sites: gpd.GeoDataFrame | None = None
+
+    @property
+    def saved(self) -> gpd.GeoDataFrame:
+        """The new version of :attr:`layer` to write."""
+        return self.sites if self.layer == "sites" and self.sites is not None else self.posts
 
 
 def what_if(
@@ -544,6 +358,82 @@ def what_if(
         *(str(p) for p in (add["post_id"] if add is not None else [])),
     ]
     return WhatIf(change, saved, tuple(touched))
+
+
+def edit_what_if(
+    patrol: Patrol,
+    posts: gpd.GeoDataFrame,
+    mode: str,
+    edit: Edit,
+    *,
+    before: cov.CoverageReport | None = None,
+) -> WhatIf:
+    """The coverage change of one map :class:`Edit` of the posts or key-sites layer.
+
+    A post edit is :func:`what_if` (only the changed posts are recomputed when `before` is
+    given). A site edit re-snaps the (few) key sites and reports the same posts against
+    them: key-site shares change, street and incident shares do not.
+
+    Parameters
+    ----------
+    patrol, posts, mode, before
+        As in :func:`what_if`; `before` is :func:`coverage` of `posts` in `mode`.
+    edit : Edit
+        ``edit.place`` in WGS-84 degrees.
+
+    Returns
+    -------
+    WhatIf
+        ``saved`` is the new version of ``edit.layer``, other rows and columns unchanged.
+
+    Raises
+    ------
+    ValidationError
+        The post or site to move or remove is not in the layer.
+    """
+    if edit.layer == "posts":
+        after, touched = apply_edit(posts, edit)
+        if edit.action == "add":
+            added = after[after["post_id"].astype(str) == touched[0]]
+            return what_if(patrol, posts, mode, before=before, add=added)
+        if edit.action == "move":
+            point = after.geometry[after["post_id"].astype(str) == touched[0]].iloc[0]
+            return what_if(patrol, posts, mode, before=before, move={touched[0]: point})
+        return what_if(patrol, posts, mode, before=before, remove=[str(edit.feature_id)])
+    sites, touched = apply_edit(patrol.sites, edit)
+    moving = posts_in_mode(posts, mode)
+    options = _report_options(patrol) | {
+        "sites": sites if len(sites) else None,
+        "site_snaps": cov.snap_to_modes(patrol.graphs, sites) if len(sites) else {},
+    }
+    change = cov.coverage_change(_graphs_for(patrol, moving), moving, before=before, **options)
+    return WhatIf(change, posts, touched, layer="sites", sites=sites)
+
+
+def site_class_table(report: cov.CoverageReport, *, lang: str) -> pd.DataFrame:
+    """Key sites by response class: how many, how many reached within their class, the
+    median and slowest response (minutes; "—" when a site is beyond every cutoff)."""
+    s = report.sites
+    if not len(s) or "response_class" not in s:
+        return pd.DataFrame()
+    rows = []
+    for c, group in s.groupby("response_class", sort=True):
+        minutes = group["time"].to_numpy(dtype=float) / 60
+        finite = minutes[np.isfinite(minutes)]
+        within = int(group["within_class"].sum())
+        rows.append(
+            {
+                t("pp_col_class", lang): f"{c:g}",
+                t("pp_col_n_sites", lang): len(group),
+                t("pp_col_in_class", lang): within,
+                t("pp_col_sites", lang): _pct(within / len(group)),
+                t("pp_col_median_min", lang): f"{np.median(finite):.1f}" if len(finite) else "—",
+                t("pp_col_slowest_min", lang): f"{minutes.max():.1f}"
+                if len(finite) == len(minutes)
+                else "—",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def change_points(change: float) -> str:
@@ -667,27 +557,46 @@ def siting_table(result: siting.CoveringResult, *, kind: str, lang: str) -> pd.D
 
 
 __all__ = [
+    "ACTIONS",
+    "DEFAULT_DAYS",
+    "EDITABLE",
+    "GAP_COLOUR",
+    "GREEDY_COLOUR",
+    "MINUTE_COLOURS",
     "MODES",
+    "POST_COLOUR",
+    "PROPOSED_COLOUR",
+    "VISIT_RADIUS_M",
+    "Edit",
     "Patrol",
     "WhatIf",
+    "apply_edit",
     "build_graphs",
     "change_points",
     "change_table",
     "coverage",
     "coverage_map",
+    "edit_message",
+    "edit_what_if",
     "figures",
     "gap_tables",
     "greedy_places",
     "grid_table",
+    "inspection_map",
+    "inspection_table",
+    "inspections",
     "intersections",
     "missing_layers",
-    "new_post",
+    "next_id",
+    "place_from_click",
     "point_from_lonlat",
     "posts_in_mode",
     "prepare",
     "recent_incidents",
+    "site_class_table",
     "site_for_sites",
     "site_new",
+    "site_visits",
     "siting_table",
     "summary_table",
     "what_if",

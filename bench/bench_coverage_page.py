@@ -1,0 +1,114 @@
+"""Time the Coverage & posts page's refresh after a post is moved by a click, on the sample.
+
+What the page does after the click (its caches warm: street graphs per mode, sites and
+incidents snapped to each mode's streets, the report of the current posts): one
+:func:`gridmap.patrol.views.edit_what_if`, the map drawn and its HTML rendered (what
+``st_folium`` sends). The peer is the same refresh without those caches: graphs built,
+points snapped and both reports computed from the layers (``coverage.coverage_change``
+straight on the streets), then the same map. Every move goes to a different intersection
+(seeded), so no result is reused between rounds.
+
+Target (issue "Police …"): refresh after moving a post on the sample ≤ 2 s. Wall and CPU
+time are both printed: on a machine shared with other work the wall time grows with the
+load average (printed too), the CPU time does not.
+
+    .venv/bin/python bench/bench_coverage_page.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+from gridmap.datasets import get_path
+from gridmap.patrol import coverage, views
+from gridmap.patrol.network import street_graphs
+from gridmap.store import GeoPackageStore
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    store = GeoPackageStore(get_path("helsinki"), create=False)
+    layers = {n: store.read(n) for n in ("streets", "sites", "incidents", "grids", "buildings")}
+    posts = store.read("posts")
+    crs = store.working_crs()
+    print(
+        f"sample: {len(posts)} posts, {len(layers['sites'])} key sites, "
+        f"{len(layers['incidents']):,} incidents, {len(layers['streets']):,} street rows"
+    )
+
+    start = time.perf_counter()
+    graphs = views.build_graphs(layers["streets"], crs=crs)
+    patrol = views.prepare(graphs, **layers, posts=posts)
+    before = views.coverage(patrol, posts, "posts")
+    print(f"page caches (once per layer version)  {time.perf_counter() - start:6.2f} s")
+
+    nodes = views.intersections(patrol).to_crs("EPSG:4326")
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(nodes), size=2 * args.rounds, replace=False)
+    ids = posts["post_id"].astype(str).tolist()
+    cached, peer, sent, cpu, peer_cpu = [], [], [], [], []
+    for r in range(args.rounds):
+        post = ids[r % len(ids)]
+        # The page: a click gives WGS-84 degrees; everything else is cached.
+        point = nodes.geometry.iloc[picks[2 * r]]
+        edit = views.Edit("posts", "move", post, (point.x, point.y))
+        start, cpu_start = time.perf_counter(), time.process_time()
+        result = views.edit_what_if(patrol, posts, "posts", edit, before=before)
+        fmap = views.coverage_map(
+            patrol,
+            result.change.after,
+            posts,
+            lang="zh",
+            changed=result.posts,
+            touched=result.touched,
+        )
+        html = fmap.get_root().render()
+        cached.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+        sent.append(len(html.encode()) / 2**20)
+        # The peer: the same kind of move, nothing cached.
+        point = nodes.geometry.iloc[picks[2 * r + 1]]
+        edit = views.Edit("posts", "move", post, (point.x, point.y))
+        start, cpu_start = time.perf_counter(), time.process_time()
+        fresh = street_graphs(layers["streets"], crs=crs, modes=views.TRAVEL_MODES)
+        moved, _ = views.apply_edit(posts, edit)
+        change = coverage.coverage_change(
+            fresh,
+            posts,
+            move={post: moved.set_index("post_id").geometry[post]},
+            sites=layers["sites"],
+            incidents=layers["incidents"],
+            grids=layers["grids"],
+        )
+        bare = views.Patrol(graphs=fresh, posts=posts, **layers)  # the map needs no snaps
+        fmap = views.coverage_map(bare, change.after, posts, lang="zh", changed=change.posts)
+        fmap.get_root().render()
+        peer.append(time.perf_counter() - start)
+        peer_cpu.append(time.process_time() - cpu_start)
+        print(
+            f"  round {r + 1}: page {cached[-1]:5.2f} s ({cpu[-1]:.2f} s CPU)   "
+            f"without caches {peer[-1]:5.2f} s ({peer_cpu[-1]:.2f} s CPU)"
+        )
+    page_s, peer_s = statistics.median(cached), statistics.median(peer)
+    page_cpu, bare_cpu = statistics.median(cpu), statistics.median(peer_cpu)
+    print(
+        f"refresh after moving a post (median of {args.rounds}): {page_s:.2f} s wall, "
+        f"{page_cpu:.2f} s CPU (target ≤ 2 s), {statistics.median(sent):.2f} MB to the browser"
+    )
+    print(
+        f"without the caches: {peer_s:.2f} s wall, {bare_cpu:.2f} s CPU — the page is "
+        f"{peer_s / page_s:.1f}× faster (CPU {bare_cpu / page_cpu:.1f}×)"
+    )
+    # On a shared machine wall time grows with the load; CPU time is the work done.
+    print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Texts of the Coverage & posts page (覆盖与站点): map edits, key sites by class, polygons,
+key-site inspections."""
+
+TEXT = {
+    "pp_view_inspect": ("重点目标巡查", "Key-site inspections"),
+    # coverage view
+    "pp_by_class": ("重点目标按响应等级", "Key sites by response class"),
+    "pp_col_n_sites": ("目标数", "Sites"),
+    "pp_col_in_class": ("等级内到达", "Reached in class"),
+    "pp_col_median_min": ("中位到达（分钟）", "Median (min)"),
+    "pp_col_slowest_min": ("最慢到达（分钟）", "Slowest (min)"),
+    "pp_polygons": ("同时以面显示服务区", "Also show service areas as polygons"),
+    "pp_area_layer": ("{m} 分钟服务区（面）", "{m}-minute service area (polygon)"),
+    # editing on the map
+    "pp_edit_layer": ("编辑图层", "Edit"),
+    "pp_sites_layer": ("重点目标", "Key sites"),
+    "pp_site_action_add": ("新增重点目标", "Add a key site"),
+    "pp_site_action_move": ("移动重点目标", "Move a key site"),
+    "pp_site_action_remove": ("删除重点目标", "Remove a key site"),
+    "pp_place_click": ("在地图上点击", "Click on the map"),
+    "pp_click_hint": (
+        "在左侧地图上点击新位置，随后显示调整前后的覆盖对比。",
+        "Click the new place on the map on the left; the coverage before and after follows.",
+    ),
+    "pp_clicked": (
+        "已选位置：经度 {lon}，纬度 {lat}",
+        "Chosen place: longitude {lon}, latitude {lat}",
+    ),
+    "pp_new_kind": ("岗位类型", "Kind of post"),
+    "pp_staff": ("警力（人）", "Staff"),
+    "pp_new_site_name": ("新重点目标名称", "Name of the new key site"),
+    "pp_new_site_default": ("新重点目标", "New key site"),
+    "pp_site_kind": ("目标类型", "Kind of site"),
+    "pp_save_sites": ("保存为 sites 图层新版本", "Save as a new version of the sites layer"),
+    "pp_saved_sites": (
+        "已保存为 sites 第 {version} 版（{n} 个重点目标）",
+        "Saved as sites version {version} ({n} key sites)",
+    ),
+    "pp_conflict": ("未保存：", "Not saved:"),
+    "pp_conflict_kept": (
+        "您的修改仍保留：上方的对比已按当前最新版本重新计算，确认后再次点击保存即可应用到该版本。",
+        "Your edit is kept: the comparison above is now computed on the latest version; "
+        "press save again to apply it there.",
+    ),
+    "pp_help_edit": (
+        "保存时以您预览时的版本为基础；若期间他人已保存新版本，系统会拒绝覆盖并保留您的修改。",
+        "Saving is based on the version you previewed; if someone saved a newer one "
+        "meanwhile, nothing is overwritten and your edit is kept.",
+    ),
+    "pp_changed_site_layer": ("新增或移动的重点目标", "Added or moved key site"),
+    # key-site inspections
+    "pp_tracks": ("巡逻轨迹来源", "Patrol tracks"),
+    "pp_tracks_upload": ("上传 GPS 轨迹（GPX/CSV）", "Upload GPS tracks (GPX/CSV)"),
+    "pp_tracks_demo": ("合成的一周演示轨迹", "A synthetic demonstration week"),
+    "pp_tracks_files": (
+        "GPS 轨迹文件（GPX，或含时间、经度、纬度列的 CSV）",
+        "GPS track files (GPX, or CSV with time, lon, lat columns)",
+    ),
+    "pp_tracks_synthetic": (
+        "两个巡逻组一周的合成轨迹（随机生成，非真实巡逻），仅作演示。",
+        "A synthetic week of two units' tracks (generated, not real patrols): a "
+        "demonstration only.",
+    ),
+    "pp_tracks_needed": (
+        "上传巡逻轨迹后，显示在所选天数内无人巡查的重点目标。",
+        "Upload patrol tracks to see the key sites nobody visited within the chosen days.",
+    ),
+    "pp_inspect_days": ("巡查周期（天）", "Inspection interval (days)"),
+    "pp_fig_overdue": ("超期未巡查", "Overdue"),
+    "pp_fig_visited": ("按期巡查", "Visited in time"),
+    "pp_never_visited": ("从未巡查", "Never visited"),
+    "pp_visited_within": ("{days} 天内已巡查", "visited within {days} days"),
+    "pp_overdue": ("超过 {days} 天未巡查", "not visited for over {days} days"),
+    "pp_overdue_list": ("超过 {days} 天未巡查的重点目标", "Key sites not visited for {days} days"),
+    "pp_inspections": ("重点目标巡查", "Key-site inspections"),
+    "pp_fixes_layer": ("GPS 定位点", "GPS fixes"),
+    "pp_col_kind": ("类型", "Kind"),
+    "pp_col_last_visit": ("最近巡查", "Last visit"),
+    "pp_col_days_since": ("距今天数", "Days since"),
+    "pp_never": ("从未", "never"),
+}
+
+MESSAGES = {
+    "pp_help_inspect": (
+        "巡逻组的 GPS 定位点距重点目标 30 米以内即记为一次巡查（GPS 在楼宇间误差约 5–20 米）。"
+        "列出在所选天数内（从轨迹中最晚的时间往回数）没有任何巡查记录的重点目标，最久未巡查的"
+        "在前。轨迹先去除无时间的点和速度超过 35 米/秒的跳点。",
+        "A GPS fix of any unit within 30 m of a key site counts as a visit (GPS error "
+        "between buildings is about 5–20 m). Listed are the key sites with no visit within "
+        "the chosen number of days, counted back from the latest fix of the tracks, longest "
+        "overdue first. Fixes without a time and jumps faster than 35 m/s are dropped first.",
+    ),
+}
