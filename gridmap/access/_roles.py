@@ -70,9 +70,7 @@ ROLES: dict[str, Rights] = {
         manage_accounts=False,
     ),
     "police": Rights(
-        frozenset(
-            {"overview", "heatmaps", "warnings_report", "coverage", "patrol_routes", "data"}
-        ),
+        frozenset({"overview", "heatmaps", "warnings_report", "coverage", "patrol_routes", "data"}),
         edit=True,
         personal_data=True,
         export=True,
