@@ -256,7 +256,10 @@ def filters(
     if bbox is not None:
         corners = sql.SQL(", ").join(value(float(v)) for v in bbox)
         parts.append(
-            sql.SQL("{} && ST_MakeEnvelope({}, 4326)").format(sql.Identifier(GEOMETRY), corners)
+            # && alone compares the index's float4 boxes: a point just outside passes.
+            sql.SQL("ST_Intersects({}, ST_MakeEnvelope({}, 4326))").format(
+                sql.Identifier(GEOMETRY), corners
+            )
         )
     condition = sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
     return condition, ({} if literal else params)
