@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -95,9 +95,7 @@ class _AdvisoryLock:
 
     def _take(self, wait: float, who: str) -> None:
         since = _now().isoformat(sep=" ")
-        con = psycopg.connect(
-            self.conninfo, autocommit=True, application_name=f"gridmap {who}"[:63]
-        )
+        con = psycopg.connect(self.conninfo, autocommit=True, application_name=_app_name(who))
         try:
             key = (LOCK_CLASS, self.schema)
             if wait <= 0:
@@ -128,13 +126,23 @@ class _AdvisoryLock:
         if row is None:
             return "?", "?"
         name, started = row
-        who = name.removeprefix("gridmap ") if name else "?"
+        who = unquote(name.removeprefix("gridmap "), errors="replace") if name else "?"
         when = started.astimezone(UTC).replace(microsecond=0).isoformat(sep=" ") if started else "?"
         return who, when
 
     @staticmethod
     def _busy(waited: float, who: str, since: str) -> Message:
         return Message("workspace_busy", who=who, since=since, seconds=round(waited))
+
+
+def _app_name(who: str) -> str:
+    """``gridmap <who>`` for ``application_name``: PostgreSQL keeps only ASCII there (and
+    63 bytes), so the name is percent-encoded (a Chinese name survives) and cut whole."""
+    encoded = quote(who, safe=" @._-")
+    while len(encoded) > 55:
+        who = who[:-1]
+        encoded = quote(who, safe=" @._-")
+    return f"gridmap {encoded}"
 
 
 _LOCKS: dict[tuple[str, str], _AdvisoryLock] = {}
