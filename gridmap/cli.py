@@ -475,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--incidents", type=int, default=24_000)  # sample.N_INCIDENTS
     b.set_defaults(func=_cmd_sample)
+    __import__("gridmap._cli_store", fromlist=["add_commands"]).add_commands(sub)
     return parser
 
 

@@ -119,7 +119,7 @@ def time_floor(series: pd.Series, unit: str) -> pd.Series:
         return series.dt.floor("D")
     if unit == "week":
         day = series.dt.floor("D")
-        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     return series.dt.to_period("M").dt.start_time.astype(series.dtype)
 
 
