@@ -547,3 +547,37 @@ def test_a_killed_postgis_writer_leaves_the_previous_state(pg_store: PostGISStor
         pass
     reopened.write("incidents", incidents(3, seed=6), message="after the crash")
     assert reopened.current_version("incidents") == 2
+
+
+def test_values_of_every_kind_read_back_as_written(
+    new_store: Callable[..., WorkspaceStore],
+) -> None:
+    store = new_store()
+    frame = posts_at([24.94, 24.95, 24.96, 24.97], [60.17] * 4)
+    frame["name"] = ["", None, 'say "hi", then\nleave', "\\N"]  # empty ≠ missing ≠ "\N"
+    frame["staff"] = pd.array([1, None, -3, 2**40], dtype="Int64")
+    frame["speed"] = [1.5, np.nan, -0.1, 1e-12]
+    frame["since"] = pd.to_datetime(
+        ["2026-03-01 10:00:00.123", None, "1999-12-31 23:59:59", "2026-01-01"], format="ISO8601"
+    )
+    frame["opened"] = pd.to_datetime(
+        ["2026-03-01 10:00+08:00", "2026-03-02 00:30+08:00", None, "2026-01-01 08:00+08:00"],
+        format="ISO8601",
+    ).tz_convert("Asia/Shanghai")
+    store.write("posts", frame, message="every kind")
+    back = store.read("posts")
+    assert back["name"].tolist()[0] == ""
+    assert pd.isna(back["name"].iloc[1])
+    assert back["name"].tolist()[2:] == ['say "hi", then\nleave', "\\N"]
+    assert back["staff"].tolist() == [1, pd.NA, -3, 2**40]
+    assert back["speed"].iloc[[0, 2, 3]].tolist() == [1.5, -0.1, 1e-12]
+    assert np.isnan(back["speed"].iloc[1])
+    assert back["since"].iloc[0] == pd.Timestamp("2026-03-01 10:00:00.123")
+    assert pd.isna(back["since"].iloc[1])
+    opened = back["opened"].dropna().dt.tz_convert("UTC").tolist()
+    assert opened == frame["opened"].dropna().dt.tz_convert("UTC").tolist()
+    assert back.geometry.equals(frame.geometry)
+    empty = store.write("posts", frame.iloc[:0], message="no posts left")
+    assert empty.n_features == 0
+    assert len(store.read("posts")) == 0
+    assert list(store.read("posts").columns) == list(back.columns)
