@@ -175,3 +175,43 @@ def test_kde_cell_counts_match_an_independent_histogram(both: WorkspaceStore, ca
     assert got["count"].sum() == len(inside) > 1000
     with pytest.raises(StoreError, match="`cell` must be a positive"):
         both.aggregate_points("incidents", cell=0)
+
+
+def test_incidents_per_grid_match_assign_grid_with_shared_edges(
+    both: WorkspaceStore, calls
+) -> None:  # type: ignore[no-untyped-def]
+    import shapely
+
+    from gridmap.stats import assign_grid
+
+    # 4 × 3 grids tiling part of the district, edge to edge, and two points exactly on a
+    # shared edge and corner: each is counted once, in the grid written first.
+    xs, ys = np.linspace(116.32, 116.48, 5), np.linspace(39.86, 39.94, 4)
+    cells = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(4) for j in range(3)]
+    grids = gpd.GeoDataFrame(
+        {"grid_code": [f"110105001001{k + 1:03d}" for k in range(len(cells))]},
+        geometry=cells,
+        crs=4326,
+    )
+    both.write("grids", grids, message="grids")
+    on_edges = calls.iloc[:2].copy()
+    on_edges["incident_id"] = ["EDGE", "CORNER"]
+    on_edges["category"] = "theft"
+    on_edges["occurred_at"] = pd.Timestamp("2026-03-01")
+    on_edges["geometry"] = shapely.points([xs[1], xs[2]], [39.90, ys[1]])
+    both.write("incidents", pd.concat([calls, on_edges], ignore_index=True), message="+2")
+    window = (pd.Timestamp("2026-02-01"), None)
+    got = both.count_in_polygons(
+        "incidents",
+        "grids",
+        "grid_code",
+        where={"category": ["theft"]},
+        between={"occurred_at": window},
+    )
+    rows = both.read("incidents")
+    rows = rows[(rows["category"] == "theft") & (rows["occurred_at"] >= window[0])]
+    expected = assign_grid(rows, grids).value_counts().sort_index()
+    assert dict(zip(got["grid_code"], got["count"], strict=True)) == expected.to_dict()
+    assert got["count"].sum() < len(rows)  # points outside every grid are not counted
+    codes = assign_grid(rows[rows["incident_id"].isin(["EDGE", "CORNER"])], grids)
+    assert codes.notna().all()  # the edge points are counted, once each

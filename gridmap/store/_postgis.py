@@ -31,14 +31,12 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import psycopg
-import pyproj
 from psycopg import sql
 
 from gridmap._errors import StoreError
@@ -49,16 +47,13 @@ from gridmap.store._base import (
     ANY_VERSION,
     EXPLICIT_CRS_KEY,
     SETTINGS_TABLE,
-    TIME_BINS,
     VERSIONS_TABLE,
-    Between,
     LayerVersion,
-    Where,
     WorkspaceStore,
     _default_author,
     _now,
-    check_filters,
 )
+from gridmap.store._pgagg import PostGISAggregation
 from gridmap.store._pglock import (
     _lock_for,
     _write_failed,
@@ -68,7 +63,7 @@ from gridmap.store._pglock import (
 )
 
 
-class PostGISStore(WorkspaceStore):
+class PostGISStore(PostGISAggregation, WorkspaceStore):
     """A workspace kept in one schema of a PostgreSQL database with PostGIS.
 
     Parameters
@@ -245,86 +240,6 @@ class PostGISStore(WorkspaceStore):
                 sql.SQL("SELECT key, value FROM {}").format(self._table(SETTINGS_TABLE))
             ).fetchall()
         return {key: json.loads(value) for key, value in rows}
-
-    # -- aggregation in the database ----------------------------------------------------
-    def count_by(
-        self,
-        layer: str,
-        columns: Sequence[str] = (),
-        *,
-        where: Where | None = None,
-        between: Between | None = None,
-        time_bin: tuple[str, str] | None = None,
-    ) -> pd.DataFrame:
-        columns = list(columns)
-        check_filters(where, between)
-        if time_bin is not None and (len(time_bin) != 2 or time_bin[1] not in TIME_BINS):
-            msg = (
-                f"`time_bin` must be (column, unit) with unit one of {TIME_BINS}; got {time_bin!r}"
-            )
-            raise StoreError(msg)
-        row = self._version_row(layer, None)
-        with self._connect() as con:
-            declared = dict(self._columns(con, row))
-            groups = [sql.Identifier(c) for c in columns]
-            names = list(columns)
-            if time_bin is not None:
-                groups.append(
-                    sql.SQL("date_trunc({}, {})").format(
-                        sql.Literal(time_bin[1]), sql.Identifier(time_bin[0])
-                    )
-                )
-                names.append(time_bin[0])
-            for name in [*names, *(where or {}), *(between or {})]:
-                if name not in declared:
-                    msg = f"layer `{layer}` has no column {name!r}"
-                    raise StoreError(msg)
-            condition, params = _pgio.filters(where, between)
-            select = sql.SQL(", ").join([*groups, sql.SQL("count(*)")])
-            query = sql.SQL("SELECT {} FROM {} WHERE {}").format(
-                select, self._table(row.table), condition
-            )
-            if groups:
-                order = sql.SQL(", ").join(sql.SQL(str(i + 1)) for i in range(len(groups)))
-                query += sql.SQL(" GROUP BY {} ORDER BY {}").format(order, order)
-            rows = con.execute(query, params).fetchall()
-        frame = pd.DataFrame(rows, columns=[*names, "count"])
-        frame["count"] = frame["count"].astype("int64")
-        for name in names:
-            frame[name] = _pgio.as_dtype(frame[name], declared[name])
-        return frame
-
-    def aggregate_points(
-        self,
-        layer: str,
-        *,
-        cell: float,
-        crs: pyproj.CRS | str | int | None = None,
-        bounds: tuple[float, float, float, float] | None = None,
-        where: Where | None = None,
-        between: Between | None = None,
-    ) -> pd.DataFrame:
-        target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
-        srid = target.to_epsg()
-        if srid is None:  # PostGIS knows CRSs by EPSG code: bin in Python instead
-            return super().aggregate_points(
-                layer, cell=cell, crs=target, bounds=bounds, where=where, between=between
-            )
-        if not (isinstance(cell, int | float) and np.isfinite(cell) and cell > 0):
-            msg = f"`cell` must be a positive number of CRS units; got {cell!r}"
-            raise StoreError(msg)
-        check_filters(where, between)
-        row = self._version_row(layer, None)
-        condition, params = _pgio.filters(where, between, bbox=bounds)
-        point = sql.SQL("geom") if srid == 4326 else sql.SQL("ST_Transform(geom, {})").format(srid)
-        query = sql.SQL(
-            "SELECT floor(ST_X(p) / %(cell)s)::bigint, floor(ST_Y(p) / %(cell)s)::bigint, count(*)"
-            " FROM (SELECT {} AS p FROM {} WHERE {}) AS q GROUP BY 1, 2 ORDER BY 1, 2"
-        ).format(point, self._table(row.table), condition)
-        with self._connect() as con:
-            rows = con.execute(query, {**params, "cell": float(cell)}).fetchall()
-        result = np.array(rows, dtype="int64").reshape(-1, 3)
-        return pd.DataFrame({"ix": result[:, 0], "iy": result[:, 1], "count": result[:, 2]})
 
     # -- writing ------------------------------------------------------------------------
     def update_settings(self, **values: object) -> None:
