@@ -10,7 +10,8 @@ Run from the repository root, with a PostgreSQL + PostGIS server (``make postgis
    transaction).
 2. **Pages** on `--rows` incidents (default 5,000,000, a year of a city district):
    the Overview's figures (incidents per category in the last 30 days and the 30 before,
-   and the total) through :meth:`~gridmap.store.WorkspaceStore.count_by`, and the heatmap
+   and the total, through :meth:`~gridmap.store.WorkspaceStore.count_by`; per grid of
+   108, through :meth:`~gridmap.store.WorkspaceStore.count_in_polygons`), and the heatmap
    page's aggregation (100 m KDE cell counts of the last 12 weeks in the working CRS,
    plus the weekly series by category) through
    :meth:`~gridmap.store.WorkspaceStore.aggregate_points`. PostGIS counts in the
@@ -59,6 +60,14 @@ def incidents(n: int, seed: int) -> gpd.GeoDataFrame:
     )
 
 
+def grids() -> gpd.GeoDataFrame:
+    """12 × 9 square grids of about 1 km tiling the district, edge to edge."""
+    xs, ys = np.linspace(116.37, 116.53, 13), np.linspace(39.85, 39.95, 10)
+    cells = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(12) for j in range(9)]
+    codes = [f"110105{1 + k // 36:03d}{1 + k // 12 % 3:03d}{1 + k % 12:03d}" for k in range(108)]
+    return gpd.GeoDataFrame({"grid_code": codes}, geometry=cells, crs=4326)
+
+
 def timed(fn):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     result = fn()
@@ -66,7 +75,8 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 
 def overview(store: WorkspaceStore) -> pd.DataFrame:
-    """The Overview's key figures: per category, last 30 days and the 30 before."""
+    """The Overview's key figures: per category, last 30 days and the 30 before, and the
+    incidents of the last 30 days per grid (the map's colours)."""
     current = store.count_by(
         "incidents", ["category"], between={"occurred_at": (END - pd.Timedelta(days=30), END)}
     )
@@ -77,7 +87,13 @@ def overview(store: WorkspaceStore) -> pd.DataFrame:
     )
     table = current.merge(previous, on="category", suffixes=("_current", "_previous"))
     table["total"] = int(store.count_by("incidents")["count"].iloc[0])
-    return table
+    per_grid = store.count_in_polygons(
+        "incidents",
+        "grids",
+        "grid_code",
+        between={"occurred_at": (END - pd.Timedelta(days=30), END)},
+    )
+    return table, per_grid
 
 
 def heatmap(store: WorkspaceStore) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,6 +130,8 @@ def main() -> int:
                 f"  PostGIS store:    {t_pg:6.2f} s   ratio GeoPackage/PostGIS {t_gpkg / t_pg:.2f}"
             )
 
+            for store in (gpkg, pg):
+                store.write("grids", grids(), message="grids")
             big = incidents(args.rows, args.seed + 1)
             t_gpkg, _ = timed(lambda: gpkg.write("incidents", big, message="pages bench"))
             t_pg, _ = timed(lambda: pg.write("incidents", big, message="pages bench"))
