@@ -193,6 +193,7 @@ def test_incidents_per_grid_match_assign_grid_with_shared_edges(
         geometry=cells,
         crs=4326,
     )
+    grids["category"] = "residential"  # a column both layers have: filters name the incidents'
     both.write("grids", grids, message="grids")
     on_edges = calls.iloc[:2].copy()
     on_edges["incident_id"] = ["EDGE", "CORNER"]

@@ -205,8 +205,14 @@ def filters(
     between: Mapping[str, tuple[object, object]] | None,
     *,
     bbox: tuple[float, float, float, float] | None = None,
+    alias: str | None = None,
 ) -> tuple[sql.Composable, dict[str, object]]:
-    """A SQL condition and its parameters for `where`, `between` and a 4326 `bbox`."""
+    """A SQL condition and its parameters for `where`, `between` and a 4326 `bbox`;
+    columns qualified with the table `alias` when given (in a join)."""
+
+    def name(column: str) -> sql.Identifier:
+        return sql.Identifier(alias, column) if alias else sql.Identifier(column)
+
     parts: list[sql.Composable] = []
     params: dict[str, object] = {}
 
@@ -218,27 +224,21 @@ def filters(
     for column, wanted in (where or {}).items():
         if isinstance(wanted, list | tuple | set | frozenset):
             parts.append(
-                sql.SQL("{} = ANY({})").format(
-                    sql.Identifier(column), value([_plain(v) for v in wanted])
-                )
+                sql.SQL("{} = ANY({})").format(name(column), value([_plain(v) for v in wanted]))
             )
         else:
-            parts.append(sql.SQL("{} = {}").format(sql.Identifier(column), value(_plain(wanted))))
+            parts.append(sql.SQL("{} = {}").format(name(column), value(_plain(wanted))))
     for column, (low, high) in (between or {}).items():
         for bound, op in ((low, ">="), (high, "<")):
             if bound is not None:
                 parts.append(
-                    sql.SQL("{} {} {}").format(
-                        sql.Identifier(column), sql.SQL(op), value(_plain(bound))
-                    )
+                    sql.SQL("{} {} {}").format(name(column), sql.SQL(op), value(_plain(bound)))
                 )
     if bbox is not None:
         corners = sql.SQL(", ").join(value(float(v)) for v in bbox)
         parts.append(
             # && alone compares the index's float4 boxes: a point just outside passes.
-            sql.SQL("ST_Intersects({}, ST_MakeEnvelope({}, 4326))").format(
-                sql.Identifier(GEOMETRY), corners
-            )
+            sql.SQL("ST_Intersects({}, ST_MakeEnvelope({}, 4326))").format(name(GEOMETRY), corners)
         )
     condition = sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
     return condition, params
