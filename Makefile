@@ -63,7 +63,7 @@ postgis:
 	  "SELECT 1 FROM pg_database WHERE datname = 'gridmap_test'" | grep -q 1 || \
 	  $(PG_BIN)/createdb -h $(PG_DIR) -U gridmap gridmap_test
 	@$(PG_BIN)/psql -h $(PG_DIR) -U gridmap -d gridmap_test -qc \
-	  "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+	  "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
 	@echo "postgresql://gridmap@/gridmap_test?host=$(PG_DIR)" > $(PG_DIR)/url
 	@echo "PostGIS ready: export GRIDMAP_TEST_POSTGRES=$$(cat $(PG_DIR)/url)"
 
