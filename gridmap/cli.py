@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gridmap import _cli_access, _cli_patrol, _cli_patrol_algo
+from gridmap import _cli_access, _cli_patrol, _cli_patrol_algo, _cli_store
 from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
@@ -485,6 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_cmd_sample)
     _cli_patrol_algo.add_commands(sub)
     _cli_access.add_commands(sub)  # accounts, audit
+    _cli_store.add_commands(sub)
     return parser
 
 

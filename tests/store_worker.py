@@ -1,11 +1,12 @@
 """A writer process for the store's concurrency tests: ``python store_worker.py JSON``.
 
-The JSON names the workspace, a start time (so that every worker begins together) and a
-list of operations: ``append`` (n rows with ids of its own, through the same path as
-``gridmap import``), ``replace``, ``restore`` (a version that existed at the start),
-``read`` (read the current version and check it is complete). It prints one JSON line
-per operation: what the store reported (layer, version, n_features) or the error's class
-and message, so the test can check every reported version afterwards.
+The JSON names the workspace (a ``.gpkg`` path or a ``postgresql://`` URL), a start
+time (so that every worker begins together) and a list of operations: ``append`` (n rows
+with ids of its own, through the same path as ``gridmap import``), ``replace``,
+``restore`` (a version that existed at the start), ``read`` (read the current version
+and check it is complete). It prints one JSON line per operation: what the store
+reported (layer, version, n_features) or the error's class and message, so the test can
+check every reported version afterwards.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from test_store import incidents
 
 from gridmap import GridmapError
 from gridmap.ingest import combine_rows
-from gridmap.store import GeoPackageStore
+from gridmap.store import open_workspace
 
 
 def run(job: dict) -> None:
-    store = GeoPackageStore(job["path"], create=False)
+    store = open_workspace(job["path"], create=False)
     while time.time() < job.get("start_at", 0):
         time.sleep(0.001)
     for i, op in enumerate(job["ops"]):

@@ -1,4 +1,5 @@
-"""The store under concurrent writers, readers and killed processes (real processes).
+"""The store under concurrent writers, readers and killed processes (real processes),
+on both backends (GeoPackage and PostGIS; see ``new_store`` in tests/test_store.py).
 
 Each test has a short form that CI runs and a full form, the issue's numbers (50 rounds,
 1,000,000-row imports), behind ``GRIDMAP_STRESS=1``.
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,10 +26,19 @@ from gridmap.store import (
     GeoPackageStore,
     VersionConflictError,
     WorkspaceBusyError,
+    WorkspaceStore,
     list_workspaces,
+    open_workspace,
     sweep_leftovers,
 )
+from tests import test_store
 from tests.test_store import incidents
+
+# The backend fixtures of the store tests: every test taking `new_store` runs on both.
+backend = test_store.backend
+new_store = test_store.new_store
+
+NewStore = Callable[..., WorkspaceStore]
 
 STRESS = os.environ.get("GRIDMAP_STRESS") == "1"
 WORKER = Path(__file__).with_name("store_worker.py")
@@ -53,7 +64,7 @@ def finish(procs: list[subprocess.Popen], timeout: float = 600) -> list[dict]:
     return reports
 
 
-def check_history(store: GeoPackageStore, reports: list[dict]) -> None:
+def check_history(store: WorkspaceStore, reports: list[dict]) -> None:
     """Every version a writer was told about exists, as told, and reads back whole."""
     history = store.history("incidents")
     assert [v.version for v in history] == list(range(1, len(history) + 1))
@@ -69,15 +80,15 @@ def check_history(store: GeoPackageStore, reports: list[dict]) -> None:
     assert store.orphan_tables() == []
 
 
-def test_concurrent_appends_keep_every_row(tmp_path: Path) -> None:
-    store = GeoPackageStore(tmp_path / "w.gpkg")
+def test_concurrent_appends_keep_every_row(new_store: NewStore) -> None:
+    store = new_store()
     store.write("incidents", incidents(100, prefix="BASE"), message="start")
     n_workers, n_rows = (6, 200_000) if STRESS else (4, 5_000)
     start_at = time.time() + 3  # all workers past their imports, then all at once
     procs = [
         start(
             {
-                "path": str(store.path),
+                "path": store.location,
                 "start_at": start_at,
                 "ops": [{"op": "append", "n": n_rows, "prefix": f"W{w}-", "seed": w}],
             }
@@ -93,15 +104,15 @@ def test_concurrent_appends_keep_every_row(tmp_path: Path) -> None:
     check_history(store, reports)
 
 
-def test_appends_from_threads_of_one_server_keep_every_row(tmp_path: Path) -> None:
+def test_appends_from_threads_of_one_server_keep_every_row(new_store: NewStore) -> None:
     # Streamlit serves every browser session from a thread of one process.
-    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store = new_store()
     store.write("incidents", incidents(10, prefix="BASE"), message="start")
     errors: list[BaseException] = []
 
     def append(prefix: str) -> None:
         try:
-            own = GeoPackageStore(store.path)
+            own = open_workspace(store.location)
             with own.writing():
                 base = own.current_version("incidents")
                 data = combine_rows(
@@ -120,11 +131,11 @@ def test_appends_from_threads_of_one_server_keep_every_row(tmp_path: Path) -> No
     assert len(store.read("incidents")) == 10 + 4 * 500
 
 
-def test_append_restore_replace_and_readers_in_any_order(tmp_path: Path) -> None:
+def test_append_restore_replace_and_readers_in_any_order(new_store: NewStore) -> None:
     rounds = 50 if STRESS else 3
     rng = random.Random(5)
     for round_ in range(rounds):
-        store = GeoPackageStore(tmp_path / f"w{round_}.gpkg")
+        store = new_store(f"w{round_}")
         store.write("incidents", incidents(300, prefix="A"), message="v1")
         store.write("incidents", incidents(200, prefix="B"), message="v2")
         kinds = ["append", "restore", "replace", "append", "read"]
@@ -136,7 +147,7 @@ def test_append_restore_replace_and_readers_in_any_order(tmp_path: Path) -> None
             if kind == "restore":
                 op["version"] = rng.choice([1, 2])
             ops = [op] * (5 if kind == "read" else 1)
-            jobs.append({"path": str(store.path), "start_at": start_at, "ops": ops})
+            jobs.append({"path": store.location, "start_at": start_at, "ops": ops})
         reports = finish([start(job) for job in jobs])
         assert all("error" not in r for r in reports), reports
         writes = [r for r in reports if r["op"] != "read"]
@@ -144,15 +155,15 @@ def test_append_restore_replace_and_readers_in_any_order(tmp_path: Path) -> None
         check_history(store, reports)
 
 
-def test_two_large_imports_at_once_keep_the_history(tmp_path: Path) -> None:
+def test_two_large_imports_at_once_keep_the_history(new_store: NewStore) -> None:
     n_rows = 1_000_000 if STRESS else 150_000
-    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store = new_store()
     store.write("incidents", incidents(50, prefix="OLD"), message="history to keep")
     start_at = time.time() + 3
     procs = [
         start(
             {
-                "path": str(store.path),
+                "path": store.location,
                 "start_at": start_at,
                 "ops": [{"op": "replace", "n": n_rows, "prefix": f"BIG{w}-", "seed": w}],
             }
@@ -166,15 +177,17 @@ def test_two_large_imports_at_once_keep_the_history(tmp_path: Path) -> None:
     check_history(store, reports)
 
 
-def test_a_second_writer_gets_workspace_busy_not_a_traceback(tmp_path: Path) -> None:
-    path = tmp_path / "w.gpkg"
-    GeoPackageStore(path).write("incidents", incidents(5), message="start")
+def test_a_second_writer_gets_workspace_busy_not_a_traceback(
+    tmp_path: Path, new_store: NewStore
+) -> None:
+    path = new_store().location
+    open_workspace(path).write("incidents", incidents(5), message="start")
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from gridmap.store import GeoPackageStore\n"
-            f"s = GeoPackageStore({str(path)!r})\n"
+            "import sys, time; from gridmap.store import open_workspace\n"
+            f"s = open_workspace({path!r})\n"
             "with s.writing():\n    print('held', flush=True); time.sleep(30)\n",
         ],
         stdout=subprocess.PIPE,
@@ -193,7 +206,7 @@ def test_a_second_writer_gets_workspace_busy_not_a_traceback(tmp_path: Path) -> 
                 "-m",
                 "gridmap.cli",
                 "-w",
-                str(path),
+                path,
                 "import",
                 str(csv),
                 "-l",
@@ -210,7 +223,7 @@ def test_a_second_writer_gets_workspace_busy_not_a_traceback(tmp_path: Path) -> 
         assert "王警官" in done.stderr  # who holds it, so the user knows whom to ask
         assert "Traceback" not in done.stderr
         # In-process, with an explicit timeout, and in Chinese for the app.
-        store = GeoPackageStore(path)
+        store = open_workspace(path)
         with pytest.raises(WorkspaceBusyError) as info, store.writing(timeout=0.2):
             pass
         from gridmap.i18n import localize
@@ -220,11 +233,11 @@ def test_a_second_writer_gets_workspace_busy_not_a_traceback(tmp_path: Path) -> 
         holder.kill()
         holder.wait()
     # Once the holder is gone (killed, even), the lock is free again.
-    GeoPackageStore(path).write("incidents", incidents(3), message="after")
+    open_workspace(path).write("incidents", incidents(3), message="after")
 
 
-def test_a_stale_base_version_is_refused_naming_who_changed_it(tmp_path: Path) -> None:
-    store = GeoPackageStore(tmp_path / "w.gpkg")
+def test_a_stale_base_version_is_refused_naming_who_changed_it(new_store: NewStore) -> None:
+    store = new_store()
     store.write("incidents", incidents(5), message="one")
     store.write("incidents", incidents(6, seed=1), author="李四", message="two")
     with pytest.raises(VersionConflictError, match=r"based on version 1.*version 2 \(李四"):
@@ -236,14 +249,17 @@ def test_a_stale_base_version_is_refused_naming_who_changed_it(tmp_path: Path) -
     assert made.version == 3
 
 
-def test_killed_writers_leave_no_trace_in_the_workspace(tmp_path: Path) -> None:
+def test_killed_writers_leave_no_trace_in_the_workspace(
+    tmp_path: Path, new_store: NewStore
+) -> None:
     kills = 12 if STRESS else 3
     n_rows = 300_000 if STRESS else 120_000
     rng = random.Random(11)
-    path = tmp_path / "w.gpkg"
-    store = GeoPackageStore(path)
+    store = new_store()
+    path = store.location
     store.write("incidents", incidents(1000, prefix="KEEP"), message="keep me")
-    size = path.stat().st_size
+    gpkg = isinstance(store, GeoPackageStore)
+    size = Path(path).stat().st_size if gpkg else 0
     # How long one write takes here, to kill at moments spread over all of it (GDAL's
     # sidecar write, the copy into the workspace, the commit).
     probe = start({"path": str(path), "ops": [{"op": "replace", "n": n_rows, "prefix": "P"}]})
@@ -256,18 +272,22 @@ def test_killed_writers_leave_no_trace_in_the_workspace(tmp_path: Path) -> None:
         time.sleep(rng.uniform(0.3, 1.0) * duration)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
-    reopened = GeoPackageStore(path)
+    reopened = open_workspace(path)
     history = reopened.history("incidents")
     assert history[-1].message.startswith(("restore", "replace"))
     for row in history:
         assert len(reopened.read("incidents", version=row.version)) == row.n_features
     assert reopened.integrity_ok()
-    assert reopened.orphan_tables() == []
+    assert reopened.orphan_tables() == []  # PostGIS: each killed transaction rolled back
+    with reopened.writing(timeout=5):  # no killed writer still holds the lock
+        pass
+    if not gpkg:
+        return
     sweep_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".lock") == ["w.gpkg"]
     # No growth from the killed writes beyond the versions that did land.
     landed = sum(1 for v in history if v.action == "write" and v.n_features == n_rows)
-    assert path.stat().st_size < size + (landed + 1) * n_rows * 150
+    assert Path(path).stat().st_size < size + (landed + 1) * n_rows * 150
 
 
 def test_temporary_files_are_never_listed_as_workspaces(
