@@ -24,8 +24,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; \
 	  else echo "chromium not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
+# The PostGIS store's tests run on the throw-away cluster of `make postgis` when it can be
+# started (root installs Debian's packages); otherwise they are skipped with a message.
 test: $(STAMP) chromium
-	GRIDMAP_BROWSER_TESTS=$${GRIDMAP_BROWSER_TESTS:-1} $(BIN)/python -m pytest
+	-@$(MAKE) -s postgis
+	GRIDMAP_BROWSER_TESTS=$${GRIDMAP_BROWSER_TESTS:-1} \
+	GRIDMAP_TEST_POSTGRES=$${GRIDMAP_TEST_POSTGRES:-$$(cat .postgis/url 2>/dev/null)} \
+	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

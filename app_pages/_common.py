@@ -26,7 +26,8 @@ from gridmap.store import (
     check_workspace_name,
     list_workspaces,
     open_workspace,
-    workspace_path,
+    workspace_label,
+    workspace_location,
 )
 from gridmap.uploads import UploadFolder, sweep
 
@@ -236,7 +237,7 @@ def area_prefix() -> str:
 def _workspace_choices() -> list[str]:
     # Only the workspaces in the workspace folder, plus the one the server was started
     # with (a path is the machine owner's choice: command line or GRIDMAP_WORKSPACE).
-    return sorted({str(p) for p in list_workspaces()} | {str(workspace_path())})
+    return sorted({str(p) for p in list_workspaces()} | {workspace_location()})
 
 
 def _workspace_picker() -> None:
@@ -254,7 +255,7 @@ def _workspace_picker() -> None:
         options,
         index=options.index(current),
         key=f"workspace_picker_{current}",
-        format_func=lambda p: Path(p).stem,
+        format_func=workspace_label,
     )
     with st.popover(tr("new_workspace")):
         name = st.text_input(

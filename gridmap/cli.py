@@ -150,9 +150,9 @@ def _far_outside_hint(args: argparse.Namespace, result) -> str:  # type: ignore[
 
 
 def _workspace_label(args: argparse.Namespace) -> str:
-    from gridmap.store import workspace_path
+    from gridmap.store import workspace_label
 
-    return workspace_path(args.workspace).stem
+    return workspace_label(args.workspace)
 
 
 def _import_options(args: argparse.Namespace) -> dict[str, object]:
