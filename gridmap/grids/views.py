@@ -31,6 +31,11 @@ import shapely
 
 from gridmap import maps
 from gridmap._errors import ValidationError
+from gridmap.grids._map_input import add_line_drawing, drawn_line, grid_under_line
+from gridmap.grids._map_input import blocks_map as blocks_map
+from gridmap.grids._map_input import clicked_block as clicked_block
+from gridmap.grids._map_input import neighbour_grids as neighbour_grids
+from gridmap.grids._map_input import toggle as toggle
 from gridmap.grids.blocks import metric_crs_of
 from gridmap.grids.edits import (
     EditResult,
@@ -51,7 +56,7 @@ INCIDENT_WINDOW = pd.Timedelta(days=365)
 #: Views of the page, in the order of its radio.
 VIEWS = ("table", "topology", "edit", "auto", "history")
 #: Manual edits.
-EDITS = ("merge", "move", "split_streets", "split_line")
+EDITS = ("merge", "move", "split_streets", "draw", "split_line")
 #: Starting methods of automatic plans (:func:`gridmap.grids.partition.partition_blocks`).
 METHODS = ("metis", "tree")
 #: Rows of the plan comparison, in order.
@@ -62,6 +67,8 @@ COMPARED = (
     "min_polsby_popper",
     "boundary_length_m",
     "households_per_worker",
+    "incidents_per_worker",
+    "sites_per_grid",
     "multipart_grids",
 )
 CHANGED_COLOUR = "#d7301f"
@@ -208,12 +215,14 @@ def grids_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 520,
+    draw_line: bool = False,
 ) -> maps.OfflineMap:
     """The area's grids coloured by `value_column`, or changed grids highlighted.
 
     With `changed` (grid codes) grids are red when changed and grey otherwise; with
     `problems` (from :func:`gridmap.grids.topology.check_topology`) each problem is a
-    purple point with its kind and detail.
+    purple point with its kind and detail. With `draw_line` the map offers Leaflet.draw's
+    line tool (served offline) for :func:`drawn_split`.
     """
     m = maps.make_map(
         bounds=_bounds(grids, problems),
@@ -289,6 +298,8 @@ def grids_map(
             },
             name=t("grids_problems", lang),
         )
+    if draw_line:
+        add_line_drawing(m)
     maps.layer_control(m)
     return m
 
@@ -410,7 +421,8 @@ def edit(
             raise ValidationError(Message("grids_pick_grid"))
         result = split_grid_along_streets(grids, blocks, codes[0], segments or [])
         what = codes[0]
-    elif kind == "split_line":
+    elif kind in ("split_line", "draw"):
+        kind = "split_line"
         if not codes or line is None:
             raise ValidationError(Message("grids_pick_grid"))
         result = split_grid(grids, blocks, codes[0], line)
@@ -438,6 +450,31 @@ def codes_table(codes: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("grids_change", lang): [t(f"grids_change_{c}", lang) for c in codes["change"]],
         }
     )
+
+
+def drawn_split(
+    grids: gpd.GeoDataFrame,
+    blocks: gpd.GeoDataFrame,
+    drawings: Sequence[Mapping[str, Any]] | None,
+    *,
+    code: str,
+    lang: str = "zh",
+) -> Preview | None:
+    """Preview the split a line drawn on the map asks for (None when nothing is drawn).
+
+    `drawings` is ``st_folium``'s ``all_drawings`` (WGS-84 GeoJSON); the last line splits
+    the grid of street or community `code` it divides (:func:`grid_under_line`).
+
+    Raises
+    ------
+    ValidationError
+        The line runs through no grid, or the split is refused (:func:`edit`).
+    """
+    line = drawn_line(drawings, blocks.crs)
+    if line is None:
+        return None
+    target = grid_under_line(area_grids(grids, code), line, blocks.crs)
+    return edit("split_line", grids, blocks, codes=[target], line=line, lang=lang)
 
 
 # -- automatic plans ------------------------------------------------------------------------
@@ -504,15 +541,26 @@ def plan_layer(plan: Plan, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def compare_table(
-    current: gpd.GeoDataFrame, plans: Sequence[gpd.GeoDataFrame], lang: str
+    current: gpd.GeoDataFrame,
+    plans: Sequence[gpd.GeoDataFrame],
+    lang: str,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """Metrics of the current grids and each plan side by side (rows: :data:`COMPARED`)."""
-    columns = {t("grids_current", lang): plan_metrics(current)}
+    """Metrics of the current grids and each plan side by side (rows: :data:`COMPARED`).
+
+    Incidents per worker and sites per grid are rows only when `incidents` / `sites` are
+    given (pass :func:`recent_incidents`).
+    """
+    counted = {"incidents": incidents, "sites": sites}
+    columns = {t("grids_current", lang): plan_metrics(current, **counted)}
     for n, plan in enumerate(plans, 1):
-        columns[t("grids_plan_n", lang, n=n)] = plan_metrics(plan)
-    table = pd.DataFrame(columns).loc[list(COMPARED)]
+        columns[t("grids_plan_n", lang, n=n)] = plan_metrics(plan, **counted)
+    table = pd.DataFrame(columns)
+    table = table.loc[[name for name in COMPARED if name in table.index]]
     table.loc["max_deviation"] = table.loc["max_deviation"] * 100
-    table.index = [t(f"grids_metric_{name}", lang) for name in COMPARED]
+    table.index = [t(f"grids_metric_{name}", lang) for name in table.index]
     return table.round(2)
 
 
