@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gridmap import _cli_grids
 from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
@@ -475,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--incidents", type=int, default=24_000)  # sample.N_INCIDENTS
     b.set_defaults(func=_cmd_sample)
+    _cli_grids.add_commands(sub)
     return parser
 
 

@@ -41,6 +41,10 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "cli_grids_missing_layer": (
+        "工作区没有 {layer} 图层（或为空）：请先导入",
+        "the workspace has no {layer} layer (or it is empty): import one first",
+    ),
     "grids_line_outside": (
         "画的线没有经过本区域的任何网格",
         "the line drawn runs through none of the area's grids",
