@@ -4,7 +4,8 @@ A plan leaves the app for other tools (QGIS, ArcGIS, the city's grid register) t
 with the table saying which old grids each new grid comes from
 (:func:`gridmap.grids.metrics.code_mapping`):
 
-- **GeoPackage**: the layer ``grids`` and the attribute table ``code_mapping`` in one file;
+- **GeoPackage**: the grids (a layer named after the file, as :func:`gridmap.io.export_layer`
+  names it) and the attribute table ``code_mapping`` in one file;
 - **GeoJSON**: one file; each feature carries ``old_code`` (the old grid it mostly comes
   from) and ``old_codes`` (all of them, ``;``-separated); the full table is written beside
   it as ``<name>_code_mapping.csv``;

@@ -419,7 +419,8 @@ def edit(
     elif kind == "split_streets":
         if not codes:
             raise ValidationError(Message("grids_pick_grid"))
-        result = split_grid_along_streets(grids, blocks, codes[0], segments or [])
+        lines = segments if segments is not None else []
+        result = split_grid_along_streets(grids, blocks, codes[0], lines)
         what = codes[0]
     elif kind in ("split_line", "draw"):
         kind = "split_line"
