@@ -16,11 +16,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, editor, lang, layer, say, store, tr
+from app_pages._common import area_prefix, basemap_options, editor, lang, layer, md, say, store, tr
 from app_pages._street_office import kept
 from gridmap import GridmapError, ValidationError
 from gridmap.grids import dissolve_level, views
 from gridmap.grids.blocks import grid_blocks
+from gridmap.grids.exports import PLAN_FORMATS, plan_file
 from gridmap.grids.topology import check_topology, fix_topology
 from gridmap.i18n import Message
 
@@ -88,6 +89,27 @@ def map_events(make: Callable[[], Any], name: str, returned: list[str]) -> dict[
         fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=returned, key=name
     )
     return out if isinstance(out, dict) else {}
+
+
+def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key: str) -> None:
+    """A download of `plan` with its old → new code mapping from `before`."""
+    with st.expander(tr("grids_export")):
+        fmt = kept(
+            st.radio,
+            f"{key}_export_format",
+            "gpkg",
+            label=tr("grids_export_format"),
+            options=list(PLAN_FORMATS),
+            format_func={"gpkg": "GeoPackage", "geojson": "GeoJSON", "shp": "Shapefile (zip)"}.get,
+            horizontal=True,
+        )
+        file_name, data = plan_file(plan, before=before, fmt=fmt, name=name)
+        st.download_button(
+            tr("grids_export_download", name=md(file_name)),
+            data,
+            file_name=file_name,
+            key=f"{key}_export_download",
+        )
 
 
 def method_help(view: str) -> None:
@@ -531,7 +553,10 @@ elif view == "auto":
     if held and held["version"] == grids_version and held["code"] == code and held["plans"]:
         plans, layers = held["plans"], held["layers"]
         st.subheader(tr("grids_compare"))
-        st.dataframe(views.compare_table(area, layers, language))
+        recent = views.recent_incidents(layer("incidents"))
+        st.dataframe(
+            views.compare_table(area, layers, language, incidents=recent, sites=layer("sites"))
+        )
         for note in dict.fromkeys(n for p in plans for n in p.notes):
             st.warning(say(note))
         chosen = kept(
@@ -556,12 +581,14 @@ elif view == "auto":
             views.reassignment_table(
                 area,
                 plan,
-                {n: layer(n) for n in ("buildings", "sites", "posts")},
+                {"buildings": layer("buildings"), "incidents": recent}
+                | {n: layer(n) for n in ("sites", "posts")},
                 language,
             ),
             hide_index=True,
             height=240,
         )
+        export_box(plan, area, f"grids_plan_{code}_{chosen}", "grids_auto")
         if st.button(tr("grids_auto_take"), key="grids_auto_take"):
             after_codes = plan["grid_code"].astype(str).tolist()
             set_preview(
@@ -602,6 +629,8 @@ else:  # history
     changed = views.changed_grids(previous, shown)
     st.caption(tr("grids_history_changed", n=len(changed)))
     draw(views.area_grids(shown, code), "grids_history_map", changed=changed)
+    if previous is not None:
+        export_box(shown, previous, f"grids_v{picked}", "grids_history")
     if picked != numbers[-1] and st.button(tr("grids_restore"), key="grids_restore"):
         author = editor()
         if author is None:

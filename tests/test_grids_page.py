@@ -120,6 +120,15 @@ def test_an_automatic_plan_is_compared_and_committed(home: Path) -> None:
     compared = next(d.value for d in app.dataframe if "现状" in d.value.columns)
     assert list(compared.columns) == ["现状", "方案 1", "方案 2"]
     assert "最大户数偏差（%）" in compared.index
+    assert {"每名网格员事件数（近 12 个月）", "每个网格重点目标数"} <= set(compared.index)
+    # Sites per grid, independently: the community's sites counted by a spatial join
+    # (a site on a shared edge counts once).
+    sites = store.read("sites")
+    area = grids[grids["grid_code"].str.startswith(community)]
+    inside = sites.sjoin(area[["geometry"]], predicate="intersects")
+    per_grid = compared.loc["每个网格重点目标数", "现状"]
+    assert per_grid == pytest.approx(inside.index.nunique() / len(area), abs=0.01)
+    assert any(e.label == "导出此方案" for e in app.expander)
     app.button(key="grids_auto_take").click().run()
     app.button(key="grids_auto_commit").click().run()
     assert not app.exception
@@ -428,3 +437,106 @@ def test_what_the_map_sends_back_is_read() -> None:
     # Neighbours share an edge; a block's own grid is not one.
     assert views.neighbour_grids(blocks, [8]) == [B]
     assert views.neighbour_grids(blocks, [7]) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_grid_is_split_along_chosen_streets(
+    home: Path, sample: GeoPackageStore, sample_blocks, lang: str
+) -> None:
+    store = GeoPackageStore(home / "sample.gpkg")
+    grids = store.read("grids")
+    streets = store.read("streets")
+    street = grids["grid_code"].iloc[0][:9]
+    found = None
+    for code in views.area_grids(grids, street)["grid_code"]:
+        row = views.area_grids(grids, code)
+        for name in views.street_names(streets, row):
+            segments = views.street_segments(streets, [name], row, sample_blocks.crs)
+            try:
+                expected = views.edit(
+                    "split_streets", grids, sample_blocks, codes=[code], segments=segments
+                )
+            except ValidationError:
+                continue
+            found = code, name
+            break
+        if found:
+            break
+    assert found is not None
+    code, name = found
+    app = run_app(
+        PAGE, grids_view="edit", grids_edit_kind="split_streets", grids_split_grid=code, lang=lang
+    )
+    app.multiselect(key=f"grids_split_streets.{lang}").set_value([name])
+    app.button(key="grids_edit_submit").click().run()
+    assert not app.exception
+    assert not _errors(app), _errors(app)
+    app.session_state["editor"] = "赵六"
+    app.button(key="grids_edit_commit").click().run()
+    after = store.read("grids")
+    assert len(after) == len(expected.grids) > len(grids)
+    assert after["households"].sum() == grids["households"].sum()
+    # The new boundary runs along the street: the edges the new grids share lie mostly
+    # within a metre of the chosen street
+    new_codes = set(expected.codes.loc[expected.codes["change"] == "split", "new_code"])
+    pieces = after[after["grid_code"].isin(new_codes)].to_crs(sample_blocks.crs)
+    street_lines = shapely.union_all(
+        streets[streets["name"] == name].to_crs(sample_blocks.crs).geometry.to_numpy()
+    )
+    geoms = pieces.geometry.to_numpy()
+    shared = shapely.union_all(
+        [
+            geoms[i].boundary.intersection(geoms[j].buffer(0.5))
+            for i in range(len(geoms))
+            for j in range(i)
+        ]
+    )
+    assert len(geoms) == len(new_codes) >= 2, (new_codes, sorted(after["grid_code"]))
+    assert shared.length > 10
+    # (edges are separated where they run along the street for at least half their length)
+    assert shared.intersection(street_lines.buffer(1.0)).length >= 0.8 * shared.length
+
+
+def test_a_plan_downloads_with_its_code_mapping(tmp_path: Path, sample: GeoPackageStore) -> None:
+    from gridmap.grids.exports import plan_file
+
+    grids = sample.read("grids")
+    area = views.area_grids(grids, grids["grid_code"].iloc[0][:12])
+    name, data = plan_file(area, before=area, fmt="gpkg", name="p")
+    path = tmp_path / name
+    path.write_bytes(data)
+    import pyogrio
+
+    mapping = pyogrio.read_dataframe(path, layer="code_mapping")
+    # Against itself every grid maps onto its own code, whole.
+    assert (mapping["old_code"] == mapping["new_code"]).all()
+    assert sorted(mapping["old_code"]) == sorted(area["grid_code"])
+    assert mapping["share_of_new"].min() == pytest.approx(1.0)
+    name, data = plan_file(area, before=area, fmt="geojson")
+    assert name == "grids_plan.geojson"
+    assert b'"old_codes"' in data
+    with pytest.raises(ValidationError, match="`fmt` must be one of"):
+        plan_file(area, before=area, fmt="kml")
+
+
+def test_a_street_split_of_a_grid_in_pieces_divides_only_the_piece_it_cuts() -> None:
+    from gridmap.grids.edits import grids_from_blocks, split_grid_along_streets
+
+    x, y = "990101001001001", "990101001001002"
+    # Grid x is in two pieces (blocks 0-1 and block 3), grid y lies between them.
+    blocks = gpd.GeoDataFrame(
+        {"block_id": [0, 1, 2, 3], "grid_code": [x, x, y, x], "households": [10, 20, 30, 40]},
+        geometry=[shapely.box(i * 100, 0, (i + 1) * 100, 100) for i in range(4)],
+        crs=32650,
+    )
+    grids = grids_from_blocks(blocks)
+    street = [shapely.LineString([(100, -10), (100, 110)])]
+    result = split_grid_along_streets(grids, blocks, x, street)
+    # Two grids from x, not three: the uncut piece (block 3) stays with one of them.
+    assert len(result.grids) == 3
+    sizes = sorted(result.grids["households"])
+    assert sizes == [20, 30, 50]
+    # A street along no edge between x's blocks divides nothing: refused, not a false split
+    # into x's existing pieces.
+    with pytest.raises(ValidationError, match="do not divide"):
+        split_grid_along_streets(grids, blocks, x, [shapely.LineString([(300, -10), (300, 110)])])

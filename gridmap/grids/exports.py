@@ -19,6 +19,7 @@ its checks of the destination); CSV cells go through :func:`gridmap.io.neutralis
 from __future__ import annotations
 
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -106,3 +107,19 @@ def export_plan(
     with zipfile.ZipFile(written, "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("code_mapping.csv", csv_bytes(mapping))
     return [written]
+
+
+def plan_file(
+    plan: gpd.GeoDataFrame, *, before: gpd.GeoDataFrame, fmt: str, name: str = "grids_plan"
+) -> tuple[str, bytes]:
+    """The file :func:`export_plan` writes, as (file name, bytes) for a download.
+
+    GeoJSON comes as one file: its features carry ``old_code`` and ``old_codes``.
+    """
+    if fmt not in PLAN_FORMATS:
+        msg = f"`fmt` must be one of {', '.join(PLAN_FORMATS)}; got {fmt!r}"
+        raise ValidationError(msg)
+    with tempfile.TemporaryDirectory(prefix="gridmap-plan-") as folder:
+        target = Path(folder) / f"{name}{PLAN_FORMATS[fmt]}"
+        written = export_plan(plan, target, before=before, fmt=fmt)
+        return written[0].name, written[0].read_bytes()
