@@ -146,6 +146,14 @@ def test_history_highlights_changes_and_reverts(home: Path) -> None:
     app.button(key="grids_restore").click().run()
     assert not app.exception
     assert len(store.read("grids")) == 30
+    # Byte for byte: the restored geometries are version 1's WKB, in the same order.
+    restored, first = store.read("grids"), store.read("grids", version=1)
+    assert restored.geometry.to_wkb().tolist() == first.geometry.to_wkb().tolist()
+    assert restored.drop(columns="geometry").equals(first.drop(columns="geometry"))
+    # Version 2 in the history: its changes highlighted, downloadable with its code mapping.
+    app.selectbox(key="grids_history_version.zh").set_value(2).run()
+    assert any(e.label == "导出此方案" for e in app.expander)
+    assert any("改变的网格" in c.value for c in app.caption)
     last = store.history("grids")[-1]
     assert (last.action, last.based_on, last.author) == ("restore", 1, "张三")
 
@@ -281,6 +289,9 @@ def test_a_line_drawn_on_the_map_splits_a_grid_and_is_committed(
     old = "原编码" if lang == "zh" else "Old code"
     table = next(d.value for d in app.dataframe if old in d.value.columns)
     assert code in set(table[old])
+    # The preview map fills the two halves red, every other grid grey.
+    preview_map = browser_replies["maps"]["grids_edit_preview_map"].get_root().render()
+    assert preview_map.count('"fill": "#d7301f"') == 2
     assert store.current_version("grids") == 1
     app.session_state["editor"] = "李四"
     app.button(key="grids_edit_commit").click().run()

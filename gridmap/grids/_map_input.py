@@ -11,6 +11,7 @@ No Streamlit here: tests call the same functions with the same dicts.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -93,6 +94,31 @@ def drawn_line(drawings: Sequence[Mapping[str, Any]] | None, crs: Any) -> shapel
     to = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
     xs, ys = to.transform(lon, lat)
     return shapely.LineString(np.column_stack([xs, ys]))
+
+
+def parse_line(text: str, crs: Any) -> shapely.LineString:
+    """A line typed as ``lon,lat; lon,lat; …`` (WGS-84), in `crs`.
+
+    >>> parse_line("24.93,60.16; 24.94,60.17", "EPSG:4326").wkt
+    'LINESTRING (24.93 60.16, 24.94 60.17)'
+    """
+    points = []
+    for part in re.split(r"[;\n]+", text.strip()):
+        if not part.strip():
+            continue
+        numbers = re.split(r"[,\s，]+", part.strip())
+        try:
+            lon, lat = (float(v) for v in numbers if v)
+        except ValueError:
+            raise ValidationError(Message("grids_line_unreadable", text=part.strip())) from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError(Message("grids_line_unreadable", text=part.strip()))
+        points.append((lon, lat))
+    if len(points) < 2:
+        raise ValidationError(Message("grids_line_needs_two"))
+    to = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    xs, ys = to.transform([p[0] for p in points], [p[1] for p in points])
+    return shapely.LineString(list(zip(xs, ys, strict=True)))
 
 
 def grid_under_line(grids: gpd.GeoDataFrame, line: shapely.LineString, crs: Any) -> str:

@@ -18,6 +18,7 @@ are a starting point; planners move them with the page's sliders.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from gridmap import maps
@@ -35,6 +35,7 @@ from gridmap.grids._map_input import add_line_drawing, drawn_line, grid_under_li
 from gridmap.grids._map_input import blocks_map as blocks_map
 from gridmap.grids._map_input import clicked_block as clicked_block
 from gridmap.grids._map_input import neighbour_grids as neighbour_grids
+from gridmap.grids._map_input import parse_line as parse_line
 from gridmap.grids._map_input import toggle as toggle
 from gridmap.grids.blocks import metric_crs_of
 from gridmap.grids.edits import (
@@ -241,21 +242,25 @@ def grids_map(
     label = "name" if "name" in shown.columns else "grid_code"
     tooltip = {"grid_code": column_label("grid_code", lang)}
     if changed is not None:
+        # Colours picked per grid: a two-class choropleth of a 0/1 flag rounds its class
+        # edges to whole numbers and collapses to one (grey) class.
         changed = set(changed)
-        flag = shown["grid_code"].isin(changed).astype(int)
-        shown = shown.assign(changed_flag=flag)
-        maps.add_choropleth(
+        flag = shown["grid_code"].isin(changed).to_numpy()
+        names = shown[label].astype(str).to_numpy()
+        code_label = html.escape(column_label("grid_code", lang))
+        state = [html.escape(t("grids_changed" if f else "grids_unchanged", lang)) for f in flag]
+        maps.add_styled_features(
             m,
             shown,
-            value_column="changed_flag",
-            title=t("grids_changed", lang),
-            label_column=label,
-            tooltip_columns=tooltip,
-            id_column="grid_code",
-            bins=2,
-            scheme="equal",
-            colors=[UNCHANGED_COLOUR, CHANGED_COLOUR],
-            legend=False,
+            fill=[CHANGED_COLOUR if f else UNCHANGED_COLOUR for f in flag],
+            line="#666666",
+            weight=1.0,
+            fill_opacity=0.65,
+            tips=[
+                f"<b>{html.escape(n)}</b><br>{code_label}: {html.escape(c)}<br>{s}"
+                for n, c, s in zip(names, shown["grid_code"], state, strict=True)
+            ],
+            keys=shown["grid_code"].tolist(),
             name=t("grids_map_layer", lang),
         )
         maps.add_legend(
@@ -342,31 +347,6 @@ class Preview:
     changed: list[str]
     message: str
     notes: list[Message] = field(default_factory=list)
-
-
-def parse_line(text: str, crs: Any) -> shapely.LineString:
-    """A line typed as ``lon,lat; lon,lat; …`` (WGS-84), in `crs`.
-
-    >>> parse_line("24.93,60.16; 24.94,60.17", "EPSG:4326").wkt
-    'LINESTRING (24.93 60.16, 24.94 60.17)'
-    """
-    points = []
-    for part in re.split(r"[;\n]+", text.strip()):
-        if not part.strip():
-            continue
-        numbers = re.split(r"[,\s，]+", part.strip())
-        try:
-            lon, lat = (float(v) for v in numbers if v)
-        except ValueError:
-            raise ValidationError(Message("grids_line_unreadable", text=part.strip())) from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValidationError(Message("grids_line_unreadable", text=part.strip()))
-        points.append((lon, lat))
-    if len(points) < 2:
-        raise ValidationError(Message("grids_line_needs_two"))
-    to = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-    xs, ys = to.transform([p[0] for p in points], [p[1] for p in points])
-    return shapely.LineString(list(zip(xs, ys, strict=True)))
 
 
 def street_names(streets: gpd.GeoDataFrame | None, grid: gpd.GeoDataFrame) -> list[str]:
