@@ -551,3 +551,36 @@ def test_a_street_split_of_a_grid_in_pieces_divides_only_the_piece_it_cuts() -> 
     # into x's existing pieces.
     with pytest.raises(ValidationError, match="do not divide"):
         split_grid_along_streets(grids, blocks, x, [shapely.LineString([(300, -10), (300, 110)])])
+
+
+def test_map_edits_survive_language_switches(
+    home: Path, browser_replies: dict, sample_blocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1.element_tree import Radio, Selectbox
+
+    from tests.test_app_languages import BrowserMemory, switch_language
+
+    memory = BrowserMemory()  # select widgets send back the labels they showed, as a browser
+    for cls in (Selectbox, Radio):
+        monkeypatch.setattr(cls, "_widget_state", property(memory.widget_state))
+    grids = GeoPackageStore(home / "sample.gpkg").read("grids")
+    # A drawn split's preview stays through a switch.
+    code, drawing = _splittable(grids, sample_blocks)
+    browser_replies["grids_draw_map"] = {"all_drawings": drawing}
+    app = run_app(PAGE, grids_view="edit", grids_edit_kind="draw")
+    assert any("原编码" in d.value.columns for d in app.dataframe)
+    switch_language(app, "en")
+    table = next(d.value for d in app.dataframe if "Old code" in d.value.columns)
+    assert code in set(table["Old code"])
+    assert any(c.value.startswith(f"Splitting grid {code}") for c in app.caption)
+    # Picked blocks stay picked: a language switch is no click on the map.
+    block, _ = _movable(grids, sample_blocks)
+    app = run_app(PAGE, grids_view="edit", grids_edit_kind="move")
+    _click(browser_replies, block)
+    app.run()
+    for language, picked in (("en", "Blocks picked: 1"), ("zh", "已选街区：1 个")):
+        switch_language(app, language)
+        assert app.session_state["grids_edit_kind"] == "move"
+        assert app.multiselect(key=f"grids_move_blocks.{language}").value == [block]
+        assert any(c.value == picked for c in app.caption)
+        assert app.session_state["grids_move_blocks"] == [block]
