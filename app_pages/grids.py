@@ -112,6 +112,17 @@ def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key:
         )
 
 
+def pick_blocks(blocks: list[int]) -> None:
+    """Make `blocks` the picked blocks, in the session and in the browser's multiselect.
+
+    Assigning the widget's key (before it is drawn) makes Streamlit send the value to the
+    browser; dropping the key instead left the browser showing, and submitting, its old
+    choice.
+    """
+    st.session_state["grids_move_blocks"] = blocks
+    st.session_state[f"grids_move_blocks.{lang()}"] = blocks
+
+
 def method_help(view: str) -> None:
     with st.expander(tr("grids_help")):
         st.markdown(say(Message(f"grids_help_{view}")))
@@ -329,15 +340,13 @@ elif view == "edit":
                 mine, clicked.get("last_active_drawing"), clicked.get("last_object_clicked")
             )
             if block is not None:
-                st.session_state["grids_move_blocks"] = views.toggle(picked, block)
-                st.session_state.pop(f"grids_move_blocks.{language}", None)
+                pick_blocks(views.toggle(picked, block))
                 st.session_state[CLICKED] = event
                 st.rerun()
         st.session_state[CLICKED] = event
         st.caption(tr("grids_move_picked", n=len(picked)))
         if picked and st.button(tr("grids_move_clear"), key="grids_move_clear"):
-            st.session_state["grids_move_blocks"] = []
-            st.session_state.pop(f"grids_move_blocks.{language}", None)
+            pick_blocks([])
             st.rerun()
     target = None
     if kind in ("split_streets", "split_line"):
@@ -365,14 +374,22 @@ elif view == "edit":
             elif kind == "move":
                 ids = [int(b) for b in mine["block_id"]]
                 where = dict(zip(ids, mine["grid_code"].astype(str), strict=True))
-                args["block_ids"] = kept(
-                    st.multiselect,
-                    "grids_move_blocks",
-                    [],
-                    label=tr("grids_move_blocks"),
+                # Set through the widget's own key (see pick_blocks), so the browser shows
+                # the blocks clicked on the map and sends them back with the form.
+                shown = f"grids_move_blocks.{language}"
+                if shown not in st.session_state:
+                    held = st.session_state.get("grids_move_blocks", [])
+                    st.session_state[shown] = [b for b in held if b in set(ids)]
+                args["block_ids"] = st.multiselect(
+                    tr("grids_move_blocks"),
                     options=ids,
                     format_func=lambda b, w=where: f"{b} ({w[b][-3:]})",
+                    key=shown,
                 )
+                st.session_state["grids_move_blocks"] = args["block_ids"]
+                for other in ("zh", "en"):  # the other language's widget starts afresh
+                    if other != language:
+                        st.session_state.pop(f"grids_move_blocks.{other}", None)
                 # Blocks move only to a grid bordering them.
                 targets = (
                     views.neighbour_grids(mine, args["block_ids"]) if args["block_ids"] else codes

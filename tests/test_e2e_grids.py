@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 
 from gridmap import ValidationError
@@ -158,5 +159,44 @@ def test_a_line_drawn_with_the_mouse_splits_a_grid_and_is_committed(
         changed = page.get_by_text("与上一版相比改变的网格").inner_text()
         # At least the two halves (grids renumbered into another's place count too).
         assert int(re.search(r"(\d+) 个", changed).group(1)) >= 2, changed
+        browser.close()
+        assert outside == [], f"the app tried to reach outside: {outside[:5]}"
+
+
+def test_a_block_clicked_on_the_map_is_picked(app_url: str, home: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+        outside: list[str] = []
+        block_outside_requests(context, outside)
+        page = context.new_page()
+        page.goto(f"{app_url}/grids")
+        page.get_by_role("heading", name="网格调整").wait_for(timeout=120_000)
+        store = GeoPackageStore(home / "sample.gpkg")
+        grids = store.read("grids")
+        blocks = grid_blocks(grids, store.read("streets"), buildings=store.read("buildings"))
+        street = grids["grid_code"].iloc[0][:9]
+        mine = blocks[blocks["grid_code"].str.startswith(street)]
+        # The largest block of the street, clicked at a point inside it.
+        biggest = mine.loc[mine.geometry.area.idxmax()]
+        inside = gpd.GeoSeries([biggest.geometry.representative_point()], crs=blocks.crs).to_crs(
+            4326
+        )
+        where = [[inside.iloc[0].x, inside.iloc[0].y]]
+        page.get_by_text("手动调整", exact=True).click()
+        wait_until_idle(page, timeout_ms=120_000)
+        page.get_by_text("移动街区", exact=True).click()
+        page.get_by_text("已选街区：0 个").wait_for(timeout=120_000)
+        frame = _map_frame_when(page, f"() => ({GRID_POLYGONS_JS})() > 0", None, 120_000, "blocks")
+        page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
+        box = page.locator(MAP_IFRAME).first.bounding_box()
+        ((x, y),) = frame.evaluate(TO_PIXELS_JS, where)
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.get_by_text("已选街区：1 个").wait_for(timeout=60_000)
+        # The block the page picked is the one under the mouse.
+        picked = page.locator("[data-testid='stMultiSelect']").first.inner_text()
+        assert str(int(biggest["block_id"])) in picked, picked
         browser.close()
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"
