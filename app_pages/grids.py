@@ -126,6 +126,8 @@ def pick_blocks(blocks: list[int]) -> None:
 def method_help(view: str) -> None:
     with st.expander(tr("grids_help")):
         st.markdown(say(Message(f"grids_help_{view}")))
+        if view == "edit":
+            st.markdown(md(tr("grids_help_map")))
 
 
 def set_preview(preview: views.Preview) -> None:

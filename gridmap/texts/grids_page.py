@@ -28,6 +28,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "所选街区没有相邻的其他网格可移入。",
         "No other grid borders the blocks picked.",
     ),
+    "grids_help_map": (
+        "在地图上画线拆分：用 Leaflet.draw 的折线工具（随本应用离线提供）画线，线经过的网格中"
+        "被线分成两部分以上、且线段最长的那个网格被拆分；被切开的街区按面积分摊户数。"
+        "移动街区：点击街区选中（红色），再次点击取消；目标只列出与所选街区有共同边的网格"
+        "（只有一个公共点不算相邻）。预览用时为服务器计算预览所需时间。",
+        "Split with a line drawn on the map: draw with Leaflet.draw's line tool (served by "
+        "this app, offline); of the grids the line runs through, the one it divides into two "
+        "or more parts over the longest stretch is split; cut blocks share their households "
+        "by area. Move blocks: click a block to pick it (red), click again to drop it; only "
+        "grids sharing an edge with the picked blocks are offered as targets (a shared corner "
+        "is not enough). The preview time is the server's time to compute the preview.",
+    ),
     "grids_blocks_layer": ("街区", "Blocks"),
     "grids_blocks_picked": ("已选街区", "Picked blocks"),
     "grids_metric_incidents_per_worker": (
