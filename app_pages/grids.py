@@ -6,7 +6,9 @@ sidebar's editor name; nothing is written without one.
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -14,11 +16,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, editor, lang, layer, say, store, tr
+from app_pages._common import area_prefix, basemap_options, editor, lang, layer, md, say, store, tr
 from app_pages._street_office import kept
 from gridmap import GridmapError, ValidationError
 from gridmap.grids import dissolve_level, views
 from gridmap.grids.blocks import grid_blocks
+from gridmap.grids.exports import PLAN_FORMATS, plan_file
 from gridmap.grids.topology import check_topology, fix_topology
 from gridmap.i18n import Message
 
@@ -26,6 +29,8 @@ MAP_HEIGHT = 520
 PREVIEW = "grids_preview"
 PLANS = "grids_plans"
 FLASH = "grids_flash"
+DRAWN = "grids_drawn"
+CLICKED = "grids_clicked"
 
 
 def _version(name: str) -> int:
@@ -73,9 +78,56 @@ def draw(frame: gpd.GeoDataFrame, name: str, **options: Any) -> None:
     show_map(fmap, name)
 
 
+def map_events(make: Callable[[], Any], name: str, returned: list[str]) -> dict[str, Any]:
+    """Draw the map `make` builds and return what ``st_folium`` reports (`returned` only)."""
+    try:
+        fmap = make()
+    except ValidationError as exc:
+        st.error(say(exc))
+        return {}
+    out = st_folium(
+        fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=returned, key=name
+    )
+    return out if isinstance(out, dict) else {}
+
+
+def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key: str) -> None:
+    """A download of `plan` with its old → new code mapping from `before`."""
+    with st.expander(tr("grids_export")):
+        fmt = kept(
+            st.radio,
+            f"{key}_export_format",
+            "gpkg",
+            label=tr("grids_export_format"),
+            options=list(PLAN_FORMATS),
+            format_func={"gpkg": "GeoPackage", "geojson": "GeoJSON", "shp": "Shapefile (zip)"}.get,
+            horizontal=True,
+        )
+        file_name, data = plan_file(plan, before=before, fmt=fmt, name=name)
+        st.download_button(
+            tr("grids_export_download", name=md(file_name)),
+            data,
+            file_name=file_name,
+            key=f"{key}_export_download",
+        )
+
+
+def pick_blocks(blocks: list[int]) -> None:
+    """Make `blocks` the picked blocks, in the session and in the browser's multiselect.
+
+    Assigning the widget's key (before it is drawn) makes Streamlit send the value to the
+    browser; dropping the key instead left the browser showing, and submitting, its old
+    choice.
+    """
+    st.session_state["grids_move_blocks"] = blocks
+    st.session_state[f"grids_move_blocks.{lang()}"] = blocks
+
+
 def method_help(view: str) -> None:
     with st.expander(tr("grids_help")):
         st.markdown(say(Message(f"grids_help_{view}")))
+        if view == "edit":
+            st.markdown(md(tr("grids_help_map")))
 
 
 def set_preview(preview: views.Preview) -> None:
@@ -225,10 +277,79 @@ elif view == "edit":
     all_blocks = blocks()
     codes = area["grid_code"].astype(str).tolist()
     names = dict(zip(codes, area.get("name", pd.Series(codes)), strict=True))
+    mine = all_blocks[all_blocks["grid_code"].astype(str).str.startswith(code).to_numpy()]
 
     def grid_label(c: str, n: dict = names) -> str:
         return f"{n.get(c, c)} ({c[-6:]})"
 
+    if kind == "draw":
+        # Draw → preview at once: the line's GeoJSON comes back from Leaflet.draw.
+        st.caption(tr("grids_draw_hint"))
+        drawings = map_events(
+            lambda: views.grids_map(
+                area, lang=language, streets=streets, draw_line=True, **basemap
+            ),
+            "grids_draw_map",
+            ["all_drawings"],
+        ).get("all_drawings")
+        seen = json.dumps(drawings, sort_keys=True) if drawings else None
+        held = st.session_state.get(DRAWN)
+        if seen and (held is None or held["line"] != seen or held["version"] != grids_version):
+            started = time.perf_counter()
+            refused = None
+            try:
+                preview = views.drawn_split(grids, all_blocks, drawings, code=code, lang=language)
+            except ValidationError as exc:
+                st.session_state.pop(PREVIEW, None)
+                refused = exc
+            else:
+                if preview is not None:
+                    set_preview(preview)
+            ms = (time.perf_counter() - started) * 1000
+            held = {"line": seen, "version": grids_version, "refused": refused, "ms": ms}
+            st.session_state[DRAWN] = held
+        if not seen:
+            st.info(tr("grids_draw_waiting"))
+        elif held is not None and held["line"] == seen:
+            if held["refused"] is not None:
+                st.error(tr("grids_refused", reason=say(held["refused"])))
+            elif current_preview() is not None:
+                split = current_preview().codes.query("change == 'split'")["old_code"]
+                st.caption(
+                    tr("grids_draw_grid", code=", ".join(dict.fromkeys(split.astype(str))))
+                    + " · "
+                    + tr("grids_preview_time", ms=f"{held['ms']:.0f}")
+                )
+    if kind == "move":
+        # Click blocks to pick or drop them; the picked ones are drawn red.
+        picked = [
+            b for b in st.session_state.get("grids_move_blocks", []) if b in set(mine["block_id"])
+        ]
+        st.caption(tr("grids_move_click_hint") + " " + tr("grids_blocks_hint"))
+        clicked = map_events(
+            lambda: views.blocks_map(
+                all_blocks, area, picked=picked, lang=language, streets=streets, **basemap
+            ),
+            "grids_blocks_map",
+            ["last_active_drawing", "last_object_clicked"],
+        )
+        event = json.dumps(
+            [clicked.get("last_active_drawing"), clicked.get("last_object_clicked")],
+            sort_keys=True,
+        )
+        if st.session_state.get(CLICKED, event) != event:
+            block = views.clicked_block(
+                mine, clicked.get("last_active_drawing"), clicked.get("last_object_clicked")
+            )
+            if block is not None:
+                pick_blocks(views.toggle(picked, block))
+                st.session_state[CLICKED] = event
+                st.rerun()
+        st.session_state[CLICKED] = event
+        st.caption(tr("grids_move_picked", n=len(picked)))
+        if picked and st.button(tr("grids_move_clear"), key="grids_move_clear"):
+            pick_blocks([])
+            st.rerun()
     target = None
     if kind in ("split_streets", "split_line"):
         target = kept(
@@ -239,59 +360,74 @@ elif view == "edit":
             options=codes,
             format_func=grid_label,
         )
-    with st.form("grids_edit_form", border=True):
-        args: dict[str, Any] = {}
-        if kind == "merge":
-            args["codes"] = kept(
-                st.multiselect,
-                "grids_merge_codes",
-                [],
-                label=tr("grids_merge_codes"),
-                options=codes,
-                format_func=grid_label,
-            )
-        elif kind == "move":
-            mine = all_blocks[all_blocks["grid_code"].astype(str).str.startswith(code)]
-            ids = [int(b) for b in mine["block_id"]]
-            where = dict(zip(ids, mine["grid_code"].astype(str), strict=True))
-            args["block_ids"] = kept(
-                st.multiselect,
-                "grids_move_blocks",
-                [],
-                label=tr("grids_move_blocks"),
-                options=ids,
-                format_func=lambda b, w=where: f"{b} ({w[b][-3:]})",
-            )
-            args["to_code"] = kept(
-                st.selectbox,
-                "grids_move_to",
-                codes[0],
-                label=tr("grids_move_to"),
-                options=codes,
-                format_func=grid_label,
-            )
-        elif kind == "split_streets":
-            grid_row = area[area["grid_code"].astype(str) == target]
-            options = views.street_names(streets, grid_row)
-            picked = kept(
-                st.multiselect,
-                "grids_split_streets",
-                [],
-                label=tr("grids_split_streets"),
-                options=options,
-            )
-            args["codes"] = [target]
-            args["names"] = picked
-        else:
-            args["codes"] = [target]
-            args["line_text"] = kept(
-                st.text_area,
-                "grids_split_line",
-                "",
-                label=tr("grids_split_line"),
-                help=tr("grids_split_line_help"),
-            )
-        submitted = st.form_submit_button(tr("grids_preview_button"), key="grids_edit_submit")
+    submitted = False
+    if kind != "draw":
+        with st.form("grids_edit_form", border=True):
+            args: dict[str, Any] = {}
+            if kind == "merge":
+                args["codes"] = kept(
+                    st.multiselect,
+                    "grids_merge_codes",
+                    [],
+                    label=tr("grids_merge_codes"),
+                    options=codes,
+                    format_func=grid_label,
+                )
+            elif kind == "move":
+                ids = [int(b) for b in mine["block_id"]]
+                where = dict(zip(ids, mine["grid_code"].astype(str), strict=True))
+                # Set through the widget's own key (see pick_blocks), so the browser shows
+                # the blocks clicked on the map and sends them back with the form.
+                shown = f"grids_move_blocks.{language}"
+                if shown not in st.session_state:
+                    held = st.session_state.get("grids_move_blocks", [])
+                    st.session_state[shown] = [b for b in held if b in set(ids)]
+                args["block_ids"] = st.multiselect(
+                    tr("grids_move_blocks"),
+                    options=ids,
+                    format_func=lambda b, w=where: f"{b} ({w[b][-3:]})",
+                    key=shown,
+                )
+                st.session_state["grids_move_blocks"] = args["block_ids"]
+                for other in ("zh", "en"):  # the other language's widget starts afresh
+                    if other != language:
+                        st.session_state.pop(f"grids_move_blocks.{other}", None)
+                # Blocks move only to a grid bordering them.
+                targets = (
+                    views.neighbour_grids(mine, args["block_ids"]) if args["block_ids"] else codes
+                )
+                if not targets:
+                    st.warning(tr("grids_move_no_neighbour"))
+                args["to_code"] = kept(
+                    st.selectbox,
+                    "grids_move_to",
+                    (targets or codes)[0],
+                    label=tr("grids_move_to"),
+                    options=targets or codes,
+                    format_func=grid_label,
+                )
+            elif kind == "split_streets":
+                grid_row = area[area["grid_code"].astype(str) == target]
+                options = views.street_names(streets, grid_row)
+                picked_streets = kept(
+                    st.multiselect,
+                    "grids_split_streets",
+                    [],
+                    label=tr("grids_split_streets"),
+                    options=options,
+                )
+                args["codes"] = [target]
+                args["names"] = picked_streets
+            else:
+                args["codes"] = [target]
+                args["line_text"] = kept(
+                    st.text_area,
+                    "grids_split_line",
+                    "",
+                    label=tr("grids_split_line"),
+                    help=tr("grids_split_line_help"),
+                )
+            submitted = st.form_submit_button(tr("grids_preview_button"), key="grids_edit_submit")
     if submitted:
         started = time.perf_counter()
         try:
@@ -308,14 +444,8 @@ elif view == "edit":
         else:
             set_preview(preview)
             st.caption(tr("grids_preview_time", ms=f"{(time.perf_counter() - started) * 1000:.0f}"))
-    if current_preview() is None:
-        if kind == "move":
-            st.caption(tr("grids_blocks_hint"))
-            mine = all_blocks[all_blocks["grid_code"].astype(str).str.startswith(code)]
-            shown = mine.assign(name=[tr("grids_block_n", n=b) for b in mine["block_id"]])
-            draw(shown, "grids_blocks_map", value_column="households")
-        else:
-            draw(area, "grids_edit_map")
+    if current_preview() is None and kind not in ("draw", "move"):
+        draw(area, "grids_edit_map")
     method_help("edit")
     commit_box("grids_edit")
 
@@ -442,7 +572,10 @@ elif view == "auto":
     if held and held["version"] == grids_version and held["code"] == code and held["plans"]:
         plans, layers = held["plans"], held["layers"]
         st.subheader(tr("grids_compare"))
-        st.dataframe(views.compare_table(area, layers, language))
+        recent = views.recent_incidents(layer("incidents"))
+        st.dataframe(
+            views.compare_table(area, layers, language, incidents=recent, sites=layer("sites"))
+        )
         for note in dict.fromkeys(n for p in plans for n in p.notes):
             st.warning(say(note))
         chosen = kept(
@@ -467,12 +600,14 @@ elif view == "auto":
             views.reassignment_table(
                 area,
                 plan,
-                {n: layer(n) for n in ("buildings", "sites", "posts")},
+                {"buildings": layer("buildings"), "incidents": recent}
+                | {n: layer(n) for n in ("sites", "posts")},
                 language,
             ),
             hide_index=True,
             height=240,
         )
+        export_box(plan, area, f"grids_plan_{code}_{chosen}", "grids_auto")
         if st.button(tr("grids_auto_take"), key="grids_auto_take"):
             after_codes = plan["grid_code"].astype(str).tolist()
             set_preview(
@@ -513,6 +648,8 @@ else:  # history
     changed = views.changed_grids(previous, shown)
     st.caption(tr("grids_history_changed", n=len(changed)))
     draw(views.area_grids(shown, code), "grids_history_map", changed=changed)
+    if previous is not None:
+        export_box(shown, previous, f"grids_v{picked}", "grids_history")
     if picked != numbers[-1] and st.button(tr("grids_restore"), key="grids_restore"):
         author = editor()
         if author is None:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gridmap import _cli_access, _cli_patrol, _cli_patrol_algo, _cli_store
+from gridmap import _cli_access, _cli_grids, _cli_patrol, _cli_patrol_algo, _cli_store
 from gridmap._errors import GridmapError, ValidationError
 from gridmap.schema import LAYERS
 
@@ -486,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_patrol_algo.add_commands(sub)
     _cli_access.add_commands(sub)  # accounts, audit
     _cli_store.add_commands(sub)
+    _cli_grids.add_commands(sub)
     return parser
 
 

@@ -345,12 +345,23 @@ def split_grid_along_streets(
     edge = shapely.intersection(shapely.boundary(geoms[i]), shapely.boundary(geoms[j]))
     along = shapely.length(shapely.intersection(edge, corridor))
     keep = along < 0.5 * length
-    matrix = coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=(len(members),) * 2)
-    n, comp = connected_components(matrix, directed=False)
-    if n < 2:
+    shape = (len(members),) * 2
+    whole = coo_matrix((np.ones(len(i)), (i, j)), shape=shape)
+    n_before, piece = connected_components(whole, directed=False)
+    matrix = coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=shape)
+    _, comp = connected_components(matrix, directed=False)
+    # A grid already in pieces (imported data) is not "divided" by a street that cuts none
+    # of them: only pieces the streets cut become new grids; the others stay with the first.
+    cut = np.array([len(np.unique(comp[piece == p])) > 1 for p in range(n_before)])
+    if not cut.any():
         raise ValidationError(Message("grids_streets_do_not_split", code=code))
-    keys = [f"{code}#{k + 1}" for k in range(n)]
-    labels[members] = [keys[c] for c in comp]
+    divided = cut[piece]
+    new_parts = np.unique(comp[divided])
+    number = {c: k for k, c in enumerate(new_parts)}
+    keys = [f"{code}#{k + 1}" for k in range(len(new_parts))]
+    labels[members] = [
+        keys[number[c]] if d else keys[0] for c, d in zip(comp, divided, strict=True)
+    ]
     out = blocks.assign(grid_code=labels)
     return _finish(grids, blocks, out, {k: [code] for k in keys}, "split", renumber=renumber)
 

@@ -190,3 +190,48 @@ def reassignment(
     if not frames:
         return pd.DataFrame(columns=["layer", "id", "before", "after"])
     return pd.concat(frames, ignore_index=True)
+
+
+def code_mapping(
+    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, min_area: float = 1.0
+) -> pd.DataFrame:
+    """Old → new grid codes of a plan: one row per old grid and new grid that overlap.
+
+    Parameters
+    ----------
+    before, after : GeoDataFrame
+        Today's grids and the plan (``grid_code``), any CRS; measured in the metric CRS
+        of `before`.
+    min_area : float, default 1.0
+        Overlaps smaller than this (m²) are slivers of redrawn boundaries, not mapped.
+
+    Returns
+    -------
+    DataFrame
+        ``old_code``, ``new_code``, ``area_m2`` (overlap), ``share_of_old`` and
+        ``share_of_new`` (the overlap's part of each grid's area, 0–1), sorted by new code
+        and then by decreasing share of the new grid — so a new grid's first row names the
+        old grid it mostly comes from.
+    """
+    for name, frame in (("before", before), ("after", after)):
+        if "grid_code" not in frame.columns:
+            msg = f"`{name}` must have a grid_code column"
+            raise ValidationError(msg)
+    mb = _metric(before)
+    ma = after.to_crs(mb.crs)
+    old, new = mb.geometry.to_numpy(), ma.geometry.to_numpy()
+    j, i = shapely.STRtree(old).query(new, predicate="intersects")
+    area = shapely.area(shapely.intersection(old[i], new[j]))
+    keep = area >= min_area
+    i, j, area = i[keep], j[keep], area[keep]
+    table = pd.DataFrame(
+        {
+            "old_code": mb["grid_code"].astype(str).to_numpy()[i],
+            "new_code": ma["grid_code"].astype(str).to_numpy()[j],
+            "area_m2": area.round(1),
+            "share_of_old": (area / shapely.area(old[i])).round(4),
+            "share_of_new": (area / shapely.area(new[j])).round(4),
+        }
+    )
+    table = table.sort_values(["new_code", "share_of_new"], ascending=[True, False])
+    return table.reset_index(drop=True)

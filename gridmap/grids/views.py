@@ -18,6 +18,7 @@ are a starting point; planners move them with the page's sliders.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +27,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from gridmap import maps
 from gridmap._errors import ValidationError
+from gridmap.grids._map_input import add_line_drawing, drawn_line, grid_under_line
+from gridmap.grids._map_input import blocks_map as blocks_map
+from gridmap.grids._map_input import clicked_block as clicked_block
+from gridmap.grids._map_input import neighbour_grids as neighbour_grids
+from gridmap.grids._map_input import parse_line as parse_line
+from gridmap.grids._map_input import toggle as toggle
 from gridmap.grids.blocks import metric_crs_of
 from gridmap.grids.edits import (
     EditResult,
@@ -51,7 +57,7 @@ INCIDENT_WINDOW = pd.Timedelta(days=365)
 #: Views of the page, in the order of its radio.
 VIEWS = ("table", "topology", "edit", "auto", "history")
 #: Manual edits.
-EDITS = ("merge", "move", "split_streets", "split_line")
+EDITS = ("merge", "move", "split_streets", "draw", "split_line")
 #: Starting methods of automatic plans (:func:`gridmap.grids.partition.partition_blocks`).
 METHODS = ("metis", "tree")
 #: Rows of the plan comparison, in order.
@@ -62,6 +68,8 @@ COMPARED = (
     "min_polsby_popper",
     "boundary_length_m",
     "households_per_worker",
+    "incidents_per_worker",
+    "sites_per_grid",
     "multipart_grids",
 )
 CHANGED_COLOUR = "#d7301f"
@@ -208,12 +216,14 @@ def grids_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 520,
+    draw_line: bool = False,
 ) -> maps.OfflineMap:
     """The area's grids coloured by `value_column`, or changed grids highlighted.
 
     With `changed` (grid codes) grids are red when changed and grey otherwise; with
     `problems` (from :func:`gridmap.grids.topology.check_topology`) each problem is a
-    purple point with its kind and detail.
+    purple point with its kind and detail. With `draw_line` the map offers Leaflet.draw's
+    line tool (served offline) for :func:`drawn_split`.
     """
     m = maps.make_map(
         bounds=_bounds(grids, problems),
@@ -232,21 +242,25 @@ def grids_map(
     label = "name" if "name" in shown.columns else "grid_code"
     tooltip = {"grid_code": column_label("grid_code", lang)}
     if changed is not None:
+        # Colours picked per grid: a two-class choropleth of a 0/1 flag rounds its class
+        # edges to whole numbers and collapses to one (grey) class.
         changed = set(changed)
-        flag = shown["grid_code"].isin(changed).astype(int)
-        shown = shown.assign(changed_flag=flag)
-        maps.add_choropleth(
+        flag = shown["grid_code"].isin(changed).to_numpy()
+        names = shown[label].astype(str).to_numpy()
+        code_label = html.escape(column_label("grid_code", lang))
+        state = [html.escape(t("grids_changed" if f else "grids_unchanged", lang)) for f in flag]
+        maps.add_styled_features(
             m,
             shown,
-            value_column="changed_flag",
-            title=t("grids_changed", lang),
-            label_column=label,
-            tooltip_columns=tooltip,
-            id_column="grid_code",
-            bins=2,
-            scheme="equal",
-            colors=[UNCHANGED_COLOUR, CHANGED_COLOUR],
-            legend=False,
+            fill=[CHANGED_COLOUR if f else UNCHANGED_COLOUR for f in flag],
+            line="#666666",
+            weight=1.0,
+            fill_opacity=0.65,
+            tips=[
+                f"<b>{html.escape(n)}</b><br>{code_label}: {html.escape(c)}<br>{s}"
+                for n, c, s in zip(names, shown["grid_code"], state, strict=True)
+            ],
+            keys=shown["grid_code"].tolist(),
             name=t("grids_map_layer", lang),
         )
         maps.add_legend(
@@ -289,6 +303,8 @@ def grids_map(
             },
             name=t("grids_problems", lang),
         )
+    if draw_line:
+        add_line_drawing(m)
     maps.layer_control(m)
     return m
 
@@ -331,31 +347,6 @@ class Preview:
     changed: list[str]
     message: str
     notes: list[Message] = field(default_factory=list)
-
-
-def parse_line(text: str, crs: Any) -> shapely.LineString:
-    """A line typed as ``lon,lat; lon,lat; …`` (WGS-84), in `crs`.
-
-    >>> parse_line("24.93,60.16; 24.94,60.17", "EPSG:4326").wkt
-    'LINESTRING (24.93 60.16, 24.94 60.17)'
-    """
-    points = []
-    for part in re.split(r"[;\n]+", text.strip()):
-        if not part.strip():
-            continue
-        numbers = re.split(r"[,\s，]+", part.strip())
-        try:
-            lon, lat = (float(v) for v in numbers if v)
-        except ValueError:
-            raise ValidationError(Message("grids_line_unreadable", text=part.strip())) from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValidationError(Message("grids_line_unreadable", text=part.strip()))
-        points.append((lon, lat))
-    if len(points) < 2:
-        raise ValidationError(Message("grids_line_needs_two"))
-    to = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-    xs, ys = to.transform([p[0] for p in points], [p[1] for p in points])
-    return shapely.LineString(list(zip(xs, ys, strict=True)))
 
 
 def street_names(streets: gpd.GeoDataFrame | None, grid: gpd.GeoDataFrame) -> list[str]:
@@ -408,9 +399,11 @@ def edit(
     elif kind == "split_streets":
         if not codes:
             raise ValidationError(Message("grids_pick_grid"))
-        result = split_grid_along_streets(grids, blocks, codes[0], segments or [])
+        lines = segments if segments is not None else []
+        result = split_grid_along_streets(grids, blocks, codes[0], lines)
         what = codes[0]
-    elif kind == "split_line":
+    elif kind in ("split_line", "draw"):
+        kind = "split_line"
         if not codes or line is None:
             raise ValidationError(Message("grids_pick_grid"))
         result = split_grid(grids, blocks, codes[0], line)
@@ -438,6 +431,31 @@ def codes_table(codes: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("grids_change", lang): [t(f"grids_change_{c}", lang) for c in codes["change"]],
         }
     )
+
+
+def drawn_split(
+    grids: gpd.GeoDataFrame,
+    blocks: gpd.GeoDataFrame,
+    drawings: Sequence[Mapping[str, Any]] | None,
+    *,
+    code: str,
+    lang: str = "zh",
+) -> Preview | None:
+    """Preview the split a line drawn on the map asks for (None when nothing is drawn).
+
+    `drawings` is ``st_folium``'s ``all_drawings`` (WGS-84 GeoJSON); the last line splits
+    the grid of street or community `code` it divides (:func:`grid_under_line`).
+
+    Raises
+    ------
+    ValidationError
+        The line runs through no grid, or the split is refused (:func:`edit`).
+    """
+    line = drawn_line(drawings, blocks.crs)
+    if line is None:
+        return None
+    target = grid_under_line(area_grids(grids, code), line, blocks.crs)
+    return edit("split_line", grids, blocks, codes=[target], line=line, lang=lang)
 
 
 # -- automatic plans ------------------------------------------------------------------------
@@ -504,15 +522,26 @@ def plan_layer(plan: Plan, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def compare_table(
-    current: gpd.GeoDataFrame, plans: Sequence[gpd.GeoDataFrame], lang: str
+    current: gpd.GeoDataFrame,
+    plans: Sequence[gpd.GeoDataFrame],
+    lang: str,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """Metrics of the current grids and each plan side by side (rows: :data:`COMPARED`)."""
-    columns = {t("grids_current", lang): plan_metrics(current)}
+    """Metrics of the current grids and each plan side by side (rows: :data:`COMPARED`).
+
+    Incidents per worker and sites per grid are rows only when `incidents` / `sites` are
+    given (pass :func:`recent_incidents`).
+    """
+    counted = {"incidents": incidents, "sites": sites}
+    columns = {t("grids_current", lang): plan_metrics(current, **counted)}
     for n, plan in enumerate(plans, 1):
-        columns[t("grids_plan_n", lang, n=n)] = plan_metrics(plan)
-    table = pd.DataFrame(columns).loc[list(COMPARED)]
+        columns[t("grids_plan_n", lang, n=n)] = plan_metrics(plan, **counted)
+    table = pd.DataFrame(columns)
+    table = table.loc[[name for name in COMPARED if name in table.index]]
     table.loc["max_deviation"] = table.loc["max_deviation"] * 100
-    table.index = [t(f"grids_metric_{name}", lang) for name in COMPARED]
+    table.index = [t(f"grids_metric_{name}", lang) for name in table.index]
     return table.round(2)
 
 
