@@ -16,7 +16,19 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, basemap_options, editor, lang, layer, md, say, store, tr
+from app_pages._common import (
+    area_prefix,
+    basemap_options,
+    editor,
+    lang,
+    layer,
+    may,
+    md,
+    record_download,
+    say,
+    store,
+    tr,
+)
 from app_pages._street_office import kept
 from gridmap import GridmapError, ValidationError
 from gridmap.grids import dissolve_level, views
@@ -46,7 +58,7 @@ def _blocks(location: str, grids_v: int, streets_v: int, buildings_v: int) -> gp
 def blocks() -> gpd.GeoDataFrame:
     """The blocks of the current grids (cached per grids, streets and buildings versions)."""
     key = (_version("grids"), _version("streets"), _version("buildings"))
-    return _blocks(st.session_state["workspace"], *key)
+    return _blocks(str(store().location), *key)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -93,6 +105,8 @@ def map_events(make: Callable[[], Any], name: str, returned: list[str]) -> dict[
 
 def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key: str) -> None:
     """A download of `plan` with its old → new code mapping from `before`."""
+    if not may("export"):
+        return
     with st.expander(tr("grids_export")):
         fmt = kept(
             st.radio,
@@ -109,6 +123,7 @@ def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key:
             data,
             file_name=file_name,
             key=f"{key}_export_download",
+            on_click=record_download("grids", f"plan {fmt}"),
         )
 
 
@@ -224,7 +239,7 @@ if view == "table":
                 )
         st.form_submit_button(tr("grids_apply"), key="grids_weights_apply")
     versions = tuple(_version(n) for n in ("grids", "incidents", "sites"))
-    table = _table(st.session_state["workspace"], versions, code, tuple(sorted(weights.items())))
+    table = _table(str(store().location), versions, code, tuple(sorted(weights.items())))
     left, right = st.columns([3, 2])
     with left:
         draw(
@@ -238,7 +253,7 @@ if view == "table":
     method_help("table")
 
 elif view == "topology":
-    problems = _problems(st.session_state["workspace"], grids_version, code)
+    problems = _problems(str(store().location), grids_version, code)
     st.metric(tr("grids_problems"), len(problems))
     left, right = st.columns([3, 2])
     with left:
