@@ -186,6 +186,13 @@ class ScopedStore(WorkspaceStore):
             raise AccessDeniedError(Message("access_restore_scoped", layer="settings"))
         self.inner.update_settings(**values)
 
+    def _put_version(
+        self, record: LayerVersion, data: gpd.GeoDataFrame | None, *, table: str | None
+    ) -> LayerVersion:
+        # Copying a whole workspace (gridmap copy) is the machine owner's job on the
+        # unscoped store; an account's view of it is never a source or a destination.
+        raise AccessDeniedError(Message("access_restore_scoped", layer="copy"))
+
 
 def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:
     """Columns of `frame` masked for roles without the personal-data right."""
