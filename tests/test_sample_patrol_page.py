@@ -129,3 +129,41 @@ def test_planned_versus_actual_reads_the_samples_tracks(home: Path, sample: dict
         assert shown["Visits of 10–15 min"] == f"{figures['koper_share']:.0%}"
         assert float(figures["sites_visited"]) > 0  # the units walk between key sites
     assert any("ynthetic" in c.value for c in app.caption)  # the layer is labelled synthetic
+
+
+def test_a_gps_track_csv_goes_into_the_tracks_layer_from_the_data_page(home: Path) -> None:
+    from gridmap.datasets import get_path
+    from gridmap.patrol.tracks import read_track
+
+    times = pd.date_range("2026-10-26 08:00", periods=5, freq="10s")
+    text = pd.DataFrame(
+        {
+            "警号": ["A12"] * 5,
+            "定位时间": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "经度": [24.9400, 24.9401, 24.9402, 24.9403, 24.9404],
+            "纬度": [60.1700] * 5,
+        }
+    ).to_csv(index=False)
+    app = run_app("app_pages/data.py", editor="张三")
+    app.file_uploader(key="upload_file").set_value(("巡逻轨迹.csv", text.encode(), "text/csv"))
+    app.run()
+    target = app.selectbox(key="upload_layer.zh")
+    assert target.value == "tracks"  # the file's name says what it is
+    assert "巡逻轨迹" in target.format_func(target.value)
+    assert app.radio(key="upload_mode_tracks.zh").value == "append"
+    app.button(key="upload_check").click().run()
+    app.button(key="upload_commit").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    store = GeoPackageStore(home / "sample.gpkg")
+    layer = store.read("tracks")
+    # appended to the sample's synthetic week, flagged as real
+    added = layer[layer["unit"] == "A12"]
+    assert len(added) == 5
+    assert len(layer) == len(added) + len(GeoPackageStore(get_path("helsinki")).read("tracks"))
+    assert not added["synthetic"].any()
+    assert layer.loc[layer["unit"] != "A12", "synthetic"].all()
+    assert store.history("tracks")[-1].author == "张三"
+    path = home / "track.csv"
+    path.write_text(text, encoding="utf-8")
+    direct = read_track(path)  # the patrol journey's own reader agrees
+    assert (added["time"].to_numpy() == direct["time"].to_numpy()).all()
