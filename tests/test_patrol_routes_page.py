@@ -43,7 +43,7 @@ def sample() -> dict:
     from gridmap import datasets
 
     store = GeoPackageStore(datasets.get_path("helsinki"))
-    layers = {n: store.read(n) for n in ("streets", "posts", "sites", "grids")}
+    layers = {n: store.read(n) for n in ("streets", "posts", "sites", "grids", "hotspots")}
     layers["crs"] = store.working_crs()
     layers["walk"] = street_graph(layers["streets"], mode="walk", crs=layers["crs"])
     return layers
@@ -275,8 +275,12 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     assert not app.exception, [e.value for e in app.exception]
     track = route_checks.synthetic_tracks(sample["posts"], stops)
     track = track[track["unit"] == "U1"]
-    actual = route_checks.planned_vs_actual(
-        track, streets=sample["streets"], stops=stops, sites=sample["sites"]
+    actual = route_checks.planned_vs_actual(  # the page measures dosage in the hot spots
+        track,
+        streets=sample["streets"],
+        stops=stops,
+        hotspots=sample["hotspots"],
+        sites=sample["sites"],
     )
     shown = metrics(app)
     assert shown["到过的计划点位"] == f"{actual.figures['stops_share']:.0%}"
@@ -437,7 +441,11 @@ def test_an_uploaded_csv_track_is_measured_like_the_library_does(
     ).run()
     assert not app.exception, [e.value for e in app.exception]
     actual = route_checks.planned_vs_actual(
-        read_track(path), streets=sample["streets"], stops=stops, sites=sample["sites"]
+        read_track(path),
+        streets=sample["streets"],
+        stops=stops,
+        hotspots=sample["hotspots"],
+        sites=sample["sites"],
     )
     shown = metrics(app)
     assert shown["到过的计划点位"] == f"{actual.figures['stops_share']:.0%}"
