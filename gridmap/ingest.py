@@ -36,6 +36,7 @@ DEFAULT_MODE: dict[str, Mode] = {
     "incidents": "append",
     "sites": "append",
     "posts": "append",
+    "tracks": "append",
     "grids": "replace",
     "streets": "replace",
     "buildings": "replace",

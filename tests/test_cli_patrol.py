@@ -59,6 +59,7 @@ def test_route_writes_gpx_geojson_sheet_and_timetable(workspace: Path, tmp_path:
         "P07",
         "--site-kind",
         "mall",
+        "--no-hotspots",  # the sample's hot spots are chosen by default
         "-o",
         str(out),
         "--date",
@@ -109,6 +110,7 @@ def test_postman_schedule_and_coverage_print_the_library_figures(
         "schedule",
         "--post",
         "P07",
+        "--no-hotspots",
         *[a for s in ids for a in ("--site", s)],
         "--days",
         "3",

@@ -63,4 +63,7 @@ def test_the_sample_works_from_an_installed_wheel(tmp_path: Path) -> None:
     ).stdout.splitlines()
     assert Path(out[0]).is_relative_to(target)
     assert Path(out[1]) == target / "gridmap" / "data" / "helsinki.gpkg"
-    assert out[2].startswith("30 ['buildings', 'grids', 'incidents', 'posts', 'sites', 'streets']")
+    layers = (
+        "['buildings', 'grids', 'hotspots', 'incidents', 'posts', 'sites', 'streets', 'tracks']"
+    )
+    assert out[2].startswith(f"30 {layers}")

@@ -21,6 +21,7 @@ from gridmap.i18n import Message
 from gridmap.patrol import route_checks, route_maps, route_views
 from gridmap.patrol.network import WALK_KMH, street_graph
 from gridmap.patrol.simulate import check_plan
+from gridmap.schema import clock_minutes
 from gridmap.store import GeoPackageStore, install_sample_workspace
 from tests.test_app import run_app
 from tests.test_app_languages import switch_language
@@ -42,7 +43,7 @@ def sample() -> dict:
     from gridmap import datasets
 
     store = GeoPackageStore(datasets.get_path("helsinki"))
-    layers = {n: store.read(n) for n in ("streets", "posts", "sites", "grids")}
+    layers = {n: store.read(n) for n in ("streets", "posts", "sites", "grids", "hotspots")}
     layers["crs"] = store.working_crs()
     layers["walk"] = street_graph(layers["streets"], mode="walk", crs=layers["crs"])
     return layers
@@ -81,11 +82,13 @@ def test_routes_follow_the_streets_and_pass_the_independent_simulator(sample: di
     ).fillna({"open": 0.0, "close": 240 * 60.0})
     frame = frame[~frame["stop"].isin(result.dropped["stop"])]
     assert check_plan(plan, times, frame, shift=240 * 60, dwell=12 * 60) == []
-    # schools close at 16:00 + 30 min: 90 minutes after a 15:00 start
+    # the sample's schools close at their own times (its `closes` column) + 30 min
+    closes = sample["sites"].set_index("site_id")["closes"].map(clock_minutes) + 30
+    assert closes[stops.loc[stops["site_kind"] == "school", "stop"]].notna().all()
     for route in plan.routes:
         left = route.timetable.set_index("stop")["leave"]
         for stop in set(route.stops) & set(stops.loc[stops["site_kind"] == "school", "stop"]):
-            assert left[stop] <= 90 * 60 + 1e-6
+            assert left[stop] <= (closes[stop] - 15 * 60) * 60 + 1e-6
     # legs along the streets: their length at walking speed is the matrix's travel time
     speed = WALK_KMH / 3.6
     for route in plan.routes:
@@ -130,7 +133,8 @@ def test_bad_input_gets_a_message_naming_what_is_wrong(sample: dict) -> None:
     with pytest.raises(ValidationError) as info:
         route_views.plan_routes(sample["walk"], far, stops, start_posts=[far["post_id"].iloc[0]])
     assert info.value.args[0].key == "pr_post_far"
-    # schools close at 16:30 (with the margin): a shift from 17:00 cannot meet the window
+    # the sample's schools close by 17:30 (with the margin): a shift from 18:00 cannot
+    # meet their windows
     schools = route_views.candidate_stops(
         sites=sample["sites"], site_kinds=["school"], school_hours=("08:00", "16:00")
     )
@@ -140,14 +144,14 @@ def test_bad_input_gets_a_message_naming_what_is_wrong(sample: dict) -> None:
             posts,
             schools,
             start_posts=["P01"],
-            shift_start="17:00",
+            shift_start="18:00",
             required=True,
         )
     message = info.value.args[0]
     assert message.key == "pr_required_window"
     assert message.values["stop"] in set(schools["name"])
     optional = route_views.plan_routes(
-        sample["walk"], posts, schools, start_posts=["P01"], shift_start="17:00", time_limit=0.5
+        sample["walk"], posts, schools, start_posts=["P01"], shift_start="18:00", time_limit=0.5
     )
     assert set(optional.dropped["reason"]) == {"window"}
     assert len(optional.dropped) == len(schools)
@@ -212,7 +216,9 @@ def test_schedules_are_seeded_and_scored(sample: dict) -> None:
 
 
 def test_routes_view_shows_the_library_figures_in_both_languages(home: Path, sample: dict) -> None:
-    app = run_app(PAGE, pr_site_kinds=["mall"], pr_starts=["P07"], pr_units=1)
+    app = run_app(
+        PAGE, pr_use_hotspots=False, pr_site_kinds=["mall"], pr_starts=["P07"], pr_units=1
+    )
     assert app.title[0].value == "巡逻路线"
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
@@ -250,7 +256,14 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     assert shown["Time (min)"] == f"{line.time / 60:.0f}"
 
     ids = ["S0077", "S0078", "S0079"]
-    app = run_app(PAGE, pr_view="schedule", pr_sites=ids, pr_site_kinds=[], pr_schedule_post="P07")
+    app = run_app(
+        PAGE,
+        pr_view="schedule",
+        pr_use_hotspots=False,
+        pr_sites=ids,
+        pr_site_kinds=[],
+        pr_schedule_post="P07",
+    )
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
     stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
@@ -258,13 +271,22 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     assert metrics(app)["可预测性（0 = 最难预测）"] == f"{plan.score:.2f}"
 
     app = run_app(
-        PAGE, pr_view="actual", pr_sites=ids, pr_site_kinds=[], pr_track_source="synthetic"
+        PAGE,
+        pr_view="actual",
+        pr_use_hotspots=False,
+        pr_sites=ids,
+        pr_site_kinds=[],
+        pr_track_source="synthetic",
     )
     assert not app.exception, [e.value for e in app.exception]
     track = route_checks.synthetic_tracks(sample["posts"], stops)
     track = track[track["unit"] == "U1"]
-    actual = route_checks.planned_vs_actual(
-        track, streets=sample["streets"], stops=stops, sites=sample["sites"]
+    actual = route_checks.planned_vs_actual(  # the page measures dosage in the hot spots
+        track,
+        streets=sample["streets"],
+        stops=stops,
+        hotspots=sample["hotspots"],
+        sites=sample["sites"],
     )
     shown = metrics(app)
     assert shown["到过的计划点位"] == f"{actual.figures['stops_share']:.0%}"
@@ -419,13 +441,17 @@ def test_an_uploaded_csv_track_is_measured_like_the_library_does(
     ).to_csv(index=False)
     path = tmp_path / "track.csv"
     path.write_text(csv, encoding="gbk")  # a Chinese Windows export
-    app = run_app(PAGE, pr_view="actual", pr_sites=ids, pr_site_kinds=[])
+    app = run_app(PAGE, pr_view="actual", pr_use_hotspots=False, pr_sites=ids, pr_site_kinds=[])
     app.file_uploader(key="pr_track_file").set_value(
         ("track.csv", path.read_bytes(), "text/csv")
     ).run()
     assert not app.exception, [e.value for e in app.exception]
     actual = route_checks.planned_vs_actual(
-        read_track(path), streets=sample["streets"], stops=stops, sites=sample["sites"]
+        read_track(path),
+        streets=sample["streets"],
+        stops=stops,
+        hotspots=sample["hotspots"],
+        sites=sample["sites"],
     )
     shown = metrics(app)
     assert shown["到过的计划点位"] == f"{actual.figures['stops_share']:.0%}"
@@ -439,6 +465,7 @@ def test_a_bad_basemap_is_said_and_the_route_still_drawn(home: Path) -> None:
         PAGE,
         basemap="custom",
         tile_url="javascript:alert(1)",
+        pr_use_hotspots=False,
         pr_site_kinds=["mall"],
         pr_starts=["P07"],
     )

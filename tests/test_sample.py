@@ -13,7 +13,7 @@ from geopandas.testing import assert_geodataframe_equal
 from gridmap import sample
 from gridmap.datasets import get_path
 from gridmap.grids import dissolve_level, invalid_grid_codes
-from gridmap.schema import CATEGORIES, LAYERS, SITE_KINDS, validate_layer
+from gridmap.schema import CATEGORIES, LAYERS, SITE_KINDS, clock_minutes, validate_layer
 from gridmap.store import GeoPackageStore
 
 
@@ -23,8 +23,9 @@ def bundled() -> GeoPackageStore:
 
 
 def test_every_layer_is_there_and_valid(bundled: GeoPackageStore) -> None:
-    # Every layer but the street office's saved analyses (hotspots), which users make.
-    assert bundled.layers() == [name for name in LAYERS if name != "hotspots"]
+    # Every layer, the street office's hand-off (hotspots) and patrol tracks included, so
+    # the police's pages have stops and tracks out of the box.
+    assert bundled.layers() == list(LAYERS)
     for name in bundled.layers():
         validate_layer(bundled.read(name), name)
     assert get_path("helsinki").stat().st_size < 10_000_000  # data/ stays small
@@ -154,3 +155,79 @@ def test_rebuilding_the_sample_grids_gives_the_bundled_ones(bundled: GeoPackageS
     a = rebuilt.to_crs(crs).geometry.to_numpy()
     b = grids.to_crs(crs).geometry.to_numpy()
     assert shapely.area(shapely.symmetric_difference(a, b)).max() < 1.0  # m²
+
+
+# --------------------------------------------------------------------- the patrol journey
+
+
+def test_schools_have_opening_and_closing_times(bundled: GeoPackageStore) -> None:
+    sites = bundled.read("sites")
+    school = sites["kind"] == "school"
+    opens = sites["opens"].map(clock_minutes)
+    closes = sites["closes"].map(clock_minutes)
+    assert school.sum() >= 5  # 8 in the OSM extract
+    # Every school opens between 07:30 and 08:30 and closes between 15:00 and 17:00,
+    # after it opens; the times vary between schools (seeded, not one time for all).
+    assert opens[school].between(7.5 * 60, 8.5 * 60).all()
+    assert closes[school].between(15 * 60, 17 * 60).all()
+    assert (closes[school] - opens[school] >= 6 * 60).all()
+    assert opens[school].nunique() > 1
+    assert closes[school].nunique() > 1
+    assert sites["opens"][school].str.fullmatch(r"\d{2}:\d{2}").all()  # "HH:MM" text
+    assert sites.loc[~school, ["opens", "closes"]].isna().all().all()  # other sites: none
+
+
+def test_a_synthetic_week_of_tracks_for_two_units_along_the_streets(
+    bundled: GeoPackageStore,
+) -> None:
+    tracks = bundled.read("tracks")
+    assert tracks["synthetic"].all()
+    assert "SYNTHETIC" in bundled.history("tracks")[-1].message
+    assert sorted(tracks["unit"].unique()) == ["U1", "U2"]
+    assert 15_000 < len(tracks) < 25_000  # two 4-hour shifts a day, a fix every 10 s
+    times = tracks["time"].dropna()
+    days = times.dt.normalize()
+    assert days.nunique() == 7
+    assert days.dt.day_of_week.nunique() == 7
+    assert times.max() < pd.Timestamp(sample.PERIOD_END)  # within the incidents' months
+    assert times.dt.hour.between(8, 11).all()  # the 08:00-12:00 shift
+    # Along the streets, measured independently of the generator: the distance of every
+    # fix to the nearest walking street. GPS noise (5 m per axis) keeps nearly all fixes
+    # within 25 m; the generator's deliberate jumps (~0.3 %) land 1-3 km away.
+    crs = bundled.working_crs()
+    streets = bundled.read("streets")
+    walk = streets[streets["network"] == "walk"].to_crs(crs).geometry.to_numpy()
+    fixes = tracks.to_crs(crs).geometry.to_numpy()
+    tree = shapely.STRtree(walk)
+    _, distance = tree.query_nearest(fixes, return_distance=True, all_matches=False)
+    assert len(distance) == len(fixes)
+    assert (distance <= 25).mean() > 0.98
+    assert (distance > 500).mean() < 0.01
+    # Each unit starts its shifts at its own post (U1 at the first, U2 at the second).
+    posts = bundled.read("posts").to_crs(crs).set_index("post_id").geometry
+    first = tracks.dropna(subset=["time"]).sort_values("time").groupby(["unit", days]).head(1)
+    for unit, post in (("U1", "P01"), ("U2", "P02")):
+        starts = first[first["unit"] == unit].to_crs(crs).geometry.to_numpy()
+        assert len(starts) == 7
+        assert shapely.distance(starts, posts[post]).max() < 150  # its nearest crossing
+
+
+def test_hotspots_are_the_street_offices_hand_off(
+    bundled: GeoPackageStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gridmap.cli import main
+    from gridmap.store import install_sample_workspace
+
+    hotspots = bundled.read("hotspots")
+    assert set(hotspots["kind"]) == {"gi_star", "emerging", "warning"}
+    # What `gridmap hotspots save` makes of the sample's last 12 weeks is what is bundled.
+    copy = install_sample_workspace(tmp_path / "copy.gpkg")
+    last_day = (pd.Timestamp(sample.PERIOD_END) - pd.Timedelta(days=1)).date().isoformat()
+    assert main(["-w", str(copy), "hotspots", "save", "--end", last_day]) == 0
+    assert f"{len(hotspots)} areas" in capsys.readouterr().out
+    saved = GeoPackageStore(copy).read("hotspots")
+    assert_geodataframe_equal(saved, hotspots, check_less_precise=True)
+    # The warning areas are grids of the sample.
+    warning_shapes = hotspots[hotspots["kind"] == "warning"].geometry.normalize()
+    grid_shapes = set(bundled.read("grids").geometry.normalize().to_wkb())
+    assert set(warning_shapes.to_wkb()) <= grid_shapes

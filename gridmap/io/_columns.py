@@ -160,6 +160,40 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "network": ("network",),
     "levels": ("levels", "层数", "楼层数", "building:levels"),
     "synthetic": ("synthetic", "模拟数据"),
+    # a site's opening and closing (class start, dismissal) times: patrol time windows
+    "opens": (
+        "opens",
+        "open",
+        "opening",
+        "open_time",
+        "上课时间",
+        "开门时间",
+        "营业开始",
+        "开放时间",
+    ),
+    "closes": (
+        "closes",
+        "close",
+        "closing",
+        "close_time",
+        "放学时间",
+        "关门时间",
+        "营业结束",
+        "关闭时间",
+    ),
+    # GPS fixes of the tracks layer (gridmap.patrol.tracks reads the same names)
+    "time": (
+        "time",
+        "timestamp",
+        "datetime",
+        "定位时间",
+        "gps_time",
+        "gps时间",
+        "时间",
+        "日期时间",
+    ),
+    "unit": ("unit", "unit_id", "巡逻单元", "单位", "警号", "车号", "device", "设备", "设备号"),
+    "speed": ("speed", "速度", "gps速度"),
 }
 
 #: Fragments that identify a role inside a longer Chinese name ("事件发生时间"), tried only

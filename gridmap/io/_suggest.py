@@ -22,6 +22,7 @@ from gridmap.schema import LAYERS
 #: ledgers are named for what they list: 网格划分.shp, 守望岗位.xlsx, 重点目标.csv.
 NAME_HINTS: dict[str, tuple[str, ...]] = {
     "hotspots": ("hotspot", "hot_spot", "热点"),
+    "tracks": ("track", "gps", "轨迹", "定位"),
     "grids": ("grid", "网格", "格网"),
     "streets": ("street", "road", "路网", "道路", "街巷", "centerline", "centreline"),
     "posts": ("post", "岗", "警务站", "驿站", "sentinel"),
