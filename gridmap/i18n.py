@@ -1865,7 +1865,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请用 --column {role}=列名"
         "（或 columns={{'{role}': '列名'}}）指定时间列，或用 --default-time（default_time）"
         "为所有行给出同一时间",
-        "layer `{layer}`: the file has no {role} column (columns in the file: {columns}). "
+        "layer `{layer}`: the file has no {role_name} column (columns in the file: {columns}). "
         "Name the column "
         "with --column {role}=<column> (columns={{'{role}': '<column>'}}), or give every "
         "row one time with --default-time (`default_time`)",

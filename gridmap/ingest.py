@@ -40,6 +40,7 @@ DEFAULT_MODE: dict[str, Mode] = {
     "grids": "replace",
     "streets": "replace",
     "buildings": "replace",
+    "hotspots": "replace",
 }
 
 

@@ -182,3 +182,11 @@ def test_a_new_workspace_takes_the_whole_file_or_nothing(
     # No half-built workspace is left (lock files are the store's, kept by design).
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
     assert left == ["beijing.gpkg", "calls.csv", "sample.gpkg"]
+
+
+def test_every_layer_has_a_default_import_mode() -> None:
+    # The Data page looks the mode up for the layer chosen: Hot spots raised KeyError.
+    from gridmap.ingest import DEFAULT_MODE
+    from gridmap.schema import LAYERS
+
+    assert set(DEFAULT_MODE) == set(LAYERS)
