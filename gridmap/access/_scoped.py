@@ -13,6 +13,7 @@ import contextlib
 import geopandas as gpd
 import shapely
 
+from gridmap._errors import StoreError
 from gridmap.access._accounts import Session
 from gridmap.access._audit import record
 from gridmap.access._masking import mask_columns
@@ -185,6 +186,14 @@ class ScopedStore(WorkspaceStore):
         if not self.session.scope.everything:
             raise AccessDeniedError(Message("access_restore_scoped", layer="settings"))
         self.inner.update_settings(**values)
+
+    def _put_version(
+        self, record: LayerVersion, data: gpd.GeoDataFrame | None, *, table: str | None
+    ) -> LayerVersion:
+        # Whole histories are copied between workspaces (gridmap copy), never through
+        # an account's view of one.
+        msg = "a workspace is copied as a whole, not through an account's scoped view"
+        raise StoreError(msg)
 
 
 def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:

@@ -18,7 +18,6 @@ from gridmap.crs import working_crs
 from gridmap.store import _pgio
 from gridmap.store._base import TIME_BINS, Between, Where, WorkspaceStore, check_filters
 
-
 #: Prefix of the columns holding each point's coordinates in the table's working CRS
 #: (``_wx_4548``, ``_wy_4548``: metres in EPSG:4548), written with the rows. Binning 1.1
 #: million points with ``ST_Transform`` took 10.8 s (PROJ per row plus decoding every
