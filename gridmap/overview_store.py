@@ -24,11 +24,22 @@ from gridmap._errors import ValidationError
 from gridmap.i18n import Message
 from gridmap.overview import CELL_SIZE_M, WINDOW_DAYS, Overview, _no_grids, select_area
 from gridmap.stats import TOTAL_LABEL
-from gridmap.store import WorkspaceStore
+from gridmap.store import PostGISStore, WorkspaceStore
 
 #: The store's ``between`` keeps ``low <= t < high``; the Overview's windows are
 #: ``(start, end]``. Stored times have microsecond resolution, so ``t > a`` is ``t >= a + 1 µs``.
 _TICK = pd.Timedelta(microseconds=1)
+
+
+def counts_in_database(store: WorkspaceStore) -> bool:
+    """Whether `store` counts incidents in its database (a PostGIS workspace opened
+    directly), so pages should ask it for counts rather than read the incidents' rows.
+
+    A GeoPackage store counts by reading columns into pandas, and an account-scoped
+    store counts over the rows its account may read (:mod:`gridmap.access`): for those
+    one cached read of the layer is as fast (``bench/bench_postgis.py``).
+    """
+    return isinstance(store, PostGISStore)
 
 
 def reference_time_from_store(store: WorkspaceStore) -> pd.Timestamp:

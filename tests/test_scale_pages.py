@@ -119,15 +119,22 @@ def test_pages_take_the_aggregation_path_on_postgis(workspace, monkeypatch) -> N
     assert overview_from_store(workspace).has_incidents
 
 
-def test_stored_coordinates_bin_like_st_transform(data) -> None:
-    """Binning on the coordinates projected when written equals ``ST_Transform`` in
-    PostGIS (the working CRS is EPSG:4548, stored; EPSG:32650 is not) and numpy."""
+def test_stored_coordinates_bin_like_st_transform(data, monkeypatch) -> None:
+    """Binning on the coordinates projected when written (the working CRS, EPSG:4548)
+    equals ``ST_Transform`` in PostGIS and pyproj + numpy."""
+    from gridmap.store import _pgagg
+
     store = PostGISStore(postgres_url())
     try:
         store.write("incidents", data[1], message="incidents")
         assert store.working_crs().to_epsg() == 4548
+        with store._connect() as con:
+            table = store._version_row("incidents", None).table
+            assert _pgagg._stored_projection(con, store.schema, table, 4548) is not None
+            assert _pgagg._stored_projection(con, store.schema, table, 32650) is None
         stored = store.aggregate_points("incidents", cell=100.0)
-        transformed = store.aggregate_points("incidents", cell=100.0, crs=4548.0)  # type: ignore[arg-type]
+        monkeypatch.setattr(_pgagg, "_stored_projection", lambda *args: None)
+        transformed = store.aggregate_points("incidents", cell=100.0)
         projected = data[1].to_crs(4548).geometry
         ix = np.floor(projected.x.to_numpy() / 100.0).astype("int64")
         iy = np.floor(projected.y.to_numpy() / 100.0).astype("int64")
@@ -158,3 +165,36 @@ def test_scoped_aggregation_equals_scoped_read(workspace: WorkspaceStore, tmp_pa
     per_grid = scoped.count_in_polygons("incidents", "grids", "grid_code", between=window)
     assert per_grid["grid_code"].str.startswith("110105002").all()
     assert per_grid["count"].sum() == len(rows)
+
+
+def test_overview_page_same_figures_on_both_backends(
+    workspace: WorkspaceStore, data, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The Overview page through AppTest: on PostGIS it counts in the database (the
+    incidents' rows are never read) and shows the figures of the rows."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(workspace.location))
+    real = PostGISStore.read
+
+    def read(self, layer, **kwargs):  # type: ignore[no-untyped-def]
+        assert layer != "incidents", "the page read the incidents' rows"
+        return real(self, layer, **kwargs)
+
+    monkeypatch.setattr(PostGISStore, "read", read)
+    # Accounts are kept in GeoPackage workspaces only so far: none, beside this one.
+    import app_pages._access
+
+    accounts = access_storage(GeoPackageStore(tmp_path / "accounts.gpkg"))
+    monkeypatch.setattr(app_pages._access, "access_storage", lambda store: accounts)
+    app = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"))
+    app.session_state["lang"] = "en"
+    app.run(timeout=120)
+    assert not app.exception, [e.value for e in app.exception]
+    metrics = {m.label: m.value for m in app.metric}
+    expected = build_overview(data[0], data[1], metric_crs=workspace.working_crs())
+    current = int(expected.kpis.loc["total", "current"])
+    assert metrics["Incidents, last 30 days"] == f"{current:,}"
+    assert metrics["Grids"] == "108"
+    assert metrics["Households"] == f"{int(data[0]['households'].sum()):,}"
