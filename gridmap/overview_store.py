@@ -147,7 +147,10 @@ def overview_from_store(
     backends): the windows ``(now - days, now]`` and the one before, incidents per grid in
     the current window (a point on a shared edge counts for the first grid written), and
     the map's incident cells in the working CRS. Under an `area_prefix` the per-category
-    figures are counted per grid (one :meth:`count_in_polygons` per category and window).
+    figures are counted per grid (one :meth:`count_in_polygons` per category and window,
+    slower), and the map's cells are those touching the area: a cell across its border
+    also counts the neighbouring grid's incidents there (the row path counts only the
+    area's).
 
     Parameters
     ----------
