@@ -103,7 +103,6 @@ def _cells(
     store: WorkspaceStore,
     between: dict[str, tuple[object, object]],
     crs: pyproj.CRS,
-    area: shapely.Geometry | None,
 ) -> tuple[gpd.GeoDataFrame, float]:
     """:func:`gridmap.maps.aggregate_to_cells` of the window's incidents, from the store's
     cell counts; the cell doubled until the cells fit the browser's budget (exact: the
@@ -197,7 +196,7 @@ def overview_from_store(
             _per_category(store, current, codes),
             _per_category(store, _window(end - 2 * span, end - span), codes),
         )
-        cells, size = _cells(store, current, crs, None)
+        cells, size = _cells(store, current, crs)
         if codes is not None:  # only the cells of the area's incidents' extent
             inside = cells.intersects(shapely.union_all(area.geometry.to_numpy()))
             cells = cells[inside.to_numpy()].reset_index(drop=True)
