@@ -13,7 +13,6 @@ import contextlib
 import geopandas as gpd
 import shapely
 
-from gridmap._errors import StoreError
 from gridmap.access._accounts import Session
 from gridmap.access._audit import record
 from gridmap.access._masking import mask_columns
@@ -190,10 +189,9 @@ class ScopedStore(WorkspaceStore):
     def _put_version(
         self, record: LayerVersion, data: gpd.GeoDataFrame | None, *, table: str | None
     ) -> LayerVersion:
-        # Whole histories are copied between workspaces (gridmap copy), never through
-        # an account's view of one.
-        msg = "a workspace is copied as a whole, not through an account's scoped view"
-        raise StoreError(msg)
+        # Copying a whole workspace (gridmap copy) is the machine owner's job on the
+        # unscoped store; an account's view of it is never a source or a destination.
+        raise AccessDeniedError(Message("access_restore_scoped", layer="copy"))
 
 
 def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:
