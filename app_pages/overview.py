@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -28,7 +29,13 @@ from gridmap.overview import (
     overview_map,
     workspace_credit,
 )
+from gridmap.overview_store import (
+    counts_in_database,
+    overview_from_store,
+    reference_time_from_store,
+)
 from gridmap.stats import PolygonLocator
+from gridmap.store import WorkspaceStore
 
 
 @st.cache_resource(max_entries=8)
@@ -36,38 +43,60 @@ def _locator(workspace: str, version: int) -> PolygonLocator:
     return PolygonLocator(layer("grids").geometry)
 
 
+# Keyed on the workspace (with its scope) and the layers' versions: a new import recounts.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _counted(location: str, versions: tuple, prefix: str, now: object, _store: WorkspaceStore):  # type: ignore[no-untyped-def]
+    return overview_from_store(_store, area_prefix=prefix, now=now)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _last_day(location: str, version: int | None, _store: WorkspaceStore):  # type: ignore[no-untyped-def]
+    return (reference_time_from_store(_store) - pd.Timedelta(days=1)).date()
+
+
 st.title(tr("page_overview"))
+workspace = store()
+# A PostGIS workspace counts in the database: its incidents' rows are never fetched.
+in_database = counts_in_database(workspace)
 grids = layer("grids")
-incidents = layer("incidents")
+incidents = None if in_database else layer("incidents")
+has_incidents = workspace.current_version("incidents") is not None
 map_layers = {name: layer(name) for name in ("sites", "posts", "streets", "buildings")}
-if all(x is None or not len(x) for x in (grids, incidents, *map_layers.values())):
+if not has_incidents and all(x is None or not len(x) for x in (grids, *map_layers.values())):
     st.info(tr("empty_workspace"))
     st.stop()
-workspace = store()
 settings = workspace.settings()
 synthetic = bool(settings.get("synthetic_incidents"))
 if synthetic:
     st.caption("⚠️ " + tr("synthetic_notice"))
 
 controls = st.columns([1, 3])
-end_day = controls[0].date_input(
-    tr("reference_date"), value=last_counted_day(incidents), key="overview_now"
+versions = (workspace.current_version("grids"), workspace.current_version("incidents"))
+default_day = (
+    _last_day(workspace.location, versions[1], workspace)
+    if in_database
+    else last_counted_day(incidents)
 )
+end_day = controls[0].date_input(tr("reference_date"), value=default_day, key="overview_now")
 now = counting_end(end_day)
+prefix = area_prefix() if grids is not None and len(grids) else ""
 
 with st.spinner(tr("loading_map")):
-    overview = build_overview(
-        grids,
-        incidents,
-        metric_crs=workspace.working_crs(),
-        area_prefix=area_prefix() if grids is not None and len(grids) else "",
-        now=now,
-        locator=(
-            _locator(workspace.location, workspace.current_version("grids") or 0)
-            if grids is not None and len(grids)
-            else None
-        ),
-    )
+    if in_database:
+        overview = _counted(workspace.location, versions, prefix, now, workspace)
+    else:
+        overview = build_overview(
+            grids,
+            incidents,
+            metric_crs=workspace.working_crs(),
+            area_prefix=prefix,
+            now=now,
+            locator=(
+                _locator(workspace.location, versions[0] or 0)
+                if grids is not None and len(grids)
+                else None
+            ),
+        )
 for missing in overview.missing:
     st.info(say(missing))
 

@@ -5,14 +5,60 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import psycopg
 import pyproj
+import shapely
 from psycopg import sql
 
 from gridmap._errors import StoreError
+from gridmap.crs import working_crs
 from gridmap.store import _pgio
 from gridmap.store._base import TIME_BINS, Between, Where, WorkspaceStore, check_filters
+
+#: Prefix of the columns holding each point's coordinates in the table's working CRS
+#: (``_wx_4548``, ``_wy_4548``: metres in EPSG:4548), written with the rows. Binning 1.1
+#: million points with ``ST_Transform`` took 10.8 s (PROJ per row plus decoding every
+#: geometry); floor division of two stored doubles takes a fraction of a second.
+PROJECTED_PREFIX = ("_wx_", "_wy_")
+
+
+def projected_columns(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """The working-CRS coordinates of a point layer's rows, as extra columns to store.
+
+    The CRS is :func:`gridmap.crs.working_crs` of the rows' own bounds (the workspace's
+    working CRS unless other layers or the user move it to another zone; then
+    :meth:`PostGISAggregation.aggregate_points` falls back to ``ST_Transform``). Empty
+    for layers that are not all points, or whose CRS has no EPSG code.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        The rows being written, EPSG:4326.
+
+    Returns
+    -------
+    dict
+        ``{"_wx_<srid>": x, "_wy_<srid>": y}`` (float64 arrays, NaN for missing or empty
+        points), or ``{}``.
+    """
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any() or not (shapely.get_type_id(geoms[present]) == 0).all():
+        return {}
+    bounds = shapely.total_bounds(geoms[present])
+    target = working_crs(tuple(float(v) for v in bounds))  # type: ignore[arg-type]
+    srid = target.to_epsg()
+    if srid is None:
+        return {}
+    lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
+    transformer = pyproj.Transformer.from_crs(4326, target, always_xy=True)
+    x, y = transformer.transform(lon, lat)
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    x[~present], y[~present] = np.nan, np.nan
+    return {f"{PROJECTED_PREFIX[0]}{srid}": x, f"{PROJECTED_PREFIX[1]}{srid}": y}
 
 
 class PostGISAggregation(WorkspaceStore):
@@ -125,12 +171,33 @@ class PostGISAggregation(WorkspaceStore):
         check_filters(where, between)
         row = self._version_row(layer, None)
         condition, params = _pgio.filters(where, between, bbox=bounds)
-        point = sql.SQL("geom") if srid == 4326 else sql.SQL("ST_Transform(geom, {})").format(srid)
-        query = sql.SQL(
-            "SELECT floor(ST_X(p) / %(cell)s)::bigint, floor(ST_Y(p) / %(cell)s)::bigint, count(*)"
-            " FROM (SELECT {} AS p FROM {} WHERE {}) AS q GROUP BY 1, 2 ORDER BY 1, 2"
-        ).format(point, self._table(row.table), condition)
         with self._connect() as con:
+            stored = _stored_projection(con, self.schema, row.table, srid)
+            if stored is not None:  # coordinates projected when written: no PROJ per row
+                x, y = (sql.Identifier(c) for c in stored)
+                condition = sql.SQL("{} AND {} IS NOT NULL").format(condition, x)
+            elif srid == 4326:
+                x, y = sql.SQL("ST_X(geom)"), sql.SQL("ST_Y(geom)")
+            else:
+                point = sql.SQL("ST_Transform(geom, {})").format(srid)
+                x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
+            query = sql.SQL(
+                "SELECT floor({x} / %(cell)s)::bigint AS ix, floor({y} / %(cell)s)::bigint AS iy,"
+                " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2 ORDER BY 1, 2"
+            ).format(x=x, y=y, table=self._table(row.table), condition=condition)
             rows = con.execute(query, {**params, "cell": float(cell)}).fetchall()
         result = np.array(rows, dtype="int64").reshape(-1, 3)
         return pd.DataFrame({"ix": result[:, 0], "iy": result[:, 1], "count": result[:, 2]})
+
+
+def _stored_projection(
+    con: psycopg.Connection, schema: str, table: str, srid: int
+) -> tuple[str, str] | None:
+    """The names of `table`'s stored EPSG:`srid` coordinate columns, None without them."""
+    names = [f"{prefix}{srid}" for prefix in PROJECTED_PREFIX]
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.columns"
+        " WHERE table_schema = %s AND table_name = %s AND column_name = ANY(%s)",
+        (schema, table, names),
+    ).fetchone()
+    return (names[0], names[1]) if found is not None and found[0] == 2 else None

@@ -66,17 +66,28 @@ def write_table(
         msg = f"columns {', '.join(clash)} are reserved by the PostGIS store: rename them"
         raise StoreError(msg)
     kinds = {c: _sql_type(frame[c].dtype) for c in attributes}
+    # Points also keep their working-CRS coordinates, for binning in the database (not
+    # declared: reads never return them).
+    from gridmap.store._pgagg import projected_columns
+
+    projected = projected_columns(frame)
     columns = [sql.SQL("{} bigint").format(sql.Identifier(ROW_ID))]
     columns += [sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kinds[c])) for c in attributes]
+    columns += [sql.SQL("{} double precision").format(sql.Identifier(c)) for c in projected]
     columns.append(sql.SQL("{} geometry(Geometry, 4326)").format(sql.Identifier(GEOMETRY)))
     con.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(columns)))
-    target = sql.SQL(", ").join(sql.Identifier(c) for c in [ROW_ID, *attributes, GEOMETRY])
+    target = sql.SQL(", ").join(
+        sql.Identifier(c) for c in [ROW_ID, *attributes, *projected, GEOMETRY]
+    )
     query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(table, target)
     with con.cursor().copy(query) as copy:
         for start in range(0, len(frame), _CHUNK_ROWS):  # bounded memory for millions
             part = frame.iloc[start : start + _CHUNK_ROWS]
             arrays = [pa.array(np.arange(start, start + len(part), dtype="int64"))]
             arrays += [_arrow_column(part[c], kinds[c]) for c in attributes]
+            arrays += [
+                pa.array(v[start : start + len(part)], from_pandas=True) for v in projected.values()
+            ]
             geoms = shapely.set_srid(part.geometry.to_numpy(), 4326)
             arrays.append(pa.array(shapely.to_wkb(geoms, hex=True, include_srid=True)))
             names = [f"c{i}" for i in range(len(arrays))]
