@@ -17,9 +17,9 @@ demonstrations.
 
 from __future__ import annotations
 
-import io
 import itertools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,9 @@ MAX_SPEED = {"walk": 4.0, "bike": 10.0, "car": 35.0}
 #: A street counts as patrolled when a fix lies within this distance, metres (GPS error in
 #: streets between buildings is typically 5-20 m).
 SNAP_DISTANCE = 25.0
+#: Fixes before the GPS epoch (week 0 began 1980-01-06, IS-GPS-200) or after tomorrow
+#: cannot be real: their times are dropped as impossible, not trusted.
+GPS_EPOCH = pd.Timestamp("1980-01-06")
 #: Fixes further apart in time than this are not joined: the unit may have been anywhere.
 MAX_INTERVAL = 300.0
 
@@ -55,71 +58,116 @@ def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
-def read_track(path: str | os.PathLike[str], *, unit: str | None = None) -> gpd.GeoDataFrame:
+def _gpx_frame(p: Path, limit: int) -> pd.DataFrame:
+    import gpxpy
+
+    size = p.stat().st_size
+    if size > limit:
+        raise ValidationError(
+            Message("track_too_large", name=p.name, size=size / 2**20, limit=limit / 2**20)
+        )
+    raw = p.read_bytes()
+    # GPX needs no document type; refusing one keeps entity tricks (XXE, "billion laughs")
+    # out whichever XML parser gpxpy picks (lxml, when installed, resolves entities).
+    if re.search(rb"<!\s*(DOCTYPE|ENTITY)", raw, flags=re.IGNORECASE):
+        raise ValidationError(Message("track_gpx_dtd", name=p.name))
+    try:
+        gpx = gpxpy.parse(raw.decode("utf-8"))
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "?"
+        raise ValidationError(Message("track_unreadable", name=p.name, detail=detail)) from exc
+    rows = [
+        (trk.name or p.stem, pt.time, pt.longitude, pt.latitude)
+        for trk in gpx.tracks
+        for seg in trk.segments
+        for pt in seg.points
+    ]
+    return pd.DataFrame(rows, columns=["unit", "time", "lon", "lat"])
+
+
+def _csv_frame(p: Path, limit: int, unit: str | None) -> pd.DataFrame:
+    from gridmap.io import read_table
+
+    table = read_table(p, max_bytes=limit)  # encodings, delimiters and size as imports do
+    cols = [str(c) for c in table.columns]
+    t, x, y, u = _pick(cols, _TIME), _pick(cols, _LON), _pick(cols, _LAT), _pick(cols, _UNIT)
+    if x is None or y is None:
+        msg = f"`path` {p.name} needs longitude and latitude columns (lon/lat, 经度/纬度)"
+        raise ValidationError(msg)
+    return pd.DataFrame(
+        {
+            "unit": table[u] if u else (unit or p.stem),
+            "time": table[t] if t else None,
+            "lon": pd.to_numeric(table[x], errors="coerce"),
+            "lat": pd.to_numeric(table[y], errors="coerce"),
+        }
+    )
+
+
+def _parse_times(values: pd.Series) -> pd.Series:
+    """Times as naive timestamps: with a zone converted to UTC, without one kept as written.
+
+    A file mixing both (or several zones) no longer fails: every value is read on its own.
+    """
+    text = values.astype("string")
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False)
+    # Seconds, not nanoseconds: a year like -1 or 9999 must reach clean_track, which drops
+    # it as impossible, instead of failing here as out of the nanosecond range.
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    for part, utc in ((~aware, False), (aware, True)):
+        if part.any():
+            parsed = pd.to_datetime(text[part], errors="coerce", format="mixed", utc=utc)
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_convert(None)
+            out[part] = parsed.astype("datetime64[s]")
+    return out
+
+
+def read_track(
+    path: str | os.PathLike[str], *, unit: str | None = None, max_bytes: int | None = None
+) -> gpd.GeoDataFrame:
     """Read a GPS track from a GPX or CSV file into fixes (``unit``, ``time``, geometry).
 
-    CSV: UTF-8 (with or without BOM), else GBK; coordinates WGS-84 longitude/latitude.
-    Times without a timezone are kept as they are (local time). Unparseable times become
-    missing (:func:`clean_track` reports them). `unit` names the unit when the file has none.
+    CSV goes through :func:`gridmap.io.read_table` (any encoding and delimiter the import
+    path reads); coordinates WGS-84 longitude/latitude. Times with a zone are converted to
+    UTC, times without one kept as they are (local time); unparseable times become
+    missing. Fixes with missing or impossible coordinates keep an empty geometry, so that
+    :func:`clean_track` drops them and says how many: the good fixes of a file are kept.
+    `unit` names the unit when the file has none.
+
+    Raises
+    ------
+    ValidationError
+        The file is larger than `max_bytes` (default the upload limit,
+        :func:`gridmap.io.upload_limit`), not GPX or CSV, unreadable, a GPX file with a
+        document type (entities), a CSV without coordinate columns, or without a single
+        fix with valid coordinates.
     """
+    from gridmap.io._files import upload_limit  # not re-exported by gridmap.io yet
+
     p = Path(path)
+    limit = upload_limit(max_bytes)
     suffix = p.suffix.lower()
     if suffix == ".gpx":
-        import gpxpy
-
-        try:
-            gpx = gpxpy.parse(p.read_text(encoding="utf-8"))
-        except Exception as exc:
-            msg = f"`path` {p.name} is not a readable GPX file: {exc}"
-            raise ValidationError(msg) from exc
-        rows = [
-            (trk.name or unit or p.stem, pt.time, pt.longitude, pt.latitude)
-            for trk in gpx.tracks
-            for seg in trk.segments
-            for pt in seg.points
-        ]
-        frame = pd.DataFrame(rows, columns=["unit", "time", "lon", "lat"])
+        frame = _gpx_frame(p, limit)
         if unit is not None:
             frame["unit"] = unit
     elif suffix in (".csv", ".txt"):
-        raw = p.read_bytes()
-        for encoding in ("utf-8-sig", "gbk"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            msg = f"`path` {p.name} is neither UTF-8 nor GBK text"
-            raise ValidationError(msg)
-        table = pd.read_csv(io.StringIO(text), dtype=str)
-        cols = list(table.columns)
-        t, x, y, u = _pick(cols, _TIME), _pick(cols, _LON), _pick(cols, _LAT), _pick(cols, _UNIT)
-        if x is None or y is None:
-            msg = f"`path` {p.name} needs longitude and latitude columns (lon/lat, 经度/纬度)"
-            raise ValidationError(msg)
-        frame = pd.DataFrame(
-            {
-                "unit": table[u] if u else (unit or p.stem),
-                "time": table[t] if t else None,
-                "lon": pd.to_numeric(table[x], errors="coerce"),
-                "lat": pd.to_numeric(table[y], errors="coerce"),
-            }
-        )
+        frame = _csv_frame(p, limit, unit)
     else:
         msg = f"`path` must be a .gpx or .csv file; got {p.name!r}"
         raise ValidationError(msg)
-    frame["time"] = pd.to_datetime(frame["time"], errors="coerce", format="mixed")
-    if frame["time"].dt.tz is not None:
-        frame["time"] = frame["time"].dt.tz_convert(None)
-    frame = frame.dropna(subset=["lon", "lat"])
-    bad = ~(frame["lon"].between(-180, 180) & frame["lat"].between(-90, 90))
-    if bad.any():
-        msg = f"`path` {p.name}: {int(bad.sum())} fixes have coordinates outside lon/lat range"
-        raise ValidationError(msg)
+    frame["time"] = _parse_times(frame["time"])
+    lon = pd.to_numeric(frame["lon"], errors="coerce").astype(float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").astype(float)
+    good = (lon.between(-180, 180) & lat.between(-90, 90)).to_numpy()
+    if len(frame) and not good.any():
+        raise ValidationError(Message("track_no_fixes", name=p.name))
+    geometry = np.full(len(frame), None, dtype=object)
+    geometry[good] = shapely.points(lon.to_numpy()[good], lat.to_numpy()[good])
     return gpd.GeoDataFrame(
         frame[["unit", "time"]].reset_index(drop=True),
-        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
 
@@ -152,21 +200,43 @@ def clean_track(
             msg = f"`mode` must be one of {', '.join(MAX_SPEED)}; got {mode!r}"
             raise ValidationError(msg)
         max_speed = MAX_SPEED[mode]
-    messages = []
+    messages: list[Message] = []
+    geometry = track.geometry
+    placed = np.array(geometry.notna() & ~geometry.is_empty, dtype=bool)
+    if placed.any():
+        placed[placed] = np.isfinite(shapely.get_coordinates(geometry[placed])).all(axis=1)
+    if not placed.all():
+        messages.append(Message("track_bad_coordinates", n=int((~placed).sum())))
+        track = track[placed]
     t = pd.to_datetime(track["time"], errors="coerce")
-    missing = int(t.isna().sum())
-    if missing == len(track):
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert(None)
+    last = pd.Timestamp.now() + pd.Timedelta(days=1)
+    absurd = t.notna() & ((t < GPS_EPOCH) | (t > last))
+    if absurd.any():
+        messages.append(
+            Message(
+                "track_absurd_time",
+                n=int(absurd.sum()),
+                first=GPS_EPOCH.date(),
+                last=last.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+        t = t.mask(absurd)
+    t = t.astype("datetime64[ns]")  # what is left lies between 1980 and tomorrow
+    missing = int((t.isna() & ~absurd).sum())
+    if not t.notna().any():
         raise ValidationError(Message("patrol_track_no_times"))
     out = track.assign(time=t)
     if "unit" not in out:
         out["unit"] = "unit"
     if missing:
-        messages.append(f"{missing} fixes without a timestamp dropped")
-        out = out[t.notna()]
+        messages.append(Message("track_no_time", n=missing))
+    out = out[t.notna()]
     out = out.sort_values(["unit", "time"], kind="stable")
     dup = out.duplicated(["unit", "time"])
     if dup.any():
-        messages.append(f"{int(dup.sum())} fixes with a repeated timestamp dropped")
+        messages.append(Message("track_repeated_time", n=int(dup.sum())))
         out = out[~dup]
     metric = _metric(out, None)
     xs, ys = metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()
@@ -193,7 +263,7 @@ def clean_track(
     if jumps:
         first = out["time"].iloc[jumps[0]]
         messages.append(
-            f"{len(jumps)} jumps faster than {max_speed:g} m/s dropped (first at {first})"
+            Message("track_jumps_dropped", n=len(jumps), speed=f"{max_speed:g}", first=first)
         )
     return out[keep].reset_index(drop=True), messages
 

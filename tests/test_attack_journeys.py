@@ -1,0 +1,150 @@
+"""Hostile and broken input against the new journeys (street office, patrol, many users).
+
+Each test is one hole: it failed before its fix. Holes in files other people own are
+marked ``xfail(strict=True)`` with the fix in the reason, so the test turns red the day
+the hole is closed and the mark must go.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmap._errors import GridmapError, ValidationError
+from gridmap.patrol.tracks import GPS_EPOCH, clean_track, read_track
+
+PASSWD_LINE = "root:x:0:0"
+
+
+def _gpx(points: str, *, prolog: str = "", name: str = "u1") -> str:
+    return (
+        f'<?xml version="1.0"?>{prolog}<gpx version="1.1" creator="t"><trk><name>{name}</name>'
+        f"<trkseg>{points}</trkseg></trk></gpx>"
+    )
+
+
+def _pt(lat: object, lon: object, time: str) -> str:
+    return f'<trkpt lat="{lat}" lon="{lon}"><time>{time}</time></trkpt>'
+
+
+# --- GPS tracks: XML entity tricks ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]>',  # XXE
+        '<!DOCTYPE gpx [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    ],
+)
+def test_gpx_with_a_document_type_is_refused_by_name(tmp_path, prolog):
+    # expat already refuses external entities and caps expansion, but gpxpy switches to
+    # lxml whenever it is installed, which resolves file:// entities: refuse any DTD.
+    path = tmp_path / "track.gpx"
+    path.write_text(_gpx(_pt(60.17, 24.94, "2025-11-03T08:00:00Z"), prolog=prolog, name="&x;"))
+    with pytest.raises(ValidationError) as err:
+        read_track(path)
+    assert "document type" in str(err.value)
+    assert "文档类型" in err.value.args[0].text("zh")
+    assert PASSWD_LINE not in str(err.value)
+
+
+def test_huge_gpx_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.gpx"
+    body = _pt(60.17, 24.94, "2025-11-03T08:00:00Z") * 20_000  # ~1.3 MB
+    path.write_text(_gpx(body))
+    with pytest.raises(ValidationError, match="limit for a GPS track"):
+        read_track(path, max_bytes=1_000_000)
+    assert len(read_track(path, max_bytes=2_000_000)) == 20_000
+
+
+# --- GPS tracks: broken CSV files get a clear message, not a pandas error ------------
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b'time,lon,lat\n"unterminated,24.94,60.17\n', "columns of the header"),
+    ],
+)
+def test_broken_csv_tracks_raise_a_gridmap_error(tmp_path, content, words):
+    path = tmp_path / "track.csv"
+    path.write_bytes(content)
+    with pytest.raises(GridmapError, match=words):
+        read_track(path)
+
+
+def test_csv_track_mixing_time_zones_is_read_fix_by_fix(tmp_path):
+    path = tmp_path / "track.csv"
+    path.write_text(
+        "time,lon,lat\n2025-11-03T16:00:00+08:00,24.94,60.17\n"
+        "2025-11-03T08:00:10Z,24.9401,60.17\n2025-11-03 08:00:20,24.9402,60.17\n"
+    )
+    times = read_track(path)["time"]
+    # independent: the offsets by hand (+08:00 is 8 h ahead of UTC)
+    assert times.tolist() == [
+        pd.Timestamp("2025-11-03 08:00:00"),
+        pd.Timestamp("2025-11-03 08:00:10"),
+        pd.Timestamp("2025-11-03 08:00:20"),
+    ]
+
+
+# --- GPS tracks: bad fixes are dropped and counted, good fixes kept -----------------
+
+
+def test_gpx_fixes_with_nan_inf_or_out_of_range_coordinates_are_dropped_not_the_file(tmp_path):
+    good = [_pt(60.17 + i * 1e-5, 24.94, f"2025-11-03T08:00:{10 * i:02d}Z") for i in range(4)]
+    bad = [
+        _pt("nan", 24.94, "2025-11-03T08:01:00Z"),
+        _pt(60.17, "inf", "2025-11-03T08:01:10Z"),
+        _pt(95, 24.94, "2025-11-03T08:01:20Z"),
+        _pt(60.17, -181, "2025-11-03T08:01:30Z"),
+    ]
+    path = tmp_path / "track.gpx"
+    path.write_text(_gpx("".join(good[:2] + bad + good[2:])))
+    clean, notes = clean_track(read_track(path), mode="walk")
+    assert len(clean) == 4
+    assert np.allclose(clean.geometry.y, [60.17 + i * 1e-5 for i in range(4)])
+    assert any("4 fixes with missing coordinates" in n for n in notes)
+    assert any("4 个坐标" in n.text("zh") for n in notes)
+
+
+def test_track_with_only_impossible_coordinates_says_so(tmp_path):
+    path = tmp_path / "track.csv"
+    path.write_text("time,lon,lat\n2025-11-03 08:00:00,240,60\n2025-11-03 08:00:10,inf,60\n")
+    with pytest.raises(ValidationError, match="no fix with valid coordinates"):
+        read_track(path)
+
+
+def test_absurd_negative_and_far_future_times_are_dropped_with_a_message(tmp_path):
+    rows = [
+        "-1",  # year -1: outside pandas' nanosecond range, used to fail the whole read
+        "9999-12-31 00:00:00",
+        "1677-01-01 00:00:00",
+        "nan",
+        "2025-11-03 08:00:00",
+        "2025-11-03 08:00:10",
+    ]
+    path = tmp_path / "track.csv"
+    path.write_text("time,lon,lat\n" + "".join(f"{t},24.94,60.17\n" for t in rows))
+    clean, notes = clean_track(read_track(path), mode="walk")
+    assert clean["time"].tolist() == [pd.Timestamp(rows[4]), pd.Timestamp(rows[5])]
+    assert (clean["time"] >= GPS_EPOCH).all()
+    assert any(n.startswith("3 fixes with an impossible time") for n in notes)
+    assert any(n == "1 fixes without a timestamp dropped" for n in notes)
+
+
+def test_clean_track_notes_read_in_chinese(tmp_path):
+    path = tmp_path / "track.csv"
+    path.write_text(
+        "time,lon,lat\n2025-11-03 08:00:00,24.94,60.17\n2025-11-03 08:00:00,24.94,60.17\n"
+        ",24.94,60.17\n2025-11-03 08:00:10,24.94,60.17\n2025-11-03 08:00:20,25.94,60.17\n"
+        "2025-11-03 08:00:30,24.94,60.17\n"
+    )
+    _clean, notes = clean_track(read_track(path), mode="walk")
+    zh = [n.text("zh") for n in notes]
+    assert any("没有时间戳" in z for z in zh)
+    assert any("时间戳重复" in z for z in zh)
+    assert any("跳点" in z for z in zh)
