@@ -148,3 +148,31 @@ def test_clean_track_notes_read_in_chinese(tmp_path):
     assert any("没有时间戳" in z for z in zh)
     assert any("时间戳重复" in z for z in zh)
     assert any("跳点" in z for z in zh)
+
+
+# --- PostGIS workspace URLs ----------------------------------------------------------
+
+
+def test_schema_name_with_a_trailing_newline_is_refused():
+    from gridmap._errors import StoreError
+    from gridmap.store._pglock import parse_url
+
+    assert parse_url("postgresql://u@h/db?schema=abc")[1] == "abc"
+    for schema in ("abc%0A", "abc%0A%0A", "a%22%3Bdrop", "ABC", "a%20b"):
+        with pytest.raises(StoreError, match="`schema` must be"):
+            parse_url(f"postgresql://u@h/db?schema={schema}")
+
+
+def test_a_password_given_as_a_query_parameter_is_never_shown(tmp_path):
+    from gridmap._errors import StoreError
+    from gridmap.store import open_workspace
+    from gridmap.store._pglock import redact_url
+
+    url = f"postgresql://gridmap@/db?host={tmp_path}&password=topsecret&sslpassword=s3&schema=x"
+    assert "topsecret" not in redact_url(url)
+    assert "s3" not in redact_url(url).replace("schema", "")
+    assert redact_url("postgresql://u:pw@h/db?schema=x") == "postgresql://u:***@h/db?schema=x"
+    with pytest.raises(StoreError) as err:  # a real libpq attempt on an empty socket folder
+        open_workspace(url, create=False)
+    assert "cannot reach" in str(err.value)
+    assert "topsecret" not in str(err.value)
