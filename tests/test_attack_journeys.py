@@ -176,3 +176,72 @@ def test_a_password_given_as_a_query_parameter_is_never_shown(tmp_path):
         open_workspace(url, create=False)
     assert "cannot reach" in str(err.value)
     assert "topsecret" not in str(err.value)
+
+
+# --- accounts and sign-in (gridmap/access: owned elsewhere, holes marked xfail) -------
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    from gridmap.access import access_storage, add_account
+    from gridmap.store import GeoPackageStore
+
+    storage = access_storage(GeoPackageStore(tmp_path / "office.gpkg"))
+    add_account(storage, "admin", password="correct horse", role="administrator")
+    return storage
+
+
+def test_back_off_is_not_bypassed_by_letter_case_or_spaces(accounts):
+    from gridmap.access import SignInError, SignInThrottle, sign_in
+
+    throttle = SignInThrottle(free_attempts=2, base_delay=60)
+    for typed in ("admin", "ADMIN", " Admin "):
+        with pytest.raises(SignInError):
+            sign_in(accounts, typed, "wrong guess", throttle=throttle)
+    with pytest.raises(SignInError, match="too many failed sign-ins"):  # right one waits too
+        sign_in(accounts, "admin", "correct horse", throttle=throttle)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gridmap/access/_accounts.py sign_in checks wait_seconds() before the slow argon2 "
+    "verify and counts the failure after it, so parallel attempts (one per browser session "
+    "thread) all pass the check: count the attempt before verifying (throttle.failed, then "
+    "clear it on success) under the throttle's lock",
+)
+def test_parallel_wrong_passwords_are_throttled_after_the_free_attempts(accounts):
+    import threading
+
+    from gridmap.access import SignInError, SignInThrottle, sign_in
+
+    throttle = SignInThrottle(free_attempts=2, base_delay=60)
+    answers: list[str] = []
+
+    def attempt() -> None:
+        try:
+            sign_in(accounts, "admin", "wrong guess", throttle=throttle)
+        except SignInError as exc:
+            answers.append(exc.args[0].key)
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # at most the free attempts (plus the one that starts the wait) reach the password check
+    assert answers.count("access_sign_in_failed") <= 3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gridmap/access/_accounts.py add_account looks names up exactly, so 'Admin' and "
+    "'ＡＤＭＩＮ' (full-width) can be created beside 'admin' (look-alike accounts; and the "
+    "throttle, keyed on lower(), locks all of them together): refuse a name whose "
+    "unicodedata.normalize('NFKC', name).casefold() is already taken",
+)
+def test_look_alike_account_names_are_refused(accounts):
+    from gridmap.access import add_account
+
+    for name in ("Admin", "ＡＤＭＩＮ"):
+        with pytest.raises(GridmapError):
+            add_account(accounts, name, password="another pass", role="viewer")
