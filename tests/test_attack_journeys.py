@@ -245,3 +245,50 @@ def test_look_alike_account_names_are_refused(accounts):
     for name in ("Admin", "ＡＤＭＩＮ"):
         with pytest.raises(GridmapError):
             add_account(accounts, name, password="another pass", role="viewer")
+
+
+# --- route exports with hostile names ----------------------------------------------
+
+
+def test_route_exports_stay_readable_and_inert_with_hostile_names(tmp_path):
+    import json
+
+    import gpxpy
+
+    from gridmap.patrol.exports import route_geojson, route_gpx, route_sheet_html
+    from gridmap.patrol.routing import plan_patrol_routes
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 2000, (6, 2))
+    times = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) / 1.3
+    lonlat = np.column_stack([24.93 + xy[:, 0] / 55000, 60.16 + xy[:, 1] / 111000])
+    stops = pd.DataFrame({"stop": ["s1", "s2", "s3", "s4"], "node": [2, 3, 4, 5]})
+    unit = "一组\x01<b>"
+    plan = plan_patrol_routes(
+        times,
+        stops,
+        pd.DataFrame({"unit": [unit], "start": [0], "end": [1]}),
+        shift=5 * 3600,
+        time_limit=0.2,
+    )
+    route = plan.routes[0]
+    names = {
+        "s1": "<img src=x onerror=alert(1)>",
+        "s2": '**md** =HYPERLINK("http://x")',
+        "s3": "门口\x0b\x00\ufffe一号",  # controls XML forbids
+        "s4": "]]><script>alert(2)</script>",
+    }
+    text = route_gpx(route, lonlat, names=names, path=lonlat[route.nodes])
+    gpx = gpxpy.parse(text)  # well-formed: it failed on \x0b, \x00 and \ufffe
+    got = {p.name[3:] for p in gpx.waypoints}
+    assert "门口   一号" in got
+    assert "<img src=x onerror=alert(1)>" in got  # kept as text, escaped in the XML
+    assert "<img" not in text
+    assert "<script>" not in text
+    assert gpx.routes[0].name == "一组 <b>"
+    geo = json.loads(json.dumps(route_geojson(route, lonlat, names=names)))
+    assert {f["properties"]["name"] for f in geo["features"][1:]} >= set(names.values())
+    html = route_sheet_html(route, names=names, dropped=["s4"])
+    assert "<img" not in html
+    assert "<script>" not in html
+    assert "<b>" not in html
