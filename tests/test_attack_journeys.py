@@ -292,3 +292,75 @@ def test_route_exports_stay_readable_and_inert_with_hostile_names(tmp_path):
     assert "<img" not in html
     assert "<script>" not in html
     assert "<b>" not in html
+
+
+# --- maps with hostile names (coverage and posts) ----------------------------------
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    "**md** [x](http://evil.example)",
+    '=HYPERLINK("http://evil.example")',
+]
+
+
+@pytest.fixture(scope="module")
+def sample_copy(tmp_path_factory):
+    from gridmap.store import install_sample_workspace
+
+    return install_sample_workspace(tmp_path_factory.mktemp("ws") / "sample.gpkg")
+
+
+def test_coverage_map_escapes_post_site_and_grid_names(sample_copy):
+    from gridmap.patrol import network, views
+    from gridmap.store import GeoPackageStore
+
+    store = GeoPackageStore(sample_copy, create=False)
+    streets = store.read("streets")
+    posts = store.read("posts")
+    sites = store.read("sites")
+    grids = store.read("grids")
+    posts["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(posts))]
+    posts["mode"] = ["<b>walk</b>"] + ["walk"] * (len(posts) - 1)
+    sites["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(sites))]
+    grids["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(grids))]
+    graphs = network.street_graphs(streets, crs=store.working_crs())
+    patrol = views.prepare(graphs, streets=streets, sites=sites, grids=grids)
+    report = views.coverage(patrol, posts, "posts")
+    html = views.coverage_map(patrol, report, posts, lang="zh").get_root().render()
+    assert "onerror" in html  # the names are on the map ...
+    assert "<img src=x" not in html  # ... as text, never as markup
+    assert "</script><script>alert" not in html
+    assert "<b>walk" not in html
+
+
+# --- map clicks (st_folium's payload) ------------------------------------------------
+
+
+def test_a_click_on_a_repeated_world_copy_is_the_same_place():
+    from gridmap.patrol.views import place_from_click
+
+    for lng in (24.94, 24.94 + 360, 24.94 - 720):
+        assert place_from_click({"last_clicked": {"lat": 60.17, "lng": lng}}) == (24.94, 60.17)
+
+
+@pytest.mark.parametrize(
+    "clicked",
+    [
+        {"lat": float("nan"), "lng": 24.9},
+        {"lat": 60.1, "lng": float("inf")},
+        {"lat": "nan", "lng": "24.9"},
+        {"lat": 91, "lng": 24.9},
+        {"lat": "60.1<script>", "lng": 24.9},
+        {"lat": None, "lng": 24.9},
+        {"lng": 24.9},
+        ["not", "a", "dict"],
+    ],
+)
+def test_clicks_with_nan_inf_or_junk_are_refused_by_name(clicked):
+    from gridmap.patrol.views import Edit, place_from_click
+
+    with pytest.raises(ValidationError, match="`"):
+        place_from_click({"last_clicked": clicked})
+    with pytest.raises(ValidationError, match="`place`"):
+        Edit("posts", "add", place=(float("nan"), 60.0))
