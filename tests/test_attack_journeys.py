@@ -446,3 +446,42 @@ def test_two_copies_into_one_empty_workspace_do_not_both_write(sample_copy, tmp_
 def test_the_second_simultaneous_copy_is_told_the_workspace_is_taken(sample_copy, tmp_path):
     refusals = _two_copies(sample_copy, tmp_path)
     assert "already holds layers" in refusals[0]
+
+
+# --- a million fixes: the jump rule walks only the suspicious pairs -----------------
+
+
+def _jumps_by_loop(xs, ys, secs, units, max_speed):
+    """The rule as first written: every fix against the last kept fix of its unit."""
+    keep, jumps, last = np.ones(len(xs), bool), [], -1
+    for i in range(len(xs)):
+        if last < 0 or units[i] != units[last]:
+            last = i
+            continue
+        d = float(np.hypot(xs[i] - xs[last], ys[i] - ys[last]))
+        if d > max_speed * max(secs[i] - secs[last], 1.0):
+            keep[i] = False
+            jumps.append(i)
+        else:
+            last = i
+    return keep, jumps
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_jump_rule_equals_the_plain_loop(seed):
+    from gridmap.patrol.tracks import _jumps
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    secs = np.cumsum(rng.choice([0.5, 1, 5, 10, 400], n)).astype(float)
+    xs = np.cumsum(rng.normal(0, 8, n))
+    ys = np.cumsum(rng.normal(0, 8, n))
+    hit = rng.random(n) < 0.05  # jumps of 1-3 km, some lasting several fixes
+    hit |= np.roll(hit, 1) & (rng.random(n) < 0.5)
+    xs[hit] += rng.uniform(1000, 3000, hit.sum())
+    units = np.repeat(np.array(["U1", "U2", "U3"]), [n // 3, n // 3, n - 2 * (n // 3)])
+    keep, jumps = _jumps(xs, ys, secs, units, 4.0)
+    want_keep, want_jumps = _jumps_by_loop(xs, ys, secs, units, 4.0)
+    assert jumps == want_jumps
+    assert np.array_equal(keep, want_keep)
+    assert 0 < len(jumps) < n

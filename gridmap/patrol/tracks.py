@@ -26,6 +26,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import scipy.sparse as sp
 import shapely
 
@@ -110,17 +111,33 @@ def _parse_times(values: pd.Series) -> pd.Series:
     A file mixing both (or several zones) no longer fails: every value is read on its own.
     """
     text = values.astype("string")
+    try:  # one zone or none throughout (the usual file): a single fast pass
+        return _to_seconds(text, utc=False)
+    except ValueError:  # pandas refuses to mix zones in one column: split them
+        pass
     aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False)
     # Seconds, not nanoseconds: a year like -1 or 9999 must reach clean_track, which drops
     # it as impossible, instead of failing here as out of the nanosecond range.
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
     for part, utc in ((~aware, False), (aware, True)):
         if part.any():
-            parsed = pd.to_datetime(text[part], errors="coerce", format="mixed", utc=utc)
-            if getattr(parsed.dt, "tz", None) is not None:
-                parsed = parsed.dt.tz_convert(None)
-            out[part] = parsed.astype("datetime64[s]")
+            out[part] = _to_seconds(text[part], utc=utc)
     return out
+
+
+def _to_seconds(text: pd.Series, *, utc: bool) -> pd.Series:
+    """Parse ISO 8601 fast (one C pass), and only what that missed value by value."""
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    parsed = parsed.astype("datetime64[s]")
+    again = parsed.isna() & text.notna()
+    if again.any():
+        slow = pd.to_datetime(text[again], errors="coerce", format="mixed", utc=utc)
+        if getattr(slow.dt, "tz", None) is not None:
+            slow = slow.dt.tz_convert(None)
+        parsed[again] = slow.astype("datetime64[s]")
+    return parsed
 
 
 def read_track(
@@ -176,6 +193,41 @@ def _metric(gdf: gpd.GeoDataFrame, crs: object | None) -> gpd.GeoDataFrame:
     if crs is None:
         crs = gdf.estimate_utm_crs()
     return gdf.to_crs(crs)
+
+
+def _jumps(
+    xs: np.ndarray, ys: np.ndarray, secs: np.ndarray, units: np.ndarray, max_speed: float
+) -> tuple[np.ndarray, list[int]]:
+    """Which fixes to keep, and the jumps: each fix against the last *kept* fix of its unit.
+
+    A jump can last several fixes, so the rule is sequential; but a fix that is no jump
+    from the fix just before it (kept) needs no look back. Only the pairs that fail the
+    vectorised check are walked in Python: 1,000,000 fixes took 20 s in a plain loop.
+    """
+    n = len(xs)
+    keep = np.ones(n, bool)
+    jumps: list[int] = []
+
+    def jump(last: int, i: int) -> bool:
+        d = float(np.hypot(xs[i] - xs[last], ys[i] - ys[last]))
+        return d > max_speed * max(float(secs[i] - secs[last]), 1.0)
+
+    if n < 2:
+        return keep, jumps
+    same = units[1:] == units[:-1]
+    step = np.hypot(np.diff(xs), np.diff(ys))
+    fast = step > max_speed * np.maximum(np.diff(secs), 1.0)
+    resume = 0
+    for s in (np.flatnonzero(same & fast) + 1).tolist():
+        if s < resume:
+            continue
+        last, i = s - 1, s  # fix s - 1 is kept: nothing between `resume` and s was dropped
+        while i < n and units[i] == units[last] and jump(last, i):
+            keep[i] = False
+            jumps.append(i)
+            i += 1
+        resume = i + 1  # fix i (if any) is kept: the vectorised check holds again after it
+    return keep, jumps
 
 
 def clean_track(
@@ -238,24 +290,12 @@ def clean_track(
     if dup.any():
         messages.append(Message("track_repeated_time", n=int(dup.sum())))
         out = out[~dup]
-    metric = _metric(out, None)
-    xs, ys = metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()
+    # coordinates only, through pyproj: GeoDataFrame.to_crs rebuilt a million points (3.6 s)
+    to_metric = pyproj.Transformer.from_crs(out.crs, out.estimate_utm_crs(), always_xy=True)
+    xs, ys = to_metric.transform(out.geometry.x.to_numpy(), out.geometry.y.to_numpy())
     secs = (out["time"] - out["time"].min()).dt.total_seconds().to_numpy()
     units = out["unit"].to_numpy()
-    keep = np.ones(len(out), bool)
-    jumps = []
-    last = -1
-    for i in range(len(out)):  # each fix against the last *kept* fix: a jump can last several
-        if last < 0 or units[i] != units[last]:
-            last = i
-            continue
-        dt = secs[i] - secs[last]
-        d = float(np.hypot(xs[i] - xs[last], ys[i] - ys[last]))
-        if d > max_speed * max(dt, 1.0):
-            keep[i] = False
-            jumps.append(i)
-        else:
-            last = i
+    keep, jumps = _jumps(xs, ys, secs, units, max_speed)
     if len(jumps) * 2 > len(out):
         raise ValidationError(
             Message("patrol_track_jumps", jumps=len(jumps), n=len(out), speed=f"{max_speed:g}")
