@@ -523,3 +523,44 @@ def test_the_sidebar_never_shows_a_postgis_password(sample_copy, tmp_path, monke
         assert any("data" in str(s) or "数据" in str(s) for s in shown)
     finally:
         target.drop()
+
+
+# --- GPX read by streaming: the same fixes as gpxpy ---------------------------------
+
+
+def test_streamed_gpx_reads_the_same_fixes_as_gpxpy(tmp_path):
+    import gpxpy
+
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.0" creator="t" xmlns="http://www.topografix.com/GPX/1/0">'
+        "<wpt lat='1' lon='2'><name>not a fix</name></wpt>"
+        "<trk><name>一组 &amp; &lt;b&gt;</name><trkseg>"
+        + _pt(60.17, 24.94, "2025-11-03T08:00:00Z")
+        + _pt(60.1701, 24.9401, "2025-11-03T16:00:10+08:00")
+        + '<trkpt lat="60.1702" lon="24.9402"/>'
+        + "</trkseg><trkseg>"
+        + _pt(60.1703, 24.9403, "2025-11-03T08:00:30.5Z")
+        + "</trkseg></trk><trk><trkseg>"
+        + _pt(60.18, 24.95, "2025-11-03T09:00:00Z")
+        + "</trkseg></trk></gpx>"
+    )
+    path = tmp_path / "u9.gpx"
+    path.write_text(text, encoding="utf-8")
+    got = read_track(path)
+    gpx = gpxpy.parse(text)
+    want = [
+        (trk.name or "u9", pt.time, pt.longitude, pt.latitude)
+        for trk in gpx.tracks
+        for seg in trk.segments
+        for pt in seg.points
+    ]
+    assert got["unit"].tolist() == [w[0] for w in want]
+    assert got["unit"].iloc[0] == "一组 & <b>"
+    times = [None if w[1] is None else pd.Timestamp(w[1]).tz_convert(None) for w in want]
+    assert [None if pd.isna(t) else t for t in got["time"]] == times
+    assert np.allclose(got.geometry.x, [w[2] for w in want])
+    assert np.allclose(got.geometry.y, [w[3] for w in want])
+    (tmp_path / "kml.gpx").write_text('<?xml version="1.0"?><kml><Placemark/></kml>')
+    with pytest.raises(ValidationError, match="not <gpx>"):
+        read_track(tmp_path / "kml.gpx")
