@@ -1,9 +1,11 @@
 """GPS tracks: planned versus actual patrols (dosage at hot spots, streets walked, stops made).
 
-Tracks are not a workspace layer yet: :func:`read_track` reads a GPX file (gpxpy) or a plain
-CSV (UTF-8 or GBK; columns time/lon/lat and optional unit, Chinese names accepted) into a
-GeoDataFrame of fixes in EPSG:4326. :func:`clean_track` drops fixes without a timestamp and
-jumps faster than a plausible speed, saying how many and where. Measures, all computed in a
+Tracks are not a workspace layer yet: :func:`read_track` reads a GPX file (streamed; no
+document type allowed) or a CSV (through :func:`gridmap.io.read_table`; columns time/lon/lat
+and optional unit, Chinese names accepted), within the upload limit, into a GeoDataFrame of
+fixes in EPSG:4326. :func:`clean_track` drops fixes with impossible coordinates or times,
+without a timestamp, repeated, or jumps faster than a plausible speed, saying how many
+(in Chinese and English) and keeping the rest. Measures, all computed in a
 metric CRS (the local UTM zone):
 
 * :func:`hotspot_dosage`: per hot spot the time spent inside, the number of visits, visits
