@@ -30,7 +30,6 @@ from app_pages._common import (
     editor,
     lang,
     layer,
-    md,
     say,
     store,
     tr,
@@ -437,7 +436,7 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
                 else:
                     source = ("upload", digest)
                     for note in st.session_state["pp_tracks"][1]:
-                        st.caption(md(note))
+                        st.caption(say(note))
         else:
             st.caption("⚠️ " + tr("pp_tracks_synthetic"))
             source = ("synthetic", data.version_of("posts"))

@@ -22,7 +22,6 @@ from app_pages._common import (
     lang,
     layer,
     may,
-    md,
     record_download,
     say,
     store,
@@ -594,7 +593,7 @@ def actual_view() -> None:
     cols[3].metric(tr("pr_m_stops"), f"{f['stops_share']:.0%}")
     cols[4].metric(tr("pr_m_sites"), f"{f['sites_visited']:.0f}")
     for note in result.notes:
-        st.caption(md(note))
+        st.caption(say(note))
     st.dataframe(route_checks.dosage_table(result, lang=lang()), hide_index=True)
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_actual"))

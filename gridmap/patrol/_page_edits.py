@@ -98,7 +98,13 @@ def place_from_click(
     Returns
     -------
     (lon, lat) or None
-        Rounded to 7 decimals (~1 cm); None when nothing was clicked.
+        Rounded to 7 decimals (~1 cm), longitude wrapped into -180..180; None when nothing
+        was clicked.
+
+    Raises
+    ------
+    ValidationError
+        when the click holds no numbers, NaN or infinities, or a latitude beyond ±90°.
     """
     clicked = (value or {}).get("last_clicked")
     if not clicked:
@@ -108,6 +114,10 @@ def place_from_click(
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"`value['last_clicked']` must hold lat and lng numbers; got {clicked!r}"
         raise ValidationError(msg) from exc
+    if math.isfinite(lon) and not -180 <= lon <= 180:
+        # a click on one of the world's copies east or west of the first (Leaflet repeats
+        # the world when panned across the date line): the same place, as LatLng.wrap() says
+        lon = (lon + 180.0) % 360.0 - 180.0
     _check_lonlat(lon, lat)
     if shift == "gcj02":
         x, y = gcj02_to_wgs84(lon, lat)

@@ -8,6 +8,7 @@ unit names) in the HTML sheet is escaped by jinja2's autoescape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,6 +106,15 @@ def route_geojson(
     return {"type": "FeatureCollection", "features": features}
 
 
+#: Characters XML 1.0 forbids (C0 controls but tab, line feed and carriage return; lone
+#: surrogates; U+FFFE/U+FFFF): one of them in a name made the whole GPX file unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: object) -> str:
+    return _NOT_XML.sub(" ", str(value))
+
+
 def route_gpx(
     route: PatrolRoute,
     coords: npt.ArrayLike,
@@ -121,11 +131,11 @@ def route_gpx(
     names = names or {}
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "gridmap"
-    rte = gpxpy.gpx.GPXRoute(name=f"{route.unit}")
+    rte = gpxpy.gpx.GPXRoute(name=_xml_text(route.unit))
     for row in route.timetable.itertuples():
         lon, lat = xy[int(row.node)]
         stop = None if row.stop is None or pd.isna(row.stop) else row.stop
-        label = "岗 post" if stop is None else str(names.get(stop, stop))
+        label = "岗 post" if stop is None else _xml_text(names.get(stop, stop))
         desc = f"{_clock(row.arrive, start)}-{_clock(row.leave, start)}"
         rte.points.append(
             gpxpy.gpx.GPXRoutePoint(
@@ -140,7 +150,7 @@ def route_gpx(
             )
     gpx.routes.append(rte)
     if path is not None:
-        trk = gpxpy.gpx.GPXTrack(name=f"{route.unit}")
+        trk = gpxpy.gpx.GPXTrack(name=_xml_text(route.unit))
         seg = gpxpy.gpx.GPXTrackSegment()
         for lon, lat in np.asarray(path, float).tolist():
             seg.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))

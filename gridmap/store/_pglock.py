@@ -42,20 +42,32 @@ def parse_url(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema"), DEFAULT_SCHEMA)
-    if not _SCHEMA_NAME.match(schema):
+    if not _SCHEMA_NAME.fullmatch(schema):  # match() let a trailing newline through
         msg = f"`schema` must be a lower-case SQL name (a-z, 0-9, _; at most 63); got {schema!r}"
         raise StoreError(msg)
     rest = urlencode([(k, v) for k, v in query if k != "schema"])
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+#: Connection parameters that carry a secret: never shown in a label or message.
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
 def redact_url(url: str) -> str:
-    """`url` with its password (if any) replaced by ``***``, for messages and labels."""
+    """`url` with its passwords replaced by ``***``, for messages and labels.
+
+    Both places libpq takes one are redacted: ``user:password@`` and the ``password`` (or
+    ``sslpassword``) query parameter.
+    """
     parts = urlsplit(str(url))
-    if parts.password is None:
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(k.lower() in _SECRET_PARAMS for k, _ in query) and netloc == parts.netloc:
         return str(url)
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    hidden = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in query]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(hidden, safe="/*")))
 
 
 def _write_failed(label: str, exc: BaseException) -> StoreError:
