@@ -8,7 +8,6 @@ import re
 import string
 import urllib.parse
 from collections.abc import Callable, Hashable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -203,6 +202,14 @@ def layer(name: str) -> gpd.GeoDataFrame | None:
     if version is None:
         return None
     return _read(str(current.location), name, version, current)
+
+
+def workspace_name() -> str:
+    """The chosen workspace's short name: a file's stem, a PostGIS workspace's schema.
+
+    Never the location itself: a ``postgresql://`` URL may carry a password.
+    """
+    return workspace_label(st.session_state["workspace"])
 
 
 def may(right: str) -> bool:
@@ -458,7 +465,7 @@ def sidebar() -> None:
             _editor_input()
         _area_picker()
         _basemap_picker()
-        credit = workspace_credit(store().settings(), lang(), name=Path(store().location).stem)
+        credit = workspace_credit(store().settings(), lang(), name=workspace_name())
         if credit:  # the workspace's own credit (a user's data is not OpenStreetMap's)
             st.caption(md(credit))
     sweep_uploads()

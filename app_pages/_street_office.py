@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages._common import area_prefix, lang, layer, say, store, tr
+from app_pages._common import area_prefix, lang, layer, say, store, tr, workspace_name
 from gridmap.hotspots import views
 from gridmap.hotspots.warnings import category_label
 from gridmap.i18n import Message
@@ -140,7 +139,7 @@ def show_map(fmap: Any, name: str, height: int = MAP_HEIGHT) -> None:
 def map_credit() -> str | None:
     """The chosen workspace's credit (OpenStreetMap's only for data that is theirs)."""
     workspace = store()
-    return workspace_credit(workspace.settings(), lang(), name=Path(workspace.location).stem)
+    return workspace_credit(workspace.settings(), lang(), name=workspace_name())
 
 
 def view_map(

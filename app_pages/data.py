@@ -22,6 +22,7 @@ from app_pages._common import (
     store,
     tr,
     upload_folder,
+    workspace_name,
 )
 from gridmap import GridmapError
 from gridmap.crs import best_fitting_system
@@ -198,7 +199,7 @@ def _offer_new_workspace(result: object, name: str, target: str, mode: str, opti
                 "mostly_far_outside",
                 far=result.n_far_outside,  # type: ignore[attr-defined]
                 n=len(result.data) + len(result.rejected),  # type: ignore[attr-defined]
-                workspace=Path(str(workspace.location)).stem,
+                workspace=workspace_name(),
             )
         )
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -18,6 +16,7 @@ from app_pages._common import (
     say,
     store,
     tr,
+    workspace_name,
 )
 from gridmap import ValidationError
 from gridmap.overview import (
@@ -139,7 +138,7 @@ if overview.has_incidents and "total" in overview.kpis.index:
 for column, (label, value, delta) in zip(st.columns(max(len(cards), 1)), cards, strict=False):
     column.metric(label, value, delta=delta, delta_color="inverse")
 
-credit = workspace_credit(settings, lang(), name=Path(workspace.location).stem)
+credit = workspace_credit(settings, lang(), name=workspace_name())
 left, right = st.columns([4, 3])
 with left:
     options = {"lang": lang(), "colour_by": colour_by, "synthetic": synthetic, "credit": credit}

@@ -270,7 +270,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_layers(args: argparse.Namespace) -> int:
     store = _store(args)
-    print(f"workspace {store.location}")
+    print(f"workspace {getattr(store, 'inner', store).location_label()}")
     for layer in store.layers():
         last = store.history(layer)[-1]
         print(

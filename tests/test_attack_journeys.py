@@ -436,13 +436,6 @@ def test_two_copies_into_one_empty_workspace_do_not_both_write(sample_copy, tmp_
     assert len(_two_copies(sample_copy, tmp_path)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gridmap/store/_copy.py copy_workspace checks `target.layers()` before taking "
-    "target.writing(): the second of two simultaneous copies is stopped only by the version "
-    "rows ('version 1 of `grids` cannot follow version 1'), which tells the user nothing. "
-    "Move the emptiness check inside `with target.writing():`",
-)
 def test_the_second_simultaneous_copy_is_told_the_workspace_is_taken(sample_copy, tmp_path):
     refusals = _two_copies(sample_copy, tmp_path)
     assert "already holds layers" in refusals[0]

@@ -43,11 +43,13 @@ def copy_workspace(
         when `target` already holds data (nothing is copied then). A copy interrupted
         half-way leaves the versions copied so far in `target`, each one whole.
     """
-    if target.layers():
-        msg = f"`target` {target.location_label()} already holds layers: copy into an empty one"
-        raise StoreError(msg)
     made: list[LayerVersion] = []
     with target.writing():
+        # Checked under the write lock: a second copy started at the same time into the
+        # same new workspace waits, then finds it taken, instead of colliding half-way.
+        if target.layers():
+            msg = f"`target` {target.location_label()} already holds layers: copy into an empty one"
+            raise StoreError(msg)
         for layer in source.layers():
             tables: dict[str, str] = {}  # source table -> target table
             for record in source.history(layer):
