@@ -182,14 +182,14 @@ def weekly_report(
     def h(key: str, **values: Any) -> str:
         return _H[key][k].format(**values)
 
-    placed = incidents.copy()
-    placed["grid_code"] = assign_grid(incidents, grids, locator=locator).to_numpy()
-    names = grids.set_index("grid_code")["name"] if "name" in grids.columns else None
-
     if categories is None:
         categories = tuple(dict.fromkeys(incidents["category"].dropna().astype(str)))
     else:
         incidents = incidents[incidents["category"].astype(str).isin(categories).to_numpy()]
+    placed = incidents.copy()
+    placed["grid_code"] = assign_grid(incidents, grids, locator=locator).to_numpy()
+    names = grids.set_index("grid_code")["name"] if "name" in grids.columns else None
+
     summary = _summary(placed, end, categories)
     changes = change_table(placed, now=end, grids=grids)
     warnings = early_warnings(placed, now=end)
@@ -364,8 +364,8 @@ def _sheet(
 
 def _cell(sheet: Any, fmt: _Formats, row: int, col: int, value: Any, *, column: str) -> None:
     """Write one cell by its type; text always as a string, never a formula or URL."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return
+    if value is None or value is pd.NA or value is pd.NaT or value == "":
+        return  # a blank cell
     if isinstance(value, bool | np.bool_):
         sheet.write_boolean(row, col, bool(value))
     elif isinstance(value, numbers.Integral):
