@@ -428,3 +428,37 @@ def test_count_classes_on_many_counts():
     for n, k in zip(counts, classes, strict=True):
         low, high = ranges[k]
         assert low <= n <= high
+
+
+def test_report_page_gives_every_chosen_category_a_row(tmp_path, monkeypatch):
+    """The page's category filter reaches the workbook: disputes come only from grid
+    workers in the sample, so with source 110 chosen they have no incidents, yet a row."""
+    import io
+    import zipfile
+
+    from gridmap.store import install_sample_workspace
+    from tests.test_app import run_app
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    install_sample_workspace(tmp_path / "sample.gpkg")
+    app = run_app(
+        "app_pages/warnings_report.py",
+        hs_report_view="report",
+        hs_categories=["theft", "dispute"],
+        hs_sources=["110"],
+    )
+    app.button(key="hs_report_prepare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    _, name, data = app.session_state["hs_report"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = openpyxl.load_workbook(io.BytesIO(archive.read(name)))
+        assert f"{name.removesuffix('.xlsx')}_maps/overview.png" in archive.namelist()
+    summary = table_of(book["概况"])
+    assert summary["类别"].tolist() == ["盗窃", "矛盾纠纷", "合计"]
+    dispute = summary.iloc[1]
+    assert (dispute["本周"], dispute["上周"], dispute["显著"]) == (0, 0, "否")
+    assert summary["本周"].iloc[-1] == summary["本周"].iloc[0] > 0
+    # The title's last day is the page's "the week up to <day>".
+    last_day = name.removeprefix("weekly-report-").removesuffix(".xlsx")
+    assert book["概况"]["A1"].value.split(" (")[0].endswith(f"至 {last_day}")
