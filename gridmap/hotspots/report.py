@@ -5,8 +5,10 @@ by category this week against last week, the per-grid change table with signific
 (:func:`~gridmap.hotspots.warnings.change_table`), the early warnings
 (:func:`~gridmap.hotspots.warnings.early_warnings`), and the citizen-request deadlines
 (:mod:`~gridmap.hotspots.requests`); plus PNG maps drawn with matplotlib from the
-workspace's own grids and streets (no online tiles), written beside the workbook and
-embedded in its last sheet. Chinese by default, English on request.
+workspace's own grids and streets (no online tiles, :mod:`gridmap.hotspots._report_maps`),
+written beside the workbook and embedded in its last sheet. Chinese by default, English on
+request: every word of the workbook is in its language (合计/Total, 是/否 or yes/no, never
+Python's True/False); numbers are stored rounded to what their number format shows.
 
 Every piece of user text (categories, grid names, descriptions) is written with
 ``write_string``, and the workbook is opened with xlsxwriter's automatic conversions off, so
