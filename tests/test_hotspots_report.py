@@ -159,6 +159,8 @@ def test_weekly_report_arguments(tmp_path):
         )
     with pytest.raises(ValidationError, match="`week_end`"):
         weekly_report(layers, week_end="someday", path=tmp_path / "w.xlsx")
+    with pytest.raises(ValidationError, match="`categories`"):
+        weekly_report(layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", categories="theft")
 
 
 # --- the maps credit the workspace's own data --------------------------------------------
