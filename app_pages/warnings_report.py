@@ -147,6 +147,7 @@ else:
                 lang=language,
                 locator=None,
                 credit=credit,
+                categories=selection.categories,
             )
             st.session_state["hs_report"] = (report_key, name, views.report_zip(book))
     prepared = st.session_state.get("hs_report")

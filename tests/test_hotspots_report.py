@@ -3,6 +3,9 @@ an independent pandas groupby; hostile text stays text; maps exist and are not b
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import geopandas as gpd
 import numpy as np
 import openpyxl
@@ -98,7 +101,12 @@ def test_weekly_report_workbook(tmp_path, lang):
     for category in this_week.index:
         assert got.loc[category, current] == this_week[category]
         assert got.loc[category, previous] == last_week.get(category, 0)
-    assert got.loc["total", current] == this_week.sum()
+    label = "类别" if lang == "zh" else "Category"
+    total = summary.iloc[-1]
+    assert total[label] == ("合计" if lang == "zh" else "Total")
+    assert pd.isna(total[key])
+    assert total[current] == this_week.sum()
+    assert total[previous] == last_week.sum()
 
     # The hostile category and names are plain strings, never formulas.
     cells = [c for row in book[sheets[0]].iter_rows() for c in row if c.value == HOSTILE]
@@ -151,6 +159,8 @@ def test_weekly_report_arguments(tmp_path):
         )
     with pytest.raises(ValidationError, match="`week_end`"):
         weekly_report(layers, week_end="someday", path=tmp_path / "w.xlsx")
+    with pytest.raises(ValidationError, match="`categories`"):
+        weekly_report(layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", categories="theft")
 
 
 # --- the maps credit the workspace's own data --------------------------------------------
@@ -158,16 +168,16 @@ def test_weekly_report_arguments(tmp_path):
 
 def _drawn_credits(monkeypatch) -> list[list[str]]:  # type: ignore[no-untyped-def]
     """The figure texts (besides titles) of every map the report saves."""
-    from gridmap.hotspots import report
+    from gridmap.hotspots import _report_maps
 
     seen: list[list[str]] = []
-    save = report._save
+    save = _report_maps._save
 
     def spy(fig, path):  # type: ignore[no-untyped-def]
         seen.append([t.get_text() for t in fig.texts])
         return save(fig, path)
 
-    monkeypatch.setattr(report, "_save", spy)
+    monkeypatch.setattr(_report_maps, "_save", spy)
     return seen
 
 
@@ -224,3 +234,233 @@ def test_cli_report_credits_the_workspace(tmp_path, monkeypatch):
     assert out.is_file()
     assert seen
     assert all(texts == ["数据：成都市公安局"] for texts in seen)
+
+
+# --- what a new user found in the report (#7) ------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _rows(sheet) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return list(sheet.iter_rows(min_row=4))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_titles_name_the_seven_days_of_the_week(tmp_path, lang):
+    out = weekly_report(workspace(), week_end=WEEK_END, path=tmp_path / "w.xlsx", lang=lang)
+    # The week (WEEK_END - 7 days, WEEK_END] is the seven calendar days before WEEK_END.
+    days = pd.date_range(end=WEEK_END - pd.Timedelta(days=1), periods=7, freq="D")
+    first, last = f"{days[0]:%Y-%m-%d}", f"{days[-1]:%Y-%m-%d}"
+    want = (
+        f"网格事件周报 {first} 至 {last}"
+        if lang == "zh"
+        else (f"Weekly incident report {first} to {last}")
+    )
+    book = openpyxl.load_workbook(out)
+    for sheet in book:
+        assert sheet["A1"].value == want
+        assert f"{WEEK_END:%Y-%m-%d}" not in sheet["A1"].value
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_words_are_in_the_workbooks_language(tmp_path, lang):
+    """No booleans, no "total" in a Chinese workbook, no Chinese in an English one (but
+    the grids' own names); significance words cross-checked with scipy's binomtest."""
+    from scipy.stats import binomtest
+
+    out = weekly_report(workspace(), week_end=WEEK_END, path=tmp_path / "w.xlsx", lang=lang)
+    book = openpyxl.load_workbook(out)
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    english = {"total", "True", "False", "yes", "no", "up", "down", "Total"}
+    grid_name = "网格名称" if lang == "zh" else "Grid"
+    flags = []
+    for sheet in book:
+        header = [c.value for c in sheet[3]]
+        assert not CJK.search(sheet["A1"].value) if lang == "en" else CJK.search(sheet["A1"].value)
+        for row in _rows(sheet):
+            for column, cell in zip(header, row, strict=False):
+                assert cell.data_type != "b", (sheet.title, cell.coordinate, cell.value)
+                if not isinstance(cell.value, str):
+                    continue
+                if lang == "zh":
+                    assert cell.value not in english, (sheet.title, cell.coordinate)
+                elif column != grid_name and cell.value != HOSTILE:
+                    assert not CJK.search(cell.value), (sheet.title, cell.coordinate, cell.value)
+        if lang == "en":
+            assert not any(CJK.search(str(v)) for v in header)
+    for sheet in book.worksheets[:2]:
+        table = table_of(sheet)
+        significant = table.iloc[:, 7]
+        assert set(significant) <= {yes, no}
+        p = [
+            binomtest(int(c), int(c + q)).pvalue if c + q and c != q else 1.0
+            for c, q in zip(table.iloc[:, 2], table.iloc[:, 3], strict=True)
+        ]
+        assert table.iloc[:, 6].tolist() == pytest.approx(np.round(p, 3), abs=1e-12)
+        assert significant.tolist() == [yes if v < 0.05 else no for v in p]
+        flags += significant.tolist()
+    assert yes in flags  # the burst of disputes in grid 1
+    assert no in flags
+    summary = table_of(book.worksheets[0])
+    assert summary.iloc[-1, 0] == ("合计" if lang == "zh" else "Total")
+
+
+def test_every_chosen_category_gets_a_row(tmp_path):
+    layers = workspace()
+    chosen = ("fraud", "theft", "dispute")  # no fraud at all in this workspace
+    out = weekly_report(
+        layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", lang="en", categories=chosen
+    )
+    book = openpyxl.load_workbook(out)
+    summary = table_of(book["Summary"])
+    assert summary["Key"].tolist()[:-1] == list(chosen)
+    assert pd.isna(summary["Key"].iloc[-1])
+    assert summary["Category"].tolist() == ["Fraud", "Theft", "Dispute", "Total"]
+    inc = layers["incidents"]
+    t = inc["occurred_at"]
+    week = inc[(t > WEEK_END - pd.Timedelta(days=7)) & (t <= WEEK_END)]
+    before = inc[(t > WEEK_END - pd.Timedelta(days=14)) & (t <= WEEK_END - pd.Timedelta(days=7))]
+    current = week["category"].value_counts().reindex(list(chosen), fill_value=0)
+    previous = before["category"].value_counts().reindex(list(chosen), fill_value=0)
+    assert summary["This week"].tolist() == [*current, current.sum()]
+    assert summary["Last week"].tolist() == [*previous, previous.sum()]
+    fraud = summary.iloc[0]
+    assert (fraud["Change"], fraud["p-value"], fraud["Significant"]) == (0, 1, "no")
+    # The other sheets count the chosen categories only.
+    assert table_of(book["Changes"])["This week"].sum() == current.sum()
+
+
+def test_a_category_without_incidents_in_the_two_weeks_still_has_its_row(tmp_path):
+    layers = workspace()
+    inc = layers["incidents"]
+    recent = (inc["category"] == "theft") & (inc["occurred_at"] > WEEK_END - pd.Timedelta(days=14))
+    layers["incidents"] = inc[~recent]
+    out = weekly_report(layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", lang="zh")
+    summary = table_of(openpyxl.load_workbook(out)["概况"]).set_index("代码")
+    assert summary.loc["theft", ["类别", "本周", "上周", "变化", "显著"]].tolist() == [
+        "盗窃",
+        0,
+        0,
+        0,
+        "否",
+    ]
+    assert set(summary.index[:-1]) == set(inc["category"])
+
+
+def test_numbers_are_stored_as_they_are_shown(tmp_path):
+    layers = workspace()
+    out = weekly_report(layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", lang="zh")
+    book = openpyxl.load_workbook(out)
+    for name in ("概况", "变化"):
+        rows = _rows(book[name])
+        pct = [r[5] for r in rows if r[5].value is not None]
+        assert pct
+        assert {c.number_format for c in pct} == {"0.0"}
+        for r in rows:
+            current, previous = r[2].value, r[3].value
+            want = None if previous == 0 else round(100 * (current - previous) / previous, 1)
+            assert r[5].value == want
+        assert {r[6].number_format for r in rows} <= {"0.000", "General"}
+        assert all(round(r[6].value, 3) == r[6].value for r in rows)
+    rates = [c for r in _rows(book["诉求时效"]) for c in (r[4], r[5], r[7]) if c.value is not None]
+    assert rates
+    assert {c.number_format for c in rates} == {"0.0%"}
+    assert all(round(c.value, 3) == c.value for c in rates)
+    hours = [r[5] for r in _rows(book["超期诉求"])]
+    assert hours
+    assert {c.number_format for c in hours} == {"0.0"}
+    assert all(round(c.value, 1) == c.value for c in hours)
+    expected = [r[5] for r in _rows(book["预警"])]
+    assert all(round(c.value, 2) == c.value for c in expected)
+
+
+def _parse_class(label: str) -> tuple[int, int]:
+    low, _, high = label.partition(" – ")
+    return int(low), int(high or low)
+
+
+def test_overview_map_has_whole_number_classes_and_fills_its_figure(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from gridmap.hotspots import _report_maps
+
+    legends: list[list[str]] = []
+    save = _report_maps._save
+
+    def spy(fig, path):  # type: ignore[no-untyped-def]
+        legend = fig.axes[0].get_legend()
+        legends.append([t.get_text() for t in legend.get_texts()] if legend else [])
+        return save(fig, path)
+
+    monkeypatch.setattr(_report_maps, "_save", spy)
+    layers = workspace()
+    weekly_report(layers, week_end=WEEK_END, path=tmp_path / "w.xlsx", credit="数据：本市")
+    classes = [_parse_class(label) for label in legends[0]]  # ValueError on "1.25"
+    # Each grid's count this week (an independent spatial join) is in exactly one class.
+    inc = layers["incidents"]
+    t = inc["occurred_at"]
+    week = inc[(t > WEEK_END - pd.Timedelta(days=7)) & (t <= WEEK_END)]
+    counts = gpd.sjoin(week, layers["grids"], predicate="within")["grid_code"].value_counts()
+    counts = counts.reindex(layers["grids"]["grid_code"], fill_value=0)
+    for n in counts:
+        assert sum(low <= n <= high for low, high in classes) == 1
+
+    # The map fills the picture: no blank band under (or over) the grids.
+    image = np.asarray(Image.open(tmp_path / "w_maps" / "overview.png").convert("RGB"))
+    height = image.shape[0]
+    r, b = image[..., 0].astype(int), image[..., 2].astype(int)
+    coloured = (r > 200) & (b < 180) & (r - b > 60)  # YlOrRd fills, not grey or white
+    rows = np.flatnonzero(coloured.any(axis=1))
+    assert rows[-1] > 0.95 * height
+    assert rows[0] < 0.10 * height  # under the title only
+    assert rows[-1] - rows[0] > 0.85 * height
+
+
+def test_count_classes_on_many_counts():
+    from gridmap.hotspots._report_maps import count_classes
+
+    counts = np.random.default_rng(3).poisson(12, 200)
+    classes, labels = count_classes(counts)
+    ranges = [_parse_class(label) for label in labels]
+    assert len(ranges) <= 5
+    assert ranges[0][0] == counts.min()
+    assert ranges[-1][1] == counts.max()
+    for (_, high), (low, _) in itertools.pairwise(ranges):
+        assert low == high + 1  # whole numbers, no gaps, no overlaps
+    for n, k in zip(counts, classes, strict=True):
+        low, high = ranges[k]
+        assert low <= n <= high
+
+
+def test_report_page_gives_every_chosen_category_a_row(tmp_path, monkeypatch):
+    """The page's category filter reaches the workbook: disputes come only from grid
+    workers in the sample, so with source 110 chosen they have no incidents, yet a row."""
+    import io
+    import zipfile
+
+    from gridmap.store import install_sample_workspace
+    from tests.test_app import run_app
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("GRIDMAP_WORKSPACE", raising=False)
+    install_sample_workspace(tmp_path / "sample.gpkg")
+    app = run_app(
+        "app_pages/warnings_report.py",
+        hs_report_view="report",
+        hs_categories=["theft", "dispute"],
+        hs_sources=["110"],
+    )
+    app.button(key="hs_report_prepare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    _, name, data = app.session_state["hs_report"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = openpyxl.load_workbook(io.BytesIO(archive.read(name)))
+        assert f"{name.removesuffix('.xlsx')}_maps/overview.png" in archive.namelist()
+    summary = table_of(book["概况"])
+    assert summary["类别"].tolist() == ["盗窃", "矛盾纠纷", "合计"]
+    dispute = summary.iloc[1]
+    assert (dispute["本周"], dispute["上周"], dispute["显著"]) == (0, 0, "否")
+    assert summary["本周"].iloc[-1] == summary["本周"].iloc[0] > 0
+    # The title's last day is the page's "the week up to <day>".
+    last_day = name.removeprefix("weekly-report-").removesuffix(".xlsx")
+    assert book["概况"]["A1"].value.split(" (")[0].endswith(f"至 {last_day}")

@@ -5,8 +5,10 @@ by category this week against last week, the per-grid change table with signific
 (:func:`~gridmap.hotspots.warnings.change_table`), the early warnings
 (:func:`~gridmap.hotspots.warnings.early_warnings`), and the citizen-request deadlines
 (:mod:`~gridmap.hotspots.requests`); plus PNG maps drawn with matplotlib from the
-workspace's own grids and streets (no online tiles), written beside the workbook and
-embedded in its last sheet. Chinese by default, English on request.
+workspace's own grids and streets (no online tiles, :mod:`gridmap.hotspots._report_maps`),
+written beside the workbook and embedded in its last sheet. Chinese by default, English on
+request: every word of the workbook is in its language (合计/Total, 是/否 or yes/no, never
+Python's True/False); numbers are stored rounded to what their number format shows.
 
 Every piece of user text (categories, grid names, descriptions) is written with
 ``write_string``, and the workbook is opened with xlsxwriter's automatic conversions off, so
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from matplotlib.figure import Figure
 
 from gridmap._errors import ValidationError
-from gridmap.hotspots.filters import WINDOW_DAYS, _metric_crs, _timestamp
+from gridmap.hotspots._report_maps import draw_maps
+from gridmap.hotspots.filters import WINDOW_DAYS, _timestamp
 from gridmap.hotspots.requests import overdue_requests, request_sla, sla_by_grid
-from gridmap.hotspots.temporal import _check_lang, _font_context, chart_fonts
+from gridmap.hotspots.temporal import _check_lang, chart_fonts
 from gridmap.hotspots.warnings import (
     LEVEL_LABELS,
     category_label,
@@ -39,6 +41,7 @@ from gridmap.hotspots.warnings import (
     early_warnings,
     poisson_binomial_p,
 )
+from gridmap.i18n import t
 from gridmap.stats import PolygonLocator, assign_grid
 
 __all__ = ["REPORT_SHEETS", "weekly_report"]
@@ -89,7 +92,26 @@ _H: dict[str, tuple[str, str]] = {
         "Maps drawn from the workspace's grids and streets (offline); PNG files in {folder}",
     ),
 }
-_LEVEL_COLOURS = {"red": "#d7191c", "orange": "#fd8d3c", "yellow": "#fecc5c"}
+#: Decimals a number column is stored and shown with (stored rounded, so what a formula
+#: or a copy reads is what the sheet shows); other numbers get 2. Rates are fractions
+#: shown as per cent.
+_DECIMALS: dict[str, int] = {
+    "change_pct": 1,
+    "p_value": 3,
+    "expected": 2,
+    "closure_rate": 3,
+    "on_time_rate": 3,
+    "callback_rate": 3,
+    "hours_overdue": 1,
+}
+_NUMBER_FORMATS: dict[str, str] = {
+    "change_pct": "0.0",
+    "p_value": "0.000",
+    "closure_rate": "0.0%",
+    "on_time_rate": "0.0%",
+    "callback_rate": "0.0%",
+    "hours_overdue": "0.0",
+}
 _MAX_CELL = 32_767  # Excel's limit on a cell's text
 
 
@@ -102,6 +124,7 @@ def weekly_report(
     top: int = 3,
     locator: PolygonLocator | None = None,
     credit: str | None = None,
+    categories: Sequence[str] | None = None,
 ) -> Path:
     """Write the weekly report workbook and its maps.
 
@@ -113,7 +136,8 @@ def weekly_report(
     week_end : datetime-like
         End of the week ``(week_end - 7 days, week_end]``, as
         :func:`gridmap.stats.window_kpis` counts: pass the midnight after the week's last
-        day. Time-zone aware exactly when ``occurred_at`` is.
+        day. Time-zone aware exactly when ``occurred_at`` is. Titles name the week's seven
+        days inclusive (``week_end`` 2026-09-01 00:00 is "2026-08-25 至 2026-08-31").
     path : str or Path
         The ``.xlsx`` file to write (replaced if it exists). The PNG maps go to a folder
         beside it, ``<stem>_maps/``.
@@ -128,6 +152,10 @@ def weekly_report(
         (:func:`gridmap.overview.workspace_credit`: the ``credit`` setting, OpenStreetMap's
         only for the sample that records it, else "data: <name>"); for layers given as a
         mapping, none. A city's own data is never credited to OpenStreetMap.
+    categories : sequence of str, optional
+        The category keys the report is about (the page's category filter): each gets a
+        row of the summary, in this order, with zeros when it had no incidents in either
+        week. Default: every category of `source`'s incidents.
 
     Returns
     -------
@@ -135,6 +163,7 @@ def weekly_report(
         The workbook written.
     """
     _check_lang(lang)
+    categories = _check_categories(categories)
     if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 0:
         msg = f"`top` must be a whole number >= 0; got {top!r}"
         raise ValidationError(msg)
@@ -155,11 +184,15 @@ def weekly_report(
     def h(key: str, **values: Any) -> str:
         return _H[key][k].format(**values)
 
+    if categories is None:
+        categories = tuple(dict.fromkeys(incidents["category"].dropna().astype(str)))
+    else:
+        incidents = incidents[incidents["category"].astype(str).isin(categories).to_numpy()]
     placed = incidents.copy()
     placed["grid_code"] = assign_grid(incidents, grids, locator=locator).to_numpy()
     names = grids.set_index("grid_code")["name"] if "name" in grids.columns else None
 
-    summary = _summary(placed, end)
+    summary = _summary(placed, end, categories)
     changes = change_table(placed, now=end, grids=grids)
     warnings = early_warnings(placed, now=end)
     sla_table = request_sla(placed, as_of=end)
@@ -169,8 +202,19 @@ def weekly_report(
 
     map_dir = path.parent / f"{path.stem}_maps"
     map_dir.mkdir(parents=True, exist_ok=True)
-    pngs = _draw_maps(
-        placed, grids, streets, warnings, start, end, lang, top, map_dir, h, credit=credit
+    chart_k = 0 if chart_fonts(lang)[0] == "zh" else 1
+    pngs = draw_maps(
+        placed,
+        grids,
+        streets,
+        warnings,
+        start,
+        end,
+        lang,
+        top,
+        map_dir,
+        titles=(_H["map_overview"][chart_k], t("report_legend_incidents", ("zh", "en")[chart_k])),
+        credit=credit,
     )
 
     sheets = REPORT_SHEETS[lang]
@@ -179,23 +223,22 @@ def weekly_report(
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     ) as book:
         fmt = _Formats(book)
-        title = h("title", start=(start + pd.Timedelta(seconds=1)).date(), end=end.date())
+        # (start, end] in days: the day after `start` to the day before `end` when `end`
+        # is a midnight, so seven days, as the page's "the week up to <last day>".
+        first_day = (start + pd.Timedelta(nanoseconds=1)).date()
+        last_day = (end - pd.Timedelta(nanoseconds=1)).date()
+        title = h("title", start=first_day, end=last_day)
         if "synthetic" in incidents.columns and incidents["synthetic"].fillna(False).any():
             title = f"{title} ({h('synthetic')})"
 
+        yes_no = (t("report_no", lang), h("yes"))
         rows = [
-            [category_label(c, lang), str(c), *vals]
-            for c, *vals in summary.itertuples(index=True, name=None)
+            [category_label(c, lang), str(c), *vals, yes_no[bool(significant)]]
+            for c, *vals, significant in summary.itertuples(index=True, name=None)
         ]
-        _sheet(
-            book,
-            fmt,
-            sheets[0],
-            title,
-            [h(c) for c in ["category", "key", "current", "previous", "change", "change_pct"]]
-            + [h("p_value"), h("significant")],
-            rows,
-        )
+        rows[-1][:2] = [h("total"), ""]  # the last row is the total (`_summary`)
+        head = ["category", "key", "current", "previous", "change", "change_pct"]
+        _sheet(book, fmt, sheets[0], title, [*head, "p_value", "significant"], rows, h)
         rows = [
             [
                 code,
@@ -205,20 +248,13 @@ def weekly_report(
                 r.change,
                 r.change_pct,
                 r.p_value,
-                h("yes") if r.significant else "",
+                yes_no[bool(r.significant)],
                 h(r.direction) if r.direction else "",
             ]
             for code, r in changes.iterrows()
         ]
         head = ["grid_code", "grid_name", "current", "previous", "change", "change_pct"]
-        _sheet(
-            book,
-            fmt,
-            sheets[1],
-            title,
-            [h(c) for c in [*head, "p_value", "significant", "direction"]],
-            rows,
-        )
+        _sheet(book, fmt, sheets[1], title, [*head, "p_value", "significant", "direction"], rows, h)
         rows = [
             [
                 LEVEL_LABELS[r.level][k],
@@ -233,7 +269,7 @@ def weekly_report(
             for r in warnings.itertuples()
         ]
         head = ["level", "grid_code", "grid_name", "category", "observed", "expected"]
-        _sheet(book, fmt, sheets[2], title, [h(c) for c in [*head, "p_value", "reason"]], rows)
+        _sheet(book, fmt, sheets[2], title, [*head, "p_value", "reason"], rows, h)
         rows = []
         if sla is not None:
             rows = [
@@ -241,9 +277,7 @@ def weekly_report(
                 for code, r in zip(sla.index, sla.to_numpy().tolist(), strict=True)
             ]
         head = ["grid_code", "grid_name", "requests", "closed", "closure_rate", "on_time_rate"]
-        _sheet(
-            book, fmt, sheets[3], title, [h(c) for c in [*head, "overdue", "callback_rate"]], rows
-        )
+        _sheet(book, fmt, sheets[3], title, [*head, "overdue", "callback_rate"], rows, h)
         description = incidents["description"] if "description" in incidents.columns else None
         ids = incidents["incident_id"] if "incident_id" in incidents.columns else None
         rows = [
@@ -259,14 +293,7 @@ def weekly_report(
             for i, r in overdue.iterrows()
         ]
         head = ["incident_id", "grid_code", "grid_name", "received_at", "deadline"]
-        _sheet(
-            book,
-            fmt,
-            sheets[4],
-            title,
-            [h(c) for c in [*head, "hours_overdue", "description"]],
-            rows,
-        )
+        _sheet(book, fmt, sheets[4], title, [*head, "hours_overdue", "description"], rows, h)
         maps = book.add_worksheet(sheets[5])
         maps.write_string(0, 0, title, fmt.title)
         maps.write_string(1, 0, h("maps_note", folder=map_dir.name))
@@ -280,13 +307,27 @@ def weekly_report(
 # --- tables ----------------------------------------------------------------------------------
 
 
-def _summary(incidents: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+def _summary(incidents: pd.DataFrame, end: pd.Timestamp, categories: Sequence[str]) -> pd.DataFrame:
+    """Counts this week and last per category of `categories` (each a row, in order, zeros
+    when it has none), then the ``total`` row, with the change's p-value and flag."""
     from gridmap.stats import window_kpis
 
     kpis = window_kpis(incidents, now=end, days=WINDOW_DAYS, by="category")
+    counts = ["current", "previous", "change"]
+    kpis = kpis.reindex([*categories, "total"])
+    kpis[counts] = kpis[counts].fillna(0).astype(int)
     kpis["p_value"] = poisson_binomial_p(kpis["current"].to_numpy(), kpis["previous"].to_numpy())
     kpis["significant"] = kpis["p_value"] < 0.05
     return kpis[["current", "previous", "change", "change_pct", "p_value", "significant"]]
+
+
+def _check_categories(categories: Any) -> tuple[str, ...] | None:
+    if categories is None:
+        return None
+    if isinstance(categories, str) or not all(isinstance(c, str) for c in categories):
+        msg = f"`categories` must be a sequence of category keys (str); got {categories!r}"
+        raise ValidationError(msg)
+    return tuple(dict.fromkeys(categories))
 
 
 class _Formats:
@@ -294,7 +335,10 @@ class _Formats:
         self.title = book.add_format({"bold": True, "font_size": 13})
         self.header = book.add_format({"bold": True, "bg_color": "#dde4ee", "border": 1})
         self.date = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.number = book.add_format({"num_format": "0.00"})
+        self.numbers = {
+            key: book.add_format({"num_format": code})
+            for key, code in {**_NUMBER_FORMATS, "": "0.00"}.items()
+        }
 
 
 def _sheet(
@@ -304,29 +348,35 @@ def _sheet(
     title: str,
     header: list[str],
     rows: list[list[Any]],
+    h: Any,
 ) -> None:
+    """A sheet: `title`, then the columns named by the `header` keys (``_H`` keys, shown
+    as ``h(key)``) and `rows`; numbers rounded and formatted by ``_DECIMALS``."""
     sheet = book.add_worksheet(name)
     sheet.write_string(0, 0, title, fmt.title)
-    for col, text in enumerate(header):
+    for col, key in enumerate(header):
+        text = h(key)
         sheet.write_string(2, col, text, fmt.header)
         sheet.set_column(col, col, max(10, min(40, 2 * len(text) + 4)))
     for r, values in enumerate(rows, start=3):
         for c, value in enumerate(values):
-            _cell(sheet, fmt, r, c, value)
+            _cell(sheet, fmt, r, c, value, column=header[c])
     sheet.freeze_panes(3, 0)
 
 
-def _cell(sheet: Any, fmt: _Formats, row: int, col: int, value: Any) -> None:
+def _cell(sheet: Any, fmt: _Formats, row: int, col: int, value: Any, *, column: str) -> None:
     """Write one cell by its type; text always as a string, never a formula or URL."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return
+    if value is None or value is pd.NA or value is pd.NaT or value == "":
+        return  # a blank cell
     if isinstance(value, bool | np.bool_):
         sheet.write_boolean(row, col, bool(value))
     elif isinstance(value, numbers.Integral):
         sheet.write_number(row, col, int(value))
     elif isinstance(value, numbers.Real):
         if math.isfinite(float(value)):
-            sheet.write_number(row, col, float(value), fmt.number)
+            number = round(float(value), _DECIMALS.get(column, 2))
+            style = fmt.numbers.get(column if column in _NUMBER_FORMATS else "")
+            sheet.write_number(row, col, number, style)
     elif isinstance(value, pd.Timestamp | dt.datetime):
         ts = pd.Timestamp(value)
         if ts.tz is not None:
@@ -372,121 +422,3 @@ def _layers(source: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDat
         msg = "`source` layer grids must have a grid_code column"
         raise ValidationError(msg)
     return incidents, grids, streets
-
-
-# --- maps ------------------------------------------------------------------------------------
-
-
-def _draw_maps(
-    incidents: gpd.GeoDataFrame,
-    grids: gpd.GeoDataFrame,
-    streets: gpd.GeoDataFrame | None,
-    warnings: pd.DataFrame,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    lang: str,
-    top: int,
-    folder: Path,
-    h: Any,
-    *,
-    credit: str | None,
-) -> list[Path]:
-    crs = _metric_crs(grids, "grids")
-    grids_m = grids.to_crs(crs)
-    streets_m = streets.to_crs(crs) if streets is not None and len(streets) else None
-    occurred = incidents["occurred_at"]
-    week = incidents[((occurred > start) & (occurred <= end)).to_numpy()]
-    week_m = week.to_crs(crs)
-    counts = week["grid_code"].value_counts()
-    grids_m["incidents"] = grids_m["grid_code"].map(counts).fillna(0).to_numpy()
-    chart_lang, families = chart_fonts(lang)
-    paths = []
-
-    fig = _map_figure(
-        grids_m,
-        streets_m,
-        grids_m.total_bounds,
-        families,
-        title=_H["map_overview"][0 if chart_lang == "zh" else 1],
-        choropleth=True,
-        credit=credit,
-    )
-    paths.append(_save(fig, folder / "overview.png"))
-    for rank, row in enumerate(warnings.head(top).itertuples(), start=1):
-        target = grids_m[grids_m["grid_code"] == row.grid_code]
-        bounds = target.total_bounds
-        pad = max(150.0, 0.3 * max(bounds[2] - bounds[0], bounds[3] - bounds[1]))
-        bounds = bounds + np.array([-pad, -pad, pad, pad])
-        points = week_m[
-            (week_m["grid_code"] == row.grid_code) & (week_m["category"] == row.category)
-        ]
-        reason = row.reason_zh if chart_lang == "zh" else row.reason_en
-        name = grids_m.loc[target.index, "name"].iloc[0] if "name" in grids_m else row.grid_code
-        fig = _map_figure(
-            grids_m,
-            streets_m,
-            bounds,
-            families,
-            title=f"{name} · {reason}",
-            highlight=target,
-            colour=_LEVEL_COLOURS.get(row.level, "#d7191c"),
-            points=points,
-            credit=credit,
-        )
-        paths.append(_save(fig, folder / f"warning_{rank}.png"))
-    return paths
-
-
-def _map_figure(
-    grids: gpd.GeoDataFrame,
-    streets: gpd.GeoDataFrame | None,
-    bounds: np.ndarray,
-    families: list[str],
-    *,
-    title: str,
-    choropleth: bool = False,
-    highlight: gpd.GeoDataFrame | None = None,
-    colour: str = "#d7191c",
-    points: gpd.GeoDataFrame | None = None,
-    credit: str | None = None,
-) -> Figure:
-    minx, miny, maxx, maxy = bounds
-    fig = Figure(figsize=(8, 8 * max(0.4, min(2.0, (maxy - miny) / max(maxx - minx, 1)))))
-    with _font_context(families):
-        ax = fig.add_subplot()
-        if choropleth:
-            grids.plot(
-                ax=ax,
-                column="incidents",
-                cmap="YlOrRd",
-                edgecolor="#555555",
-                linewidth=0.6,
-                legend=True,
-                legend_kwds={"shrink": 0.6},
-            )
-        else:
-            grids.boundary.plot(ax=ax, color="#777777", linewidth=0.6)
-        if streets is not None:
-            near = streets.cx[minx:maxx, miny:maxy]
-            if len(near):
-                near.plot(ax=ax, color="#9a9a9a", linewidth=0.5, zorder=2)
-        if highlight is not None:
-            highlight.plot(
-                ax=ax, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=2, zorder=3
-            )
-        if points is not None and len(points):
-            points.plot(ax=ax, color="#222222", markersize=12, zorder=4)
-        ax.set_xlim(minx, maxx)
-        ax.set_ylim(miny, maxy)
-        ax.set_aspect("equal")
-        ax.set_axis_off()
-        # user text (grid names, credits) is drawn as written: "$" is no mathtext
-        ax.set_title(title, fontsize=11, parse_math=False)
-        if credit:
-            fig.text(0.01, 0.01, credit, fontsize=7, color="#666666", parse_math=False)
-    return fig
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
