@@ -79,7 +79,7 @@ def test_check_reports_problems_and_exits_1(tmp_path: Path) -> None:
 def test_merge_previews_then_commits(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = GeoPackageStore(workspace)
     grids = store.read("grids")
-    a, b = f"{COMMUNITY}001", f"{COMMUNITY}002"
+    a, b = f"{COMMUNITY}001", f"{COMMUNITY}003"  # adjacent in the sample
     assert main(["-w", str(workspace), "grids", "merge", a, b]) == 0
     out = capsys.readouterr().out
     assert "merged" in out
@@ -92,12 +92,13 @@ def test_merge_previews_then_commits(workspace: Path, capsys: pytest.CaptureFixt
     after = store.read("grids")
     assert len(after) == len(grids) - 1
     assert after["households"].sum() == grids["households"].sum()
-    # The merged grid (now 001) covers both old grids.
+    # One grid (renumbered in reading order) covers both old grids.
     metric = 32635
-    merged = after.to_crs(metric).set_index("grid_code").geometry[a]
     both = shapely.union_all(
         grids.to_crs(metric).set_index("grid_code").geometry[[a, b]].to_numpy()
     )
+    shapes = after.to_crs(metric).geometry
+    merged = shapes.iloc[int(shapes.intersection(both).area.to_numpy().argmax())]
     assert both.difference(merged).area < 1
     # Grids that are not adjacent are refused with the reason, and nothing is written.
     far = grids["grid_code"].iloc[-1]
@@ -215,18 +216,24 @@ def test_plan_options_are_checked(workspace: Path, capsys: pytest.CaptureFixture
 
 def test_export_a_version_as_geojson_and_shapefile(workspace: Path, tmp_path: Path) -> None:
     store = GeoPackageStore(workspace)
-    a, b = f"{COMMUNITY}001", f"{COMMUNITY}002"
+    a, b = f"{COMMUNITY}001", f"{COMMUNITY}003"  # adjacent in the sample
     assert main(["-w", str(workspace), "grids", "merge", a, b, "--commit"]) == 0
     out = tmp_path / "grids.geojson"
     assert main(["-w", str(workspace), "grids", "export", str(out)]) == 0
     exported = gpd.read_file(out)
     assert len(exported) == len(store.read("grids"))
-    merged = exported.set_index("grid_code").loc[a]
-    assert set(merged["old_codes"].split(";")) == {a, b}
+    merged = exported[exported["old_codes"].fillna("").str.contains(";")]
+    assert len(merged) == 1
+    new_code = merged["grid_code"].iloc[0]  # renumbered in reading order
+    assert set(merged["old_codes"].iloc[0].split(";")) == {a, b}
     table = pd.read_csv(tmp_path / "grids_code_mapping.csv", dtype=str, encoding="utf-8-sig")
-    assert set(table.loc[table["new_code"] == a, "old_code"]) == {a, b}
-    # Renumbered grids map from their old code: 003 is now 002.
-    assert exported.set_index("grid_code").loc[b, "old_code"] == f"{COMMUNITY}003"
+    assert set(table.loc[table["new_code"] == new_code, "old_code"]) == {a, b}
+    # Renumbered grids map from their old code: each unmerged grid is its old one.
+    before = store.read("grids", version=1).set_index("grid_code").geometry
+    others = exported[exported["grid_code"] != new_code]
+    assert len(others) == len(before) - 2
+    for row in others.itertuples():
+        assert row.geometry.symmetric_difference(before.loc[row.old_code]).area < 1e-12
     zipped = tmp_path / "grids.zip"
     assert main(["-w", str(workspace), "grids", "export", str(zipped), "--version", "1"]) == 0
     with zipfile.ZipFile(zipped) as archive:
