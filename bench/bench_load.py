@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gridmap.store import install_sample_workspace, is_database_url  # noqa: E402
 from tests.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     GRID_POLYGONS_JS,
@@ -111,19 +112,24 @@ def main() -> int:
     if chromium_path() is None:
         print("chromium not installed (apt-get install chromium)")
         return 1
+    before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as home:
-        workspace = None
-        if args.workspace and not args.workspace.startswith("postgresql"):
+        # The server opens a copy of a .gpkg (the accounts go into the copy), or the
+        # PostGIS workspace itself (make a copy first with `gridmap copy`).
+        workspace: Path | str
+        if args.workspace and is_database_url(args.workspace):
+            workspace = args.workspace
+        elif args.workspace:
             workspace = Path(home) / Path(args.workspace).name
             shutil.copy(args.workspace, workspace)
-        elif args.workspace:
-            os.environ["GRIDMAP_WORKSPACE"] = args.workspace
+        else:
+            workspace = install_sample_workspace(Path(home) / "sample.gpkg")
         sign_in = None
         if args.accounts:
             from bench._load_accounts import prepare_accounts
 
-            sign_in = prepare_accounts(workspace or args.workspace or Path(home), args.sessions)
-        with running_app(Path(home), workspace=workspace, timeout=120) as url:
+            sign_in = prepare_accounts(workspace, args.sessions)
+        with running_app(Path(home), workspace=workspace, timeout=120) as url:  # type: ignore[arg-type]
             alone, results = asyncio.run(_run(url, args.sessions, sign_in, args.timeout))
     times = [r for r in results if isinstance(r, float)]
     failed = [r for r in results if not isinstance(r, float)]
@@ -136,6 +142,11 @@ def main() -> int:
         f"{args.sessions} concurrent sessions on {where}"
         f"{' (signed in, several roles)' if args.accounts else ''}: time to a drawn map "
         f"p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(times):.2f} s; failed {len(failed)}"
+    )
+    after = os.getloadavg()[0]
+    print(
+        f"machine load (1-min average) {before:.1f} before, {after:.1f} after,"
+        f" on {os.cpu_count()} cores"
     )
     print(
         f"one session alone: {alone:.2f} s; p95 / alone {p95 / alone:.2f}; "
