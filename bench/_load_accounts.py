@@ -68,9 +68,9 @@ def prepare_accounts(
             set_password(storage, user, PASSWORD)
 
     async def sign_in(page, i: int) -> None:  # type: ignore[no-untyped-def]
-        await page.get_by_label("账号").fill(account_name(i), timeout=60_000)
+        await page.get_by_label("账号").fill(account_name(i))
         await page.get_by_label("密码").fill(PASSWORD)
         await page.get_by_role("button", name="登录").click()
-        await page.get_by_label("密码").wait_for(state="detached", timeout=60_000)
+        await page.get_by_label("密码").wait_for(state="detached")
 
     return sign_in
