@@ -23,9 +23,13 @@ def _cmd_copy(args: argparse.Namespace) -> int:
         )
 
     made = copy_workspace(source, target, progress=report)
+    from gridmap.access import copy_access
+
+    access = copy_access(source, target)
     print(
         f"copied {len(made)} versions of {len({v.layer for v in made})} layers"
         f" from {_plain(source.location_label())} to {_plain(target.location_label())}"
+        f", with {access['accounts']} accounts and {access['audit']} audit rows"
     )
     return 0
 

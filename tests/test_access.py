@@ -3,7 +3,10 @@ masking, accounts, the throttle and the append-only audit log."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import argon2
@@ -22,6 +25,7 @@ from gridmap.access import (
     access_storage,
     accounts_configured,
     add_account,
+    copy_access,
     export_audit,
     filter_to_scope,
     for_command_line,
@@ -39,7 +43,13 @@ from gridmap.access import (
     sign_in,
     update_account,
 )
-from gridmap.store import GeoPackageStore, install_sample_workspace
+from gridmap.store import (
+    GeoPackageStore,
+    PostGISStore,
+    WorkspaceStore,
+    copy_workspace,
+    install_sample_workspace,
+)
 
 COMMUNITY = "990101001002"  # one of the sample's six communities (5 grids)
 OTHER = "990101001005"
@@ -55,6 +65,64 @@ def workspace(tmp_path: Path, sample: Path) -> GeoPackageStore:
     copy = tmp_path / "office.gpkg"
     copy.write_bytes(sample.read_bytes())
     return GeoPackageStore(copy)
+
+
+#: The PostgreSQL database (with PostGIS) the PostGIS cases run on (``make postgis``).
+POSTGRES_ENV = "GRIDMAP_TEST_POSTGRES"
+
+
+def postgres_url() -> str:
+    """A URL for a fresh schema on the test server; skips the test when there is none."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(
+            f"PostGIS backend not tested: set {POSTGRES_ENV}=postgresql://… "
+            "(`make postgis` starts a throw-away PostgreSQL with PostGIS)"
+        )
+    return f"{base}{'&' if '?' in base else '?'}schema=t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def office(
+    request: pytest.FixtureRequest, tmp_path: Path, sample: Path
+) -> Iterator[WorkspaceStore]:
+    """A workspace of each backend holding the sample's grids (version 1), for the
+    accounts, audit and scoped-write tests; PostGIS schemas are dropped afterwards."""
+    if request.param == "gpkg":
+        store: WorkspaceStore = GeoPackageStore(tmp_path / "office.gpkg")
+    else:
+        store = PostGISStore(postgres_url())
+    store.write("grids", GeoPackageStore(sample).read("grids"), message="the sample's grids")
+    yield store
+    if isinstance(store, PostGISStore):
+        store.drop()
+
+
+def raw_sql(store: WorkspaceStore, statement: str) -> list[tuple]:
+    """Run `statement` on `store`'s database directly (sqlite3 or psycopg), as a person
+    with a database client would; table names are the unqualified ones."""
+    if isinstance(store, PostGISStore):
+        import psycopg
+
+        with psycopg.connect(store.conninfo, autocommit=True) as con:
+            con.execute(f'SET search_path TO "{store.schema}"')
+            cursor = con.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+    with sqlite3.connect(store.path) as con:
+        return con.execute(statement).fetchall()
+
+
+def table_names(store: WorkspaceStore) -> set[str]:
+    if isinstance(store, PostGISStore):
+        return {
+            r[0]
+            for r in raw_sql(
+                store,
+                "SELECT table_name FROM information_schema.tables"
+                f" WHERE table_schema = '{store.schema}'",
+            )
+        }
+    return {r[0] for r in raw_sql(store, "SELECT name FROM sqlite_master")}
 
 
 def viewer(prefix: str = COMMUNITY, role: str = "viewer") -> Session:
@@ -143,15 +211,13 @@ def test_descriptions_are_masked_for_roles_without_the_right(
     assert set(police["description"]) == {"报警人李娜，手机13912345678，称电动车被盗"}
 
 
-def test_scoped_write_keeps_other_areas_and_is_audited(workspace: GeoPackageStore) -> None:
-    planner = scoped(workspace, viewer(role="planner"))
-    before = workspace.read("grids")
+def test_scoped_write_keeps_other_areas_and_is_audited(office: WorkspaceStore) -> None:
+    planner = scoped(office, viewer(role="planner"))
+    before = office.read("grids")
     mine = planner.read("grids")
     mine["name"] = mine["name"] + "（改）"
-    made = planner.write(
-        "grids", mine, message="rename", based_on=workspace.current_version("grids")
-    )
-    after = workspace.read("grids")
+    made = planner.write("grids", mine, message="rename", based_on=office.current_version("grids"))
+    after = office.read("grids")
     assert made.author == "王网格员"
     assert len(after) == len(before)
     changed = after[after["name"].str.endswith("（改）")]
@@ -168,20 +234,20 @@ def test_scoped_write_keeps_other_areas_and_is_audited(workspace: GeoPackageStor
     with pytest.raises(AccessDeniedError, match="whole workspace"):
         planner.restore("grids", 1)
     with pytest.raises(AccessDeniedError, match="edit"):
-        scoped(workspace, viewer()).write("grids", mine, message="viewer edits")
-    assert workspace.current_version("grids") == made.version
-    rows = read_audit(access_storage(workspace), action="write")
+        scoped(office, viewer()).write("grids", mine, message="viewer edits")
+    assert office.current_version("grids") == made.version
+    rows = read_audit(access_storage(office), action="write")
     assert rows[["user", "layer", "version", "scope", "client", "detail"]].values.tolist() == [
         ["wang", "grids", made.version, COMMUNITY, "10.0.0.7", "rename"]
     ]
 
 
-def test_exports_need_the_right_and_are_audited(workspace: GeoPackageStore) -> None:
+def test_exports_need_the_right_and_are_audited(office: WorkspaceStore) -> None:
     with pytest.raises(AccessDeniedError):
-        record_export(scoped(workspace, viewer()), layer="incidents", version=1)
-    record_export(scoped(workspace, viewer(role="analyst")), layer="incidents", version=1)
-    record_export(workspace, layer="incidents")  # laptop mode: nothing to record
-    rows = read_audit(access_storage(workspace))
+        record_export(scoped(office, viewer()), layer="incidents", version=1)
+    record_export(scoped(office, viewer(role="analyst")), layer="incidents", version=1)
+    record_export(office, layer="incidents")  # laptop mode: nothing to record
+    rows = read_audit(access_storage(office))
     assert rows[["action", "role", "layer"]].values.tolist() == [["export", "analyst", "incidents"]]
 
 
@@ -223,17 +289,15 @@ def test_id_card_check_digits_match_gb_11643() -> None:
 
 
 # -- accounts and sign-in ---------------------------------------------------------------
-def test_no_accounts_is_the_laptop_mode(workspace: GeoPackageStore) -> None:
-    storage = access_storage(workspace)
+def test_no_accounts_is_the_laptop_mode(office: WorkspaceStore) -> None:
+    storage = access_storage(office)
     assert not accounts_configured(storage)
     assert list_accounts(storage) == []
-    with sqlite3.connect(workspace.path) as con:  # reading created nothing
-        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-    assert "gridmap_accounts" not in names
+    assert "gridmap_accounts" not in table_names(office)  # reading created nothing
 
 
-def test_accounts_sign_in_and_audit(workspace: GeoPackageStore) -> None:
-    storage = access_storage(workspace)
+def test_accounts_sign_in_and_audit(office: WorkspaceStore) -> None:
+    storage = access_storage(office)
     add_account(storage, "admin", password="correct horse", role="administrator")
     add_account(
         storage,
@@ -244,9 +308,9 @@ def test_accounts_sign_in_and_audit(workspace: GeoPackageStore) -> None:
         display_name="王网格员",
     )
     assert accounts_configured(storage)
-    with sqlite3.connect(workspace.path) as con:
-        stored = con.execute("SELECT password_hash FROM gridmap_accounts WHERE user='wang'")
-        hashed = stored.fetchone()[0]
+    [(hashed,)] = raw_sql(
+        office, "SELECT password_hash FROM gridmap_accounts WHERE \"user\"='wang'"
+    )
     assert hashed.startswith("$argon2id$")
     assert "grid-worker-1" not in hashed
     assert argon2.PasswordHasher().verify(hashed, "grid-worker-1")  # independent check
@@ -290,8 +354,8 @@ def test_accounts_sign_in_and_audit(workspace: GeoPackageStore) -> None:
     assert "grid-worker-1" not in audit.to_string()
 
 
-def test_an_administrator_manages_only_inside_their_scope(workspace: GeoPackageStore) -> None:
-    storage = access_storage(workspace)
+def test_an_administrator_manages_only_inside_their_scope(office: WorkspaceStore) -> None:
+    storage = access_storage(office)
     local = Session("chen", "administrator", Scope("990101001"), "陈", "10.0.0.9")
     add_account(
         storage, "zhao", password="password one", role="police", scope=COMMUNITY, actor=local
@@ -304,8 +368,8 @@ def test_an_administrator_manages_only_inside_their_scope(workspace: GeoPackageS
     assert read_audit(storage)["user"].tolist() == ["chen"]
 
 
-def test_failed_sign_ins_back_off_per_user_and_per_client(workspace: GeoPackageStore) -> None:
-    storage = access_storage(workspace)
+def test_failed_sign_ins_back_off_per_user_and_per_client(office: WorkspaceStore) -> None:
+    storage = access_storage(office)
     add_account(storage, "wang", password="grid-worker-1", role="viewer")
     now = [1000.0]
     throttle = SignInThrottle(free_attempts=3, base_delay=2.0, clock=lambda: now[0])
@@ -338,8 +402,8 @@ def test_failed_sign_ins_back_off_per_user_and_per_client(workspace: GeoPackageS
     assert throttled.count("throttled") == 3
 
 
-def test_trusted_proxy_header(workspace: GeoPackageStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    storage = access_storage(workspace)
+def test_trusted_proxy_header(office: WorkspaceStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = access_storage(office)
     add_account(storage, "wang", password=None, role="viewer", scope=COMMUNITY)
     headers = {"x-remote-user": "wang", "Host": "gridmap"}
     assert session_from_header(storage, headers) is None  # not trusted unless configured
@@ -355,25 +419,25 @@ def test_trusted_proxy_header(workspace: GeoPackageStore, monkeypatch: pytest.Mo
 
 
 # -- the audit log ----------------------------------------------------------------------
-def test_the_audit_log_is_append_only(workspace: GeoPackageStore) -> None:
-    storage = access_storage(workspace)
+def test_the_audit_log_is_append_only(office: WorkspaceStore) -> None:
+    storage = access_storage(office)
     record(storage, user="wang", role="viewer", action="export", layer="incidents")
-    with sqlite3.connect(workspace.path) as con:
-        for statement in (
-            "UPDATE gridmap_audit SET user = 'someone else'",
-            "DELETE FROM gridmap_audit",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                con.execute(statement)
+    statements = ["UPDATE gridmap_audit SET \"user\" = 'someone else'", "DELETE FROM gridmap_audit"]
+    if isinstance(office, PostGISStore):
+        statements.append("TRUNCATE gridmap_audit")
+    for statement in statements:
+        with pytest.raises(Exception, match="append-only") as refused:
+            raw_sql(office, statement)
+        assert type(refused.value).__name__ in {"IntegrityError", "RaiseException"}
     assert read_audit(storage)["user"].tolist() == ["wang"]
     with pytest.raises(GridmapError, match="unknown audit action"):
         record(storage, user="wang", role="viewer", action="drop_tables")
-    assert workspace.integrity_ok()
-    assert workspace.orphan_tables() == []  # vacuum never takes the two tables for leftovers
+    assert office.integrity_ok()
+    assert office.orphan_tables() == []  # vacuum never takes the two tables for leftovers
 
 
-def test_audit_export_neutralises_formulas(workspace: GeoPackageStore, tmp_path: Path) -> None:
-    storage = access_storage(workspace)
+def test_audit_export_neutralises_formulas(office: WorkspaceStore, tmp_path: Path) -> None:
+    storage = access_storage(office)
     throttle = SignInThrottle()
     add_account(storage, "admin", password="correct horse", role="administrator")
     with pytest.raises(SignInError):
@@ -386,13 +450,70 @@ def test_audit_export_neutralises_formulas(workspace: GeoPackageStore, tmp_path:
     assert since.empty
 
 
-def test_the_command_line_is_audited_once_accounts_exist(workspace: GeoPackageStore) -> None:
-    assert for_command_line(workspace) is workspace  # laptop mode: untouched
-    storage = access_storage(workspace)
+def test_the_command_line_is_audited_once_accounts_exist(office: WorkspaceStore) -> None:
+    assert for_command_line(office) is office  # laptop mode: untouched
+    storage = access_storage(office)
     add_account(storage, "admin", password="correct horse", role="administrator")
-    audited = for_command_line(workspace)
+    audited = for_command_line(office)
     grids = audited.read("grids")
     assert len(grids) == 30  # not scoped
     made = audited.restore("grids", 1)
     rows = read_audit(storage, action="restore")
     assert rows[["layer", "version", "client"]].values.tolist() == [["grids", made.version, "cli"]]
+
+
+# -- verified authors -------------------------------------------------------------------
+def test_scoped_writes_are_recorded_with_the_account_verified(office: WorkspaceStore) -> None:
+    add_account(access_storage(office), "admin", password="correct horse", role="administrator")
+    typed = office.write(
+        "grids", office.read("grids"), author="someone typed this", message="laptop edit"
+    )
+    assert (typed.author, typed.author_verified) == ("someone typed this", False)
+    planner = scoped(office, viewer(role="planner"))
+    mine = planner.read("grids")
+    mine["name"] = mine["name"] + "（改）"
+    made = planner.write("grids", mine, message="rename", based_on=typed.version)
+    assert (made.author, made.author_verified) == ("王网格员", True)
+    admin = scoped(office, Session("admin", "administrator", Scope(""), "管理员", "10.0.0.1"))
+    back = admin.restore("grids", 1, author="spoofed name")
+    assert (back.author, back.author_verified) == ("管理员", True)
+    # independent of the store's Python objects: the version rows as the database holds them
+    rows = raw_sql(office, "SELECT version, author, author_verified FROM gridmap_versions")
+    stored = {int(v): (a, bool(ok)) for v, a, ok in rows}
+    assert stored[typed.version] == ("someone typed this", False)
+    assert stored[made.version] == ("王网格员", True)
+    assert stored[back.version] == ("管理员", True)
+    assert stored[1][1] is True  # written by the operating-system account
+
+
+# -- copying a workspace carries its accounts and audit log -----------------------------
+def test_copy_carries_accounts_and_the_audit_log(tmp_path: Path) -> None:
+    source = GeoPackageStore(tmp_path / "a.gpkg")
+    source.write(
+        "grids",
+        GeoPackageStore(install_sample_workspace(tmp_path / "s.gpkg")).read("grids"),
+        message="grids",
+    )
+    storage = access_storage(source)
+    add_account(storage, "admin", password="correct horse", role="administrator")
+    add_account(storage, "wang", password="grid-worker-1", role="viewer", scope=COMMUNITY)
+    with pytest.raises(SignInError):
+        sign_in(storage, "wang", "wrong password", client="10.0.0.7", throttle=SignInThrottle())
+    middle = PostGISStore(postgres_url())
+    try:
+        copy_workspace(source, middle)
+        assert copy_access(source, middle) == {"accounts": 2, "audit": 3}
+        back = GeoPackageStore(tmp_path / "b.gpkg")
+        copy_workspace(middle, back)
+        assert copy_access(middle, back) == {"accounts": 2, "audit": 3}
+        with pytest.raises(GridmapError, match="already has accounts"):
+            copy_access(source, middle)
+    finally:
+        middle.drop()
+    for copy in (back,):
+        copied = access_storage(copy)
+        assert list_accounts(copied) == list_accounts(storage)
+        pd.testing.assert_frame_equal(read_audit(copied), read_audit(storage))
+        assert sign_in(copied, "wang", "grid-worker-1", throttle=SignInThrottle()).scope == Scope(
+            COMMUNITY
+        )

@@ -3,20 +3,26 @@ map and page hold nothing of the other communities. Enabled with GRIDMAP_BROWSER
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 
 from gridmap.access import access_storage, add_account
+from gridmap.i18n import layer_label
 from gridmap.store import GeoPackageStore, install_sample_workspace
 from tests.browser import (
     CHROMIUM_ARGS,
     GRID_POLYGONS_JS,
+    MAP_IFRAME,
     block_outside_requests,
     chromium_path,
     map_frame,
     running_app,
+    wait_until_idle,
 )
 
 pytestmark = [
@@ -93,3 +99,171 @@ def test_a_community_viewer_sees_nothing_of_other_communities(tmp_path: Path) ->
         browser.close()
     assert outside == [], f"the app tried to reach outside: {outside[:5]}"
     assert len(incidents) > 0
+
+
+# -- the scope sweep: every page a scoped account may open, each tab, map and download ---
+#: Page file name -> its title (Chinese, the browser's language here).
+PAGE_TITLES = {
+    "overview": "总览",
+    "heatmaps": "热力分析",
+    "warnings_report": "预警与周报",
+    "coverage": "覆盖与站点",
+    "patrol_routes": "巡逻路线",
+    "grids": "网格调整",
+    "data": "数据",
+    "accounts": "账号与审计",
+}
+_TOKENS = re.compile(r"SYN-\d{6}|\d{15}")
+
+
+def forbidden_tokens(store: GeoPackageStore, prefix: str) -> tuple[set[str], set[str]]:
+    """Incident ids and grid codes of other communities (computed here with a spatial
+    join, independent of gridmap.access), and those of the community itself."""
+    grids = store.read("grids")
+    incidents = store.read("incidents")
+    mine = grids[grids["grid_code"].str.startswith(prefix)]
+    joined = gpd.sjoin(incidents, mine[["grid_code", "geometry"]], predicate="intersects")
+    inside = set(joined["incident_id"])
+    others = set(incidents["incident_id"]) - inside
+    other_codes = set(grids["grid_code"]) - set(mine["grid_code"])
+    return others | other_codes, inside | set(mine["grid_code"])
+
+
+def _everything_shown(page) -> str:  # type: ignore[no-untyped-def]
+    """The page's HTML and every frame's (maps, components), as the browser holds them,
+    once a map on the page (if any) has drawn its grids."""
+    if page.locator(MAP_IFRAME).count():
+        # a map without grid polygons (a heatmap): its HTML counts all the same
+        with contextlib.suppress(TimeoutError):
+            map_frame(page, timeout_ms=60_000)
+    parts = [page.content()]
+    for frame in page.frames[1:]:
+        try:
+            parts.append(frame.content())
+        except Exception:  # a frame replaced meanwhile: the next look catches its successor
+            continue
+    return "\n".join(parts)
+
+
+def _sweep_page(page, title: str, downloads_dir: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """HTML of `title`'s page with each tab opened in turn, and the text of each download."""
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=240_000)
+    wait_until_idle(page, timeout_ms=240_000)
+    shown = [_everything_shown(page)]
+    tabs = page.get_by_role("tab")
+    for i in range(tabs.count()):
+        tabs.nth(i).click()
+        wait_until_idle(page, timeout_ms=240_000)
+        page.wait_for_timeout(500)  # a map in the tab mounts its frame
+        shown.append(_everything_shown(page))
+        buttons = page.locator("[data-testid='stDownloadButton'] button")
+        for j in range(buttons.count()):
+            button = buttons.nth(j)
+            if not button.is_visible() or not button.is_enabled():
+                continue
+            with page.expect_download(timeout=60_000) as info:
+                button.click()
+            target = downloads_dir / f"{title}-{i}-{j}-{info.value.suggested_filename}"
+            info.value.save_as(target)
+            shown.append(target.read_bytes().decode("utf-8", errors="replace"))
+    if title == PAGE_TITLES["data"]:  # the export is made on a click, then downloaded
+        for layer in ("incidents", "grids", "posts"):
+            page.get_by_label("图层").last.click()
+            page.get_by_role("option", name=layer_label(layer, "zh")).first.click()
+            wait_until_idle(page, timeout_ms=240_000)
+            page.get_by_role("button", name="导出", exact=True).click()
+            with page.expect_download(timeout=240_000) as info:
+                page.get_by_role("button", name="下载").click(timeout=240_000)
+            target = downloads_dir / f"data-{layer}-{info.value.suggested_filename}"
+            info.value.save_as(target)
+            text = target.read_text(encoding="utf-8-sig", errors="replace")
+            assert layer != "incidents" or "SYN-" in text  # the export holds rows
+            shown.append(text)
+    if tabs.count() == 0:
+        buttons = page.locator("[data-testid='stDownloadButton'] button")
+        for j in range(buttons.count()):
+            with page.expect_download(timeout=60_000) as info:
+                buttons.nth(j).click()
+            target = downloads_dir / f"{title}-{j}-{info.value.suggested_filename}"
+            info.value.save_as(target)
+            shown.append(target.read_bytes().decode("utf-8", errors="replace"))
+    return shown
+
+
+@pytest.mark.parametrize("role", ["police", "planner"])
+def test_a_scoped_account_sees_no_other_community_on_any_page(tmp_path: Path, role: str) -> None:
+    """Every page `role` may open (two roles cover all seven work pages), each tab, the
+    maps in them and every download hold no incident id or grid code of another
+    community; pages the role may not open, deep links and query strings show nothing."""
+    from playwright.sync_api import sync_playwright
+
+    from gridmap.access import rights
+
+    workspace = install_sample_workspace(tmp_path / "sample.gpkg")
+    store = GeoPackageStore(workspace)
+    forbidden, allowed = forbidden_tokens(store, COMMUNITY)
+    storage = access_storage(store)
+    add_account(storage, "admin", password="correct horse", role="administrator")
+    add_account(storage, "li", password="scoped user 1", role=role, scope=COMMUNITY)
+    pages = [p for p in PAGE_TITLES if p in rights(role).pages]
+    assert "accounts" not in pages
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+
+    with running_app(tmp_path, workspace=workspace) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True
+        )
+        outside: list[str] = []
+        block_outside_requests(context, outside)
+        # An administrator (the whole workspace) opens every page first, so whatever the
+        # server caches for a page is there before the scoped account comes.
+        admin = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        block_outside_requests(admin, outside)
+        first = admin.new_page()
+        first.goto(url)
+        first.get_by_label("账号").fill("admin", timeout=120_000)
+        first.get_by_label("密码").fill("correct horse")
+        first.get_by_role("button", name="登录").click()
+        first.get_by_role("heading", name="总览").wait_for(timeout=120_000)
+        for name in pages:
+            title = PAGE_TITLES[name]
+            first.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+            first.get_by_role("heading", name=title).first.wait_for(timeout=240_000)
+            wait_until_idle(first, timeout_ms=240_000)
+        admin.close()
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_label("账号").fill("li", timeout=120_000)
+        page.get_by_label("密码").fill("scoped user 1")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览").wait_for(timeout=120_000)
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        for name, title in PAGE_TITLES.items():
+            assert (title in nav) == (name in pages), (name, nav)
+        seen: dict[str, set[str]] = {}
+        for name in pages:
+            tokens: set[str] = set()
+            for text in _sweep_page(page, PAGE_TITLES[name], downloads):
+                tokens |= set(_TOKENS.findall(text))
+            seen[name] = tokens
+        # Deep links and query strings to every page (allowed or not) in a fresh session:
+        # the sign-in page, nothing of the workspace.
+        for path in [*PAGE_TITLES, "?page=data", "data?workspace=sample", "accounts?x=1"]:
+            fresh = browser.new_context(locale="zh-CN").new_page()
+            fresh.goto(f"{url}/{path}")
+            fresh.get_by_role("heading", name="登录").wait_for(timeout=120_000)
+            wait_until_idle(fresh, timeout_ms=120_000)
+            assert not _TOKENS.findall(_everything_shown(fresh)), path
+            fresh.context.close()
+        browser.close()
+    leaks = {name: sorted(tokens & forbidden)[:5] for name, tokens in seen.items()}
+    assert all(not v for v in leaks.values()), leaks
+    # The sweep saw the community's own rows (it would pass vacuously on empty pages), and
+    # downloaded what the role may export.
+    assert seen["overview"] & allowed
+    assert any(downloads.iterdir())
+    assert any(tokens & allowed for tokens in seen.values())
+    assert outside == [], f"the app tried to reach outside: {outside[:5]}"

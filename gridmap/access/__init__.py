@@ -30,6 +30,7 @@ from gridmap.access._accounts import (
 )
 from gridmap.access._audit import ACTIONS, audit_csv, export_audit, read_audit, record
 from gridmap.access._masking import id_card_check_digit, mask_columns, mask_personal_data
+from gridmap.access._pgstorage import PostGISAccessStorage
 from gridmap.access._roles import (
     LAPTOP_RIGHTS,
     PAGES,
@@ -54,6 +55,7 @@ from gridmap.access._storage import (
     AccessStorage,
     GeoPackageAccessStorage,
     access_storage,
+    copy_access,
 )
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "AccessStorage",
     "Account",
     "GeoPackageAccessStorage",
+    "PostGISAccessStorage",
     "Rights",
     "Scope",
     "ScopedStore",
@@ -84,6 +87,7 @@ __all__ = [
     "audit_csv",
     "check_role",
     "check_user_name",
+    "copy_access",
     "export_audit",
     "filter_to_scope",
     "for_command_line",

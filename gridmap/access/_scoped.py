@@ -21,7 +21,7 @@ from gridmap.access._scope import filter_to_scope, in_scope, scope_area
 from gridmap.access._storage import AccessStorage, access_storage
 from gridmap.i18n import Message
 from gridmap.schema import LAYERS
-from gridmap.store import ANY_VERSION, LayerVersion, WorkspaceStore
+from gridmap.store import ANY_VERSION, LayerVersion, VerifiedAuthor, WorkspaceStore
 
 #: Text columns that may hold personal data, per layer. A city's own extra text columns
 #: of incidents (报警人, 电话 …, not in the schema) are masked too.
@@ -137,7 +137,7 @@ class ScopedStore(WorkspaceStore):
             when the role may not edit, or `data` has rows outside the scope.
         """
         self.session.require("edit")
-        who = self.session.display_name or self.session.user
+        who = VerifiedAuthor(self.session.display_name or self.session.user)
         scope = self.session.scope
         with self.inner.writing():
             if not scope.everything:
@@ -175,7 +175,7 @@ class ScopedStore(WorkspaceStore):
         self.session.require("edit")
         if not self.session.scope.everything:
             raise AccessDeniedError(Message("access_restore_scoped", layer=layer))
-        who = self.session.display_name or self.session.user
+        who = VerifiedAuthor(self.session.display_name or self.session.user)
         made = self.inner.restore(layer, version, author=who, message=message)
         self._audit("restore", layer, made.version, f"version {version}")
         return made
@@ -189,9 +189,12 @@ class ScopedStore(WorkspaceStore):
     def _put_version(
         self, record: LayerVersion, data: gpd.GeoDataFrame | None, *, table: str | None
     ) -> LayerVersion:
-        # Copying a whole workspace (gridmap copy) is the machine owner's job on the
-        # unscoped store; an account's view of it is never a source or a destination.
-        raise AccessDeniedError(Message("access_restore_scoped", layer="copy"))
+        """Copying versions in as they are (``gridmap copy``): only for accounts scoped to
+        the whole workspace, like :meth:`restore` (a copied version holds every area)."""
+        self.session.require("edit")
+        if not self.session.scope.everything:
+            raise AccessDeniedError(Message("access_restore_scoped", layer=record.layer))
+        return self.inner._put_version(record, data, table=table)
 
 
 def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:

@@ -6,9 +6,9 @@ versioned layers: an account change or an audit row is not a map edit.
 The interface is deliberately small, so the PostGIS backend can implement it with a few
 psycopg statements: create the tables if missing, insert a row, select rows, update an
 account. Table and column names are fixed here (never from user input); values are always
-bound parameters. A PostGIS implementation makes ``gridmap_audit`` append-only the same
-way, with a ``BEFORE UPDATE OR DELETE`` trigger raising an exception, and runs writes
-under the store's advisory lock (``store.writing()``).
+bound parameters. The PostGIS implementation (:mod:`gridmap.access._pgstorage`) makes
+``gridmap_audit`` append-only the same way, with triggers raising an exception, and runs
+writes under the store's advisory lock (``store.writing()``).
 """
 
 from __future__ import annotations
@@ -91,6 +91,12 @@ class AccessStorage(abc.ABC):
     def insert(self, table: str, row: dict[str, Any]) -> None:
         """Insert `row` into `table`; :class:`~gridmap.StoreError` on a duplicate key."""
 
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` into `table` (a copy between workspaces; the audit's ``id`` is
+        given anew, in the same order)."""
+        for row in rows:
+            self.insert(table, row)
+
     @abc.abstractmethod
     def select(self, table: str, *, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of `table` (all columns) whose columns equal `where`'s values, in insertion
@@ -155,6 +161,28 @@ class GeoPackageAccessStorage(AccessStorage):
             except sqlite3.IntegrityError as exc:
                 raise StoreError(str(exc)) from None
 
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` in one transaction (all or none)."""
+        if not rows:
+            return
+        names = list(rows[0])
+        _check_columns(table, names)
+        self.ensure_tables()
+        statement = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        )
+        with self.store.writing(), self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.executemany(statement, [tuple(r[n] for n in names) for r in rows])
+            except sqlite3.IntegrityError as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(str(exc)) from None
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
     def select(self, table: str, *, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         where = where or {}
         _check_columns(table, where)
@@ -186,12 +214,53 @@ class GeoPackageAccessStorage(AccessStorage):
 
 
 def access_storage(store: WorkspaceStore) -> AccessStorage:
-    """The accounts and audit storage of `store`'s workspace (GeoPackage so far).
+    """The accounts and audit storage of `store`'s workspace, by its backend.
+
+    A GeoPackage workspace keeps them in the ``.gpkg`` (:class:`GeoPackageAccessStorage`),
+    a PostGIS one in its schema (:class:`gridmap.access._pgstorage.PostGISAccessStorage`).
+    A scoped store gives its workspace's storage.
 
     Raises
     ------
     StoreError
-        for a backend that has no implementation yet.
+        for a backend that has no implementation.
     """
+    from gridmap.store import PostGISStore
+
     inner = getattr(store, "inner", store)  # a scoped store: its workspace's storage
+    if isinstance(inner, PostGISStore):
+        from gridmap.access._pgstorage import PostGISAccessStorage
+
+        return PostGISAccessStorage(inner)
     return GeoPackageAccessStorage(inner)
+
+
+def copy_access(source: WorkspaceStore, target: WorkspaceStore) -> dict[str, int]:
+    """Copy the accounts and the audit log of `source`'s workspace into `target`'s.
+
+    Used by ``gridmap copy`` after :func:`gridmap.store.copy_workspace`, between any two
+    backends. Audit rows keep their order and values (times, users, details); their
+    ``id`` is numbered anew by the target.
+
+    Returns
+    -------
+    dict
+        Rows copied: ``{"accounts": n, "audit": m}``.
+
+    Raises
+    ------
+    StoreError
+        when `target` already has accounts or audit rows (nothing is copied then).
+    """
+    src, dst = access_storage(source), access_storage(target)
+    if dst.select(ACCOUNTS_TABLE) or dst.select(AUDIT_TABLE):
+        msg = f"`target` {target.location_label()} already has accounts or an audit log"
+        raise StoreError(msg)
+    accounts = src.select(ACCOUNTS_TABLE)
+    audit = [{k: v for k, v in row.items() if k != "id"} for row in src.select(AUDIT_TABLE)]
+    if accounts or audit:
+        dst.ensure_tables()
+        with target.writing():
+            dst.insert_many(ACCOUNTS_TABLE, accounts)
+            dst.insert_many(AUDIT_TABLE, audit)
+    return {"accounts": len(accounts), "audit": len(audit)}

@@ -501,6 +501,25 @@ def check_workspace_name(name: str) -> str:
     return text
 
 
+class VerifiedAuthor(str):
+    """An author name the caller has checked (a signed-in account), recorded as verified.
+
+    Pass it as ``author=`` to :meth:`WorkspaceStore.write` or ``restore``; a plain
+    ``str`` is a name someone typed and is recorded as unverified. Only trusted code
+    (:class:`gridmap.access.ScopedStore`, after a sign-in) makes one.
+    """
+
+    __slots__ = ()
+
+
+def _author_row(author: str | None) -> tuple[str, bool]:
+    """The name recorded for `author` and whether it is verified (see :class:`VerifiedAuthor`)."""
+    typed = (author or "").strip()
+    if not typed:
+        return _default_author(), True
+    return typed, isinstance(author, VerifiedAuthor)
+
+
 def _default_author() -> str:
     try:
         return getpass.getuser()

@@ -31,6 +31,7 @@ from gridmap.store._base import (
     LayerVersion,
     WorkspaceBusyError,
     WorkspaceStore,
+    _author_row,
     _default_author,
     _now,
 )
@@ -382,8 +383,8 @@ class GeoPackageStore(WorkspaceStore):
             f"SELECT COALESCE(MAX(version), 0) FROM {VERSIONS_TABLE} WHERE layer = ?",
             (layer,),
         ).fetchone()[0]
-        typed = (author or "").strip()
-        when, who, verified = _now(), typed or _default_author(), 0 if typed else 1
+        who, is_verified = _author_row(author)
+        when, verified = _now(), int(is_verified)
         if record is not None:
             if record.version != last + 1:
                 msg = f"version {record.version} of `{layer}` cannot follow version {last}"

@@ -50,6 +50,7 @@ from gridmap.store._base import (
     VERSIONS_TABLE,
     LayerVersion,
     WorkspaceStore,
+    _author_row,
     _default_author,
     _now,
 )
@@ -321,8 +322,8 @@ class PostGISStore(PostGISAggregation, WorkspaceStore):
             sql.SQL("SELECT COALESCE(MAX(version), 0) FROM {} WHERE layer = %s").format(versions),
             (layer,),
         ).fetchone()[0]  # type: ignore[index]
-        typed = (author or "").strip()
-        when, who, verified = _now(), typed or _default_author(), not typed
+        who, verified = _author_row(author)
+        when = _now()
         if record is not None:
             if record.version != last + 1:
                 msg = f"version {record.version} of `{layer}` cannot follow version {last}"
