@@ -202,13 +202,6 @@ def test_back_off_is_not_bypassed_by_letter_case_or_spaces(accounts):
         sign_in(accounts, "admin", "correct horse", throttle=throttle)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gridmap/access/_accounts.py sign_in checks wait_seconds() before the slow argon2 "
-    "verify and counts the failure after it, so parallel attempts (one per browser session "
-    "thread) all pass the check: count the attempt before verifying (throttle.failed, then "
-    "clear it on success) under the throttle's lock",
-)
 def test_parallel_wrong_passwords_are_throttled_after_the_free_attempts(accounts):
     import threading
 
@@ -232,13 +225,6 @@ def test_parallel_wrong_passwords_are_throttled_after_the_free_attempts(accounts
     assert answers.count("access_sign_in_failed") <= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gridmap/access/_accounts.py add_account looks names up exactly, so 'Admin' and "
-    "'ＡＤＭＩＮ' (full-width) can be created beside 'admin' (look-alike accounts; and the "
-    "throttle, keyed on lower(), locks all of them together): refuse a name whose "
-    "unicodedata.normalize('NFKC', name).casefold() is already taken",
-)
 def test_look_alike_account_names_are_refused(accounts):
     from gridmap.access import add_account
 
@@ -483,16 +469,6 @@ def test_jump_rule_equals_the_plain_loop(seed):
 # --- a PostGIS workspace's password never reaches the page ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="(1) gridmap/access/_storage.py:114 raises on every PostGIS workspace ('accounts "
-    "are kept in GeoPackage workspaces only so far; got <store.location>'), so the app "
-    "shows an exception holding the raw URL, password included: treat a PostGIS workspace "
-    "as having no accounts (laptop mode) until accounts live there, and name it with "
-    "store.location_label(); (2) app_pages/_common.py (~461), overview.py, "
-    "_street_office.py and data.py name a workspace by `Path(store().location).stem`, for a "
-    "URL its last path piece with `password=`: use gridmap.store.workspace_label()",
-)
 def test_the_sidebar_never_shows_a_postgis_password(sample_copy, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

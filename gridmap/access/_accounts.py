@@ -14,6 +14,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,6 +90,11 @@ class Session:
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _folded(user: str) -> str:
+    """`user` as people read it: compatibility forms unified (NFKC), case folded."""
+    return unicodedata.normalize("NFKC", user).casefold().strip()
 
 
 def check_user_name(user: str) -> str:
@@ -198,7 +204,11 @@ def add_account(
     area = Scope(scope)
     _check_actor(actor, area)
     hashed = None if password is None else _HASHER.hash(_check_password(password))
-    if get_account(storage, user) is not None:
+    # Look-alikes count as taken: "Admin" or full-width "ＡＤＭＩＮ" beside "admin" would
+    # pass for the same person in the audit log (and share the sign-in back-off).
+    folded = _folded(user)
+    taken = [row["user"] for row in storage.select(ACCOUNTS_TABLE)]
+    if any(_folded(str(name)) == folded for name in taken):
         raise GridmapError(Message("access_user_taken", user=user))
     now = _now()
     storage.insert(
@@ -368,10 +378,40 @@ class SignInThrottle:
                 failures, _ = self._failures.get(key, (0, now))
                 self._failures[key] = (failures + 1, now)
 
-    def succeeded(self, user: str) -> None:
-        """Clear `user`'s failures after a successful sign-in."""
+    def attempt(self, user: str, client: str = "") -> float:
+        """Begin an attempt: the seconds to wait (refused), or 0 with the attempt counted.
+
+        The check and the count are one step under the lock, so attempts made at the
+        same time (one per browser session thread) cannot all pass the check before any
+        failure is counted: each is counted as failed until :meth:`succeeded` says not.
+        """
+        now = self.clock()
+        with self._lock:
+            wait = 0.0
+            for key in self._keys(user, client):
+                failures, last = self._failures.get(key, (0, now))
+                if now - last > self.forget_after:
+                    self._failures.pop(key, None)
+                    continue
+                wait = max(wait, last + self._delay(failures) - now)
+            if wait > 0:
+                return wait
+            for key in self._keys(user, client):
+                failures, _ = self._failures.get(key, (0, now))
+                self._failures[key] = (failures + 1, now)
+        return 0.0
+
+    def succeeded(self, user: str, client: str = "") -> None:
+        """Clear `user`'s failures after a successful sign-in (and the client's last one,
+        counted by :meth:`attempt`)."""
         with self._lock:
             self._failures.pop(("user", user.strip().lower()), None)
+            if client and ("client", client) in self._failures:
+                failures, last = self._failures[("client", client)]
+                if failures <= 1:
+                    self._failures.pop(("client", client))
+                else:
+                    self._failures[("client", client)] = (failures - 1, last)
 
 
 #: The server process's throttle, shared by every browser session.
@@ -396,7 +436,7 @@ def sign_in(
     """
     throttle = THROTTLE if throttle is None else throttle
     typed = str(user).strip()[:64]
-    wait = throttle.wait_seconds(typed, client)
+    wait = throttle.attempt(typed, client)  # counted as failed until it succeeds
     if wait > 0:
         record(
             storage,
@@ -422,7 +462,6 @@ def sign_in(
     if ok and row["disabled"]:
         ok, reason = False, "disabled"
     if not ok:
-        throttle.failed(typed, client)
         record(
             storage,
             user=typed,
@@ -432,7 +471,7 @@ def sign_in(
             detail=reason,
         )
         raise SignInError(Message("access_sign_in_failed"))
-    throttle.succeeded(typed)
+    throttle.succeeded(typed, client)
     if _HASHER.check_needs_rehash(stored):
         storage.update_account(typed, {"password_hash": _HASHER.hash(str(password))})
     account = _account(row)
