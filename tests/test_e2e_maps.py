@@ -95,10 +95,16 @@ def browser_page(app: tuple[str, Path]):  # type: ignore[no-untyped-def]
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"
 
 
-def controls(page, what: str, condition: str = "true") -> dict:  # type: ignore[no-untyped-def]
-    """The map's controls once the map is drawn and `condition` (JS over ``c``) holds."""
+def controls(page, what: str, condition: str = "true", *, errors: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    """The map's controls once the map is drawn and `condition` (JS over ``c``) holds.
+
+    A map whose script stopped never gets there: the errors seen so far say why.
+    """
     check = f"() => {{ const c = ({CONTROLS_JS})(); return !!(c && c.layers && ({condition})); }}"
-    frame = _map_frame_when(page, check, None, 150_000, what)
+    try:
+        frame = _map_frame_when(page, check, None, 150_000, what)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}; errors: {errors}") from exc
     return frame.evaluate(CONTROLS_JS)
 
 
@@ -127,12 +133,12 @@ def test_street_office_pages_draw_their_maps_without_errors_and_credit_the_data(
     page, errors = browser_page
     page.goto(f"{url}/{path}")
     page.get_by_role("heading", name=heading).first.wait_for(timeout=150_000)
-    first = controls(page, f"the {path or 'overview'} map")
+    first = controls(page, f"the {path or 'overview'} map", errors=errors)
     wait_until_idle(page, timeout_ms=120_000)
     # A rerun that draws the same cached map again (the language switch reruns the page).
     page.reload()
     page.get_by_role("heading", name=heading).first.wait_for(timeout=150_000)
-    again = controls(page, f"the {path or 'overview'} map drawn again")
+    again = controls(page, f"the {path or 'overview'} map drawn again", errors=errors)
     wait_until_idle(page, timeout_ms=120_000)
     page.wait_for_timeout(500)
     assert errors == [], errors
@@ -149,7 +155,7 @@ def test_coverage_what_if_click_and_save_raise_no_script_errors(
     page, errors = browser_page
     page.goto(f"{url}/coverage")
     page.get_by_role("heading", name="覆盖与站点").wait_for(timeout=150_000)
-    first = controls(page, "the coverage map", "c.switcher > 0")
+    first = controls(page, "the coverage map", "c.switcher > 0", errors=errors)
     wait_until_idle(page, timeout_ms=120_000)
     editor = page.get_by_role("textbox", name="编辑人（您的姓名）")
     editor.fill("赵六")
@@ -158,21 +164,25 @@ def test_coverage_what_if_click_and_save_raise_no_script_errors(
     page.get_by_text("假设调整岗位", exact=True).click()
     page.get_by_text("在左侧地图上点击新位置").wait_for(timeout=60_000)
     wait_until_idle(page, timeout_ms=120_000)
-    controls(page, "the editing map")
+    controls(page, "the editing map", errors=errors)
     box = page.locator(MAP_IFRAME).first.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.55)
     page.get_by_text("调整前后对比（未保存）").wait_for(timeout=150_000)
-    preview = controls(page, "the previewed post", "c.switcher > 0")
+    preview = controls(page, "the previewed post", "c.switcher > 0", errors=errors)
     wait_until_idle(page, timeout_ms=120_000)
     page.get_by_role("button", name="保存为 posts 图层新版本").click()
     page.get_by_text("已保存为 posts 第 2 版（9 个岗位）").wait_for(timeout=150_000)
     wait_until_idle(page, timeout_ms=120_000)
     # The map after saving: its layer switcher lists its layers (it was an empty box).
-    saved = controls(page, "the saved coverage", "c.switcher > 0")
+    saved = controls(page, "the saved coverage", "c.switcher > 0", errors=errors)
+    # The saved coverage's map, already drawn once, drawn again in a new frame.
+    page.reload()
+    page.get_by_role("heading", name="覆盖与站点").wait_for(timeout=150_000)
+    again = controls(page, "the saved coverage drawn again", "c.switcher > 0", errors=errors)
     page.wait_for_timeout(1000)
     assert errors == [], errors
-    for shown in (first, preview, saved):
+    for shown in (first, preview, saved, again):
         assert_only_our_credit(shown)
         assert shown["switcher"] >= 3  # streets, grids, minute classes …
 
@@ -186,12 +196,16 @@ def test_planning_a_patrol_route_raises_no_script_errors(
     page.get_by_role("heading", name="巡逻路线").first.wait_for(timeout=150_000)
     wait_until_idle(page, timeout_ms=150_000)
     page.get_by_role("button", name="规划路线").click()
-    planned = controls(page, "the planned routes", "document.querySelector('.gm-order')")
+    planned = controls(
+        page, "the planned routes", "document.querySelector('.gm-order')", errors=errors
+    )
     wait_until_idle(page, timeout_ms=150_000)
     # Planning again with the same answer draws the same (cached) map a second time.
     page.get_by_role("button", name="规划路线").click()
     wait_until_idle(page, timeout_ms=150_000)
-    again = controls(page, "the routes drawn again", "document.querySelector('.gm-order')")
+    again = controls(
+        page, "the routes drawn again", "document.querySelector('.gm-order')", errors=errors
+    )
     page.wait_for_timeout(1000)
     assert errors == [], errors
     for shown in (planned, again):
@@ -212,12 +226,12 @@ def test_coverage_and_route_maps_credit_the_workspace(
     app: tuple[str, Path], browser_page, path: str, heading: str
 ) -> None:
     url, home = app
-    page, _errors = browser_page
+    page, errors = browser_page
     page.goto(f"{url}/{path}")
     page.get_by_role("heading", name=heading).first.wait_for(timeout=150_000)
     if path == "patrol_routes":
         wait_until_idle(page, timeout_ms=150_000)
         page.get_by_role("button", name="规划路线").click()
-    shown = controls(page, f"the {path} map")
+    shown = controls(page, f"the {path} map", errors=errors)
     assert_only_our_credit(shown)
     assert sample_credit(home) in shown["credit"]
