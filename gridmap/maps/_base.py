@@ -200,7 +200,8 @@ class OfflineMap(folium.Map):
     folium's own ``Map`` links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this
     subclass links only ``leaflet.js``/``leaflet.css`` under `asset_base` (default
     :data:`ASSET_BASE`). Vector layers draw on a canvas (``prefer_canvas``) for speed.
-    `attribution` is shown in Leaflet's attribution control (plain text, escaped).
+    `attribution` is shown in Leaflet's attribution control (plain text, escaped), without
+    Leaflet's own prefix (its flag and link): the control credits the map's data only.
     `max_zoom` is set on the Leaflet map itself (folium sets it only on tile layers).
 
     Attributes
@@ -427,7 +428,8 @@ def make_map(
     height : int or str, optional
         Map height in pixels or a CSS length; folium's default (100%) when None.
     attribution : str, optional
-        Credit of the map's vector data (default OpenStreetMap's).
+        Credit of the map's vector data (default OpenStreetMap's; pass the workspace's
+        own). Leaflet's attribution prefix is always off.
     asset_base : str, optional
         URL prefix of the vendored Leaflet (default :data:`ASSET_BASE`).
 
