@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -670,3 +671,73 @@ def test_a_cached_map_draws_again_with_st_folium():
         script = streamlit_folium._get_map_string(m)
         assert re.findall(r"\b[a-z_]+_[0-9a-f]{32}\b", script) == []
         assert ".addTo(map_div)" in script
+
+
+#: Runs a map script in Node with Leaflet, ``window`` and ``document`` replaced by a stub
+#: that accepts any use; prints the first error (a name used but never declared, a name
+#: declared twice) or "ok". What Chromium reports, without a browser.
+_NODE_RUN = r"""
+const vm = require('vm');
+const stub = new Proxy(function () {}, {
+  get: (target, prop) => (prop === Symbol.toPrimitive ? () => '' : stub),
+  apply: () => stub, construct: () => stub, set: () => true,
+});
+const context = vm.createContext({L: stub, window: stub, document: stub});
+const script = require('fs').readFileSync(0, 'utf8');
+try { vm.runInContext(script, context); console.log('ok'); }
+catch (e) { console.log(e.name + ': ' + e.message); }
+"""
+
+
+def _st_folium_scripts(m: folium.Map, times: int, monkeypatch) -> list[str]:
+    """The map scripts ``st_folium`` sends the browser when it draws `m` `times` times."""
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    sent: list[str] = []
+    monkeypatch.setattr(
+        streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs["script"])
+    )
+    for _ in range(times):
+        streamlit_folium.st_folium(m, key="map", returned_objects=[])
+    return sent
+
+
+def _run_in_node(script: str) -> str:
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("needs Node.js to run the map script")
+    out = subprocess.run(
+        [node, "-e", _NODE_RUN], input=script, capture_output=True, text=True, timeout=60
+    )
+    return out.stdout.strip() or out.stderr.strip()
+
+
+def test_a_map_drawn_again_by_st_folium_sends_the_same_script(monkeypatch):
+    # The pages cache their maps; st_folium renames the elements of the map it draws, and
+    # folium's layers add a child naming them at each render: the second draw of the same
+    # map used to name layers by ids that no longer existed (`geo_json_… is not defined`).
+    scripts = _st_folium_scripts(_full_map(), 3, monkeypatch)
+    assert scripts[0] == scripts[1] == scripts[2]
+    assert re.findall(r"\b[a-z_]+_[0-9a-f]{32}\b", scripts[0]) == []
+    assert scripts[0].count("L.control.layers(") == 1
+    assert _run_in_node(scripts[2]) == "ok"
+
+
+def test_the_node_check_catches_an_undeclared_layer(monkeypatch):
+    # folium's own render, as before the fix: the second script names a layer it never
+    # declares, and the check in Node says so (it is not a check that always passes).
+    monkeypatch.setattr(maps.OfflineMap, "render", folium.Map.render)
+    first, second = _st_folium_scripts(_full_map(), 2, monkeypatch)
+    assert _run_in_node(first) == "ok"
+    assert re.fullmatch(r"ReferenceError: \w+_[0-9a-f]{32} is not defined", _run_in_node(second))
+
+
+@pytest.mark.parametrize("attribution", ["数据：某街道办 <测试>", None])
+def test_leaflet_prefix_is_off_and_only_our_credit_is_added(attribution, monkeypatch):
+    m = maps.make_map(bounds=BEIJING, attribution=attribution)
+    (script,) = _st_folium_scripts(m, 1, monkeypatch)
+    assert "attributionControl.setPrefix(false)" in script
+    added = re.findall(r"addAttribution\((.*?)\);", script)
+    assert [json.loads(text) for text in added] == (
+        ["数据：某街道办 &lt;测试&gt;"] if attribution else []
+    )
+    assert _run_in_node(script) == "ok"

@@ -152,22 +152,30 @@ def _js(value: Any) -> str:
 
 
 class _Attribution(MacroElement):
-    """Add a (plain-text) credit to the map's Leaflet attribution control."""
+    """Show only our (plain-text) credit in the map's Leaflet attribution control.
+
+    Leaflet's control starts with a prefix, a flag and a link to leaflet.js's website;
+    ``setPrefix(false)`` removes it, so the control shows the credits of the map's data
+    (this one and the tile layers') and nothing else. With `text` None only the prefix goes.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+            {%- if this.text_js %}
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
+            {%- endif %}
         }
         {% endmacro %}
         """
     )
 
-    def __init__(self, text: str):
+    def __init__(self, text: str | None):
         super().__init__()
         self._name = "Attribution"
-        self.text_js = _js(html.escape(text))
+        self.text_js = _js(html.escape(text)) if text else ""
 
 
 class _MetricScale(MacroElement):
@@ -192,7 +200,8 @@ class OfflineMap(folium.Map):
     folium's own ``Map`` links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this
     subclass links only ``leaflet.js``/``leaflet.css`` under `asset_base` (default
     :data:`ASSET_BASE`). Vector layers draw on a canvas (``prefer_canvas``) for speed.
-    `attribution` is shown in Leaflet's attribution control (plain text, escaped).
+    `attribution` is shown in Leaflet's attribution control (plain text, escaped), without
+    Leaflet's own prefix (its flag and link): the control credits the map's data only.
     `max_zoom` is set on the Leaflet map itself (folium sets it only on tile layers).
 
     Attributes
@@ -234,8 +243,37 @@ class OfflineMap(folium.Map):
         self.default_js = _local_links([("leaflet", "leaflet.js")], base=asset_base)
         self.default_css = _local_links([("leaflet_css", "leaflet.css")], base=asset_base)
         self.gridmap_shift: Shift = None
-        if attribution:
-            self.add_child(_Attribution(attribution))
+        self.add_child(_Attribution(attribution or None))
+
+    def render(self, **kwargs: Any) -> None:
+        """Render the map, the same way however often it is rendered.
+
+        ``st_folium`` renames every element of the map it shows (``_id`` becomes ``div``,
+        ``div_0`` …) and folium's layers add, at each render, a child that adds them to the
+        map under their current name. A map drawn once and shown again (the pages cache
+        their maps) would then carry children naming layers by ids that no longer exist
+        (``geo_json_… is not defined`` in the browser; the script stops before
+        ``window.map`` is set, so the next rerun runs it again and its ``let`` layer control
+        is "already declared"). So before each render every element of the map gets its
+        first id back and the children the previous render added are dropped.
+        """
+        added: list[tuple[Any, str]] = getattr(self, "_gridmap_rendered", [])
+        for parent, name in added:
+            parent._children.pop(name, None)
+        before = {}
+        for element in _walk(self):
+            if not hasattr(element, "_gridmap_id"):
+                element._gridmap_id = element._id
+            element._id = element._gridmap_id
+            before[id(element)] = set(getattr(element, "_children", {}))
+        super().render(**kwargs)
+        self._gridmap_rendered = [
+            (element, name)
+            for element in _walk(self)
+            if id(element) in before
+            for name in getattr(element, "_children", {})
+            if name not in before[id(element)]
+        ]
 
 
 @dataclass(frozen=True)
@@ -390,7 +428,8 @@ def make_map(
     height : int or str, optional
         Map height in pixels or a CSS length; folium's default (100%) when None.
     attribution : str, optional
-        Credit of the map's vector data (default OpenStreetMap's).
+        Credit of the map's vector data (default OpenStreetMap's; pass the workspace's
+        own). Leaflet's attribution prefix is always off.
     asset_base : str, optional
         URL prefix of the vendored Leaflet (default :data:`ASSET_BASE`).
 
