@@ -34,6 +34,7 @@ from app_pages._common import (
     store,
     tr,
 )
+from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
 from gridmap.i18n import Message
 from gridmap.patrol import views
@@ -84,7 +85,7 @@ def draw_map(
     clicks: bool = False,
     **options: Any,
 ) -> None:
-    options = {"lang": lang(), **options, **basemap_options()}
+    options = {"lang": lang(), **options, **basemap_options(), "credit": map_credit()}
     args = (
         data.layer_versions(),
         data.version_of("posts"),
@@ -462,12 +463,15 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
         if source is None:
             draw_map("pp_inspect_empty", all_sites=True)
         else:
-            options = tuple(sorted({"lang": lang(), **basemap_options()}.items()))
+            options = tuple(
+                sorted({"lang": lang(), **basemap_options(), "credit": map_credit()}.items())
+            )
             try:
                 fmap = data.inspection_map(versions, source, float(days), options)
             except ValidationError as exc:
                 st.error(tr("basemap_error", error=say(exc)))
-                fmap = data.inspection_map(versions, source, float(days), (("lang", lang()),))
+                fallback = (("credit", map_credit()), ("lang", lang()))
+                fmap = data.inspection_map(versions, source, float(days), fallback)
             show_map(fmap, "pp_inspect_map")
 
 

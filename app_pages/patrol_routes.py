@@ -28,6 +28,7 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
+from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
 from gridmap.i18n import t
 from gridmap.patrol import route_checks, route_maps, route_views
@@ -139,7 +140,7 @@ def show_map(fmap: Any, key: str) -> None:
 
 
 def _map_options() -> tuple:
-    return tuple({"lang": lang(), **basemap_options()}.items())
+    return tuple({"lang": lang(), **basemap_options(), "credit": map_credit()}.items())
 
 
 def draw(make: Any, *args: Any) -> Any:
@@ -149,7 +150,7 @@ def draw(make: Any, *args: Any) -> Any:
         return make(_versions(), *args, _map_options())
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
-        return make(_versions(), *args, (("lang", lang()),))
+        return make(_versions(), *args, (("lang", lang()), ("credit", map_credit())))
 
 
 def multi(

@@ -213,12 +213,6 @@ def test_planning_a_patrol_route_raises_no_script_errors(
         assert shown["switcher"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Coverage and Patrol routes maps are built without the workspace's credit "
-    "(gridmap/patrol/_page_map.py coverage_map, route_maps.route_map: make_map(...) gets "
-    "no attribution=), so they show OpenStreetMap's English default",
-)
 @pytest.mark.parametrize(
     ("path", "heading"), [("coverage", "覆盖与站点"), ("patrol_routes", "巡逻路线")]
 )

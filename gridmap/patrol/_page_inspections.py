@@ -146,11 +146,18 @@ def inspection_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 600,
+    credit: str = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """Key sites coloured visited / overdue / never visited, over the streets (and the
     fixes of `track`, thinned to at most 5,000)."""
     m = maps.make_map(
-        bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+        bounds=patrol.bounds,
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if basemap == "vector":
         maps.add_vector_basemap(

@@ -144,6 +144,7 @@ def coverage_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 600,
+    credit: str = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """Street pieces coloured by response minutes, gaps, posts, key sites outside class.
 
@@ -156,7 +157,13 @@ def coverage_map(
     """
     key_sites = sites if sites is not None else patrol.sites
     m = maps.make_map(
-        bounds=patrol.bounds, basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+        bounds=patrol.bounds,
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if basemap == "vector":
         maps.add_vector_basemap(

@@ -130,6 +130,7 @@ def route_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 600,
+    credit: str = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """Each unit's route along the streets with numbered stops and arrows, posts, a legend.
 
@@ -145,6 +146,7 @@ def route_map(
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if basemap == "vector":
         maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))
@@ -228,12 +230,18 @@ def line_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 600,
+    credit: str = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """A line patrol's closed walk (`path`: one LineString, EPSG:4326) with arrows and
     `marks` numbered points in walking order (1 = the start), the grid's `outline`."""
     frames = [path] if outline is None else [path, outline]
     m = maps.make_map(
-        bounds=_bounds(frames), basemap=basemap, tile_url=tile_url, tile_key=tile_key, height=height
+        bounds=_bounds(frames),
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
     )
     if basemap == "vector":
         maps.add_vector_basemap(m, streets=streets, name=t("streets", lang))
