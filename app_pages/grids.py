@@ -143,6 +143,8 @@ def method_help(view: str) -> None:
         st.markdown(say(Message(f"grids_help_{view}")))
         if view == "edit":
             st.markdown(md(tr("grids_help_map")))
+        if view == "auto":
+            st.markdown(tr("grids_help_auto_more"))
 
 
 def set_preview(preview: views.Preview) -> None:
