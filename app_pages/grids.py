@@ -541,8 +541,8 @@ elif view == "auto":
             method = kept(
                 st.selectbox,
                 "grids_auto_method",
-                # The spanning-tree start, as the sample's rebuild: on divided blocks it came
-                # within ±5 % in all 6 sample communities, METIS's start in 2 of 6.
+                # The spanning-tree start, as the sample's rebuild: on divided blocks its best
+                # plan came within ±5 % in all 6 sample communities, METIS's in 4 of 6.
                 "tree",
                 label=tr("grids_auto_method"),
                 options=views.METHODS,

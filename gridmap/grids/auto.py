@@ -187,8 +187,9 @@ def plans_for(
     -------
     list of Plan
         Best first. Each plan's notes say how many blocks were divided; a plan outside the
-        tolerance says the balance reached with these blocks and, when today's grids (same
-        number of grids) are more even, says that too (``grids_current_better``).
+        tolerance says the balance reached with these blocks; a plan less even than today's
+        grids (same number of grids) says so (``grids_current_better``), within the
+        tolerance or not.
 
     Raises
     ------
@@ -226,7 +227,7 @@ def plans_for(
     for plan in plans:
         if divided:
             plan.notes.insert(0, Message("grids_blocks_divided", n=divided, blocks=len(used)))
-        if not plan.within_tolerance and plan.k == same_k and today < plan.max_deviation:
+        if plan.k == same_k and today < plan.max_deviation - 1e-9:
             plan.notes.append(
                 Message(
                     "grids_current_better",
