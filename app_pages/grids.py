@@ -143,6 +143,8 @@ def method_help(view: str) -> None:
         st.markdown(say(Message(f"grids_help_{view}")))
         if view == "edit":
             st.markdown(md(tr("grids_help_map")))
+        if view == "auto":
+            st.markdown(tr("grids_help_auto_more"))
 
 
 def set_preview(preview: views.Preview) -> None:
@@ -374,6 +376,7 @@ elif view == "edit":
             label=tr("grids_split_grid"),
             options=codes,
             format_func=grid_label,
+            placeholder=tr("grids_placeholder_one"),
         )
     submitted = False
     if kind != "draw":
@@ -387,6 +390,8 @@ elif view == "edit":
                     label=tr("grids_merge_codes"),
                     options=codes,
                     format_func=grid_label,
+                    select_all=False,  # picking "Select all" merged the whole community
+                    placeholder=tr("grids_placeholder_many"),
                 )
             elif kind == "move":
                 ids = [int(b) for b in mine["block_id"]]
@@ -402,6 +407,8 @@ elif view == "edit":
                     options=ids,
                     format_func=lambda b, w=where: f"{b} ({w[b][-3:]})",
                     key=shown,
+                    select_all=False,
+                    placeholder=tr("grids_placeholder_many"),
                 )
                 st.session_state["grids_move_blocks"] = args["block_ids"]
                 for other in ("zh", "en"):  # the other language's widget starts afresh
@@ -420,6 +427,7 @@ elif view == "edit":
                     label=tr("grids_move_to"),
                     options=targets or codes,
                     format_func=grid_label,
+                    placeholder=tr("grids_placeholder_one"),
                 )
             elif kind == "split_streets":
                 grid_row = area[area["grid_code"].astype(str) == target]
@@ -430,6 +438,8 @@ elif view == "edit":
                     [],
                     label=tr("grids_split_streets"),
                     options=options,
+                    select_all=False,
+                    placeholder=tr("grids_placeholder_many"),
                 )
                 args["codes"] = [target]
                 args["names"] = picked_streets
@@ -478,6 +488,7 @@ elif view == "auto":
             label=tr("community"),
             options=communities,
             format_func=lambda c, n=titles: f"{n.get(c, c)} ({c[-3:]})",
+            placeholder=tr("grids_placeholder_one"),
         )
         area = views.area_grids(grids, code)
     with st.form("grids_auto_form", border=True):
@@ -530,11 +541,14 @@ elif view == "auto":
             method = kept(
                 st.selectbox,
                 "grids_auto_method",
-                "metis",
+                # The spanning-tree start, as the sample's rebuild: on divided blocks its best
+                # plan came within ±5 % in all 6 sample communities, METIS's in 4 of 6.
+                "tree",
                 label=tr("grids_auto_method"),
                 options=views.METHODS,
                 format_func={m: tr(f"grids_method_{m}") for m in views.METHODS}.get,
                 help=tr("grids_method_help"),
+                placeholder=tr("grids_placeholder_one"),
             )
         with row[3]:
             n_plans = kept(
@@ -545,6 +559,16 @@ elif view == "auto":
                 min_value=1,
                 max_value=5,
                 step=1,
+            )
+            divide = kept(
+                st.selectbox,
+                "grids_auto_divide",
+                "auto",
+                label=tr("grids_auto_divide"),
+                options=views.DIVIDE_CHOICES,
+                format_func={d: tr(f"grids_auto_divide_{d}") for d in views.DIVIDE_CHOICES}.get,
+                help=tr("grids_auto_divide_help"),
+                placeholder=tr("grids_placeholder_one"),
             )
             first_seed = kept(
                 st.number_input,
@@ -570,6 +594,8 @@ elif view == "auto":
                 tolerance=tolerance / 100,
                 method=method,
                 seeds=range(int(first_seed), int(first_seed) + int(n_plans)),
+                buildings=layer("buildings"),
+                divide={"auto": None, "on": True, "off": False}[divide],
                 progress=progress,
             )
         except ValidationError as exc:
@@ -656,6 +682,7 @@ else:  # history
         numbers[-1],
         label=tr("grids_history_version"),
         options=numbers[::-1],
+        placeholder=tr("grids_placeholder_one"),
     )
     shown = store().read("grids", version=picked)
     position = numbers.index(picked)

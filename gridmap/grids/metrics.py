@@ -69,6 +69,12 @@ def grid_metrics(
     return table
 
 
+def _workers(names: pd.Series) -> int:
+    """Distinct non-blank worker names."""
+    named = names.dropna().astype(str).str.strip()
+    return int(named[named != ""].nunique())
+
+
 def plan_metrics(
     plan: gpd.GeoDataFrame,
     *,
@@ -85,16 +91,22 @@ def plan_metrics(
         ``min_households``, ``max_households``, ``mean_polsby_popper``,
         ``min_polsby_popper``, ``multipart_grids``, ``boundary_length_m`` (total internal
         boundary between grids: half of the perimeters not on the plan's outline),
-        ``households_per_worker`` (per distinct ``worker``, else per grid) and, when given,
-        ``incidents_per_worker`` and ``sites_per_grid``.
+        ``households_per_worker`` and, when given, ``incidents_per_worker`` and
+        ``sites_per_grid``.
+
+    Notes
+    -----
+    Workers are the distinct non-blank ``worker`` names (a worker of two grids counts
+    once; grids without a worker add households but no worker). Without a ``worker``
+    column, or with no worker named, each grid counts as one worker (一格一员).
     """
     table = grid_metrics(plan, target=target, incidents=incidents, sites=sites)
     m = _metric(plan)
     geoms = m.geometry.to_numpy()
     outline = shapely.length(shapely.union_all(geoms))
     internal = (shapely.length(geoms).sum() - outline) / 2
-    workers = int(m["worker"].nunique()) if "worker" in m.columns else len(m)
-    workers = max(workers, 1)
+    workers = _workers(m["worker"]) if "worker" in m.columns else 0
+    workers = max(workers or len(m), 1)
     hh = table["households"]
     out = {
         "grids": len(table),

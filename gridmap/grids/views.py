@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.optimize import linear_sum_assignment
 
 from gridmap import maps
 from gridmap._errors import ValidationError
@@ -37,6 +38,8 @@ from gridmap.grids._map_input import clicked_block as clicked_block
 from gridmap.grids._map_input import neighbour_grids as neighbour_grids
 from gridmap.grids._map_input import parse_line as parse_line
 from gridmap.grids._map_input import toggle as toggle
+from gridmap.grids.auto import DIVIDE_CHOICES as DIVIDE_CHOICES
+from gridmap.grids.auto import plans_for as plans_for
 from gridmap.grids.blocks import metric_crs_of
 from gridmap.grids.edits import (
     EditResult,
@@ -46,7 +49,7 @@ from gridmap.grids.edits import (
     split_grid_along_streets,
 )
 from gridmap.grids.metrics import plan_metrics, reassignment
-from gridmap.grids.partition import Plan, partition_blocks
+from gridmap.grids.partition import Plan
 from gridmap.i18n import Message, column_label, layer_label, t
 from gridmap.stats import assign_grid
 
@@ -461,40 +464,16 @@ def drawn_split(
 # -- automatic plans ------------------------------------------------------------------------
 
 
-def plans_for(
-    blocks: gpd.GeoDataFrame,
-    code: str,
-    *,
-    k: int | None,
-    households: tuple[float, float] | None,
-    tolerance: float,
-    method: str,
-    seeds: Sequence[int],
-    progress: Callable[[float, str], None] | None = None,
-) -> list[Plan]:
-    """Alternative plans for the community `code` (12 digits) from its blocks."""
-    if len(code) != 12:
-        raise ValidationError(Message("grids_auto_needs_community"))
-    mine = blocks[blocks["grid_code"].astype(str).str.startswith(code).to_numpy()]
-    mine = mine.reset_index(drop=True)
-    return partition_blocks(
-        mine,
-        k=k,
-        households=households,
-        tolerance=tolerance,
-        method=method,
-        seeds=tuple(seeds),
-        community_code=code,
-        progress=progress,
-    )
-
-
 def plan_layer(plan: Plan, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A plan's grids with the attributes of the current grids they overlap most.
 
     Names keep the current naming with the new number (``Kamppi 网格01`` → ``…网格03``);
-    population follows households at the community's ratio; each new grid takes the
-    worker of the current grid it overlaps most (a planner reassigns them afterwards).
+    population follows households at the community's ratio. Workers are matched one to
+    one (scipy's ``linear_sum_assignment`` on the overlap areas): each current grid's
+    worker goes to at most one new grid, the one maximising the total overlap; new grids
+    left over (a plan with more grids than workers) get no worker (None). Taking each new
+    grid's most-overlapping worker instead gave two grids one worker, so households per
+    worker differed between plans with the same number of grids (1437 / 4 against / 5).
     """
     if plan.grids is None:
         msg = "the plan has no grids: run partition_blocks with geometry=True"
@@ -508,6 +487,11 @@ def plan_layer(plan: Plan, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     source = overlap.argmax(axis=1)
     out = current.iloc[source].reset_index(drop=True).copy()
     out["grid_code"] = new["grid_code"].astype(str).to_numpy()
+    if "worker" in current.columns:
+        rows, cols = linear_sum_assignment(overlap, maximize=True)
+        workers = np.full(len(new_m), None, dtype=object)
+        workers[rows] = current["worker"].to_numpy()[cols]
+        out["worker"] = workers
     out["households"] = np.round(new["households"].to_numpy(dtype=float)).astype(int)
     if "population" in current.columns and "households" in current.columns:
         ratio = current["population"].sum() / max(current["households"].sum(), 1)
