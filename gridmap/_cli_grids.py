@@ -155,6 +155,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         method=args.method,
         seeds=range(args.seed, args.seed + args.plans),
+        # As the page: blocks too heavy for the tolerance are divided between buildings.
+        buildings=store.read("buildings") if "buildings" in store.layers() else None,
     )
     layers = [views.plan_layer(p, area) for p in plans]
     incidents = views.recent_incidents(
@@ -276,7 +278,7 @@ def add_commands(sub: Any) -> None:
     c.add_argument("--k", type=int, default=None, help="number of grids")
     c.add_argument("--households", default=None, help="target households per grid, e.g. 300-500")
     c.add_argument("--tolerance", type=float, default=0.05, help="allowed deviation (default 0.05)")
-    c.add_argument("--method", choices=["metis", "tree"], default="metis")
+    c.add_argument("--method", choices=["metis", "tree"], default="tree")
     c.add_argument("--plans", type=int, default=3, help="alternative plans (default 3)")
     c.add_argument("--seed", type=int, default=0, help="first random seed (default 0)")
     c.add_argument(
