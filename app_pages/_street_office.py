@@ -163,6 +163,8 @@ def kept(widget: Callable[..., Any], name: str, default: Any, **options: Any) ->
     """
     if name not in st.session_state:
         st.session_state[name] = default
+    if widget in (st.selectbox, st.multiselect):
+        options.setdefault("placeholder", tr("hs_placeholder"))
     value_arg = "index" if widget in (st.selectbox, st.radio) else "value"
     if widget is st.multiselect:
         value_arg = "default"
@@ -216,7 +218,14 @@ def filter_form(office: views.StreetOffice) -> views.Selection | None:
             )
         with row[2]:
             picked_sources = (
-                kept(st.multiselect, "hs_sources", sources, label=tr("hs_sources"), options=sources)
+                kept(
+                    st.multiselect,
+                    "hs_sources",
+                    sources,
+                    label=tr("hs_sources"),
+                    options=sources,
+                    format_func=lambda s, lg=language: views.source_label(s, lg),
+                )
                 if sources
                 else None
             )

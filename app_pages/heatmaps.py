@@ -101,7 +101,7 @@ elif view == "grids":
         picked = st.dataframe(
             table,
             hide_index=True,
-            height=380,
+            height=views.table_height(len(table)),
             on_select="rerun",
             selection_mode="single-row",
             key="hs_grid_ranking",

@@ -301,3 +301,122 @@ def test_density_overlay_is_shifted_on_a_gcj02_basemap() -> None:
     assert (w1 + e1) / 2 == pytest.approx(float(glon), abs=1e-4)
     assert (s1 + n1) / 2 == pytest.approx(float(glat), abs=1e-4)
     assert (w1 + e1) / 2 - (w0 + e0) / 2 > 0.005
+
+
+# ---------------------------------------------------------------------------------------
+# what a new user found on the page (issue #7 walk): a community's grid ranking, the
+# sources in English, the widgets' placeholders
+
+
+def _community(home: Path) -> tuple[str, str, int]:
+    from gridmap.grids import dissolve_level
+
+    grids = GeoPackageStore(home / "sample.gpkg").read("grids")
+    street = dissolve_level(grids, "street")["code"].iloc[0]
+    community = dissolve_level(grids, "community").iloc[0]
+    return street, community["code"], int(community["n_grids"])
+
+
+def test_grid_ranking_fits_the_grids_of_a_community(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    # AppTest keeps no element's height: note what the page asks st.dataframe for
+    heights: dict[str, object] = {}
+    original = st.dataframe
+
+    def dataframe(*args: object, **kwargs: object) -> object:
+        heights[str(kwargs.get("key"))] = kwargs.get("height")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", dataframe)
+    street, community, n_grids = _community(home)
+    app = run_app(
+        HEATMAPS,
+        hs_view="grids",
+        **{"area_street_": street, f"area_community_{street}": community},
+    )
+    table = app.dataframe[0]
+    assert len(table.value) == n_grids < 10
+    # every row shown, no empty rows below: header + rows of 35 px (+ the border)
+    assert views.table_height(n_grids) == 35 * (n_grids + 1) + 3
+    assert heights["hs_grid_ranking"] == views.table_height(n_grids)
+    assert views.table_height(500) == 380  # a whole street's table scrolls
+
+
+def test_sources_read_in_both_languages_and_keep_their_values(home: Path) -> None:
+    app = run_app(HEATMAPS)
+    widget = app.multiselect(key=K(app, "hs_sources"))
+    values = list(widget.options)
+    assert "网格员" in app.session_state["hs_sources"]
+    widget.set_value(["网格员", "12345"]).run()
+    assert not app.exception
+    for language, worker, hotline in (
+        ("en", "Grid worker", "12345 hotline"),
+        ("zh", "网格员", "12345 热线"),
+        ("en", "Grid worker", "12345 hotline"),
+    ):
+        app.session_state["lang"] = language
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        widget = app.multiselect(key=K(app, "hs_sources"))
+        assert worker in widget.options
+        assert hotline in widget.options
+        assert sorted(widget.value) == ["12345", "网格员"]  # the data's values, not labels
+        assert len(widget.options) == len(values)
+    # a source not known by name is shown as written
+    assert views.source_label("街道巡查", "en") == "街道巡查"
+    assert views.source_label("Grid worker", "zh") == "网格员"
+
+
+def test_selects_show_a_translated_placeholder(home: Path) -> None:
+    app = run_app(HEATMAPS, hs_view="time")
+    for language, placeholder in (("zh", "请选择"), ("en", "Choose")):
+        app.session_state["lang"] = language
+        app.run()
+        assert not app.exception
+        widgets = [*app.multiselect, *app.selectbox]
+        page = [w for w in widgets if str(w.key).startswith("hs_")]
+        assert len(page) >= 6
+        assert {w.proto.placeholder for w in page} == {placeholder}
+
+
+def test_density_of_a_community_stays_inside_it(home: Path) -> None:
+    import shapely
+
+    street, community, _ = _community(home)
+    app = run_app(HEATMAPS, **{"area_street_": street, f"area_community_{street}": community})
+    assert app.session_state["area_prefix"] == community
+    store = GeoPackageStore(home / "sample.gpkg")
+    grids = store.read("grids")
+    office = views.StreetOffice(
+        views.prepare_incidents(store.read("incidents"), grids, crs=store.working_crs()),
+        grids,
+        store.working_crs(),
+    )
+    start, end = app.session_state["hs_dates"]
+    selection = views.Selection(
+        pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1), area_prefix=community
+    )
+    result = views.density(office, selection)
+    outline = grids[grids["grid_code"].astype(str).str.startswith(community)]
+    outline = shapely.union_all(outline.to_crs(store.working_crs()).geometry.to_numpy())
+    assert result.area is not None
+    assert result.area.equals(outline)
+    # the raster spans the community (plus a cell), in about 512 cells across it
+    minx, miny, maxx, maxy = result.raster.bounds
+    ominx, ominy, omaxx, omaxy = outline.bounds
+    assert minx <= ominx
+    assert miny <= ominy
+    assert maxx >= omaxx
+    assert maxy >= omaxy
+    assert max(result.raster.shape) <= 520
+    assert result.raster.cell_size <= result.bandwidth / 5
+    extent = max(omaxx - ominx, omaxy - ominy)
+    assert result.raster.cell_size == pytest.approx(
+        min(result.bandwidth / 5, max(result.bandwidth / 32, extent / 512))
+    )
+    image = result.image()
+    assert image is not None
+    assert image.png.startswith(b"\x89PNG")

@@ -346,3 +346,125 @@ def test_shift_is_checked():
     raster = kde_raster(np.array([[0.0, 0.0]]), crs=UTM50N, bandwidth=20)
     with pytest.raises(ValidationError, match="`shift` must be None or 'gcj02'"):
         to_web_mercator_image(raster, shift="bd09")
+
+
+# ---------------------------------------------------------------------------------------
+# the chosen area: the raster over the area only, the overlay masked to its outline
+
+
+def _square(side: float, origin=(500_000.0, 2_560_000.0)):
+    import shapely
+
+    x, y = origin
+    return shapely.box(x, y, x + side, y + side)
+
+
+def _inside_mass(points: np.ndarray, box, bandwidth: float) -> float:
+    """Gaussian kernel mass inside an axis-parallel box, summed over points (exact)."""
+    from scipy.stats import norm
+
+    minx, miny, maxx, maxy = box.bounds
+    fx = norm.cdf((maxx - points[:, 0]) / bandwidth) - norm.cdf((minx - points[:, 0]) / bandwidth)
+    fy = norm.cdf((maxy - points[:, 1]) / bandwidth) - norm.cdf((miny - points[:, 1]) / bandwidth)
+    return float((fx * fy).sum())
+
+
+def _cells_inside(r: DensityRaster, area) -> np.ndarray:
+    import shapely
+
+    centres = cell_centres(r)
+    return shapely.contains_xy(area, centres[:, 0], centres[:, 1]).reshape(r.shape)
+
+
+def test_raster_over_the_area_keeps_densities_inside_and_their_integral():
+    from gridmap.hotspots.views._places import area_cell_size
+
+    area = _square(1000.0)
+    rng = np.random.default_rng(7)
+    pts = np.array([500_000.0, 2_560_000.0]) + rng.uniform(50, 950, (300, 2))
+    bw = 80.0
+    cell = area_cell_size(1000.0, bw)
+    assert cell == pytest.approx(80.0 / 32)  # 1000/512 m is finer than bw/32
+    minx, miny, maxx, maxy = area.bounds
+    # the view's raster (the area's box plus a cell) and the street-wide one, same cells
+    local = kde_raster(
+        pts,
+        crs=UTM50N,
+        bandwidth=bw,
+        cell_size=cell,
+        bounds=(minx - cell, miny - cell, maxx + cell, maxy + cell),
+    )
+    wide = kde_raster(
+        pts,
+        crs=UTM50N,
+        bandwidth=bw,
+        cell_size=cell,
+        bounds=(minx - cell - 40 * cell, miny - cell - 40 * cell, maxx + cell, maxy + cell),
+    )
+    inside_local = local.values[_cells_inside(local, area)].sum() * local.cell_area_km2
+    inside_wide = wide.values[_cells_inside(wide, area)].sum() * wide.cell_area_km2
+    assert inside_local == pytest.approx(inside_wide, rel=1e-9)
+    # the kernel spills over the edge: inside holds the exact Gaussian mass inside the box
+    expected = _inside_mass(pts, area, bw)
+    assert expected < len(pts) - 5  # there is a spill to speak of
+    assert inside_local == pytest.approx(expected, rel=0.01)
+
+
+def test_area_cell_size_bounds():
+    from gridmap.hotspots.views._places import area_cell_size
+
+    assert area_cell_size(20_000.0, 100.0) == pytest.approx(20.0)  # at most bw/5
+    assert area_cell_size(100.0, 320.0) == pytest.approx(10.0)  # at least bw/32
+    assert area_cell_size(2048.0, 100.0) == pytest.approx(4.0)  # 512 across
+
+
+def _pixel_centres_in(out, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    h, w = out.image.shape[:2]
+    (s, west), (n, e) = out.bounds
+    to_merc = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mw, ms = to_merc.transform(west, s)
+    me, mn = to_merc.transform(e, n)
+    mx = mw + (np.arange(w) + 0.5) * (me - mw) / w
+    my = mn - (np.arange(h) + 0.5) * (mn - ms) / h
+    gx, gy = np.meshgrid(mx, my)
+    back = pyproj.Transformer.from_crs("EPSG:3857", crs, always_xy=True)
+    x, y = back.transform(gx, gy)
+    return np.asarray(x), np.asarray(y)
+
+
+def test_overlay_is_transparent_outside_the_area_and_unchanged_inside():
+    import shapely
+
+    from gridmap.hotspots.overlay import to_web_mercator_image
+
+    area = shapely.Polygon(  # an L-shaped community
+        [(0, 0), (800, 0), (800, 300), (300, 300), (300, 800), (0, 800)]
+    )
+    area = shapely.affinity.translate(area, 500_000.0, 2_560_000.0)
+    rng = np.random.default_rng(3)
+    pts = np.array([500_000.0, 2_560_000.0]) + rng.uniform(20, 280, (200, 2))
+    raster = kde_raster(pts, crs=UTM50N, bandwidth=60.0, cell_size=5.0)
+    plain = to_web_mercator_image(raster, max_size=400, hide_below=0)
+    masked = to_web_mercator_image(raster, max_size=400, hide_below=0, mask=area)
+    assert plain.bounds == masked.bounds
+    x, y = _pixel_centres_in(masked, UTM50N)
+    inside = shapely.contains_xy(area, x, y)
+    alpha = masked.image[..., 3]
+    assert (alpha[~inside] == 0).all()
+    # outside the area the unmasked overlay did show density (the spill) ...
+    assert (plain.image[..., 3][~inside] > 0).sum() > 1000
+    # ... and inside, every pixel is as it was
+    np.testing.assert_array_equal(masked.image[inside], plain.image[inside])
+    assert (alpha[inside] > 0).mean() > 0.99
+
+
+def test_overlay_mask_is_checked():
+    import shapely
+
+    from gridmap.hotspots.overlay import to_web_mercator_image
+
+    raster = kde_raster(np.array([[0.0, 0.0], [50.0, 0.0]]), crs=UTM50N, bandwidth=20.0)
+    with pytest.raises(ValidationError, match="`mask`"):
+        to_web_mercator_image(raster, mask=shapely.Point(0, 0))
+    with pytest.raises(ValidationError, match="`mask`"):
+        to_web_mercator_image(raster, mask=shapely.Polygon())

@@ -18,6 +18,11 @@ of control points about :data:`SHIFT_NODE_METRES` apart and interpolated bilinea
 them (GDAL's approximate transformer does the same): the offset changes by well under a
 metre between nodes, and the exact inverse for every pixel would take seconds.
 
+With ``mask`` (the chosen area's polygon in the raster's CRS) pixels whose centre lies
+outside the polygon are transparent (:func:`shapely.contains_xy`, vectorised): the kernel
+smears density past the area's edge, which must not read as incidents there. Densities
+inside are untouched.
+
 The colour scale is returned with the image (a :mod:`branca` colormap, the class breaks when
 classed) so a legend can be drawn from the same numbers.
 
@@ -47,6 +52,7 @@ import matplotlib as mpl
 import numpy as np
 import numpy.typing as npt
 import pyproj
+import shapely
 from scipy import ndimage
 
 from gridmap import crs as gcrs
@@ -102,6 +108,7 @@ def to_web_mercator_image(
     hide_below: float | None = None,
     png: bool = False,
     shift: str | None = None,
+    mask: Any = None,
 ) -> MercatorImage:
     """Warp `raster` to EPSG:3857 pixels and colour it for a Leaflet image overlay.
 
@@ -129,6 +136,9 @@ def to_web_mercator_image(
         The basemap's coordinate system when it is not WGS-84: ``"gcj02"`` for GCJ-02
         tiles (a map from :func:`gridmap.maps.make_map` says so as ``m.gridmap_shift``).
         The image and its bounds are then in GCJ-02; outside mainland China nothing moves.
+    mask : shapely Polygon or MultiPolygon, optional
+        The area to show, in the raster's CRS (metres). Pixels whose centre lies outside
+        are transparent; densities and colours inside are unchanged.
 
     Returns
     -------
@@ -156,8 +166,13 @@ def to_web_mercator_image(
     if shift not in (None, "gcj02"):
         msg = f"`shift` must be None or 'gcj02'; got {shift!r}"
         raise ValidationError(msg)
+    if mask is not None and (
+        not isinstance(mask, shapely.Polygon | shapely.MultiPolygon) or mask.is_empty
+    ):
+        msg = f"`mask` must be a non-empty shapely Polygon or MultiPolygon; got {mask!r}"
+        raise ValidationError(msg)
 
-    merc, (west, south, east, north) = _warp(raster, max_size, shift=shift)
+    merc, (west, south, east, north) = _warp(raster, max_size, shift=shift, mask=mask)
 
     visible = np.isfinite(merc) & (merc >= hide)
     rgba = np.zeros((*merc.shape, 4), dtype=np.uint8)
@@ -198,9 +213,10 @@ def to_web_mercator_image(
 
 
 def _warp(
-    raster: DensityRaster, max_size: int, *, shift: str | None = None
+    raster: DensityRaster, max_size: int, *, shift: str | None = None, mask: Any = None
 ) -> tuple[npt.NDArray[np.float64], tuple[float, float, float, float]]:
-    """The raster resampled on Mercator pixel centres (NaN outside), and their bounds."""
+    """The raster resampled on Mercator pixel centres (NaN outside it or outside `mask`),
+    and their bounds."""
     to_merc = pyproj.Transformer.from_crs(raster.crs, _WEB_MERCATOR, always_xy=True)
     from_merc = pyproj.Transformer.from_crs(_WEB_MERCATOR, raster.crs, always_xy=True)
     minx, miny, maxx, maxy = raster.bounds
@@ -235,6 +251,9 @@ def _warp(
         mode="nearest",
     )
     sampled[outside] = np.nan
+    if mask is not None:
+        shapely.prepare(mask)
+        sampled[~shapely.contains_xy(mask, np.asarray(x), np.asarray(y))] = np.nan
     return sampled.reshape(height, width), (west, south, east, north)
 
 

@@ -51,6 +51,8 @@ from gridmap.hotspots.views._base import (
     hour_span,
     prepare_incidents,
     select,
+    source_label,
+    table_height,
 )
 from gridmap.hotspots.views._patterns import (
     ConcentrationResult,
@@ -126,7 +128,9 @@ __all__ = [
     "requests_map",
     "select",
     "sla_table",
+    "source_label",
     "street_concentration",
+    "table_height",
     "warning_list",
     "warnings_map",
     "warnings_table",

@@ -55,6 +55,24 @@ HIGHLIGHT_COLOUR = "#00e5ff"
 DENSITY_PERIOD_DAYS = 7.0
 #: Most places shown in the repeats list and on its map.
 MAX_REPEAT_PLACES = 200
+#: Incident sources known by name (as written in data, lower case) -> their text key. 110
+#: police, 122 traffic police, 12345 the government service hotline (政务服务便民热线),
+#: grid workers' own reports (网格员上报).
+SOURCE_TEXT_KEYS: dict[str, str] = {
+    "110": "hs_source_110",
+    "110报警": "hs_source_110",
+    "122": "hs_source_122",
+    "122报警": "hs_source_122",
+    "12345": "hs_source_12345",
+    "12345热线": "hs_source_12345",
+    "12345 hotline": "hs_source_12345",
+    "网格员": "hs_source_grid_worker",
+    "网格员上报": "hs_source_grid_worker",
+    "grid worker": "hs_source_grid_worker",
+    "grid_worker": "hs_source_grid_worker",
+}
+#: Pixels per row of a Streamlit table (its default row height), and of the header.
+TABLE_ROW_PX = 35
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,6 +262,25 @@ def select(office: StreetOffice, selection: Selection, *, history_days: float = 
 def count_selected(office: StreetOffice, selection: Selection) -> int:
     """How many incidents `selection` holds."""
     return len(select(office, selection))
+
+
+def source_label(source: Any, lang: str) -> str:
+    """An incident source as the user reads it in `lang` (``"网格员"`` → "Grid worker").
+
+    Sources not in :data:`SOURCE_TEXT_KEYS` are shown as written in the data.
+    """
+    written = str(source)
+    key = SOURCE_TEXT_KEYS.get(written.strip().lower())
+    return t(key, lang) if key else written
+
+
+def table_height(rows: int, *, most: int = 380) -> int:
+    """Pixels for a Streamlit table of `rows` rows: all of them, with no empty rows below,
+    up to `most` (then it scrolls)."""
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        msg = f"`rows` must be a non-negative integer; got {rows!r}"
+        raise ValidationError(msg)
+    return min(most, TABLE_ROW_PX * (rows + 1) + 3)
 
 
 def _area_grids(office: StreetOffice, selection: Selection) -> gpd.GeoDataFrame | None:

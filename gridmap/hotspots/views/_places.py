@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from gridmap import maps
 from gridmap._errors import ValidationError
@@ -47,6 +48,13 @@ from gridmap.i18n import t
 # (1) kernel density as an image overlay
 
 
+#: Raster cells across the shown area (street, community or grid): finer than the
+#: image's pixels at the map's fitted zoom, so no cell shows as a step.
+CELLS_ACROSS = 512
+#: Finest cell as a share of the bandwidth (a kernel 8 × 32 = 256 cells wide at most).
+MAX_CELLS_PER_BANDWIDTH = 32
+
+
 class DensityImage(NamedTuple):
     """A density raster coloured for Leaflet: PNG bytes, corners and legend entries."""
 
@@ -70,9 +78,13 @@ class DensityResult:
     raster: kde.DensityRaster | None
     peak: float  # incidents per km² per week
     max_size: int = 900
+    area: Any = None  # the chosen area's outline in the raster's CRS; None: no grids
 
     def image(self, *, shift: str | None = None) -> DensityImage | None:
         """The raster warped to Web Mercator in five quantile classes; None when empty.
+
+        Outside the chosen area (:attr:`area`) the image is transparent: the kernel spills
+        density over the area's edge where no incident was counted.
 
         `shift` is the basemap's system (a map's ``gridmap_shift``: None or ``"gcj02"``;
         :func:`gridmap.hotspots.overlay.to_web_mercator_image`).
@@ -80,7 +92,7 @@ class DensityResult:
         if self.raster is None:
             return None
         image = overlay.to_web_mercator_image(
-            self.raster, classes=5, png=True, max_size=self.max_size, shift=shift
+            self.raster, classes=5, png=True, max_size=self.max_size, shift=shift, mask=self.area
         )
         breaks = [0.0, *(float(b) for b in (image.breaks if image.breaks is not None else []))]
         colours = [
@@ -110,6 +122,12 @@ def density(
     `hours`/`weekday` narrow the selection further (the hour × weekday view's chosen
     cell). Each incident weighs ``7 / days`` of the span, so the raster
     (:func:`~gridmap.hotspots.density.kde_raster`) reads per week.
+
+    With grids, the raster covers the chosen area (street, community or grid) only, its
+    cells sized from the area (:func:`area_cell_size`, about :data:`CELLS_ACROSS` across
+    it) so that a community is as smooth as a street; the result keeps the area's outline
+    to mask the image. Incidents outside the area are filtered already, so densities
+    inside equal those of a raster over the whole street.
     """
     chosen = select(office, selection)
     if weekday is not None:
@@ -121,8 +139,23 @@ def density(
     if xy is None or len(xy) < 2:
         return DensityResult(len(chosen), math.nan, math.nan, None, 0.0, max_size)
     rule = kde.silverman_bandwidth(xy)
+    used = bandwidth or rule
     weights = np.full(len(xy), DENSITY_PERIOD_DAYS / selection.days)
-    raster = kde.kde_raster(xy, crs=office.crs, bandwidth=bandwidth or rule, weights=weights)
+    grids = _area_grids(office, selection)
+    outline = None
+    options: dict[str, Any] = {}
+    if grids is not None and len(grids):
+        outline = shapely.union_all(grids.to_crs(office.crs).geometry.to_numpy())
+        minx, miny, maxx, maxy = outline.bounds
+        # points on the area's edge (or located by a tolerance) stay in the raster
+        minx, miny = min(minx, float(xy[:, 0].min())), min(miny, float(xy[:, 1].min()))
+        maxx, maxy = max(maxx, float(xy[:, 0].max())), max(maxy, float(xy[:, 1].max()))
+        cell = area_cell_size(max(maxx - minx, maxy - miny), used)
+        options = {
+            "cell_size": cell,
+            "bounds": (minx - cell, miny - cell, maxx + cell, maxy + cell),
+        }
+    raster = kde.kde_raster(xy, crs=office.crs, bandwidth=used, weights=weights, **options)
     return DensityResult(
         n=len(xy),
         bandwidth=float(raster.bandwidth),
@@ -130,7 +163,24 @@ def density(
         raster=raster,
         peak=float(raster.values.max()),
         max_size=max_size,
+        area=outline,
     )
+
+
+def area_cell_size(extent: float, bandwidth: float) -> float:
+    """Raster cell side for a density shown over `extent` metres, in metres.
+
+    About :data:`CELLS_ACROSS` cells across what is shown (so a community is drawn as
+    finely as a street), never coarser than ``bandwidth / DEFAULT_CELLS_PER_BANDWIDTH``
+    (the library's accuracy default) and never finer than ``bandwidth /``
+    :data:`MAX_CELLS_PER_BANDWIDTH` (the Gaussian filter's cost grows with the kernel's
+    width in cells; the density does not change within a fraction of the bandwidth).
+    """
+    extent = float(extent)
+    finest = bandwidth / MAX_CELLS_PER_BANDWIDTH
+    coarsest = bandwidth / kde.DEFAULT_CELLS_PER_BANDWIDTH
+    wanted = extent / CELLS_ACROSS if extent > 0 else coarsest
+    return float(min(coarsest, max(finest, wanted)))
 
 
 def density_map(
