@@ -1327,12 +1327,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hs_help_density": (
         "颜色表示每周每平方公里的事件数：每个事件按高斯核“摊开”后叠加（核密度估计）。带宽越大，"
         "图越平滑；“自动”采用 Silverman（1986，《Density Estimation》式 3.31/4.14）的稳健经验规则。"
-        "栅格在服务器上计算，再按 Web 墨卡托重采样为一张图片叠加在地图上，浏览器不接收原始点位。",
+        "栅格在服务器上计算，再按 Web 墨卡托重采样为一张图片叠加在地图上，浏览器不接收原始点位。"
+        "选择了社区或网格时，栅格只覆盖该范围（范围外透明），格子大小随范围缩放（约 512 格）。",
         "Colours are incidents per km² per week: each incident is spread by a Gaussian kernel "
         "and the kernels are summed (kernel density estimation). A wider bandwidth gives a "
         'smoother map; "auto" uses Silverman\'s robust rule of thumb (1986, *Density '
         "Estimation*, eqs. 3.31/4.14). The raster is computed on the server and warped to Web "
-        "Mercator as one image; the browser never receives the incident points.",
+        "Mercator as one image; the browser never receives the incident points. With a "
+        "community or grid chosen, the raster covers only that area (transparent outside) and "
+        "its cells follow the area's size (about 512 across).",
     ),
     "hs_help_grids": (
         "每个网格在所选时段的事件数，与紧接其前的等长时段比较（CompStat 周比较表）。"

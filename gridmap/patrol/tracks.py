@@ -1,6 +1,7 @@
 """GPS tracks: planned versus actual patrols (dosage at hot spots, streets walked, stops made).
 
-Tracks are not a workspace layer yet: :func:`read_track` reads a GPX file (streamed; no
+Tracks live in the workspace's ``tracks`` layer (imported like any layer), or are read from
+a file: :func:`read_track` reads a GPX file (streamed; no
 document type allowed) or a CSV (through :func:`gridmap.io.read_table`; columns time/lon/lat
 and optional unit, Chinese names accepted), within the upload limit, into a GeoDataFrame of
 fixes in EPSG:4326. :func:`clean_track` drops fixes with impossible coordinates or times,
