@@ -9,6 +9,7 @@ kept under plain session keys, so switching language redraws the same answer.
 from __future__ import annotations
 
 import zlib
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -34,6 +35,7 @@ from gridmap.i18n import t
 from gridmap.patrol import route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
 from gridmap.patrol.tracks import read_track
+from gridmap.schema import SITE_KINDS
 
 VIEWS = ("routes", "line", "schedule", "actual")
 MODES = ("walk", "bike", "car")
@@ -153,11 +155,17 @@ def draw(make: Any, *args: Any) -> Any:
         return make(_versions(), *args, (("lang", lang()), ("credit", map_credit())))
 
 
+def _kind_label(kind: str, *, zh: bool) -> str:
+    """A site kind as people read it (学校, 商场); a city's own kinds as written."""
+    return SITE_KINDS.get(kind, (kind, kind))[0 if zh else 1]
+
+
 def multi(
     label: str, options: list, *, key: str, default: list, where: Any = st, **kwargs: Any
 ) -> list:
     """A multiselect keyed by language whose choice lives under the plain key `key`."""
     value = [v for v in st.session_state.get(key, default) if v in options]
+    kwargs.setdefault("placeholder", tr("pr_choose"))  # not Streamlit's English default
     picked = where.multiselect(label, options, default=value, key=f"{key}.{lang()}", **kwargs)
     st.session_state[key] = [p for p in picked if p in options]
     return st.session_state[key]
@@ -243,6 +251,7 @@ def stop_inputs() -> tuple:
                 all_kinds,
                 key="pr_site_kinds",
                 default=[k for k in ("school", "mall") if k in all_kinds],
+                format_func=partial(_kind_label, zh=lang() == "zh"),
             )
             names = dict(
                 zip(
@@ -285,7 +294,7 @@ def priority_editor(chosen: tuple) -> tuple:
     column = tr("pr_col_priority")
     shown = pd.DataFrame(
         {
-            "stop": base["stop"],
+            "stop": base["stop"],  # read back below; shown as 编号 / Stop
             tr("pr_col_place"): base["name"],
             tr("pr_col_kind"): [tr(f"pr_kind_{k}") for k in base["kind"]],
             column: [
@@ -301,9 +310,10 @@ def priority_editor(chosen: tuple) -> tuple:
         hide_index=True,
         disabled=[c for c in shown.columns if c != column],
         column_config={
+            "stop": st.column_config.TextColumn(tr("pr_col_stop")),
             column: st.column_config.NumberColumn(
                 min_value=1, max_value=5, step=1, help=tr("pr_priorities_help")
-            )
+            ),
         },
     )
     ours = {

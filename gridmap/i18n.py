@@ -380,7 +380,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} areas will be saved: {kinds}",
     ),
     "hs_handoff_save": (
-        "保存为 hotspots 图层新版本",
+        "保存为热点图层新版本",
         "Save as a new version of the hotspots layer",
     ),
     "hs_handoff_saved": (
@@ -473,9 +473,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "pp_new_name_default": ("新守望岗", "New sentinel post"),
     "pp_new_mode": ("新岗位出警方式", "Mode of the new post"),
     "pp_before_after": ("调整前后对比（未保存）", "Before and after (not saved)"),
-    "pp_save": ("保存为 posts 图层新版本", "Save as a new version of the posts layer"),
+    "pp_save": ("保存为守望岗图层新版本", "Save as a new version of the posts layer"),
     "pp_saved": (
-        "已保存为 posts 第 {version} 版（{n} 个岗位）",
+        "已保存为守望岗第 {version} 版（{n} 个岗位）",
         "Saved as posts version {version} ({n} posts)",
     ),
     "pp_mclp": (
@@ -1422,7 +1422,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hs_help_report": (
         "周报是一个 Excel 工作簿（概况、变化、预警、诉求时效、超期诉求、地图）和几张离线绘制的"
         "PNG 地图，按当前筛选条件（不含日期）统计截至所选结束日期的一周。"
-        "移交巡防：把当前热点格网、新兴热点和预警网格保存为工作空间的 hotspots 图层新版本，"
+        "移交巡防：把当前热点格网、新兴热点和预警网格保存为工作空间的热点（hotspots）图层新版本，"
         "供巡防规划页面使用；每次保存都记录编辑人。",
         "The weekly report is an Excel workbook (summary, changes, warnings, request deadlines, "
         "overdue requests, maps) with PNG maps drawn offline, for the week up to the chosen end "

@@ -133,12 +133,12 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
         wait_posts(b, 9, 1)
         assert len(shared.history("posts")) == 1  # previews save nothing
         # A saves first.
-        a.get_by_role("button", name="保存为 posts 图层新版本").click()
-        a.get_by_text("已保存为 posts 第 2 版（9 个岗位）").wait_for(timeout=240_000)
+        a.get_by_role("button", name="保存为守望岗图层新版本").click()
+        a.get_by_text("已保存为守望岗第 2 版（9 个岗位）").wait_for(timeout=240_000)
         saved_a = shared.history("posts")[-1]
         assert (saved_a.version, saved_a.author) == (2, "甲编辑")
         # B saves on version 1: refused, naming A and when, and B's edit is kept.
-        b.get_by_role("button", name="保存为 posts 图层新版本").click()
+        b.get_by_role("button", name="保存为守望岗图层新版本").click()
         refused = b.get_by_text(re.compile("posts 图层已被他人更改"))
         refused.wait_for(timeout=240_000)
         message = refused.inner_text()
@@ -151,8 +151,8 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
         # The preview is recomputed on A's version: A's post plus B's pending one.
         wait_posts(b, 10, 1)
         wait_until_idle(b, timeout_ms=240_000)
-        b.get_by_role("button", name="保存为 posts 图层新版本").click()
-        b.get_by_text("已保存为 posts 第 3 版（10 个岗位）").wait_for(timeout=240_000)
+        b.get_by_role("button", name="保存为守望岗图层新版本").click()
+        b.get_by_text("已保存为守望岗第 3 版（10 个岗位）").wait_for(timeout=240_000)
         for browser in browsers:
             browser.close()
     history = shared.history("posts")

@@ -94,8 +94,8 @@ def test_a_post_added_by_clicking_the_map_is_previewed_saved_and_drawn(
         wait_until_idle(page)
         store = GeoPackageStore(home / "sample.gpkg")
         assert len(store.history("posts")) == 1  # nothing saved by a preview
-        page.get_by_role("button", name="保存为 posts 图层新版本").click()
-        page.get_by_text("已保存为 posts 第 2 版（9 个岗位）").wait_for(timeout=150_000)
+        page.get_by_role("button", name="保存为守望岗图层新版本").click()
+        page.get_by_text("已保存为守望岗第 2 版（9 个岗位）").wait_for(timeout=150_000)
         # The saved coverage redrawn: nine posts, none pending, and the legend.
         _, saved = map_state(page, "s.posts === 9 && s.changed === 0", "the saved post")
         assert "出警时间" in " ".join(saved["legends"])

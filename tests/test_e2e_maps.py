@@ -171,8 +171,8 @@ def test_coverage_what_if_click_and_save_raise_no_script_errors(
     page.get_by_text("调整前后对比（未保存）").wait_for(timeout=150_000)
     preview = controls(page, "the previewed post", "c.switcher > 0", errors=errors)
     wait_until_idle(page, timeout_ms=120_000)
-    page.get_by_role("button", name="保存为 posts 图层新版本").click()
-    page.get_by_text("已保存为 posts 第 2 版（9 个岗位）").wait_for(timeout=150_000)
+    page.get_by_role("button", name="保存为守望岗图层新版本").click()
+    page.get_by_text("已保存为守望岗第 2 版（9 个岗位）").wait_for(timeout=150_000)
     wait_until_idle(page, timeout_ms=120_000)
     # The map after saving: its layer switcher lists its layers (it was an empty box).
     saved = controls(page, "the saved coverage", "c.switcher > 0", errors=errors)

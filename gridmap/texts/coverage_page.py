@@ -31,9 +31,9 @@ TEXT = {
     "pp_new_site_name": ("新重点目标名称", "Name of the new key site"),
     "pp_new_site_default": ("新重点目标", "New key site"),
     "pp_site_kind": ("目标类型", "Kind of site"),
-    "pp_save_sites": ("保存为 sites 图层新版本", "Save as a new version of the sites layer"),
+    "pp_save_sites": ("保存为重点目标图层新版本", "Save as a new version of the sites layer"),
     "pp_saved_sites": (
-        "已保存为 sites 第 {version} 版（{n} 个重点目标）",
+        "已保存为重点目标第 {version} 版（{n} 个重点目标）",
         "Saved as sites version {version} ({n} key sites)",
     ),
     "pp_conflict": ("未保存：", "Not saved:"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 TEXT: dict[str, tuple[str, str]] = {
+    "pr_col_stop": ("编号", "Stop"),
+    "pr_choose": ("请选择", "Choose"),
     # table columns
     "pr_col_unit": ("巡逻单元", "Unit"),
     "pr_col_start": ("出发岗", "Start post"),
@@ -59,8 +61,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the number of units must be at least 1, not {units}",
     ),
     "pr_no_stops": (
-        "没有可巡逻的点位：请选择重点目标，或先在“热力图”页保存热点",
-        "no stops to visit: choose key sites, or save hot spots on the Heatmaps page first",
+        "没有可巡逻的点位：请选择重点目标，或先在“预警与周报”页（周报与移交巡防）保存热点",
+        "no stops to visit: choose key sites, or save hot spots on the Warnings & report "
+        "page (report and hand-off) first",
     ),
     "pr_bad_shift": (
         "班次时长（{shift} 分钟）应为正且不超过 24 小时，停留时间（{dwell} 分钟）应小于班次时长",
@@ -189,8 +192,9 @@ TEXT.update(
             "visit the street office's {n} hot spots",
         ),
         "pr_no_hotspots": (
-            "工作区还没有热点图层：可在“热力图”页保存热点，或只选重点目标。",
-            "The workspace has no hotspots layer yet: save hot spots on the Heatmaps page, or "
+            "工作区还没有热点图层：可在“预警与周报”页（周报与移交巡防）保存热点，或只选重点目标。",
+            "The workspace has no hotspots layer yet: save hot spots on the Warnings & report "
+            "page (report and hand-off), or "
             "choose key sites only.",
         ),
         "pr_no_sites": ("工作区没有重点目标图层。", "The workspace has no key sites layer."),
