@@ -491,7 +491,7 @@ def line_view() -> None:
         cols[0].metric(tr("pr_m_line_km"), f"{result.length / 1000:.2f}")
         cols[1].metric(tr("pr_m_street_km"), f"{result.street_length / 1000:.2f}")
         cols[2].metric(tr("pr_m_line_min"), f"{result.time / 60:.0f}")
-        cols[3].metric(tr("pr_m_repeated"), f"{result.route.repeated}")
+        cols[3].metric(tr("pr_m_repeated"), f"{(result.length - result.street_length) / 1000:.2f}")
         if result.left_out:
             st.warning(tr("pr_left_out", n=result.left_out))
         show_map(fmap, "pr_line_map")

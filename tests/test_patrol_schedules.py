@@ -94,3 +94,16 @@ def test_bad_stops():
         randomised_shift(times, stops.assign(risk=0), 0)
     with pytest.raises(ValidationError, match="`node` must be rows"):
         randomised_shift(times, stops.assign(node=99), 0)
+
+
+def test_an_unkept_two_hour_rule_is_said_in_chinese_too() -> None:
+    # A new user read the reason in developer English inside a Chinese sentence.
+    from gridmap.i18n import localize
+
+    times, stops = setting(6, side=6000)
+    with pytest.raises(ValidationError) as caught:
+        randomised_shift(times, stops, 0, shift=SHIFT, max_gap=1800, seed=0)
+    zh = localize(caught.value, "zh")
+    assert "每 30 分钟至少被巡到一次" in zh
+    assert "max_gap" not in zh
+    assert "`max_gap` of 30 min cannot be kept" in localize(caught.value, "en")

@@ -29,7 +29,7 @@ import shapely
 from scipy.sparse import csgraph
 
 from gridmap._errors import ValidationError
-from gridmap.i18n import Message, t
+from gridmap.i18n import Message, Words, localize, t
 from gridmap.patrol import schedules as sched
 from gridmap.patrol import tracks
 from gridmap.patrol.network import StreetGraph
@@ -230,7 +230,13 @@ def schedule(
         if gap is None:
             raise
         raise ValidationError(
-            Message("pr_gap_impossible", post=table.at[0, "name"], n=len(frame), detail=str(exc))
+            Message(
+                "pr_gap_impossible",
+                post=table.at[0, "name"],
+                n=len(frame),
+                # the schedule's own reason, in the page's language too
+                detail=Words(localize(exc, "en"), localize(exc, "zh")),
+            )
         ) from exc
     rows = []
     for day, group in visits.groupby("day"):

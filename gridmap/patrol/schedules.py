@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import Message
 from gridmap.patrol.routing import KOPER_WINDOW, SHIFT
 
 #: Visit every hot spot at least this often when `max_gap` is asked for: 2 hours (the
@@ -162,12 +163,17 @@ def randomised_shift(
     out = pd.DataFrame(rows, columns=["stop", "node", "arrive", "leave", "dwell"])
     out.insert(0, "visit", np.arange(1, len(out) + 1))
     if max_gap is not None:
-        problems = schedule_gaps(out, st.loc[st["hotspot"], "stop"], shift=shift, max_gap=gap)
+        problems = _gaps(out, st.loc[st["hotspot"], "stop"], shift=shift, max_gap=gap)
         if problems:
-            msg = (
-                f"`max_gap` of {gap / 60:.0f} min cannot be kept from post {post} for "
-                f"{int(bound.sum())} hot spots in a {shift / 60:.0f} min shift: "
-                f"{problems[0]}. Split the hot spots between units or lengthen `max_gap`."
+            stop, worst = problems[0]
+            msg = Message(
+                "schedule_gap_unkept",
+                gap=f"{gap / 60:.0f}",
+                post=post,
+                n=int(bound.sum()),
+                shift=f"{shift / 60:.0f}",
+                stop=stop,
+                wait=f"{worst / 60:.0f}",
             )
             raise ValidationError(msg)
     return out
@@ -177,13 +183,23 @@ def schedule_gaps(
     visits: pd.DataFrame, hotspots: object, *, shift: float, max_gap: float
 ) -> list[str]:
     """Where a shift's `visits` leave a hot spot unvisited longer than `max_gap` (text)."""
+    return [
+        f"stop {stop!r} waits {worst / 60:.0f} min between visits"
+        for stop, worst in _gaps(visits, hotspots, shift=shift, max_gap=max_gap)
+    ]
+
+
+def _gaps(
+    visits: pd.DataFrame, hotspots: object, *, shift: float, max_gap: float
+) -> list[tuple[str, float]]:
+    """(stop, longest wait in seconds) of the hot spots left longer than `max_gap`."""
     problems = []
     for stop in pd.unique(pd.Series(list(hotspots))):
         t = np.sort(visits.loc[visits["stop"] == stop, "arrive"].to_numpy(float))
         edges = np.concatenate([[0.0], t, [shift]])
         worst = float(np.diff(edges).max())
         if worst > max_gap + 1e-6:
-            problems.append(f"stop {stop!r} waits {worst / 60:.0f} min between visits")
+            problems.append((str(stop), worst))
     return problems
 
 

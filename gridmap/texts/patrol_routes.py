@@ -47,6 +47,13 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "schedule_gap_unkept": (
+        "在 {shift} 分钟的班次内，从岗位 {post} 出发无法让 {n} 个点位每 {gap} 分钟至少被巡到"
+        "一次：点位 {stop} 两次巡到之间要等 {wait} 分钟。请把点位分给多个巡逻组，或放宽间隔。",
+        "`max_gap` of {gap} min cannot be kept from post {post} for {n} stops in a {shift} min "
+        "shift: stop {stop!r} waits {wait} min between visits. Split the stops between units "
+        "or lengthen `max_gap`.",
+    ),
     "pr_bad_clock": (
         "`{name}` 应为 时:分 格式的时间（如 08:00），而不是“{value}”",
         "`{name}` must be a clock time such as 08:00, not “{value}”",
@@ -268,7 +275,7 @@ TEXT.update(
         "pr_m_line_km": ("线巡总长（公里）", "Walk length (km)"),
         "pr_m_street_km": ("网格内道路（公里）", "Streets in the grid (km)"),
         "pr_m_line_min": ("用时（分钟）", "Time (min)"),
-        "pr_m_repeated": ("重复走的路段", "Street pieces walked again"),
+        "pr_m_repeated": ("重复及连接路程（公里）", "Walked again or to connect (km)"),
         "pr_left_out": (
             "网格内有 {n} 段道路与其余道路不连通，未纳入线巡。",
             "{n} pieces of the grid's streets do not connect to the rest and are not in the walk.",
