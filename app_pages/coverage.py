@@ -122,7 +122,9 @@ def _figure_metrics(result: views.WhatIf) -> None:
         strict=True,
     ):
         delta = views.change_points(after[key] - before[key])
-        col.metric(tr(label), _pct(after[key]), delta=delta)
+        # no change is grey, not a green "↑ +0.0"
+        colour = "off" if float(delta) == 0 else "normal"
+        col.metric(tr(label), _pct(after[key]), delta=delta, delta_color=colour)
 
 
 # --- views -----------------------------------------------------------------------------------
