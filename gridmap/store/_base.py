@@ -26,7 +26,7 @@ import pyproj
 from gridmap._errors import StoreError
 from gridmap.crs import working_crs
 from gridmap.i18n import Message
-from gridmap.schema import STORAGE_CRS
+from gridmap.schema import STORAGE_CRS, validate_layer
 
 VERSIONS_TABLE = "gridmap_versions"
 SETTINGS_TABLE = "gridmap_settings"
@@ -240,6 +240,14 @@ class WorkspaceStore(abc.ABC):
     def location_label(self) -> str:
         """How to show this workspace to a person (no password)."""
         return self.location
+
+    @staticmethod
+    def _check_write(layer: str, data: gpd.GeoDataFrame, message: str) -> None:
+        """What every backend's :meth:`write` checks before it takes the lock."""
+        validate_layer(data, layer)
+        if not message or not message.strip():
+            msg = "`message` must say why the layer changes"
+            raise StoreError(msg)
 
     def _check_based_on(self, layer: str, based_on: int | None) -> None:
         if based_on == ANY_VERSION:

@@ -277,10 +277,7 @@ class GeoPackageStore(WorkspaceStore):
         message: str,
         based_on: int | None = ANY_VERSION,
     ) -> LayerVersion:
-        validate_layer(data, layer)
-        if not message or not message.strip():
-            msg = "`message` must say why the layer changes"
-            raise StoreError(msg)
+        self._check_write(layer, data, message)
         with _write_guard(self.path), self.writing():
             self._check_based_on(layer, based_on)
             return self._write_frame(layer, data, author=author, message=message)
