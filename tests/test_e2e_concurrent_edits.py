@@ -98,7 +98,9 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-u
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not run in CI: it fails only after its time-outs (minutes per backend). Run it with
+    # `--runxfail` while working on the cause.
+    run=False,
     reason="open: the second session's Coverage map frame stays at height 0 (no posts drawn)"
     " while the first session is on the page, even in a second browser process",
 )
