@@ -155,7 +155,8 @@ def test_the_tracks_layer_holds_timed_point_fixes() -> None:
 
 def test_patrol_pages_read_the_columns_import_detects() -> None:
     from gridmap.io._columns import SYNONYMS, normalise_name
-    from gridmap.patrol import route_views, tracks
+    from gridmap.patrol import _track_files as tracks  # where the track readers live
+    from gridmap.patrol import route_views
 
     for role, names in (
         ("opens", route_views.OPENS_COLUMNS),
