@@ -98,12 +98,10 @@ def suggest_layer(path: str | os.PathLike[str], *, part: str | None = None) -> s
             staged = _stage_file(checked, fmt, Path(folder), [])
         check_content(staged, fmt, checked.name)
         views = inspect_geopackage(staged, checked.name) if fmt == "gpkg" else set()
-        layers = [
-            (name, kind)
-            for name, kind in _list_layers(gdal_path(staged, fmt), checked.name)
-            if name.lower() not in views
-        ]
+        listed = _list_layers(gdal_path(staged, fmt), checked.name)
+    layers = [(name, kind) for name, kind in listed if name.lower() not in views]
     if fmt == "gpkg" and part is not None:
-        layers = [(name, kind) for name, kind in layers if name == part] or layers
+        # the part chosen, even a view (a workspace's layers are views of their versions)
+        layers = [(name, kind) for name, kind in listed if name == part] or layers
     kind = _geometry_kind(layers[0][1]) if layers else None
     return _by_name(names, kind) or _BY_GEOMETRY.get(kind or "", "incidents")
