@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages._common import (
     area_prefix,
@@ -18,6 +17,7 @@ from app_pages._common import (
     tr,
     workspace_name,
 )
+from app_pages._maps import show_map
 from gridmap import ValidationError
 from gridmap.overview import (
     build_overview,
@@ -46,6 +46,22 @@ def _locator(workspace: str, version: int) -> PolygonLocator:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _counted(location: str, versions: tuple, prefix: str, now: object, _store: WorkspaceStore):  # type: ignore[no-untyped-def]
     return overview_from_store(_store, area_prefix=prefix, now=now)
+
+
+# The same for the GeoPackage: every session on the same area and day shares one count.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _built(location: str, versions: tuple, prefix: str, now: object, _metric_crs: object):  # type: ignore[no-untyped-def]
+    grids, incidents = layer("grids"), layer("incidents")
+    return build_overview(
+        grids,
+        incidents,
+        metric_crs=_metric_crs,
+        area_prefix=prefix,
+        now=now,
+        locator=(
+            _locator(location, versions[0] or 0) if grids is not None and len(grids) else None
+        ),
+    )
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -84,18 +100,7 @@ with st.spinner(tr("loading_map")):
     if in_database:
         overview = _counted(workspace.location, versions, prefix, now, workspace)
     else:
-        overview = build_overview(
-            grids,
-            incidents,
-            metric_crs=workspace.working_crs(),
-            area_prefix=prefix,
-            now=now,
-            locator=(
-                _locator(workspace.location, versions[0] or 0)
-                if grids is not None and len(grids)
-                else None
-            ),
-        )
+        overview = _built(workspace.location, versions, prefix, now, workspace.working_crs())
 for missing in overview.missing:
     st.info(say(missing))
 
@@ -142,17 +147,35 @@ credit = workspace_credit(settings, lang(), name=workspace_name())
 left, right = st.columns([4, 3])
 with left:
     options = {"lang": lang(), "colour_by": colour_by, "synthetic": synthetic, "credit": credit}
-    fmap = None
+    # Everything the map depends on: one map per area, day, options and layer versions,
+    # drawn once for every session (app_pages/_maps.py).
+    drawn = (
+        workspace.location,
+        tuple(
+            workspace.current_version(name)
+            for name in ("grids", "incidents", "sites", "posts", "streets", "buildings")
+        ),
+        prefix,
+        now,
+        tuple(sorted(options.items())),
+    )
+    basemap = basemap_options()
     try:
-        fmap = overview_map(overview, **options, **map_layers, **basemap_options())
+        show_map(
+            lambda: overview_map(overview, **options, **map_layers, **basemap),
+            cache_key=(*drawn, tuple(sorted(basemap.items()))),
+            key="overview_map",
+            height=620,
+        )
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
-        if basemap_options()["basemap"] != "vector":  # retry only what can differ
-            fmap = overview_map(overview, **options, **map_layers)
-    if fmap is not None:
-        st_folium(
-            fmap, height=620, use_container_width=True, returned_objects=[], key="overview_map"
-        )
+        if basemap["basemap"] != "vector":  # retry only what can differ
+            show_map(
+                lambda: overview_map(overview, **options, **map_layers),
+                cache_key=drawn,
+                key="overview_map",
+                height=620,
+            )
 with right:
     if overview.has_incidents:
         st.subheader(tr("by_category"))

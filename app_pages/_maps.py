@@ -1,0 +1,108 @@
+"""Maps on the pages: ``st_folium`` with the drawn map shared by every session (UI glue only).
+
+Building a folium map and rendering it to HTML and JavaScript costs the server about half
+of a page view (the Overview on the sample: ~0.4 s of ~0.8 s CPU), and with many people on
+one server every session paid it again for the same map. :func:`show_map` renders a map
+once per *cache key* and hands every later session the same component arguments.
+
+The arguments are exactly the ones ``st_folium`` itself passes to its component: the first
+time a key is shown, ``st_folium`` runs as usual and a recorder beside its component
+function (``streamlit_folium._component_func``, wrapped once at import, thread-safe: it only
+records in the thread that asked) keeps a copy. ``tests/test_maps_cache.py`` checks that a
+later session sends the browser the same arguments, so an update of streamlit-folium that
+changes them fails there rather than on screen.
+
+The cache key must name everything the map depends on: the workspace location (a scoped
+store's location names its scope, see :func:`app_pages._common.store`), the layers'
+versions, the language, the basemap and every option the page passes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import folium
+import streamlit_folium
+from streamlit_folium import st_folium
+
+#: Component arguments kept (a map's arguments are its HTML, ~0.1–1 MB each).
+MAX_MAPS = 48
+
+_lock = threading.Lock()
+_payloads: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+_recording = threading.local()
+
+
+class _Recorder:
+    """``streamlit_folium``'s component function, recording the arguments when asked."""
+
+    def __init__(self, component: Callable[..., Any]) -> None:
+        self.component = component
+
+    def __call__(self, **kwargs: Any) -> Any:
+        if getattr(_recording, "kwargs", None) is not None:
+            _recording.kwargs.update(kwargs)
+        return self.component(**kwargs)
+
+
+if not isinstance(streamlit_folium._component_func, _Recorder):
+    streamlit_folium._component_func = _Recorder(streamlit_folium._component_func)
+
+
+def show_map(
+    build: Callable[[], folium.Map],
+    *,
+    cache_key: Hashable,
+    key: str,
+    height: int,
+    returned_objects: Iterable[str] = (),
+) -> Any:
+    """Show the map `build` makes, built and rendered once per `cache_key` for all sessions.
+
+    Parameters
+    ----------
+    build : callable
+        Returns the folium map; called only when `cache_key` has not been shown yet.
+    cache_key : hashable
+        Everything the map depends on (see the module's docstring).
+    key : str
+        The Streamlit widget key (as ``st_folium``'s).
+    height : int
+        Height in pixels; the map takes the container's width.
+    returned_objects : iterable of str
+        What the map reports back (``st_folium``'s argument); none by default.
+
+    Returns
+    -------
+    dict
+        What ``st_folium`` returns.
+    """
+    returned = list(returned_objects)
+    full_key = (key, height, tuple(returned), cache_key)
+    with _lock:
+        kwargs = _payloads.get(full_key)
+        if kwargs is not None:
+            _payloads.move_to_end(full_key)
+    if kwargs is not None:
+        return streamlit_folium._component_func.component(**kwargs)
+    _recording.kwargs = {}
+    try:
+        shown = st_folium(
+            build(),
+            height=height,
+            use_container_width=True,
+            returned_objects=returned,
+            key=key,
+        )
+        kwargs = dict(_recording.kwargs)
+    finally:
+        _recording.kwargs = None
+    if kwargs:
+        with _lock:
+            _payloads[full_key] = kwargs
+            while len(_payloads) > MAX_MAPS:
+                _payloads.popitem(last=False)
+    return shown
