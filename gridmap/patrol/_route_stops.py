@@ -198,6 +198,16 @@ def _feasible(
     return bool(now + tt[here, e] <= shift + 1e-6)
 
 
+def _finish(tt: FloatArray, st: _Stops, order: Sequence[int], s: int, e: int) -> float:
+    """Seconds from leaving post `s` at 0 to arriving at post `e` (waits for windows included)."""
+    now, here = 0.0, s
+    for i in order:
+        node = int(st.node[i])
+        now = max(now + tt[here, node], st.open[i]) + st.dwell[i]
+        here = node
+    return float(now + tt[here, e])
+
+
 def _insert_dropped(
     tt: FloatArray,
     st: _Stops,

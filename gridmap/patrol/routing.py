@@ -47,7 +47,7 @@ from gridmap.patrol._route_matrix import (
     graph_csr,
     matrix_from_graph,
 )
-from gridmap.patrol._route_pyvrp import PYVRP_SAFETY, _solve_pyvrp
+from gridmap.patrol._route_pyvrp import BALANCE_PROBES, PYVRP_SAFETY, _balanced_pyvrp, _solve_pyvrp
 from gridmap.patrol._route_stops import (
     TIMETABLE_COLUMNS,
     _check_reachable,
@@ -58,6 +58,7 @@ from gridmap.patrol._route_stops import (
 )
 
 __all__ = [
+    "BALANCE_PROBES",
     "DWELL_HOTSPOT",
     "KOPER_WINDOW",
     "LKH_FIRST",
@@ -133,6 +134,11 @@ class PatrolPlan:
     objective: float
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def makespan(self) -> float:
+        """Seconds until the last unit is back at its post: the longest route's duration."""
+        return max((r.duration for r in self.routes), default=0.0)
+
     def timetable(self) -> pd.DataFrame:
         """All units' timetables in one table (a ``unit`` column first)."""
         frames = [r.timetable.assign(unit=r.unit) for r in self.routes]
@@ -155,6 +161,7 @@ def plan_patrol_routes(
     seed: int = 0,
     improve_order: bool | None = None,
     lkh_share: float = 0.1,
+    balance: bool = False,
 ) -> PatrolPlan:
     """Plan patrol routes for several units from their posts through hot spots and sites.
 
@@ -178,6 +185,11 @@ def plan_patrol_routes(
     improve_order : polish each unit's order with LKH-3; ``None``: when ``elkai`` is installed.
     lkh_share : the share of `time_limit` kept for LKH-3 after PyVRP (when both run): each
         unit's route is short, LKH-3 needs little; the choice of stops is PyVRP's work.
+    balance : share the work among the units: make the longest route (the last unit back
+        at its post) as short as possible, without dropping any stop the plan that only
+        minimises travel would serve. Minimising travel alone lets one unit take every stop
+        when its shift has room. Costs some total travel; see :func:`_balanced_pyvrp`
+        (a bisection on a cap of each route's duration, :data:`BALANCE_PROBES` solves).
 
     Returns
     -------
@@ -196,6 +208,9 @@ def plan_patrol_routes(
     n = tt.shape[0]
     if not np.isfinite(shift) or shift <= 0:
         msg = f"`shift` must be a positive number of seconds; got {shift!r}"
+        raise ValidationError(msg)
+    if not isinstance(balance, bool):
+        msg = f"`balance` must be True or False; got {balance!r}"
         raise ValidationError(msg)
     if time_limit <= 0:
         msg = f"`time_limit` must be positive seconds; got {time_limit!r}"
@@ -219,6 +234,7 @@ def plan_patrol_routes(
     # order is a path between fixed posts, LKH-3's own problem
     pure_path = use_lkh and len(start) == 1 and bool(st.required.all()) and no_windows
     orders: list[list[int]] | None = None
+    budget = float(shift)  # what every route must keep to; a balanced plan's longest route
     if pure_path:
         wall = time_limit * 0.9 - (_time.perf_counter() - started)
         first = _nearest_neighbour(tt, st, candidates, start[0])
@@ -229,13 +245,19 @@ def plan_patrol_routes(
         share = (1 - lkh_share) if use_lkh else 1.0
         # PyVRP overshoots a little (its last iteration, building the result)
         pyvrp_time = max((time_limit - spent) * share * PYVRP_SAFETY, 0.01)
-        orders = _solve_pyvrp(tt, st, candidates, prize, start, end, shift, pyvrp_time, seed)
+        if balance:
+            orders, budget = _balanced_pyvrp(
+                tt, st, candidates, prize, start, end, shift, pyvrp_time, seed
+            )
+        else:
+            orders = _solve_pyvrp(tt, st, candidates, prize, start, end, shift, pyvrp_time, seed)
         pure_path = False
 
     first = sum(_route_travel(tt, [start[k], *st.node[o], end[k]]) for k, o in enumerate(orders))
     chosen = {i for o in orders for i in o}
     info: dict[str, Any] = {
         "method": "lkh" if pure_path else ("pyvrp+lkh" if use_lkh else "pyvrp"),
+        "balanced": balance,
         "first_seconds": _time.perf_counter() - started,
         "first_objective": first
         + float(sum(prize[i] for i in range(len(prize)) if i not in chosen)),
@@ -245,10 +267,10 @@ def plan_patrol_routes(
         for k, order in enumerate(orders):
             left = deadline - _time.perf_counter()
             per_unit = max(0.9 * left / max(len(orders) - k, 1), 0.01)
-            orders[k] = _polish(tt, st, order, start[k], end[k], shift, per_unit, seed)
+            orders[k] = _polish(tt, st, order, start[k], end[k], budget, per_unit, seed)
     visited = {i for o in orders for i in o}
     dropped_idx = [i for i in candidates if i not in visited]
-    orders = _insert_dropped(tt, st, orders, dropped_idx, prize, start, end, shift)
+    orders = _insert_dropped(tt, st, orders, dropped_idx, prize, start, end, budget)
     visited = {i for o in orders for i in o}
 
     routes: list[PatrolRoute] = []
