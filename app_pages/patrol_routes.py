@@ -8,12 +8,9 @@ kept under plain session keys, so switching language redraws the same answer.
 
 from __future__ import annotations
 
-import zlib
-from functools import partial
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -29,13 +26,13 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
+from app_pages._patrol_form import keep, labels, multi, solve_form
+from app_pages._patrol_stops import stop_inputs, stops_frame
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
-from gridmap.i18n import t
 from gridmap.patrol import route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
 from gridmap.patrol.tracks import read_track
-from gridmap.schema import SITE_KINDS
 
 VIEWS = ("routes", "line", "schedule", "actual")
 MODES = ("walk", "bike", "car")
@@ -62,25 +59,13 @@ def graph(mode: str) -> Any:
     return _graph(str(store().location), _version("streets"), mode)
 
 
-def _stops(args: tuple) -> gpd.GeoDataFrame:
-    use_hotspots, kinds, ids, hours, priorities = args
-    return route_views.candidate_stops(
-        hotspots=layer("hotspots") if use_hotspots else None,
-        sites=layer("sites"),
-        site_kinds=kinds,
-        site_ids=ids,
-        school_hours=hours,
-        priorities=dict(priorities),
-    )
-
-
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _routes(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_views.RoutePlan:
-    starts, ends, units, shift, dwell, begin, required, limit = args
+    starts, ends, units, shift, dwell, begin, required, limit, balance = args
     return route_views.plan_routes(
         graph(mode),
         layer("posts"),
-        _stops(stops),
+        stops_frame(stops),
         start_posts=starts,
         end_posts=ends,
         units=units,
@@ -89,6 +74,7 @@ def _routes(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_view
         shift_start=begin,
         required=required,
         time_limit=limit,
+        balance=balance,
     )
 
 
@@ -127,7 +113,7 @@ def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_ch
     return route_checks.schedule(
         graph(mode),
         layer("posts"),
-        _stops(stops),
+        stops_frame(stops),
         post=post,
         days=days,
         shift_minutes=shift,
@@ -153,38 +139,6 @@ def draw(make: Any, *args: Any) -> Any:
     except ValidationError as exc:
         st.error(tr("basemap_error", error=say(exc)))
         return make(_versions(), *args, (("lang", lang()), ("credit", map_credit())))
-
-
-def _kind_label(kind: str, *, zh: bool) -> str:
-    """A site kind as people read it (学校, 商场); a city's own kinds as written."""
-    return SITE_KINDS.get(kind, (kind, kind))[0 if zh else 1]
-
-
-def multi(
-    label: str, options: list, *, key: str, default: list, where: Any = st, **kwargs: Any
-) -> list:
-    """A multiselect keyed by language whose choice lives under the plain key `key`."""
-    value = [v for v in st.session_state.get(key, default) if v in options]
-    kwargs.setdefault("placeholder", tr("pr_choose"))  # not Streamlit's English default
-    picked = where.multiselect(label, options, default=value, key=f"{key}.{lang()}", **kwargs)
-    st.session_state[key] = [p for p in picked if p in options]
-    return st.session_state[key]
-
-
-def keep(widget: Any, label: str, *, key: str, default: Any, **kwargs: Any) -> Any:
-    """A number, text or check box keyed by language, its value kept under the plain `key`
-    (a label that changes with the language must not reset what was typed)."""
-    value = st.session_state.get(key, default)
-    out = widget(label, value=value, key=f"{key}.{lang()}", **kwargs)
-    st.session_state[key] = out
-    return out
-
-
-def labels(key_of: Any) -> Any:
-    """Labels of keyed options (`key_of` gives an option's text key) in the language of
-    this run: the function outlives the run (AppTest formats values after it)."""
-    language = lang()
-    return lambda value: t(key_of(value), language)
 
 
 def _error(exc: GridmapError) -> None:
@@ -229,186 +183,88 @@ post_label = dict(
 )
 
 
-def stop_inputs() -> tuple:
-    """The stops: hot spots and key sites (kinds and single sites), school gate hours."""
-    with st.expander(tr("pr_stops"), expanded=True):
-        if hotspots is not None and len(hotspots):
-            use_hotspots = keep(
-                st.checkbox,
-                tr("pr_use_hotspots", n=len(hotspots)),
-                key="pr_use_hotspots",
-                default=True,
-            )
-        else:
-            use_hotspots = False
-            st.caption(tr("pr_no_hotspots"))
-        kinds: list = []
-        ids: list = []
-        if sites is not None and len(sites):
-            all_kinds = sorted(sites["kind"].astype(str).unique()) if "kind" in sites else []
-            kinds = multi(
-                tr("pr_site_kinds"),
-                all_kinds,
-                key="pr_site_kinds",
-                default=[k for k in ("school", "mall") if k in all_kinds],
-                format_func=partial(_kind_label, zh=lang() == "zh"),
-            )
-            names = dict(
-                zip(
-                    sites["site_id"].astype(str),
-                    sites["name"].astype(str) if "name" in sites else sites["site_id"].astype(str),
-                    strict=True,
-                )
-            )
-            ids = multi(
-                tr("pr_sites"),
-                sorted(names),
-                key="pr_sites",
-                default=[],
-                format_func=lambda s: f"{names[s]} ({s})",
-            )
-        else:
-            st.caption(tr("pr_no_sites"))
-        cols = st.columns(2)
-        opens = keep(
-            cols[0].text_input, tr("pr_school_opens"), key="pr_school_opens", default="08:00"
-        )
-        closes = keep(
-            cols[1].text_input, tr("pr_school_closes"), key="pr_school_closes", default="16:00"
-        )
-        chosen = (use_hotspots, tuple(kinds), tuple(ids), (opens, closes))
-        priorities = priority_editor(chosen)
-    return (*chosen, priorities)
-
-
-def priority_editor(chosen: tuple) -> tuple:
-    """The chosen stops with their priorities, editable; the changes as (stop, priority)."""
-    try:
-        base = _stops((*chosen, ()))
-    except GridmapError as exc:
-        _error(exc)
-        return ()
-    if not len(base):
-        return ()
-    changed = st.session_state.get("pr_priorities", {})
-    column = tr("pr_col_priority")
-    shown = pd.DataFrame(
-        {
-            "stop": base["stop"],  # read back below; shown as 编号 / Stop
-            tr("pr_col_place"): base["name"],
-            tr("pr_col_kind"): [tr(f"pr_kind_{k}") for k in base["kind"]],
-            column: [
-                float(changed.get(s, p))
-                for s, p in zip(base["stop"], base["priority"], strict=True)
-            ],
-        }
+def route_inputs() -> tuple:
+    """The routes form: posts, units, the shift and how to plan; its values, hashable."""
+    cols = st.columns(3)
+    starts = multi(
+        tr("pr_start_posts"),
+        post_ids,
+        key="pr_starts",
+        default=post_ids[:1],
+        where=cols[0],
+        format_func=post_label.get,
     )
-    ids = "|".join(base["stop"])
-    edited = st.data_editor(
-        shown,
-        key=f"pr_priority_editor.{lang()}.{zlib.crc32(ids.encode())}",
-        hide_index=True,
-        disabled=[c for c in shown.columns if c != column],
-        column_config={
-            "stop": st.column_config.TextColumn(tr("pr_col_stop")),
-            column: st.column_config.NumberColumn(
-                min_value=1, max_value=5, step=1, help=tr("pr_priorities_help")
-            ),
-        },
+    ends = multi(
+        tr("pr_end_posts"),
+        post_ids,
+        key="pr_ends",
+        default=[],
+        where=cols[1],
+        format_func=post_label.get,
     )
-    ours = {
-        s: float(p)
-        for s, p, d in zip(edited["stop"], edited[column], base["priority"], strict=True)
-        if pd.notna(p) and float(p) != float(d)
-    }
-    others = {k: v for k, v in changed.items() if k not in set(base["stop"])}
-    st.session_state["pr_priorities"] = {**others, **ours}
-    return tuple(sorted(ours.items()))
+    units = keep(
+        cols[2].number_input, tr("pr_units"), key="pr_units", default=1, min_value=1, max_value=20
+    )
+    cols = st.columns(4)
+    begin = keep(cols[0].text_input, tr("pr_shift_start"), key="pr_shift_start", default="08:00")
+    shift = keep(
+        cols[1].number_input,
+        tr("pr_shift"),
+        key="pr_shift",
+        default=240,
+        min_value=30,
+        max_value=720,
+        step=30,
+    )
+    dwell = keep(
+        cols[2].number_input,
+        tr("pr_dwell"),
+        key="pr_dwell",
+        default=12,
+        min_value=0,
+        max_value=60,
+        help=tr("pr_dwell_help"),
+    )
+    limit = keep(
+        cols[3].number_input,
+        tr("pr_time_limit"),
+        key="pr_time_limit",
+        default=2,
+        min_value=1,
+        max_value=30,
+    )
+    cols = st.columns(2)
+    required = keep(
+        cols[0].checkbox,
+        tr("pr_required"),
+        key="pr_required",
+        default=False,
+        help=tr("pr_required_help"),
+    )
+    balance = keep(
+        cols[1].checkbox,
+        tr("pr_balance"),
+        key="pr_balance",
+        default=False,
+        help=tr("pr_balance_help"),
+    )
+    return (
+        tuple(starts),
+        tuple(ends),
+        int(units),
+        float(shift),
+        float(dwell),
+        begin,
+        bool(required),
+        float(limit),
+        bool(balance),
+    )
 
 
 def routes_view() -> None:
-    stops = stop_inputs()
-    with st.form("pr_routes_form"):
-        cols = st.columns(3)
-        starts = multi(
-            tr("pr_start_posts"),
-            post_ids,
-            key="pr_starts",
-            default=post_ids[:1],
-            where=cols[0],
-            format_func=post_label.get,
-        )
-        ends = multi(
-            tr("pr_end_posts"),
-            post_ids,
-            key="pr_ends",
-            default=[],
-            where=cols[1],
-            format_func=post_label.get,
-        )
-        units = keep(
-            cols[2].number_input,
-            tr("pr_units"),
-            key="pr_units",
-            default=1,
-            min_value=1,
-            max_value=20,
-        )
-        cols = st.columns(4)
-        begin = keep(
-            cols[0].text_input, tr("pr_shift_start"), key="pr_shift_start", default="08:00"
-        )
-        shift = keep(
-            cols[1].number_input,
-            tr("pr_shift"),
-            key="pr_shift",
-            default=240,
-            min_value=30,
-            max_value=720,
-            step=30,
-        )
-        dwell = keep(
-            cols[2].number_input,
-            tr("pr_dwell"),
-            key="pr_dwell",
-            default=12,
-            min_value=0,
-            max_value=60,
-            help=tr("pr_dwell_help"),
-        )
-        limit = keep(
-            cols[3].number_input,
-            tr("pr_time_limit"),
-            key="pr_time_limit",
-            default=2,
-            min_value=1,
-            max_value=30,
-        )
-        required = keep(
-            st.checkbox,
-            tr("pr_required"),
-            key="pr_required",
-            default=False,
-            help=tr("pr_required_help"),
-        )
-        if st.form_submit_button(tr("pr_solve")):
-            st.session_state["pr_routes_args"] = (
-                mode,
-                stops,
-                (
-                    tuple(starts),
-                    tuple(ends),
-                    int(units),
-                    float(shift),
-                    float(dwell),
-                    begin,
-                    bool(required),
-                    float(limit),
-                ),
-            )
-    chosen = st.session_state.get("pr_routes_args")
+    stops = stop_inputs(hotspots, sites)
+    chosen = solve_form("routes", lambda: (mode, stops, route_inputs()), submit="pr_solve")
     if chosen is None:
-        st.caption(tr("pr_press_solve"))
         return
     try:
         with st.spinner(tr("pr_solving")):
@@ -499,42 +355,36 @@ def line_view() -> None:
         st.markdown(tr("pr_help_line"))
 
 
+def schedule_inputs() -> tuple:
+    """The schedule form: post, days, seed and the shift; its values, hashable."""
+    cols = st.columns(3)
+    with cols[0]:
+        post = choice(tr("pr_post"), post_ids, key="pr_schedule_post", format_func=post_label.get)
+    days = keep(
+        cols[1].number_input, tr("pr_days"), key="pr_days", default=7, min_value=1, max_value=31
+    )
+    seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
+    cols = st.columns(3)
+    begin = keep(cols[0].text_input, tr("pr_shift_start"), key="pr_schedule_start", default="08:00")
+    shift = keep(
+        cols[1].number_input,
+        tr("pr_shift"),
+        key="pr_schedule_shift",
+        default=240,
+        min_value=30,
+        max_value=720,
+        step=30,
+    )
+    every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=True)
+    return (post, int(days), float(shift), begin, bool(every), int(seed))
+
+
 def schedule_view() -> None:
-    stops = stop_inputs()
-    with st.form("pr_schedule_form"):
-        cols = st.columns(3)
-        with cols[0]:
-            post = choice(
-                tr("pr_post"), post_ids, key="pr_schedule_post", format_func=post_label.get
-            )
-        days = keep(
-            cols[1].number_input, tr("pr_days"), key="pr_days", default=7, min_value=1, max_value=31
-        )
-        seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
-        cols = st.columns(3)
-        begin = keep(
-            cols[0].text_input, tr("pr_shift_start"), key="pr_schedule_start", default="08:00"
-        )
-        shift = keep(
-            cols[1].number_input,
-            tr("pr_shift"),
-            key="pr_schedule_shift",
-            default=240,
-            min_value=30,
-            max_value=720,
-            step=30,
-        )
-        every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=True)
-        if st.form_submit_button(tr("pr_schedule_go")):
-            st.session_state["pr_schedule_args"] = (
-                mode,
-                stops,
-                (post, int(days), float(shift), begin, bool(every), int(seed)),
-            )
-    chosen = st.session_state.get("pr_schedule_args")
-    if chosen is None:
-        st.caption(tr("pr_press_solve"))
-    else:
+    stops = stop_inputs(hotspots, sites)
+    chosen = solve_form(
+        "schedule", lambda: (mode, stops, schedule_inputs()), submit="pr_schedule_go"
+    )
+    if chosen is not None:
         try:
             result = _schedule(_versions(), *chosen)
         except GridmapError as exc:
@@ -575,10 +425,10 @@ def _track_source() -> gpd.GeoDataFrame | None:
 
 
 def actual_view() -> None:
-    stops = stop_inputs()
+    stops = stop_inputs(hotspots, sites)
     try:
         track = _track_source()
-        planned = _stops(stops)
+        planned = stops_frame(stops)
         if st.session_state.get("pr_track_source") == "synthetic":
             track = route_checks.synthetic_tracks(posts, planned)
         if track is None:

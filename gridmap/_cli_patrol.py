@@ -111,6 +111,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
         required=args.required,
         time_limit=args.time_limit,
         seed=args.seed,
+        balance=args.balance,
     )
     for route in result.plan.routes:
         if not route.stops:
@@ -257,6 +258,11 @@ def add_commands(sub: Any) -> None:
     r.add_argument("--shift-start", default="08:00", help="clock time the shift starts")
     r.add_argument("--dwell", type=float, default=12, help="minutes at each stop")
     r.add_argument("--required", action="store_true", help="every stop must be visited")
+    r.add_argument(
+        "--balance",
+        action="store_true",
+        help="share the stops among the units: the last unit back as early as possible",
+    )
     r.add_argument("--time-limit", type=float, default=2.0, help="solver seconds")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--date", default=None, help="date printed on the route sheet, YYYY-MM-DD")

@@ -1,7 +1,7 @@
 """Read and write users' files: encodings, column detection, coordinates and rejection reports.
 
-:func:`import_file` turns a user's CSV, Excel workbook, GeoJSON, GeoPackage or zipped
-Shapefile into a layer of the data model (:mod:`gridmap.schema`) in EPSG:4326. It never
+:func:`import_file` turns a user's CSV, Excel workbook, GeoJSON, GeoPackage, zipped
+Shapefile or GPX track into a layer of the data model (:mod:`gridmap.schema`) in EPSG:4326. It never
 silently drops data: every source row either becomes a feature or appears in
 :attr:`ImportResult.rejected` with its row number as the user sees it, a stable reason key
 and a message. Problems with the file as a whole (empty, binary, too large, wrong type)
@@ -17,8 +17,8 @@ masks check the rows, and dates go through one ISO pass before any slower format
 This package's ``__init__`` is its public API; the parts live in private modules small
 enough to read on their own: which files are read and how big in :mod:`gridmap.io._files`,
 the flow of an import in :mod:`gridmap.io._flow`, text tables in :mod:`gridmap.io._text`, GIS
-files in :mod:`gridmap.io._vector`, coordinates and geometries in
-:mod:`gridmap.io._geometry`, column roles in :mod:`gridmap.io._columns`, numbers and
+files in :mod:`gridmap.io._vector`, GPX tracks in :mod:`gridmap.io._gpx`, coordinates and
+geometries in :mod:`gridmap.io._geometry`, column roles in :mod:`gridmap.io._columns`, numbers and
 coordinates in :mod:`gridmap.io._numbers`, schema values in :mod:`gridmap.io._attributes`,
 the rejection ledger in :mod:`gridmap.io._rejections`, date-times in
 :mod:`gridmap.io._times` and writing files in :mod:`gridmap.io._export`. Other modules
@@ -48,6 +48,7 @@ from gridmap.io._flow import (
     detect_columns,
     import_file,
 )
+from gridmap.io._gpx import GpxPoints, read_gpx
 from gridmap.io._suggest import suggest_layer
 from gridmap.io._text import Buffer, detect_encoding
 
@@ -60,6 +61,7 @@ __all__ = [
     "TABLE_FORMATS",
     "VECTOR_FORMATS",
     "Buffer",
+    "GpxPoints",
     "ImportResult",
     "csv_bytes",
     "detect_columns",
@@ -68,6 +70,7 @@ __all__ = [
     "import_file",
     "list_parts",
     "neutralise_formulas",
+    "read_gpx",
     "read_table",
     "suggest_layer",
     "write_csv",

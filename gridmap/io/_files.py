@@ -35,6 +35,8 @@ VECTOR_FORMATS = {
     ".gpkg": "gpkg",
     ".zip": "zip",  # a zipped Shapefile (or one GeoJSON/GeoPackage inside a zip)
     ".shp": "shp",  # with its .dbf, .shx (and .prj, .cpg) beside it
+    # GPS tracks: read by gridmap.io._gpx (streamed, no document types), never by GDAL
+    ".gpx": "gpx",
 }
 
 
@@ -153,6 +155,8 @@ def list_parts(path: str | os.PathLike[str]) -> list[str]:
             return list(book.sheetnames)
         finally:
             book.close()
+    if VECTOR_FORMATS.get(suffix) == "gpx":  # its track points: one part
+        return []
     if suffix in VECTOR_FORMATS:  # GeoPackage layers, the Shapefiles of a zip
         return vector_parts(checked, VECTOR_FORMATS[suffix], upload_limit(None))
     return []

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridmap._errors import ValidationError
+from gridmap._errors import ImportFileError, ValidationError
 from gridmap._validate import check_lonlat_bounds
 from gridmap.i18n import Message, Words, column_label, layer_label
 from gridmap.io._attributes import attributes
@@ -35,6 +35,7 @@ from gridmap.io._geometry import (
     _wkt,
     user_crs,
 )
+from gridmap.io._gpx import read_gpx
 from gridmap.io._header import combine_date_time
 from gridmap.io._numbers import as_text
 from gridmap.io._rejections import Rejections, reject_duplicates
@@ -299,6 +300,40 @@ def _rejected_frame(source: _Source, rej: Rejections, original: np.ndarray | Non
     return out
 
 
+def _read_gpx_source(p: os.PathLike[str], spec: LayerSpec, limit: int) -> _Source:
+    """A GPX file's track points as a table (unit, time, lon, lat), numbered from 1.
+
+    Only track points are recorded fixes: waypoints and a route's points are counted and
+    left out with a note, and a file of nothing else is refused, saying what it holds.
+    """
+    gpx = read_gpx(p, max_bytes=limit)
+    frame, name = gpx.frame, os.path.basename(p)
+    if not len(frame):
+        raise ImportFileError(
+            Message(
+                "gpx_no_track_points",
+                name=name,
+                waypoints=gpx.waypoints,
+                route_points=gpx.route_points,
+            )
+        )
+    timed = [c for c in spec.required if spec.dtypes.get(c) == "datetime"]
+    if timed and frame["time"].isna().all():
+        # Without a time per fix a track cannot be set against the plan; one default
+        # time for every fix (`default_time`) would only make them all the same moment.
+        raise ImportFileError(Message("gpx_no_times", name=name, n=len(frame)))
+    if frame["speed"].isna().all():
+        frame = frame.drop(columns="speed")
+    notes: list[str] = []
+    if gpx.waypoints or gpx.route_points:
+        notes.append(
+            Message(
+                "gpx_points_not_imported", waypoints=gpx.waypoints, route_points=gpx.route_points
+            )
+        )
+    return _Source(frame, np.arange(1, len(frame) + 1), notes=notes)
+
+
 def detect_columns(columns: Sequence[str], layer: str) -> dict[str, str]:
     """Detect which column of a table plays which role of `layer`.
 
@@ -347,15 +382,17 @@ def import_file(
     """Import a user's file into a gridmap layer, reporting every row it cannot use.
 
     The file type comes from the extension: CSV (``.csv``, ``.txt``, ``.tsv``) and Excel
-    (``.xlsx``) tables with coordinate columns (or a WKT column), GeoJSON, GeoPackage and
-    zipped Shapefiles. Text encodings (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
-    GBK/GB18030 and cp1252 for Western files), delimiters, title rows above the header and
-    column names are detected; dates in ISO, Chinese, Excel and Unix-timestamp forms are
-    parsed. Coordinates are converted to WGS-84 from `crs`, from the file's declared CRS,
-    or from GCJ-02/BD-09, with swapped latitude/longitude columns (or single rows) and
-    surveyors' northing-first X/Y columns put right (each such decision is reported in
-    :attr:`ImportResult.warnings`). Columns a GeoPackage could not store (``FID``,
-    ``geom``, names repeating another in a different case) are renamed.
+    (``.xlsx``) tables with coordinate columns (or a WKT column), GeoJSON, GeoPackage,
+    zipped Shapefiles and GPX files (their track points, with the track's name as the unit,
+    WGS-84 unless `crs` says otherwise; see :func:`gridmap.io.read_gpx`). Text encodings
+    (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030 and cp1252 for Western files),
+    delimiters, title rows above the header and column names are detected; dates in ISO,
+    Chinese, Excel and Unix-timestamp forms are parsed. Coordinates are converted to WGS-84
+    from `crs`, from the file's declared CRS, or from GCJ-02/BD-09, with swapped
+    latitude/longitude columns (or single rows) and surveyors' northing-first X/Y columns
+    put right (each such decision is reported in :attr:`ImportResult.warnings`). Columns a
+    GeoPackage could not store (``FID``, ``geom``, names repeating another in a different
+    case) are renamed.
 
     Parameters
     ----------
@@ -443,7 +480,9 @@ def import_file(
     limit = upload_limit(max_bytes)
     p = check_path(path, limit)
     fmt = TABLE_FORMATS.get(p.suffix.lower()) or VECTOR_FORMATS[p.suffix.lower()]
-    table = fmt in ("csv", "xlsx")
+    table = fmt in ("csv", "xlsx", "gpx")  # a GPX file's points come as lon/lat columns
+    if fmt == "gpx" and source_crs is None:
+        source_crs = user_crs("wgs84")  # what the GPX standard prescribes
     roles = layer_roles(spec, table=table)
 
     def coordinate_columns(names: Sequence[str]) -> set[str]:
@@ -457,6 +496,8 @@ def import_file(
             )
     elif fmt == "xlsx":
         source = _read_xlsx(p, sheet=sheet, roles=roles, max_bytes=limit)
+    elif fmt == "gpx":
+        source = _read_gpx_source(p, spec, limit)
     else:
         source = _read_vector(p, fmt, source_layer=source_layer, encoding=encoding, max_bytes=limit)
     notes = list(source.notes)

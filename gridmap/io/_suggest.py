@@ -59,8 +59,9 @@ def suggest_layer(path: str | os.PathLike[str], *, part: str | None = None) -> s
     Polygons fill ``grids`` (``buildings`` or ``hotspots`` when the name says so), lines
     ``streets``, points ``incidents`` (``posts`` or ``sites`` when the name says so). A
     table (CSV, Excel) has points: its name decides among the point layers, else
-    ``incidents``. GIS files are opened as for an import (staged privately, checked
-    against their extension, one allowed driver), but only their layer list is read.
+    ``incidents``; a GPX file ``tracks``. GIS files are opened as for an import (staged
+    privately, checked against their extension, one allowed driver), but only their layer
+    list is read.
 
     Parameters
     ----------
@@ -91,6 +92,8 @@ def suggest_layer(path: str | os.PathLike[str], *, part: str | None = None) -> s
     if suffix in TABLE_FORMATS or suffix not in VECTOR_FORMATS:
         return _by_name(names, "Point") or "incidents"
     fmt = VECTOR_FORMATS[suffix]
+    if fmt == "gpx":  # GPS fixes: the tracks layer is what gridmap reads from a GPX file
+        return "tracks"
     with tempfile.TemporaryDirectory(prefix="gridmap-suggest-") as folder:
         if fmt == "zip":
             staged, fmt = _stage_zip(checked, Path(folder), part, upload_limit(None), [])

@@ -5,18 +5,15 @@ Kept apart from :mod:`gridmap.patrol.tracks` (cleaning and measures), which re-e
 
 from __future__ import annotations
 
-import io
 import os
-import re
 from pathlib import Path
-from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gridmap._errors import ValidationError
+from gridmap._errors import ImportFileError, ValidationError
 from gridmap.i18n import Message
 
 _TIME = ("time", "timestamp", "datetime", "时间", "定位时间", "gps_time")
@@ -31,60 +28,29 @@ def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _gpx_frame(p: Path, limit: int) -> pd.DataFrame:
-    """Track points of a GPX 1.0/1.1 file: (track name, time text, lon, lat) per point.
+    """Track points of a GPX file (unit, time text, lon, lat), by :func:`gridmap.io.read_gpx`.
 
-    Streamed with ElementTree's ``iterparse`` (expat) rather than parsed by gpxpy, which
-    builds an object per point: 100,000 points (7 MB) took gpxpy 18 s and 300 MB, so a
-    file at the upload limit would have held the server for minutes.
+    The one GPX reader the imports use too (streamed, no document types); its file-level
+    errors are raised here as this function's `path` errors.
     """
+    from gridmap.io import read_gpx
+
     size = p.stat().st_size
     if size > limit:
         raise ValidationError(
             Message("track_too_large", name=p.name, size=size / 2**20, limit=limit / 2**20)
         )
-    raw = p.read_bytes()
-    # GPX needs no document type; refusing one keeps entity tricks (XXE, "billion laughs")
-    # out whichever XML parser reads it.
-    if re.search(rb"<!\s*(DOCTYPE|ENTITY)", raw, flags=re.IGNORECASE):
-        raise ValidationError(Message("track_gpx_dtd", name=p.name))
-    rows: list[tuple[str | None, str | None, str | None, str | None]] = []
-    names: list[str | None] = []  # per track, filled when the track ends
-    track_of: list[int] = []
-    path: list[str] = []
-    point_time: str | None = None
-    track_name: str | None = None
     try:
-        for event, element in ElementTree.iterparse(io.BytesIO(raw), events=("start", "end")):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if event == "start":
-                if not path and tag != "gpx":
-                    detail = f"the file is <{tag[:40]}>, not <gpx>"
-                    raise ValidationError(Message("track_unreadable", name=p.name, detail=detail))
-                path.append(tag)
-                if tag == "trk":
-                    track_name = None
-                elif tag == "trkpt":
-                    point_time = None
-                continue
-            path.pop()
-            parent = path[-1] if path else ""
-            if tag == "name" and parent == "trk":
-                track_name = (element.text or "").strip() or None
-            elif tag == "time" and parent == "trkpt":
-                point_time = (element.text or "").strip() or None
-            elif tag == "trkpt":
-                rows.append((None, point_time, element.get("lon"), element.get("lat")))
-                track_of.append(len(names))
-                element.clear()
-            elif tag == "trk":
-                names.append(track_name)
-                element.clear()
-    except ElementTree.ParseError as exc:
-        detail = str(exc).strip()[:200] or "?"
-        raise ValidationError(Message("track_unreadable", name=p.name, detail=detail)) from exc
-    frame = pd.DataFrame(rows, columns=["unit", "time", "lon", "lat"])
-    frame["unit"] = [names[k] if k < len(names) and names[k] else p.stem for k in track_of]
-    return frame
+        return read_gpx(p, max_bytes=limit).frame
+    except ImportFileError as exc:
+        said = exc.args[0]
+        key = getattr(said, "key", None)
+        if key == "gpx_document_type":
+            raise ValidationError(Message("track_gpx_dtd", name=p.name)) from None
+        if key == "gpx_unreadable":
+            detail = said.values["detail"]
+            raise ValidationError(Message("track_unreadable", name=p.name, detail=detail)) from None
+        raise ValidationError(*exc.args) from None
 
 
 def _csv_frame(p: Path, limit: int, unit: str | None) -> pd.DataFrame:

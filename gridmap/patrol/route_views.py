@@ -342,6 +342,7 @@ def plan_routes(
     required: bool = False,
     time_limit: float = 2.0,
     seed: int = 0,
+    balance: bool = False,
 ) -> RoutePlan:
     """Patrol routes for `units` units from `start_posts` through `stops`.
 
@@ -359,6 +360,8 @@ def plan_routes(
     required : every stop must be visited (an error when they cannot all be); otherwise stops
         are optional with their ``priority`` (low priorities dropped when time runs out).
     time_limit, seed : of the solver (seconds; same seed and inputs, same plan).
+    balance : share the stops among the units, making the last one back as early as
+        possible (:func:`~gridmap.patrol.routing.plan_patrol_routes`).
 
     Raises
     ------
@@ -439,7 +442,14 @@ def plan_routes(
     )
     if len(frame):
         plan = plan_patrol_routes(
-            tt, frame, unit_frame, shift=shift, dwell=dwell, time_limit=time_limit, seed=seed
+            tt,
+            frame,
+            unit_frame,
+            shift=shift,
+            dwell=dwell,
+            time_limit=time_limit,
+            seed=seed,
+            balance=balance,
         )
     else:
         plan = plan_patrol_routes(

@@ -58,6 +58,13 @@ from gridmap.patrol._page_map import (
     _pct,
     coverage_map,
 )
+from gridmap.patrol._page_siting import (
+    greedy_places,
+    recent_incidents,
+    site_for_sites,
+    site_new,
+    siting_table,
+)
 from gridmap.patrol.network import StreetGraph, street_graphs
 
 #: Mode choices: "posts" = each post's own ``mode`` column; else every post in that mode.
@@ -461,99 +468,6 @@ def change_table(result: WhatIf, *, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-# --- siting --------------------------------------------------------------------------------
-
-
-def recent_incidents(
-    incidents: gpd.GeoDataFrame | None, days: int | None
-) -> gpd.GeoDataFrame | None:
-    """Incidents of the last `days` days of the layer (all when None)."""
-    if incidents is None or days is None or "occurred_at" not in incidents:
-        return incidents
-    times = pd.to_datetime(incidents["occurred_at"], errors="coerce")
-    return incidents[times >= times.max() - pd.Timedelta(days=days)]
-
-
-def site_new(
-    patrol: Patrol,
-    *,
-    mode: str,
-    k: int,
-    minutes: float,
-    days: int | None = 90,
-    time_limit: float = 20.0,
-) -> tuple[gpd.GeoDataFrame, siting.CoveringResult]:
-    """`k` new posts (MCLP, Church & ReVelle 1974) reaching the most incidents of the last
-    `days` days within `minutes` in `mode`; the current posts stay open (in `mode`)."""
-    incidents = recent_incidents(patrol.incidents, days)
-    if incidents is None or not len(incidents):
-        raise ValueError(Message("pp_no_incidents"))
-    chosen, result = siting.site_new_posts(
-        patrol.graphs[mode],
-        incidents,
-        k=k,
-        minutes=minutes,
-        posts=patrol.posts,
-        time_limit=time_limit,
-    )
-    return chosen, result
-
-
-def site_for_sites(
-    patrol: Patrol, *, mode: str, time_limit: float = 20.0
-) -> tuple[gpd.GeoDataFrame, siting.CoveringResult]:
-    """The fewest new posts (LSCP, Toregas et al. 1971) so every key site is reached within
-    its response class in `mode`, the current posts kept."""
-    if patrol.sites is None:
-        raise ValueError(Message("pp_no_sites"))
-    return siting.site_posts_for_sites(
-        patrol.graphs[mode], patrol.sites, posts=patrol.posts, time_limit=time_limit
-    )
-
-
-def greedy_places(patrol: Patrol, result: siting.CoveringResult, *, mode: str) -> gpd.GeoDataFrame:
-    """The greedy answer's places (new candidates only), like the solver's ``chosen``."""
-    cands = siting.candidate_intersections(patrol.graphs[mode]).reset_index(drop=True)
-    keep = result.greedy[result.greedy < len(cands)]
-    return cands.iloc[keep]
-
-
-def siting_table(result: siting.CoveringResult, *, kind: str, lang: str) -> pd.DataFrame:
-    """The solver's answer beside the greedy one: objective, gain, gap, time, status."""
-    if kind == "mclp":
-        share = (lambda v: _pct(v / result.total)) if result.total else (lambda v: "—")
-        rows = [
-            (t("pp_sit_current", lang), share(result.baseline), "—"),
-            (t("pp_sit_covered", lang), share(result.objective), share(result.greedy_objective)),
-            (
-                t("pp_sit_gain", lang),
-                share(result.gain),
-                share(result.greedy_objective - result.baseline),
-            ),
-        ]
-    else:
-        rows = [
-            (
-                t("pp_sit_new_posts", lang),
-                f"{result.objective:.0f}",
-                f"{result.greedy_objective:.0f}",
-            ),
-            (
-                t("pp_sit_uncoverable", lang),
-                f"{len(result.uncoverable)}",
-                f"{len(result.uncoverable)}",
-            ),
-        ]
-    rows += [
-        (t("pp_sit_gap", lang), f"{result.mip_gap:.2%}", "—"),
-        (t("pp_sit_optimal", lang), t("pp_yes" if result.optimal else "pp_no", lang), "—"),
-        (t("pp_sit_seconds", lang), f"{result.seconds:.1f}", "—"),
-    ]
-    return pd.DataFrame(
-        rows, columns=[t("pp_col_figure", lang), t("pp_col_solver", lang), t("pp_col_greedy", lang)]
-    )
 
 
 __all__ = [
