@@ -39,9 +39,9 @@ pytestmark = [
 
 COMMUNITY = "990101001002"
 FULL_SWEEP = os.environ.get("GRIDMAP_FULL_SWEEP") == "1"
-#: name -> (role, password, scope)
+#: name -> (role, password, scope: "" is the whole workspace)
 ACCOUNTS = {
-    "admin": ("administrator", "correct horse", None),
+    "admin": ("administrator", "correct horse", ""),
     "wang": ("viewer", "grid worker 1", COMMUNITY),
     "li": ("police", "scoped user 1", COMMUNITY),
     "zhao": ("planner", "scoped user 2", COMMUNITY),
@@ -184,17 +184,47 @@ def test_a_community_viewer_sees_nothing_of_other_communities(app: App) -> None:
     assert app.outside == [], f"the app tried to reach outside: {app.outside[:5]}"
 
 
-def sweep(app: App, page, title: str) -> tuple[set[str], int]:  # type: ignore[no-untyped-def]
-    """Incident ids and grid codes in everything the server sent while `title`'s page
-    ran (tables, maps, texts, every tab: Streamlit sends them all), in the page's HTML
-    and in each file its download buttons serve; and how many files."""
+def _press(button: str, then: str):  # type: ignore[no-untyped-def]
+    """A step: press `button`, wait for `then` (a selector) and the run's end."""
+
+    def step(page) -> None:  # type: ignore[no-untyped-def]
+        page.get_by_role("button", name=button, exact=True).click()
+        page.locator(then).first.wait_for(timeout=120_000)
+        wait_until_idle(page, timeout_ms=120_000)
+
+    return step
+
+
+def _pick_line_patrol(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_text("线巡", exact=True).click()
+    page.get_by_role("button", name="计算线巡路线", exact=True).wait_for(timeout=120_000)
+    wait_until_idle(page, timeout_ms=120_000)
+
+
+_DOWNLOAD = "[data-testid='stDownloadButton']"
+#: What a page needs pressed before it shows a community's rows or offers a file: the
+#: weekly report and the layer export are prepared on request; the patrol page shows
+#: grids (its line patrol's grid picker) only in that view.
+STEPS = {
+    "warnings_report": [_press("生成周报", _DOWNLOAD)],
+    "patrol_routes": [_pick_line_patrol],
+    "data": [_press("导出", _DOWNLOAD)],
+}
+
+
+def sweep(app: App, page, name: str) -> tuple[set[str], int]:  # type: ignore[no-untyped-def]
+    """Incident ids and grid codes in everything the server sent while page `name` ran
+    (tables, maps, texts, every tab: Streamlit sends them all), in the page's HTML and
+    in each file its download buttons serve; and how many files."""
     start = len(page.frames_received)
-    open_page(page, title)
+    open_page(page, PAGE_TITLES[name])
+    for step in STEPS.get(name, []):
+        step(page)
     sent, urls = server_text(page.frames_received[start:])
     texts = [sent, page.content()]
     for url in urls:
         response = page.request.get(app.url + url if url.startswith("/") else url)
-        assert response.ok, (title, url, response.status)
+        assert response.ok, (name, url, response.status)
         texts.append(file_text(response.body()))
     return {t for text in texts for t in _TOKENS.findall(text)}, len(urls)
 
@@ -224,7 +254,7 @@ def test_a_scoped_account_sees_no_other_community_on_any_page(
     files = 0
     for page_name in _pages(role):
         started = time.monotonic()
-        seen[page_name], n = sweep(app, page, PAGE_TITLES[page_name])
+        seen[page_name], n = sweep(app, page, page_name)
         files += n
         print(page_name, f"{time.monotonic() - started:.1f}s", n, len(seen[page_name]))
     page.context.close()
@@ -239,8 +269,8 @@ def test_a_scoped_account_sees_no_other_community_on_any_page(
 def test_deep_links_show_only_the_sign_in_page(app: App) -> None:
     """A deep link or query string (to pages allowed or not) is a new session: the
     sign-in page, and nothing of the workspace sent."""
+    page = app.new_page()
     for path in [*PAGE_TITLES, "?page=data", "data?workspace=sample", "accounts?x=1"]:
-        page = app.new_page()
         frames = record_server_messages(page)
         page.goto(f"{app.url}/{path}")
         page.get_by_role("heading", name="登录").wait_for(timeout=60_000)
@@ -248,4 +278,4 @@ def test_deep_links_show_only_the_sign_in_page(app: App) -> None:
         sent, urls = server_text(frames)
         assert not _TOKENS.findall(sent + page.content()), path
         assert urls == [], path
-        page.context.close()
+    page.context.close()
