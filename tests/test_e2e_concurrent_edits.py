@@ -3,12 +3,17 @@ Chromium, offline, on a GeoPackage and on a PostGIS workspace: both preview an a
 A saves, then B saves. B is refused with the conflict message naming A and when, B's
 edit stays and is re-applied on A's version with one more click, and A's post is still
 there. Enabled with GRIDMAP_BROWSER_TESTS=1; the PostGIS case needs GRIDMAP_TEST_POSTGRES
-(``make postgis``)."""
+(``make postgis``).
+
+Both sessions show the page's cached maps (one folium object for every session); the
+first test checks, without a browser, that sessions rendering one at once get the script
+a lone session gets."""
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from pathlib import Path
 
@@ -31,13 +36,10 @@ from tests.browser import (
     wait_until_idle,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        os.environ.get("GRIDMAP_BROWSER_TESTS") != "1" or chromium_path() is None,
-        reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
-    ),
-]
+needs_browser = pytest.mark.skipif(
+    os.environ.get("GRIDMAP_BROWSER_TESTS") != "1" or chromium_path() is None,
+    reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
+)
 
 POSTGRES_ENV = "GRIDMAP_TEST_POSTGRES"
 #: Circle markers of radius 7 are posts, of radius 9 the added or moved post.
@@ -80,6 +82,45 @@ def click_map(page, fx: float, fy: float) -> None:  # type: ignore[no-untyped-de
     wait_until_idle(page, timeout_ms=240_000)
 
 
+def test_sessions_showing_one_cached_map_at_once_send_the_same_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import streamlit_folium
+
+    from app_pages import _coverage_data as data
+    from gridmap import maps
+    from gridmap.datasets import get_path
+
+    incidents = GeoPackageStore(get_path("helsinki")).read("incidents").head(300)
+    fmap = maps.make_map(bounds=incidents.total_bounds)
+    for i in range(3):
+        maps.add_points(fmap, incidents, name=f"incidents {i}")
+    sent: list[str] = []
+    monkeypatch.setattr(
+        streamlit_folium, "_component_func", lambda **args: sent.append(args["script"])
+    )
+    data.show_shared_map(fmap, key="map", returned_objects=[])
+    alone = sent.pop()
+    failed: list[Exception] = []
+
+    def session() -> None:
+        try:
+            for _ in range(3):
+                data.show_shared_map(fmap, key="map", returned_objects=[])
+        except Exception as exc:  # e.g. branca's "OrderedDict mutated during iteration"
+            failed.append(exc)
+
+    # Without turns 4 sessions x 3 renders all differ from the lone one, or fail.
+    sessions = [threading.Thread(target=session) for _ in range(4)]
+    for thread in sessions:
+        thread.start()
+    for thread in sessions:
+        thread.join()
+    assert failed == []
+    assert len(sent) == 12
+    assert all(script == alone for script in sent)
+
+
 @pytest.fixture(params=["gpkg", "postgis"])
 def shared(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The sample as a GeoPackage, or copied into a fresh PostGIS schema (dropped after)."""
@@ -97,13 +138,8 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-u
     store.drop()
 
 
-@pytest.mark.xfail(
-    # Not run in CI: it fails only after its time-outs (minutes per backend). Run it with
-    # `--runxfail` while working on the cause.
-    run=False,
-    reason="open: the second session's Coverage map frame stays at height 0 (no posts drawn)"
-    " while the first session is on the page, even in a second browser process",
-)
+@pytest.mark.browser
+@needs_browser
 def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
     tmp_path: Path, shared: WorkspaceStore
 ) -> None:
