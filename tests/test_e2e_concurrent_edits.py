@@ -58,9 +58,8 @@ def wait_posts(page, posts: int, changed: int) -> None:  # type: ignore[no-untyp
     _map_frame_when(page, check, None, 240_000, f"{posts} posts, {changed} changed")
 
 
-def open_editor(page, url: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    """The Coverage page in post-editing mode, with `name` as the editor."""
-    page.goto(f"{url}/coverage")
+def open_editor(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The Coverage page (already asked for) in post-editing mode, `name` the editor."""
     page.get_by_role("heading", name="覆盖与站点").wait_for(timeout=240_000)
     wait_posts(page, 8, 0)
     wait_until_idle(page, timeout_ms=240_000)
@@ -149,21 +148,19 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
     home.mkdir()
     location = shared.location if isinstance(shared, PostGISStore) else shared.path
     with running_app(home, workspace=location, timeout=120) as url, sync_playwright() as pw:  # type: ignore[arg-type]
-        # One browser each: a second page of one headless browser is not "visible", and
-        # streamlit-folium then leaves its map frame at height 0.
-        browsers = [
-            pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            for _ in range(2)
-        ]
+        # Two contexts of one browser: two people, two Streamlit sessions.
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         outside: list[str] = []
         pages = []
-        for browser in browsers:
+        for _ in range(2):
             context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
             block_outside_requests(context, outside)
             pages.append(context.new_page())
         a, b = pages
-        open_editor(a, url, "甲编辑")
-        open_editor(b, url, "乙编辑")
+        a.goto(f"{url}/coverage")
+        b.goto(f"{url}/coverage")  # both sessions show the page's cached maps at once
+        open_editor(a, "甲编辑")
+        open_editor(b, "乙编辑")
         # Both preview an added post, at different places, on version 1.
         click_map(a, 0.35, 0.55)
         wait_posts(a, 9, 1)
@@ -191,8 +188,7 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
         wait_until_idle(b, timeout_ms=240_000)
         b.get_by_role("button", name="保存为守望岗图层新版本").click()
         b.get_by_text("已保存为守望岗第 3 版（10 个岗位）").wait_for(timeout=240_000)
-        for browser in browsers:
-            browser.close()
+        browser.close()
     history = shared.history("posts")
     assert [(v.version, v.author) for v in history[1:]] == [(2, "甲编辑"), (3, "乙编辑")]
     posts = shared.read("posts").set_index("post_id")
