@@ -154,27 +154,28 @@ def _pick(view: str, then: str):  # type: ignore[no-untyped-def]
 
 
 _DOWNLOAD = "[data-testid='stDownloadButton']"
-#: What a page needs pressed before it shows a community's rows or offers a file: the
-#: weekly report and the layer export are prepared on request; the patrol page shows
+#: What a page needs picked before it shows a community's rows: the patrol page shows
 #: grids (its line patrol's grid picker) only in that view.
-STEPS = {
+VIEWS = {"patrol_routes": [_pick("线巡", "计算线巡路线")]}
+#: What a page needs pressed before it offers a file: the weekly report (in its view)
+#: and the layer export are prepared on request.
+FILES = {
     "warnings_report": [_pick("周报与移交巡防", "生成周报"), _press("生成周报", _DOWNLOAD)],
-    "patrol_routes": [_pick("线巡", "计算线巡路线")],
     "data": [_press("导出", _DOWNLOAD)],
 }
 
 
-def sweep(app: App, page, name: str, *, steps: bool = True) -> tuple[set[str], int]:  # type: ignore[no-untyped-def]
+def sweep(app: App, page, name: str, *, files: bool = True) -> tuple[set[str], int]:  # type: ignore[no-untyped-def]
     """Incident ids and grid codes in everything the server sent while page `name` ran
-    (tables, maps, texts, every tab: Streamlit sends them all; with `steps`, also after
-    the page's :data:`STEPS`), in the page's HTML and in each file its download buttons
-    serve; and how many files."""
+    (tables, maps, texts, every tab: Streamlit sends them all; its :data:`VIEWS` and,
+    with `files`, its :data:`FILES` too), in the page's HTML and in each file its
+    download buttons serve; and how many files."""
     if name == "overview":  # where signing in lands: what it was sent since the start
         start = 0
     else:
         start = len(page.frames_received)
         open_page(page, PAGE_TITLES[name])
-    for step in STEPS.get(name, []) if steps else []:
+    for step in [*VIEWS.get(name, []), *(FILES.get(name, []) if files else [])]:
         step(page)
     sent, urls = server_text(page.frames_received[start:])
     texts = [sent, page.content()]
@@ -204,7 +205,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         admin = app.sign_in("admin")
         for name in PAGE_TITLES:  # the overview first: where signing in lands
             started = time.monotonic()
-            seen, _ = sweep(app, admin, name, steps=False)
+            seen, _ = sweep(app, admin, name, files=False)
             print("admin", name, f"{time.monotonic() - started:.1f}s")
             # The sweep's eyes work: the whole workspace shows other communities' rows
             # on every page that shows rows at all (the audit page shows accounts).
