@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -204,9 +203,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         app = App(url, browser, store, forbidden, allowed)
         admin = app.sign_in("admin")
         for name in PAGE_TITLES:  # the overview first: where signing in lands
-            started = time.monotonic()
             seen, _ = sweep(app, admin, name, files=False)
-            print("admin", name, f"{time.monotonic() - started:.1f}s")
             # The sweep's eyes work: the whole workspace shows other communities' rows
             # on every page that shows rows at all (the audit page shows accounts).
             assert name == "accounts" or seen & app.forbidden, name
@@ -274,10 +271,8 @@ def test_a_scoped_account_sees_no_other_community_on_any_page(
     seen: dict[str, set[str]] = {}
     files = 0
     for page_name in _pages(role):
-        started = time.monotonic()
         seen[page_name], n = sweep(app, page, page_name)
         files += n
-        print(page_name, f"{time.monotonic() - started:.1f}s", n, len(seen[page_name]))
     page.context.close()
     leaks = {p: sorted(tokens & app.forbidden)[:5] for p, tokens in seen.items()}
     assert all(not v for v in leaks.values()), leaks
