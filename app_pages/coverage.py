@@ -21,7 +21,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages import _coverage_data as data
 from app_pages._common import (
@@ -65,7 +64,7 @@ def _remember_click() -> None:
 def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
     if clicks:
         st.session_state["pp_map_shift"] = getattr(fmap, "gridmap_shift", None)
-        st_folium(
+        data.show_shared_map(
             fmap,
             height=MAP_HEIGHT,
             use_container_width=True,
@@ -74,7 +73,9 @@ def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
             on_change=_remember_click,
         )
     else:
-        st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+        data.show_shared_map(
+            fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key
+        )
 
 
 def draw_map(

@@ -184,3 +184,91 @@ def wait_for_map_text(page, text: str, *, timeout_ms: int = 30_000):  # type: ig
     changes, so the frame is looked up afresh)."""
     condition = "(text) => document.body && document.body.innerText.includes(text)"
     return _map_frame_when(page, condition, text, timeout_ms, repr(text))
+
+
+# -- what the server sent: the app's data wherever the page draws it ------------------------
+
+
+def record_server_messages(page) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """Collect, from now on, every binary frame the app's websocket delivers to `page`.
+
+    Streamlit sends each element as a protobuf ``ForwardMsg`` on ``/_stcore/stream``: a
+    table as Arrow bytes (``st.dataframe`` then draws it on a canvas, so the DOM holds no
+    cell), a map as streamlit-folium's arguments (its script, run inside an iframe), a
+    download button as the URL of its file. The frames are where a page's data reaches
+    the browser; :func:`server_text` turns them into text.
+    """
+    frames: list[bytes] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            frames.append(payload)
+
+    def on_websocket(ws) -> None:  # type: ignore[no-untyped-def]
+        if ws.url.endswith("/_stcore/stream"):
+            ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_websocket)
+    return frames
+
+
+def _arrow_text(data: bytes) -> str | None:
+    """An Arrow IPC stream's table as CSV text, or None if `data` is no such stream."""
+    import pyarrow as pa
+
+    try:
+        table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    except (pa.ArrowInvalid, OSError):
+        return None
+    # every cell on a line of its own: codes and ids never run into their neighbours
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return "\n".join([*table.column_names, *(str(v) for column in columns for v in column)])
+
+
+def server_text(frames: list[bytes]) -> tuple[str, list[str]]:
+    """Every text the server sent in `frames`, and the URLs of the download buttons.
+
+    Walks each ``ForwardMsg`` field by field: strings as they are, Arrow tables cell by
+    cell (see :func:`_arrow_text`), other bytes decoded as UTF-8. Text pieces are joined
+    by new lines so that two values never read as one.
+    """
+    from google.protobuf.descriptor import FieldDescriptor
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    parts: list[str] = []
+    urls: list[str] = []
+
+    def walk(message) -> None:  # type: ignore[no-untyped-def]
+        for field, value in message.ListFields():
+            if field.message_type is not None and field.message_type.GetOptions().map_entry:
+                parts.extend(f"{key}\n{value[key]}" for key in value)
+                continue
+            values = value if field.label == FieldDescriptor.LABEL_REPEATED else [value]
+            for item in values:
+                if field.type == FieldDescriptor.TYPE_MESSAGE:
+                    walk(item)
+                elif field.type == FieldDescriptor.TYPE_STRING:
+                    parts.append(item)
+                    if field.name == "url" and message.DESCRIPTOR.name == "DownloadButton":
+                        urls.append(item)
+                elif field.type == FieldDescriptor.TYPE_BYTES:
+                    text = _arrow_text(item)
+                    parts.append(item.decode("utf-8", "replace") if text is None else text)
+
+    for frame in frames:
+        message = ForwardMsg()
+        message.ParseFromString(frame)
+        walk(message)
+    return "\n".join(parts), urls
+
+
+def file_text(data: bytes) -> str:
+    """The text in a downloaded file: a zip's members one by one (an ``.xlsx`` is a zip
+    of XML, so a zipped report is read down to its cells), anything else as UTF-8."""
+    import io
+    import zipfile
+
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(file_text(archive.read(name)) for name in archive.namelist())
+    return data.decode("utf-8", "replace")

@@ -3,12 +3,17 @@ Chromium, offline, on a GeoPackage and on a PostGIS workspace: both preview an a
 A saves, then B saves. B is refused with the conflict message naming A and when, B's
 edit stays and is re-applied on A's version with one more click, and A's post is still
 there. Enabled with GRIDMAP_BROWSER_TESTS=1; the PostGIS case needs GRIDMAP_TEST_POSTGRES
-(``make postgis``)."""
+(``make postgis``).
+
+Both sessions show the page's cached maps (one folium object for every session); the
+first test checks, without a browser, that sessions rendering one at once get the script
+a lone session gets."""
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from pathlib import Path
 
@@ -31,13 +36,10 @@ from tests.browser import (
     wait_until_idle,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        os.environ.get("GRIDMAP_BROWSER_TESTS") != "1" or chromium_path() is None,
-        reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
-    ),
-]
+needs_browser = pytest.mark.skipif(
+    os.environ.get("GRIDMAP_BROWSER_TESTS") != "1" or chromium_path() is None,
+    reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
+)
 
 POSTGRES_ENV = "GRIDMAP_TEST_POSTGRES"
 #: Circle markers of radius 7 are posts, of radius 9 the added or moved post.
@@ -56,9 +58,8 @@ def wait_posts(page, posts: int, changed: int) -> None:  # type: ignore[no-untyp
     _map_frame_when(page, check, None, 240_000, f"{posts} posts, {changed} changed")
 
 
-def open_editor(page, url: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    """The Coverage page in post-editing mode, with `name` as the editor."""
-    page.goto(f"{url}/coverage")
+def open_editor(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The Coverage page (already asked for) in post-editing mode, `name` the editor."""
     page.get_by_role("heading", name="覆盖与站点").wait_for(timeout=240_000)
     wait_posts(page, 8, 0)
     wait_until_idle(page, timeout_ms=240_000)
@@ -80,6 +81,45 @@ def click_map(page, fx: float, fy: float) -> None:  # type: ignore[no-untyped-de
     wait_until_idle(page, timeout_ms=240_000)
 
 
+def test_sessions_showing_one_cached_map_at_once_send_the_same_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import streamlit_folium
+
+    from app_pages import _coverage_data as data
+    from gridmap import maps
+    from gridmap.datasets import get_path
+
+    incidents = GeoPackageStore(get_path("helsinki")).read("incidents").head(300)
+    fmap = maps.make_map(bounds=incidents.total_bounds)
+    for i in range(3):
+        maps.add_points(fmap, incidents, name=f"incidents {i}")
+    sent: list[str] = []
+    monkeypatch.setattr(
+        streamlit_folium, "_component_func", lambda **args: sent.append(args["script"])
+    )
+    data.show_shared_map(fmap, key="map", returned_objects=[])
+    alone = sent.pop()
+    failed: list[Exception] = []
+
+    def session() -> None:
+        try:
+            for _ in range(3):
+                data.show_shared_map(fmap, key="map", returned_objects=[])
+        except Exception as exc:  # e.g. branca's "OrderedDict mutated during iteration"
+            failed.append(exc)
+
+    # Without turns 4 sessions x 3 renders all differ from the lone one, or fail.
+    sessions = [threading.Thread(target=session) for _ in range(4)]
+    for thread in sessions:
+        thread.start()
+    for thread in sessions:
+        thread.join()
+    assert failed == []
+    assert len(sent) == 12
+    assert all(script == alone for script in sent)
+
+
 @pytest.fixture(params=["gpkg", "postgis"])
 def shared(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The sample as a GeoPackage, or copied into a fresh PostGIS schema (dropped after)."""
@@ -97,13 +137,8 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-u
     store.drop()
 
 
-@pytest.mark.xfail(
-    # Not run in CI: it fails only after its time-outs (minutes per backend). Run it with
-    # `--runxfail` while working on the cause.
-    run=False,
-    reason="open: the second session's Coverage map frame stays at height 0 (no posts drawn)"
-    " while the first session is on the page, even in a second browser process",
-)
+@pytest.mark.browser
+@needs_browser
 def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
     tmp_path: Path, shared: WorkspaceStore
 ) -> None:
@@ -113,21 +148,19 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
     home.mkdir()
     location = shared.location if isinstance(shared, PostGISStore) else shared.path
     with running_app(home, workspace=location, timeout=120) as url, sync_playwright() as pw:  # type: ignore[arg-type]
-        # One browser each: a second page of one headless browser is not "visible", and
-        # streamlit-folium then leaves its map frame at height 0.
-        browsers = [
-            pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            for _ in range(2)
-        ]
+        # Two contexts of one browser: two people, two Streamlit sessions.
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         outside: list[str] = []
         pages = []
-        for browser in browsers:
+        for _ in range(2):
             context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
             block_outside_requests(context, outside)
             pages.append(context.new_page())
         a, b = pages
-        open_editor(a, url, "甲编辑")
-        open_editor(b, url, "乙编辑")
+        a.goto(f"{url}/coverage")
+        b.goto(f"{url}/coverage")  # both sessions show the page's cached maps at once
+        open_editor(a, "甲编辑")
+        open_editor(b, "乙编辑")
         # Both preview an added post, at different places, on version 1.
         click_map(a, 0.35, 0.55)
         wait_posts(a, 9, 1)
@@ -155,8 +188,7 @@ def test_two_sessions_saving_the_same_layer_never_overwrite_each_other(
         wait_until_idle(b, timeout_ms=240_000)
         b.get_by_role("button", name="保存为守望岗图层新版本").click()
         b.get_by_text("已保存为守望岗第 3 版（10 个岗位）").wait_for(timeout=240_000)
-        for browser in browsers:
-            browser.close()
+        browser.close()
     history = shared.history("posts")
     assert [(v.version, v.author) for v in history[1:]] == [(2, "甲编辑"), (3, "乙编辑")]
     posts = shared.read("posts").set_index("post_id")
