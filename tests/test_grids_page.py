@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from app_pages._grids_maps import _overlay_script
 from gridmap import ValidationError, maps
 from gridmap.grids import dissolve_level, views
 from gridmap.grids.blocks import grid_blocks
@@ -216,10 +217,11 @@ def browser_replies(monkeypatch: pytest.MonkeyPatch) -> dict:
     """What the "browser" answers per map key; the maps the page drew, by key."""
     import streamlit_folium
 
-    replies: dict = {"maps": {}}
+    replies: dict = {"maps": {}, "overlays": {}}
 
-    def st_folium(fmap, *, key=None, returned_objects=None, **_):  # type: ignore[no-untyped-def]
+    def st_folium(fmap, *, key=None, returned_objects=None, feature_group_to_add=None, **_):  # type: ignore[no-untyped-def]
         replies["maps"][key] = fmap
+        replies["overlays"][key] = _overlay_script(feature_group_to_add or [])
         return replies.get(key, dict.fromkeys(returned_objects or []))
 
     monkeypatch.setattr(streamlit_folium, "st_folium", st_folium)
@@ -290,9 +292,9 @@ def test_a_line_drawn_on_the_map_splits_a_grid_and_is_committed(
     old = "原编码" if lang == "zh" else "Old code"
     table = next(d.value for d in app.dataframe if old in d.value.columns)
     assert code in set(table[old])
-    # The preview map fills the two halves red, every other grid grey.
-    preview_map = browser_replies["maps"]["grids_edit_preview_map"].get_root().render()
-    assert preview_map.count('"fill": "#d7301f"') == 2
+    # The preview is laid over the draw map: the two halves red, nothing else.
+    overlay = browser_replies["overlays"]["grids_draw_map"]
+    assert overlay.count('"fill": "#d7301f"') == 2
     assert store.current_version("grids") == 1
     app.session_state["editor"] = "李四"
     app.button(key="grids_edit_commit").click().run()
@@ -374,7 +376,8 @@ def test_blocks_clicked_on_the_map_move_to_a_neighbouring_grid(
     app.run()
     assert app.session_state["grids_move_blocks"] == [block]
     assert any(picked.format(n=1) == c.value for c in app.caption)
-    fills = browser_replies["maps"]["grids_blocks_map"].get_root().render()
+    # The picked block is laid over the blocks map in red (the map itself is not rebuilt).
+    fills = browser_replies["overlays"]["grids_blocks_map"]
     assert f'"key": "{block}"' in fills
     assert "#d7301f" in fills
     _click(browser_replies, block)
