@@ -88,6 +88,8 @@ def draw_split(page: GridsPage, all_blocks: gpd.GeoDataFrame) -> None:
         draw_line=True,
     )
     drawings = reply.get("all_drawings")
+    if drawings is None:  # the component has not answered in this session: what it sent
+        drawings = sent
     if drawings != sent and _drawn(page, all_blocks, drawings):
         st.rerun()  # the map answered without on_change (a first run): lay the preview over it
     seen = json.dumps(drawings, sort_keys=True) if drawings else None
