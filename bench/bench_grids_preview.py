@@ -16,7 +16,9 @@ stale preview.
 
 The same measurement runs twice: with the page's maps built once per what they show
 (the page's default) and with ``GRIDMAP_GRIDS_MAP_CACHE=0`` (every map built, rendered
-and sent again on every rerun: the peer). Target (issue #9): ≤ 300 ms, median.
+and sent again on every rerun: the peer). Target (issue #9): ≤ 300 ms, median. A drawn
+line has a floor of its own: streamlit-folium's browser side sends a drawing 250 ms after
+the last drawing event (an underscore ``debounce``), before the app hears of it.
 
     .venv/bin/python bench/bench_grids_preview.py [--repeats 7]
 """
