@@ -353,6 +353,14 @@ def _editor_input() -> None:
         _remember_editor(st.session_state["editor"])
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _area_units(location: str, version: int, prefix: str, level: str) -> dict[str, str]:
+    # Once per grids version, not on every rerun of every page (~20 ms a level).
+    grids = layer("grids")
+    units = dissolve_level(grids[grids["grid_code"].str.startswith(prefix)], level)
+    return dict(zip(units["code"], units["name"], strict=True))
+
+
 def _area_picker() -> None:
     grids = layer("grids")
     if grids is None or not len(grids):
@@ -363,8 +371,10 @@ def _area_picker() -> None:
     everything = tr("all")
     prefix = ""
     for level, label in (("street", "street"), ("community", "community"), ("grid", "grid")):
-        units = dissolve_level(grids[grids["grid_code"].str.startswith(prefix)], level)
-        names = dict(zip(units["code"], units["name"], strict=True))
+        current = store()
+        names = _area_units(
+            str(current.location), current.current_version("grids") or 0, prefix, level
+        )
         options = ["", *names]
         picked = choice(
             tr(label),

@@ -50,6 +50,13 @@ TO_PIXELS_JS = """(points) => {
     return [box.left + p.x, box.top + p.y];
   });
 }"""
+#: The draw map shows the preview's two halves: red polygons Leaflet has drawn, in the
+#: layer st_folium laid over the map (its feature group), next to the drawing tool.
+TWO_RED_HALVES_JS = """() => !!document.querySelector('.leaflet-draw-draw-polyline')
+  && (window.feature_group || []).some(g => g._map) && Object.values(
+    Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded)._layers
+  ).filter(l => l.feature && l.options && l.options.fillColor === '#d7301f'
+               && l._parts && l._parts.length).length === 2"""
 #: Every script and style sheet the map's page loads.
 LINKS_JS = """() => [...document.querySelectorAll('script[src], link[href]')]
   .map(e => e.src || e.href)"""
@@ -133,8 +140,10 @@ def test_a_line_drawn_with_the_mouse_splits_a_grid_and_is_committed(
             page.wait_for_timeout(400)
         started = time.monotonic()
         page.mouse.click(*points[-1])
-        page.get_by_text(f"拆分网格 {code}").wait_for(timeout=60_000)
+        # The preview is laid over the draw map itself: its two halves drawn red there.
+        _map_frame_when(page, TWO_RED_HALVES_JS, None, 60_000, "the preview over the map")
         shown_after = time.monotonic() - started
+        page.get_by_text(f"拆分网格 {code}").wait_for(timeout=60_000)
         caption = page.get_by_text("预览用时").first.inner_text()
         print(f"\nclick to preview on screen: {shown_after * 1000:.0f} ms; {caption}")
         page.get_by_role("heading", name="预览").wait_for()

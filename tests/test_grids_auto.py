@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import shapely
 
+from gridmap import ValidationError
 from gridmap.grids import views
 from gridmap.grids.auto import divide_heavy_blocks, too_coarse
 from gridmap.grids.blocks import grid_blocks
@@ -109,8 +110,13 @@ def test_whole_blocks_say_the_balance_they_reach_and_that_today_is_more_even(
     # METIS's start on whole blocks: the walk's settings (±17.2 %).
     walk = DEFAULTS | {"method": "metis"}
     plans = views.plans_for(blocks, KAMPPI, buildings=buildings, divide=False, **walk)
-    assert plans[0].max_deviation == pytest.approx(0.172, abs=5e-4)
-    for plan in plans:
+    # The plan from today's grids comes first, as even as today; the seeds' plans follow.
+    assert plans[0].method == "current"
+    assert plans[0].max_deviation <= today_dev + 1e-9
+    assert [n.key for n in plans[0].notes] == ["grids_plan_from_current"]
+    seeded = [p for p in plans if p.method != "current"]
+    assert seeded[0].max_deviation == pytest.approx(0.172, abs=5e-4)
+    for plan in seeded:
         assert plan.grids is not None
         reached = _deviation(_households_by_join(plan.grids, buildings))
         notes = {n.key: n for n in plan.notes}
@@ -124,6 +130,49 @@ def test_whole_blocks_say_the_balance_they_reach_and_that_today_is_more_even(
         assert better.values["current"] == f"{today_dev:.1%}" == "4.0%"
         assert "现状网格更均衡" in better.text("zh")
         assert "current grids are more even" in better.text("en")
+
+
+@pytest.mark.parametrize("community", [f"990101001{n:03d}" for n in range(1, 7)])
+def test_every_communitys_best_plan_is_at_least_as_even_as_today(
+    sample: GeoPackageStore, blocks: gpd.GeoDataFrame, community: str
+) -> None:
+    """Issue #9: community 005's best plan was ±4.78 % against ±4.43 % for today's grids."""
+    buildings = sample.read("buildings")
+    today = _today(sample, community)
+    today_dev = _deviation(today["households"].to_numpy(dtype=float))
+    plans = views.plans_for(blocks, community, buildings=buildings, **DEFAULTS)
+    assert len(plans) == len(DEFAULTS["seeds"])
+    best = plans[0]
+    assert best.grids is not None
+    # Counted independently, from the buildings inside the plan's grids.
+    reached = _deviation(_households_by_join(best.grids, buildings))
+    assert reached <= today_dev + 1e-9, (community, reached, today_dev)
+    assert best.within_tolerance
+    assert "grids_current_better" not in [n.key for n in best.notes]
+    # One piece per grid.
+    assert (shapely.get_num_geometries(best.grids.geometry.to_numpy()) == 1).all()
+
+
+def test_a_plan_from_today_never_is_less_even_than_today(
+    sample: GeoPackageStore, blocks: gpd.GeoDataFrame
+) -> None:
+    """The start plan alone: whole blocks of community 005, today's grids as the start."""
+    from gridmap.grids.partition import partition_blocks
+
+    code = "990101001005"
+    mine = blocks[blocks["grid_code"].astype(str).str.startswith(code).to_numpy()]
+    mine = mine.reset_index(drop=True)
+    today_dev = _deviation(_today(sample, code)["households"].to_numpy(dtype=float))
+    plans = partition_blocks(
+        mine, k=5, method="metis", seeds=(0,), start=mine["grid_code"].astype(str).to_numpy()
+    )
+    current = next(p for p in plans if p.method == "current")
+    assert current.max_deviation <= today_dev + 1e-9
+    with pytest.raises(ValidationError, match="`start`"):
+        partition_blocks(mine, k=5, seeds=(0,), start=["x"])
+    # A start with another number of grids gives no plan of its own.
+    other = partition_blocks(mine, k=4, method="metis", seeds=(0,), start=mine["grid_code"])
+    assert [p.method for p in other] == ["metis"]
 
 
 def test_heavy_blocks_are_divided_between_buildings_conserving_households(

@@ -186,7 +186,9 @@ def plans_for(
     Returns
     -------
     list of Plan
-        Best first. Each plan's notes say how many blocks were divided; a plan outside the
+        Best first, as many as `seeds`: the seeds' plans and one from today's grids (method
+        ``"current"``, when `k` is today's number of grids), the least good left out. Each
+        plan's notes say how many blocks were divided; a plan outside the
         tolerance says the balance reached with these blocks; a plan less even than today's
         grids (same number of grids) says so (``grids_current_better``), within the
         tolerance or not.
@@ -220,8 +222,11 @@ def plans_for(
         method=method,
         seeds=tuple(seeds),
         community_code=code,
+        # Today's grids as one more start: its plan is never less even than they are, so
+        # the best plan is at least as even as today whenever the number of grids is.
+        start=used["grid_code"].astype(str).to_numpy(),
         progress=progress,
-    )
+    )[: len(tuple(seeds))]
     today = current_deviation(mine)
     same_k = mine["grid_code"].astype(str).nunique()
     for plan in plans:

@@ -28,8 +28,9 @@ import shapely
 from gridmap._errors import ValidationError
 from gridmap.grids import _search
 from gridmap.grids._metis import metis_starts
+from gridmap.grids._plan_grids import deviation_bound, plan_grids, plan_stats
+from gridmap.grids._tree import tree_start
 from gridmap.grids.blocks import shared_lengths
-from gridmap.grids.codes import reading_order
 from gridmap.i18n import Message
 
 #: Households per grid planners aim for. Provincial 网格化服务管理 guidelines commonly put an
@@ -188,95 +189,6 @@ def _allocate(weights: np.ndarray, k: int) -> np.ndarray:
     return alloc
 
 
-#: Spanning trees GerryChain draws per cut before giving up. Its default (100,000) is what
-#: made the tree start take 441 s on a sample community: with blocks too coarse for the
-#: tolerance (one block of 519 households against a target of 280 ± 5 %) no balanced cut
-#: exists, and every one of the 100,000 trees was searched before the error. A balanced cut
-#: that exists is found within a few trees (each tree is searched exhaustively by
-#: ``find_balanced_edge_cuts_memoization``), so 20 cost little when one exists.
-TREE_ATTEMPTS = 20
-#: Tolerances tried in turn by the tree start: the asked tolerance, then wider ones (×2, ×4 …
-#: up to this share). The local search then balances the start to the asked tolerance.
-TREE_MAX_EPSILON = 0.5
-
-
-def _tree(
-    graph: _search.BlockGraph, members: list[int], k: int, *, tolerance: float, seed: int
-) -> np.ndarray:
-    """GerryChain's ``recursive_tree_part`` start, with few attempts and widening tolerance.
-
-    Raises ``RuntimeError`` when no balanced cut is found even at :data:`TREE_MAX_EPSILON`.
-    """
-    import warnings
-    from functools import partial
-
-    import networkx as nx
-    from gerrychain import Graph
-    from gerrychain.partition import recursive_tree_part
-    from gerrychain.tree import bipartition_tree
-
-    sub = nx.Graph()
-    sub.add_nodes_from((n, {"w": float(graph.weights[v])}) for n, v in enumerate(members))
-    local = {v: n for n, v in enumerate(members)}
-    sub.add_edges_from(
-        (local[v], local[u]) for v in members for u in graph.nbrs[v] if u in local and u > v
-    )
-    chain_graph = Graph.from_networkx(sub)
-    target = graph.weights[members].sum() / k
-    cut = partial(bipartition_tree, max_attempts=TREE_ATTEMPTS, warn_attempts=TREE_ATTEMPTS + 1)
-    epsilon = tolerance
-    while True:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # BipartitionWarning: we retry, then fall back
-                assignment = recursive_tree_part(
-                    chain_graph,
-                    range(k),
-                    pop_target=target,
-                    pop_col="w",
-                    epsilon=epsilon,
-                    node_repeats=0,
-                    bipartition_tree_fn=cut,
-                    rng=seed,
-                )
-            return np.array([assignment[n] for n in range(len(members))], dtype=int)
-        except Exception as exc:  # RuntimeError, PopulationBalanceError: no balanced cut
-            if epsilon >= TREE_MAX_EPSILON:
-                msg = f"no spanning-tree cut within ±{epsilon:.0%} of the target"
-                raise RuntimeError(msg) from exc
-            epsilon = min(2 * epsilon, TREE_MAX_EPSILON)
-
-
-def _deviation_bound(weights: np.ndarray, targets: np.ndarray) -> float:
-    """Smallest largest deviation any plan can reach, bounded below by the heaviest block.
-
-    The grid holding the heaviest block holds at least its weight, so no plan's largest
-    relative deviation is below ``heaviest / target − 1`` for the largest target (0 when
-    the block fits). A lower bound, not the optimum: the plan found may stay above it.
-    """
-    if not len(weights) or not len(targets):
-        return 0.0
-    return float(max(0.0, weights.max() / max(targets.max(), 1e-12) - 1))
-
-
-def _stats(
-    graph: _search.BlockGraph, labels: np.ndarray, area: np.ndarray, perimeter: np.ndarray, k: int
-) -> tuple[float, np.ndarray]:
-    internal = np.zeros(k)
-    cut = 0.0
-    for v in range(graph.n):
-        lv = labels[v]
-        for u, c in zip(graph.nbrs[v], graph.lens[v], strict=True):
-            if u > v:
-                if labels[u] == lv:
-                    internal[lv] += c
-                else:
-                    cut += c
-    a = np.bincount(labels, weights=area, minlength=k)
-    p = np.bincount(labels, weights=perimeter, minlength=k) - 2 * internal
-    return cut, 4 * np.pi * a / np.maximum(p, 1e-12) ** 2
-
-
 def partition_blocks(
     blocks: gpd.GeoDataFrame,
     *,
@@ -293,6 +205,7 @@ def partition_blocks(
     starts: int = 5,
     improve_best: int = 2,
     bridge_islands: bool = True,
+    start: Sequence[object] | None = None,
     progress: Progress | None = None,
 ) -> list[Plan]:
     """Divide blocks into balanced, contiguous, compact grids — one plan per seed.
@@ -333,13 +246,19 @@ def partition_blocks(
     snap : float, default 0
         Blocks whose boundaries lie within this distance (m) count as neighbours (0: they
         must share vertices, as faces of one polygonize do).
+    start : sequence, optional
+        A grid for each block (e.g. today's ``grid_code``) to start one more plan from,
+        method ``"current"``: balanced and shortened by the same local search but never
+        less even than `start` (see :func:`_from_start`). Skipped when it has not `k`
+        grids, with fixed grids, or when the blocks form more than one area.
     progress : callable(fraction, text), optional
         Called as the plans advance.
 
     Returns
     -------
     list of Plan
-        Best first: plans within tolerance before others, then shortest internal boundary.
+        Best first: plans within tolerance before others, then (with `start`) those at least
+        as even as `start`, then shortest internal boundary.
         When blocks are too coarse for the tolerance a plan says so in ``notes`` and holds
         the finest balance the search found.
     """
@@ -410,6 +329,29 @@ def partition_blocks(
                 improve_best=improve_best,
             )
         )
+    # How even the start is: plans less even than it rank after those that are not.
+    start_dev = np.inf
+    if start is not None:
+        if len(start) != len(blocks):
+            msg = f"`start` must give a grid for each of the {len(blocks)} blocks; got {len(start)}"
+            raise ValidationError(msg)
+        start_labels = np.asarray(pd.factorize(pd.Series(list(start), dtype=str))[0])
+        if not fixed and len(pieces) == 1 and start_labels.max() + 1 == k_free:
+            start_dev = _deviation(graph, start_labels, np.full(k_free, free_weight / k_free))
+            from_start = _from_start(
+                blocks,
+                graph,
+                area,
+                perimeter,
+                start_labels,
+                k_free,
+                tolerance=tolerance,
+                weight=weight,
+                community_code=community_code,
+                geometry=geometry,
+            )
+            if from_start is not None:
+                plans.append(from_start)
     say(1.0, "done")
     if bridges:
         for plan in plans:
@@ -418,6 +360,7 @@ def partition_blocks(
         key=lambda p: (
             not p.within_tolerance,
             p.max_deviation > p.tolerance and p.max_deviation,
+            p.max_deviation > start_dev + 1e-9,
             p.boundary_length,
         )
     )
@@ -460,7 +403,8 @@ def _one_plan(
         if used_method == "tree":
             try:
                 found = [
-                    _tree(graph, piece, int(k_piece), tolerance=tolerance, seed=x) for x in seeds
+                    tree_start(graph, piece, int(k_piece), tolerance=tolerance, seed=x)
+                    for x in seeds
                 ]
             except Exception:  # GerryChain gives up on graphs it cannot balance
                 used_method = "metis"
@@ -496,12 +440,108 @@ def _one_plan(
         for x in starts_labels[:improve_best]
     ]
     labels = min(improved, key=score)
+    return _finish(
+        blocks,
+        graph,
+        labels,
+        all_targets,
+        area,
+        perimeter,
+        movable,
+        n_free=n_free,
+        fixed=fixed,
+        notes=notes,
+        tolerance=tolerance,
+        seed=seed,
+        method=used_method,
+        weight=weight,
+        community_code=community_code,
+        geometry=geometry,
+    )
+
+
+def _deviation(graph: _search.BlockGraph, labels: np.ndarray, targets: np.ndarray) -> float:
+    totals = np.bincount(labels, weights=graph.weights, minlength=len(targets))
+    return float(np.max(np.abs(totals - targets) / np.maximum(targets, 1e-12)))
+
+
+def _from_start(
+    blocks: gpd.GeoDataFrame,
+    graph: _search.BlockGraph,
+    area: np.ndarray,
+    perimeter: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    *,
+    tolerance: float,
+    weight: str,
+    community_code: str | None,
+    geometry: bool,
+) -> Plan | None:
+    """The plan `labels` (0 … k-1 per block, e.g. today's grids) improved, never less even.
+
+    First balance: the local search aiming at half the start's deviation (within the
+    tolerance) takes moves that lower the squared deviations, which with equal targets never
+    raise the largest one, and shortens boundaries only within that tighter band. Then it
+    shortens boundaries within the deviation reached. Every move keeps grids in one piece.
+    None when `labels` does not hold `k` grids.
+    """
+    if labels.max(initial=-1) + 1 != k:
+        return None
+    movable = np.ones(graph.n, dtype=bool)
+    labels = _search.make_contiguous(graph, labels, movable)
+    targets = np.full(k, graph.weights.sum() / k)
+    aim = min(tolerance, _deviation(graph, labels, targets))
+    labels = _search.improve(graph, labels, targets, tolerance=aim / 2, movable=movable)
+    reached = _deviation(graph, labels, targets)
+    labels = _search.improve(graph, labels, targets, tolerance=reached, movable=movable)
+    return _finish(
+        blocks,
+        graph,
+        labels,
+        targets,
+        area,
+        perimeter,
+        movable,
+        n_free=k,
+        fixed=[],
+        notes=[Message("grids_plan_from_current")],
+        tolerance=tolerance,
+        seed=0,
+        method="current",
+        weight=weight,
+        community_code=community_code,
+        geometry=geometry,
+    )
+
+
+def _finish(
+    blocks: gpd.GeoDataFrame,
+    graph: _search.BlockGraph,
+    labels: np.ndarray,
+    all_targets: np.ndarray,
+    area: np.ndarray,
+    perimeter: np.ndarray,
+    movable: np.ndarray,
+    *,
+    n_free: int,
+    fixed: list[str],
+    notes: list[Message],
+    tolerance: float,
+    seed: int,
+    method: str,
+    weight: str,
+    community_code: str | None,
+    geometry: bool,
+) -> Plan:
+    """The :class:`Plan` of block `labels`: its figures, notes and (with `geometry`) grids."""
+    k = len(all_targets)
     weights = np.bincount(labels, weights=graph.weights, minlength=k)
     dev = np.abs(weights - all_targets) / np.maximum(all_targets, 1e-12)
     free_dev = dev[:n_free]
     max_dev = float(free_dev.max()) if n_free else 0.0
     within = bool(max_dev <= tolerance + 1e-9)
-    bound = _deviation_bound(graph.weights[movable], all_targets[:n_free])
+    bound = deviation_bound(graph.weights[movable], all_targets[:n_free])
     if not within:
         heaviest = float(graph.weights[movable].max()) if movable.any() else 0.0
         notes.append(
@@ -521,7 +561,7 @@ def _one_plan(
                     target=f"{all_targets[:n_free].min():.0f}",
                 )
             )
-    cut, pp = _stats(graph, labels, area, perimeter, k)
+    cut, pp = plan_stats(graph, labels, area, perimeter, k)
     fixed_flags = np.arange(k) >= n_free
     plan = Plan(
         labels=pd.Series(labels, index=blocks.index, name="grid"),
@@ -533,7 +573,7 @@ def _one_plan(
         boundary_length=float(cut),
         polsby_popper=pp,
         seed=seed,
-        method=used_method,
+        method=method,
         fixed=fixed_flags,
         notes=notes,
         min_possible_deviation=bound,
@@ -543,55 +583,3 @@ def _one_plan(
             blocks, plan, weight=weight, community_code=community_code, fixed=fixed
         )
     return plan
-
-
-def plan_grids(
-    blocks: gpd.GeoDataFrame,
-    plan: Plan,
-    *,
-    weight: str = "households",
-    community_code: str | None = None,
-    fixed: Sequence[str] = (),
-) -> gpd.GeoDataFrame:
-    """The grids of `plan`: its blocks dissolved, with codes in reading order.
-
-    Fixed grids (the last ``len(fixed)`` of the plan) keep their codes; the others are
-    numbered north to south, west to east, skipping numbers the fixed grids use.
-    """
-    labels = plan.labels.to_numpy()
-    geoms = blocks.geometry.to_numpy()
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    groups = np.split(order, bounds)
-    polygons = np.array([shapely.union_all(geoms[g]) for g in groups], dtype=object)
-    frame = gpd.GeoDataFrame(
-        {
-            "grid": np.arange(plan.k),
-            weight: plan.weights,
-            "target": plan.targets,
-            "polsby_popper": plan.polsby_popper,
-            "fixed": plan.fixed,
-        },
-        geometry=polygons,
-        crs=blocks.crs,
-    )
-    if community_code is not None:
-        frame.insert(0, "grid_code", _codes(polygons, community_code, list(fixed)))
-    return frame
-
-
-def _codes(polygons: np.ndarray, community_code: str, fixed: list[str]) -> list[str]:
-    if len(community_code) != 12 or not community_code.isdigit():
-        msg = f"`community_code` must be 12 digits; got {community_code!r}"
-        raise ValidationError(msg)
-    n_free = len(polygons) - len(fixed)
-    taken = {int(c[12:]) for c in fixed}
-    free_numbers = [n for n in range(1, 1000) if n not in taken][:n_free]
-    if len(free_numbers) < n_free:
-        msg = "a community holds at most 999 grids"
-        raise ValidationError(msg)
-    codes = [""] * len(polygons)
-    for rank, pos in enumerate(reading_order(polygons[:n_free])):
-        codes[pos] = f"{community_code}{free_numbers[rank]:03d}"
-    codes[n_free:] = fixed
-    return codes

@@ -38,6 +38,8 @@ from gridmap.grids._map_input import clicked_block as clicked_block
 from gridmap.grids._map_input import neighbour_grids as neighbour_grids
 from gridmap.grids._map_input import parse_line as parse_line
 from gridmap.grids._map_input import toggle as toggle
+from gridmap.grids._overlay import picked_overlay as picked_overlay
+from gridmap.grids._overlay import preview_overlay as preview_overlay
 from gridmap.grids.auto import DIVIDE_CHOICES as DIVIDE_CHOICES
 from gridmap.grids.auto import plans_for as plans_for
 from gridmap.grids.blocks import metric_crs_of
@@ -350,6 +352,28 @@ class Preview:
     changed: list[str]
     message: str
     notes: list[Message] = field(default_factory=list)
+
+
+def replacement(
+    grids: gpd.GeoDataFrame,
+    code: str,
+    area: gpd.GeoDataFrame,
+    *,
+    changed: Iterable[str],
+    message: str,
+    notes: Sequence[Message] = (),
+) -> Preview:
+    """The preview of replacing the grids of `code` by `area` (a fix or a plan taken whole).
+
+    Its codes table is empty: the area's grids are replaced, not mapped one to one.
+    """
+    return Preview(
+        grids=splice(grids, code, area),
+        codes=pd.DataFrame(columns=["old_code", "new_code", "change"]),
+        changed=sorted({str(c) for c in changed}),
+        message=message,
+        notes=list(notes),
+    )
 
 
 def street_names(streets: gpd.GeoDataFrame | None, grid: gpd.GeoDataFrame) -> list[str]:

@@ -1,0 +1,157 @@
+"""The Grids page's maps: built once per what they show, previews laid over them in place.
+
+A rerun of the page used to build and render every folium map it shows again (a map of a
+street's grids takes ~0.1 s to build and ~0.7 s in ``st_folium``: folium renders it twice
+and walks every coordinate for its bounds), and showed a preview as a second map that the
+browser loaded in a new frame: 1.35–5.5 s from a click to the preview on screen. Here
+
+- a map's ``st_folium`` call is made once per *what it shows* (`shows`: layer versions,
+  area, language, picked blocks …); its component arguments are kept in the session and
+  sent again as they are on later reruns, without building or rendering anything;
+- a preview is a layer (:func:`gridmap.grids.views.preview_overlay`) sent as
+  ``st_folium``'s ``feature_group`` argument: the browser adds it to the Leaflet map it
+  already shows, and the map's frame is not reloaded.
+
+The arguments are those ``st_folium`` itself passes to streamlit-folium's component (a
+recorder around ``streamlit_folium._component_func`` keeps the last call's, per thread),
+so a map sent again is exactly the map sent first. ``GRIDMAP_GRIDS_MAP_CACHE=0`` turns the
+reuse off (every map built, rendered and sent again; a preview as a layer still):
+``bench/bench_grids_preview.py`` measures the page both ways.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import folium
+import streamlit as st
+import streamlit_folium
+
+from gridmap import ValidationError
+
+MAP_HEIGHT = 520
+#: Session key of the kept component arguments, one entry per map key.
+KEPT = "grids_maps"
+#: Environment variable turning the reuse of built maps off ("0").
+CACHE_ENV = "GRIDMAP_GRIDS_MAP_CACHE"
+
+_last_call = threading.local()
+
+
+def _install_recorder() -> None:
+    """Keep the arguments of each call of streamlit-folium's component, per thread.
+
+    Installed once per process; the component itself is called as before.
+    """
+    component = streamlit_folium._component_func
+    if getattr(component, "gridmap_recorder", False):
+        return
+
+    def recorder(*args: Any, **kwargs: Any) -> Any:
+        _last_call.kwargs = kwargs
+        return component(*args, **kwargs)
+
+    recorder.gridmap_recorder = True  # type: ignore[attr-defined]
+    streamlit_folium._component_func = recorder
+
+
+_install_recorder()
+
+
+def caching() -> bool:
+    """Whether built maps are reused (``GRIDMAP_GRIDS_MAP_CACHE`` is not "0")."""
+    return os.environ.get(CACHE_ENV, "1") != "0"
+
+
+#: Layers laid over a map, built from the map's coordinate shift.
+Overlay = Callable[[str | None], Sequence[folium.FeatureGroup | None]]
+
+
+def _overlay_script(layers: Sequence[folium.FeatureGroup]) -> str | None:
+    """The JavaScript ``st_folium`` sends for feature groups, without the map they go on.
+
+    streamlit-folium names the map ``map_div`` in the browser; the host map here only
+    gives the layers a parent to render under.
+    """
+    if not layers:
+        return None
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
+    return "".join(
+        streamlit_folium._get_feature_group_string(layer, map=host, idx=n)
+        for n, layer in enumerate(layers)
+    )
+
+
+def show_map(
+    key: str,
+    make: Callable[[], Any],
+    *,
+    shows: Hashable,
+    returned: Sequence[str] = (),
+    overlay: Overlay | None = None,
+    overlay_shows: Hashable = None,
+    height: int = MAP_HEIGHT,
+) -> dict[str, Any]:
+    """Show the map `make` builds under `key`; return what it reports (`returned` only).
+
+    Parameters
+    ----------
+    key : str
+        The map's widget key (stable, so the browser keeps its frame).
+    make : callable
+        Builds the folium map; called only when `shows` differs from the map's last one.
+    shows : hashable
+        Everything the map shows (versions, area, language, basemap, picked blocks …).
+    returned : sequence of str
+        What ``st_folium`` reports back (``all_drawings`` …); none: the map only shows.
+    overlay : callable(shift) -> sequence of FeatureGroup or None, optional
+        Builds the layers laid over the map (picked blocks, a preview) given the map's
+        coordinate shift; built again only when `overlay_shows` changes.
+    overlay_shows : hashable
+        What the overlay shows.
+    height : int
+
+    Returns
+    -------
+    dict
+        ``st_folium``'s answer, or {} when the map could not be built (the error is shown).
+    """
+    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
+    held = kept.get(key)
+    if caching() and held is not None and held["shows"] == shows:
+        if held["overlay"][0] != overlay_shows:
+            layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
+            held["overlay"] = (overlay_shows, _overlay_script(layers))
+        args = {**held["args"], "feature_group": held["overlay"][1]}
+        out = streamlit_folium._component_func(**args)
+        return out if isinstance(out, dict) else {}
+    try:
+        fmap = make()
+    except ValidationError as exc:
+        from app_pages._common import say
+
+        st.error(say(exc))
+        return {}
+    shift = getattr(fmap, "gridmap_shift", None)
+    layers = [x for x in (overlay(shift) if overlay else ()) if x is not None]
+    _last_call.kwargs = None
+    out = streamlit_folium.st_folium(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned),
+        feature_group_to_add=layers or None,
+    )
+    args = getattr(_last_call, "kwargs", None)
+    if args is not None:
+        kept[key] = {
+            "shows": shows,
+            "shift": shift,
+            "args": {**args, "feature_group": None},
+            "overlay": (overlay_shows, args.get("feature_group")),
+        }
+    return out if isinstance(out, dict) else {}
