@@ -12,8 +12,8 @@ browser loaded in a new frame: 1.35–5.5 s from a click to the preview on scree
   ``st_folium``'s ``feature_group`` argument: the browser adds it to the Leaflet map it
   already shows, and the map's frame is not reloaded.
 
-The arguments are those ``st_folium`` itself passes to streamlit-folium's component (a
-recorder around ``streamlit_folium._component_func`` keeps the last call's, per thread),
+The arguments are those ``st_folium`` itself passes to streamlit-folium's component (recorded
+by :func:`app_pages._maps.recorded_st_folium`),
 so a map sent again is exactly the map sent first. ``GRIDMAP_GRIDS_MAP_CACHE=0`` turns the
 reuse off (every map built, rendered and sent again; a preview as a layer still):
 ``bench/bench_grids_preview.py`` measures the page both ways.
@@ -22,7 +22,6 @@ reuse off (every map built, rendered and sent again; a preview as a layer still)
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ import folium
 import streamlit as st
 import streamlit_folium
 
+from app_pages._maps import recorded_st_folium, send
 from gridmap import ValidationError
 
 MAP_HEIGHT = 520
@@ -37,28 +37,6 @@ MAP_HEIGHT = 520
 KEPT = "grids_maps"
 #: Environment variable turning the reuse of built maps off ("0").
 CACHE_ENV = "GRIDMAP_GRIDS_MAP_CACHE"
-
-_last_call = threading.local()
-
-
-def _install_recorder() -> None:
-    """Keep the arguments of each call of streamlit-folium's component, per thread.
-
-    Installed once per process; the component itself is called as before.
-    """
-    component = streamlit_folium._component_func
-    if getattr(component, "gridmap_recorder", False):
-        return
-
-    def recorder(*args: Any, **kwargs: Any) -> Any:
-        _last_call.kwargs = kwargs
-        return component(*args, **kwargs)
-
-    recorder.gridmap_recorder = True  # type: ignore[attr-defined]
-    streamlit_folium._component_func = recorder
-
-
-_install_recorder()
 
 
 def caching() -> bool:
@@ -126,7 +104,7 @@ def show_map(
             layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
             held["overlay"] = (overlay_shows, _overlay_script(layers))
         args = {**held["args"], "feature_group": held["overlay"][1]}
-        out = streamlit_folium._component_func(**args)
+        out = send(args)
         return out if isinstance(out, dict) else {}
     try:
         fmap = make()
@@ -137,8 +115,7 @@ def show_map(
         return {}
     shift = getattr(fmap, "gridmap_shift", None)
     layers = [x for x in (overlay(shift) if overlay else ()) if x is not None]
-    _last_call.kwargs = None
-    out = streamlit_folium.st_folium(
+    out, args = recorded_st_folium(
         fmap,
         key=key,
         height=height,
@@ -146,7 +123,6 @@ def show_map(
         returned_objects=list(returned),
         feature_group_to_add=layers or None,
     )
-    args = getattr(_last_call, "kwargs", None)
     if args is not None:
         kept[key] = {
             "shows": shows,

@@ -26,7 +26,6 @@ from typing import Any
 
 import folium
 import streamlit_folium
-from streamlit_folium import st_folium
 
 #: Component arguments kept (a map's arguments are its HTML, ~0.1–1 MB each).
 MAX_MAPS = 48
@@ -50,6 +49,29 @@ class _Recorder:
 
 if not isinstance(streamlit_folium._component_func, _Recorder):
     streamlit_folium._component_func = _Recorder(streamlit_folium._component_func)
+
+
+def send(kwargs: dict[str, Any]) -> Any:
+    """Send the browser a map from component arguments kept from :func:`recorded_st_folium`."""
+    return streamlit_folium._component_func.component(**kwargs)
+
+
+def recorded_st_folium(fmap: folium.Map, **options: Any) -> tuple[Any, dict[str, Any] | None]:
+    """``st_folium(fmap, **options)``, and the arguments it passed to its component.
+
+    Returns
+    -------
+    tuple
+        ``st_folium``'s answer, and the component's arguments (None if it never got there).
+    """
+    _recording.kwargs = {}
+    try:
+        # Looked up on the module each time, so tests can stand in for the browser.
+        shown = streamlit_folium.st_folium(fmap, **options)
+        kwargs = dict(_recording.kwargs) or None
+    finally:
+        _recording.kwargs = None
+    return shown, kwargs
 
 
 def show_map(
@@ -87,19 +109,10 @@ def show_map(
         if kwargs is not None:
             _payloads.move_to_end(full_key)
     if kwargs is not None:
-        return streamlit_folium._component_func.component(**kwargs)
-    _recording.kwargs = {}
-    try:
-        shown = st_folium(
-            build(),
-            height=height,
-            use_container_width=True,
-            returned_objects=returned,
-            key=key,
-        )
-        kwargs = dict(_recording.kwargs)
-    finally:
-        _recording.kwargs = None
+        return send(kwargs)
+    shown, kwargs = recorded_st_folium(
+        build(), height=height, use_container_width=True, returned_objects=returned, key=key
+    )
     if kwargs:
         with _lock:
             _payloads[full_key] = kwargs
