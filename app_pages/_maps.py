@@ -74,6 +74,25 @@ def recorded_st_folium(fmap: folium.Map, **options: Any) -> tuple[Any, dict[str,
     return shown, kwargs
 
 
+#: One session at a time renders a cached map (see :func:`show_shared_map`).
+_RENDER_LOCK = threading.Lock()
+
+
+def show_shared_map(fmap: Any, **options: Any) -> Any:
+    """``st_folium(fmap, **options)`` for a cached map other sessions may be showing now.
+
+    The page's maps are cached with ``st.cache_resource``: one folium object for every
+    session. ``st_folium`` renames the map's elements while it renders it (and
+    :meth:`gridmap.maps.OfflineMap.render` gives them their ids back first), so two
+    sessions rendering the same map at once interleave their renames: one of them gets a
+    script naming the other's ids (or branca's "OrderedDict mutated during iteration"),
+    the script stops before the map exists and its frame stays 0 px high. Rendering is a
+    fraction of a second; sessions take turns.
+    """
+    with _RENDER_LOCK:
+        return streamlit_folium.st_folium(fmap, **options)
+
+
 def show_map(
     build: Callable[[], folium.Map],
     *,

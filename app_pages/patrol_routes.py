@@ -12,7 +12,6 @@ from typing import Any
 
 import geopandas as gpd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages._common import (
     basemap_options,
@@ -26,6 +25,7 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
+from app_pages._maps import show_shared_map
 from app_pages._patrol_form import keep, labels, multi, solve_form
 from app_pages._patrol_stops import stop_inputs, stops_frame
 from app_pages._street_office import map_credit
@@ -124,7 +124,8 @@ def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_ch
 
 
 def show_map(fmap: Any, key: str) -> None:
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+    # The maps are cached for every session: rendered by one session at a time.
+    show_shared_map(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
 
 
 def _map_options() -> tuple:
