@@ -446,6 +446,36 @@ class WorkspaceStore(abc.ABC):
         iy = np.floor(points.y.to_numpy() / cell).astype("int64")
         return bin_counts(ix, iy)
 
+    def incident_summary(self) -> pd.DataFrame:
+        """Incidents of the current version per grid, calendar day and category.
+
+        What the Overview's figures and the Heatmaps page's counts are sums of
+        (:mod:`gridmap.store._summary`): a few hundred thousand rows at 5,000,000
+        incidents, instead of the rows themselves. The PostGIS store keeps it per pair of
+        versions (made in the write's transaction); this default computes it from the
+        rows, so a store that filters its reads (an account's scope) summarises only
+        what it may read.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``grid_code`` (text; missing outside every grid or without grids), ``day``
+            (midnight starting the incident's calendar day, as written, without time
+            zone), ``midnight`` (the incident is at exactly that midnight), ``category``
+            and ``count`` (int64); no rows without incidents.
+        """
+        from gridmap.store._summary import empty_summary, summarise
+
+        if self.current_version("incidents") is None:
+            return empty_summary()
+        points = self.read("incidents", columns=["category", "occurred_at"])
+        grids = (
+            self.read("grids", columns=["grid_code"])
+            if self.current_version("grids") is not None
+            else None
+        )
+        return summarise(points, grids)
+
     # -- copying between backends (gridmap copy) -------------------------------------------
     @abc.abstractmethod
     def _put_version(
