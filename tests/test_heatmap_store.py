@@ -180,3 +180,48 @@ def test_postgis_first_view_reads_no_incident_rows(workspace, office, monkeypatc
     views.store_filter_choices(workspace)
     assert views.store_count_selected(workspace, selection) > 0
     assert views.density_in_store(workspace, selection, grids=office.grids).raster is not None
+
+
+def test_heatmaps_page_first_view_from_the_database(
+    workspace, office, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The page through AppTest on PostGIS: the first view (density, default filters)
+    never reads the incidents' rows and shows the row path's figures; a view the counts
+    cannot answer reads the rows."""
+    if not isinstance(workspace, PostGISStore):
+        pytest.skip("a GeoPackage workspace's page reads its rows by design")
+    from streamlit.testing.v1 import AppTest
+
+    import app_pages._access
+    from gridmap.access import access_storage
+    from gridmap.overview import reference_time
+
+    monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
+    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(workspace.location))
+    accounts = access_storage(GeoPackageStore(tmp_path / "accounts.gpkg"))
+    monkeypatch.setattr(app_pages._access, "access_storage", lambda store: accounts)
+    real, rows_read = PostGISStore.read, []
+
+    def read(self, layer, **kwargs):  # type: ignore[no-untyped-def]
+        if layer == "incidents" and kwargs.get("max_features") != 0:
+            rows_read.append(kwargs)
+        return real(self, layer, **kwargs)
+
+    monkeypatch.setattr(PostGISStore, "read", read)
+    app = AppTest.from_file("../streamlit_app.py", default_timeout=120)
+    app.session_state["lang"] = "en"
+    app.run()
+    app.switch_page("app_pages/heatmaps.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not rows_read
+    end = reference_time(office.incidents)
+    selection = views.Selection(start=end - pd.Timedelta(weeks=12), end=end)
+    expected = views.density(office, selection)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Incidents used"] == f"{expected.n:,}"
+    assert metrics["Peak (per km² per week)"] == f"{expected.peak:,.1f}"
+    selected = f"{views.count_selected(office, selection):,} incidents selected"
+    assert any(selected in c.value for c in app.caption)
+    app.radio(key="hs_view.en").set_value("time").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert rows_read  # the hour × weekday view needs each incident
