@@ -188,6 +188,7 @@ class PostGISAggregation(WorkspaceStore):
             else:
                 point = sql.SQL("ST_Transform(geom, {})").format(srid)
                 x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
+            _sort_in_memory(con)
             query = sql.SQL(
                 "SELECT floor({x} / %(cell)s)::bigint AS ix, floor({y} / %(cell)s)::bigint AS iy,"
                 " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -213,19 +214,23 @@ class PostGISAggregation(WorkspaceStore):
         condition, params = _pgio.filters(where, between)
         with self._connect() as con:
             stored = _stored_projection(con, self.schema, row.table, srid)
-            if stored is not None:
+            present = sql.SQL("geom IS NOT NULL AND NOT ST_IsEmpty(geom)")
+            if stored is not None:  # NULL for missing points; no geometry read (index only)
                 x, y = (sql.Identifier(c) for c in stored)
+                present = sql.SQL("{} IS NOT NULL").format(x)
             elif srid == 4326:
                 x, y = sql.SQL("ST_X(geom)"), sql.SQL("ST_Y(geom)")
             else:
                 point = sql.SQL("ST_Transform(geom, {})").format(srid)
                 x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
+            _sort_in_memory(con)
             quartiles = sql.SQL("percentile_cont(ARRAY[0.25, 0.75]) WITHIN GROUP (ORDER BY {})")
             query = sql.SQL(
                 "SELECT count(*), min({x}), min({y}), max({x}), max({y}),"
                 " stddev_samp({x}), stddev_samp({y}), {qx}, {qy} FROM {table}"
-                " WHERE {condition} AND geom IS NOT NULL AND NOT ST_IsEmpty(geom)"
+                " WHERE {condition} AND {present}"
             ).format(
+                present=present,
                 x=x,
                 y=y,
                 qx=quartiles.format(x),
@@ -251,6 +256,16 @@ class PostGISAggregation(WorkspaceStore):
             "q75_y": qy[1],
         }
         return {k: float(v) if v is not None else np.nan for k, v in values.items()}
+
+
+#: Memory a page's aggregation may sort and hash in (PostgreSQL's default, 4 MB, sent the
+#: quartiles of a million points and their cell groups to temporary files).
+AGGREGATION_WORK_MEM = "128MB"
+
+
+def _sort_in_memory(con: psycopg.Connection) -> None:
+    """Let `con`'s next aggregations sort and group in memory (this session only)."""
+    con.execute(sql.SQL("SET work_mem = {}").format(sql.Literal(AGGREGATION_WORK_MEM)))
 
 
 def _stored_projection(
