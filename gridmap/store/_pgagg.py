@@ -189,12 +189,16 @@ class PostGISAggregation(WorkspaceStore):
                 point = sql.SQL("ST_Transform(geom, {})").format(srid)
                 x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
             _sort_in_memory(con)
+            # Hashed, not sorted: the planner expects a group per point and sorts a million
+            # rows (3 s at 5,000,000 incidents) for 100,000 cells; numpy orders them.
+            con.execute("SET enable_sort = off")
             query = sql.SQL(
                 "SELECT floor({x} / %(cell)s)::bigint AS ix, floor({y} / %(cell)s)::bigint AS iy,"
-                " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2 ORDER BY 1, 2"
+                " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2"
             ).format(x=x, y=y, table=self._table(row.table), condition=condition)
             rows = con.execute(query, {**params, "cell": float(cell)}).fetchall()
         result = np.array(rows, dtype="int64").reshape(-1, 3)
+        result = result[np.lexsort((result[:, 1], result[:, 0]))]
         return pd.DataFrame({"ix": result[:, 0], "iy": result[:, 1], "count": result[:, 2]})
 
     def point_statistics(

@@ -37,16 +37,21 @@ class PostGISSummary(WorkspaceStore):
         pair = self._current_pair()
         if pair is None:
             return empty_summary()
-        with self._connect() as con:  # type: ignore[attr-defined]
-            self._create_summary_tables(con)
-            found = self._fetch_summary(con, pair)
-        if found is not None:
-            return found
-        with self._transaction() as con:  # type: ignore[attr-defined]
-            self._summarise_pair(con, pair)
+        # A pair's summary never changes (its tables never do): keep the latest one read,
+        # so that a page asking several times in a run fetches it once.
+        kept = getattr(self, "_kept_summary", None)
+        if kept is not None and kept[0] == pair:
+            return kept[1].copy()
         with self._connect() as con:  # type: ignore[attr-defined]
             found = self._fetch_summary(con, pair)
-        return found if found is not None else empty_summary()
+        if found is None:  # a workspace written before summaries: summarise it once
+            with self._transaction() as con:  # type: ignore[attr-defined]
+                self._summarise_pair(con, pair)
+            with self._connect() as con:  # type: ignore[attr-defined]
+                found = self._fetch_summary(con, pair)
+        found = found if found is not None else empty_summary()
+        self._kept_summary = (pair, found)
+        return found.copy()
 
     # -- the pairs ----------------------------------------------------------------------
     def _current_tables(self) -> dict[str, str]:
@@ -84,6 +89,12 @@ class PostGISSummary(WorkspaceStore):
         )
 
     def _fetch_summary(self, con: psycopg.Connection, pair: tuple[str, str]) -> pd.DataFrame | None:
+        exists = con.execute(
+            "SELECT to_regclass(%s) IS NOT NULL",
+            (f"{self.schema}.{PAIRS_TABLE}",),  # type: ignore[attr-defined]
+        ).fetchone()
+        if not (exists and exists[0]):
+            return None
         known = con.execute(
             sql.SQL("SELECT 1 FROM {} WHERE points_table = %s AND polygons_table = %s").format(
                 self._table(PAIRS_TABLE)  # type: ignore[attr-defined]
@@ -92,24 +103,48 @@ class PostGISSummary(WorkspaceStore):
         ).fetchone()
         if known is None:
             return None
-        rows = con.execute(
-            sql.SQL(
-                "SELECT grid_code, day, midnight, category, count FROM {}"
-                " WHERE points_table = %s AND polygons_table = %s"
-                " ORDER BY grid_code, day, midnight, category"
-            ).format(self._table(SUMMARY_TABLE)),  # type: ignore[attr-defined]
-            pair,
-        ).fetchall()
-        if not rows:
+        # CSV through COPY, parsed by Arrow: 200,000 rows in a fraction of the second
+        # that psycopg's row objects took.
+        query = sql.SQL(
+            "COPY (SELECT grid_code, to_char(day, 'YYYY-MM-DD'), midnight, category, count"
+            " FROM {} WHERE points_table = {} AND polygons_table = {})"
+            " TO STDOUT (FORMAT csv, FORCE_QUOTE (grid_code, category))"
+        ).format(
+            self._table(SUMMARY_TABLE),  # type: ignore[attr-defined]
+            sql.Literal(pair[0]),
+            sql.Literal(pair[1]),
+        )
+        buffer = bytearray()
+        with con.cursor().copy(query) as copy:
+            for block in copy:
+                buffer += block
+        if not buffer:
             return empty_summary()
-        frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-        frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[ns]")
-        frame["midnight"] = frame["midnight"].astype(bool)
-        frame["count"] = frame["count"].astype("int64")
+        names = list(SUMMARY_COLUMNS)
+        table = pa_csv.read_csv(
+            pa.py_buffer(bytes(buffer)),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={
+                    "grid_code": pa.string(),
+                    "day": pa.timestamp("ns"),
+                    "midnight": pa.bool_(),
+                    "category": pa.string(),
+                    "count": pa.int64(),
+                },
+                # a quoted empty string stays one; NULL is an empty unquoted field
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+        frame = table.to_pandas()
+        frame["day"] = frame["day"].astype("datetime64[ns]")
         for column in ("grid_code", "category"):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         # the order pandas sorts in (missing last), as summarise() returns it
-        return frame.sort_values(list(SUMMARY_COLUMNS[:-1]), kind="stable").reset_index(drop=True)
+        return frame.sort_values(names[:-1], kind="stable").reset_index(drop=True)
 
     # -- making a pair's summary ------------------------------------------------------
     def _summarise_written(
