@@ -72,14 +72,18 @@ st.title(tr("page_heatmaps"))
 in_database = counts_in_database(store())
 workspace: views.StreetOffice | None = None
 if in_database:
-    if not store().current_version("incidents") or store().incident_summary().empty:
+    choices = (
+        _counted("store_filter_choices", _versions(), (), {})
+        if store().current_version("incidents")
+        else None
+    )
+    if choices is None or choices.first_day is None:  # no incidents (with a time)
         st.info(tr("hs_no_incident_layer"))
         st.stop()
     if store().current_version("grids") is None:
         st.warning(tr("hs_no_grids"))
     if store().settings().get("synthetic_incidents"):
         st.caption("⚠️ " + tr("synthetic_notice"))
-    choices = _counted("store_filter_choices", _versions(), (), {})
     selection = filter_form(None, choices=choices, count=_count)
 else:
     workspace = office()
