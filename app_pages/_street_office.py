@@ -20,8 +20,7 @@ from app_pages._common import area_prefix, lang, layer, say, store, tr, workspac
 from gridmap.hotspots import views
 from gridmap.hotspots.warnings import category_label
 from gridmap.i18n import Message
-from gridmap.overview import reference_time, workspace_credit
-from gridmap.schema import CATEGORIES
+from gridmap.overview import workspace_credit
 from gridmap.stats import PolygonLocator
 
 #: Default span: the last 12 weeks of data (long enough for emerging hot spots).
@@ -183,19 +182,26 @@ def kept(widget: Callable[..., Any], name: str, default: Any, **options: Any) ->
     return value
 
 
-def filter_form(office: views.StreetOffice) -> views.Selection | None:
-    """The filters; the selection, or None (with a message) when nothing can match."""
-    incidents = office.incidents
+def filter_form(
+    office: views.StreetOffice | None,
+    *,
+    choices: views.FilterChoices | None = None,
+    count: Callable[[views.Selection], int] | None = None,
+) -> views.Selection | None:
+    """The filters; the selection, or None (with a message) when nothing can match.
+
+    `choices` and `count` replace what the form reads from `office`'s incidents (a
+    PostGIS workspace's Heatmaps page gives them from the store's counts: `office` None).
+    """
+    if choices is None:
+        choices = views.filter_choices(office.incidents)  # type: ignore[union-attr]
     language = lang()
-    end = reference_time(incidents)
+    end = choices.end
     last_day = (end - pd.Timedelta(days=1)).date()
-    first_day = pd.Timestamp(incidents["occurred_at"].min()).date()
+    first_day = (choices.first_day if choices.first_day is not None else end).date()
     default_start = max(first_day, (end - pd.Timedelta(weeks=DEFAULT_WEEKS)).date())
-    present = set(incidents["category"].dropna().astype(str))
-    categories = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
-    sources = (
-        sorted(incidents["source"].dropna().astype(str).unique()) if "source" in incidents else []
-    )
+    categories = list(choices.categories)
+    sources = list(choices.sources)
     with st.container(border=True):
         row = st.columns([2, 3, 2])
         with row[0]:
@@ -278,7 +284,7 @@ def filter_form(office: views.StreetOffice) -> views.Selection | None:
     if selection.nothing_chosen():
         st.warning(tr("hs_nothing_chosen"))
         return None
-    n = compute(views.count_selected, selection)
+    n = count(selection) if count is not None else compute(views.count_selected, selection)
     st.caption(
         tr(
             "hs_selected",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import geopandas as gpd
 import streamlit as st
 
-from app_pages._common import basemap_options, lang, md, say, tr
+from app_pages._common import basemap_options, lang, layer, md, say, store, tr
 from app_pages._street_office import (
     WEEKDAYS,
+    _versions,
     compute,
     filter_form,
     kept,
@@ -22,17 +25,71 @@ from gridmap import ValidationError
 from gridmap.hotspots import views
 from gridmap.hotspots.trends import MIN_WEEKLY_MEAN
 from gridmap.hotspots.warnings import category_label
+from gridmap.overview_store import counts_in_database
 
 VIEWS = ("density", "grids", "gi", "emerging", "time", "repeats", "streets")
 BANDWIDTHS = ("auto", 25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
 CELL_SIZES = ("auto", 25, 50, 75, 100, 150, 200, 250, 300, 400, 500)
 
 
+# -- a PostGIS workspace: the first view from the store's counts, not its rows ------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def _counted(name: str, versions: tuple, args: tuple, kwargs: dict) -> Any:
+    # Keyed on the layers' versions (immutable) and the filters, like the row views.
+    if name == "density_in_store":
+        return views.density_in_store(store(), *args, grids=layer("grids"), **kwargs)
+    return getattr(views, name)(store(), *args, **kwargs)
+
+
+def _count(selection: views.Selection) -> int:
+    counted = _counted("store_count_selected", _versions(), (selection,), {})
+    return counted if counted is not None else compute(views.count_selected, selection)
+
+
+def _light_office() -> views.StreetOffice:
+    """The workspace's basemap layers for drawing, without the incidents' rows; the
+    workspace's bounds stand in for them where a map without grids needs its extent."""
+    current = store()
+    west, south, east, north = current.settings().get("bounds") or (0.0, 0.0, 1.0, 1.0)
+    corners = gpd.GeoDataFrame(geometry=gpd.points_from_xy([west, east], [south, north]), crs=4326)
+    return views.StreetOffice(
+        incidents=corners,
+        grids=layer("grids"),
+        crs=current.working_crs(),
+        streets=layer("streets"),
+        buildings=layer("buildings"),
+        synthetic=bool(current.settings().get("synthetic_incidents")),
+    )
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _counted_map(versions: tuple, args: tuple, kwargs: dict, options: dict) -> Any:
+    result = _counted("density_in_store", versions, args, kwargs)
+    return views.density_map(result, _light_office(), *args[:1], **options)
+
+
 st.title(tr("page_heatmaps"))
-workspace = office()
-if workspace is None:
-    st.stop()
-selection = filter_form(workspace)
+in_database = counts_in_database(store())
+workspace: views.StreetOffice | None = None
+if in_database:
+    choices = (
+        _counted("store_filter_choices", _versions(), (), {})
+        if store().current_version("incidents")
+        else None
+    )
+    if choices is None or choices.first_day is None:  # no incidents (with a time)
+        st.info(tr("hs_no_incident_layer"))
+        st.stop()
+    if store().current_version("grids") is None:
+        st.warning(tr("hs_no_grids"))
+    if store().settings().get("synthetic_incidents"):
+        st.caption("⚠️ " + tr("synthetic_notice"))
+    selection = filter_form(None, choices=choices, count=_count)
+else:
+    workspace = office()
+    if workspace is None:
+        st.stop()
+    selection = filter_form(workspace)
 if selection is None:
     st.stop()
 language = lang()
@@ -51,6 +108,37 @@ view = kept(
     horizontal=True,
 )
 left, right = st.columns([3, 2])
+
+if view == "density" and in_database and views.density_served(selection):
+    with right:
+        rule = _counted("density_in_store", _versions(), (selection,), {}).rule_bandwidth
+        auto = tr("hs_auto_bandwidth", metres=f"{rule:.0f}" if math.isfinite(rule) else "—")
+        bandwidth = kept(
+            st.select_slider,
+            "hs_bandwidth",
+            "auto",
+            label=tr("hs_bandwidth"),
+            options=BANDWIDTHS,
+            format_func=lambda b, a=auto: a if b == "auto" else f"{b} m",
+        )
+        args = {} if bandwidth == "auto" else {"bandwidth": float(bandwidth)}
+        result = _counted("density_in_store", _versions(), (selection,), args)
+        st.metric(tr("hs_incidents_used"), f"{result.n:,}")
+        st.metric(tr("hs_used_bandwidth"), f"{result.bandwidth:.0f}")
+        st.metric(tr("hs_peak"), f"{result.peak:,.1f}")
+        method_help("hs_help_density")
+    with left:
+        show_map(
+            _counted_map(_versions(), (selection,), args, {"lang": language, **basemap}),
+            "hs_density_map",
+        )
+    if credit:
+        st.caption(md(credit))
+    st.stop()
+if workspace is None:  # a view the store's counts cannot answer: the rows after all
+    workspace = office()
+    if workspace is None:
+        st.stop()
 
 if view == "density":
     with right:

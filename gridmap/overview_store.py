@@ -3,12 +3,13 @@
 :func:`gridmap.overview.build_overview` takes the whole incidents layer; on a PostGIS
 workspace of millions of incidents, fetching it takes longer than the page may
 (``bench/bench_postgis.py``). :func:`overview_from_store` asks the store for the few
-numbers the page shows instead — incidents per category in two windows
-(:meth:`~gridmap.store.WorkspaceStore.count_by`), per grid
-(:meth:`~gridmap.store.WorkspaceStore.count_in_polygons`) and per map cell
-(:meth:`~gridmap.store.WorkspaceStore.aggregate_points`) — and returns the same
-:class:`~gridmap.overview.Overview`, figure for figure. The PostGIS store counts in the
-database; the GeoPackage store reads only the columns each count needs.
+numbers the page shows instead — incidents per category in two windows and per grid,
+summed from :meth:`~gridmap.store.WorkspaceStore.incident_summary` (per grid × day ×
+category: about 200,000 rows at 5,000,000 incidents, kept per version on PostGIS), and
+per map cell (:meth:`~gridmap.store.WorkspaceStore.aggregate_points`, one window) — and
+returns the same :class:`~gridmap.overview.Overview`, figure for figure. The PostGIS
+store reads its stored summary and counts cells in the database; the GeoPackage store
+computes both from the rows.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from gridmap.i18n import Message
 from gridmap.overview import CELL_SIZE_M, WINDOW_DAYS, Overview, _no_grids, select_area
 from gridmap.stats import TOTAL_LABEL
 from gridmap.store import PostGISStore, WorkspaceStore
+from gridmap.store._summary import in_window
 
 #: The store's ``between`` keeps ``low <= t < high``; the Overview's windows are
 #: ``(start, end]``. Stored times have microsecond resolution, so ``t > a`` is ``t >= a + 1 µs``.
 _TICK = pd.Timedelta(microseconds=1)
+#: Stands for a missing category while summing (pandas drops missing group keys).
+_NO_CATEGORY = object()
 
 
 def counts_in_database(store: WorkspaceStore) -> bool:
@@ -42,45 +46,49 @@ def counts_in_database(store: WorkspaceStore) -> bool:
     return isinstance(store, PostGISStore)
 
 
-def reference_time_from_store(store: WorkspaceStore) -> pd.Timestamp:
-    """:func:`gridmap.overview.reference_time` of the incidents layer, counted in the store.
+def reference_time_from_store(
+    store: WorkspaceStore, *, summary: pd.DataFrame | None = None
+) -> pd.Timestamp:
+    """:func:`gridmap.overview.reference_time` of the incidents layer, from the store's
+    :meth:`~gridmap.store.WorkspaceStore.incident_summary` (or the `summary` given).
 
-    The midnight after the latest incident's day (from per-day counts); the start of
-    today without incidents or times.
+    The midnight after the latest incident's day; the start of today without incidents
+    or times.
     """
-    if store.current_version("incidents") is None:
-        return pd.Timestamp.now().normalize()
-    days = store.count_by("incidents", time_bin=("occurred_at", "day"))
-    days = days[days["occurred_at"].notna()]
+    if summary is None:
+        summary = store.incident_summary()
+    days = summary["day"].dropna()
     if not len(days):
         return pd.Timestamp.now().normalize()
-    return pd.Timestamp(days["occurred_at"].max()).normalize() + pd.Timedelta(days=1)
+    return pd.Timestamp(days.max()) + pd.Timedelta(days=1)
 
 
 def _window(start: pd.Timestamp, end: pd.Timestamp) -> dict[str, tuple[object, object]]:
     return {"occurred_at": (start + _TICK, end + _TICK)}
 
 
-def _per_category(
-    store: WorkspaceStore, between: dict[str, tuple[object, object]], codes: list[str] | None
-) -> pd.Series:
-    """Incidents per category (None: no category) in `between`, only in grids `codes`."""
+def _in_area(summary: pd.DataFrame, codes: list[str] | None) -> pd.DataFrame:
     if codes is None:
-        counts = store.count_by("incidents", ["category"], between=between)
-        return pd.Series(counts["count"].to_numpy(), index=counts["category"].to_numpy())
-    found = {}
-    for category in store.count_by("incidents", ["category"], between=between)["category"]:
-        if pd.isna(category):
-            continue  # counted in the total only, below
-        per_grid = store.count_in_polygons(
-            "incidents", "grids", "grid_code", where={"category": category}, between=between
-        )
-        found[category] = int(per_grid.loc[per_grid["grid_code"].isin(codes), "count"].sum())
-    total = store.count_in_polygons("incidents", "grids", "grid_code", between=between)
-    rest = int(total.loc[total["grid_code"].isin(codes), "count"].sum()) - sum(found.values())
-    if rest:
-        found[None] = rest
-    return pd.Series(found, dtype="int64")
+        return summary
+    return summary[summary["grid_code"].isin(codes).to_numpy()]
+
+
+def _per_category(
+    summary: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, codes: list[str] | None
+) -> pd.Series:
+    """Incidents per category (None: no category) in ``(start, end]``, only in grids
+    `codes` (None: everywhere), summed from the summary's days."""
+    rows = _in_area(summary, codes)
+    rows = rows[in_window(rows, start, end, closed="right")]
+    counts = rows.groupby(rows["category"].fillna(_NO_CATEGORY), sort=True)["count"].sum()
+    counts.index = [None if c is _NO_CATEGORY else c for c in counts.index]
+    return counts.astype("int64")
+
+
+def _per_grid(summary: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Incidents per grid code in ``(start, end]``."""
+    rows = summary[in_window(summary, start, end, closed="right") & summary["grid_code"].notna()]
+    return rows.groupby("grid_code", sort=True)["count"].sum().astype("int64")
 
 
 def _kpis(current: pd.Series, previous: pd.Series) -> pd.DataFrame:
@@ -146,10 +154,9 @@ def overview_from_store(
     backends): the windows ``(now - days, now]`` and the one before, incidents per grid in
     the current window (a point on a shared edge counts for the first grid written), and
     the map's incident cells in the working CRS. Under an `area_prefix` the per-category
-    figures are counted per grid (one :meth:`count_in_polygons` per category and window,
-    slower), and the map's cells are those touching the area: a cell across its border
-    also counts the neighbouring grid's incidents there (the row path counts only the
-    area's).
+    figures are those of the area's grids (as the summary locates incidents), and the
+    map's cells are those touching the area: a cell across its border also counts the
+    neighbouring grid's incidents there (the row path counts only the area's).
 
     Parameters
     ----------
@@ -158,7 +165,7 @@ def overview_from_store(
     area_prefix : str, default ""
         Grid-code prefix of the area; "" for everything.
     now : Timestamp, optional
-        End of the current window; default :func:`reference_time_from_store`.
+        End of the current window, a midnight; default :func:`reference_time_from_store`.
     days : int, default 30
         Length of each window in days.
 
@@ -170,33 +177,35 @@ def overview_from_store(
     Raises
     ------
     ValidationError
-        when `days` is not positive, `area_prefix` is not digits or matches no grid, or an
-        area is asked for without grids.
+        when `days` is not positive, `now` is not a midnight, `area_prefix` is not
+        digits or matches no grid, or an area is asked for without grids.
     """
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         msg = f"`days` must be a positive whole number of days; got {days!r}"
         raise ValidationError(msg)
     grids = store.read("grids") if store.current_version("grids") is not None else None
     has_grids = grids is not None and len(grids) > 0
-    has_incidents = bool(
-        store.current_version("incidents") is not None
-        and int(store.count_by("incidents")["count"].iloc[0]) > 0
-    )
+    summary = store.incident_summary()
+    has_incidents = bool(len(summary) and int(summary["count"].sum()) > 0)
     if not has_grids and area_prefix:
         msg = f"`area_prefix` {area_prefix!r} needs grids; the workspace has none"
         raise ValidationError(msg)
     area = select_area(grids, area_prefix).copy() if has_grids else _no_grids(4326)  # type: ignore[arg-type]
-    end = pd.Timestamp(now) if now is not None else reference_time_from_store(store)
+    end = (
+        pd.Timestamp(now) if now is not None else reference_time_from_store(store, summary=summary)
+    )
+    if end != end.normalize():
+        msg = f"`now` must be a midnight (the end of a counted day); got {end}"
+        raise ValidationError(msg)
     span = pd.Timedelta(days=days)
     crs = store.working_crs()
     codes = area["grid_code"].astype(str).tolist() if has_grids and area_prefix else None
     if has_incidents:
-        current = _window(end - span, end)
         kpis = _kpis(
-            _per_category(store, current, codes),
-            _per_category(store, _window(end - 2 * span, end - span), codes),
+            _per_category(summary, end - span, end, codes),
+            _per_category(summary, end - 2 * span, end - span, codes),
         )
-        cells, size = _cells(store, current, crs)
+        cells, size = _cells(store, _window(end - span, end), crs)
         if codes is not None:  # only the cells of the area's incidents' extent
             inside = cells.intersects(shapely.union_all(area.geometry.to_numpy()))
             cells = cells[inside.to_numpy()].reset_index(drop=True)
@@ -207,14 +216,7 @@ def overview_from_store(
         )
         size = CELL_SIZE_M
     if has_grids:
-        per_grid = (
-            store.count_in_polygons(
-                "incidents", "grids", "grid_code", between=_window(end - span, end)
-            )
-            if has_incidents
-            else pd.DataFrame({"grid_code": [], "count": []})
-        )
-        counts = pd.Series(per_grid["count"].to_numpy(), index=per_grid["grid_code"].astype(str))
+        counts = _per_grid(summary, end - span, end)
         area["incidents"] = (
             counts.reindex(area["grid_code"].astype(str)).fillna(0).astype(int).to_numpy()
         )

@@ -135,3 +135,100 @@ def store_density(
     if not len(counts):
         return None
     return kde_from_counts(counts, cell=float(cell), crs=crs, bandwidth=bandwidth)
+
+
+# ---------------------------------------------------------------------------------------
+# the Heatmaps page's raster, the same from the rows and from the store's counts
+
+
+def silverman_from_statistics(stats: dict[str, float]) -> float:
+    """:func:`~gridmap.hotspots.density.silverman_bandwidth` from the points' spread
+    (:meth:`~gridmap.store.WorkspaceStore.point_statistics`) instead of the points: the
+    same rule, term by term (``σ`` with ``ddof=1``, linear quartiles)."""
+    n = int(stats["n"])
+    if n < 2:
+        return 1.0
+    sigma = np.array([stats["std_x"], stats["std_y"]])
+    iqr = np.array([stats["q75_x"] - stats["q25_x"], stats["q75_y"] - stats["q25_y"]]) / 1.349
+    spread = np.where(iqr > 0, np.minimum(sigma, iqr), sigma)
+    a = math.sqrt(float(spread[0]) * float(spread[1]))
+    if not a > 0:
+        a = float(spread.max())
+    if not a > 0:
+        return 1.0
+    return a * n ** (-1.0 / 6.0)
+
+
+def raster_box(
+    stats: dict[str, float],
+    *,
+    cell: float,
+    bandwidth: float,
+    area: tuple[float, float, float, float] | None = None,
+) -> tuple[int, int, int, int]:
+    """The Heatmaps raster's extent in whole cells ``(col0, row0, col1, row1)``: cell
+    ``i`` spans ``i*cell <= x < (i+1)*cell``, the raster ``col0 … col1 - 1``.
+
+    With an `area` (the chosen grids' box), the area and the points' extent plus a cell
+    each side (the kernel spills outside, the image is masked to the area); without one,
+    the points' extent padded by :data:`~gridmap.hotspots.density.TRUNCATE` bandwidths
+    and a cell, as :func:`~gridmap.hotspots.density.kde_raster` pads. On whole cells so
+    that counts binned by ``floor(x / cell)`` (in the database or in numpy) fall in the
+    same raster cells.
+    """
+    lo_x, lo_y, hi_x, hi_y = stats["min_x"], stats["min_y"], stats["max_x"], stats["max_y"]
+    if area is None:
+        pad = TRUNCATE * bandwidth
+        lo_x, lo_y, hi_x, hi_y = lo_x - pad, lo_y - pad, hi_x + pad, hi_y + pad
+    else:
+        lo_x, lo_y = min(lo_x, area[0]), min(lo_y, area[1])
+        hi_x, hi_y = max(hi_x, area[2]), max(hi_y, area[3])
+    return (
+        math.floor(lo_x / cell) - 1,
+        math.floor(lo_y / cell) - 1,
+        math.floor(hi_x / cell) + 2,
+        math.floor(hi_y / cell) + 2,
+    )
+
+
+def raster_from_counts(
+    counts: pd.DataFrame,
+    box: tuple[int, int, int, int],
+    *,
+    cell: float,
+    bandwidth: float,
+    crs: pyproj.CRS | str | int,
+    weight: float = 1.0,
+) -> DensityRaster:
+    """The density raster over `box` (:func:`raster_box`) from cell counts (``ix``,
+    ``iy``, ``count`` as :meth:`~gridmap.store.WorkspaceStore.aggregate_points` returns),
+    each incident weighing `weight`; smoothed as
+    :func:`~gridmap.hotspots.density.kde_raster` smooths. Counts outside `box` are left
+    out (as points outside its bounds).
+
+    Raises
+    ------
+    ValidationError
+        when the raster would be too large for `cell`.
+    """
+    metric = check_metric_crs(crs)
+    col0, row0, col1, row1 = box
+    ncols, nrows = col1 - col0, row1 - row0
+    if ncols * nrows > MAX_RASTER_SIDE * MAX_RASTER_SIDE * 4:
+        msg = f"`cell` {cell:g} m gives a {nrows} × {ncols} raster; choose a larger cell"
+        raise ValidationError(msg)
+    ix, iy = counts["ix"].to_numpy(np.int64), counts["iy"].to_numpy(np.int64)
+    inside = (ix >= col0) & (ix < col1) & (iy >= row0) & (iy < row1)
+    col, row = ix[inside] - col0, row1 - 1 - iy[inside]  # row 0 is the northern edge
+    grid = np.bincount(
+        row * ncols + col,
+        weights=counts["count"].to_numpy(np.float64)[inside],
+        minlength=nrows * ncols,
+    ).reshape(nrows, ncols)
+    grid *= weight
+    ndimage.gaussian_filter(
+        grid, sigma=bandwidth / cell, mode="constant", truncate=TRUNCATE, output=grid
+    )
+    grid *= _M2_PER_KM2 / (cell * cell)
+    bounds = (col0 * cell, row0 * cell, col1 * cell, row1 * cell)
+    return DensityRaster(grid, bounds, metric, float(cell), float(bandwidth))

@@ -446,6 +446,77 @@ class WorkspaceStore(abc.ABC):
         iy = np.floor(points.y.to_numpy() / cell).astype("int64")
         return bin_counts(ix, iy)
 
+    def incident_summary(self) -> pd.DataFrame:
+        """Incidents of the current version per grid, calendar day and category.
+
+        What the Overview's figures and the Heatmaps page's counts are sums of
+        (:mod:`gridmap.store._summary`): a few hundred thousand rows at 5,000,000
+        incidents, instead of the rows themselves. The PostGIS store keeps it per pair of
+        versions (made in the write's transaction); this default computes it from the
+        rows, so a store that filters its reads (an account's scope) summarises only
+        what it may read.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``grid_code`` (text; missing outside every grid or without grids), ``day``
+            (midnight starting the incident's calendar day, as written, without time
+            zone), ``midnight`` (the incident is at exactly that midnight), ``category``
+            and ``count`` (int64); no rows without incidents.
+        """
+        from gridmap.store._summary import empty_summary, summarise
+
+        if self.current_version("incidents") is None:
+            return empty_summary()
+        points = self.read("incidents", columns=["category", "occurred_at"])
+        grids = (
+            self.read("grids", columns=["grid_code"])
+            if self.current_version("grids") is not None
+            else None
+        )
+        return summarise(points, grids)
+
+    def point_statistics(
+        self,
+        layer: str,
+        *,
+        crs: pyproj.CRS | str | int | None = None,
+        where: Where | None = None,
+        between: Between | None = None,
+    ) -> dict[str, float]:
+        """How the points of `layer` spread in `crs`: what a kernel density needs before
+        it bins (Silverman's bandwidth, the raster's extent).
+
+        The PostGIS store measures in the database (``stddev_samp``, ``percentile_cont``
+        on the stored working-CRS coordinates); this default projects the rows and uses
+        numpy (``std(ddof=1)``, linear ``percentile``: the same definitions).
+
+        Parameters
+        ----------
+        layer : str
+            A point layer.
+        crs : CRS, optional
+            The CRS to measure in; default the workspace's working CRS.
+        where, between : mapping, optional
+            As in :meth:`count_by`.
+
+        Returns
+        -------
+        dict
+            ``n`` (points with coordinates), ``min_x``, ``min_y``, ``max_x``, ``max_y``,
+            ``std_x``, ``std_y``, ``q25_x``, ``q75_x``, ``q25_y``, ``q75_y`` (NaN where
+            there are too few points).
+        """
+        check_filters(where, between)
+        target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
+        needed = list(dict.fromkeys([*(where or {}), *(between or {})]))
+        frame = self.read(layer, columns=needed)
+        frame = frame[filter_frame(frame, where, between).to_numpy()]
+        points = frame.geometry.to_crs(target) if target != STORAGE_CRS else frame.geometry
+        x, y = points.x.to_numpy(), points.y.to_numpy()
+        present = np.isfinite(x) & np.isfinite(y)
+        return spread_of(x[present], y[present])
+
     # -- copying between backends (gridmap copy) -------------------------------------------
     @abc.abstractmethod
     def _put_version(
@@ -457,6 +528,19 @@ class WorkspaceStore(abc.ABC):
         a table of this workspace (a restore). Used by :func:`gridmap.store.copy_workspace`
         on an empty workspace, under its write lock.
         """
+
+
+def spread_of(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """:meth:`WorkspaceStore.point_statistics` of coordinates `x`, `y` (no missing)."""
+    n = len(x)
+    stats: dict[str, float] = {"n": float(n)}
+    for axis, values in (("x", x), ("y", y)):
+        stats[f"min_{axis}"] = float(values.min()) if n else np.nan
+        stats[f"max_{axis}"] = float(values.max()) if n else np.nan
+        stats[f"std_{axis}"] = float(values.std(ddof=1)) if n > 1 else np.nan
+        q25, q75 = np.percentile(values, [25, 75]) if n else (np.nan, np.nan)
+        stats[f"q25_{axis}"], stats[f"q75_{axis}"] = float(q25), float(q75)
+    return stats
 
 
 def bin_counts(ix: np.ndarray, iy: np.ndarray) -> pd.DataFrame:

@@ -16,7 +16,14 @@ from psycopg import sql
 from gridmap._errors import StoreError
 from gridmap.crs import working_crs
 from gridmap.store import _pgio
-from gridmap.store._base import TIME_BINS, Between, Where, WorkspaceStore, check_filters
+from gridmap.store._base import (
+    TIME_BINS,
+    Between,
+    Where,
+    WorkspaceStore,
+    check_filters,
+    spread_of,
+)
 
 #: Prefix of the columns holding each point's coordinates in the table's working CRS
 #: (``_wx_4548``, ``_wy_4548``: metres in EPSG:4548), written with the rows. Binning 1.1
@@ -181,13 +188,88 @@ class PostGISAggregation(WorkspaceStore):
             else:
                 point = sql.SQL("ST_Transform(geom, {})").format(srid)
                 x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
+            _sort_in_memory(con)
+            # Hashed, not sorted: the planner expects a group per point and sorts a million
+            # rows (3 s at 5,000,000 incidents) for 100,000 cells; numpy orders them.
+            con.execute("SET enable_sort = off")
             query = sql.SQL(
                 "SELECT floor({x} / %(cell)s)::bigint AS ix, floor({y} / %(cell)s)::bigint AS iy,"
-                " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2 ORDER BY 1, 2"
+                " count(*) FROM {table} WHERE {condition} GROUP BY 1, 2"
             ).format(x=x, y=y, table=self._table(row.table), condition=condition)
             rows = con.execute(query, {**params, "cell": float(cell)}).fetchall()
         result = np.array(rows, dtype="int64").reshape(-1, 3)
+        result = result[np.lexsort((result[:, 1], result[:, 0]))]
         return pd.DataFrame({"ix": result[:, 0], "iy": result[:, 1], "count": result[:, 2]})
+
+    def point_statistics(
+        self,
+        layer: str,
+        *,
+        crs: pyproj.CRS | str | int | None = None,
+        where: Where | None = None,
+        between: Between | None = None,
+    ) -> dict[str, float]:
+        target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
+        srid = target.to_epsg()
+        if srid is None:
+            return super().point_statistics(layer, crs=target, where=where, between=between)
+        check_filters(where, between)
+        row = self._version_row(layer, None)
+        condition, params = _pgio.filters(where, between)
+        with self._connect() as con:
+            stored = _stored_projection(con, self.schema, row.table, srid)
+            present = sql.SQL("geom IS NOT NULL AND NOT ST_IsEmpty(geom)")
+            if stored is not None:  # NULL for missing points; no geometry read (index only)
+                x, y = (sql.Identifier(c) for c in stored)
+                present = sql.SQL("{} IS NOT NULL").format(x)
+            elif srid == 4326:
+                x, y = sql.SQL("ST_X(geom)"), sql.SQL("ST_Y(geom)")
+            else:
+                point = sql.SQL("ST_Transform(geom, {})").format(srid)
+                x, y = (sql.SQL("ST_X({})").format(point), sql.SQL("ST_Y({})").format(point))
+            _sort_in_memory(con)
+            quartiles = sql.SQL("percentile_cont(ARRAY[0.25, 0.75]) WITHIN GROUP (ORDER BY {})")
+            query = sql.SQL(
+                "SELECT count(*), min({x}), min({y}), max({x}), max({y}),"
+                " stddev_samp({x}), stddev_samp({y}), {qx}, {qy} FROM {table}"
+                " WHERE {condition} AND {present}"
+            ).format(
+                present=present,
+                x=x,
+                y=y,
+                qx=quartiles.format(x),
+                qy=quartiles.format(y),
+                table=self._table(row.table),
+                condition=condition,
+            )
+            found = con.execute(query, params).fetchone()
+        n, min_x, min_y, max_x, max_y, std_x, std_y, qx, qy = found  # type: ignore[misc]
+        if not n:
+            return spread_of(np.array([]), np.array([]))
+        values = {
+            "n": float(n),
+            "min_x": min_x,
+            "min_y": min_y,
+            "max_x": max_x,
+            "max_y": max_y,
+            "std_x": std_x,
+            "std_y": std_y,
+            "q25_x": qx[0],
+            "q75_x": qx[1],
+            "q25_y": qy[0],
+            "q75_y": qy[1],
+        }
+        return {k: float(v) if v is not None else np.nan for k, v in values.items()}
+
+
+#: Memory a page's aggregation may sort and hash in (PostgreSQL's default, 4 MB, sent the
+#: quartiles of a million points and their cell groups to temporary files).
+AGGREGATION_WORK_MEM = "128MB"
+
+
+def _sort_in_memory(con: psycopg.Connection) -> None:
+    """Let `con`'s next aggregations sort and group in memory (this session only)."""
+    con.execute(sql.SQL("SET work_mem = {}").format(sql.Literal(AGGREGATION_WORK_MEM)))
 
 
 def _stored_projection(

@@ -79,7 +79,9 @@ def write_table(
     target = sql.SQL(", ").join(
         sql.Identifier(c) for c in [ROW_ID, *attributes, *projected, GEOMETRY]
     )
-    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(table, target)
+    # FREEZE (the table is new in this transaction): rows are written frozen and the
+    # visibility map all-visible, so index-only scans work without a VACUUM first.
+    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(table, target)
     with con.cursor().copy(query) as copy:
         for start in range(0, len(frame), _CHUNK_ROWS):  # bounded memory for millions
             part = frame.iloc[start : start + _CHUNK_ROWS]
@@ -107,10 +109,20 @@ def write_table(
             sql.Identifier(f"{short}_geom"), table, sql.Identifier(GEOMETRY)
         )
     )
+    # A b-tree per date-time column (reporting windows). On points it also carries the
+    # stored working-CRS coordinates (and the category): the pages' window aggregations
+    # (cell counts, spread) then read the index only, not rows scattered over the table
+    # (a 12-week window of 5,000,000 incidents: 67,000 heap pages).
+    payload = [c for c in (*projected, "category") if c in projected or c in kinds]
+    include = (
+        sql.SQL(" INCLUDE ({})").format(sql.SQL(", ").join(map(sql.Identifier, payload)))
+        if projected
+        else sql.SQL("")
+    )
     for i, column in enumerate(c for c in attributes if kinds[c].startswith("timestamp")):
         con.execute(
-            sql.SQL("CREATE INDEX {} ON {} ({})").format(
-                sql.Identifier(f"{short}_t{i}"), table, sql.Identifier(column)
+            sql.SQL("CREATE INDEX {} ON {} ({}){}").format(
+                sql.Identifier(f"{short}_t{i}"), table, sql.Identifier(column), include
             )
         )
     con.execute(sql.SQL("ANALYZE {}").format(table))

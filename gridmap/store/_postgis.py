@@ -62,9 +62,10 @@ from gridmap.store._pglock import (
     parse_url,
     redact_url,
 )
+from gridmap.store._pgsummary import PostGISSummary
 
 
-class PostGISStore(PostGISAggregation, WorkspaceStore):
+class PostGISStore(PostGISSummary, PostGISAggregation, WorkspaceStore):
     """A workspace kept in one schema of a PostgreSQL database with PostGIS.
 
     Parameters
@@ -296,6 +297,7 @@ class PostGISStore(PostGISAggregation, WorkspaceStore):
                 columns=declared,
                 record=record,
             )
+            self._summarise_written(con, layer, table, version, frame)
         return self._version_row(layer, version)
 
     def _add_version(
@@ -387,7 +389,7 @@ class PostGISStore(PostGISAggregation, WorkspaceStore):
             msg = f"no version of `{old.layer}` has table {old.table}"
             raise StoreError(msg)
         extent = None if row[0] is None else [float(v) for v in row[:4]]
-        return self._add_version(
+        made = self._add_version(
             con,
             old.layer,
             old.table,
@@ -400,6 +402,8 @@ class PostGISStore(PostGISAggregation, WorkspaceStore):
             columns=list(row[4]),
             record=record,
         )
+        self._summarise_written(con, old.layer, old.table, old.version, None)
+        return made
 
     def _put_version(
         self, record: LayerVersion, data: gpd.GeoDataFrame | None, *, table: str | None

@@ -19,7 +19,8 @@ The parts, one concern each: ``_base`` the workspace (:class:`StreetOffice`), th
 where incidents concentrate (density, grid changes, Gi* and forecast accuracy, emerging
 hot spots); ``_patterns`` when and how they repeat (hour × weekday, repeats and Knox,
 street segments); ``_actions`` what the office acts on (warnings, citizen requests, the
-weekly report, the hand-off to patrol).
+weekly report, the hand-off to patrol); ``_store`` the Heatmaps page's first view from
+the workspace store's aggregations (a PostGIS workspace of millions of incidents).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ from gridmap.hotspots.views._places import (
     GiResult,
     GridChanges,
     density,
+    density_from_counts,
     density_map,
     emerging,
     emerging_map,
@@ -81,6 +83,15 @@ from gridmap.hotspots.views._places import (
     grid_map,
     grid_table,
     pattern_label,
+)
+from gridmap.hotspots.views._store import (
+    FilterChoices,
+    density_in_store,
+    density_served,
+    filter_choices,
+    selected_summary,
+    store_count_selected,
+    store_filter_choices,
 )
 
 __all__ = [
@@ -94,6 +105,7 @@ __all__ = [
     "DensityImage",
     "DensityResult",
     "EmergingResult",
+    "FilterChoices",
     "GiResult",
     "GridChanges",
     "RequestDeadlines",
@@ -103,9 +115,13 @@ __all__ = [
     "concentration_map",
     "count_selected",
     "density",
+    "density_from_counts",
+    "density_in_store",
     "density_map",
+    "density_served",
     "emerging",
     "emerging_map",
+    "filter_choices",
     "forecast_figures",
     "gi_hotspots",
     "gi_map",
@@ -127,8 +143,11 @@ __all__ = [
     "request_deadlines",
     "requests_map",
     "select",
+    "selected_summary",
     "sla_table",
     "source_label",
+    "store_count_selected",
+    "store_filter_choices",
     "street_concentration",
     "table_height",
     "warning_list",

@@ -7,6 +7,7 @@ import base64
 import html
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -21,6 +22,7 @@ from gridmap import maps
 from gridmap._errors import ValidationError
 from gridmap.hotspots import density as kde
 from gridmap.hotspots import (
+    density_store,
     forecast,
     local_stats,
     overlay,
@@ -43,6 +45,7 @@ from gridmap.hotspots.views._base import (
     select,
 )
 from gridmap.i18n import t
+from gridmap.store._base import bin_counts, spread_of
 
 # ---------------------------------------------------------------------------------------
 # (1) kernel density as an image overlay
@@ -138,26 +141,63 @@ def density(
     xy = projected_xy(chosen.geometry, pyproj.CRS(office.crs)) if len(chosen) else None
     if xy is None or len(xy) < 2:
         return DensityResult(len(chosen), math.nan, math.nan, None, 0.0, max_size)
-    rule = kde.silverman_bandwidth(xy)
+
+    def counts(cell: float) -> pd.DataFrame:
+        # floor(x / cell), as the PostGIS store bins in the database
+        return bin_counts(
+            np.floor(xy[:, 0] / cell).astype(np.int64), np.floor(xy[:, 1] / cell).astype(np.int64)
+        )
+
+    return density_from_counts(
+        spread_of(xy[:, 0], xy[:, 1]),
+        counts,
+        grids=_area_grids(office, selection),
+        crs=office.crs,
+        days=selection.days,
+        bandwidth=bandwidth,
+        max_size=max_size,
+    )
+
+
+def density_from_counts(
+    stats: dict[str, float],
+    counts: Callable[[float], pd.DataFrame],
+    *,
+    grids: gpd.GeoDataFrame | None,
+    crs: Any,
+    days: float,
+    bandwidth: float | None = None,
+    max_size: int = 900,
+) -> DensityResult:
+    """:func:`density`'s result from the selected points' spread and cell counts.
+
+    Shared by the row path (:func:`density`: numpy) and the store path
+    (:func:`gridmap.hotspots.views.store_density`: the database), so both draw the same
+    raster: Silverman's rule from `stats`
+    (:meth:`~gridmap.store.WorkspaceStore.point_statistics`), the cell from the area, the
+    extent on whole cells (:func:`~gridmap.hotspots.density_store.raster_box`), then
+    ``counts(cell)`` (``ix``, ``iy``, ``count`` of ``floor(x / cell)``) smoothed, each
+    incident weighing ``7 / days``.
+    """
+    rule = density_store.silverman_from_statistics(stats)
     used = bandwidth or rule
-    weights = np.full(len(xy), DENSITY_PERIOD_DAYS / selection.days)
-    grids = _area_grids(office, selection)
-    outline = None
-    options: dict[str, Any] = {}
+    outline, area_box = None, None
     if grids is not None and len(grids):
-        outline = shapely.union_all(grids.to_crs(office.crs).geometry.to_numpy())
-        minx, miny, maxx, maxy = outline.bounds
-        # points on the area's edge (or located by a tolerance) stay in the raster
-        minx, miny = min(minx, float(xy[:, 0].min())), min(miny, float(xy[:, 1].min()))
-        maxx, maxy = max(maxx, float(xy[:, 0].max())), max(maxy, float(xy[:, 1].max()))
-        cell = area_cell_size(max(maxx - minx, maxy - miny), used)
-        options = {
-            "cell_size": cell,
-            "bounds": (minx - cell, miny - cell, maxx + cell, maxy + cell),
-        }
-    raster = kde.kde_raster(xy, crs=office.crs, bandwidth=used, weights=weights, **options)
+        outline = shapely.union_all(grids.to_crs(crs).geometry.to_numpy())
+        area_box = outline.bounds
+        width = max(area_box[2], stats["max_x"]) - min(area_box[0], stats["min_x"])
+        height = max(area_box[3], stats["max_y"]) - min(area_box[1], stats["min_y"])
+        cell = area_cell_size(max(width, height), used)
+    else:  # as kde_raster picks it for the points' padded extent
+        longer = max(stats["max_x"] - stats["min_x"], stats["max_y"] - stats["min_y"])
+        longer += 2 * kde.TRUNCATE * used
+        cell = max(used / kde.DEFAULT_CELLS_PER_BANDWIDTH, longer / (kde.MAX_RASTER_SIDE - 2))
+    box = density_store.raster_box(stats, cell=cell, bandwidth=used, area=area_box)
+    raster = density_store.raster_from_counts(
+        counts(cell), box, cell=cell, bandwidth=used, crs=crs, weight=DENSITY_PERIOD_DAYS / days
+    )
     return DensityResult(
-        n=len(xy),
+        n=int(stats["n"]),
         bandwidth=float(raster.bandwidth),
         rule_bandwidth=float(rule),
         raster=raster,
