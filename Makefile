@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test,lkh]"
 	touch $(STAMP)
 
+# PORT=8600 make app (or make app PORT=8600) serves on another port.
+PORT ?= 8501
 app: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
 # Debian's Chromium drives the end-to-end tests (Playwright never downloads a browser).
 chromium:

@@ -20,8 +20,9 @@ from gridmap.patrol import route_views
 
 
 def stops_frame(args: tuple) -> gpd.GeoDataFrame:
-    """The candidate stops for the tuple :func:`stop_inputs` returns."""
-    use_hotspots, kinds, ids, hours, priorities = args
+    """The candidate stops for the tuple :func:`stop_inputs` returns (its last item is the
+    language of the hot spots' names, so plans cached on it are per language)."""
+    use_hotspots, kinds, ids, hours, priorities, language = args
     return route_views.candidate_stops(
         hotspots=layer("hotspots") if use_hotspots else None,
         sites=layer("sites"),
@@ -29,7 +30,13 @@ def stops_frame(args: tuple) -> gpd.GeoDataFrame:
         site_ids=ids,
         school_hours=hours,
         priorities=dict(priorities),
+        lang=language,
     )
+
+
+def in_language(stops: tuple) -> tuple:
+    """Submitted stops (:func:`stop_inputs`) with their names in the language shown now."""
+    return (*stops[:-1], lang())
 
 
 def stop_inputs(hotspots: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | None) -> tuple:
@@ -81,13 +88,13 @@ def stop_inputs(hotspots: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | Non
         )
         chosen = (use_hotspots, tuple(kinds), tuple(ids), (opens, closes))
         priorities = priority_editor(chosen)
-    return (*chosen, priorities)
+    return (*chosen, priorities, lang())
 
 
 def priority_editor(chosen: tuple) -> tuple:
     """The chosen stops with their priorities, editable; the changes as (stop, priority)."""
     try:
-        base = stops_frame((*chosen, ()))
+        base = stops_frame((*chosen, (), lang()))
     except GridmapError as exc:
         st.error(say(exc))
         return ()

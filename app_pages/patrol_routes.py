@@ -27,7 +27,7 @@ from app_pages._common import (
 )
 from app_pages._maps import show_shared_map
 from app_pages._patrol_form import keep, labels, multi, solve_form
-from app_pages._patrol_stops import stop_inputs, stops_frame
+from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
 from gridmap.patrol import route_checks, route_maps, route_views
@@ -267,6 +267,7 @@ def routes_view() -> None:
     chosen = solve_form("routes", lambda: (mode, stops, route_inputs()), submit="pr_solve")
     if chosen is None:
         return
+    chosen = (chosen[0], in_language(chosen[1]), chosen[2])  # stops named in today's language
     try:
         with st.spinner(tr("pr_solving")):
             result = _routes(_versions(), *chosen)
@@ -281,6 +282,18 @@ def routes_view() -> None:
     cols[2].metric(tr("pr_m_km"), f"{figures['km']:.2f}")
     cols[3].metric(tr("pr_m_travel"), f"{figures['travel_min']:.0f}")
     cols[4].metric(tr("pr_m_longest"), f"{figures['longest_min']:.0f}")
+    if figures["dropped"]:
+        _, _, units, shift, dwell, *_ = chosen[2]
+        st.info(
+            tr(
+                "pr_dropped_why",
+                dropped=f"{figures['dropped']:.0f}",
+                units=units,
+                shift=f"{shift:.0f}",
+                dwell=f"{dwell:.0f}",
+                most=int(units * shift // max(dwell, 1)),
+            )
+        )
     show_map(fmap, "pr_routes_map")
     st.subheader(tr("pr_summary"))
     st.dataframe(route_views.summary_table(result, lang=lang()), hide_index=True)
@@ -386,6 +399,7 @@ def schedule_view() -> None:
         "schedule", lambda: (mode, stops, schedule_inputs()), submit="pr_schedule_go"
     )
     if chosen is not None:
+        chosen = (chosen[0], in_language(chosen[1]), chosen[2])
         try:
             result = _schedule(_versions(), *chosen)
         except GridmapError as exc:

@@ -237,6 +237,7 @@ def test_routes_view_shows_the_library_figures_in_both_languages(home: Path, sam
     timetable = route_views.timetable(result, lang="zh")
     assert any(len(d.value) == len(timetable) for d in app.dataframe)
     assert [b.label for b in app.get("download_button")][:2] == ["GPX", "GeoJSON"]
+    assert not any("未安排" in i.value for i in app.info)  # every stop planned: no hint
     switch_language(app, "en")
     en = metrics(app)
     assert en["Stops visited"] == "6"
@@ -316,6 +317,15 @@ def test_hot_spots_become_stops_with_the_street_offices_priority(sample: dict) -
         hotspots=hotspots, sites=sample["sites"], site_ids=["S0077"]
     )
     assert list(stops["stop"]) == ["H1", "H2", "H3", "S0077"]
+    # named in words, never by the statistic's key (a police officer reads these)
+    assert list(stops["name"].iloc[:3]) == [
+        "H1 热点（Gi*，置信度 99%）",
+        "H2 预警网格：黄色预警",
+        "H3 时空热点：新热点",
+    ]
+    english = route_views.candidate_stops(hotspots=hotspots, lang="en")
+    assert english["name"].iloc[0] == "H1 hot spot (Gi*, 99 % confidence)"
+    assert not stops["name"].str.contains("gi_star|emerging|warning").any()
     assert list(stops["priority"]) == [3, 1, route_views.DEFAULT_PRIORITY, 2]
     edited = route_views.candidate_stops(hotspots=hotspots, priorities={"H2": 5})
     assert list(edited["priority"]) == [3, 5, route_views.DEFAULT_PRIORITY]
@@ -473,3 +483,25 @@ def test_a_bad_basemap_is_said_and_the_route_still_drawn(home: Path) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert any("底图" in e.value for e in app.error)
     assert metrics(app)["安排的点位"] == "6"
+
+
+def test_stops_left_out_are_explained_with_the_shift_arithmetic(home: Path) -> None:
+    app = run_app(
+        PAGE,
+        pr_use_hotspots=False,
+        pr_site_kinds=["mall"],
+        pr_starts=["P07"],
+        pr_units=1,
+        pr_shift=30,
+        pr_dwell=12,
+    )
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    dropped = int(metrics(app)["未安排的点位"])
+    assert dropped > 0
+    hint = [i.value for i in app.info if "未安排" in i.value]
+    assert hint == [
+        f"{dropped} 个点位未安排：1 个巡逻单元、班次 30 分钟、每点停留 12 分钟，"
+        "即使不算路途也最多只能安排约 2 个点位。可以增加巡逻单元、延长班次、缩短停留，"
+        "或少选点位；时间不够时先舍去优先级低的点位（见下方“未安排的点位及原因”）。"
+    ]

@@ -97,6 +97,23 @@ def check_clock(value: str, name: str) -> float:
     return minutes
 
 
+def _hotspot_name(kind: str, level: str, lang: str) -> str:
+    """A hot spot's name in words a patrol officer reads (the ``hotspots`` layer's kind and
+    level, :mod:`gridmap.hotspots.handoff`), not the statistic's key."""
+    from gridmap.hotspots.warnings import LEVEL_LABELS
+    from gridmap.i18n import TEXT, t
+
+    if kind == "gi_star":
+        return t("pr_spot_gi", lang, level=level)
+    if kind == "emerging":
+        key = "hs_pattern_" + level.strip().replace(" ", "_")
+        return t("pr_spot_emerging", lang, pattern=t(key, lang) if key in TEXT else level)
+    if kind == "warning":
+        label = LEVEL_LABELS.get(level, (level, level))[0 if lang == "zh" else 1]
+        return t("pr_spot_warning", lang, level=label)
+    return t("pr_spot_other", lang)
+
+
 def candidate_stops(
     *,
     hotspots: gpd.GeoDataFrame | None = None,
@@ -105,6 +122,7 @@ def candidate_stops(
     site_kinds: Sequence[str] = (),
     school_hours: tuple[str, str] | None = None,
     priorities: Mapping[str, float] | None = None,
+    lang: str = "zh",
 ) -> gpd.GeoDataFrame:
     """The stops a route may visit: every hot spot and the chosen key sites.
 
@@ -119,6 +137,7 @@ def candidate_stops(
         opening/closing column (:data:`OPENS_COLUMNS`, :data:`CLOSES_COLUMNS`); ``None``:
         schools without times get no window.
     priorities : a priority (> 0) per stop id, replacing the default of its level or class.
+    lang : {"zh", "en"}, the language of hot spots' names (``H1 热点（Gi*，置信度 99%）``).
 
     Returns
     -------
@@ -138,7 +157,7 @@ def candidate_stops(
                     "kind": "hotspot",
                     "site_kind": kind.to_numpy(),
                     "name": [
-                        f"H{i + 1} {k} {lv}".strip()
+                        f"H{i + 1} {_hotspot_name(k, lv, lang)}"
                         for i, (k, lv) in enumerate(zip(kind, level, strict=True))
                     ],
                     "priority": [HOTSPOT_PRIORITY.get(v, DEFAULT_PRIORITY) for v in level],
