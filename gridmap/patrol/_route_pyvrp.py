@@ -16,7 +16,7 @@ from gridmap.patrol._route_matrix import FloatArray, _int_matrix
 from gridmap.patrol._route_stops import _finish, _Stops
 
 #: PyVRP finishes its last iteration after its time limit: it is given this share.
-PYVRP_SAFETY = 0.93
+PYVRP_SAFETY = 0.96
 #: Solves of a balanced plan: the unbalanced one, then this many probes of the bisection on
 #: the longest route's duration, each given an equal share of the time. Five halve the gap
 #: between the even share and the unbalanced longest route 2^5 = 32 times.
