@@ -160,7 +160,7 @@ def plan_patrol_routes(
     time_limit: float = 2.0,
     seed: int = 0,
     improve_order: bool | None = None,
-    lkh_share: float = 0.04,
+    lkh_share: float = 0.1,
     balance: bool = False,
 ) -> PatrolPlan:
     """Plan patrol routes for several units from their posts through hot spots and sites.
