@@ -127,9 +127,15 @@ def silverman_bandwidth(xy: npt.ArrayLike) -> float:
     n = len(pts)
     if n < 2:
         return 1.0
-    sigma = pts.std(axis=0, ddof=1)
     q75, q25 = np.percentile(pts, [75, 25], axis=0)
-    iqr = (q75 - q25) / 1.349
+    return silverman_from_spread(pts.std(axis=0, ddof=1), q25, q75, n)
+
+
+def silverman_from_spread(sigma: Any, q25: Any, q75: Any, n: int) -> float:
+    """Silverman's rule from the points' spread per axis (``σ`` with ``ddof=1``, linear
+    quartiles) and their number: :func:`silverman_bandwidth` without the points, so a
+    database's statistics give the same bandwidth (:mod:`gridmap.hotspots.density_store`)."""
+    sigma, iqr = np.asarray(sigma, float), (np.asarray(q75, float) - np.asarray(q25, float)) / 1.349
     spread = np.where(iqr > 0, np.minimum(sigma, iqr), sigma)
     a = math.sqrt(float(spread[0]) * float(spread[1]))
     if not a > 0:

@@ -22,7 +22,12 @@ from scipy import ndimage
 from gridmap._errors import ValidationError
 from gridmap._validate import check_positive
 from gridmap.hotspots._cells import check_metric_crs
-from gridmap.hotspots.density import MAX_RASTER_SIDE, TRUNCATE, DensityRaster
+from gridmap.hotspots.density import (
+    MAX_RASTER_SIDE,
+    TRUNCATE,
+    DensityRaster,
+    silverman_from_spread,
+)
 from gridmap.store import WorkspaceStore
 from gridmap.store._base import Between, Where
 
@@ -148,15 +153,12 @@ def silverman_from_statistics(stats: dict[str, float]) -> float:
     n = int(stats["n"])
     if n < 2:
         return 1.0
-    sigma = np.array([stats["std_x"], stats["std_y"]])
-    iqr = np.array([stats["q75_x"] - stats["q25_x"], stats["q75_y"] - stats["q25_y"]]) / 1.349
-    spread = np.where(iqr > 0, np.minimum(sigma, iqr), sigma)
-    a = math.sqrt(float(spread[0]) * float(spread[1]))
-    if not a > 0:
-        a = float(spread.max())
-    if not a > 0:
-        return 1.0
-    return a * n ** (-1.0 / 6.0)
+    return silverman_from_spread(
+        [stats["std_x"], stats["std_y"]],
+        [stats["q25_x"], stats["q25_y"]],
+        [stats["q75_x"], stats["q75_y"]],
+        n,
+    )
 
 
 def raster_box(
