@@ -107,21 +107,29 @@ view = kept(
     format_func={v: tr(f"hs_view_{v}") for v in VIEWS}.get,
     horizontal=True,
 )
+
+
+def _bandwidth(auto_result: Any) -> float | None:
+    """The bandwidth slider, its "auto" labelled with the rule's value; None for auto."""
+    rule = auto_result.rule_bandwidth
+    auto = tr("hs_auto_bandwidth", metres=f"{rule:.0f}" if math.isfinite(rule) else "—")
+    bandwidth = kept(
+        st.select_slider,
+        "hs_bandwidth",
+        "auto",
+        label=tr("hs_bandwidth"),
+        options=BANDWIDTHS,
+        format_func=lambda b, a=auto: a if b == "auto" else f"{b} m",
+    )
+    return None if bandwidth == "auto" else float(bandwidth)
+
+
 left, right = st.columns([3, 2])
 
 if view == "density" and in_database and views.density_served(selection):
     with right:
-        rule = _counted("density_in_store", _versions(), (selection,), {}).rule_bandwidth
-        auto = tr("hs_auto_bandwidth", metres=f"{rule:.0f}" if math.isfinite(rule) else "—")
-        bandwidth = kept(
-            st.select_slider,
-            "hs_bandwidth",
-            "auto",
-            label=tr("hs_bandwidth"),
-            options=BANDWIDTHS,
-            format_func=lambda b, a=auto: a if b == "auto" else f"{b} m",
-        )
-        args = {} if bandwidth == "auto" else {"bandwidth": float(bandwidth)}
+        chosen = _bandwidth(_counted("density_in_store", _versions(), (selection,), {}))
+        args = {} if chosen is None else {"bandwidth": chosen}
         result = _counted("density_in_store", _versions(), (selection,), args)
         st.metric(tr("hs_incidents_used"), f"{result.n:,}")
         st.metric(tr("hs_used_bandwidth"), f"{result.bandwidth:.0f}")
@@ -142,17 +150,7 @@ if workspace is None:  # a view the store's counts cannot answer: the rows after
 
 if view == "density":
     with right:
-        rule = compute(views.density, selection).rule_bandwidth
-        auto = tr("hs_auto_bandwidth", metres=f"{rule:.0f}" if math.isfinite(rule) else "—")
-        bandwidth = kept(
-            st.select_slider,
-            "hs_bandwidth",
-            "auto",
-            label=tr("hs_bandwidth"),
-            options=BANDWIDTHS,
-            format_func=lambda b, a=auto: a if b == "auto" else f"{b} m",
-        )
-        args = {"bandwidth": None if bandwidth == "auto" else float(bandwidth)}
+        args = {"bandwidth": _bandwidth(compute(views.density, selection))}
         result = compute(views.density, selection, **args)
         st.metric(tr("hs_incidents_used"), f"{result.n:,}")
         st.metric(tr("hs_used_bandwidth"), f"{result.bandwidth:.0f}")
