@@ -51,8 +51,8 @@ from tests.browser import (  # noqa: E402
 TARGET_P95_S = 3.0
 #: (until signed in, from signed in to the drawn map) of each session, seconds.
 PHASES: list[tuple[float, float]] = []
-#: Chromium's own busy time (CDP ``TaskDuration``) of each arriving session, seconds.
-BROWSER_CPU: list[float] = []
+#: CPU seconds used by the server and by the browsers, per phase.
+CPU: dict[str, tuple[float, float]] = {}
 
 
 async def _map_drawn(page, timeout_s: float, *, selector: str = MAP_IFRAME) -> None:  # type: ignore[no-untyped-def]
@@ -89,8 +89,6 @@ async def _open(browser, url: str, sign_in: Callable | None, who: int, timeout_s
     await context.route("**/*", local_only)
     page = await context.new_page()
     page.set_default_timeout(timeout_s * 1000)  # a loaded machine: not Playwright's 30 s
-    cdp = await context.new_cdp_session(page)
-    await cdp.send("Performance.enable")
     start = time.perf_counter()
     await page.goto(url)
     signed = 0.0
@@ -100,8 +98,6 @@ async def _open(browser, url: str, sign_in: Callable | None, who: int, timeout_s
     await _map_drawn(page, timeout_s)
     total = time.perf_counter() - start
     PHASES.append((signed, total - signed))
-    metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
-    BROWSER_CPU.append(metrics.get("TaskDuration", float("nan")))
     return context, page, total
 
 
@@ -145,13 +141,15 @@ async def _run(url: str, sessions: int, sign_in: Callable | None, args):  # type
         try:
             context, _, alone = await _open(browser, url, sign_in, 0, args.timeout)
             await context.close()
-            BROWSER_CPU.clear()
+            before = _cpu_seconds()
             opened = await asyncio.gather(
                 *(_open(browser, url, sign_in, i, args.timeout) for i in range(sessions)),
                 return_exceptions=True,
             )
             arrivals = [o if isinstance(o, BaseException) else o[2] for o in opened]
             pages = [o[1] for o in opened if not isinstance(o, BaseException)]
+            CPU["arrival"] = _minus(_cpu_seconds(), before)
+            before = _cpu_seconds()
             until = time.monotonic() + args.work_seconds
             worked = await asyncio.gather(
                 *(
@@ -160,9 +158,48 @@ async def _run(url: str, sessions: int, sign_in: Callable | None, args):  # type
                 ),
                 return_exceptions=True,
             )
+            CPU["working"] = _minus(_cpu_seconds(), before)
         finally:
             await browser.close()
     return alone, arrivals, worked
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds so far of this process's descendants: (the server, the browsers).
+
+    Read from /proc (Linux): the server is the ``streamlit`` process, the browsers every
+    ``chrom…`` process (Playwright's Chromium and its renderers).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    info: dict[int, tuple[str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parent[int(entry)] = int(fields[1])
+        info[int(entry)] = (cmd, (int(fields[11]) + int(fields[12])) / tick)
+    me, server, browsers = os.getpid(), 0.0, 0.0
+    for pid, (cmd, seconds) in info.items():
+        up = pid
+        while up in parent and up != me:
+            up = parent[up]
+        if up != me:
+            continue
+        if "streamlit" in cmd:
+            server += seconds
+        elif "chrom" in cmd.split(" ")[0]:
+            browsers += seconds
+    return server, browsers
+
+
+def _minus(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    return a[0] - b[0], a[1] - b[1]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -210,12 +247,7 @@ def main() -> int:
     ok = True
     arrived = [r for r in arrivals if isinstance(r, float)]
     ok &= _report("1. arrival, all at once, cold", arrived, arrivals, alone)
-    if BROWSER_CPU:
-        print(
-            f"     Chromium's busy time per arriving session: median"
-            f" {statistics.median(BROWSER_CPU):.2f} s (all {sum(BROWSER_CPU):.0f} s"
-            f" on {os.cpu_count()} cores shared with the server)"
-        )
+    _print_cpu("arrival", len(arrived))
     if args.accounts and PHASES:
         before_map, to_map = zip(*PHASES, strict=True)
         print(
@@ -223,17 +255,29 @@ def main() -> int:
             f" then to the drawn map {statistics.median(to_map):.2f} s"
         )
     samples = [t for w in worked if isinstance(w, list) for t in w]
-    ok &= _report(
+    ok_work = _report(
         f"2. working ({args.work_seconds:.0f} s, think time {args.think:.0f} s)",
         samples,
         worked,
         alone,
     )
+    ok &= ok_work
+    _print_cpu("working", len(samples))
     print(
         f"machine load (1-min average) {before:.1f} before, {after:.1f} after,"
         f" on {os.cpu_count()} cores"
     )
     return 0 if ok else 1
+
+
+def _print_cpu(phase: str, samples: int) -> None:
+    if phase in CPU and samples:
+        server, browsers = CPU[phase]
+        print(
+            f"     CPU per drawn map: server {server / samples:.2f} s,"
+            f" browsers {browsers / samples:.2f} s ({server:.0f} s and {browsers:.0f} s in all,"
+            f" on {os.cpu_count()} cores)"
+        )
 
 
 def _report(title: str, times: list[float], results: list, alone: float) -> bool:  # type: ignore[type-arg]
