@@ -112,7 +112,11 @@ def read_gpx(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> G
                 element.clear()
     except DefusedXmlException:
         raise ImportFileError(Message("gpx_document_type", name=p.name)) from None
-    except ElementTree.ParseError as exc:
+    except ImportFileError:
+        raise  # ours, already saying what is wrong (it is a ValueError too)
+    except (ElementTree.ParseError, ValueError) as exc:
+        # expat raises ValueError ("multi-byte encodings are not supported") for a file
+        # declaring UTF-16/32 without a byte-order mark: a careless file, not a crash.
         detail = str(exc).strip()[:200] or "?"
         raise ImportFileError(Message("gpx_unreadable", name=p.name, detail=detail)) from None
     frame = pd.DataFrame(rows, columns=list(GPX_COLUMNS), dtype=object)
