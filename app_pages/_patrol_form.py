@@ -7,6 +7,7 @@ so switching the language keeps what was typed and redraws the same answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ import streamlit as st
 from app_pages._common import lang, tr
 from gridmap.i18n import t
 from gridmap.schema import SITE_KINDS
+from gridmap.uploads import safe_file_name
 
 
 def kind_label(kind: str, *, zh: bool) -> str:
@@ -65,3 +67,10 @@ def solve_form(name: str, inputs: Callable[[], tuple], *, submit: str) -> tuple 
     if chosen is None:
         st.caption(tr("pr_press_solve"))
     return chosen
+
+
+def download_name(unit: str, suffix: str) -> str:
+    """A download's file name for `unit` (a post's or a GPS track's name, typed by someone):
+    one plain name, no path separators, quotes or control characters."""
+    plain = re.sub(r'[\\/"\'<>:|?*]+', "_", str(unit))
+    return safe_file_name(f"route_{plain}.{suffix}")

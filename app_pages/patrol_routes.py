@@ -26,7 +26,7 @@ from app_pages._common import (
     upload_folder,
 )
 from app_pages._maps import show_shared_map
-from app_pages._patrol_form import keep, labels, multi, solve_form
+from app_pages._patrol_form import download_name, keep, labels, multi, solve_form
 from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
@@ -312,7 +312,7 @@ def routes_view() -> None:
         cols[0].download_button(
             "GPX",
             files["gpx"],
-            f"route_{unit}.gpx",
+            download_name(unit, "gpx"),
             "application/gpx+xml",
             key="pr_gpx",
             on_click=record_download(None, "route GPX"),
@@ -320,7 +320,7 @@ def routes_view() -> None:
         cols[1].download_button(
             "GeoJSON",
             files["geojson"],
-            f"route_{unit}.geojson",
+            download_name(unit, "geojson"),
             "application/geo+json",
             key="pr_geojson",
             on_click=record_download(None, "route GeoJSON"),
@@ -328,7 +328,7 @@ def routes_view() -> None:
         cols[2].download_button(
             tr("pr_sheet"),
             files["html"],
-            f"route_{unit}.html",
+            download_name(unit, "html"),
             "text/html",
             key="pr_sheet",
             on_click=record_download(None, "route sheet"),

@@ -37,3 +37,14 @@ def test_gpx_name_kept_as_text(tmp_path):
     path.write_text(_TRACK.format(name=name), encoding="utf-8")
     points = read_gpx(path)
     assert set(points.frame["unit"]) == {"<img src=x onerror=alert(1)>=HYPERLINK(1)"}
+
+
+def test_route_download_names_are_one_plain_file_name() -> None:
+    from app_pages._patrol_form import download_name
+
+    assert download_name("../../etc/passwd", "gpx") == "route_.._.._etc_passwd.gpx"
+    assert download_name('a"b\nc', "geojson") == "route_a_b_c.geojson"
+    assert download_name("巡逻一组", "html") == "route_巡逻一组.html"
+    for name in ("../x", "a\\b", "<x>", "c:d"):
+        made = download_name(name, "gpx")
+        assert not set(made) & set('/\\"<>:|?*')
