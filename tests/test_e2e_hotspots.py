@@ -49,10 +49,19 @@ def overlay(page, previous: object = None):  # type: ignore[no-untyped-def]
     condition = (
         f"(prev) => {{ const now = ({OVERLAY_JS})(); return now && JSON.stringify(now) !== prev; }}"
     )
-    # Generous: the first density of a cold server on a loaded 2-core machine is slow.
-    frame = _map_frame_when(page, condition, str(previous), 150_000, "the density overlay")
-    value = frame.evaluate(OVERLAY_JS)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False), value
+    for _ in range(5):
+        # Generous: the first density of a cold server on a loaded 2-core machine is slow.
+        frame = _map_frame_when(page, condition, str(previous), 150_000, "the density overlay")
+        try:
+            value = frame.evaluate(OVERLAY_JS)
+        except Exception as exc:  # the map was re-mounted between the wait and the read
+            if "detached" not in str(exc):
+                raise
+            continue
+        if value is not None:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False), value
+    msg = "the density overlay kept being re-mounted"
+    raise TimeoutError(msg)
 
 
 def test_heatmap_overlay_and_legend_redraw_when_a_filter_changes(app_url: str) -> None:
