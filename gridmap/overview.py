@@ -257,6 +257,31 @@ def build_overview(
             counts["count"].reindex(area["grid_code"]).fillna(0).astype(int).to_numpy()
         )
     cells, size = _cells(current, metric_crs)
+    return assemble_overview(
+        area,
+        kpis,
+        cells,
+        now=now,
+        days=days,
+        cell_size_m=size,
+        has_grids=has_grids,
+        has_incidents=has_incidents,
+    )
+
+
+def assemble_overview(
+    area: gpd.GeoDataFrame,
+    kpis: pd.DataFrame,
+    cells: gpd.GeoDataFrame,
+    *,
+    now: pd.Timestamp,
+    days: int,
+    cell_size_m: float,
+    has_grids: bool,
+    has_incidents: bool,
+) -> Overview:
+    """The :class:`Overview` of figures counted from rows or from a store's summary, with
+    the notes on what the workspace lacks (no grids, no households, no incidents)."""
     missing: list[Message] = []
     if not has_grids:
         missing.append(Message("overview_no_grids"))
@@ -270,7 +295,7 @@ def build_overview(
         cells=cells,
         now=now,
         days=days,
-        cell_size_m=size,
+        cell_size_m=cell_size_m,
         has_grids=has_grids,
         has_incidents=has_incidents,
         missing=tuple(missing),

@@ -22,8 +22,14 @@ import shapely
 
 from gridmap import maps
 from gridmap._errors import ValidationError
-from gridmap.i18n import Message
-from gridmap.overview import CELL_SIZE_M, WINDOW_DAYS, Overview, _no_grids, select_area
+from gridmap.overview import (
+    CELL_SIZE_M,
+    WINDOW_DAYS,
+    Overview,
+    _no_grids,
+    assemble_overview,
+    select_area,
+)
 from gridmap.stats import TOTAL_LABEL
 from gridmap.store import PostGISStore, WorkspaceStore
 from gridmap.store._summary import in_window
@@ -220,21 +226,13 @@ def overview_from_store(
         area["incidents"] = (
             counts.reindex(area["grid_code"].astype(str)).fillna(0).astype(int).to_numpy()
         )
-    missing: list[Message] = []
-    if not has_grids:
-        missing.append(Message("overview_no_grids"))
-    elif "households" not in area.columns or area["households"].isna().all():
-        missing.append(Message("overview_no_households"))
-    if not has_incidents:
-        missing.append(Message("overview_no_incidents"))
-    return Overview(
-        grids=area,
-        kpis=kpis,
-        cells=cells,
+    return assemble_overview(
+        area,
+        kpis,
+        cells,
         now=end,
         days=days,
         cell_size_m=size,
         has_grids=has_grids,
         has_incidents=has_incidents,
-        missing=tuple(missing),
     )
