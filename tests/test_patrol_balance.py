@@ -165,3 +165,23 @@ def test_gridmap_patrol_route_balance(tmp_path: Path) -> None:
 
     assert longest("--balance") < longest()
     assert len(list((tmp_path / "out").glob("route_U*.gpx"))) == 3  # one per unit
+
+
+def test_a_cap_no_route_can_meet_gives_no_plan_and_no_warning() -> None:
+    """The bisection probes caps that cannot hold; PyVRP then pushes its penalties to their
+    bound and warns. The probe must answer "no plan" quietly (pytest turns warnings into
+    errors, and the page showed PyVRP's warning as an error box)."""
+    from gridmap.patrol._route_pyvrp import _solve_pyvrp
+    from gridmap.patrol._route_stops import _Stops
+
+    tt = np.array([[0.0, 600.0, 900.0], [600.0, 0.0, 500.0], [900.0, 500.0, 0.0]])
+    st = _Stops(
+        ids=["a", "b"],
+        node=np.array([1, 2]),
+        dwell=np.array([60.0, 60.0]),
+        priority=np.array([np.nan, np.nan]),  # both required
+        open=np.array([0.0, 0.0]),
+        close=np.array([7200.0, 7200.0]),
+    )
+    orders = _solve_pyvrp(tt, st, [0, 1], np.zeros(2), [0], [0], 7200.0, 0.5, 0, max_duration=60.0)
+    assert orders == [[]]

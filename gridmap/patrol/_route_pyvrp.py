@@ -9,6 +9,7 @@ a cap of each route's duration, the one lever PyVRP offers for it.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -42,6 +43,7 @@ def _solve_pyvrp(
     at the end post) below the shift.
     """
     import pyvrp
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.stop import MaxRuntime
 
     if not candidates:
@@ -83,7 +85,11 @@ def _solve_pyvrp(
         for s, e in zip(start, end, strict=True)
     ]
     data = pyvrp.ProblemData(locations, clients, depots, vehicles, [mat], [mat])
-    result = pyvrp.solve(data, MaxRuntime(max(time_limit, 0.01)), seed=seed, display=False)
+    with warnings.catch_warnings():
+        # A penalty at its bound means PyVRP found no feasible plan quickly, which a tight
+        # cap of the balancing bisection provokes on purpose; `is_feasible` below decides.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(data, MaxRuntime(max(time_limit, 0.01)), seed=seed, display=False)
     best = result.best
     orders: list[list[int]] = [[] for _ in start]
     if not best.is_feasible():
