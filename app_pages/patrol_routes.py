@@ -184,6 +184,21 @@ post_label = dict(
 )
 
 
+def shift_inputs(cols: list, *, start_key: str, length_key: str) -> tuple[str, float]:
+    """A shift's start (HH:MM) and length (minutes) in the first two of `cols`."""
+    begin = keep(cols[0].text_input, tr("pr_shift_start"), key=start_key, default="08:00")
+    shift = keep(
+        cols[1].number_input,
+        tr("pr_shift"),
+        key=length_key,
+        default=240,
+        min_value=30,
+        max_value=720,
+        step=30,
+    )
+    return begin, shift
+
+
 def route_inputs() -> tuple:
     """The routes form: posts, units, the shift and how to plan; its values, hashable."""
     cols = st.columns(3)
@@ -207,16 +222,7 @@ def route_inputs() -> tuple:
         cols[2].number_input, tr("pr_units"), key="pr_units", default=1, min_value=1, max_value=20
     )
     cols = st.columns(4)
-    begin = keep(cols[0].text_input, tr("pr_shift_start"), key="pr_shift_start", default="08:00")
-    shift = keep(
-        cols[1].number_input,
-        tr("pr_shift"),
-        key="pr_shift",
-        default=240,
-        min_value=30,
-        max_value=720,
-        step=30,
-    )
+    begin, shift = shift_inputs(cols, start_key="pr_shift_start", length_key="pr_shift")
     dwell = keep(
         cols[2].number_input,
         tr("pr_dwell"),
@@ -379,16 +385,7 @@ def schedule_inputs() -> tuple:
     )
     seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
     cols = st.columns(3)
-    begin = keep(cols[0].text_input, tr("pr_shift_start"), key="pr_schedule_start", default="08:00")
-    shift = keep(
-        cols[1].number_input,
-        tr("pr_shift"),
-        key="pr_schedule_shift",
-        default=240,
-        min_value=30,
-        max_value=720,
-        step=30,
-    )
+    begin, shift = shift_inputs(cols, start_key="pr_schedule_start", length_key="pr_schedule_shift")
     every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=True)
     return (post, int(days), float(shift), begin, bool(every), int(seed))
 

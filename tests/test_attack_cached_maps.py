@@ -13,29 +13,16 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit_folium
 
 from app_pages import _maps
 from gridmap.access import access_storage, add_account
 from gridmap.store import GeoPackageStore
 from tests.test_access_pages import sign_in_as, start
 from tests.test_app import home  # noqa: F401 - a fixture
+from tests.test_maps_cache import sent  # noqa: F401 - a fixture: the maps sent, in order
 
 A, B = "990101001002", "990101001005"
 CODE = re.compile(r"9901010010\d\d\d{3}")
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """The arguments of every map sent to a browser, in order (the component stood in)."""
-    calls: list[dict] = []
-
-    def component(**kwargs: object) -> dict:
-        calls.append(kwargs)
-        return {}
-
-    monkeypatch.setattr(streamlit_folium._component_func, "component", component)
-    return calls
 
 
 @pytest.fixture
@@ -53,7 +40,9 @@ def _codes(calls: list[dict]) -> set[str]:
 
 @pytest.mark.parametrize("page", ["overview", "heatmaps"])
 def test_sessions_of_other_scopes_get_their_own_maps(
-    office: Path, sent: list[dict], page: str
+    office: Path,
+    sent: list[dict],  # noqa: F811
+    page: str,
 ) -> None:
     seen = {}
     for user, password, scope in [
