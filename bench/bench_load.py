@@ -14,12 +14,18 @@ Two phases, each timed as "time to a drawn map" (Leaflet has drawn the grid poly
    one sample. This is N people using one server at once, as a load test counts users.
 
 The browsers run on the same machine as the server, so their CPU time (printed, from
-Chromium's own performance counters) competes with the server's: on a small machine the
-arrival of N cold browsers at once measures mostly the browsers. The peer is one session
-alone on the same server.
+/proc) competes with the server's: on a small machine the arrival of N cold browsers at
+once measures mostly the browsers. The peer is one session alone on the same server.
+
+3. **The server alone**: N sessions without a browser (:mod:`bench._stream_client`,
+   Streamlit's own websocket protocol) do the same work, so the server's share is
+   measured without N browsers on its cores, as when every person has their own PC:
+   the time from asking for the Overview to the server's last message of that run, which
+   carries the map. With ``--accounts`` they sign in through a trusted single sign-on
+   header, as behind an intranet's reverse proxy. ``--clients browser|server|both``.
 
 Run: python bench/bench_load.py [--sessions 20] [--workspace PATH_OR_URL] [--accounts]
-     [--work-seconds 90] [--think 10]
+     [--work-seconds 90] [--think 10] [--clients both]
 """
 
 from __future__ import annotations
@@ -49,10 +55,14 @@ from tests.browser import (  # noqa: E402
 )
 
 TARGET_P95_S = 3.0
+#: The single sign-on header the browser-less sessions sign in with (phase 3).
+SSO_HEADER = "X-Gridmap-Load-User"
 #: (until signed in, from signed in to the drawn map) of each session, seconds.
 PHASES: list[tuple[float, float]] = []
 #: CPU seconds used by the server and by the browsers, per phase.
 CPU: dict[str, tuple[float, float]] = {}
+#: Phase 3's peer: one browser-less session's return to the Overview, alone.
+STREAM_ALONE: list[float] = []
 
 
 async def _map_drawn(page, timeout_s: float, *, selector: str = MAP_IFRAME) -> None:  # type: ignore[no-untyped-def]
@@ -164,6 +174,68 @@ async def _run(url: str, sessions: int, sign_in: Callable | None, args):  # type
     return alone, arrivals, worked
 
 
+async def _stream_work(  # type: ignore[no-untyped-def]
+    url: str, i: int, *, until: float, think_s: float, headers: dict[str, str]
+) -> list[float]:
+    """One browser-less session (:mod:`bench._stream_client`) doing what `_work` does.
+
+    The time of each return to the Overview runs from asking for the page to the server's
+    last message of the run, which carries the map; a run without a map, or with an
+    error shown, fails the session.
+    """
+    from bench._stream_client import StreamSession
+
+    rng = random.Random(i)
+    times: list[float] = []
+    async with StreamSession(url, headers=headers) as session:
+        first = await session.run()
+        if not first.maps or first.exceptions:
+            msg = f"session {i}: the first Overview had no map or an error {first.exceptions}"
+            raise RuntimeError(msg)
+        away = next((p for p in AWAY_PAGES if p in session.pages), None)
+        if away is None:
+            return times
+        while time.monotonic() < until:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
+            await session.run(away)
+            await asyncio.sleep(rng.expovariate(1 / think_s))
+            back = await session.run("")
+            if not back.maps or back.exceptions:
+                msg = f"session {i}: the Overview came back without its map {back.exceptions}"
+                raise RuntimeError(msg)
+            times.append(back.seconds)
+    return times
+
+
+async def _run_streams(url: str, sessions: int, accounts: bool, args):  # type: ignore[no-untyped-def]
+    """Phase 3: `sessions` browser-less sessions working at once (the server alone)."""
+    from bench._load_accounts import account_name
+    from bench._stream_client import StreamSession
+
+    headers = {SSO_HEADER: account_name(0)} if accounts else {}
+    async with StreamSession(url, headers=headers) as alone:
+        await alone.run()
+        await alone.run(next((p for p in AWAY_PAGES if p in alone.pages), ""))
+        STREAM_ALONE.append((await alone.run()).seconds)
+    before = _cpu_seconds()
+    until = time.monotonic() + args.work_seconds
+    worked = await asyncio.gather(
+        *(
+            _stream_work(
+                url,
+                i,
+                until=until,
+                think_s=args.think,
+                headers={SSO_HEADER: account_name(i)} if accounts else {},
+            )
+            for i in range(sessions)
+        ),
+        return_exceptions=True,
+    )
+    CPU["server alone"] = _minus(_cpu_seconds(), before)
+    return worked
+
+
 def _cpu_seconds() -> tuple[float, float]:
     """CPU seconds so far of this process's descendants: (the server, the browsers).
 
@@ -216,6 +288,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="per session, seconds")
     parser.add_argument("--work-seconds", type=float, default=90.0, help="phase 2 length")
     parser.add_argument("--think", type=float, default=10.0, help="mean think time, seconds")
+    parser.add_argument(
+        "--clients",
+        choices=("browser", "server", "both"),
+        default="both",
+        help="browsers (phases 1-2), browser-less sessions (phase 3), or both",
+    )
     args = parser.parse_args()
     if chromium_path() is None:
         print("chromium not installed (apt-get install chromium)")
@@ -237,12 +315,51 @@ def main() -> int:
             from bench._load_accounts import prepare_accounts
 
             sign_in = prepare_accounts(workspace, args.sessions)
+        if args.accounts and args.clients != "browser":
+            # Trusted for the browser-less sessions, as an intranet's proxy would set it;
+            # the browsers still sign in through the form.
+            from gridmap.access._accounts import TRUSTED_HEADER_ENV
+
+            os.environ[TRUSTED_HEADER_ENV] = SSO_HEADER
+        streams: list = []  # type: ignore[type-arg]
+        alone, arrivals, worked = 0.0, [], []  # type: ignore[var-annotated]
         with running_app(Path(home), workspace=workspace, timeout=120) as url:  # type: ignore[arg-type]
-            alone, arrivals, worked = asyncio.run(_run(url, args.sessions, sign_in, args))
+            if args.clients != "server":
+                alone, arrivals, worked = asyncio.run(_run(url, args.sessions, sign_in, args))
+            if args.clients != "browser":
+                streams = asyncio.run(_run_streams(url, args.sessions, args.accounts, args))
     where = args.workspace or "the bundled sample"
     signed = " (signed in, several roles)" if args.accounts else ""
     after = os.getloadavg()[0]
-    print(f"{args.sessions} concurrent sessions on {where}{signed}; time to a drawn map:")
+    print(f"{args.sessions} concurrent sessions on {where}{signed}:")
+    ok = True
+    if args.clients != "server":
+        ok &= _report_browsers(args, alone, arrivals, worked)
+    if args.clients != "browser":
+        samples = [t for w in streams if isinstance(w, list) for t in w]
+        peer = STREAM_ALONE[0] if STREAM_ALONE else float("nan")
+        print(
+            "  3. the server alone: browser-less sessions, the same work; time from asking"
+            " for the Overview to the server's last message of it (the map's included)"
+        )
+        print(f"     one such session alone (the peer): {peer:.2f} s")
+        ok &= _report(
+            f"   working ({args.work_seconds:.0f} s, think time {args.think:.0f} s)",
+            samples,
+            streams,
+            peer,
+        )
+        _print_cpu("server alone", len(samples))
+    print(
+        f"machine load (1-min average) {before:.1f} before, {after:.1f} after,"
+        f" on {os.cpu_count()} cores"
+    )
+    return 0 if ok else 1
+
+
+def _report_browsers(args, alone: float, arrivals: list, worked: list) -> bool:  # type: ignore[no-untyped-def, type-arg]
+    """Phases 1 and 2: the time to a map drawn in the browsers."""
+    print("  time to a drawn map in the browsers:")
     print(f"  one session alone (the peer): {alone:.2f} s")
     ok = True
     arrived = [r for r in arrivals if isinstance(r, float)]
@@ -255,24 +372,25 @@ def main() -> int:
             f" then to the drawn map {statistics.median(to_map):.2f} s"
         )
     samples = [t for w in worked if isinstance(w, list) for t in w]
-    ok_work = _report(
+    ok &= _report(
         f"2. working ({args.work_seconds:.0f} s, think time {args.think:.0f} s)",
         samples,
         worked,
         alone,
     )
-    ok &= ok_work
     _print_cpu("working", len(samples))
-    print(
-        f"machine load (1-min average) {before:.1f} before, {after:.1f} after,"
-        f" on {os.cpu_count()} cores"
-    )
-    return 0 if ok else 1
+    return ok
 
 
 def _print_cpu(phase: str, samples: int) -> None:
     if phase in CPU and samples:
         server, browsers = CPU[phase]
+        if phase == "server alone":
+            print(
+                f"     server CPU per sample (the page away and back):"
+                f" {server / samples:.2f} s ({server:.0f} s in all)"
+            )
+            return
         print(
             f"     CPU per drawn map: server {server / samples:.2f} s,"
             f" browsers {browsers / samples:.2f} s ({server:.0f} s and {browsers:.0f} s in all,"
