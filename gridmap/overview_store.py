@@ -31,7 +31,7 @@ from gridmap.overview import (
     select_area,
 )
 from gridmap.stats import TOTAL_LABEL
-from gridmap.store import PostGISStore, WorkspaceStore
+from gridmap.store import WorkspaceStore
 from gridmap.store._summary import in_window
 
 #: The store's ``between`` keeps ``low <= t < high``; the Overview's windows are
@@ -42,14 +42,14 @@ _NO_CATEGORY = object()
 
 
 def counts_in_database(store: WorkspaceStore) -> bool:
-    """Whether `store` counts incidents in its database (a PostGIS workspace opened
-    directly), so pages should ask it for counts rather than read the incidents' rows.
+    """Whether `store` counts incidents in its database (a PostGIS workspace, opened
+    directly or through an account's scope), so pages should ask it for counts rather
+    than read the incidents' rows.
 
-    A GeoPackage store counts by reading columns into pandas, and an account-scoped
-    store counts over the rows its account may read (:mod:`gridmap.access`): for those
-    one cached read of the layer is as fast (``bench/bench_postgis.py``).
+    A GeoPackage store counts by reading columns into pandas: there one cached read of
+    the layer is as fast (``bench/bench_postgis.py``).
     """
-    return isinstance(store, PostGISStore)
+    return store.summarised_in_database
 
 
 def reference_time_from_store(

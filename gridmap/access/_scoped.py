@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from gridmap.access._accounts import Session
@@ -48,6 +49,7 @@ class ScopedStore(WorkspaceStore):
         personal = int(session.can("personal_data"))
         self.location = f"{inner.location}#scope={session.scope.prefix}&personal={personal}"
         self._areas: dict[int | None, shapely.Geometry] = {}
+        self._coded_layers: dict[tuple[str, int | None], bool] = {}
 
     # -- reading --------------------------------------------------------------------------
     def area(self) -> shapely.Geometry:
@@ -77,7 +79,9 @@ class ScopedStore(WorkspaceStore):
             )
         else:
             wanted = columns
-            if columns is not None and layer == "grids" and "grid_code" not in columns:
+            # A layer with grid codes is in scope by them, whatever columns are asked for:
+            # by location otherwise, so that asking for fewer columns never widens it.
+            if columns is not None and "grid_code" not in columns and self._coded(layer, version):
                 wanted = [*columns, "grid_code"]
             frame = self.inner.read(layer, version=version, columns=wanted, bbox=bbox)
             area = None if "grid_code" in frame.columns else self.area()
@@ -90,6 +94,14 @@ class ScopedStore(WorkspaceStore):
             frame = mask_columns(frame, personal_columns(frame, layer))
         return frame
 
+    def _coded(self, layer: str, version: int | None) -> bool:
+        """Whether the stored `layer` (`version`, default current) has ``grid_code``."""
+        key = (layer, self.inner.current_version(layer) if version is None else version)
+        if key not in self._coded_layers:
+            probe = self.inner.read(layer, version=version, max_features=0)
+            self._coded_layers[key] = "grid_code" in probe.columns
+        return self._coded_layers[key]
+
     def history(self, layer: str | None = None) -> list[LayerVersion]:
         return self.inner.history(layer)
 
@@ -101,6 +113,37 @@ class ScopedStore(WorkspaceStore):
 
     def writing(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
         return self.inner.writing(timeout=timeout)
+
+    @property
+    def summarised_in_database(self) -> bool:  # type: ignore[override]
+        return self.inner.summarised_in_database
+
+    def incident_summary(self) -> pd.DataFrame:
+        """The scope's incidents per grid, day and category.
+
+        From the workspace's summary kept in the database when there is one: its rows of
+        the scope's grids, so that a community's Overview on a PostGIS workspace of
+        millions of incidents reads thousands of rows, not its share of the millions.
+        Those are the incidents the scope may read whenever scope is decided by location
+        (incidents without a ``grid_code`` column), save one on the scope's outer edge
+        that the summary gives to the neighbouring grid outside (the first grid covering
+        it): it is left out, never another area's counted in. Incidents that carry
+        their own ``grid_code`` are in scope by that code, which may differ from where
+        they lie: then the summary is made from the rows the scope may read.
+        """
+        scope = self.session.scope
+        if not self.inner.summarised_in_database:
+            return super().incident_summary()
+        if not scope.everything:
+            if self.inner.current_version("incidents") is None:
+                return super().incident_summary()
+            if self._coded("incidents", None):
+                return super().incident_summary()
+        summary = self.inner.incident_summary()
+        if scope.everything:
+            return summary
+        codes = summary["grid_code"].astype("string").fillna("")
+        return summary[codes.str.startswith(scope.prefix).to_numpy()].reset_index(drop=True)
 
     # -- writing --------------------------------------------------------------------------
     def _audit(self, action: str, layer: str | None, version: int | None, detail: str) -> None:

@@ -127,6 +127,9 @@ class WorkspaceStore(abc.ABC):
     """What every workspace backend offers; pages and the CLI use only this."""
 
     location: str
+    #: Whether :meth:`incident_summary` is kept in the database (read, not computed from
+    #: the rows): pages then ask the store for counts instead of reading incidents.
+    summarised_in_database: bool = False
 
     @abc.abstractmethod
     def layers(self) -> list[str]:

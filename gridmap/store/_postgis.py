@@ -84,6 +84,8 @@ class PostGISStore(PostGISSummary, PostGISAggregation, WorkspaceStore):
         when the server cannot be reached or PostGIS is not available in the database.
     """
 
+    summarised_in_database = True
+
     def __init__(self, url: str, *, create: bool = True) -> None:
         if not is_database_url(url):
             msg = f"`url` must start with postgresql://; got {redact_url(url)!r}"
