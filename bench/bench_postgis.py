@@ -4,7 +4,7 @@ open within 5 s on a PostGIS workspace of 5,000,000 incidents (issue #10).
 Run from the repository root, with a PostgreSQL + PostGIS server (``make postgis``)::
 
     GRIDMAP_TEST_POSTGRES=$(cat .postgis/url) python bench/bench_postgis.py \
-        [--incidents 5000000] [--seed 0] [--store-methods] [--no-peer]
+        [--incidents 5000000] [--seed 0] [--store-methods] [--no-peer] [--scoped PREFIX]
 
 1. **Write** `--incidents` seeded incidents (a year of a 12 × 9 km district, 108 grids)
    into each store, one versioned write each (PostGIS: ``COPY``, indexes and the incident
@@ -18,6 +18,11 @@ Run from the repository root, with a PostgreSQL + PostGIS server (``make postgis
    (:mod:`gridmap.hotspots.views._store`), with its image; on the peer the page's row path
    (layers read, incidents located and projected, :func:`~gridmap.hotspots.views.density`).
    Same numbers checked.
+
+4. With ``--scoped PREFIX``, the Overview of an account scoped to that grid-code prefix
+   (a street ``110105001`` or a community ``110105001001``): from the database's summary
+   (:meth:`gridmap.access.ScopedStore.incident_summary`), against the scope's rows read
+   and counted (the peer). Same figures checked.
 
 Each page is timed from a fresh store object and nothing cached: a user's first visit.
 Target: PostGIS ≤ 5 s each. ``--store-methods`` also times the store's aggregation
@@ -224,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-peer", action="store_true", help="PostGIS only (no GeoPackage workspace)"
     )
     parser.add_argument(
+        "--scoped",
+        metavar="PREFIX",
+        help="also open the Overview as an account scoped to this grid-code prefix",
+    )
+    parser.add_argument(
         "--store-methods",
         action="store_true",
         help="also time the store's aggregation methods on both (minutes on GeoPackage)",
@@ -241,11 +251,42 @@ def main(argv: list[str] | None = None) -> int:
             write_both([s for s in (gpkg, pg) if s is not None], args.incidents, args.seed)
             print(f"pages on {args.incidents:,} incidents (fresh store, nothing cached)")
             pages(pg, gpkg)
+            if args.scoped:
+                scoped_overview(pg, args.scoped)
             if args.store_methods and gpkg is not None:
                 store_methods(pg, gpkg)
         finally:
             pg.drop()
     return 0
+
+
+def scoped_overview(pg: PostGISStore, prefix: str) -> None:
+    """The Overview of an account scoped to `prefix` on the PostGIS workspace: counted from
+    the database's summary (the scope's grids' rows), against the scope's rows read and
+    counted as before (the peer), each from a fresh store; same figures checked."""
+    from gridmap.access import Scope, Session
+    from gridmap.access._scoped import ScopedStore
+
+    def as_account() -> ScopedStore:
+        session = Session("bench", "analyst", Scope(prefix))
+        return ScopedStore(PostGISStore(pg.location), session, storage=object())  # type: ignore[arg-type]
+
+    def from_rows():  # type: ignore[no-untyped-def]
+        store = as_account()
+        return build_overview(
+            store.read("grids"), store.read("incidents"), metric_crs=store.working_crs()
+        )
+
+    t_s, got_s = timed(lambda: overview_from_store(as_account()))
+    t_r, got_r = timed(from_rows)
+    same("Overview opens", got_r, got_s)
+    print(
+        f"  Overview of an account scoped to {prefix}: {t_s:6.2f} s"
+        f" ({'met' if t_s <= 5 else 'MISSED'} ≤ 5 s), its rows read {t_r:6.2f} s,"
+        f" ratio {t_r / t_s:.1f}; {int(got_s.kpis.loc['total', 'current']):,} incidents"
+        " in its last 30 days",
+        flush=True,
+    )
 
 
 def store_methods(pg: PostGISStore, gpkg: GeoPackageStore) -> None:

@@ -31,6 +31,25 @@ PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {"incidents": ("description",)}
 _CODED = ("incident_id", "category", "category_key", "source", "status", "grid_code")
 
 
+#: A box no row lies in: the scope has no area.
+_NOWHERE = (0.0, 0.0, 0.0, 0.0)
+
+
+def _overlap(
+    bbox: tuple[float, float, float, float] | None, area: shapely.Geometry
+) -> tuple[float, float, float, float]:
+    """The part of `bbox` (None: everywhere) over `area`'s bounds; :data:`_NOWHERE` if none."""
+    if shapely.is_empty(area):
+        return _NOWHERE
+    x0, y0, x1, y1 = (float(v) for v in shapely.bounds(area))
+    if bbox is not None:
+        x0, y0 = max(x0, bbox[0]), max(y0, bbox[1])
+        x1, y1 = min(x1, bbox[2]), min(y1, bbox[3])
+        if x0 > x1 or y0 > y1:
+            return _NOWHERE
+    return (x0, y0, x1, y1)
+
+
 class ScopedStore(WorkspaceStore):
     """`inner` as `session` may see it. Build it with :func:`scoped`.
 
@@ -83,7 +102,17 @@ class ScopedStore(WorkspaceStore):
             # by location otherwise, so that asking for fewer columns never widens it.
             if columns is not None and "grid_code" not in columns and self._coded(layer, version):
                 wanted = [*columns, "grid_code"]
-            frame = self.inner.read(layer, version=version, columns=wanted, bbox=bbox)
+            if not self._coded(layer, version):
+                # In scope by location: only rows near the area are read (the store's
+                # spatial index), then filtered exactly below.
+                bbox = _overlap(bbox, self.area())
+            frame = self.inner.read(
+                layer,
+                version=version,
+                columns=wanted,
+                bbox=bbox,
+                max_features=0 if bbox == _NOWHERE else None,
+            )
             area = None if "grid_code" in frame.columns else self.area()
             frame = filter_to_scope(frame, scope, area=area)
             if wanted is not columns:
