@@ -36,8 +36,8 @@ def workspace(
         store.drop()
 
 
-def scoped(store: WorkspaceStore, prefix: str) -> ScopedStore:
-    return ScopedStore(store, Session("u", "analyst", Scope(prefix)), storage=object())  # type: ignore[arg-type]
+def scoped(store: WorkspaceStore, prefix: str, role: str = "analyst") -> ScopedStore:
+    return ScopedStore(store, Session("u", role, Scope(prefix)), storage=object())  # type: ignore[arg-type]
 
 
 def from_rows(store: ScopedStore) -> pd.DataFrame:
@@ -125,3 +125,50 @@ def test_a_community_viewer_on_postgis_sees_the_figures_the_geopackage_gives(
         assert figures["postgis"]["网格数"] == "5"  # one community's grids
     finally:
         target.drop()
+
+
+WINDOW = {"occurred_at": (pd.Timestamp("2026-02-01"), pd.Timestamp("2026-04-01"))}
+
+
+@pytest.mark.parametrize("prefix", ["", "110105001", COMMUNITY, COMMUNITY + "008"])
+def test_a_scopes_counts_are_its_rows_counts(workspace: WorkspaceStore, prefix: str) -> None:
+    """count_by, aggregate_points and point_statistics of a scope: on PostGIS counted in
+    the database within the scope's area, against the same methods over the rows the
+    scope reads (the default every store has)."""
+    store = scoped(workspace, prefix)
+    got = store.count_by(
+        "incidents", ["category"], between=WINDOW, time_bin=("occurred_at", "week")
+    )
+    want = WorkspaceStore.count_by(
+        store, "incidents", ["category"], between=WINDOW, time_bin=("occurred_at", "week")
+    )
+    assert want["count"].sum() > 0
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    got = store.aggregate_points("incidents", cell=250.0, between=WINDOW)
+    want = WorkspaceStore.aggregate_points(store, "incidents", cell=250.0, between=WINDOW)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    got_stats = store.point_statistics("incidents", where={"category": ["theft", "fraud"]})
+    want_stats = WorkspaceStore.point_statistics(
+        store, "incidents", where={"category": ["theft", "fraud"]}
+    )
+    assert got_stats.keys() == want_stats.keys()
+    for key, value in want_stats.items():
+        assert got_stats[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
+
+
+def test_a_masked_column_is_never_grouped_in_the_database() -> None:
+    """Grouping by a column the account may not see counts the masked rows it reads."""
+    store = PostGISStore(postgres_url())
+    try:
+        rows = incidents(300)
+        rows["description"] = [f"张三 1380013{i:04d}" for i in range(len(rows))]
+        store.write("grids", grids(), message="grids")
+        store.write("incidents", rows, message="incidents")
+        mine = scoped(store, COMMUNITY, "viewer")  # no personal-data right
+        assert not mine.session.can("personal_data")
+        got = mine.count_by("incidents", ["description"])
+        want = WorkspaceStore.count_by(mine, "incidents", ["description"])
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+        assert not got["description"].astype(str).str.contains("1380013").any()
+    finally:
+        store.drop()

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from gridmap._errors import StoreError
 from gridmap.crs import working_crs
@@ -296,6 +297,7 @@ class WorkspaceStore(abc.ABC):
         where: Where | None = None,
         between: Between | None = None,
         time_bin: tuple[str, str] | None = None,
+        within: shapely.Geometry | None = None,
     ) -> pd.DataFrame:
         """Count the features of `layer`'s current version by `columns` (and a time bin).
 
@@ -319,6 +321,8 @@ class WorkspaceStore(abc.ABC):
         time_bin : (str, str), optional
             ``(column, unit)`` adds `column` floored to `unit` (one of :data:`TIME_BINS`,
             weeks starting on Monday) to the groups, under the column's own name.
+        within : shapely geometry, optional
+            Only points it covers (edge included), EPSG:4326: an account's area.
 
         Returns
         -------
@@ -343,7 +347,8 @@ class WorkspaceStore(abc.ABC):
             if time_bin
             else dict.fromkeys([*columns, *(where or {}), *(between or {})])
         )
-        frame = pd.DataFrame(self.read(layer, columns=needed).drop(columns="geometry"))
+        rows = _covered(self.read(layer, columns=needed, bbox=_bounds(within)), within)
+        frame = pd.DataFrame(rows.drop(columns="geometry"))
         frame = frame[filter_frame(frame, where, between)]
         groups = list(columns)
         if time_bin is not None:
@@ -408,6 +413,7 @@ class WorkspaceStore(abc.ABC):
         bounds: tuple[float, float, float, float] | None = None,
         where: Where | None = None,
         between: Between | None = None,
+        within: shapely.Geometry | None = None,
     ) -> pd.DataFrame:
         """Count the points of `layer` in square cells of `cell` metres (KDE binning).
 
@@ -429,6 +435,8 @@ class WorkspaceStore(abc.ABC):
             Only points in this box (EPSG:4326 degrees), through the spatial index.
         where, between : mapping, optional
             As in :meth:`count_by`.
+        within : shapely geometry, optional
+            Only points it covers (edge included), EPSG:4326: an account's area.
 
         Returns
         -------
@@ -442,7 +450,7 @@ class WorkspaceStore(abc.ABC):
         check_filters(where, between)
         target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
         needed = list(dict.fromkeys([*(where or {}), *(between or {})]))
-        frame = self.read(layer, columns=needed, bbox=bounds)
+        frame = _covered(self.read(layer, columns=needed, bbox=_bounds(within, bounds)), within)
         frame = frame[filter_frame(frame, where, between).to_numpy()]
         points = frame.geometry.to_crs(target) if target != STORAGE_CRS else frame.geometry
         ix = np.floor(points.x.to_numpy() / cell).astype("int64")
@@ -486,6 +494,7 @@ class WorkspaceStore(abc.ABC):
         crs: pyproj.CRS | str | int | None = None,
         where: Where | None = None,
         between: Between | None = None,
+        within: shapely.Geometry | None = None,
     ) -> dict[str, float]:
         """How the points of `layer` spread in `crs`: what a kernel density needs before
         it bins (Silverman's bandwidth, the raster's extent).
@@ -502,6 +511,8 @@ class WorkspaceStore(abc.ABC):
             The CRS to measure in; default the workspace's working CRS.
         where, between : mapping, optional
             As in :meth:`count_by`.
+        within : shapely geometry, optional
+            Only points it covers (edge included), EPSG:4326: an account's area.
 
         Returns
         -------
@@ -513,7 +524,7 @@ class WorkspaceStore(abc.ABC):
         check_filters(where, between)
         target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
         needed = list(dict.fromkeys([*(where or {}), *(between or {})]))
-        frame = self.read(layer, columns=needed)
+        frame = _covered(self.read(layer, columns=needed, bbox=_bounds(within)), within)
         frame = frame[filter_frame(frame, where, between).to_numpy()]
         points = frame.geometry.to_crs(target) if target != STORAGE_CRS else frame.geometry
         x, y = points.x.to_numpy(), points.y.to_numpy()
@@ -531,6 +542,27 @@ class WorkspaceStore(abc.ABC):
         a table of this workspace (a restore). Used by :func:`gridmap.store.copy_workspace`
         on an empty workspace, under its write lock.
         """
+
+
+def _bounds(
+    within: shapely.Geometry | None, bbox: tuple[float, float, float, float] | None = None
+) -> tuple[float, float, float, float] | None:
+    """`bbox` narrowed to `within`'s bounds (rows are then read through the index)."""
+    if within is None:
+        return bbox
+    x0, y0, x1, y1 = (float(v) for v in shapely.bounds(within))
+    if shapely.is_empty(within):
+        x0 = y0 = x1 = y1 = 0.0
+    if bbox is not None:
+        x0, y0, x1, y1 = max(x0, bbox[0]), max(y0, bbox[1]), min(x1, bbox[2]), min(y1, bbox[3])
+    return (x0, y0, max(x0, x1), max(y0, y1))
+
+
+def _covered(frame: gpd.GeoDataFrame, within: shapely.Geometry | None) -> gpd.GeoDataFrame:
+    """The rows of `frame` whose geometry `within` covers (all when None)."""
+    if within is None:
+        return frame
+    return frame[shapely.covers(within, frame.geometry.to_numpy())]
 
 
 def spread_of(x: np.ndarray, y: np.ndarray) -> dict[str, float]:

@@ -80,6 +80,7 @@ class PostGISAggregation(WorkspaceStore):
         where: Where | None = None,
         between: Between | None = None,
         time_bin: tuple[str, str] | None = None,
+        within: shapely.Geometry | None = None,
     ) -> pd.DataFrame:
         columns = list(columns)
         check_filters(where, between)
@@ -104,7 +105,7 @@ class PostGISAggregation(WorkspaceStore):
                 if name not in declared:
                     msg = f"layer `{layer}` has no column {name!r}"
                     raise StoreError(msg)
-            condition, params = _pgio.filters(where, between)
+            condition, params = _pgio.filters(where, between, within=within)
             select = sql.SQL(", ").join([*groups, sql.SQL("count(*)")])
             query = sql.SQL("SELECT {} FROM {} WHERE {}").format(
                 select, self._table(row.table), condition
@@ -165,19 +166,26 @@ class PostGISAggregation(WorkspaceStore):
         bounds: tuple[float, float, float, float] | None = None,
         where: Where | None = None,
         between: Between | None = None,
+        within: shapely.Geometry | None = None,
     ) -> pd.DataFrame:
         target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
         srid = target.to_epsg()
         if srid is None:  # PostGIS knows CRSs by EPSG code: bin in Python instead
             return super().aggregate_points(
-                layer, cell=cell, crs=target, bounds=bounds, where=where, between=between
+                layer,
+                cell=cell,
+                crs=target,
+                bounds=bounds,
+                where=where,
+                between=between,
+                within=within,
             )
         if not (isinstance(cell, int | float) and np.isfinite(cell) and cell > 0):
             msg = f"`cell` must be a positive number of CRS units; got {cell!r}"
             raise StoreError(msg)
         check_filters(where, between)
         row = self._version_row(layer, None)
-        condition, params = _pgio.filters(where, between, bbox=bounds)
+        condition, params = _pgio.filters(where, between, bbox=bounds, within=within)
         with self._connect() as con:
             stored = _stored_projection(con, self.schema, row.table, srid)
             if stored is not None:  # coordinates projected when written: no PROJ per row
@@ -208,14 +216,17 @@ class PostGISAggregation(WorkspaceStore):
         crs: pyproj.CRS | str | int | None = None,
         where: Where | None = None,
         between: Between | None = None,
+        within: shapely.Geometry | None = None,
     ) -> dict[str, float]:
         target = pyproj.CRS.from_user_input(crs) if crs is not None else self.working_crs()
         srid = target.to_epsg()
         if srid is None:
-            return super().point_statistics(layer, crs=target, where=where, between=between)
+            return super().point_statistics(
+                layer, crs=target, where=where, between=between, within=within
+            )
         check_filters(where, between)
         row = self._version_row(layer, None)
-        condition, params = _pgio.filters(where, between)
+        condition, params = _pgio.filters(where, between, within=within)
         with self._connect() as con:
             stored = _stored_projection(con, self.schema, row.table, srid)
             present = sql.SQL("geom IS NOT NULL AND NOT ST_IsEmpty(geom)")

@@ -229,9 +229,11 @@ def filters(
     *,
     bbox: tuple[float, float, float, float] | None = None,
     alias: str | None = None,
+    within: shapely.Geometry | None = None,
 ) -> tuple[sql.Composable, dict[str, object]]:
-    """A SQL condition and its parameters for `where`, `between` and a 4326 `bbox`;
-    columns qualified with the table `alias` when given (in a join)."""
+    """A SQL condition and its parameters for `where`, `between`, a 4326 `bbox` and a
+    4326 geometry `within` (covering, edge included); columns qualified with the table
+    `alias` when given (in a join)."""
 
     def name(column: str) -> sql.Identifier:
         return sql.Identifier(alias, column) if alias else sql.Identifier(column)
@@ -262,6 +264,12 @@ def filters(
         parts.append(
             # && alone compares the index's float4 boxes: a point just outside passes.
             sql.SQL("ST_Intersects({}, ST_MakeEnvelope({}, 4326))").format(name(GEOMETRY), corners)
+        )
+    if within is not None:
+        parts.append(
+            sql.SQL("ST_Covers(ST_GeomFromWKB({}, 4326), {})").format(
+                value(shapely.to_wkb(within)), name(GEOMETRY)
+            )
         )
     condition = sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
     return condition, params
