@@ -114,7 +114,8 @@ class ScopedStore(WorkspaceStore):
                 version=version,
                 columns=wanted,
                 bbox=bbox,
-                max_features=0 if bbox == _NOWHERE else None,
+                # a limit applies after the scope's filter: only "no rows" is passed on
+                max_features=0 if bbox == _NOWHERE or max_features == 0 else None,
             )
             area = None if "grid_code" in frame.columns else self.area()
             frame = filter_to_scope(frame, scope, area=area)
