@@ -125,15 +125,18 @@ def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list
     """Two blocks of `street` whose move to the first grid bordering them is allowed, with
     no bordering grid in common: (a WGS-84 point inside the block, the red keys then).
 
-    No grid in common, so the target the page keeps from the first move is never one the
-    second block may take, and each move goes to its block's first bordering grid.
+    The page keeps the target chosen while it borders the blocks picked; with no grid in
+    common (nor the first grid offered), each move goes to its block's first bordering grid.
     """
     mine = blocks[blocks["grid_code"].astype(str).str.startswith(street).to_numpy()]
+    # The target the page offers first (before any block is picked): kept when it borders
+    # the block, so neither block may border it.
+    first = views.area_grids(grids, street)["grid_code"].astype(str).iloc[0]
     found: list[tuple[list[float], list[str], set[str]]] = []
     for row in mine.assign(size=mine.geometry.area).sort_values("size").iloc[::-1].itertuples():
         block = int(row.block_id)
         targets = views.neighbour_grids(mine, [block])
-        if not targets or (found and set(targets) & found[0][2]):
+        if not targets or first in targets or (found and set(targets) & found[0][2]):
             continue
         try:
             preview = views.edit("move", grids, blocks, block_ids=[block], to_code=targets[0])
