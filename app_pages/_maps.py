@@ -51,6 +51,8 @@ class _Recorder:
 
 if not isinstance(streamlit_folium._component_func, _Recorder):
     streamlit_folium._component_func = _Recorder(streamlit_folium._component_func)
+#: st_folium itself (tests stand in for the one on the module, the browser's side).
+_st_folium = streamlit_folium.st_folium
 
 
 def send(kwargs: dict[str, Any]) -> Any:
@@ -84,7 +86,7 @@ def folium_arguments(fmap: folium.Map, **options: Any) -> dict[str, Any]:
     """
     _recording.kwargs, _recording.dry = {}, True
     try:
-        streamlit_folium.st_folium(fmap, **options)
+        _st_folium(fmap, **options)
         return dict(_recording.kwargs)
     finally:
         _recording.kwargs, _recording.dry = None, False
