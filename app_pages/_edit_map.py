@@ -21,7 +21,7 @@ a new overlay (the preview, the picked blocks) is laid over it in place.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +64,17 @@ def sent(key: str) -> dict[str, Any]:
     """What the map under `key` has sent: ``drawings`` (GeoJSON line features, Leaflet.draw's)
     and ``clicked`` (``{"key", "lat", "lng", "n"}`` of the last click, only in the run the
     click started; see :func:`show`)."""
+    return {"drawings": _value(key, "drawings"), "clicked": st.session_state.get(_clicked_key(key))}
+
+
+def _value(key: str, name: str) -> Any:
+    """The component's value `name` (state or trigger) in the session, or None."""
     held = st.session_state.get(key)
-    drawings = held.get("drawings") if isinstance(held, Mapping) else None
-    return {"drawings": drawings, "clicked": st.session_state.get(_clicked_key(key))}
+    # Streamlit presents it as a mapping of its own (not always a Mapping subclass).
+    try:
+        return held[name] if held is not None else None
+    except (KeyError, TypeError):
+        return None
 
 
 def _clicked_key(key: str) -> str:
@@ -76,8 +84,7 @@ def _clicked_key(key: str) -> str:
 def _take_click(key: str) -> None:
     # A trigger value lives for one run; kept here so the page reads it before it draws
     # the map (the preview it starts is laid over the map in the same run).
-    held = st.session_state.get(key)
-    st.session_state[_clicked_key(key)] = held.get("clicked") if isinstance(held, Mapping) else None
+    st.session_state[_clicked_key(key)] = _value(key, "clicked")
 
 
 def forget_click(key: str) -> None:
@@ -117,13 +124,18 @@ def show(
     on_change : callable, optional
         Called (before the run) when the map sent something.
     """
-    callbacks: dict[str, Callable[[], None]] = {}
 
     def changed() -> None:
         _take_click(key)
         if on_change is not None:
             on_change()
 
+    # The browser says which map it shows (state ``base``): a map it shows already is not
+    # sent again (its script is ~0.4–0.8 MB, ~0.1 s a run to send); a browser that lost it
+    # (a reload) says so and gets it in the next run.
+    callbacks: dict[str, Callable[[], None]] = {"on_base_change": changed}
+    if _value(key, "base") == base["id"]:
+        base = {"id": base["id"]}
     if draw:
         callbacks["on_drawings_change"] = changed
     if clicks:

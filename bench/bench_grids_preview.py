@@ -74,6 +74,11 @@ RED_KEYS_JS = f"""() => {{
          && l.options && l.options.fillColor === '#d7301f' && l._parts && l._parts.length
   ).map(l => String(l.feature.properties.key)).sort();
 }}"""
+#: The map is there and Leaflet has drawn its polygons (a click before finds no feature).
+READY_JS = f"""() => {{
+  const map = {FIND_MAP_JS};
+  return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
+}}"""
 #: Where WGS-84 points are in the frame's viewport (pixels).
 TO_PIXELS_JS = f"""(points) => {{
   const map = {FIND_MAP_JS};
@@ -151,12 +156,13 @@ def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list
 
 
 def _map_frame(page: Any, timeout: float = 60.0) -> Any:
-    """The frame showing the map: the page itself (its edit map) or a map iframe."""
+    """The frame showing the map (the page itself: its edit map; or a map iframe), once
+    Leaflet has drawn it."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         for frame in page.frames:
             try:
-                if frame.evaluate(f"() => !!{FIND_MAP_JS}"):
+                if frame.evaluate(READY_JS):
                     return frame
             except Exception:  # a frame being replaced: look again
                 continue

@@ -49,12 +49,14 @@ RED_KEYS_JS = f"""() => {{
          && l.options && l.options.fillColor === '#d7301f' && l._parts && l._parts.length
   ).map(l => String(l.feature.properties.key)).sort();
 }}"""
-#: The draw map is ready: Leaflet.draw's line button and the grid polygons are there.
-DRAW_READY_JS = f"""() => {{
+#: The edit map is ready: Leaflet has drawn its polygons (a click before finds no feature).
+READY_JS = f"""() => {{
   const map = {EDIT_MAP_JS};
-  return !!document.querySelector('.gridmap-edit-map .leaflet-draw-draw-polyline') && !!map
-    && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
+  return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
 }}"""
+#: The draw map is ready: Leaflet.draw's line button and the grid polygons are there.
+DRAW_READY_JS = f"""() => !!document.querySelector('.gridmap-edit-map .leaflet-draw-draw-polyline')
+  && ({READY_JS})()"""
 #: Where WGS-84 points are on the page (pixels).
 TO_PIXELS_JS = f"""(points) => {{
   const map = {EDIT_MAP_JS};
@@ -218,7 +220,7 @@ def test_a_block_clicked_on_the_map_is_picked_and_its_move_previewed(
         wait_until_idle(page, timeout_ms=120_000)
         page.get_by_text("移动街区", exact=True).click()
         page.get_by_text("已选街区：0 个").wait_for(timeout=120_000)
-        page.wait_for_function(f"() => ({RED_KEYS_JS})() !== null", timeout=120_000)
+        page.wait_for_function(READY_JS, timeout=120_000)
         wait_until_idle(page)
         page.locator(".gridmap-edit-map").scroll_into_view_if_needed()
         ((x, y),) = page.evaluate(TO_PIXELS_JS, where)

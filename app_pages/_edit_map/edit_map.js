@@ -106,6 +106,11 @@ function layOver(shown, script, serialNumber) {
 async function update(parent, data, send) {
   let shown = parent.gridmapShown;
   if (!shown || shown.baseId !== data.base.id) {
+    if (!data.base.script) {
+      // The app believes this map is on screen (it was, before a reload): ask for it.
+      send.state("base", null);
+      return;
+    }
     if (shown) {
       shown.map.remove();
       shown.element.remove();
@@ -114,6 +119,7 @@ async function update(parent, data, send) {
     shown.baseId = data.base.id;
     shown.overlayId = undefined;
     parent.gridmapShown = shown;
+    send.state("base", data.base.id);
   }
   if (shown.overlayId !== data.overlay_id) {
     layOver(shown, data.overlay, data.overlay_id);
