@@ -2,7 +2,9 @@
 
 The edit's map stays on screen while the planner works: a preview is laid over it as a
 layer (see :mod:`app_pages._grids_maps`), picked blocks too, so the browser never loads a
-new map for a preview.
+new map for a preview. The maps a line is drawn or blocks are clicked on are the page's
+own component (:mod:`app_pages._edit_map`), which sends the line or the click at once; the
+view is a fragment, so a click reruns it alone; a click on a block previews its move.
 """
 
 from __future__ import annotations

@@ -79,6 +79,9 @@ READY_JS = f"""() => {{
   const map = {FIND_MAP_JS};
   return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
 }}"""
+#: Scrolls the map to the middle of the window (from inside a map iframe too).
+CENTRE_JS = """() => (document.querySelector('.gridmap-edit-map')
+  || document.querySelector('.leaflet-container')).scrollIntoView({block: 'center'})"""
 #: Where WGS-84 points are in the frame's viewport (pixels).
 TO_PIXELS_JS = f"""(points) => {{
   const map = {FIND_MAP_JS};
@@ -246,7 +249,7 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
     for n in range(repeats):
         point, expected = moves[n % 2]
         frame = _map_frame(page)
-        frame.locator(".leaflet-container").first.scroll_into_view_if_needed()
+        frame.evaluate(CENTRE_JS)
         ((x, y),) = _on_page(page, frame, [point])
         started = time.perf_counter()
         page.mouse.click(x, y)
@@ -263,6 +266,7 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
         wait_until_idle(page)
         # Drop the block again: the next round starts with none picked.
         frame = _map_frame(page)
+        frame.evaluate(CENTRE_JS)  # the preview button scrolled the page as it was
         ((x, y),) = _on_page(page, frame, [point])
         page.mouse.click(x, y)
         page.get_by_text("已选街区：0 个").wait_for(timeout=60_000)
