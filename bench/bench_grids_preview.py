@@ -75,9 +75,10 @@ RED_KEYS_JS = f"""() => {{
   ).map(l => String(l.feature.properties.key)).sort();
 }}"""
 #: The map is there and Leaflet has drawn its polygons (a click before finds no feature).
-READY_JS = f"""() => {{
+READY_JS = f"""(key) => {{
   const map = {FIND_MAP_JS};
-  return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
+  return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length
+    && (key === null || String(l.feature.properties.key) === key));
 }}"""
 #: Scrolls the map to the middle of the window (from inside a map iframe too).
 CENTRE_JS = """() => (document.querySelector('.gridmap-edit-map')
@@ -129,9 +130,10 @@ def _lines(grids: Any, blocks: Any, street: str) -> list[tuple[list[list[float]]
     raise SystemExit("the sample has no two grids a line through their middle splits")
 
 
-def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list[str]]]:
+def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list[str], str]]:
     """Two blocks of `street` whose move to the first grid bordering them is allowed, with
-    no bordering grid in common: (a WGS-84 point inside the block, the red keys then).
+    no bordering grid in common: (a WGS-84 point inside the block, the red keys then, the
+    block's key).
 
     The page keeps the target chosen while it borders the blocks picked; with no grid in
     common (nor the first grid offered), each move goes to its block's first bordering grid.
@@ -140,11 +142,11 @@ def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list
     # The target the page offers first (before any block is picked): kept when it borders
     # the block, so neither block may border it.
     first = views.area_grids(grids, street)["grid_code"].astype(str).iloc[0]
-    found: list[tuple[list[float], list[str], set[str]]] = []
+    found: list[tuple[list[float], list[str], str, set[str]]] = []
     for row in mine.assign(size=mine.geometry.area).sort_values("size").iloc[::-1].itertuples():
         block = int(row.block_id)
         targets = views.neighbour_grids(mine, [block])
-        if not targets or first in targets or (found and set(targets) & found[0][2]):
+        if not targets or first in targets or (found and set(targets) & found[0][3]):
             continue
         try:
             preview = views.edit("move", grids, blocks, block_ids=[block], to_code=targets[0])
@@ -152,20 +154,22 @@ def _moves(grids: Any, blocks: Any, street: str) -> list[tuple[list[float], list
             continue
         inside = gpd.GeoSeries([row.geometry.representative_point()], crs=blocks.crs)
         point = inside.to_crs(4326).iloc[0]
-        found.append(([point.x, point.y], sorted([str(block), *preview.changed]), set(targets)))
+        keys = sorted([str(block), *preview.changed])
+        found.append(([point.x, point.y], keys, str(block), set(targets)))
         if len(found) == 2:
-            return [(p, keys) for p, keys, _ in found]
+            return [(p, keys, key) for p, keys, key, _ in found]
     raise SystemExit("the sample has no two blocks to move apart from each other")
 
 
-def _map_frame(page: Any, timeout: float = 60.0) -> Any:
+def _map_frame(page: Any, timeout: float = 60.0, *, showing: str | None = None) -> Any:
     """The frame showing the map (the page itself: its edit map; or a map iframe), once
-    Leaflet has drawn it."""
+    Leaflet has drawn it (with a feature keyed `showing`: the map of the view, not the
+    one it replaces)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         for frame in page.frames:
             try:
-                if frame.evaluate(READY_JS):
+                if frame.evaluate(READY_JS, showing):
                     return frame
             except Exception:  # a frame being replaced: look again
                 continue
@@ -247,8 +251,8 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
     wait_until_idle(page, timeout_ms=120_000)
     times = []
     for n in range(repeats):
-        point, expected = moves[n % 2]
-        frame = _map_frame(page)
+        point, expected, block = moves[n % 2]
+        frame = _map_frame(page, showing=block)  # the blocks map, not the view's before
         frame.evaluate(CENTRE_JS)
         ((x, y),) = _on_page(page, frame, [point])
         started = time.perf_counter()
@@ -265,7 +269,7 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
             times.append(_drawn(page, expected) - started)
         wait_until_idle(page)
         # Drop the block again: the next round starts with none picked.
-        frame = _map_frame(page)
+        frame = _map_frame(page, showing=block)
         frame.evaluate(CENTRE_JS)  # the preview button scrolled the page as it was
         ((x, y),) = _on_page(page, frame, [point])
         page.mouse.click(x, y)
