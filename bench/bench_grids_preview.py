@@ -290,15 +290,22 @@ def measure(root: Path, home: Path, *, peer: bool, repeats: int) -> dict[str, li
     moves = _moves(grids, blocks, street)
     with running_app(home, root=root) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
-        page.goto(f"{url}/grids")
-        page.get_by_role("heading", name="网格调整").wait_for(timeout=120_000)
-        wait_until_idle(page, timeout_ms=120_000)
-        page.get_by_text("手动调整", exact=True).click()
-        wait_until_idle(page, timeout_ms=120_000)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+
+        def edits() -> Any:  # a new session on the manual edits: no state of another's
+            page = context.new_page()
+            page.goto(f"{url}/grids")
+            page.get_by_role("heading", name="网格调整").wait_for(timeout=120_000)
+            wait_until_idle(page, timeout_ms=120_000)
+            page.get_by_text("手动调整", exact=True).click()
+            wait_until_idle(page, timeout_ms=120_000)
+            return page
+
+        page = edits()
         out = {"merge": _merge_times(page, merges, repeats)}
         out["drawn split"] = _draw_times(page, lines, repeats)
-        out["move"] = _move_times(page, moves, repeats, peer=peer)
+        page.close()
+        out["move"] = _move_times(edits(), moves, repeats, peer=peer)
         browser.close()
     return out
 
