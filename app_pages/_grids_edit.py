@@ -2,7 +2,9 @@
 
 The edit's map stays on screen while the planner works: a preview is laid over it as a
 layer (see :mod:`app_pages._grids_maps`), picked blocks too, so the browser never loads a
-new map for a preview.
+new map for a preview. The maps a line is drawn or blocks are clicked on are the page's
+own component (:mod:`app_pages._edit_map`), which sends the line or the click at once; the
+view is a fragment, so a click reruns it alone; a click on a block previews its move.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app_pages import _edit_map as edit_map
 from app_pages._common import say, tr
 from app_pages._grids_common import GridsPage, blocks, method_help
-from app_pages._grids_maps import show_map
+from app_pages._grids_maps import show_edit_map
 from app_pages._street_office import kept
 from gridmap import ValidationError
 from gridmap.grids import views
 
 DRAWN = "grids_drawn"
-CLICKED = "grids_clicked"
-PENDING = "grids_move_pending"
+MOVED = "grids_moved"
 DRAW_MAP = "grids_draw_map"
 BLOCKS_MAP = "grids_blocks_map"
 
@@ -38,6 +40,16 @@ def pick_blocks(picked: list[int], language: str) -> None:
     """
     st.session_state["grids_move_blocks"] = picked
     st.session_state[f"grids_move_blocks.{language}"] = picked
+
+
+def _line_for_now(page: GridsPage, drawings: Any) -> Any:
+    """`drawings`, unless they are the line previewed on an older version of the grids
+    (committed since: the map is drawn without it and it is not split again)."""
+    seen = json.dumps(drawings, sort_keys=True) if drawings else None
+    held = st.session_state.get(DRAWN)
+    if seen and held and held["line"] == seen and held["version"] != page.grids_version:
+        return None
+    return drawings
 
 
 def _drawn(page: GridsPage, all_blocks: gpd.GeoDataFrame, drawings: Any) -> bool:
@@ -71,27 +83,28 @@ def _drawn(page: GridsPage, all_blocks: gpd.GeoDataFrame, drawings: Any) -> bool
     return True
 
 
+def _area_map(page: GridsPage, **options: Any) -> Any:
+    return views.grids_map(
+        page.area, lang=page.language, streets=page.streets, **options, **page.basemap
+    )
+
+
 def draw_split(page: GridsPage, all_blocks: gpd.GeoDataFrame) -> None:
     """Draw → preview at once: the line's GeoJSON comes back from Leaflet.draw."""
     st.caption(tr("grids_draw_hint"))
-    # What the map sent is in the session before this run draws it (st_folium's on_change),
-    # so the preview is made first and laid over the map in the same run.
-    sent = (st.session_state.get(DRAW_MAP) or {}).get("all_drawings")
-    _drawn(page, all_blocks, sent)
-    reply = page.map(
-        page.area,
+    # The line is in the session before this run draws the map (the map sends it the
+    # moment it is drawn), so the preview is made first and laid over the map in this run.
+    drawings = _line_for_now(page, edit_map.sent(DRAW_MAP)["drawings"])
+    _drawn(page, all_blocks, drawings)
+    show_edit_map(
         DRAW_MAP,
-        shows="draw",
-        returned=["all_drawings"],
+        lambda: _area_map(page, draw_line=True),
+        shows=page.shows(DRAW_MAP),
         overlay=lambda shift: [page.preview_layer(shift)],
         overlay_shows=page.preview_shows(),
-        draw_line=True,
+        draw=True,
+        drawings=drawings,
     )
-    drawings = reply.get("all_drawings")
-    if drawings is None:  # the component has not answered in this session: what it sent
-        drawings = sent
-    if drawings != sent and _drawn(page, all_blocks, drawings):
-        st.rerun()  # the map answered without on_change (a first run): lay the preview over it
     seen = json.dumps(drawings, sort_keys=True) if drawings else None
     held = st.session_state.get(DRAWN)
     if not seen:
@@ -109,42 +122,25 @@ def draw_split(page: GridsPage, all_blocks: gpd.GeoDataFrame) -> None:
             )
 
 
-def _clicked(mine: gpd.GeoDataFrame, reply: dict, picked: list[int]) -> list[int] | None:
-    """The picked blocks after the click in `reply` (None when it is no new click)."""
-    event = json.dumps(
-        [reply.get("last_active_drawing"), reply.get("last_object_clicked")], sort_keys=True
-    )
-    before = st.session_state.get(CLICKED, event)
-    st.session_state[CLICKED] = event
-    if before == event:
-        return None
-    block = views.clicked_block(
-        mine, reply.get("last_active_drawing"), reply.get("last_object_clicked")
-    )
-    return None if block is None else views.toggle(picked, block)
-
-
 def take_clicks(page: GridsPage, mine: gpd.GeoDataFrame) -> list[int]:
     """The picked blocks, with the map's last click taken (before the pickers are drawn).
 
-    What the map sent is in the session before this run draws it (st_folium's on_change);
-    a click seen only when the map is drawn waits in the session for the next run.
+    The click is in the session before this run draws anything (the map's callback), so
+    the pickers show it and its preview is laid over the map in the same run.
     """
     picked = [
         b for b in st.session_state.get("grids_move_blocks", []) if b in set(mine["block_id"])
     ]
-    pending = st.session_state.pop(PENDING, None)
-    sent = _sent(BLOCKS_MAP)
-    new = pending if pending is not None else _clicked(mine, sent, picked) if sent else None
-    if new is not None:
-        pick_blocks(new, page.language)
-        picked = new
+    click = edit_map.sent(BLOCKS_MAP)["clicked"]
+    if click:
+        edit_map.forget_click(BLOCKS_MAP)
+        feature = {"properties": {"key": click.get("key")}}
+        where = {"lat": click.get("lat"), "lng": click.get("lng")}
+        block = views.clicked_block(mine, feature, where)
+        if block is not None:
+            picked = views.toggle(picked, block)
+            pick_blocks(picked, page.language)
     return picked
-
-
-def _sent(key: str) -> dict:
-    held = st.session_state.get(key)
-    return held if isinstance(held, dict) else {}
 
 
 def click_blocks(
@@ -152,38 +148,39 @@ def click_blocks(
 ) -> None:
     """Click blocks to pick or drop them; the picked ones are laid over the map in red."""
     st.caption(tr("grids_move_click_hint") + " " + tr("grids_blocks_hint"))
-    sent = _sent(BLOCKS_MAP)
-    reply = show_map(
+    show_edit_map(
         BLOCKS_MAP,
         lambda: views.blocks_map(
             all_blocks, page.area, lang=page.language, streets=page.streets, **page.basemap
         ),
         shows=page.shows(BLOCKS_MAP),
-        returned=["last_active_drawing", "last_object_clicked"],
         overlay=lambda shift: [
             views.picked_overlay(mine, picked, lang=page.language, shift=shift),
             page.preview_layer(shift),
         ],
         overlay_shows=(tuple(picked), page.preview_shows()),
+        clicks=True,
     )
-    if reply and reply != sent:
-        new = _clicked(mine, reply, picked)
-        if new is not None:  # the pickers are drawn already: take it in the next run
-            st.session_state[PENDING] = new
-            st.rerun()
     st.caption(tr("grids_move_picked", n=len(picked)))
-    if picked and st.button(tr("grids_move_clear"), key="grids_move_clear"):
-        st.session_state[PENDING] = []
-        st.rerun()
+    if picked:
+        st.button(
+            tr("grids_move_clear"),
+            key="grids_move_clear",
+            on_click=pick_blocks,
+            args=([], page.language),
+        )
 
 
 def _move_inputs(page: GridsPage, mine: gpd.GeoDataFrame, codes: list[str], label: Any) -> dict:
-    """The move form's pickers: the blocks (clicked or chosen) and the grid they go to."""
+    """The move's pickers: the blocks (clicked or chosen) and the grid they go to.
+
+    Not in a form: a click on the map or a change here previews the move at once.
+    """
     language = page.language
     ids = [int(b) for b in mine["block_id"]]
     where = dict(zip(ids, mine["grid_code"].astype(str), strict=True))
     # Set through the widget's own key (see pick_blocks), so the browser shows the blocks
-    # clicked on the map and sends them back with the form.
+    # clicked on the map.
     shown = f"grids_move_blocks.{language}"
     if shown not in st.session_state:
         held = st.session_state.get("grids_move_blocks", [])
@@ -213,18 +210,51 @@ def _move_inputs(page: GridsPage, mine: gpd.GeoDataFrame, codes: list[str], labe
         format_func=label,
         placeholder=tr("grids_placeholder_one"),
     )
-    return {"block_ids": block_ids, "to_code": to_code}
+    return {"block_ids": block_ids, "to_code": to_code if targets else None}
 
 
-def _form(page: GridsPage, kind: str, mine: gpd.GeoDataFrame, target: str | None) -> dict | None:
+def _move_preview(page: GridsPage, all_blocks: gpd.GeoDataFrame, args: dict) -> None:
+    """Preview the move of the picked blocks as soon as they and a target are chosen.
+
+    Made once per blocks, target and grids version (and again when another edit's
+    preview replaced it); a refusal is said until the choice changes.
+    """
+    wanted = (tuple(args["block_ids"]), args["to_code"], page.grids_version)
+    held = st.session_state.get(MOVED)
+    if not args["block_ids"] or args["to_code"] is None:
+        if held is not None:  # the move shown before: no longer what is picked
+            st.session_state.pop(MOVED)
+            if held["serial"] == page.preview_shows():
+                page.drop_preview()
+        return
+    if held is None or held["wanted"] != wanted or held["serial"] != page.preview_shows():
+        started = time.perf_counter()
+        refused = None
+        try:
+            preview = views.edit("move", page.grids, all_blocks, lang=page.language, **args)
+        except ValidationError as exc:
+            page.drop_preview()
+            refused = exc
+        else:
+            page.set_preview(preview)
+        held = {
+            "wanted": wanted,
+            "refused": refused,
+            "ms": (time.perf_counter() - started) * 1000,
+            "serial": page.preview_shows(),
+        }
+        st.session_state[MOVED] = held
+    if held["refused"] is not None:
+        st.error(tr("grids_refused", reason=say(held["refused"])))
+    else:
+        st.caption(tr("grids_preview_time", ms=f"{held['ms']:.0f}"))
+
+
+def _form(page: GridsPage, kind: str, target: str | None) -> dict | None:
     """The edit's form; its arguments for :func:`views.edit` when submitted, else None."""
     area = page.area
     codes = area["grid_code"].astype(str).tolist()
-    names = dict(zip(codes, area.get("name", pd.Series(codes)), strict=True))
-
-    def label(c: str) -> str:
-        return f"{names.get(c, c)} ({c[-6:]})"
-
+    label = _label(area)
     with st.form("grids_edit_form", border=True):
         args: dict[str, Any] = {}
         if kind == "merge":
@@ -238,8 +268,6 @@ def _form(page: GridsPage, kind: str, mine: gpd.GeoDataFrame, target: str | None
                 select_all=False,  # picking "Select all" merged the whole community
                 placeholder=tr("grids_placeholder_many"),
             )
-        elif kind == "move":
-            args = _move_inputs(page, mine, codes, label)
         elif kind == "split_streets":
             grid_row = area[area["grid_code"].astype(str) == target]
             args["codes"] = [target]
@@ -284,8 +312,19 @@ def _preview(page: GridsPage, kind: str, all_blocks: gpd.GeoDataFrame, args: dic
         st.caption(tr("grids_preview_time", ms=f"{(time.perf_counter() - started) * 1000:.0f}"))
 
 
+def _label(area: gpd.GeoDataFrame) -> Any:
+    codes = area["grid_code"].astype(str).tolist()
+    names = dict(zip(codes, area.get("name", pd.Series(codes)), strict=True))
+    return lambda c: f"{names.get(c, c)} ({c[-6:]})"
+
+
+@st.fragment
 def edit_view(page: GridsPage) -> None:
-    """The manual edits: pick the kind, give its inputs, preview over the map, commit."""
+    """The manual edits: pick the kind, give its inputs, preview over the map, commit.
+
+    A fragment: a click, a line or a preview reruns only this view, not the page around
+    it (a commit reruns the whole page, :meth:`GridsPage._commit`).
+    """
     kind = kept(
         st.radio,
         "grids_edit_kind",
@@ -298,33 +337,32 @@ def edit_view(page: GridsPage) -> None:
     all_blocks = blocks()
     area = page.area
     codes = area["grid_code"].astype(str).tolist()
-    names = dict(zip(codes, area.get("name", pd.Series(codes)), strict=True))
     mine = all_blocks[all_blocks["grid_code"].astype(str).str.startswith(page.code).to_numpy()]
     if kind == "draw":
         draw_split(page, all_blocks)
     elif kind == "move":
-        picked = take_clicks(page, mine)
-        # The blocks map goes here, drawn once the form's preview is made (to lay it over).
+        take_clicks(page, mine)
+        # The blocks map goes here, drawn once the move's preview is made (to lay it over).
         slot = st.container()
-    target = None
-    if kind in ("split_streets", "split_line"):
-        target = kept(
-            st.selectbox,
-            "grids_split_grid",
-            codes[0],
-            label=tr("grids_split_grid"),
-            options=codes,
-            format_func=lambda c, n=names: f"{n.get(c, c)} ({c[-6:]})",
-            placeholder=tr("grids_placeholder_one"),
-        )
-    if kind != "draw":
-        args = _form(page, kind, mine, target)
+        args = _move_inputs(page, mine, codes, _label(area))
+        _move_preview(page, all_blocks, args)
+        with slot:
+            click_blocks(page, all_blocks, mine, args["block_ids"])
+    else:
+        target = None
+        if kind in ("split_streets", "split_line"):
+            target = kept(
+                st.selectbox,
+                "grids_split_grid",
+                codes[0],
+                label=tr("grids_split_grid"),
+                options=codes,
+                format_func=_label(area),
+                placeholder=tr("grids_placeholder_one"),
+            )
+        args = _form(page, kind, target)
         if args is not None:
             _preview(page, kind, all_blocks, args)
-    if kind == "move":
-        with slot:
-            click_blocks(page, all_blocks, mine, picked)
-    elif kind != "draw":
         # The area's map, the preview laid over it once there is one.
         page.map(
             area,

@@ -17,6 +17,10 @@ by :func:`app_pages._maps.recorded_st_folium`),
 so a map sent again is exactly the map sent first. ``GRIDMAP_GRIDS_MAP_CACHE=0`` turns the
 reuse off (every map built, rendered and sent again; a preview as a layer still):
 ``bench/bench_grids_preview.py`` measures the page both ways.
+
+The maps a planner edits on (a split line drawn, blocks clicked) are shown by a component
+of our own instead (:func:`show_edit_map`, :mod:`app_pages._edit_map`): ``st_folium``
+sends a drawing or a click 250 ms late.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import folium
 import streamlit as st
 import streamlit_folium
 
+from app_pages import _edit_map
 from app_pages._maps import recorded_st_folium, send
 from gridmap import ValidationError
 
@@ -131,3 +136,52 @@ def show_map(
             "overlay": (overlay_shows, args.get("feature_group")),
         }
     return out if isinstance(out, dict) else {}
+
+
+def show_edit_map(
+    key: str,
+    make: Callable[[], Any],
+    *,
+    shows: Hashable,
+    overlay: Overlay | None = None,
+    overlay_shows: Hashable = None,
+    draw: bool = False,
+    clicks: bool = False,
+    drawings: list | None = None,
+    height: int = MAP_HEIGHT,
+) -> None:
+    """Show the map `make` builds as an edit map (:mod:`app_pages._edit_map`) under `key`.
+
+    Built and rendered once per `shows`, its overlay once per `overlay_shows`, as
+    :func:`show_map` does; the browser keeps the map and lays a new overlay over it.
+    What the map sends is read with :func:`app_pages._edit_map.sent`.
+    """
+    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
+    held = kept.get(key)
+    if held is None or held["shows"] != shows or "base" not in held:
+        try:
+            fmap = make()
+        except ValidationError as exc:
+            from app_pages._common import say
+
+            st.error(say(exc))
+            return
+        held = {
+            "shows": shows,
+            "shift": getattr(fmap, "gridmap_shift", None),
+            "base": _edit_map.base_map(fmap, height=height),
+            "overlay": (object(), None),  # equal to no overlay_shows: laid over below
+        }
+        kept[key] = held
+    if held["overlay"][0] != overlay_shows:
+        layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
+        held["overlay"] = (overlay_shows, _overlay_script(layers))
+    _edit_map.show(
+        key,
+        held["base"],
+        overlay=held["overlay"][1],
+        overlay_id=overlay_shows,
+        draw=draw,
+        clicks=clicks,
+        drawings=drawings,
+    )

@@ -44,11 +44,15 @@ class _Recorder:
     def __call__(self, **kwargs: Any) -> Any:
         if getattr(_recording, "kwargs", None) is not None:
             _recording.kwargs.update(kwargs)
+        if getattr(_recording, "dry", False):  # only the arguments wanted: mount nothing
+            return None
         return self.component(**kwargs)
 
 
 if not isinstance(streamlit_folium._component_func, _Recorder):
     streamlit_folium._component_func = _Recorder(streamlit_folium._component_func)
+#: st_folium itself (tests stand in for the one on the module, the browser's side).
+_st_folium = streamlit_folium.st_folium
 
 
 def send(kwargs: dict[str, Any]) -> Any:
@@ -72,6 +76,20 @@ def recorded_st_folium(fmap: folium.Map, **options: Any) -> tuple[Any, dict[str,
     finally:
         _recording.kwargs = None
     return shown, kwargs
+
+
+def folium_arguments(fmap: folium.Map, **options: Any) -> dict[str, Any]:
+    """The arguments ``st_folium(fmap, **options)`` passes its component, mounting nothing.
+
+    For maps shown by a component of our own (:mod:`app_pages._edit_map`) that runs the
+    script streamlit-folium's browser side would run.
+    """
+    _recording.kwargs, _recording.dry = {}, True
+    try:
+        _st_folium(fmap, **options)
+        return dict(_recording.kwargs)
+    finally:
+        _recording.kwargs, _recording.dry = None, False
 
 
 #: One session at a time renders a cached map (see :func:`show_shared_map`).

@@ -47,11 +47,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(
-    home: Path, *, timeout: float = 60.0, workspace: Path | None = None
+    home: Path, *, timeout: float = 60.0, workspace: Path | None = None, root: Path = ROOT
 ) -> Iterator[str]:
     """Run ``streamlit run streamlit_app.py`` with workspaces under `home`; yield its URL.
 
-    With `workspace`, the app opens that file (``GRIDMAP_WORKSPACE``) instead of the sample.
+    With `workspace`, the app opens that file (``GRIDMAP_WORKSPACE``) instead of the sample;
+    with `root`, the app of another source tree (a benchmark's peer: an older commit).
     """
     port = free_port()
     env = {**os.environ, "GRIDMAP_HOME": str(home), "PYTHONWARNINGS": "ignore"}
@@ -63,7 +64,7 @@ def running_app(
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "streamlit_app.py"),
+        str(root / "streamlit_app.py"),
         "--server.port",
         str(port),
         "--server.address",
@@ -76,7 +77,9 @@ def running_app(
         "none",
     ]
     log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if root != ROOT:  # its own packages before the installed (editable) gridmap
+        env["PYTHONPATH"] = str(root)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

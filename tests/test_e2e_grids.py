@@ -1,6 +1,8 @@
 """End to end in a real Chromium, offline: on the Grids page a planner draws a split line on
 the map with the mouse (Leaflet.draw, served by the app), sees the preview, commits it and
-finds the new grids and the history entry. Enabled with GRIDMAP_BROWSER_TESTS=1; with
+finds the new grids and the history entry; a block clicked on the map is picked and its
+move previewed at once. The edit maps are the page's own component (app_pages/_edit_map),
+in the page, not in an iframe. Enabled with GRIDMAP_BROWSER_TESTS=1; with
 GRIDMAP_SCREENSHOTS=1 it also saves docs/grids.png for the README."""
 
 from __future__ import annotations
@@ -20,9 +22,6 @@ from gridmap.grids.blocks import grid_blocks
 from gridmap.store import GeoPackageStore
 from tests.browser import (
     CHROMIUM_ARGS,
-    GRID_POLYGONS_JS,
-    MAP_IFRAME,
-    _map_frame_when,
     block_outside_requests,
     chromium_path,
     running_app,
@@ -38,26 +37,36 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The Leaflet map of the page's edit map (app_pages/_edit_map keeps it on its element).
+EDIT_MAP_JS = "(document.querySelector('.gridmap-edit-map') || {}).gridmapMap"
+#: Keys of the features Leaflet has drawn red (changed grids, picked blocks) on the edit map:
+#: projected polygons (``_parts``; the map renders on a canvas, the layers are the evidence).
+RED_KEYS_JS = f"""() => {{
+  const map = {EDIT_MAP_JS};
+  if (!map) return null;
+  return Object.values(map._layers).filter(
+    l => l.feature && l.feature.properties && l.feature.properties.key !== undefined
+         && l.options && l.options.fillColor === '#d7301f' && l._parts && l._parts.length
+  ).map(l => String(l.feature.properties.key)).sort();
+}}"""
+#: The edit map is ready: Leaflet has drawn its polygons (a click before finds no feature).
+READY_JS = f"""() => {{
+  const map = {EDIT_MAP_JS};
+  return !!map && Object.values(map._layers).some(l => l.feature && l._parts && l._parts.length);
+}}"""
 #: The draw map is ready: Leaflet.draw's line button and the grid polygons are there.
-DRAW_READY_JS = f"""() => !!document.querySelector('.leaflet-draw-draw-polyline')
-  && ({GRID_POLYGONS_JS})() > 0"""
-#: Page-independent pixel position (inside the map frame) of WGS-84 points.
-TO_PIXELS_JS = """(points) => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+DRAW_READY_JS = f"""() => !!document.querySelector('.gridmap-edit-map .leaflet-draw-draw-polyline')
+  && ({READY_JS})()"""
+#: Where WGS-84 points are on the page (pixels).
+TO_PIXELS_JS = f"""(points) => {{
+  const map = {EDIT_MAP_JS};
   const box = map.getContainer().getBoundingClientRect();
-  return points.map(([lng, lat]) => {
+  return points.map(([lng, lat]) => {{
     const p = map.latLngToContainerPoint(L.latLng(lat, lng));
     return [box.left + p.x, box.top + p.y];
-  });
-}"""
-#: The draw map shows the preview's two halves: red polygons Leaflet has drawn, in the
-#: layer st_folium laid over the map (its feature group), next to the drawing tool.
-TWO_RED_HALVES_JS = """() => !!document.querySelector('.leaflet-draw-draw-polyline')
-  && (window.feature_group || []).some(g => g._map) && Object.values(
-    Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded)._layers
-  ).filter(l => l.feature && l.options && l.options.fillColor === '#d7301f'
-               && l._parts && l._parts.length).length === 2"""
-#: Every script and style sheet the map's page loads.
+  }});
+}}"""
+#: Every script and style sheet the page loads.
 LINKS_JS = """() => [...document.querySelectorAll('script[src], link[href]')]
   .map(e => e.src || e.href)"""
 
@@ -121,28 +130,32 @@ def test_a_line_drawn_with_the_mouse_splits_a_grid_and_is_committed(
         wait_until_idle(page, timeout_ms=120_000)
         page.get_by_text("在地图上画线拆分", exact=True).click()
         page.get_by_text("尚未画线").wait_for(timeout=120_000)
-        frame = _map_frame_when(page, DRAW_READY_JS, None, 120_000, "the draw control")
-        # The map's page loads Leaflet and Leaflet.draw from the app, nothing from a CDN.
-        links = frame.evaluate(LINKS_JS)
+        page.wait_for_function(DRAW_READY_JS, timeout=120_000)
+        # The page loads Leaflet and Leaflet.draw from the app, nothing from a CDN.
+        links = page.evaluate(LINKS_JS)
         assert any(
             link.endswith("/app/static/vendor/leaflet-draw/leaflet.draw.js") for link in links
         )
-        assert all(link.startswith(app_url) for link in links), links
-        html = frame.content()
-        assert "cdn" not in html.lower()
+        # (Streamlit's page icon is an inline data: URL.)
+        assert all(link.startswith((app_url, "data:")) for link in links), links
+        assert "cdn" not in page.locator(".gridmap-edit-map").inner_html().lower()
+        wait_until_idle(page)
+        map_element = page.locator(".gridmap-edit-map").element_handle()
         # Draw: the line tool, three clicks across the grid, a click on the last point ends it.
-        page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
-        frame.locator(".leaflet-draw-draw-polyline").click()
-        box = page.locator(MAP_IFRAME).first.bounding_box()
-        points = [(box["x"] + x, box["y"] + y) for x, y in frame.evaluate(TO_PIXELS_JS, line)]
+        page.locator(".gridmap-edit-map").scroll_into_view_if_needed()
+        page.locator(".gridmap-edit-map .leaflet-draw-draw-polyline").click()
+        points = page.evaluate(TO_PIXELS_JS, line)
         for x, y in points:
             page.mouse.click(x, y)
             page.wait_for_timeout(400)
         started = time.monotonic()
         page.mouse.click(*points[-1])
         # The preview is laid over the draw map itself: its two halves drawn red there.
-        _map_frame_when(page, TWO_RED_HALVES_JS, None, 60_000, "the preview over the map")
+        page.wait_for_function(f"() => ({RED_KEYS_JS})().length === 2", timeout=60_000)
         shown_after = time.monotonic() - started
+        # In place: the map element on screen is the one the line was drawn on.
+        assert page.evaluate("(e) => e.isConnected", map_element)
+        assert shown_after < 2.0
         page.get_by_text(f"拆分网格 {code}").wait_for(timeout=60_000)
         caption = page.get_by_text("预览用时").first.inner_text()
         print(f"\nclick to preview on screen: {shown_after * 1000:.0f} ms; {caption}")
@@ -172,7 +185,9 @@ def test_a_line_drawn_with_the_mouse_splits_a_grid_and_is_committed(
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"
 
 
-def test_a_block_clicked_on_the_map_is_picked(app_url: str, home: Path) -> None:
+def test_a_block_clicked_on_the_map_is_picked_and_its_move_previewed(
+    app_url: str, home: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -188,24 +203,49 @@ def test_a_block_clicked_on_the_map_is_picked(app_url: str, home: Path) -> None:
         blocks = grid_blocks(grids, store.read("streets"), buildings=store.read("buildings"))
         street = grids["grid_code"].iloc[0][:9]
         mine = blocks[blocks["grid_code"].str.startswith(street)]
-        # The largest block of the street, clicked at a point inside it.
-        biggest = mine.loc[mine.geometry.area.idxmax()]
-        inside = gpd.GeoSeries([biggest.geometry.representative_point()], crs=blocks.crs).to_crs(
-            4326
-        )
+        # The largest block of the street that may move, clicked at a point inside it; the
+        # preview shows it moved to the grid chosen (at first the area's first grid) when
+        # that borders it, else to the first grid bordering it.
+        chosen = views.area_grids(grids, street)["grid_code"].astype(str).iloc[0]
+        for index in mine.geometry.area.sort_values(ascending=False).index:
+            block = int(mine.loc[index, "block_id"])
+            bordering = views.neighbour_grids(mine, [block])
+            if not bordering:
+                continue
+            target = chosen if chosen in bordering else bordering[0]
+            try:
+                preview = views.edit("move", grids, blocks, block_ids=[block], to_code=target)
+            except ValidationError:
+                continue
+            break
+        geometry = mine.loc[index].geometry
+        inside = gpd.GeoSeries([geometry.representative_point()], crs=blocks.crs).to_crs(4326)
         where = [[inside.iloc[0].x, inside.iloc[0].y]]
+        expected = sorted([str(block), *preview.changed])
+        before = store.current_version("grids")
         page.get_by_text("手动调整", exact=True).click()
         wait_until_idle(page, timeout_ms=120_000)
         page.get_by_text("移动街区", exact=True).click()
         page.get_by_text("已选街区：0 个").wait_for(timeout=120_000)
-        frame = _map_frame_when(page, f"() => ({GRID_POLYGONS_JS})() > 0", None, 120_000, "blocks")
-        page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
-        box = page.locator(MAP_IFRAME).first.bounding_box()
-        ((x, y),) = frame.evaluate(TO_PIXELS_JS, where)
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_function(READY_JS, timeout=120_000)
+        wait_until_idle(page)
+        page.locator(".gridmap-edit-map").scroll_into_view_if_needed()
+        ((x, y),) = page.evaluate(TO_PIXELS_JS, where)
+        started = time.monotonic()
+        page.mouse.click(x, y)
+        # One click: the block red and its move's changed grids red, on the same map.
+        page.wait_for_function(
+            f"(want) => JSON.stringify(({RED_KEYS_JS})()) === JSON.stringify(want)",
+            arg=expected,
+            timeout=60_000,
+        )
+        shown_after = time.monotonic() - started
+        print(f"\nblock click to move preview on screen: {shown_after * 1000:.0f} ms")
+        assert shown_after < 2.0
         page.get_by_text("已选街区：1 个").wait_for(timeout=60_000)
         # The block the page picked is the one under the mouse.
         picked = page.locator("[data-testid='stMultiSelect']").first.inner_text()
-        assert str(int(biggest["block_id"])) in picked, picked
+        assert str(block) in picked, picked
+        assert store.current_version("grids") == before  # a preview writes nothing
         browser.close()
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from app_pages._grids_maps import _overlay_script
-from gridmap import ValidationError, maps
+from gridmap import ValidationError
 from gridmap.grids import dissolve_level, views
 from gridmap.grids.blocks import grid_blocks
 from gridmap.store import GeoPackageStore, install_sample_workspace
@@ -207,15 +207,19 @@ def test_area_code_and_changed_grids() -> None:
 
 # -- the map: a line drawn with Leaflet.draw, blocks clicked ----------------------------------
 #
-# AppTest runs no browser, so here st_folium is replaced by a stand-in that answers what the
-# browser's component sends back (the same dicts: ``all_drawings``, ``last_active_drawing``,
-# ``last_object_clicked``); tests/test_e2e_grids.py draws with the mouse in Chromium.
+# AppTest runs no browser, so here the maps are replaced by stand-ins that answer what the
+# browser's component sends back: st_folium's dicts for the maps that only show, and for
+# the edit maps (app_pages/_edit_map) the lines drawn (``all_drawings`` here, Leaflet.draw's
+# features) and a click (its feature's key, once). tests/test_e2e_grids.py draws and clicks
+# with the mouse in Chromium.
 
 
 @pytest.fixture
 def browser_replies(monkeypatch: pytest.MonkeyPatch) -> dict:
     """What the "browser" answers per map key; the maps the page drew, by key."""
     import streamlit_folium
+
+    from app_pages import _edit_map
 
     replies: dict = {"maps": {}, "overlays": {}}
 
@@ -224,7 +228,21 @@ def browser_replies(monkeypatch: pytest.MonkeyPatch) -> dict:
         replies["overlays"][key] = _overlay_script(feature_group_to_add or [])
         return replies.get(key, dict.fromkeys(returned_objects or []))
 
+    def show(key, base, *, overlay, **_):  # type: ignore[no-untyped-def]
+        replies["maps"][key] = base
+        replies["overlays"][key] = overlay or ""
+
+    def sent(key):  # type: ignore[no-untyped-def]
+        reply = replies.get(key) or {}
+        return {"drawings": reply.get("all_drawings"), "clicked": reply.get("clicked")}
+
+    def forget_click(key):  # type: ignore[no-untyped-def]
+        (replies.get(key) or {}).pop("clicked", None)
+
     monkeypatch.setattr(streamlit_folium, "st_folium", st_folium)
+    monkeypatch.setattr(_edit_map, "show", show)
+    monkeypatch.setattr(_edit_map, "sent", sent)
+    monkeypatch.setattr(_edit_map, "forget_click", forget_click)
     return replies
 
 
@@ -277,13 +295,13 @@ def test_a_line_drawn_on_the_map_splits_a_grid_and_is_committed(
     app = run_app(PAGE, grids_view="edit", grids_edit_kind="draw", lang=lang)
     hint = "尚未画线" if lang == "zh" else "No line yet"
     assert any(hint in i.value for i in app.info)
-    # The draw map offers Leaflet.draw, from the app's own files.
+    # The draw map offers Leaflet.draw, from the app's own files (what the browser gets).
     draw_map = browser_replies["maps"]["grids_draw_map"]
-    html = draw_map.get_root().render()
-    assert "L.Control.Draw" in html
-    assert not re.findall(r"""(?:src|href)=["'](?:https?:)?//""", html)
-    assert maps.external_assets(draw_map) == []
-    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in maps.asset_links(draw_map)[0]
+    assert "L.Control.Draw" in draw_map["script"]
+    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in draw_map["js_links"]
+    links = draw_map["js_links"] + draw_map["css_links"]
+    assert all(link.startswith("/app/static/vendor/") for link in links), links
+    assert not re.findall(r"""(?:src|href)=["'](?:https?:)?//""", draw_map["header"])
     # The browser sends the line: the preview follows in the same run.
     browser_replies["grids_draw_map"] = {"all_drawings": drawing}
     app.run()
@@ -355,10 +373,7 @@ def _movable(grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> tuple[int, st
 
 
 def _click(replies: dict, block: int) -> None:
-    replies["grids_blocks_map"] = {
-        "last_active_drawing": {"type": "Feature", "properties": {"key": str(block)}},
-        "last_object_clicked": {"lat": 0.0, "lng": 0.0},
-    }
+    replies["grids_blocks_map"] = {"clicked": {"key": str(block), "lat": 0.0, "lng": 0.0}}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -372,18 +387,33 @@ def test_blocks_clicked_on_the_map_move_to_a_neighbouring_grid(
     picked = "已选街区：{n} 个" if lang == "zh" else "Blocks picked: {n}"
     assert any(picked.format(n=0) == c.value for c in app.caption)
     # A click picks the block (and draws it red); a second click on it drops it.
+    base = browser_replies["maps"]["grids_blocks_map"]
     _click(browser_replies, block)
     app.run()
     assert app.session_state["grids_move_blocks"] == [block]
     assert any(picked.format(n=1) == c.value for c in app.caption)
-    # The picked block is laid over the blocks map in red (the map itself is not rebuilt).
+    # The picked block is laid over the blocks map in red (the map itself is not rebuilt),
+    # and with it at once the preview of its move to the first grid bordering it.
+    assert browser_replies["maps"]["grids_blocks_map"] is base
     fills = browser_replies["overlays"]["grids_blocks_map"]
     assert f'"key": "{block}"' in fills
     assert "#d7301f" in fills
+    # The target is the one chosen (at first the area's first grid) when it borders the
+    # block, else the first grid bordering it.
+    street = grids["grid_code"].iloc[0][:9]
+    bordering = views.neighbour_grids(
+        sample_blocks[sample_blocks["grid_code"].str.startswith(street)], [block]
+    )
+    chosen = views.area_grids(grids, street)["grid_code"].astype(str).iloc[0]
+    first = chosen if chosen in bordering else bordering[0]
+    held = app.session_state["grids_preview"]["preview"]
+    assert held.message.endswith(f"1 → {first}")
+    assert fills.count('"fill": "#d7301f"') == 1 + len(held.changed)
+    assert app.button(key="grids_edit_commit") is not None
     _click(browser_replies, block)
-    browser_replies["grids_blocks_map"]["last_object_clicked"] = {"lat": 1.0, "lng": 1.0}
     app.run()
     assert app.session_state["grids_move_blocks"] == []
+    assert "grids_preview" not in app.session_state  # the move dropped with its block
     # Pick it again: only grids bordering the block are offered as targets.
     _click(browser_replies, block)
     app.run()
@@ -396,9 +426,9 @@ def test_blocks_clicked_on_the_map_move_to_a_neighbouring_grid(
     assert sorted(box.options) == sorted(
         next(o for o in box.options if c[-6:] in o) for c in bordering
     )
-    box.set_value(target)
-    app.button(key="grids_edit_submit").click().run()
+    box.set_value(target).run()  # the preview follows the target: no button
     assert not _errors(app), _errors(app)
+    assert app.session_state["grids_preview"]["preview"].message.endswith(f"1 → {target}")
     app.button(key="grids_edit_commit").click().run()
     assert store.current_version("grids") == 2
     after = store.read("grids")
@@ -423,45 +453,36 @@ def test_a_drawn_split_previews_within_300_ms(sample: GeoPackageStore, sample_bl
     assert best < 0.3
 
 
-def test_a_drawn_line_reruns_the_page_cheaply_with_the_preview_over_the_map(
-    home: Path, sample_blocks, monkeypatch: pytest.MonkeyPatch
+def test_a_drawn_line_reruns_the_edit_view_cheaply_with_the_preview_over_the_map(
+    home: Path, sample_blocks
 ) -> None:
     """Issue #9: click → preview took 1.35–5.5 s, the page rebuilding its maps every rerun.
 
-    The page runs with the real st_folium here. The line comes as the browser's reply
-    does (st_folium's on_change leaves it in the session under the map's key); the rerun
-    makes the preview and lays it over the map kept from the run before, without building
-    or rendering the map again. Its CPU time is bounded, and compared with the same rerun
-    when maps are rebuilt (GRIDMAP_GRIDS_MAP_CACHE=0).
+    The page runs with the real edit map (app_pages/_edit_map) here. The line comes as the
+    component keeps it (its ``drawings`` state under the map's key); the rerun makes the
+    preview and lays it over the map built in the run before, without building or
+    rendering that map again. Its CPU time is bounded.
     """
     store = GeoPackageStore(home / "sample.gpkg")
-    grids = store.read("grids")
-    _, drawing = _splittable(grids, sample_blocks)
-
-    def rerun_with_line(app) -> float:  # type: ignore[no-untyped-def]
-        if "grids_drawn" in app.session_state:  # a line new to the page: split again
-            del app.session_state["grids_drawn"]
-        app.session_state["grids_draw_map"] = {"all_drawings": drawing}
-        started = time.process_time()  # CPU: others' work on a shared machine is not ours
-        app.run()
-        assert not app.exception, [e.value for e in app.exception]
-        return time.process_time() - started
-
+    _, drawing = _splittable(store.read("grids"), sample_blocks)
     app = run_app(PAGE, grids_view="edit", grids_edit_kind="draw")
     app.run()  # blocks cached, the draw map kept
+    assert not app.exception, [e.value for e in app.exception]
     held = app.session_state["grids_maps"]["grids_draw_map"]
+    base = held["base"]
+    assert "L.Control.Draw" in base["script"]
     assert held["overlay"][1] is None
-    kept = rerun_with_line(app)
+    app.session_state["grids_draw_map"] = {"drawings": drawing}
+    started = time.process_time()  # CPU: others' work on a shared machine is not ours
+    app.run()
+    cpu = time.process_time() - started
+    assert not app.exception, [e.value for e in app.exception]
     held = app.session_state["grids_maps"]["grids_draw_map"]
-    # The preview is sent as a layer over the draw map: the two halves, red.
+    assert held["base"] is base  # the map on screen stays; only the overlay is new
     assert held["overlay"][1].count('"fill": "#d7301f"') == 2
-    assert "L.Control.Draw" in held["args"]["script"]
     assert any("预览用时" in c.value for c in app.caption)
-    monkeypatch.setenv("GRIDMAP_GRIDS_MAP_CACHE", "0")
-    rebuilt = rerun_with_line(app)
-    print(f"\ndrawn split rerun, CPU: maps kept {kept:.2f} s, rebuilt {rebuilt:.2f} s")
-    assert kept < 1.0
-    assert kept < 0.8 * rebuilt
+    print(f"\ndrawn split rerun, CPU: {cpu:.2f} s")
+    assert cpu < 1.0
 
 
 def test_what_the_map_sends_back_is_read() -> None:

@@ -18,9 +18,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "grids_draw_grid": ("拆分网格 {code}", "Splitting grid {code}"),
     "grids_move_click_hint": (
-        "点击街区选中或取消（红色为已选），再选择相邻的目标网格并预览。",
-        "Click blocks to pick or drop them (red: picked), then choose the neighbouring "
-        "grid they move to and preview.",
+        "点击街区选中或取消（红色为已选）：所选街区移入下方目标网格（默认为第一个相邻网格）"
+        "的预览随即显示在地图上；改选目标网格，预览随之更新。",
+        "Click blocks to pick or drop them (red: picked): the preview of their move to the "
+        "grid chosen below (at first the first neighbouring grid) shows on the map at once; "
+        "choose another grid and the preview follows.",
     ),
     "grids_move_picked": ("已选街区：{n} 个", "Blocks picked: {n}"),
     "grids_move_clear": ("清除选择", "Clear the choice"),
@@ -32,13 +34,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "在地图上画线拆分：用 Leaflet.draw 的折线工具（随本应用离线提供）画线，线经过的网格中"
         "被线分成两部分以上、且线段最长的那个网格被拆分；被切开的街区按面积分摊户数。"
         "移动街区：点击街区选中（红色），再次点击取消；目标只列出与所选街区有共同边的网格"
-        "（只有一个公共点不算相邻）。预览用时为服务器计算预览所需时间。",
+        "（只有一个公共点不算相邻），选中即预览。预览用时为服务器计算预览所需时间。",
         "Split with a line drawn on the map: draw with Leaflet.draw's line tool (served by "
         "this app, offline); of the grids the line runs through, the one it divides into two "
         "or more parts over the longest stretch is split; cut blocks share their households "
         "by area. Move blocks: click a block to pick it (red), click again to drop it; only "
         "grids sharing an edge with the picked blocks are offered as targets (a shared corner "
-        "is not enough). The preview time is the server's time to compute the preview.",
+        "is not enough), and the move is previewed as soon as blocks are picked. The preview "
+        "time is the server's time to compute the preview.",
     ),
     "grids_blocks_layer": ("街区", "Blocks"),
     "grids_blocks_picked": ("已选街区", "Picked blocks"),

@@ -1,0 +1,140 @@
+// The Grids page's edit map (app_pages/_edit_map.py): runs the script streamlit-folium's
+// browser side would run for the same folium map, in the page itself (no iframe), keeps
+// the map while the page reruns, lays overlays over it in place, and sends a drawn line
+// or a clicked feature to the app at once.
+
+// Scripts and style sheets already asked for, shared by every edit map of the page.
+const loading = new Map();
+
+function loadScript(url) {
+  if (!loading.has(url)) {
+    loading.set(url, new Promise((resolve, reject) => {
+      const tag = document.createElement("script");
+      tag.src = url;
+      tag.onload = resolve;
+      tag.onerror = () => reject(new Error(`could not load ${url}`));
+      document.head.appendChild(tag);
+    }));
+  }
+  return loading.get(url);
+}
+
+function loadStyle(url) {
+  if (!loading.has(url)) {
+    const tag = document.createElement("link");
+    tag.rel = "stylesheet";
+    tag.href = url;
+    document.head.appendChild(tag);
+    loading.set(url, Promise.resolve());
+  }
+}
+
+let serial = 0;
+
+// The map of `base` in a new element of `parent`: {element, map, drawn}.
+async function build(parent, base, data, send) {
+  base.css_links.forEach(loadStyle);
+  // In order: Leaflet.draw extends the L that Leaflet defines.
+  for (const url of base.js_links) await loadScript(url);
+  const id = `gridmap-edit-map-${++serial}`;
+  const element = document.createElement("div");
+  element.className = "gridmap-edit-map";
+  const styles = (base.header.match(/<style[\s\S]*?<\/style>/gi) || []).join("\n");
+  element.innerHTML = styles.split("map_div").join(id) + base.html;
+  const host = document.createElement("div");
+  host.id = id;
+  host.style.height = `${base.height}px`;
+  host.style.width = "100%";
+  element.appendChild(host);
+  parent.appendChild(element);
+  // folium's script names the map `map_div` and the drawn lines' group `drawnItems`.
+  const run = new Function(
+    "gridmapHost",
+    base.script.replace('"map_div"', "gridmapHost") +
+      "\n;return {map: map_div, drawn: typeof drawnItems === 'undefined' ? null : drawnItems};",
+  );
+  const { map, drawn } = run(host);
+  element.gridmapMap = map;
+  const built = { element, map, drawn: drawn instanceof L.FeatureGroup ? drawn : null };
+  if (built.drawn) {
+    L.geoJSON(data.drawings || [], { style: () => data.line_style }).eachLayer((layer) =>
+      built.drawn.addLayer(layer),
+    );
+    const lines = () => built.drawn.toGeoJSON().features;
+    map.on("draw:created", (event) => {
+      built.drawn.addLayer(event.layer); // as folium's own handler does; adding twice is a no-op
+      send.state("drawings", lines());
+    });
+    map.on("draw:deleted", () => send.state("drawings", lines()));
+  }
+  if (data.clicks) {
+    let clicks = 0;
+    const hook = (layer) => {
+      const props = layer.feature && layer.feature.properties;
+      if (!props || props.key === undefined || layer.gridmapHooked) return;
+      layer.gridmapHooked = true;
+      layer.on("click", (event) => {
+        clicks += 1;
+        send.trigger("clicked", {
+          key: String(props.key),
+          lat: event.latlng.lat,
+          lng: event.latlng.lng,
+          n: clicks,
+        });
+      });
+    };
+    map.eachLayer(hook);
+    map.on("layeradd", (event) => hook(event.layer));
+  }
+  return built;
+}
+
+// Lay `script` (streamlit-folium's feature-group script) over the map, replacing the last.
+function layOver(shown, script, serialNumber) {
+  if (shown.overlay) shown.map.removeLayer(shown.overlay);
+  shown.overlay = null;
+  if (script) {
+    const group = L.featureGroup();
+    // The script adds its groups to `map_div` and lists them in window.feature_group.
+    new Function("map_div", script)(group);
+    delete window.feature_group;
+    shown.overlay = group.addTo(shown.map);
+  }
+  shown.element.dataset.overlay = String(serialNumber);
+}
+
+async function update(parent, data, send) {
+  let shown = parent.gridmapShown;
+  if (!shown || shown.baseId !== data.base.id) {
+    if (!data.base.script) {
+      // The app believes this map is on screen (it was, before a reload): ask for it.
+      send.state("base", null);
+      return;
+    }
+    if (shown) {
+      shown.map.remove();
+      shown.element.remove();
+    }
+    shown = await build(parent, data.base, data, send);
+    shown.baseId = data.base.id;
+    shown.overlayId = undefined;
+    parent.gridmapShown = shown;
+    send.state("base", data.base.id);
+  }
+  if (shown.overlayId !== data.overlay_id) {
+    layOver(shown, data.overlay, data.overlay_id);
+    shown.overlayId = data.overlay_id;
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  // Called again whenever the app sends new data: the map stays, only what changed moves.
+  const send = { state: setStateValue, trigger: setTriggerValue };
+  parentElement.gridmapSend = send;
+  const latest = { state: (...a) => parentElement.gridmapSend.state(...a),
+                   trigger: (...a) => parentElement.gridmapSend.trigger(...a) };
+  parentElement.gridmapQueue = (parentElement.gridmapQueue || Promise.resolve())
+    .then(() => update(parentElement, data, latest))
+    .catch((error) => console.error("gridmap edit map:", error));
+}
