@@ -77,6 +77,7 @@ class StreamSession:
                 if what == "component_instance":
                     maps += 1
                 elif what == "exception":
-                    exceptions.append(element.exception.message)
+                    trace = "\n".join(element.exception.stack_trace[-6:])
+                    exceptions.append(f"{element.exception.message}\n{trace}")
             elif kind == "script_finished":
                 return Run(time.perf_counter() - start, maps, nbytes, exceptions)

@@ -22,6 +22,7 @@ from typing import Any
 
 from gridmap._errors import StoreError
 from gridmap.store import WorkspaceStore
+from gridmap.store._gdal_guard import sqlite_connected
 
 ACCOUNTS_TABLE = "gridmap_accounts"
 AUDIT_TABLE = "gridmap_audit"
@@ -124,11 +125,13 @@ class GeoPackageAccessStorage(AccessStorage):
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            yield con
-        finally:
-            con.close()
+        # GDAL's reads of the workspace wait meanwhile (gridmap.store._gdal_guard).
+        with sqlite_connected(self.path):
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                yield con
+            finally:
+                con.close()
 
     def _exists(self, con: sqlite3.Connection, table: str) -> bool:
         row = con.execute(

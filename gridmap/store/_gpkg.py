@@ -12,13 +12,16 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from gridmap._errors import StoreError
 from gridmap.crs import working_crs
@@ -36,6 +39,7 @@ from gridmap.store._base import (
     _now,
 )
 from gridmap.store._files import _temp_name, sweep_leftovers, workspace_lock
+from gridmap.store._gdal_guard import gdal_reading, sqlite_connected
 from gridmap.store._sqlite import (
     _SQLITE_TIMEOUT,
     _columns_of,
@@ -48,6 +52,36 @@ from gridmap.store._sqlite import (
     _views_current,
     _write_guard,
 )
+
+T = TypeVar("T")
+
+#: Attempts of a GDAL read of the workspace that a concurrent write made fail, and the
+#: longest pause between two (seconds): about 2 s in all.
+READ_ATTEMPTS, READ_PAUSE_MAX = 8, 0.5
+
+
+def _while_written(read: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """`read(*args, **kwargs)` (a pyogrio reader of the workspace), tried again while a
+    write to the file makes it fail.
+
+    This process's own connections to the file wait while GDAL reads it
+    (:mod:`gridmap.store._gdal_guard`); another process's write holds SQLite's lock for a
+    moment at its commit, and GDAL opening the file then gets SQLITE_BUSY, which it has
+    no busy handler for and reports as a broken file ("not recognized as being in a
+    supported file format", "gpkg_contents … is missing", "attempt to write a readonly
+    database"). A file that is really broken fails the same way after the last attempt.
+    """
+    pause = 0.02
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            with gdal_reading(args[0]):  # type: ignore[arg-type]
+                return read(*args, **kwargs)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, READ_PAUSE_MAX)
+    raise AssertionError  # unreachable: the last attempt returns or raises
 
 
 class GeoPackageStore(WorkspaceStore):
@@ -144,11 +178,12 @@ class GeoPackageStore(WorkspaceStore):
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # Autocommit: transactions are begun and ended explicitly (see _transaction).
-        con = sqlite3.connect(self.path, timeout=_SQLITE_TIMEOUT, isolation_level=None)
-        try:
-            yield con
-        finally:
-            con.close()
+        with sqlite_connected(self.path):
+            con = sqlite3.connect(self.path, timeout=_SQLITE_TIMEOUT, isolation_level=None)
+            try:
+                yield con
+            finally:
+                con.close()
 
     def writing(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
         return self._lock.hold(timeout, _default_author())
@@ -209,7 +244,8 @@ class GeoPackageStore(WorkspaceStore):
             msg = f"`max_features` must be 0 or more; got {max_features}"
             raise StoreError(msg)
         row = self._version_row(layer, version)
-        frame = pyogrio.read_dataframe(
+        frame = _while_written(
+            pyogrio.read_dataframe,
             self.path,
             layer=row.table,
             columns=columns,
@@ -234,7 +270,7 @@ class GeoPackageStore(WorkspaceStore):
         ]
         if not suspects:
             return frame
-        info = pyogrio.read_info(self.path, layer=table)
+        info = _while_written(pyogrio.read_info, self.path, layer=table)
         declared = dict(zip(info["fields"], info["dtypes"], strict=True))
         for column in suspects:
             kind = declared.get(column, "")
