@@ -321,26 +321,22 @@ def _peer_tree(commit: str, into: Path) -> Path:
     return into
 
 
+#: The last commit whose Grids page drew its edit maps with st_folium (the peer).
+PEER_COMMIT = "6171cc92a24adc4cf47dd2b853df1f280e54a37d"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument(
         "--peer",
         default=None,
-        help="commit whose page is the peer (default: where this branch left main)",
+        help="commit whose page is the peer (default: the last page on st_folium maps)",
     )
     args = parser.parse_args()
     if chromium_path() is None:
         raise SystemExit("needs Debian's chromium")
-    peer = (
-        args.peer
-        or subprocess.run(
-            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
+    peer = args.peer or PEER_COMMIT
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         roots = {False: ROOT, True: _peer_tree(peer, Path(tmp))}
