@@ -5,8 +5,6 @@ from the rows the scope may read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 import shapely
@@ -15,25 +13,10 @@ from gridmap.access import Scope, Session
 from gridmap.access._scoped import ScopedStore
 from gridmap.overview_store import counts_in_database
 from gridmap.store import GeoPackageStore, PostGISStore, WorkspaceStore
-from tests.test_heatmap_store import grids, incidents
+from tests.test_heatmap_store import grids, incidents, workspace  # noqa: F401 - a fixture
 from tests.test_store import postgres_url
 
 COMMUNITY = "110105001002"
-
-
-@pytest.fixture(scope="module", params=["gpkg", "postgis"])
-def workspace(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WorkspaceStore]:
-    if request.param == "gpkg":
-        store: WorkspaceStore = GeoPackageStore(tmp_path_factory.mktemp("sc") / "sc.gpkg")
-    else:
-        store = PostGISStore(postgres_url())
-    store.write("grids", grids(), message="grids")
-    store.write("incidents", incidents(), message="incidents")
-    yield store
-    if isinstance(store, PostGISStore):
-        store.drop()
 
 
 def scoped(store: WorkspaceStore, prefix: str, role: str = "analyst") -> ScopedStore:
@@ -46,7 +29,10 @@ def from_rows(store: ScopedStore) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("prefix", ["", "110105001", COMMUNITY, COMMUNITY + "008"])
-def test_a_scopes_summary_is_its_rows_summary(workspace: WorkspaceStore, prefix: str) -> None:
+def test_a_scopes_summary_is_its_rows_summary(
+    workspace: WorkspaceStore,  # noqa: F811 - the fixture
+    prefix: str,
+) -> None:
     store = scoped(workspace, prefix)
     assert counts_in_database(store) == isinstance(workspace, PostGISStore)
     got = store.incident_summary()
@@ -131,7 +117,10 @@ WINDOW = {"occurred_at": (pd.Timestamp("2026-02-01"), pd.Timestamp("2026-04-01")
 
 
 @pytest.mark.parametrize("prefix", ["", "110105001", COMMUNITY, COMMUNITY + "008"])
-def test_a_scopes_counts_are_its_rows_counts(workspace: WorkspaceStore, prefix: str) -> None:
+def test_a_scopes_counts_are_its_rows_counts(
+    workspace: WorkspaceStore,  # noqa: F811 - the fixture
+    prefix: str,
+) -> None:
     """count_by, aggregate_points and point_statistics of a scope: on PostGIS counted in
     the database within the scope's area, against the same methods over the rows the
     scope reads (the default every store has)."""
