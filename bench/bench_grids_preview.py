@@ -262,6 +262,31 @@ def _draw_times(page: Any, lines: list, repeats: int) -> list[float]:
     return times
 
 
+def _click_block(page: Any, point: list[float], block: str, picked: str) -> float:
+    """Click the block at `point` until the page says `picked`; the time of the last click.
+
+    A click while the map is still settling (its frame re-mounted, its view moving) can
+    land beside the block and pick nothing; it is made again (at most twice more) and
+    timed afresh, as a person would click again. A pick that never shows fails the bench.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        frame = _map_frame(page, showing=block)  # the blocks map, not the view's before
+        frame.evaluate(CENTRE_JS)
+        ((x, y),) = _on_page(page, frame, [point])
+        started = time.perf_counter()
+        page.mouse.click(x, y)
+        try:
+            page.get_by_text(picked).wait_for(timeout=10_000)
+            return started
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            wait_until_idle(page)
+    raise AssertionError("unreachable")
+
+
 def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[float]:
     page.get_by_text("移动街区", exact=True).click()
     page.get_by_text("已选街区：0 个").wait_for(timeout=120_000)
@@ -269,13 +294,8 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
     times = []
     for n in range(repeats):
         point, expected, block = moves[n % 2]
-        frame = _map_frame(page, showing=block)  # the blocks map, not the view's before
-        frame.evaluate(CENTRE_JS)
-        ((x, y),) = _on_page(page, frame, [point])
-        started = time.perf_counter()
-        page.mouse.click(x, y)
+        started = _click_block(page, point, block, "已选街区：1 个")
         if peer:  # the pick comes back, then the form's preview button
-            page.get_by_text("已选街区：1 个").wait_for(timeout=60_000)
             picked = time.perf_counter() - started
             wait_until_idle(page)
             started = _press_preview(page)
@@ -284,11 +304,7 @@ def _move_times(page: Any, moves: list, repeats: int, *, peer: bool) -> list[flo
             times.append(_drawn(page, expected) - started)
         wait_until_idle(page)
         # Drop the block again: the next round starts with none picked.
-        frame = _map_frame(page, showing=block)
-        frame.evaluate(CENTRE_JS)  # the preview button scrolled the page as it was
-        ((x, y),) = _on_page(page, frame, [point])
-        page.mouse.click(x, y)
-        page.get_by_text("已选街区：0 个").wait_for(timeout=60_000)
+        _click_block(page, point, block, "已选街区：0 个")
         wait_until_idle(page)
     return times
 
