@@ -11,6 +11,7 @@ on it; figures are checked independently with shapely, networkx and pandas.
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -50,8 +51,15 @@ def _city(seed: int = 9) -> dict[str, object]:
     # A diagonal avenue through the middle, as real cities have.
     lines.append(shapely.LineString([(xs[1], ys[1]), (xs[5], ys[5])]))
     noded = shapely.get_parts(shapely.node(shapely.MultiLineString(lines)))
-    names = rng.choice(ROAD_NAMES, len(noded))
-    names[rng.random(len(noded)) < 0.3] = ""  # unnamed lanes
+    # A name per street line (its segments between crossings share it); some unnamed.
+    line_names = np.where(rng.random(len(lines)) < 0.2, "", rng.choice(ROAD_NAMES, len(lines)))
+    seg, line = shapely.STRtree(lines).query(
+        shapely.line_interpolate_point(noded, 0.5, normalized=True),
+        predicate="dwithin",
+        distance=0.01,
+    )
+    names = np.empty(len(noded), dtype=object)
+    names[seg] = line_names[line]
     streets = gpd.GeoDataFrame({"name": names}, geometry=noded, crs=CRS)
     # Grids: each community 6 block columns × 10 block rows, grids of 3 × 2 blocks, so
     # every grid boundary runs along a street line.
@@ -90,7 +98,9 @@ def _city(seed: int = 9) -> dict[str, object]:
         }
     )
     blocks = [
-        shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(N_X - 1) for j in range(N_Y - 1)
+        shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1])
+        for i in range(N_X - 1)
+        for j in range(N_Y - 1)
     ]
     buildings = gpd.GeoDataFrame(
         geometry=[b.centroid.buffer(25, cap_style="square") for b in blocks], crs=CRS
@@ -129,7 +139,10 @@ def own_city(
         files.append((folder / "建筑.gpkg", "buildings", {}))
     city["incidents"].to_csv(folder / "警情.csv", index=False, encoding="utf-8-sig")
     city["schools"].to_csv(folder / "学校.csv", index=False, encoding="gbk")
-    files += [(folder / "警情.csv", "incidents", {"crs": CRS}), (folder / "学校.csv", "sites", {"crs": CRS})]
+    files += [
+        (folder / "警情.csv", "incidents", {"crs": CRS}),
+        (folder / "学校.csv", "sites", {"crs": CRS}),
+    ]
     store = GeoPackageStore(path)
     for file, layer, options in files:
         result = read_into_workspace(store, file, layer, **options)
@@ -138,12 +151,47 @@ def own_city(
     return store
 
 
-@pytest.fixture
-def city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GeoPackageStore:
-    store = own_city(tmp_path / "city.gpkg")
-    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(store.path))
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The three workspaces, imported once per module (each test works on a copy)."""
+    folder = tmp_path_factory.mktemp("cities")
+    return {
+        "full": own_city(folder / "full.gpkg").path,
+        "bare": own_city(folder / "bare.gpkg", buildings=False, households=False).path,
+        "no_streets": own_city(folder / "no_streets.gpkg", streets=False).path,
+    }
+
+
+def _use(
+    built: dict[str, Path], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> GeoPackageStore:
+    path = tmp_path / "city.gpkg"
+    shutil.copyfile(built[name], path)
+    monkeypatch.setenv("GRIDMAP_WORKSPACE", str(path))
     monkeypatch.setenv("GRIDMAP_HOME", str(tmp_path))
-    return store
+    return GeoPackageStore(path)
+
+
+@pytest.fixture
+def city(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> GeoPackageStore:
+    return _use(built, "full", tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def bare(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> GeoPackageStore:
+    """No buildings, no households."""
+    return _use(built, "bare", tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def no_streets(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> GeoPackageStore:
+    return _use(built, "no_streets", tmp_path, monkeypatch)
 
 
 def test_the_workspace_is_the_citys(city: GeoPackageStore) -> None:
@@ -151,4 +199,231 @@ def test_the_workspace_is_the_citys(city: GeoPackageStore) -> None:
     assert len(grids) == 20
     assert len(city.read("incidents")) == 600
     assert len(city.read("sites")) == 8
-    print(city.working_crs(), city.layers())
+    assert city.working_crs() == CRS
+
+
+def _problems(app: object) -> list[str]:
+    shown = [e.value for e in app.exception]  # type: ignore[attr-defined]
+    return shown + [e.value for e in app.error]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("workspace", ["city", "bare", "no_streets"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("view", views.VIEWS)
+def test_every_view_draws_in_both_languages(
+    request: pytest.FixtureRequest, workspace: str, view: str, lang: str
+) -> None:
+    request.getfixturevalue(workspace)
+    app = run_app(PAGE, grids_view=view, lang=lang)
+    assert app.title[0].value == ("网格调整" if lang == "zh" else "Grids")
+    assert not _problems(app), _problems(app)
+    texts = [m.value for kind in ("info", "warning", "caption") for m in getattr(app, kind)]
+    print(workspace, view, lang, texts)
+
+
+def _metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.to_crs(CRS)
+
+
+def _contiguous(grids: gpd.GeoDataFrame) -> bool:
+    """Every grid in one piece, and the grids' rook-contiguity graph connected (networkx)."""
+    geoms = _metric(grids).geometry.to_numpy()
+    if any(len(shapely.get_parts(g)) != 1 for g in geoms):
+        return False
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(geoms)))
+    for a in range(len(geoms)):
+        for b in range(a + 1, len(geoms)):
+            if geoms[a].intersection(geoms[b]).length > 1:
+                graph.add_edge(a, b)
+    return nx.is_connected(graph)
+
+
+def _numbered(grids: gpd.GeoDataFrame) -> None:
+    """Codes follow the numbering rule: 15 digits, the community's 12, then 001, 002 … with
+    no gaps in each community."""
+    codes = grids["grid_code"].astype(str)
+    assert codes.str.fullmatch(r"\d{15}").all(), codes.tolist()
+    assert codes.is_unique
+    for community, group in codes.groupby(codes.str[:12]):
+        assert community in COMMUNITIES
+        assert sorted(group.str[12:].astype(int)) == list(range(1, len(group) + 1))
+
+
+def test_the_table_counts_the_citys_incidents_and_sites(city: GeoPackageStore) -> None:
+    app = run_app(PAGE, lang="en")
+    assert not _problems(app), _problems(app)
+    table = next(d.value for d in app.dataframe if "Workload index" in d.value.columns)
+    grids = _metric(city.read("grids"))
+    assert sorted(table["Grid code"]) == sorted(grids["grid_code"])
+    # Independently: incidents of the last 12 months and schools per grid, by a spatial
+    # join in the city's own CRS (the grids tile the area: every point in one grid).
+    incidents = _metric(city.read("incidents"))
+    recent = incidents[
+        incidents["occurred_at"] > incidents["occurred_at"].max() - pd.Timedelta(days=365)
+    ]
+    per_grid = recent.sjoin(grids[["grid_code", "geometry"]], predicate="within")["grid_code"]
+    shown = table.set_index("Grid code")
+    expected = per_grid.value_counts().reindex(shown.index, fill_value=0)
+    assert (shown["Incidents, last 12 months"] == expected).all()
+    sites = _metric(city.read("sites")).sjoin(grids[["grid_code", "geometry"]], predicate="within")
+    assert shown["Key sites"].sum() == len(sites)
+    assert shown["Households"].sum() == grids["households"].sum()
+
+
+def test_without_households_or_streets_the_page_says_what_is_missing(
+    bare: GeoPackageStore, built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for lang, words in (("zh", "户数"), ("en", "households")):
+        app = run_app(PAGE, lang=lang)
+        assert not _problems(app), _problems(app)
+        assert any(words in w.value for w in app.warning), [w.value for w in app.warning]
+    (tmp_path / "x").mkdir()
+    _use(built, "no_streets", tmp_path / "x", monkeypatch)
+    for lang, words in (("zh", "道路"), ("en", "streets")):
+        for view in ("edit", "auto"):
+            app = run_app(PAGE, lang=lang, grids_view=view)
+            assert not _problems(app), _problems(app)
+            assert any(words in w.value for w in app.warning), [w.value for w in app.warning]
+
+
+def test_a_merge_is_previewed_and_committed(city: GeoPackageStore) -> None:
+    grids = city.read("grids")
+    a, b = f"{COMMUNITIES[0]}001", f"{COMMUNITIES[0]}002"  # side by side
+    app = run_app(PAGE, grids_view="edit", grids_edit_kind="merge", editor="李四")
+    app.multiselect(key="grids_merge_codes.zh").set_value([a, b])
+    app.button(key="grids_edit_submit").click().run()
+    assert not _problems(app), _problems(app)
+    assert city.current_version("grids") == 1
+    app.button(key="grids_edit_commit").click().run()
+    assert not _problems(app), _problems(app)
+    assert city.current_version("grids") == 2
+    after = city.read("grids")
+    assert len(after) == len(grids) - 1
+    assert after["households"].sum() == grids["households"].sum()
+    _numbered(after)
+    # The city's codes ran south → north; the rule numbers in reading order (north →
+    # south), so the community is renumbered: the merged grid is found by its shape.
+    both = shapely.union_all(_metric(grids).set_index("grid_code").geometry[[a, b]].to_numpy())
+    merged = _metric(after).geometry
+    assert (merged.symmetric_difference(both).area < 1).sum() == 1
+    assert _contiguous(after)
+
+
+def test_blocks_move_to_a_neighbouring_grid(city: GeoPackageStore) -> None:
+    grids = city.read("grids")
+    blocks = grid_blocks(grids, city.read("streets"), buildings=city.read("buildings"))
+    assert blocks.crs == CRS
+    # The city's blocks are its street blocks (grid edges run along streets): the faces of
+    # its street lines, counted by shapely alone.
+    extent = shapely.union_all(_metric(grids).geometry.to_numpy())
+    lines = shapely.intersection(_metric(city.read("streets")).geometry.to_numpy(), extent)
+    faces = shapely.get_parts(
+        shapely.polygonize(shapely.get_parts(shapely.union_all([*lines, extent.boundary])))
+    )
+    assert len(blocks) == (shapely.area(faces) > 200).sum() > 12 * 10
+    a, b = f"{COMMUNITIES[0]}001", f"{COMMUNITIES[0]}002"
+    mine = blocks[blocks["grid_code"] == a]
+    # a block of `a` on its edge with `b` (sharing a boundary with b's blocks)
+    other = shapely.union_all(blocks.loc[blocks["grid_code"] == b].geometry.to_numpy())
+    edge = mine[mine.geometry.intersection(other).length.to_numpy() > 1]
+    block = int(edge.sort_values("block_id")["block_id"].iloc[0])
+    app = run_app(PAGE, grids_view="edit", grids_edit_kind="move", editor="王五", lang="en")
+    app.multiselect(key="grids_move_blocks.en").set_value([block]).run()
+    app.selectbox(key="grids_move_to.en").set_value(b).run()
+    assert not _problems(app), _problems(app)
+    assert app.session_state["grids_preview"]["preview"].message.endswith(f"1 → {b}")
+    app.button(key="grids_edit_commit").click().run()
+    assert not _problems(app), _problems(app)
+    after = city.read("grids")
+    assert city.current_version("grids") == 2
+    assert len(after) == len(grids)
+    assert after["households"].sum() == pytest.approx(grids["households"].sum(), abs=1)
+    inside = gpd.GeoSeries(
+        [blocks.loc[blocks["block_id"] == block].geometry.iloc[0].representative_point()],
+        crs=CRS,
+    ).to_crs(after.crs)
+    holder = after[after.contains(inside.iloc[0])]
+    assert len(holder) == 1  # (codes renumbered in reading order: found by shape)
+    target = grids.loc[grids["grid_code"] == b].geometry.iloc[0]
+    assert (
+        _metric(holder)
+        .geometry.iloc[0]
+        .intersection(_metric(gpd.GeoSeries([target], crs=grids.crs)).iloc[0])
+        .area
+        > 1000
+    )
+    assert _contiguous(after)
+
+
+def test_a_grid_is_split_along_a_street(city: GeoPackageStore) -> None:
+    grids = city.read("grids")
+    code = f"{COMMUNITIES[1]}003"
+    row = views.area_grids(grids, code)
+    names = views.street_names(city.read("streets"), row)
+    assert names  # the streets inside the grid, by their Chinese names
+    app = run_app(
+        PAGE,
+        grids_view="edit",
+        grids_edit_kind="split_streets",
+        grids_split_grid=code,
+        editor="赵六",
+    )
+    chosen = None
+    for name in names:
+        app.multiselect(key="grids_split_streets.zh").set_value([name])
+        app.button(key="grids_edit_submit").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+        if not app.error:
+            chosen = name
+            break
+    assert chosen is not None, _problems(app)
+    app.button(key="grids_edit_commit").click().run()
+    assert not _problems(app), _problems(app)
+    after = city.read("grids")
+    assert len(after) > len(grids)
+    assert after["households"].sum() == grids["households"].sum()
+    _numbered(after)
+    # The new grids cover the old one exactly, and the street runs along their boundary.
+    old = _metric(row).geometry.iloc[0]
+    new = _metric(after)
+    pieces = new[new.geometry.intersection(old).area.to_numpy() > 1]
+    assert shapely.union_all(pieces.geometry.to_numpy()).symmetric_difference(old).area < 1
+    assert _contiguous(after)
+
+
+def test_an_automatic_plan_is_compared_committed_and_exported(city: GeoPackageStore) -> None:
+    grids = city.read("grids")
+    community = COMMUNITIES[0]
+    area = views.area_grids(grids, community)
+    app = run_app(
+        PAGE,
+        grids_view="auto",
+        grids_auto_community=community,
+        grids_auto_by="k",
+        grids_auto_k_value=8,
+        grids_auto_plans=2,
+        editor="王五",
+        lang="en",
+    )
+    app.button(key="grids_auto_run").click().run()
+    assert not _problems(app), _problems(app)
+    compared = next(d.value for d in app.dataframe if "Current" in d.value.columns)
+    assert list(compared.columns) == ["Current", "Plan 1", "Plan 2"]
+    assert any(e.label == "Export this plan" for e in app.expander)
+    app.button(key="grids_auto_take").click().run()
+    app.button(key="grids_auto_commit").click().run()
+    assert not _problems(app), _problems(app)
+    after = city.read("grids")
+    plan = views.area_grids(after, community)
+    assert len(plan) == 8
+    assert plan["households"].sum() == pytest.approx(area["households"].sum(), abs=8)
+    _numbered(after)
+    assert _contiguous(plan)
+    # The community's outline is kept, the other community untouched.
+    outline = shapely.union_all(_metric(area).geometry.to_numpy())
+    assert (
+        shapely.union_all(_metric(plan).geometry.to_numpy()).symmetric_difference(outline).area < 10
+    )
+    rest = after[~after["grid_code"].str.startswith(community)]
+    assert len(rest) == len(grids) - len(area)
