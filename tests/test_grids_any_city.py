@@ -427,3 +427,140 @@ def test_an_automatic_plan_is_compared_committed_and_exported(city: GeoPackageSt
     )
     rest = after[~after["grid_code"].str.startswith(community)]
     assert len(rest) == len(grids) - len(area)
+
+
+@pytest.mark.parametrize("workspace", ["bare", "no_streets"])
+def test_an_automatic_plan_on_a_workspace_that_lacks_layers(
+    request: pytest.FixtureRequest, workspace: str
+) -> None:
+    store = request.getfixturevalue(workspace)
+    app = run_app(
+        PAGE,
+        grids_view="auto",
+        grids_auto_community=COMMUNITIES[1],
+        grids_auto_by="k",
+        grids_auto_k_value=5,
+        grids_auto_plans=1,
+        editor="王五",
+        lang="en",
+    )
+    app.button(key="grids_auto_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    # Refused, naming what is missing: plans balance households and are made of street
+    # blocks.
+    missing = {"bare": "hold no households", "no_streets": "has no streets layer"}[workspace]
+    assert any("Refused" in e.value and missing in e.value for e in app.error), _problems(app)
+    assert not any(d for d in app.dataframe if "Current" in d.value.columns)
+    assert store.current_version("grids") == 1
+
+
+def test_the_cli_says_what_a_workspace_lacks(
+    bare: GeoPackageStore,
+    built: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = ["grids", "plan", "--community", COMMUNITIES[0], "--k", "4"]
+    assert main(["-w", str(bare.path), *plan]) == 2
+    assert "hold no households" in capsys.readouterr().err
+    (tmp_path / "x").mkdir()
+    no_streets = _use(built, "no_streets", tmp_path / "x", monkeypatch)
+    ws = ["-w", str(no_streets.path)]
+    assert main([*ws, *plan]) == 2
+    assert "no streets layer" in capsys.readouterr().err
+    code = f"{COMMUNITIES[0]}001"
+    assert main([*ws, "grids", "split", code, "--street", "天河路"]) == 2
+    assert "no streets layer" in capsys.readouterr().err
+    # Without streets a merge still works: each grid is one block.
+    grids = no_streets.read("grids")
+    assert main([*ws, "grids", "merge", code, f"{COMMUNITIES[0]}002", "--commit"]) == 0
+    after = no_streets.read("grids")
+    assert len(after) == len(grids) - 1
+    assert after["households"].sum() == grids["households"].sum()
+    _numbered(after)
+    # And a split along a line typed in longitude/latitude, across the middle of a grid.
+    row = _metric(views.area_grids(after, f"{COMMUNITIES[1]}001")).geometry.iloc[0]
+    west, south, east, north = row.bounds
+    x = (west + east) / 2
+    ends = gpd.GeoSeries(
+        [shapely.Point(x, south - 30), shapely.Point(x, north + 30)], crs=CRS
+    ).to_crs(4326)
+    text = "; ".join(f"{p.x:.7f},{p.y:.7f}" for p in ends)
+    split = [*ws, "grids", "split", f"{COMMUNITIES[1]}001", "--line", text, "--commit"]
+    assert main(split) == 0, capsys.readouterr().err
+    parts = _metric(no_streets.read("grids"))
+    halves = parts[parts.geometry.intersection(row).area.to_numpy() > 1]
+    assert len(halves) == 2
+    assert sorted(halves.area) == pytest.approx(sorted([row.area / 2] * 2), rel=0.01)
+
+
+def test_the_cli_on_the_citys_workspace(
+    city: GeoPackageStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = ["-w", str(city.path), "grids"]
+    grids = city.read("grids")
+    assert main([*ws, "check"]) == 0
+    assert "20 grids: no topology problems" in capsys.readouterr().out
+    # merge, committed
+    a, b = f"{COMMUNITIES[1]}001", f"{COMMUNITIES[1]}002"
+    assert main([*ws, "merge", a, b, "--commit", "--author", "李四"]) == 0
+    merged = city.read("grids")
+    assert len(merged) == 19
+    assert merged["households"].sum() == grids["households"].sum()
+    _numbered(merged)
+    # split along a street by its Chinese name
+    code = next(
+        c
+        for c in merged["grid_code"]
+        if views.street_names(city.read("streets"), views.area_grids(merged, c))
+    )
+    row = views.area_grids(merged, code)
+    done = None
+    for name in views.street_names(city.read("streets"), row):
+        if main([*ws, "split", code, "--street", name, "--commit"]) == 0:
+            done = name
+            break
+    capsys.readouterr()
+    assert done is not None
+    split = city.read("grids")
+    assert len(split) > len(merged)
+    assert split["households"].sum() == grids["households"].sum()
+    _numbered(split)
+    # a plan of k grids, exported with its code mapping and committed
+    output = tmp_path / "plan.gpkg"
+    community = COMMUNITIES[0]
+    args = [
+        *ws,
+        "plan",
+        "--community",
+        community,
+        "--k",
+        "6",
+        "--plans",
+        "1",
+        "--output",
+        str(output),
+        "--commit",
+    ]
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "best: plan 1" in out
+    plan = gpd.read_file(output, layer="plan")
+    assert len(plan) == 6
+    before = views.area_grids(split, community)
+    assert plan["households"].sum() == pytest.approx(before["households"].sum(), abs=6)
+    assert _contiguous(plan)
+    after = city.read("grids")
+    _numbered(after)
+    # export: GeoJSON in WGS-84 and a zipped Shapefile in the city's CRS
+    geojson = tmp_path / "grids.geojson"
+    assert main([*ws, "export", str(geojson)]) == 0
+    exported = gpd.read_file(geojson)
+    assert sorted(exported["grid_code"]) == sorted(after["grid_code"])
+    zipped = tmp_path / "grids.zip"
+    assert main([*ws, "export", str(zipped), "--crs", CRS]) == 0
+    shp = gpd.read_file(f"zip://{zipped}")
+    assert shp.crs == CRS
+    assert shp.total_bounds[0] == pytest.approx(X0, abs=1)
+    assert shp.area.sum() == pytest.approx(_metric(after).area.sum(), rel=1e-6)

@@ -34,4 +34,16 @@ MESSAGES = {
         "The streets have no names (name, 名称): grids cannot be split along streets by"
         " name; split them along a drawn line instead.",
     ),
+    "grids_plan_needs_households": (
+        "社区 {code} 的网格和建筑都没有户数：自动划分按户数均衡，无从均衡。请先导入带户数列的网格"
+        "（或带户数的建筑）。",
+        "The grids and buildings of community {code} hold no households: automatic plans"
+        " balance households, so there is nothing to balance. Import grids with a"
+        " households column (or buildings with households) first.",
+    ),
+    "grids_plan_needs_streets": (
+        "自动划分沿道路把街区组成网格：工作空间没有道路图层。请先在“数据”页导入道路中心线。",
+        "Automatic plans build grids from street blocks: the workspace has no streets"
+        " layer. Import street centrelines on the Data page first.",
+    ),
 }
