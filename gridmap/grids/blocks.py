@@ -60,7 +60,7 @@ def _boundary_lines(
     # grids without a single street inside them).
     if highways is None or "network" not in streets.columns:
         return streets
-    keep = (streets["network"] == "drive").to_numpy()
+    keep = (streets["network"] == "drive").to_numpy(copy=True)
     if "highway" in streets.columns:
         keep |= streets["highway"].isin(highways).to_numpy()
     return streets[keep]
