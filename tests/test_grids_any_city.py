@@ -565,3 +565,25 @@ def test_the_cli_on_the_citys_workspace(
     assert shp.crs == CRS
     assert shp.total_bounds[0] == pytest.approx(X0, abs=1)
     assert shp.area.sum() == pytest.approx(_metric(after).area.sum(), rel=1e-6)
+
+
+def test_what_a_workspace_lacks_is_named() -> None:
+    city = _city()
+    grids, streets = city["grids"], city["streets"]
+    assert views.missing_inputs(grids, streets=streets, buildings=None) == []
+    keys = [
+        m.key
+        for m in views.missing_inputs(
+            grids.drop(columns="households"), streets=streets.drop(columns="name"), buildings=None
+        )
+    ]
+    assert keys == ["grids_missing_households", "grids_missing_street_names"]
+    # Households carried by buildings are enough; an empty streets layer is no streets.
+    counted = city["buildings"].assign(households=10)
+    keys = [
+        m.key
+        for m in views.missing_inputs(
+            grids.drop(columns="households"), streets=streets.iloc[:0], buildings=counted
+        )
+    ]
+    assert keys == ["grids_missing_streets"]
