@@ -587,3 +587,39 @@ def test_what_a_workspace_lacks_is_named() -> None:
         )
     ]
     assert keys == ["grids_missing_streets"]
+
+
+def test_a_line_drawn_on_the_map_splits_a_grid(city: GeoPackageStore) -> None:
+    """The draw map sends WGS-84 GeoJSON; the split is made in the city's CRS."""
+    grids = city.read("grids")
+    code = f"{COMMUNITIES[0]}005"
+    grid = _metric(views.area_grids(grids, code)).geometry.iloc[0]
+    west, south, east, north = grid.bounds
+    # East-west, a third of the way up: through the grid's blocks, along no street.
+    y = south + (north - south) / 3
+    ends = gpd.GeoSeries(
+        [shapely.Point(west - 20, y), shapely.Point(east + 20, y)], crs=CRS
+    ).to_crs(4326)
+    drawing = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "LineString", "coordinates": [[p.x, p.y] for p in ends]},
+        }
+    ]
+    app = run_app(PAGE, grids_view="edit", grids_edit_kind="draw", editor="赵六", lang="en")
+    app.session_state["grids_draw_map"] = {"drawings": drawing}
+    app.run()
+    assert not _problems(app), _problems(app)
+    assert any(c.value.startswith(f"Splitting grid {code}") for c in app.caption)
+    app.button(key="grids_edit_commit").click().run()
+    assert not _problems(app), _problems(app)
+    after = _metric(city.read("grids"))
+    assert len(after) == len(grids) + 1
+    assert after["households"].sum() == grids["households"].sum()
+    halves = after[after.geometry.intersection(grid).area.to_numpy() > 1]
+    assert len(halves) == 2
+    assert shapely.union_all(halves.geometry.to_numpy()).symmetric_difference(grid).area < 1
+    # One half south of the line, one north (the line cuts blocks: a split along a line).
+    assert sorted(g.centroid.y < y for g in halves.geometry) == [False, True]
+    _numbered(after)
