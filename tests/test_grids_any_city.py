@@ -552,6 +552,14 @@ def test_the_cli_on_the_citys_workspace(
     before = views.area_grids(split, community)
     assert plan["households"].sum() == pytest.approx(before["households"].sum(), abs=6)
     assert _contiguous(plan)
+    # The code mapping's overlaps, against shapely's in the city's CRS.
+    mapping = gpd.read_file(output, layer="code_mapping")
+    old = _metric(before).set_index("grid_code").geometry
+    new = _metric(plan).set_index("grid_code").geometry
+    for row in mapping.itertuples():
+        overlap = old[row.old_code].intersection(new[row.new_code]).area
+        assert row.area_m2 == pytest.approx(overlap, rel=1e-3, abs=1)
+    assert mapping["area_m2"].sum() == pytest.approx(old.area.sum(), rel=1e-3)
     after = city.read("grids")
     _numbered(after)
     # export: GeoJSON in WGS-84 and a zipped Shapefile in the city's CRS
