@@ -631,3 +631,20 @@ def test_a_line_drawn_on_the_map_splits_a_grid(city: GeoPackageStore) -> None:
     # One half south of the line, one north (the line cuts blocks: a split along a line).
     assert sorted(g.centroid.y < y for g in halves.geometry) == [False, True]
     _numbered(after)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="left for the lead: grid edges digitised a few metres off the centrelines leave"
+    " strips wider than MIN_BLOCK_WIDTH (3 m) between edge and street, which become blocks",
+)
+def test_grid_edges_a_few_metres_off_the_streets_make_no_sliver_blocks() -> None:
+    city = _city()
+    grids, streets = city["grids"], city["streets"]
+    exact = len(grid_blocks(grids, streets))
+    # Each grid's corners moved by up to 6 m, as when boundaries are traced over imagery.
+    rng = np.random.default_rng(1)
+    traced = grids.set_geometry(
+        [shapely.box(*(np.asarray(g.bounds) + rng.uniform(-6, 6, 4))) for g in grids.geometry]
+    )
+    assert len(grid_blocks(traced, streets)) <= exact + 5
