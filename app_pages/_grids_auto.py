@@ -9,6 +9,7 @@ from app_pages._grids_common import PLANS, GridsPage, blocks, export_box, method
 from app_pages._street_office import kept
 from gridmap import ValidationError
 from gridmap.grids import dissolve_level, views
+from gridmap.i18n import Message
 
 
 def _community(page: GridsPage) -> GridsPage:
@@ -122,6 +123,8 @@ def _run(page: GridsPage, options: dict) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=tr("grids_auto_running"))
 
     try:
+        if page.streets is None or not len(page.streets):
+            raise ValidationError(Message("grids_plan_needs_streets"))
         plans = views.plans_for(
             blocks(), page.code, buildings=layer("buildings"), progress=progress, **options
         )

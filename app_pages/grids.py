@@ -190,6 +190,8 @@ page = GridsPage(
 )
 if len(area_prefix()) < 9:
     st.caption(tr("grids_area_default", code=code))
+for missing in views.missing_inputs(grids, streets=page.streets, buildings=layer("buildings")):
+    st.warning(say(missing))
 view = kept(
     st.radio,
     "grids_view",

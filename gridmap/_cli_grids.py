@@ -70,7 +70,9 @@ def _need(store: Any, name: str, args: argparse.Namespace | None = None) -> gpd.
 def _blocks(store: Any, grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     from gridmap.grids.blocks import grid_blocks
 
-    streets = _need(store, "streets")
+    # Merges and line splits work without streets (each grid is then one block); plans
+    # and splits along streets ask for them (`_need`) before coming here.
+    streets = store.read("streets") if store.current_version("streets") else None
     buildings = store.read("buildings") if store.current_version("buildings") else None
     return grid_blocks(grids, streets, buildings=buildings)
 
@@ -147,6 +149,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             f" got {args.community!r}"
         )
         raise ValidationError(msg)
+    _need(store, "streets")  # plans build grids from street blocks
     plans = views.plans_for(
         _blocks(store, grids),
         args.community,

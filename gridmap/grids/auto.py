@@ -196,7 +196,9 @@ def plans_for(
     Raises
     ------
     ValidationError
-        `code` is not a community's, or as :func:`partition_blocks`.
+        `code` is not a community's, its blocks hold no households (plans balance
+        them: a workspace whose grids and buildings carry none), or as
+        :func:`partition_blocks`.
     """
     if len(code) != 12:
         raise ValidationError(Message("grids_auto_needs_community"))
@@ -206,6 +208,8 @@ def plans_for(
         msg = f"`blocks` has no block in community {code}"
         raise ValidationError(msg)
     total = float(pd.to_numeric(mine["households"]).sum())
+    if not total > 0:
+        raise ValidationError(Message("grids_plan_needs_households", code=code))
     n = int(k) if k is not None else grids_for_range(total, households or (300, 500))
     coarse = too_coarse(mine["households"], k=max(n, 1), tolerance=tolerance)
     used = mine

@@ -54,15 +54,15 @@ def _to(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
 def _boundary_lines(
     streets: gpd.GeoDataFrame, *, highways: tuple[str, ...] | None
 ) -> gpd.GeoDataFrame:
-    if highways is None:
+    # Without a walk/drive `network` every line bounds blocks: a city's own centrelines
+    # are its streets, and their `highway` is then the import's default class for all of
+    # them, which says nothing about which ones a car uses (filtering on it left a city's
+    # grids without a single street inside them).
+    if highways is None or "network" not in streets.columns:
         return streets
-    keep = np.zeros(len(streets), dtype=bool)
-    if "network" in streets.columns:
-        keep |= (streets["network"] == "drive").to_numpy()
+    keep = (streets["network"] == "drive").to_numpy(copy=True)
     if "highway" in streets.columns:
         keep |= streets["highway"].isin(highways).to_numpy()
-    if "network" not in streets.columns and "highway" not in streets.columns:
-        keep[:] = True
     return streets[keep]
 
 
@@ -443,7 +443,7 @@ def spread_households(
 
 def grid_blocks(
     grids: gpd.GeoDataFrame,
-    streets: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame | None,
     *,
     buildings: gpd.GeoDataFrame | None = None,
     highways: tuple[str, ...] | None = BLOCK_EDGE_HIGHWAYS,
@@ -462,8 +462,10 @@ def grid_blocks(
     ----------
     grids : GeoDataFrame
         The grids layer (``grid_code``; optional ``households``), any CRS.
-    streets : GeoDataFrame
-        The streets layer.
+    streets : GeoDataFrame or None
+        The streets layer. Without one (a workspace that has none yet) each grid is its
+        own block, or blocks in pieces where grids leave gaps: merges and line splits
+        still work, moves and plans have whole grids to work with.
     buildings : GeoDataFrame, optional
         Buildings with ``households``: blocks get households by building centroid. Without
         them each grid's ``households`` are spread over its blocks by area.
@@ -487,7 +489,10 @@ def grid_blocks(
     geoms = shapely.make_valid(g.geometry.to_numpy())
     codes = g["grid_code"].astype(str).to_numpy()
     extent = shapely.union_all(geoms)
-    lines = _to(_boundary_lines(streets, highways=highways), crs).geometry.to_numpy()
+    if streets is None or not len(streets):
+        lines = np.array([], dtype=object)
+    else:
+        lines = _to(_boundary_lines(streets, highways=highways), crs).geometry.to_numpy()
     shapely.prepare(extent)
     lines = lines[shapely.intersects(extent, lines)]
     noded = shapely.union_all([*lines, *shapely.boundary(geoms)])

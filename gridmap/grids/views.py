@@ -82,6 +82,29 @@ UNCHANGED_COLOUR = "#d9d9d9"
 PROBLEM_COLOUR = "#6a3d9a"
 
 
+def missing_inputs(
+    grids: gpd.GeoDataFrame,
+    *,
+    streets: gpd.GeoDataFrame | None,
+    buildings: gpd.GeoDataFrame | None,
+) -> list[Message]:
+    """What the workspace lacks for the page's edits and plans, each said with its effect.
+
+    A city's first workspace often holds grids with codes only and no streets yet: the
+    page still works (a grid is then one block), but the planner must know which figures
+    are missing and which edits need which layer.
+    """
+    missing = []
+    counted = buildings is not None and "households" in buildings.columns
+    if "households" not in grids.columns and not counted:
+        missing.append(Message("grids_missing_households"))
+    if streets is None or not len(streets):
+        missing.append(Message("grids_missing_streets"))
+    elif "name" not in streets.columns or not streets["name"].astype(str).str.strip().any():
+        missing.append(Message("grids_missing_street_names"))
+    return missing
+
+
 def area_code(prefix: str, codes: Iterable[str]) -> str:
     """The community (12 digits) or street (9) the page works on, from the sidebar prefix.
 
