@@ -204,3 +204,42 @@ def _show_view(
                 _payloads.popitem(last=False)
     show_view(key, base)
     return {}
+
+
+def show_folium(
+    fmap: folium.Map,
+    *,
+    key: str,
+    height: int,
+    prepare: Callable[[folium.Map], folium.Map] | None = None,
+) -> None:
+    """Show `fmap`, a map that reports nothing and other sessions may be showing now.
+
+    For pages that cache the folium map itself (``st.cache_resource``) rather than a
+    builder (:func:`show_map`): rendered in every run, by one session at a time (see
+    :func:`show_shared_map`), and drawn in the page itself, or in ``st_folium``'s iframe
+    with ``GRIDMAP_IFRAME_MAPS=1``.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map, possibly shared by every session.
+    key : str
+        The Streamlit widget key.
+    height : int
+        Height in pixels; the map takes the container's width.
+    prepare : callable, optional
+        Readies `fmap` for rendering (under the render lock: it may change the shared map).
+    """
+    with _RENDER_LOCK:
+        ready = prepare(fmap) if prepare is not None else fmap
+        if iframe_maps():
+            streamlit_folium.st_folium(
+                ready, height=height, use_container_width=True, returned_objects=[], key=key
+            )
+            return
+        args = folium_arguments(ready, height=height, use_container_width=True, key=key)
+    # Imported here: app_pages._edit_map builds on this module's folium_arguments.
+    from app_pages._edit_map import base_from_arguments, show_view
+
+    show_view(key, base_from_arguments(args, height=height))
