@@ -2,8 +2,8 @@
 
 The edit's map stays on screen while the planner works: a preview is laid over it as a
 layer (see :mod:`app_pages._grids_maps`), picked blocks too, so the browser never loads a
-new map for a preview. The maps a line is drawn or blocks are clicked on are the page's
-own component (:mod:`app_pages._edit_map`), which sends the line or the click at once; the
+new map for a preview. Every edit's map is the page's own component
+(:mod:`app_pages._edit_map`), which sends a drawn line or a click at once; the
 view is a fragment, so a click reruns it alone; a click on a block previews its move.
 """
 
@@ -29,6 +29,7 @@ DRAWN = "grids_drawn"
 MOVED = "grids_moved"
 DRAW_MAP = "grids_draw_map"
 BLOCKS_MAP = "grids_blocks_map"
+EDIT_MAP = "grids_edit_map"
 
 
 def pick_blocks(picked: list[int], language: str) -> None:
@@ -363,11 +364,12 @@ def edit_view(page: GridsPage) -> None:
         args = _form(page, kind, target)
         if args is not None:
             _preview(page, kind, all_blocks, args)
-        # The area's map, the preview laid over it once there is one.
-        page.map(
-            area,
-            "grids_edit_map",
-            shows="edit",
+        # The area's map, the preview laid over it once there is one: an edit map (no
+        # iframe), so a preview sends the browser the changed grids, not the map again.
+        show_edit_map(
+            EDIT_MAP,
+            lambda: _area_map(page),
+            shows=page.shows(EDIT_MAP),
             overlay=lambda shift: [page.preview_layer(shift)],
             overlay_shows=page.preview_shows(),
         )

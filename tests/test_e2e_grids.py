@@ -256,3 +256,74 @@ def test_a_block_clicked_on_the_map_is_picked_and_its_move_previewed(
         assert store.current_version("grids") == before  # a preview writes nothing
         browser.close()
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"
+
+
+def test_two_grids_picked_are_merged_on_the_map_the_browser_keeps(app_url: str, home: Path) -> None:
+    """Merge: two neighbouring grids picked, the preview button clicked, and the merged grid
+    drawn red on the same Leaflet map (the edit map is not rebuilt, no iframe), twice."""
+    import itertools
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+        outside: list[str] = []
+        block_outside_requests(context, outside)
+        page = context.new_page()
+        page.goto(f"{app_url}/grids")
+        page.get_by_role("heading", name="网格调整").wait_for(timeout=120_000)
+        # The app installs the sample on its first page: read it now.
+        store = GeoPackageStore(home / "sample.gpkg")
+        grids = store.read("grids")
+        blocks = grid_blocks(grids, store.read("streets"), buildings=store.read("buildings"))
+        street = grids["grid_code"].iloc[0][:9]
+        codes = sorted(c for c in grids["grid_code"].astype(str) if c.startswith(street))
+        merges = []
+        for a, b in itertools.pairwise(codes):
+            if merges and a in merges[-1][0]:
+                continue
+            try:
+                preview = views.edit("merge", grids, blocks, codes=[a, b], lang="zh")
+            except ValidationError:
+                continue
+            merges.append(([a, b], sorted(preview.changed)))
+        assert len(merges) >= 2, "the sample has no two merges of neighbouring grids"
+        before = store.current_version("grids")
+        page.get_by_text("手动调整", exact=True).click()
+        wait_until_idle(page, timeout_ms=120_000)
+        page.get_by_text("合并相邻网格", exact=True).click()
+        page.wait_for_function(READY_JS, timeout=120_000)
+        wait_until_idle(page)
+        # A mark on the map's element: it survives only if the previews keep the map.
+        page.evaluate("() => { document.querySelector('.gridmap-edit-map').dataset.kept = 'y'; }")
+        shows = f"(want) => JSON.stringify(({RED_KEYS_JS})()) === JSON.stringify(want)"
+        for picked, changed in merges[:2]:
+            picker = page.locator("[data-testid='stMultiSelect'] input").first
+            picker.click()
+            for _ in range(3):
+                picker.press("Backspace")
+            for code in picked:
+                picker.type(f"({code[-6:]})")
+                picker.press("Enter")
+            picker.press("Escape")
+            page.locator("[role='listbox']").wait_for(state="hidden", timeout=10_000)
+            button = page.get_by_role("button", name="预览", exact=True)
+            button.evaluate("b => b.scrollIntoView({block: 'center'})")
+            box = button.bounding_box()
+            assert box is not None
+            started = time.monotonic()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_function(shows, arg=changed, timeout=15_000)
+            shown_after = time.monotonic() - started
+            print(f"\nmerge button to preview on screen: {shown_after * 1000:.0f} ms")
+            assert shown_after < 2.0
+            wait_until_idle(page)
+        kept = page.evaluate(
+            "() => [...document.querySelectorAll('.gridmap-edit-map')].map(e => e.dataset.kept)"
+        )
+        assert kept == ["y"], kept  # one edit map, the first one: the previews were laid over it
+        assert page.locator("iframe[title='streamlit_folium.st_folium']").count() == 0
+        assert store.current_version("grids") == before  # a preview writes nothing
+        browser.close()
+        assert outside == [], f"the app tried to reach outside: {outside[:5]}"

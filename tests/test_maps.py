@@ -741,3 +741,18 @@ def test_leaflet_prefix_is_off_and_only_our_credit_is_added(attribution, monkeyp
         ["数据：某街道办 &lt;测试&gt;"] if attribution else []
     )
     assert _run_in_node(script) == "ok"
+
+
+def test_a_value_filling_most_quantiles_gets_a_class_of_its_own():
+    """82 % of the sample's city blocks hold no household: quantiles alone made one class
+    (0 – 273, every block one colour). The zeros get their own class and the other
+    blocks are told apart by quantiles of their own (numpy's, independently)."""
+    rng = np.random.default_rng(3)
+    households = np.concatenate([np.zeros(500), rng.integers(1, 274, 110)])
+    edges = maps.class_breaks(households, bins=5)
+    assert edges[0] == 0 and edges[1] == 1  # the class "0"
+    rest = households[households > 0]
+    np.testing.assert_array_equal(edges[1:], np.ceil(np.quantile(rest, [0, 0.25, 0.5, 0.75, 1])))
+    classes = np.clip(np.searchsorted(edges[1:-1], households, side="right"), 0, len(edges) - 2)
+    assert (classes == 0).sum() == 500  # exactly the zeros
+    assert len(np.unique(classes)) == 5  # every class holds blocks

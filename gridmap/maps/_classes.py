@@ -75,6 +75,8 @@ def class_breaks(
     [1.0, 3.0, 5.0, 7.0, 8.0]
     >>> class_breaks([3, 3, 3]).tolist()
     [3.0, 3.0]
+    >>> class_breaks([0] * 80 + list(range(1, 21)), bins=5).tolist()
+    [0.0, 1.0, 6.0, 11.0, 16.0, 20.0]
     """
     if bins < 1:
         msg = f"`bins` must be at least 1; got {bins}"
@@ -98,6 +100,13 @@ def class_breaks(
     if np.array_equal(arr, np.round(arr)):
         edges = np.ceil(edges)
     edges = np.unique(edges)
+    rest = arr[arr > arr.min()]
+    lowest = 1 - len(rest) / len(arr)
+    if scheme == "quantiles" and bins > 1 and lowest > 1 / bins and len(np.unique(rest)) > 1:
+        # The lowest value fills several quantiles (most city blocks hold no household):
+        # it is a class of its own and the other values are classed among themselves,
+        # so the map still tells them apart.
+        return np.concatenate([[arr.min()], class_breaks(rest, bins=bins - 1, scheme=scheme)])
     return edges if len(edges) > 1 else np.repeat(edges, 2)
 
 
