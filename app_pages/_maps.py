@@ -16,13 +16,14 @@ The cache key must name everything the map depends on: the workspace location (a
 store's location names its scope, see :func:`app_pages._common.store`), the layers'
 versions, the language, the basemap and every option the page passes.
 
-A map that reports nothing back (no ``returned_objects``) is not shown by ``st_folium``
-but by the component of :mod:`app_pages._edit_map` in display mode: the same script, run
-in the page itself instead of a new iframe document per mount, so a page change no longer
-costs the browser Leaflet and every plugin parsed and compiled again (issue #10 "Load":
-about 0.6 s of Chromium CPU per Overview on a small server shared with 20 browsers). The
-arguments kept per cache key are then :func:`app_pages._edit_map.base_from_arguments` of
-what ``st_folium`` would have sent. ``GRIDMAP_IFRAME_MAPS=1`` in the server's environment
+A map that reports nothing back (no ``returned_objects``; and :func:`show_folium`'s) is
+not shown by ``st_folium`` but by the component of :mod:`app_pages._edit_map` in display
+mode: the same script, run in the page itself instead of a new iframe document per mount,
+so a page change no longer costs the browser Leaflet and every plugin parsed and compiled
+again (issue #10 "Load": Chromium's CPU for the way back to the Overview 0.85–1.08 s →
+0.51–0.64 s on the 2-core test machine, ``bench/bench_view_maps.py``). The arguments kept
+per cache key are then :func:`app_pages._edit_map.base_from_arguments` of what
+``st_folium`` would have sent. ``GRIDMAP_IFRAME_MAPS=1`` in the server's environment
 shows them with ``st_folium`` as before (the benchmarks' peer; a way back should a
 browser not run the page's own maps).
 """
