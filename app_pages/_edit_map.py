@@ -1,4 +1,6 @@
-"""The Grids page's edit maps: a split line drawn or a block clicked reaches the app at once.
+"""The pages' maps in the page itself: the Grids page's edit maps, and maps that only show.
+
+A split line drawn or a block clicked on an edit map reaches the app at once.
 
 Why a component of our own: issue #9 asks for ≤ 300 ms from a click to the preview on
 screen, and ``st_folium`` could not get there. Its browser side sends a drawing or a
@@ -16,6 +18,14 @@ from ``static/vendor/`` as on every other map. The map is built once per what it
 a new overlay (the preview, the picked blocks) is laid over it in place.
 
 ``bench/bench_grids_preview.py`` times this page against the page as it was (``st_folium``).
+
+Display maps (:func:`show_view`, what :func:`app_pages._maps.show_map` mounts for maps that
+report nothing) run the same script the same way, for another reason: a page change costs
+the browser a new ``st_folium`` iframe document per map, Leaflet and every plugin parsed
+and compiled again (~0.6 s CPU of the Overview's ~1 s, issue #10 "Load"); here Leaflet is
+loaded once per tab. A display map sends the app nothing, ever (each message would rerun
+the page): it always gets its whole script, and the browser builds it again only when
+its id changes (another filter, language, basemap).
 """
 
 from __future__ import annotations
@@ -51,6 +61,12 @@ def base_map(fmap: folium.Map, *, height: int) -> dict[str, Any]:
     map the other pages show; ``id`` names it (a new id builds a new map in the browser).
     """
     args = folium_arguments(fmap, height=height, use_container_width=True, key="gridmap_edit")
+    return base_from_arguments(args, height=height)
+
+
+def base_from_arguments(args: dict[str, Any], *, height: int) -> dict[str, Any]:
+    """:func:`base_map` from the arguments ``st_folium`` would pass its component
+    (:func:`app_pages._maps.folium_arguments`), for callers that keep those."""
     base = {name: args[name] for name in ("script", "header", "html", "css_links", "js_links")}
     base["height"] = int(height)
     digest = hashlib.blake2b(digest_size=12)
@@ -153,3 +169,20 @@ def show(
         height="content",
         **callbacks,
     )
+
+
+def show_view(key: str, base: dict[str, Any]) -> None:
+    """Mount the display map `base` (from :func:`base_map`) under `key`; it sends nothing.
+
+    Parameters
+    ----------
+    key : str
+        The component's key (one per map on the page).
+    base : dict
+        The map, from :func:`base_map` or :func:`base_from_arguments`, whole: the browser
+        never says which map it shows, so it always gets the script, and builds a map
+        only for an id it does not show already.
+    """
+    # No callbacks and ``display``: the browser never calls setStateValue, so showing the
+    # map never reruns the page.
+    _component(key=key, data={"base": base, "display": True}, height="content")

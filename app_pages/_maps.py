@@ -1,4 +1,4 @@
-"""Maps on the pages: ``st_folium`` with the drawn map shared by every session (UI glue only).
+"""Maps on the pages, with the drawn map shared by every session (UI glue only).
 
 Building a folium map and rendering it to HTML and JavaScript costs the server about half
 of a page view (the Overview on the sample: ~0.4 s of ~0.8 s CPU), and with many people on
@@ -15,10 +15,22 @@ changes them fails there rather than on screen.
 The cache key must name everything the map depends on: the workspace location (a scoped
 store's location names its scope, see :func:`app_pages._common.store`), the layers'
 versions, the language, the basemap and every option the page passes.
+
+A map that reports nothing back (no ``returned_objects``; and :func:`show_folium`'s) is
+not shown by ``st_folium`` but by the component of :mod:`app_pages._edit_map` in display
+mode: the same script, run in the page itself instead of a new iframe document per mount,
+so a page change no longer costs the browser Leaflet and every plugin parsed and compiled
+again (issue #10 "Load": Chromium's CPU for the way back to the Overview 0.85–1.08 s →
+0.51–0.64 s on the 2-core test machine, ``bench/bench_view_maps.py``). The arguments kept
+per cache key are then :func:`app_pages._edit_map.base_from_arguments` of what
+``st_folium`` would have sent. ``GRIDMAP_IFRAME_MAPS=1`` in the server's environment
+shows them with ``st_folium`` as before (the benchmarks' peer; a way back should a
+browser not run the page's own maps).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -29,6 +41,8 @@ import streamlit_folium
 
 #: Component arguments kept (a map's arguments are its HTML, ~0.1–1 MB each).
 MAX_MAPS = 48
+#: Set to "1": display maps in ``st_folium``'s iframe, as before (see the module's docstring).
+IFRAME_MAPS_ENV = "GRIDMAP_IFRAME_MAPS"
 
 _lock = threading.Lock()
 _payloads: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
@@ -137,9 +151,12 @@ def show_map(
     Returns
     -------
     dict
-        What ``st_folium`` returns.
+        What ``st_folium`` returns; ``{}`` for a map shown in the page itself (a map that
+        reports nothing).
     """
     returned = list(returned_objects)
+    if not returned and not iframe_maps():
+        return _show_view(build, cache_key=cache_key, key=key, height=height)
     full_key = (key, height, tuple(returned), cache_key)
     with _lock:
         kwargs = _payloads.get(full_key)
@@ -156,3 +173,74 @@ def show_map(
             while len(_payloads) > MAX_MAPS:
                 _payloads.popitem(last=False)
     return shown
+
+
+def iframe_maps() -> bool:
+    """Whether display maps go to ``st_folium``'s iframe (``GRIDMAP_IFRAME_MAPS=1``)."""
+    return os.environ.get(IFRAME_MAPS_ENV, "") == "1"
+
+
+def _show_view(
+    build: Callable[[], folium.Map], *, cache_key: Hashable, key: str, height: int
+) -> dict[str, Any]:
+    """:func:`show_map` of a map that reports nothing: in the page itself, no iframe."""
+    # Imported here: app_pages._edit_map builds on this module's folium_arguments.
+    from app_pages._edit_map import base_from_arguments, show_view
+
+    full_key = ("view", key, height, cache_key)
+    with _lock:
+        base = _payloads.get(full_key)
+        if base is not None:
+            _payloads.move_to_end(full_key)
+    if base is None:
+        fmap = build()
+        # `build` may hand back a folium object cached for every session: rendering
+        # renames its elements, so sessions take turns (see show_shared_map).
+        with _RENDER_LOCK:
+            args = folium_arguments(fmap, height=height, use_container_width=True, key=key)
+        base = base_from_arguments(args, height=height)
+        with _lock:
+            _payloads[full_key] = base
+            while len(_payloads) > MAX_MAPS:
+                _payloads.popitem(last=False)
+    show_view(key, base)
+    return {}
+
+
+def show_folium(
+    fmap: folium.Map,
+    *,
+    key: str,
+    height: int,
+    prepare: Callable[[folium.Map], folium.Map] | None = None,
+) -> None:
+    """Show `fmap`, a map that reports nothing and other sessions may be showing now.
+
+    For pages that cache the folium map itself (``st.cache_resource``) rather than a
+    builder (:func:`show_map`): rendered in every run, by one session at a time (see
+    :func:`show_shared_map`), and drawn in the page itself, or in ``st_folium``'s iframe
+    with ``GRIDMAP_IFRAME_MAPS=1``.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map, possibly shared by every session.
+    key : str
+        The Streamlit widget key.
+    height : int
+        Height in pixels; the map takes the container's width.
+    prepare : callable, optional
+        Readies `fmap` for rendering (under the render lock: it may change the shared map).
+    """
+    with _RENDER_LOCK:
+        ready = prepare(fmap) if prepare is not None else fmap
+        if iframe_maps():
+            streamlit_folium.st_folium(
+                ready, height=height, use_container_width=True, returned_objects=[], key=key
+            )
+            return
+        args = folium_arguments(ready, height=height, use_container_width=True, key=key)
+    # Imported here: app_pages._edit_map builds on this module's folium_arguments.
+    from app_pages._edit_map import base_from_arguments, show_view
+
+    show_view(key, base_from_arguments(args, height=height))

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app_pages._common import area_prefix, lang, layer, say, store, tr, workspace_name
+from app_pages._maps import show_folium
 from gridmap.hotspots import views
 from gridmap.hotspots.warnings import category_label
 from gridmap.i18n import Message
@@ -124,15 +124,11 @@ def forget_rendered_names(fmap: Any) -> Any:
 
 
 def show_map(fmap: Any, name: str, height: int = MAP_HEIGHT) -> None:
-    """Draw a (possibly cached and already drawn) folium map with ``st_folium``."""
+    """Draw a (possibly cached and already drawn) folium map that reports nothing back.
 
-    st_folium(
-        forget_rendered_names(fmap),
-        height=height,
-        use_container_width=True,
-        returned_objects=[],
-        key=name,
-    )
+    In the page itself (app_pages/_maps.py :func:`~app_pages._maps.show_folium`).
+    """
+    show_folium(fmap, key=name, height=height, prepare=forget_rendered_names)
 
 
 def map_credit() -> str | None:

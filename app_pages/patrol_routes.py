@@ -25,7 +25,7 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
-from app_pages._maps import show_shared_map
+from app_pages._maps import show_folium
 from app_pages._patrol_form import download_name, keep, labels, multi, solve_form
 from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
 from app_pages._street_office import map_credit
@@ -124,8 +124,9 @@ def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_ch
 
 
 def show_map(fmap: Any, key: str) -> None:
-    # The maps are cached for every session: rendered by one session at a time.
-    show_shared_map(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+    # The maps are cached for every session: rendered by one session at a time, drawn in
+    # the page itself (they report nothing back).
+    show_folium(fmap, key=key, height=MAP_HEIGHT)
 
 
 def _map_options() -> tuple:

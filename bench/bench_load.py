@@ -24,8 +24,12 @@ once measures mostly the browsers. The peer is one session alone on the same ser
    carries the map. With ``--accounts`` they sign in through a trusted single sign-on
    header, as behind an intranet's reverse proxy. ``--clients browser|server|both``.
 
+Maps that only show are drawn in the page itself (app_pages/_maps.py); ``--iframe-maps``
+runs the server with ``GRIDMAP_IFRAME_MAPS=1``, its maps in ``st_folium``'s iframes as
+before (the peer of that change).
+
 Run: python bench/bench_load.py [--sessions 20] [--workspace PATH_OR_URL] [--accounts]
-     [--work-seconds 90] [--think 10] [--clients both]
+     [--work-seconds 90] [--think 10] [--clients both] [--iframe-maps]
 """
 
 from __future__ import annotations
@@ -47,9 +51,11 @@ sys.path.insert(0, str(ROOT))
 
 from gridmap.store import install_sample_workspace, is_database_url  # noqa: E402
 from tests.browser import (  # noqa: E402
+    ANY_MAP,
     CHROMIUM_ARGS,
     GRID_POLYGONS_JS,
     MAP_IFRAME,
+    OWN_MAP,
     chromium_path,
     running_app,
 )
@@ -65,14 +71,23 @@ CPU: dict[str, tuple[float, float]] = {}
 STREAM_ALONE: list[float] = []
 
 
-async def _map_drawn(page, timeout_s: float, *, selector: str = MAP_IFRAME) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the map frame shows drawn grid polygons (the frame is looked up afresh)."""
+async def _map_drawn(page, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a new map (none marked ``data-old``) shows drawn grid polygons.
+
+    The map is drawn in the page itself (app_pages/_edit_map) or, with
+    ``GRIDMAP_IFRAME_MAPS=1``, in streamlit-folium's iframe, looked up afresh.
+    """
     deadline = time.monotonic() + timeout_s
     condition = f"() => ({GRID_POLYGONS_JS})() > 0"
+    fresh = ", ".join(f"{selector}:not([data-old])" for selector in (MAP_IFRAME, OWN_MAP))
     while time.monotonic() < deadline:
         try:
-            handle = await page.locator(selector).first.element_handle(timeout=2000)
-            frame = await handle.content_frame() if handle else None
+            element = await page.wait_for_selector(fresh, timeout=2000)
+            if element is not None and await element.evaluate(f"e => e.matches({OWN_MAP!r})"):
+                # In the page: GRID_POLYGONS_JS finds the map its element keeps.
+                await page.wait_for_function(condition, timeout=2000)
+                return
+            frame = await element.content_frame() if element else None
             if frame is not None:
                 await frame.wait_for_function(condition, timeout=2000)
                 return
@@ -130,15 +145,15 @@ async def _work(page, *, until: float, think_s: float, seed: int, timeout_s: flo
     while time.monotonic() < until:
         await asyncio.sleep(rng.expovariate(1 / think_s))
         await away.click()
-        await page.locator(MAP_IFRAME).first.wait_for(state="detached", timeout=timeout_s * 1000)
+        await page.locator(ANY_MAP).first.wait_for(state="detached", timeout=timeout_s * 1000)
         await asyncio.sleep(rng.expovariate(1 / think_s))
         # Any map the other page drew is marked, so only the Overview's new map counts.
         await page.evaluate(
-            "sel => document.querySelectorAll(sel).forEach(f => f.dataset.old = '1')", MAP_IFRAME
+            "sel => document.querySelectorAll(sel).forEach(f => f.dataset.old = '1')", ANY_MAP
         )
         start = time.perf_counter()
         await home.click()
-        await _map_drawn(page, timeout_s, selector=f"{MAP_IFRAME}:not([data-old])")
+        await _map_drawn(page, timeout_s)
         times.append(time.perf_counter() - start)
     return times
 
@@ -294,7 +309,14 @@ def main() -> int:
         default="both",
         help="browsers (phases 1-2), browser-less sessions (phase 3), or both",
     )
+    parser.add_argument(
+        "--iframe-maps",
+        action="store_true",
+        help="the server shows display maps in st_folium's iframe (GRIDMAP_IFRAME_MAPS=1)",
+    )
     args = parser.parse_args()
+    if args.iframe_maps:  # the server started below inherits this process's environment
+        os.environ["GRIDMAP_IFRAME_MAPS"] = "1"
     if chromium_path() is None:
         print("chromium not installed (apt-get install chromium)")
         return 1
@@ -331,7 +353,8 @@ def main() -> int:
     where = args.workspace or "the bundled sample"
     signed = " (signed in, several roles)" if args.accounts else ""
     after = os.getloadavg()[0]
-    print(f"{args.sessions} concurrent sessions on {where}{signed}:")
+    maps = "st_folium's iframes" if args.iframe_maps else "the page itself"
+    print(f"{args.sessions} concurrent sessions on {where}{signed}, maps in {maps}:")
     ok = True
     if args.clients != "server":
         ok &= _report_browsers(args, alone, arrivals, worked)

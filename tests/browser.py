@@ -121,19 +121,30 @@ def block_outside_requests(context, seen: list[str]) -> None:  # type: ignore[no
     context.route("**/*", handle)
 
 
+#: The Leaflet map of a frame: one of ours drawn in the page itself (app_pages/_edit_map:
+#: its element, ``.gridmap-map``, keeps it as ``gridmapMap``; one marked ``data-old`` is a
+#: map a benchmark has seen already), else the map a streamlit-folium iframe's script left
+#: on ``window``.
+FIND_MAP_JS = """(() => {
+  const own = [...document.querySelectorAll('.gridmap-map:not([data-old])')]
+    .find(e => e.gridmapMap && e.gridmapMap._loaded);
+  if (own) return own.gridmapMap;
+  return Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded) || null;
+})()"""
+
 #: Counts the grid polygons Leaflet has drawn (the map renders on a canvas, so the DOM holds
 #: no path per polygon; the layers themselves are the evidence).
-GRID_POLYGONS_JS = """() => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+GRID_POLYGONS_JS = f"""() => {{
+  const map = {FIND_MAP_JS};
   if (!map) return 0;
   return Object.values(map._layers).filter(
     l => l.feature && l.feature.properties && l.feature.properties.key
          && l.feature.geometry.type.includes('Polygon') && l._parts && l._parts.length).length;
-}"""
+}}"""
 
 #: How much of the map's width and height the drawn grid polygons span (0–1 each).
-GRID_EXTENT_JS = """() => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+GRID_EXTENT_JS = f"""() => {{
+  const map = {FIND_MAP_JS};
   const grids = Object.values(map._layers).filter(
     l => l.feature && l.feature.properties && l.feature.properties.key && l.getBounds);
   const bounds = grids.reduce((b, l) => b.extend(l.getBounds()), L.latLngBounds([]));
@@ -141,23 +152,37 @@ GRID_EXTENT_JS = """() => {
   const se = map.latLngToContainerPoint(bounds.getSouthEast());
   const size = map.getSize();
   return [(se.x - nw.x) / size.x, (se.y - nw.y) / size.y];
-}"""
+}}"""
 
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+#: A map in the page itself (app_pages/_edit_map), as the page's DOM holds it.
+OWN_MAP = ".gridmap-map"
+#: Any map of a page: in streamlit-folium's iframe or in the page itself.
+ANY_MAP = f"{MAP_IFRAME}, {OWN_MAP}"
 
 
 def _map_frame_when(page, condition_js: str, arg: object, timeout_ms: int, what: str):  # type: ignore[no-untyped-def]
-    """The current map frame once `condition_js` holds in it.
+    """The frame of the current map once `condition_js` holds in it.
 
-    Waits inside the browser (``wait_for_function``) on the frame the map iframe shows
-    now, and looks it up again when the map is re-mounted: a plain ``evaluate`` on a frame
-    being replaced can hang until Playwright's own time-out.
+    A map drawn in the page itself (:data:`OWN_MAP`) is in the page's main frame, which is
+    returned then; a streamlit-folium map is in its iframe. Waits inside the browser
+    (``wait_for_function``) on the frame the map iframe shows now, and looks it up again
+    when the map is re-mounted: a plain ``evaluate`` on a frame being replaced can hang
+    until Playwright's own time-out.
     """
+    # In the main frame the condition counts only with one of our maps on the page: the
+    # page's own text is not the map's.
+    own = f"(arg) => !!document.querySelector({OWN_MAP!r}) && ({condition_js})(arg)"
     deadline = time.monotonic() + timeout_ms / 1000
     while (left := deadline - time.monotonic()) > 0:
         try:
-            handle = page.locator(MAP_IFRAME).first.element_handle(timeout=left * 1000)
+            page.main_frame.wait_for_function(own, arg=arg, timeout=min(left, 0.5) * 1000)
+            return page.main_frame
+        except Exception:  # no map of ours (yet), or not yet true: try an iframe
+            pass
+        try:
+            handle = page.locator(MAP_IFRAME).first.element_handle(timeout=min(left, 0.5) * 1000)
             frame = handle.content_frame() if handle else None
             if frame is not None:
                 frame.wait_for_function(condition_js, arg=arg, timeout=min(left, 2.0) * 1000)
@@ -169,7 +194,8 @@ def _map_frame_when(page, condition_js: str, arg: object, timeout_ms: int, what:
 
 
 def map_frame(page, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
-    """The streamlit-folium frame once Leaflet has drawn grid polygons in it."""
+    """The frame of the map (the page's, or streamlit-folium's iframe) once Leaflet has
+    drawn grid polygons in it."""
     condition = f"() => ({GRID_POLYGONS_JS})() > 0"
     return _map_frame_when(page, condition, None, timeout_ms, "grid polygons")
 
@@ -183,9 +209,13 @@ def wait_until_idle(page, *, timeout_ms: int = 30_000) -> None:  # type: ignore[
 
 
 def wait_for_map_text(page, text: str, *, timeout_ms: int = 30_000):  # type: ignore[no-untyped-def]
-    """The map frame once `text` shows in it (the map is re-mounted when its content
-    changes, so the frame is looked up afresh)."""
-    condition = "(text) => document.body && document.body.innerText.includes(text)"
+    """The map's frame once `text` shows in the map (the map is re-mounted when its
+    content changes, so the frame is looked up afresh)."""
+    # A map of ours: its element's text; an iframe's: the whole document is the map.
+    condition = f"""(text) => {{
+      const own = [...document.querySelectorAll({OWN_MAP!r})];
+      return (own.length ? own : [document.body]).some(e => e && e.innerText.includes(text));
+    }}"""
     return _map_frame_when(page, condition, text, timeout_ms, repr(text))
 
 

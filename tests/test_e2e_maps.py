@@ -21,6 +21,7 @@ from gridmap.overview import workspace_credit
 from gridmap.store import GeoPackageStore
 from tests.browser import (
     CHROMIUM_ARGS,
+    FIND_MAP_JS,
     MAP_IFRAME,
     _map_frame_when,
     block_outside_requests,
@@ -38,19 +39,19 @@ pytestmark = [
 ]
 
 #: The map's attribution control and layer switcher as the user sees them.
-CONTROLS_JS = """() => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+CONTROLS_JS = f"""() => {{
+  const map = {FIND_MAP_JS};
   const credit = document.querySelector('.leaflet-control-attribution');
   const layers = document.querySelector('.leaflet-control-layers');
   if (!map || !credit) return null;
-  return {
+  return {{
     credit: credit.innerText.trim(),
     credit_html: credit.innerHTML,
     credit_links: [...credit.querySelectorAll('a')].map(a => a.getAttribute('href')),
     switcher: layers ? layers.querySelectorAll('.leaflet-control-layers-list label').length : -1,
     layers: Object.keys(map._layers).length,
-  };
-}"""
+  }};
+}}"""
 
 STREAMLIT_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z_]+/_stcore/(health|host-config)$")
 URL_RE = re.compile(r"(?:https?:)?//|www\.|\.(?:com|org|net|cn)\b", re.IGNORECASE)

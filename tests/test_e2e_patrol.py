@@ -13,6 +13,7 @@ import pytest
 
 from tests.browser import (
     CHROMIUM_ARGS,
+    FIND_MAP_JS,
     _map_frame_when,
     block_outside_requests,
     chromium_path,
@@ -31,8 +32,8 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parent.parent
 #: Route lines Leaflet has drawn (plain polylines, not the basemap's GeoJSON), the numbered
 #: stops and arrows (divIcons), and the legends' text.
-ROUTE_JS = """() => {
-  const map = Object.values(window).find(v => v && v._layers && v.getZoom && v._loaded);
+ROUTE_JS = f"""() => {{
+  const map = {FIND_MAP_JS};
   if (!map) return null;
   const lines = Object.values(map._layers).filter(
     l => l instanceof L.Polyline && !(l instanceof L.Polygon) && !l.feature
@@ -40,8 +41,8 @@ ROUTE_JS = """() => {
   const orders = [...document.querySelectorAll('.gm-order')].map(e => e.innerText);
   const arrows = document.querySelectorAll('.gm-arrow').length;
   const legend = [...document.querySelectorAll('.gridmap-legend')].map(e => e.innerText);
-  return {lines, orders, arrows, legend: legend.join(' | ')};
-}"""
+  return {{lines, orders, arrows, legend: legend.join(' | ')}};
+}}"""
 
 
 @pytest.fixture(scope="module")

@@ -10,21 +10,27 @@ import geopandas as gpd
 import pytest
 import streamlit_folium
 
-from app_pages import _maps
+from app_pages import _edit_map, _maps
 from gridmap.datasets import get_path
 from gridmap.maps import OfflineMap, add_choropleth
 
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """The arguments each call passes to streamlit-folium's component, in order."""
+    """The arguments each call passes to streamlit-folium's component, in order; for a
+    map shown in the page itself (app_pages/_edit_map), the map it is sent (its script,
+    height …)."""
     calls: list[dict] = []
 
     def component(**kwargs: object) -> dict:
         calls.append(kwargs)
         return {}
 
+    def own_component(*, data: dict, **_: object) -> None:
+        calls.append(data["base"])
+
     monkeypatch.setattr(streamlit_folium._component_func, "component", component)
+    monkeypatch.setattr(_edit_map, "_component", own_component)
     monkeypatch.setattr(_maps, "_payloads", type(_maps._payloads)())
     return calls
 

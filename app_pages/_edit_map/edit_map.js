@@ -1,9 +1,10 @@
-// The Grids page's edit map (app_pages/_edit_map.py): runs the script streamlit-folium's
-// browser side would run for the same folium map, in the page itself (no iframe), keeps
+// The pages' maps in the page itself (app_pages/_edit_map.py): runs the script
+// streamlit-folium's browser side would run for the same folium map (no iframe), keeps
 // the map while the page reruns, lays overlays over it in place, and sends a drawn line
-// or a clicked feature to the app at once.
+// or a clicked feature to the app at once. A display map (data.display) sends nothing,
+// ever: each of its messages would rerun the whole page.
 
-// Scripts and style sheets already asked for, shared by every edit map of the page.
+// Scripts and style sheets already asked for, shared by every map of the page.
 const loading = new Map();
 
 function loadScript(url) {
@@ -36,9 +37,10 @@ async function build(parent, base, data, send) {
   base.css_links.forEach(loadStyle);
   // In order: Leaflet.draw extends the L that Leaflet defines.
   for (const url of base.js_links) await loadScript(url);
-  const id = `gridmap-edit-map-${++serial}`;
+  const id = `gridmap-map-${++serial}`;
   const element = document.createElement("div");
-  element.className = "gridmap-edit-map";
+  // .gridmap-map: every map of ours (tests/browser.py finds them by it and gridmapMap).
+  element.className = `gridmap-map ${data.display ? "gridmap-view-map" : "gridmap-edit-map"}`;
   const styles = (base.header.match(/<style[\s\S]*?<\/style>/gi) || []).join("\n");
   element.innerHTML = styles.split("map_div").join(id) + base.html;
   const host = document.createElement("div");
@@ -108,7 +110,8 @@ async function update(parent, data, send) {
   if (!shown || shown.baseId !== data.base.id) {
     if (!data.base.script) {
       // The app believes this map is on screen (it was, before a reload): ask for it.
-      send.state("base", null);
+      // (A display map always gets its script: it never says what it shows.)
+      if (!data.display) send.state("base", null);
       return;
     }
     if (shown) {
@@ -119,7 +122,7 @@ async function update(parent, data, send) {
     shown.baseId = data.base.id;
     shown.overlayId = undefined;
     parent.gridmapShown = shown;
-    send.state("base", data.base.id);
+    if (!data.display) send.state("base", data.base.id);
   }
   if (shown.overlayId !== data.overlay_id) {
     layOver(shown, data.overlay, data.overlay_id);
