@@ -187,7 +187,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         days=args.days,
         shift_minutes=args.shift,
         shift_start=args.shift_start,
-        every_two_hours=not args.no_gap,
+        every_two_hours=args.every_2h and not args.no_gap,
         seed=args.seed,
     )
     days, visits = schedule_tables(result, lang=args.lang)
@@ -280,7 +280,13 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--days", type=int, default=7)
     s.add_argument("--shift", type=float, default=240, help="shift, minutes")
     s.add_argument("--shift-start", default="08:00")
-    s.add_argument("--no-gap", action="store_true", help="do not require a visit every 2 hours")
+    s.add_argument(
+        "--every-2h",
+        action="store_true",
+        help="require a visit to every stop at least every 2 hours (off by default)",
+    )
+    # the old opt-out, kept so scripts written for it still run; the rule is now opt-in
+    s.add_argument("--no-gap", action="store_true", help=argparse.SUPPRESS)
     s.add_argument("--seed", type=int, default=0)
     _stop_options(s)
     s.set_defaults(func=_cmd_schedule)

@@ -198,8 +198,12 @@ def test_line_patrol_walks_every_street_of_the_grid_once_at_least(sample: dict) 
 
 def test_schedules_are_seeded_and_scored(sample: dict) -> None:
     stops = route_views.candidate_stops(sites=sample["sites"], site_ids=["S0077", "S0078", "S0079"])
-    one = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
-    two = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
+    one = route_checks.schedule(
+        sample["walk"], sample["posts"], stops, post="P07", days=3, every_two_hours=True
+    )
+    two = route_checks.schedule(
+        sample["walk"], sample["posts"], stops, post="P07", days=3, every_two_hours=True
+    )
     pd.testing.assert_frame_equal(one.visits, two.visits)
     assert one.days["every_2h"].all()
     assert 0 <= one.score <= 1
@@ -208,8 +212,13 @@ def test_schedules_are_seeded_and_scored(sample: dict) -> None:
     assert one.visits["dwell"].between(10, 15).all()
     many = route_views.candidate_stops(sites=sample["sites"], site_kinds=["mall", "school"])
     with pytest.raises(ValidationError) as info:
-        route_checks.schedule(sample["walk"], sample["posts"], many, post="P07", days=1)
+        route_checks.schedule(
+            sample["walk"], sample["posts"], many, post="P07", days=1, every_two_hours=True
+        )
     assert info.value.args[0].key == "pr_gap_impossible"
+    # the 2-hour rule is asked for, not the default: the same stops get a schedule
+    plain = route_checks.schedule(sample["walk"], sample["posts"], many, post="P07", days=1)
+    assert len(plain.visits)
 
 
 # --------------------------------------------------------------------------- page

@@ -193,13 +193,14 @@ def schedule(
     days: int = 7,
     shift_minutes: float = 240,
     shift_start: str = "08:00",
-    every_two_hours: bool = True,
+    every_two_hours: bool = False,
     seed: int = 0,
 ) -> Schedule:
     """`days` randomised shifts from `post` through `stops`, visits in proportion to risk.
 
     Risk is the stop's ``priority``; each dwell is drawn in the Koper window (10-15 min);
-    with `every_two_hours` every stop is visited at least every 2 hours
+    with `every_two_hours` (asked for, not the default: one unit cannot keep it for the
+    sample's 112 hot spots) every stop is visited at least every 2 hours
     (:data:`~gridmap.patrol.schedules.MAX_GAP`; an error naming the reason when it cannot be).
     """
     if not len(stops):
