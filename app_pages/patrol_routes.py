@@ -268,9 +268,17 @@ def route_inputs() -> tuple:
     )
 
 
+def _same_inputs(values: tuple) -> tuple:
+    """A solver form's (mode, stops, form) values without the language of the stops'
+    names: switching the language keeps the answer, changing a stop does not."""
+    return (values[0], in_language(values[1]), values[2])
+
+
 def routes_view() -> None:
     stops = stop_inputs(hotspots, sites)
-    chosen = solve_form("routes", lambda: (mode, stops, route_inputs()), submit="pr_solve")
+    chosen = solve_form(
+        "routes", lambda: (mode, stops, route_inputs()), submit="pr_solve", same=_same_inputs
+    )
     if chosen is None:
         return
     chosen = (chosen[0], in_language(chosen[1]), chosen[2])  # stops named in today's language
@@ -355,6 +363,8 @@ def line_view() -> None:
     chosen = st.session_state.get("pr_line_args")
     if chosen is None:
         st.caption(tr("pr_press_solve"))
+    elif chosen != (mode, grid):  # a line patrol is shown only for the grid and mode chosen
+        st.warning(tr("pr_inputs_changed", button=tr("pr_line_go")))
     else:
         try:
             with st.spinner(tr("pr_solving")):
@@ -393,7 +403,10 @@ def schedule_inputs() -> tuple:
 def schedule_view() -> None:
     stops = stop_inputs(hotspots, sites)
     chosen = solve_form(
-        "schedule", lambda: (mode, stops, schedule_inputs()), submit="pr_schedule_go"
+        "schedule",
+        lambda: (mode, stops, schedule_inputs()),
+        submit="pr_schedule_go",
+        same=_same_inputs,
     )
     if chosen is not None:
         chosen = (chosen[0], in_language(chosen[1]), chosen[2])

@@ -514,3 +514,25 @@ def test_stops_left_out_are_explained_with_the_shift_arithmetic(home: Path) -> N
         "即使不算路途也最多只能安排约 2 个点位。可以增加巡逻单元、延长班次、缩短停留，"
         "或少选点位；时间不够时先舍去优先级低的点位（见下方“未安排的点位及原因”）。"
     ]
+
+
+def test_a_result_is_shown_only_with_the_inputs_it_was_made_from(home: Path) -> None:
+    app = run_app(
+        PAGE, pr_use_hotspots=False, pr_site_kinds=["mall"], pr_starts=["P07"], pr_units=1
+    )
+    app.button[0].click().run()
+    assert metrics(app)["安排的点位"] == "6"
+    # the stops are shared: changed in the schedule view, then back to the routes
+    app.radio(key="pr_view.zh").set_value("schedule").run()
+    app.multiselect(key="pr_site_kinds.zh").set_value(["school"]).run()
+    app.radio(key="pr_view.zh").set_value("routes").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.metric  # the old plan (the malls) is not shown under the schools
+    assert any("输入已更改" in w.value for w in app.warning)
+    app.button[0].click().run()
+    assert not app.warning
+    assert metrics(app)["安排的点位"] != "6"  # planned again, for the schools
+    # switching the language is not a change of inputs: the same answer, in English
+    switch_language(app, "en")
+    assert not app.warning
+    assert app.metric

@@ -228,6 +228,11 @@ TEXT.update(
         ),
         "pr_solve": ("规划路线", "Plan routes"),
         "pr_press_solve": ("设置好后点按钮计算。", "Set the inputs and press the button."),
+        "pr_inputs_changed": (
+            "输入已更改，下面不再显示按旧输入算出的结果：请点“{button}”重新计算。",
+            "The inputs have changed, so the result planned from the old inputs is no longer "
+            "shown: press “{button}” to plan again.",
+        ),
         "pr_solving": ("正在计算……", "Computing…"),
         "pr_m_visited": ("安排的点位", "Stops visited"),
         "pr_m_dropped": ("未安排的点位", "Stops left out"),
