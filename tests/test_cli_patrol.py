@@ -141,7 +141,8 @@ def test_postman_schedule_and_coverage_print_the_library_figures(
         str(tmp_path),
     )
     assert proc.returncode == 2
-    assert "2 hours" in proc.stderr
+    assert "every 120 minutes" in proc.stderr
+    assert "(P07)" in proc.stderr  # the post by its id, not a row of a matrix
 
     proc = gridmap(workspace, "coverage", "-o", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

@@ -8,6 +8,7 @@ walking speed × the matrix's time for it, and the timetable passes the separate
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -216,6 +217,14 @@ def test_schedules_are_seeded_and_scored(sample: dict) -> None:
             sample["walk"], sample["posts"], many, post="P07", days=1, every_two_hours=True
         )
     assert info.value.args[0].key == "pr_gap_impossible"
+    # said in Chinese through and through, naming the post by its id, not a matrix row
+    zh = info.value.args[0].text("zh")
+    assert "P07" in zh
+    assert "max_gap" not in zh
+    assert "post 0" not in str(info.value)
+    assert "P07" in str(info.value)
+    name = str(sample["posts"].set_index("post_id").at["P07", "name"])  # a proper name
+    assert not re.search(r"[A-Za-z]{4,}", zh.replace(name, "")), zh
     # the 2-hour rule is asked for, not the default: the same stops get a schedule
     plain = route_checks.schedule(sample["walk"], sample["posts"], many, post="P07", days=1)
     assert len(plain.visits)

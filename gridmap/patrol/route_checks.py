@@ -29,7 +29,7 @@ import shapely
 from scipy.sparse import csgraph
 
 from gridmap._errors import ValidationError
-from gridmap.i18n import Message, Words, localize, t
+from gridmap.i18n import Message, t
 from gridmap.patrol import schedules as sched
 from gridmap.patrol import tracks
 from gridmap.patrol.network import StreetGraph
@@ -228,15 +228,21 @@ def schedule(
             places.times, frame, 0, days=int(days), seed=seed, shift=shift, max_gap=gap
         )
     except ValidationError as exc:
-        if gap is None:
+        reason = exc.args[0] if exc.args else None
+        if gap is None or getattr(reason, "key", None) != "schedule_gap_unkept":
             raise
+        # the schedule's reason, said with the post's id (the library names a matrix row)
+        # and the stop's id (its name is in one language only)
         raise ValidationError(
             Message(
                 "pr_gap_impossible",
                 post=table.at[0, "name"],
+                post_id=str(post),
                 n=len(frame),
-                # the schedule's own reason, in the page's language too
-                detail=Words(localize(exc, "en"), localize(exc, "zh")),
+                gap=reason.values["gap"],
+                shift=reason.values["shift"],
+                stop=reason.values["stop"],
+                wait=reason.values["wait"],
             )
         ) from exc
     rows = []
