@@ -25,6 +25,7 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
+from app_pages._data_forms import _uploader_in_chinese as uploader_in_chinese
 from app_pages._maps import show_shared_map
 from app_pages._patrol_form import download_name, keep, labels, multi, solve_form
 from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
@@ -440,9 +441,10 @@ def _track_source() -> gpd.GeoDataFrame | None:
     if source == "synthetic":
         st.caption(tr("pr_synthetic_note"))
         return None
-    uploaded = st.file_uploader(
-        tr("pr_track_file"), type=["gpx", "csv", "txt"], key="pr_track_file"
-    )
+    types = ["gpx", "csv", "txt"]
+    # the Data page's uploader words in Chinese (Streamlit's own are English only)
+    uploader_in_chinese(int(st.get_option("server.maxUploadSize")), types=types)
+    uploaded = st.file_uploader(tr("pr_track_file"), type=types, key="pr_track_file")
     if uploaded is None:
         return None
     with upload_folder().copy(uploaded.name, uploaded.getbuffer()) as path:

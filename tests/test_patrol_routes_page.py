@@ -545,3 +545,20 @@ def test_a_result_is_shown_only_with_the_inputs_it_was_made_from(home: Path) -> 
     switch_language(app, "en")
     assert not app.warning
     assert app.metric
+
+
+def test_the_track_uploader_speaks_the_pages_language(home: Path) -> None:
+    # Streamlit's uploader says "Upload" and "200MB per file" in English: the page puts
+    # the Data page's Chinese words there (its own file types)
+    app = run_app(
+        PAGE,
+        pr_view="actual",
+        pr_track_source="upload",
+        pr_use_hotspots=False,
+        pr_site_kinds=["mall"],
+    )
+    styles = " ".join(str(e.proto.body) for e in app.get("html"))
+    assert "选择文件" in styles
+    assert "每个文件不超过 200 MB • GPX, CSV, TXT" in styles
+    switch_language(app, "en")
+    assert not any("选择文件" in str(e.proto.body) for e in app.get("html"))
