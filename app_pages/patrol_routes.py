@@ -31,9 +31,11 @@ from app_pages._patrol_form import download_name, keep, labels, multi, solve_for
 from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
-from gridmap.patrol import route_checks, route_maps, route_views
+from gridmap.io import csv_bytes
+from gridmap.patrol import exports, route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
 from gridmap.patrol.tracks import read_track
+from gridmap.uploads import safe_file_name
 
 VIEWS = ("routes", "line", "schedule", "actual")
 MODES = ("walk", "bike", "car")
@@ -382,8 +384,63 @@ def line_view() -> None:
         if result.left_out:
             st.warning(tr("pr_left_out", n=result.left_out))
         show_map(fmap, "pr_line_map")
+        line_downloads(result, *chosen)
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_line"))
+
+
+def line_downloads(result: route_checks.LinePatrol, mode: str, grid: str) -> None:
+    """The line patrol as GPX and GeoJSON (the files ``gridmap patrol postman`` writes)."""
+    if not may("export"):
+        st.info(tr("export_not_allowed"))
+        return
+    files = exports.line_patrol_files(
+        result.path.geometry.iloc[0],
+        grid=grid,
+        mode=mode,
+        length=result.length,
+        street_length=result.street_length,
+        seconds=result.time,
+    )
+    cols = st.columns(2)
+    for col, kind, mime in (
+        (cols[0], "gpx", "application/gpx+xml"),
+        (cols[1], "geojson", "application/geo+json"),
+    ):
+        col.download_button(
+            "GPX" if kind == "gpx" else "GeoJSON",
+            files[kind],
+            safe_file_name(f"line_{grid}.{kind}"),
+            mime,
+            key=f"pr_line_{kind}",
+            on_click=record_download(None, f"line patrol {kind}"),
+        )
+
+
+def schedule_downloads(days_table: Any, visits: Any) -> None:
+    """The schedule's visits as CSV (formulas neutralised) and both tables as Excel."""
+    if not may("export"):
+        st.info(tr("export_not_allowed"))
+        return
+    cols = st.columns(2)
+    cols[0].download_button(
+        tr("pr_schedule_csv"),
+        csv_bytes(visits),
+        "schedule.csv",
+        "text/csv",
+        key="pr_schedule_csv",
+        on_click=record_download(None, "schedule CSV"),
+    )
+    cols[1].download_button(
+        tr("pr_schedule_xlsx"),
+        exports.xlsx_bytes(
+            {tr("pr_schedule_sheet_visits"): visits, tr("pr_schedule_sheet_days"): days_table}
+        ),
+        "schedule.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="pr_schedule_xlsx",
+        on_click=record_download(None, "schedule Excel"),
+    )
 
 
 def schedule_inputs() -> tuple:
@@ -422,6 +479,7 @@ def schedule_view() -> None:
         )
         st.dataframe(days_table, hide_index=True)
         st.dataframe(visits, hide_index=True)
+        schedule_downloads(days_table, visits)
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_schedule"))
 

@@ -17,14 +17,10 @@ The same functions as the Patrol routes and Coverage & posts pages
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
 import pandas as pd
-import shapely
 
 from gridmap._errors import ValidationError
 
@@ -132,37 +128,23 @@ def _cmd_route(args: argparse.Namespace) -> int:
 
 
 def _cmd_postman(args: argparse.Namespace) -> int:
+    from gridmap.patrol.exports import line_patrol_files
     from gridmap.patrol.route_checks import line_patrol
 
     store = _store(args)
     layers = _needs(store, "streets", "grids")
     folder = _folder(args.output)
     result = line_patrol(_graph(store, layers["streets"], args.mode), layers["grids"], args.grid)
-    line = result.path.geometry.iloc[0]
-    feature = {
-        "type": "Feature",
-        "geometry": json.loads(shapely.to_geojson(line)),
-        "properties": {
-            "grid_code": args.grid,
-            "mode": args.mode,
-            "length_m": round(result.length, 1),
-            "street_m": round(result.street_length, 1),
-            "minutes": round(result.time / 60, 1),
-        },
-    }
-    stem = f"line_{args.grid}"
-    (folder / f"{stem}.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False),
-        encoding="utf-8",
+    files = line_patrol_files(
+        result.path.geometry.iloc[0],
+        grid=args.grid,
+        mode=args.mode,
+        length=result.length,
+        street_length=result.street_length,
+        seconds=result.time,
     )
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "gridmap"
-    track = gpxpy.gpx.GPXTrack(name=stem)
-    segment = gpxpy.gpx.GPXTrackSegment()
-    segment.points = [gpxpy.gpx.GPXTrackPoint(y, x) for x, y in shapely.get_coordinates(line)]
-    track.segments.append(segment)
-    gpx.tracks.append(track)
-    (folder / f"{stem}.gpx").write_text(gpx.to_xml(), encoding="utf-8")
+    for kind in ("geojson", "gpx"):
+        (folder / f"line_{args.grid}.{kind}").write_text(files[kind], encoding="utf-8")
     print(
         f"line patrol of grid {args.grid}: {result.length / 1000:.2f} km walked over "
         f"{result.street_length / 1000:.2f} km of streets, {result.time / 60:.0f} min; "

@@ -273,6 +273,8 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     shown = metrics(app)
     assert shown["Walk length (km)"] == f"{line.length / 1000:.2f}"
     assert shown["Time (min)"] == f"{line.time / 60:.0f}"
+    # the walk as GPX and GeoJSON, the files `gridmap patrol postman` writes
+    assert [b.label for b in app.get("download_button")] == ["GPX", "GeoJSON"]
 
     ids = ["S0077", "S0078", "S0079"]
     app = run_app(
@@ -288,6 +290,8 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
     plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=7)
     assert metrics(app)["可预测性（0 = 最难预测）"] == f"{plan.score:.2f}"
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["排班表（CSV）", "排班表（Excel）"]
 
     app = run_app(
         PAGE,
@@ -562,3 +566,41 @@ def test_the_track_uploader_speaks_the_pages_language(home: Path) -> None:
     assert "每个文件不超过 200 MB • GPX, CSV, TXT" in styles
     switch_language(app, "en")
     assert not any("选择文件" in str(e.proto.body) for e in app.get("html"))
+
+
+def test_schedule_excel_and_line_patrol_files_hold_the_tables_and_the_walk(
+    sample: dict, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from gridmap.patrol import exports
+
+    stops = route_views.candidate_stops(sites=sample["sites"], site_ids=["S0077", "S0078"])
+    plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=2)
+    days, visits = route_checks.schedule_tables(plan, lang="zh")
+    visits.iloc[0, visits.columns.get_loc("点位")] = "=1+1"  # a name that looks like a formula
+    (tmp_path / "s.xlsx").write_bytes(exports.xlsx_bytes({"到访": visits, "每天": days}))
+    book = load_workbook(tmp_path / "s.xlsx")
+    assert book.sheetnames == ["到访", "每天"]
+    assert book["到访"].max_row == len(visits) + 1
+    cell = book["到访"].cell(row=2, column=visits.columns.get_loc("点位") + 1)
+    assert cell.value == "=1+1"
+    assert cell.data_type == "s"  # text, not a formula
+
+    code = str(sample["grids"]["grid_code"].iloc[3])
+    line = route_checks.line_patrol(sample["walk"], sample["grids"], code)
+    files = exports.line_patrol_files(
+        line.path.geometry.iloc[0],
+        grid=code,
+        mode="walk",
+        length=line.length,
+        street_length=line.street_length,
+        seconds=line.time,
+    )
+    import gpxpy
+
+    points = gpxpy.parse(files["gpx"]).tracks[0].segments[0].points
+    coords = shapely.get_coordinates(line.path.geometry.iloc[0])
+    assert len(points) == len(coords)
+    assert (points[0].longitude, points[0].latitude) == tuple(coords[0])
+    assert '"length_m"' in files["geojson"]

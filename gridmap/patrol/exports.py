@@ -8,6 +8,7 @@ unit names) in the HTML sheet is escaped by jinja2's autoescape.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -230,3 +231,61 @@ def route_sheet_html(
         rows=table.to_dict("records"),
         dropped=[str(names.get(d, d)) for d in (dropped or [])],
     )
+
+
+def line_patrol_files(
+    line: Any,
+    *,
+    grid: str,
+    mode: str,
+    length: float,
+    street_length: float,
+    seconds: float,
+) -> dict[str, str]:
+    """A line patrol's walk (a LineString, longitude/latitude) as ``geojson`` and ``gpx``.
+
+    The GeoJSON is one Feature with the grid, the mode and the figures (metres, minutes);
+    the GPX one track named ``line_<grid>``. The page's downloads and ``gridmap patrol
+    postman`` write the same files.
+    """
+    import shapely
+
+    feature = {
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(line)),
+        "properties": {
+            "grid_code": grid,
+            "mode": mode,
+            "length_m": round(float(length), 1),
+            "street_m": round(float(street_length), 1),
+            "minutes": round(float(seconds) / 60, 1),
+        },
+    }
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "gridmap"
+    track = gpxpy.gpx.GPXTrack(name=_xml_text(f"line_{grid}"))
+    segment = gpxpy.gpx.GPXTrackSegment()
+    segment.points = [gpxpy.gpx.GPXTrackPoint(y, x) for x, y in shapely.get_coordinates(line)]
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    return {
+        "geojson": json.dumps(
+            {"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False
+        ),
+        "gpx": gpx.to_xml(),
+    }
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Tables (worksheet name → table) as the bytes of an Excel file, for a download.
+
+    Written by :func:`gridmap.io.write_xlsx` (text cells stay text, never formulas) into a
+    temporary folder: it writes files, and a download needs bytes.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from gridmap.io import write_xlsx
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_xlsx(sheets, Path(folder) / "tables.xlsx").read_bytes()

@@ -315,6 +315,10 @@ TEXT.update(
         "pr_seed": ("随机种子", "Random seed"),
         "pr_every_2h": ("每个点位每 2 小时至少一次", "Every stop at least every 2 hours"),
         "pr_schedule_go": ("生成排班", "Make the schedule"),
+        "pr_schedule_csv": ("排班表（CSV）", "Schedule (CSV)"),
+        "pr_schedule_xlsx": ("排班表（Excel）", "Schedule (Excel)"),
+        "pr_schedule_sheet_visits": ("到访", "Visits"),
+        "pr_schedule_sheet_days": ("每天", "Days"),
         "pr_m_predictability": (
             "可预测性（0 = 最难预测）",
             "Predictability (0 = least predictable)",
