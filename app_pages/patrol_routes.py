@@ -182,9 +182,10 @@ mode = choice(
     horizontal=True,
 )
 post_ids = posts["post_id"].astype(str).tolist()
-post_label = dict(
-    zip(post_ids, posts["name"].astype(str) if "name" in posts else post_ids, strict=True)
-)
+post_label = {  # a post named by a kind word ("metro 守望岗") reads in the page's language
+    i: route_views.readable_name(n, kind=None, ident=i, lang=lang())
+    for i, n in zip(post_ids, posts.get("name", post_ids), strict=True)
+}
 
 
 def shift_inputs(cols: list, *, start_key: str, length_key: str) -> tuple[str, float]:

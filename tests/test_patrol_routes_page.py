@@ -604,3 +604,22 @@ def test_schedule_excel_and_line_patrol_files_hold_the_tables_and_the_walk(
     assert len(points) == len(coords)
     assert (points[0].longitude, points[0].latitude) == tuple(coords[0])
     assert '"length_m"' in files["geojson"]
+
+
+def test_sites_named_only_by_their_kind_read_as_the_kind_and_id(sample: dict) -> None:
+    sites = sample["sites"]
+    unnamed = sites.loc[sites["name"] == "school", "site_id"].astype(str).tolist()
+    assert len(unnamed) >= 2  # the sample has several sites OpenStreetMap left unnamed
+    zh = route_views.candidate_stops(sites=sites, site_ids=unnamed, lang="zh")
+    en = route_views.candidate_stops(sites=sites, site_ids=unnamed, lang="en")
+    assert list(zh["name"]) == [f"学校 {s}" for s in zh["stop"]]
+    assert list(en["name"]) == [f"School {s}" for s in en["stop"]]
+    assert zh["name"].is_unique
+    # proper names stay as written; a post named by a kind word gets it translated
+    named = sites.loc[sites["name"] == "Metro Rautatientori A"].iloc[0]
+    assert route_views.readable_name(named["name"], kind="metro", ident="x") == named["name"]
+    assert route_views.readable_name("metro 守望岗", kind=None, ident="P03") == "地铁站 守望岗 P03"
+    assert route_views.readable_name("metro 守望岗", kind=None, ident="P03", lang="en") == (
+        "Metro station 守望岗 P03"
+    )
+    assert route_views.readable_name(None, kind="atm", ident="S9", lang="en") == "ATM S9"

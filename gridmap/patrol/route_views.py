@@ -114,6 +114,38 @@ def _hotspot_name(kind: str, level: str, lang: str) -> str:
     return t("pr_spot_other", lang)
 
 
+#: What closes a sentinel post's name in the sample ("<place> 守望岗", gridmap._sample_patrol).
+_POST_SUFFIX = "守望岗"
+
+
+def readable_name(name: Any, *, kind: Any, ident: Any, lang: str = "zh") -> str:
+    """A site's or post's name as an officer reads it in `lang`.
+
+    OpenStreetMap leaves many places unnamed, and imports then name them by their kind
+    ("school", "metro"): five sites all called "school" cannot be told apart. A name that
+    is missing or only a kind word reads as the kind in `lang` plus the id (学校 S0077,
+    School S0077); a post named "<kind word> 守望岗" gets the kind translated and its id
+    (地铁站 守望岗 P03). Other names are proper names and stay as written.
+    """
+    from gridmap.schema import SITE_KINDS
+
+    def label(word: str) -> str | None:
+        key = word.strip().lower()
+        for k, pair in SITE_KINDS.items():
+            if key in (k, pair[0].lower(), pair[1].lower()):
+                return pair[0 if lang == "zh" else 1]
+        return None
+
+    text = "" if name is None or pd.isna(name) else str(name).strip()
+    if not text or label(text):
+        shown = (label(text) if text else None) or label(str(kind)) or str(kind or "")
+        return f"{shown} {ident}".strip()
+    head, sep, tail = text.rpartition(" ")
+    if sep and tail == _POST_SUFFIX and label(head):
+        return f"{label(head)} {_POST_SUFFIX} {ident}"
+    return text
+
+
 def candidate_stops(
     *,
     hotspots: gpd.GeoDataFrame | None = None,
@@ -137,7 +169,8 @@ def candidate_stops(
         opening/closing column (:data:`OPENS_COLUMNS`, :data:`CLOSES_COLUMNS`); ``None``:
         schools without times get no window.
     priorities : a priority (> 0) per stop id, replacing the default of its level or class.
-    lang : {"zh", "en"}, the language of hot spots' names (``H1 热点（Gi*，置信度 99%）``).
+    lang : {"zh", "en"}, the language of hot spots' names (``H1 热点（Gi*，置信度 99%）``)
+        and of sites named only by their kind (:func:`readable_name`).
 
     Returns
     -------
@@ -198,9 +231,15 @@ def candidate_stops(
                     "stop": chosen["site_id"].astype(str).to_numpy(),
                     "kind": "site",
                     "site_kind": ckind,
-                    "name": (
-                        chosen["name"].astype(str) if "name" in chosen else chosen["site_id"]
-                    ).to_numpy(),
+                    "name": [
+                        readable_name(n, kind=k, ident=i, lang=lang)
+                        for n, k, i in zip(
+                            chosen["name"] if "name" in chosen else [None] * len(chosen),
+                            ckind,
+                            chosen["site_id"].astype(str),
+                            strict=True,
+                        )
+                    ],
                     "priority": [
                         SITE_PRIORITY.get(int(r), DEFAULT_PRIORITY)
                         if pd.notna(r)
