@@ -8,6 +8,7 @@ kept under plain session keys, so switching language redraws the same answer.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import geopandas as gpd
@@ -278,6 +279,34 @@ def _same_inputs(values: tuple) -> tuple:
     return (values[0], in_language(values[1]), values[2])
 
 
+def sheet_options(stops: tuple) -> dict[str, Any]:
+    """The route sheet's language, date, stop names in that language and where each stop
+    is (nearest named street, grid), from inputs above the downloads."""
+    cols = st.columns(2)
+    with cols[0]:
+        language = choice(
+            tr("pr_sheet_lang"),
+            ("zh", "en"),
+            key="pr_sheet_lang",
+            format_func=labels(lambda v: f"pr_sheet_lang_{v}"),
+            widget=st.radio,
+            horizontal=True,
+        )
+    day = keep(
+        cols[1].date_input,
+        tr("pr_sheet_date_input"),
+        key="pr_sheet_date",
+        default=datetime.date.today(),
+    )
+    named = stops_frame((*stops[:-1], language))  # the hot spots named in the sheet's language
+    return {
+        "date": f"{day:%Y-%m-%d}" if day else None,
+        "lang": language,
+        "names": dict(zip(named["stop"], named["name"], strict=True)),
+        "where": route_views.stop_places(named, streets=streets, grids=grids, lang=language),
+    }
+
+
 def routes_view() -> None:
     stops = stop_inputs(hotspots, sites)
     chosen = solve_form(
@@ -325,8 +354,8 @@ def routes_view() -> None:
         st.info(tr("export_not_allowed"))
     elif units:
         unit = choice(tr("pr_download_unit"), units, key="pr_download_unit")
-        files = route_views.downloads(result, unit)
-        cols = st.columns(3)
+        files = route_views.downloads(result, unit, **sheet_options(chosen[1]))
+        cols = st.columns(4 if len(result.dropped) else 3)
         cols[0].download_button(
             "GPX",
             files["gpx"],
@@ -351,6 +380,15 @@ def routes_view() -> None:
             key="pr_sheet",
             on_click=record_download(None, "route sheet"),
         )
+        if len(result.dropped):  # the list the sheets count, once for all units
+            cols[3].download_button(
+                tr("pr_dropped_csv"),
+                csv_bytes(route_views.dropped_table(result, lang=lang())),
+                "dropped.csv",
+                "text/csv",
+                key="pr_dropped_csv",
+                on_click=record_download(None, "stops left out CSV"),
+            )
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_routes"))
 

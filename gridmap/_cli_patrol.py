@@ -77,6 +77,7 @@ def _stops(store: Any, args: argparse.Namespace) -> Any:
         site_ids=args.site or (),
         school_hours=(args.school_start, args.school_end),
         priorities=dict(_pair(p) for p in args.priority or ()),
+        lang=args.lang,  # hot spots and unnamed sites named in the files' language
     )
 
 
@@ -94,10 +95,11 @@ def _cmd_route(args: argparse.Namespace) -> int:
     store = _store(args)
     layers = _needs(store, "streets", "posts")
     folder = _folder(args.output)
+    stops = _stops(store, args)
     result = route_views.plan_routes(
         _graph(store, layers["streets"], args.mode),
         layers["posts"],
-        _stops(store, args),
+        stops,
         start_posts=args.start,
         end_posts=args.end,
         units=args.units,
@@ -109,10 +111,18 @@ def _cmd_route(args: argparse.Namespace) -> int:
         seed=args.seed,
         balance=args.balance,
     )
+    where = route_views.stop_places(
+        _stops(store, args),
+        streets=layers["streets"],
+        grids=_optional(store, "grids"),
+        lang=args.lang,
+    )
     for route in result.plan.routes:
         if not route.stops:
             continue
-        files = route_views.downloads(result, route.unit, date=args.date)
+        files = route_views.downloads(
+            result, route.unit, date=args.date, lang=args.lang, where=where
+        )
         for kind, suffix in (("gpx", "gpx"), ("geojson", "geojson"), ("html", "html")):
             (folder / f"route_{route.unit}.{suffix}").write_text(files[kind], encoding="utf-8")
     _write_csv(route_views.timetable(result, lang=args.lang), folder / "timetable.csv")
@@ -228,7 +238,12 @@ def add_commands(sub: Any) -> None:
     patrol_sub = p.add_subparsers(dest="patrol_command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--output", "-o", required=True, help="folder for the files")
-    common.add_argument("--lang", choices=["zh", "en"], default="zh")
+    common.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help="language of the files: CSV headers, stop names and the route sheet",
+    )
     modes = ["walk", "bike", "car"]
 
     r = patrol_sub.add_parser("route", parents=[common], help="routes: GPX, GeoJSON, route sheet")

@@ -623,3 +623,54 @@ def test_sites_named_only_by_their_kind_read_as_the_kind_and_id(sample: dict) ->
         "Metro station 守望岗 P03"
     )
     assert route_views.readable_name(None, kind="atm", ident="S9", lang="en") == "ATM S9"
+
+
+def test_route_sheet_says_where_each_stop_is_in_one_language(sample: dict) -> None:
+    def stops(language: str) -> gpd.GeoDataFrame:
+        return route_views.candidate_stops(
+            hotspots=sample["hotspots"], sites=sample["sites"], site_kinds=["mall"], lang=language
+        )
+
+    # planned from the English page, so the plan's own names are English
+    result = route_views.plan_routes(
+        sample["walk"], sample["posts"], stops("en"), start_posts=["P07"], units=2, time_limit=1
+    )
+    assert len(result.dropped) > 0  # more stops than two shifts hold
+    zh = stops("zh")
+    where = route_views.stop_places(zh, streets=sample["streets"], grids=sample["grids"], lang="zh")
+    sheets = [
+        route_views.downloads(
+            result,
+            unit,
+            date="2026-12-01",
+            lang="zh",
+            names=dict(zip(zh["stop"], zh["name"], strict=True)),
+            where=where,
+        )["html"]
+        for unit in ("U1", "U2")
+    ]
+    route = result.plan.routes[0]
+    html = sheets[0]
+    assert "出发" in html
+    assert "返回" in html
+    assert "start" not in html
+    assert "return" not in html
+    assert "hot spot" not in html  # the Chinese sheet, not the English page's names
+    assert "2026-12-01" in html
+    visited = [s for s in route.stops if s in where]
+    assert visited
+    for stop in visited:
+        # where it is: the nearest named street and the grid, printed in the stop's row
+        known = set(sample["streets"]["name"].dropna()) | set(sample["grids"]["name"])
+        assert set(where[stop].split("，")) <= known
+        assert f"<td>{where[stop]}</td>" in html
+    assert sum("，" in where[s] for s in visited) > len(visited) / 2  # mostly both
+    # the stops left out are counted, not listed on every unit's sheet
+    for sheet in sheets:
+        assert f"另有 {len(result.dropped)} 个点位" in sheet
+        left_out = [str(n) for n in zh.set_index("stop").loc[result.dropped["stop"], "name"]]
+        assert not any(f">{name}<" in sheet for name in left_out)
+    english = route_views.downloads(result, "U1", lang="en")["html"]
+    assert "Patrol route sheet" in english
+    assert "出发" not in english
+    assert "巡逻路线单" not in english

@@ -618,20 +618,79 @@ def dropped_table(result: RoutePlan, *, lang: str) -> pd.DataFrame:
     )
 
 
-def downloads(result: RoutePlan, unit: str, *, date: str | None = None) -> dict[str, str]:
-    """One unit's route as GPX, GeoJSON (the street path) and the Chinese route sheet (HTML).
+#: How far a stop may be from a named street for the route sheet to name that street
+#: (a stop is snapped to within 100 m of a street, FAR_SNAP_M; names come a bit further).
+WHERE_STREET_M = 150.0
+
+
+def stop_places(
+    stops: gpd.GeoDataFrame,
+    *,
+    streets: gpd.GeoDataFrame | None = None,
+    grids: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> dict[str, str]:
+    """Where each stop is, for people: the nearest named street and the grid it lies in.
+
+    A hot spot's name says what it is (热点，置信度 99%), not where; an officer needs a
+    street to walk to. Streets without a ``name`` are skipped; a street farther than
+    :data:`WHERE_STREET_M` or no grid leaves that part out. Returns stop id → text
+    ("Erottajankatu，Kamppi 网格01"); stops with neither are left out.
+    """
+    if not len(stops):
+        return {}
+    points = stops[["stop", "geometry"]].to_crs(stops.estimate_utm_crs())
+    street = pd.Series("", index=points.index)
+    if streets is not None and len(streets) and "name" in streets:
+        named = streets.loc[streets["name"].notna() & (streets["name"].astype(str) != "")]
+        named = named[["name", "geometry"]].to_crs(points.crs)
+        if len(named):
+            near = gpd.sjoin_nearest(points, named, how="left", max_distance=WHERE_STREET_M)
+            near = near[~near.index.duplicated()]
+            street = near["name"].fillna("").astype(str)
+    grid = pd.Series("", index=points.index)
+    if grids is not None and len(grids):
+        label = grids["name"] if "name" in grids else grids["grid_code"]
+        areas = gpd.GeoDataFrame(
+            {"grid": label.astype(str).to_numpy()},
+            geometry=grids.geometry.to_numpy(),
+            crs=grids.crs,
+        ).to_crs(points.crs)
+        inside = gpd.sjoin(points, areas, how="left", predicate="within")
+        grid = inside[~inside.index.duplicated()]["grid"].fillna("").astype(str)
+    out = {}
+    for stop, s, g in zip(points["stop"].astype(str), street, grid, strict=True):
+        if s and g:
+            out[stop] = t("pr_sheet_street_grid", lang, street=s, grid=g)
+        elif s or g:
+            out[stop] = s or g
+    return out
+
+
+def downloads(
+    result: RoutePlan,
+    unit: str,
+    *,
+    date: str | None = None,
+    lang: str = "zh",
+    names: Mapping[str, str] | None = None,
+    where: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """One unit's route as GPX, GeoJSON (the street path) and the route sheet (HTML).
 
     `date` (``YYYY-MM-DD``) prints clock times with the date; default today's times only.
+    `lang` is the route sheet's language (Chinese by default) and `names` the stops' names
+    in it (default: the names the plan was made with, in the language of its stops);
+    `where` (:func:`stop_places`) adds where each stop is. The sheet counts the stops
+    left out; their list is :func:`dropped_table`.
     """
     route = next((r for r in result.plan.routes if r.unit == unit), None)
     if route is None:
         raise ValidationError(Message("pr_unknown_unit", unit=unit))
     start = pd.Timestamp(f"{date or '2000-01-01'} {result.shift_start}")
-    names = result.names
     legs = result.legs[result.legs["unit"] == unit].sort_values("leg")
     path = [c for g in legs.geometry for c in shapely.get_coordinates(g).tolist()]
-    options: dict[str, Any] = {"names": names, "shift_start": start}
-    dropped = [str(n) for n in result.dropped["name"]]
+    options: dict[str, Any] = {"names": result.names, "shift_start": start}
     return {
         "gpx": exports.route_gpx(route, result.places.coords, path=path, **options),
         "geojson": json.dumps(
@@ -640,10 +699,12 @@ def downloads(result: RoutePlan, unit: str, *, date: str | None = None) -> dict[
         ),
         "html": exports.route_sheet_html(
             route,
-            names=names,
+            names={**result.names, **(names or {})},
             post_names=result.post_names,
             shift_start=start,
-            dropped=dropped,
+            dropped=list(result.dropped["stop"]),
             date_shown=date is not None,
+            lang=lang,
+            where=where,
         ),
     }
