@@ -127,6 +127,14 @@ def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_ch
     )
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _schedule_map(versions: tuple, mode: str, stops: tuple, args: tuple, options: tuple) -> Any:
+    result = _schedule(versions, mode, stops, args)
+    return route_maps.schedule_map(
+        result.places, result.visits, streets=layer("streets"), height=MAP_HEIGHT, **dict(options)
+    )
+
+
 def show_map(fmap: Any, key: str) -> None:
     # The maps are cached for every session: rendered by one session at a time.
     show_shared_map(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
@@ -516,6 +524,7 @@ def schedule_view() -> None:
         st.metric(
             tr("pr_m_predictability"), f"{result.score:.2f}", help=tr("pr_predictability_help")
         )
+        show_map(draw(_schedule_map, *chosen), "pr_schedule_map")
         st.dataframe(days_table, hide_index=True)
         st.dataframe(visits, hide_index=True)
         schedule_downloads(days_table, visits)

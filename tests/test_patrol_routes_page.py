@@ -674,3 +674,16 @@ def test_route_sheet_says_where_each_stop_is_in_one_language(sample: dict) -> No
     assert "Patrol route sheet" in english
     assert "出发" not in english
     assert "巡逻路线单" not in english
+
+
+def test_the_schedule_map_numbers_each_stop_by_its_visits(sample: dict) -> None:
+    ids = ["S0077", "S0078", "S0079"]
+    stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
+    plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
+    fmap = route_maps.schedule_map(plan.places, plan.visits, streets=sample["streets"], lang="zh")
+    html = fmap.get_root().render()
+    counts = plan.visits["stop"].value_counts()
+    for stop in ids:
+        assert f"到访 {counts[stop]} 次" in html
+    assert html.count("gm-order\\") + html.count('gm-order"') == len(ids)
+    assert "排班点位" in html  # the legend

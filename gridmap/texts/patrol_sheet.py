@@ -1,4 +1,4 @@
-"""The printable route sheet (巡逻路线单): one language per sheet, Chinese by default."""
+"""The printable route sheet (巡逻路线单), one language per sheet, and the schedule's map."""
 
 from __future__ import annotations
 
@@ -40,4 +40,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "pr_sheet_lang_en": ("英文", "English"),
     "pr_sheet_date_input": ("路线单日期", "Date on the route sheet"),
     "pr_dropped_csv": ("未安排的点位（CSV）", "Stops left out (CSV)"),
+    "pr_schedule_layer": ("排班点位（数字 = 到访次数）", "Scheduled stops (number = visits)"),
+    "pr_schedule_tip": ("{name}：到访 {n} 次", "{name}: {n} visits"),
+    "pr_schedule_map_note": (
+        "整个排班期间每个点位的到访次数；每天的顺序和时间见下表。",
+        "Visits to each stop over the whole schedule; each day's order and times are in the table.",
+    ),
 }
