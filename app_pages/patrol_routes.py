@@ -501,7 +501,13 @@ def schedule_inputs() -> tuple:
     seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
     cols = st.columns(3)
     begin, shift = shift_inputs(cols, start_key="pr_schedule_start", length_key="pr_schedule_shift")
-    every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=False)
+    every = keep(
+        cols[2].checkbox,
+        tr("pr_every_2h"),
+        key="pr_every_2h",
+        default=False,
+        help=tr("pr_every_2h_help"),
+    )
     return (post, int(days), float(shift), begin, bool(every), int(seed))
 
 

@@ -687,3 +687,14 @@ def test_the_schedule_map_numbers_each_stop_by_its_visits(sample: dict) -> None:
         assert f"到访 {counts[stop]} 次" in html
     assert html.count("gm-order\\") + html.count('gm-order"') == len(ids)
     assert "排班点位" in html  # the legend
+
+
+def test_the_schedule_view_plans_its_defaults(home: Path) -> None:
+    # the hot spots and the default kinds: the 2-hour rule is asked for, not the default,
+    # so the first press gives a schedule instead of a refusal
+    app = run_app(PAGE, pr_view="schedule")
+    assert app.checkbox(key="pr_every_2h.zh").value is False
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert "可预测性（0 = 最难预测）" in metrics(app)

@@ -40,6 +40,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "pr_sheet_lang_en": ("英文", "English"),
     "pr_sheet_date_input": ("路线单日期", "Date on the route sheet"),
     "pr_dropped_csv": ("未安排的点位（CSV）", "Stops left out (CSV)"),
+    "pr_every_2h_help": (
+        "默认不要求。勾选后每个点位两次到访相隔不超过 2 小时；点位多时一个巡逻组做不到，"
+        "会说明原因（可减少点位，如不含热点）。",
+        "Off by default. Ticked, no stop waits more than 2 hours between visits; with many "
+        "stops one unit cannot, and the reason is given (choose fewer stops, e.g. without "
+        "the hot spots).",
+    ),
     "pr_schedule_layer": ("排班点位（数字 = 到访次数）", "Scheduled stops (number = visits)"),
     "pr_schedule_tip": ("{name}：到访 {n} 次", "{name}: {n} visits"),
     "pr_schedule_map_note": (
