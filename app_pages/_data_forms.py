@@ -4,7 +4,7 @@ and the new-workspace offer (UI glue only; the page is app_pages/data.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -139,14 +139,16 @@ def _author_label(version: object) -> str:
     return tr("author_unverified", name=author)
 
 
-def _uploader_in_chinese(limit_mb: int) -> None:
+def uploader_in_chinese(limit_mb: int, *, types: Sequence[str] = UPLOAD_TYPES) -> None:
     """Streamlit's uploader says "Upload" and "200MB per file" in English whatever the
-    page's language: a few lines of CSS put our words there instead (no script)."""
+    page's language: a few lines of CSS put our words there instead (no script).
+
+    Also used by the Patrol routes page (its track uploader takes `types` GPX and CSV)."""
     if lang() != "zh":
         return
     # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
     hint = json.dumps(
-        f"{tr('upload_limit', mb=limit_mb)} • {', '.join(UPLOAD_TYPES).upper()}",
+        f"{tr('upload_limit', mb=limit_mb)} • {', '.join(types).upper()}",
         ensure_ascii=False,
     )
     browse = json.dumps(tr("upload_browse"), ensure_ascii=False)

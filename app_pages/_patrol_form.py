@@ -51,13 +51,24 @@ def labels(key_of: Any) -> Any:
     return lambda value: t(key_of(value), language)
 
 
-def solve_form(name: str, inputs: Callable[[], tuple], *, submit: str) -> tuple | None:
+def solve_form(
+    name: str,
+    inputs: Callable[[], tuple],
+    *,
+    submit: str,
+    same: Callable[[tuple], tuple] = lambda values: values,
+) -> tuple | None:
     """A form of a solver's inputs; the values of its last submit, or None before one.
 
     `inputs` draws the form's widgets and returns their values; a submit keeps them under
     ``pr_<name>_args``, so later runs (another widget, the language) show the same answer
     without solving again. Before the first submit a caption says to press the button
     labelled by the text key `submit`.
+
+    An answer is shown only with the inputs it was made from: inputs drawn outside the
+    form (the stops, shared by several views; the travel mode) may have changed since the
+    submit, and then the old answer is hidden and a warning says to plan again. `same`
+    maps values to what must match (e.g. without the language the names are shown in).
     """
     with st.form(f"pr_{name}_form"):
         values = inputs()
@@ -66,6 +77,9 @@ def solve_form(name: str, inputs: Callable[[], tuple], *, submit: str) -> tuple 
     chosen = st.session_state.get(f"pr_{name}_args")
     if chosen is None:
         st.caption(tr("pr_press_solve"))
+    elif same(chosen) != same(values):
+        st.warning(tr("pr_inputs_changed", button=tr(submit)))
+        return None
     return chosen
 
 

@@ -63,19 +63,23 @@ def stop_inputs(hotspots: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | Non
                 default=[k for k in ("school", "mall") if k in all_kinds],
                 format_func=partial(kind_label, zh=lang() == "zh"),
             )
-            names = dict(
-                zip(
+            language = lang()
+            names = {
+                i: route_views.readable_name(n, kind=k, ident=i, lang=language)
+                for i, n, k in zip(
                     sites["site_id"].astype(str),
-                    sites["name"].astype(str) if "name" in sites else sites["site_id"].astype(str),
+                    sites["name"] if "name" in sites else [None] * len(sites),
+                    sites["kind"] if "kind" in sites else [None] * len(sites),
                     strict=True,
                 )
-            )
+            }
             ids = multi(
                 tr("pr_sites"),
                 sorted(names),
                 key="pr_sites",
                 default=[],
-                format_func=lambda s: f"{names[s]} ({s})",
+                # an unnamed site already ends in its id (学校 S0077)
+                format_func=lambda s: names[s] if names[s].endswith(s) else f"{names[s]} ({s})",
             )
         else:
             st.caption(tr("pr_no_sites"))

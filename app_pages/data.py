@@ -36,7 +36,7 @@ from app_pages._data_forms import (
     _rejects_view,
     _start_afresh,
     _table_view,
-    _uploader_in_chinese,
+    uploader_in_chinese,
     _uploader_key,
     _with_status,
 )
@@ -69,7 +69,7 @@ workspace = store()
 
 # -- import -----------------------------------------------------------------------------
 st.header(tr("upload"))
-_uploader_in_chinese(int(st.get_option("server.maxUploadSize")))
+uploader_in_chinese(int(st.get_option("server.maxUploadSize")))
 uploaded = st.file_uploader(
     tr("upload"), type=UPLOAD_TYPES, help=tr("upload_help"), key=_uploader_key()
 )

@@ -8,6 +8,7 @@ kept under plain session keys, so switching language redraws the same answer.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import geopandas as gpd
@@ -25,14 +26,17 @@ from app_pages._common import (
     tr,
     upload_folder,
 )
+from app_pages._data_forms import uploader_in_chinese
 from app_pages._maps import show_folium
 from app_pages._patrol_form import download_name, keep, labels, multi, solve_form
 from app_pages._patrol_stops import in_language, stop_inputs, stops_frame
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
-from gridmap.patrol import route_checks, route_maps, route_views
+from gridmap.io import csv_bytes
+from gridmap.patrol import exports, route_checks, route_maps, route_views
 from gridmap.patrol.network import street_graph
 from gridmap.patrol.tracks import read_track
+from gridmap.uploads import safe_file_name
 
 VIEWS = ("routes", "line", "schedule", "actual")
 MODES = ("walk", "bike", "car")
@@ -123,6 +127,14 @@ def _schedule(versions: tuple, mode: str, stops: tuple, args: tuple) -> route_ch
     )
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _schedule_map(versions: tuple, mode: str, stops: tuple, args: tuple, options: tuple) -> Any:
+    result = _schedule(versions, mode, stops, args)
+    return route_maps.schedule_map(
+        result.places, result.visits, streets=layer("streets"), height=MAP_HEIGHT, **dict(options)
+    )
+
+
 def show_map(fmap: Any, key: str) -> None:
     # The maps are cached for every session: rendered by one session at a time, drawn in
     # the page itself (they report nothing back).
@@ -180,9 +192,10 @@ mode = choice(
     horizontal=True,
 )
 post_ids = posts["post_id"].astype(str).tolist()
-post_label = dict(
-    zip(post_ids, posts["name"].astype(str) if "name" in posts else post_ids, strict=True)
-)
+post_label = {  # a post named by a kind word ("metro 守望岗") reads in the page's language
+    i: route_views.readable_name(n, kind=None, ident=i, lang=lang())
+    for i, n in zip(post_ids, posts.get("name", post_ids), strict=True)
+}
 
 
 def shift_inputs(cols: list, *, start_key: str, length_key: str) -> tuple[str, float]:
@@ -269,9 +282,45 @@ def route_inputs() -> tuple:
     )
 
 
+def _same_inputs(values: tuple) -> tuple:
+    """A solver form's (mode, stops, form) values without the language of the stops'
+    names: switching the language keeps the answer, changing a stop does not."""
+    return (values[0], in_language(values[1]), values[2])
+
+
+def sheet_options(stops: tuple) -> dict[str, Any]:
+    """The route sheet's language, date, stop names in that language and where each stop
+    is (nearest named street, grid), from inputs above the downloads."""
+    cols = st.columns(2)
+    with cols[0]:
+        language = choice(
+            tr("pr_sheet_lang"),
+            ("zh", "en"),
+            key="pr_sheet_lang",
+            format_func=labels(lambda v: f"pr_sheet_lang_{v}"),
+            widget=st.radio,
+            horizontal=True,
+        )
+    day = keep(
+        cols[1].date_input,
+        tr("pr_sheet_date_input"),
+        key="pr_sheet_date",
+        default=datetime.date.today(),
+    )
+    named = stops_frame((*stops[:-1], language))  # the hot spots named in the sheet's language
+    return {
+        "date": f"{day:%Y-%m-%d}" if day else None,
+        "lang": language,
+        "names": dict(zip(named["stop"], named["name"], strict=True)),
+        "where": route_views.stop_places(named, streets=streets, grids=grids, lang=language),
+    }
+
+
 def routes_view() -> None:
     stops = stop_inputs(hotspots, sites)
-    chosen = solve_form("routes", lambda: (mode, stops, route_inputs()), submit="pr_solve")
+    chosen = solve_form(
+        "routes", lambda: (mode, stops, route_inputs()), submit="pr_solve", same=_same_inputs
+    )
     if chosen is None:
         return
     chosen = (chosen[0], in_language(chosen[1]), chosen[2])  # stops named in today's language
@@ -314,8 +363,8 @@ def routes_view() -> None:
         st.info(tr("export_not_allowed"))
     elif units:
         unit = choice(tr("pr_download_unit"), units, key="pr_download_unit")
-        files = route_views.downloads(result, unit)
-        cols = st.columns(3)
+        files = route_views.downloads(result, unit, **sheet_options(chosen[1]))
+        cols = st.columns(4 if len(result.dropped) else 3)
         cols[0].download_button(
             "GPX",
             files["gpx"],
@@ -340,6 +389,15 @@ def routes_view() -> None:
             key="pr_sheet",
             on_click=record_download(None, "route sheet"),
         )
+        if len(result.dropped):  # the list the sheets count, once for all units
+            cols[3].download_button(
+                tr("pr_dropped_csv"),
+                csv_bytes(route_views.dropped_table(result, lang=lang())),
+                "dropped.csv",
+                "text/csv",
+                key="pr_dropped_csv",
+                on_click=record_download(None, "stops left out CSV"),
+            )
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_routes"))
 
@@ -356,6 +414,8 @@ def line_view() -> None:
     chosen = st.session_state.get("pr_line_args")
     if chosen is None:
         st.caption(tr("pr_press_solve"))
+    elif chosen != (mode, grid):  # a line patrol is shown only for the grid and mode chosen
+        st.warning(tr("pr_inputs_changed", button=tr("pr_line_go")))
     else:
         try:
             with st.spinner(tr("pr_solving")):
@@ -372,8 +432,63 @@ def line_view() -> None:
         if result.left_out:
             st.warning(tr("pr_left_out", n=result.left_out))
         show_map(fmap, "pr_line_map")
+        line_downloads(result, *chosen)
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_line"))
+
+
+def line_downloads(result: route_checks.LinePatrol, mode: str, grid: str) -> None:
+    """The line patrol as GPX and GeoJSON (the files ``gridmap patrol postman`` writes)."""
+    if not may("export"):
+        st.info(tr("export_not_allowed"))
+        return
+    files = exports.line_patrol_files(
+        result.path.geometry.iloc[0],
+        grid=grid,
+        mode=mode,
+        length=result.length,
+        street_length=result.street_length,
+        seconds=result.time,
+    )
+    cols = st.columns(2)
+    for col, kind, mime in (
+        (cols[0], "gpx", "application/gpx+xml"),
+        (cols[1], "geojson", "application/geo+json"),
+    ):
+        col.download_button(
+            "GPX" if kind == "gpx" else "GeoJSON",
+            files[kind],
+            safe_file_name(f"line_{grid}.{kind}"),
+            mime,
+            key=f"pr_line_{kind}",
+            on_click=record_download(None, f"line patrol {kind}"),
+        )
+
+
+def schedule_downloads(days_table: Any, visits: Any) -> None:
+    """The schedule's visits as CSV (formulas neutralised) and both tables as Excel."""
+    if not may("export"):
+        st.info(tr("export_not_allowed"))
+        return
+    cols = st.columns(2)
+    cols[0].download_button(
+        tr("pr_schedule_csv"),
+        csv_bytes(visits),
+        "schedule.csv",
+        "text/csv",
+        key="pr_schedule_csv",
+        on_click=record_download(None, "schedule CSV"),
+    )
+    cols[1].download_button(
+        tr("pr_schedule_xlsx"),
+        exports.xlsx_bytes(
+            {tr("pr_schedule_sheet_visits"): visits, tr("pr_schedule_sheet_days"): days_table}
+        ),
+        "schedule.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="pr_schedule_xlsx",
+        on_click=record_download(None, "schedule Excel"),
+    )
 
 
 def schedule_inputs() -> tuple:
@@ -387,14 +502,23 @@ def schedule_inputs() -> tuple:
     seed = keep(cols[2].number_input, tr("pr_seed"), key="pr_seed", default=0, min_value=0)
     cols = st.columns(3)
     begin, shift = shift_inputs(cols, start_key="pr_schedule_start", length_key="pr_schedule_shift")
-    every = keep(cols[2].checkbox, tr("pr_every_2h"), key="pr_every_2h", default=True)
+    every = keep(
+        cols[2].checkbox,
+        tr("pr_every_2h"),
+        key="pr_every_2h",
+        default=False,
+        help=tr("pr_every_2h_help"),
+    )
     return (post, int(days), float(shift), begin, bool(every), int(seed))
 
 
 def schedule_view() -> None:
     stops = stop_inputs(hotspots, sites)
     chosen = solve_form(
-        "schedule", lambda: (mode, stops, schedule_inputs()), submit="pr_schedule_go"
+        "schedule",
+        lambda: (mode, stops, schedule_inputs()),
+        submit="pr_schedule_go",
+        same=_same_inputs,
     )
     if chosen is not None:
         chosen = (chosen[0], in_language(chosen[1]), chosen[2])
@@ -407,8 +531,10 @@ def schedule_view() -> None:
         st.metric(
             tr("pr_m_predictability"), f"{result.score:.2f}", help=tr("pr_predictability_help")
         )
+        show_map(draw(_schedule_map, *chosen), "pr_schedule_map")
         st.dataframe(days_table, hide_index=True)
         st.dataframe(visits, hide_index=True)
+        schedule_downloads(days_table, visits)
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_schedule"))
 
@@ -428,9 +554,10 @@ def _track_source() -> gpd.GeoDataFrame | None:
     if source == "synthetic":
         st.caption(tr("pr_synthetic_note"))
         return None
-    uploaded = st.file_uploader(
-        tr("pr_track_file"), type=["gpx", "csv", "txt"], key="pr_track_file"
-    )
+    types = ["gpx", "csv", "txt"]
+    # the Data page's uploader words in Chinese (Streamlit's own are English only)
+    uploader_in_chinese(int(st.get_option("server.maxUploadSize")), types=types)
+    uploaded = st.file_uploader(tr("pr_track_file"), type=types, key="pr_track_file")
     if uploaded is None:
         return None
     with upload_folder().copy(uploaded.name, uploaded.getbuffer()) as path:

@@ -17,14 +17,10 @@ The same functions as the Patrol routes and Coverage & posts pages
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
 import pandas as pd
-import shapely
 
 from gridmap._errors import ValidationError
 
@@ -81,6 +77,7 @@ def _stops(store: Any, args: argparse.Namespace) -> Any:
         site_ids=args.site or (),
         school_hours=(args.school_start, args.school_end),
         priorities=dict(_pair(p) for p in args.priority or ()),
+        lang=args.lang,  # hot spots and unnamed sites named in the files' language
     )
 
 
@@ -98,10 +95,11 @@ def _cmd_route(args: argparse.Namespace) -> int:
     store = _store(args)
     layers = _needs(store, "streets", "posts")
     folder = _folder(args.output)
+    stops = _stops(store, args)
     result = route_views.plan_routes(
         _graph(store, layers["streets"], args.mode),
         layers["posts"],
-        _stops(store, args),
+        stops,
         start_posts=args.start,
         end_posts=args.end,
         units=args.units,
@@ -113,10 +111,18 @@ def _cmd_route(args: argparse.Namespace) -> int:
         seed=args.seed,
         balance=args.balance,
     )
+    where = route_views.stop_places(
+        _stops(store, args),
+        streets=layers["streets"],
+        grids=_optional(store, "grids"),
+        lang=args.lang,
+    )
     for route in result.plan.routes:
         if not route.stops:
             continue
-        files = route_views.downloads(result, route.unit, date=args.date)
+        files = route_views.downloads(
+            result, route.unit, date=args.date, lang=args.lang, where=where
+        )
         for kind, suffix in (("gpx", "gpx"), ("geojson", "geojson"), ("html", "html")):
             (folder / f"route_{route.unit}.{suffix}").write_text(files[kind], encoding="utf-8")
     _write_csv(route_views.timetable(result, lang=args.lang), folder / "timetable.csv")
@@ -132,37 +138,23 @@ def _cmd_route(args: argparse.Namespace) -> int:
 
 
 def _cmd_postman(args: argparse.Namespace) -> int:
+    from gridmap.patrol.exports import line_patrol_files
     from gridmap.patrol.route_checks import line_patrol
 
     store = _store(args)
     layers = _needs(store, "streets", "grids")
     folder = _folder(args.output)
     result = line_patrol(_graph(store, layers["streets"], args.mode), layers["grids"], args.grid)
-    line = result.path.geometry.iloc[0]
-    feature = {
-        "type": "Feature",
-        "geometry": json.loads(shapely.to_geojson(line)),
-        "properties": {
-            "grid_code": args.grid,
-            "mode": args.mode,
-            "length_m": round(result.length, 1),
-            "street_m": round(result.street_length, 1),
-            "minutes": round(result.time / 60, 1),
-        },
-    }
-    stem = f"line_{args.grid}"
-    (folder / f"{stem}.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False),
-        encoding="utf-8",
+    files = line_patrol_files(
+        result.path.geometry.iloc[0],
+        grid=args.grid,
+        mode=args.mode,
+        length=result.length,
+        street_length=result.street_length,
+        seconds=result.time,
     )
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "gridmap"
-    track = gpxpy.gpx.GPXTrack(name=stem)
-    segment = gpxpy.gpx.GPXTrackSegment()
-    segment.points = [gpxpy.gpx.GPXTrackPoint(y, x) for x, y in shapely.get_coordinates(line)]
-    track.segments.append(segment)
-    gpx.tracks.append(track)
-    (folder / f"{stem}.gpx").write_text(gpx.to_xml(), encoding="utf-8")
+    for kind in ("geojson", "gpx"):
+        (folder / f"line_{args.grid}.{kind}").write_text(files[kind], encoding="utf-8")
     print(
         f"line patrol of grid {args.grid}: {result.length / 1000:.2f} km walked over "
         f"{result.street_length / 1000:.2f} km of streets, {result.time / 60:.0f} min; "
@@ -187,7 +179,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         days=args.days,
         shift_minutes=args.shift,
         shift_start=args.shift_start,
-        every_two_hours=not args.no_gap,
+        every_two_hours=args.every_2h and not args.no_gap,
         seed=args.seed,
     )
     days, visits = schedule_tables(result, lang=args.lang)
@@ -246,7 +238,12 @@ def add_commands(sub: Any) -> None:
     patrol_sub = p.add_subparsers(dest="patrol_command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--output", "-o", required=True, help="folder for the files")
-    common.add_argument("--lang", choices=["zh", "en"], default="zh")
+    common.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help="language of the files: CSV headers, stop names and the route sheet",
+    )
     modes = ["walk", "bike", "car"]
 
     r = patrol_sub.add_parser("route", parents=[common], help="routes: GPX, GeoJSON, route sheet")
@@ -280,7 +277,13 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--days", type=int, default=7)
     s.add_argument("--shift", type=float, default=240, help="shift, minutes")
     s.add_argument("--shift-start", default="08:00")
-    s.add_argument("--no-gap", action="store_true", help="do not require a visit every 2 hours")
+    s.add_argument(
+        "--every-2h",
+        action="store_true",
+        help="require a visit to every stop at least every 2 hours (off by default)",
+    )
+    # the old opt-out, kept so scripts written for it still run; the rule is now opt-in
+    s.add_argument("--no-gap", action="store_true", help=argparse.SUPPRESS)
     s.add_argument("--seed", type=int, default=0)
     _stop_options(s)
     s.set_defaults(func=_cmd_schedule)

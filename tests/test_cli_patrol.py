@@ -123,6 +123,26 @@ def test_postman_schedule_and_coverage_print_the_library_figures(
     assert f"predictability {plan.score:.2f}" in proc.stdout
     written = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig")
     assert len(written) == len(plan.visits)
+    # the 2-hour rule is opt-in: asked for with all the malls and schools, one unit cannot
+    proc = gridmap(
+        workspace,
+        "schedule",
+        "--post",
+        "P07",
+        "--no-hotspots",
+        "--site-kind",
+        "mall",
+        "--site-kind",
+        "school",
+        "--days",
+        "1",
+        "--every-2h",
+        "-o",
+        str(tmp_path),
+    )
+    assert proc.returncode == 2
+    assert "every 120 minutes" in proc.stderr
+    assert "(P07)" in proc.stderr  # the post by its id, not a row of a matrix
 
     proc = gridmap(workspace, "coverage", "-o", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

@@ -88,3 +88,29 @@ def test_a_planned_route_is_drawn_with_numbers_arrows_and_legend(app_url: str) -
             page.screenshot(path=str(ROOT / "docs" / "patrol.png"))
         browser.close()
         assert outside == [], f"the app tried to reach outside: {outside[:5]}"
+
+
+def test_the_track_uploader_speaks_chinese(app_url: str) -> None:
+    # Streamlit's dropzone says "Upload" and "200MB per file" in English: the page puts the
+    # Data page's Chinese words there, with its own file types
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_e2e import DROPZONE_TEXT_JS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        block_outside_requests(context, [])
+        page = context.new_page()
+        page.goto(f"{app_url}/patrol_routes")
+        page.get_by_role("heading", name="巡逻路线").first.wait_for(timeout=120_000)
+        wait_until_idle(page, timeout_ms=120_000)
+        page.get_by_text("计划与实际", exact=True).click()
+        page.locator("[data-testid='stFileUploaderDropzone']").wait_for(timeout=60_000)
+        wait_until_idle(page, timeout_ms=60_000)
+        texts = page.evaluate(DROPZONE_TEXT_JS)
+        browser.close()
+    assert texts["shown"] == [], texts  # no English left visible
+    generated = " ".join(texts["generated"])
+    assert "选择文件" in generated, texts
+    assert "每个文件不超过 200 MB • GPX, CSV, TXT" in generated, texts

@@ -8,6 +8,7 @@ walking speed × the matrix's time for it, and the timetable passes the separate
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -198,8 +199,12 @@ def test_line_patrol_walks_every_street_of_the_grid_once_at_least(sample: dict) 
 
 def test_schedules_are_seeded_and_scored(sample: dict) -> None:
     stops = route_views.candidate_stops(sites=sample["sites"], site_ids=["S0077", "S0078", "S0079"])
-    one = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
-    two = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
+    one = route_checks.schedule(
+        sample["walk"], sample["posts"], stops, post="P07", days=3, every_two_hours=True
+    )
+    two = route_checks.schedule(
+        sample["walk"], sample["posts"], stops, post="P07", days=3, every_two_hours=True
+    )
     pd.testing.assert_frame_equal(one.visits, two.visits)
     assert one.days["every_2h"].all()
     assert 0 <= one.score <= 1
@@ -208,8 +213,21 @@ def test_schedules_are_seeded_and_scored(sample: dict) -> None:
     assert one.visits["dwell"].between(10, 15).all()
     many = route_views.candidate_stops(sites=sample["sites"], site_kinds=["mall", "school"])
     with pytest.raises(ValidationError) as info:
-        route_checks.schedule(sample["walk"], sample["posts"], many, post="P07", days=1)
+        route_checks.schedule(
+            sample["walk"], sample["posts"], many, post="P07", days=1, every_two_hours=True
+        )
     assert info.value.args[0].key == "pr_gap_impossible"
+    # said in Chinese through and through, naming the post by its id, not a matrix row
+    zh = info.value.args[0].text("zh")
+    assert "P07" in zh
+    assert "max_gap" not in zh
+    assert "post 0" not in str(info.value)
+    assert "P07" in str(info.value)
+    name = str(sample["posts"].set_index("post_id").at["P07", "name"])  # a proper name
+    assert not re.search(r"[A-Za-z]{4,}", zh.replace(name, "")), zh
+    # the 2-hour rule is asked for, not the default: the same stops get a schedule
+    plain = route_checks.schedule(sample["walk"], sample["posts"], many, post="P07", days=1)
+    assert len(plain.visits)
 
 
 # --------------------------------------------------------------------------- page
@@ -255,6 +273,8 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     shown = metrics(app)
     assert shown["Walk length (km)"] == f"{line.length / 1000:.2f}"
     assert shown["Time (min)"] == f"{line.time / 60:.0f}"
+    # the walk as GPX and GeoJSON, the files `gridmap patrol postman` writes
+    assert [b.label for b in app.get("download_button")] == ["GPX", "GeoJSON"]
 
     ids = ["S0077", "S0078", "S0079"]
     app = run_app(
@@ -270,6 +290,8 @@ def test_line_schedule_and_actual_views_show_the_library_figures(home: Path, sam
     stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
     plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=7)
     assert metrics(app)["可预测性（0 = 最难预测）"] == f"{plan.score:.2f}"
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["排班表（CSV）", "排班表（Excel）"]
 
     app = run_app(
         PAGE,
@@ -505,3 +527,174 @@ def test_stops_left_out_are_explained_with_the_shift_arithmetic(home: Path) -> N
         "即使不算路途也最多只能安排约 2 个点位。可以增加巡逻单元、延长班次、缩短停留，"
         "或少选点位；时间不够时先舍去优先级低的点位（见下方“未安排的点位及原因”）。"
     ]
+
+
+def test_a_result_is_shown_only_with_the_inputs_it_was_made_from(home: Path) -> None:
+    app = run_app(
+        PAGE, pr_use_hotspots=False, pr_site_kinds=["mall"], pr_starts=["P07"], pr_units=1
+    )
+    app.button[0].click().run()
+    assert metrics(app)["安排的点位"] == "6"
+    # the stops are shared: changed in the schedule view, then back to the routes
+    app.radio(key="pr_view.zh").set_value("schedule").run()
+    app.multiselect(key="pr_site_kinds.zh").set_value(["school"]).run()
+    app.radio(key="pr_view.zh").set_value("routes").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.metric  # the old plan (the malls) is not shown under the schools
+    assert any("输入已更改" in w.value for w in app.warning)
+    app.button[0].click().run()
+    assert not app.warning
+    assert metrics(app)["安排的点位"] != "6"  # planned again, for the schools
+    # switching the language is not a change of inputs: the same answer, in English
+    switch_language(app, "en")
+    assert not app.warning
+    assert app.metric
+
+
+def test_the_track_uploader_speaks_the_pages_language(home: Path) -> None:
+    # Streamlit's uploader says "Upload" and "200MB per file" in English: the page puts
+    # the Data page's Chinese words there (its own file types)
+    app = run_app(
+        PAGE,
+        pr_view="actual",
+        pr_track_source="upload",
+        pr_use_hotspots=False,
+        pr_site_kinds=["mall"],
+    )
+    styles = " ".join(str(e.proto.body) for e in app.get("html"))
+    assert "选择文件" in styles
+    assert "每个文件不超过 200 MB • GPX, CSV, TXT" in styles
+    switch_language(app, "en")
+    assert not any("选择文件" in str(e.proto.body) for e in app.get("html"))
+
+
+def test_schedule_excel_and_line_patrol_files_hold_the_tables_and_the_walk(
+    sample: dict, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from gridmap.patrol import exports
+
+    stops = route_views.candidate_stops(sites=sample["sites"], site_ids=["S0077", "S0078"])
+    plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=2)
+    days, visits = route_checks.schedule_tables(plan, lang="zh")
+    visits.iloc[0, visits.columns.get_loc("点位")] = "=1+1"  # a name that looks like a formula
+    (tmp_path / "s.xlsx").write_bytes(exports.xlsx_bytes({"到访": visits, "每天": days}))
+    book = load_workbook(tmp_path / "s.xlsx")
+    assert book.sheetnames == ["到访", "每天"]
+    assert book["到访"].max_row == len(visits) + 1
+    cell = book["到访"].cell(row=2, column=visits.columns.get_loc("点位") + 1)
+    assert cell.value == "=1+1"
+    assert cell.data_type == "s"  # text, not a formula
+
+    code = str(sample["grids"]["grid_code"].iloc[3])
+    line = route_checks.line_patrol(sample["walk"], sample["grids"], code)
+    files = exports.line_patrol_files(
+        line.path.geometry.iloc[0],
+        grid=code,
+        mode="walk",
+        length=line.length,
+        street_length=line.street_length,
+        seconds=line.time,
+    )
+    import gpxpy
+
+    points = gpxpy.parse(files["gpx"]).tracks[0].segments[0].points
+    coords = shapely.get_coordinates(line.path.geometry.iloc[0])
+    assert len(points) == len(coords)
+    assert (points[0].longitude, points[0].latitude) == tuple(coords[0])
+    assert '"length_m"' in files["geojson"]
+
+
+def test_sites_named_only_by_their_kind_read_as_the_kind_and_id(sample: dict) -> None:
+    sites = sample["sites"]
+    unnamed = sites.loc[sites["name"] == "school", "site_id"].astype(str).tolist()
+    assert len(unnamed) >= 2  # the sample has several sites OpenStreetMap left unnamed
+    zh = route_views.candidate_stops(sites=sites, site_ids=unnamed, lang="zh")
+    en = route_views.candidate_stops(sites=sites, site_ids=unnamed, lang="en")
+    assert list(zh["name"]) == [f"学校 {s}" for s in zh["stop"]]
+    assert list(en["name"]) == [f"School {s}" for s in en["stop"]]
+    assert zh["name"].is_unique
+    # proper names stay as written; a post named by a kind word gets it translated
+    named = sites.loc[sites["name"] == "Metro Rautatientori A"].iloc[0]
+    assert route_views.readable_name(named["name"], kind="metro", ident="x") == named["name"]
+    assert route_views.readable_name("metro 守望岗", kind=None, ident="P03") == "地铁站 守望岗 P03"
+    assert route_views.readable_name("metro 守望岗", kind=None, ident="P03", lang="en") == (
+        "Metro station 守望岗 P03"
+    )
+    assert route_views.readable_name(None, kind="atm", ident="S9", lang="en") == "ATM S9"
+
+
+def test_route_sheet_says_where_each_stop_is_in_one_language(sample: dict) -> None:
+    def stops(language: str) -> gpd.GeoDataFrame:
+        return route_views.candidate_stops(
+            hotspots=sample["hotspots"], sites=sample["sites"], site_kinds=["mall"], lang=language
+        )
+
+    # planned from the English page, so the plan's own names are English
+    result = route_views.plan_routes(
+        sample["walk"], sample["posts"], stops("en"), start_posts=["P07"], units=2, time_limit=1
+    )
+    assert len(result.dropped) > 0  # more stops than two shifts hold
+    zh = stops("zh")
+    where = route_views.stop_places(zh, streets=sample["streets"], grids=sample["grids"], lang="zh")
+    sheets = [
+        route_views.downloads(
+            result,
+            unit,
+            date="2026-12-01",
+            lang="zh",
+            names=dict(zip(zh["stop"], zh["name"], strict=True)),
+            where=where,
+        )["html"]
+        for unit in ("U1", "U2")
+    ]
+    route = result.plan.routes[0]
+    html = sheets[0]
+    assert "出发" in html
+    assert "返回" in html
+    assert "start" not in html
+    assert "return" not in html
+    assert "hot spot" not in html  # the Chinese sheet, not the English page's names
+    assert "2026-12-01" in html
+    visited = [s for s in route.stops if s in where]
+    assert visited
+    for stop in visited:
+        # where it is: the nearest named street and the grid, printed in the stop's row
+        known = set(sample["streets"]["name"].dropna()) | set(sample["grids"]["name"])
+        assert set(where[stop].split("，")) <= known
+        assert f"<td>{where[stop]}</td>" in html
+    assert sum("，" in where[s] for s in visited) > len(visited) / 2  # mostly both
+    # the stops left out are counted, not listed on every unit's sheet
+    for sheet in sheets:
+        assert f"另有 {len(result.dropped)} 个点位" in sheet
+        left_out = [str(n) for n in zh.set_index("stop").loc[result.dropped["stop"], "name"]]
+        assert not any(f">{name}<" in sheet for name in left_out)
+    english = route_views.downloads(result, "U1", lang="en")["html"]
+    assert "Patrol route sheet" in english
+    assert "出发" not in english
+    assert "巡逻路线单" not in english
+
+
+def test_the_schedule_map_numbers_each_stop_by_its_visits(sample: dict) -> None:
+    ids = ["S0077", "S0078", "S0079"]
+    stops = route_views.candidate_stops(sites=sample["sites"], site_ids=ids)
+    plan = route_checks.schedule(sample["walk"], sample["posts"], stops, post="P07", days=3)
+    fmap = route_maps.schedule_map(plan.places, plan.visits, streets=sample["streets"], lang="zh")
+    html = fmap.get_root().render()
+    counts = plan.visits["stop"].value_counts()
+    for stop in ids:
+        assert f"到访 {counts[stop]} 次" in html
+    assert html.count("gm-order\\") + html.count('gm-order"') == len(ids)
+    assert "排班点位" in html  # the legend
+
+
+def test_the_schedule_view_plans_its_defaults(home: Path) -> None:
+    # the hot spots and the default kinds: the 2-hour rule is asked for, not the default,
+    # so the first press gives a schedule instead of a refusal
+    app = run_app(PAGE, pr_view="schedule")
+    assert app.checkbox(key="pr_every_2h.zh").value is False
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert "可预测性（0 = 最难预测）" in metrics(app)

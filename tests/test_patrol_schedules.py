@@ -107,3 +107,14 @@ def test_an_unkept_two_hour_rule_is_said_in_chinese_too() -> None:
     assert "每 30 分钟至少被巡到一次" in zh
     assert "max_gap" not in zh
     assert "`max_gap` of 30 min cannot be kept" in localize(caught.value, "en")
+
+
+def test_visits_spread_as_evenly_as_possible_score_zero_not_minus_zero() -> None:
+    # five visits in five different 30-minute bins: entropy at its largest, and the
+    # floating-point ratio is a hair above 1 (the CSV printed "-0.0")
+    visits = pd.DataFrame({"stop": ["H1"] * 5, "arrive": np.arange(5) * 1800.0 + 60})
+    score, per_stop = predictability(visits, shift=SHIFT)
+    assert score == 0.0
+    assert not np.signbit(score)
+    assert str(round(score, 2)) == "0.0"
+    assert per_stop["entropy"].iloc[0] == pytest.approx(1.0)

@@ -8,6 +8,7 @@ unit names) in the HTML sheet is escaped by jinja2's autoescape.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,27 +34,42 @@ def timetable_table(
     *,
     names: Mapping[Any, str] | None = None,
     shift_start: str | pd.Timestamp | None = None,
+    lang: str = "zh",
+    where: Mapping[Any, str] | None = None,
 ) -> pd.DataFrame:
-    """The route's timetable for people: order, place, arrive, leave, dwell (min), wait (min).
+    """The route's timetable for people: order, place, where, arrive, leave, dwell (min),
+    wait (min).
 
-    The first and last rows are the posts (``出发`` / ``返回``). `names` maps stop ids to names.
+    The first and last rows are the posts (``出发`` / ``返回`` in `lang`, one language per
+    table). `names` maps stop ids to names, `where` stop ids to where they are (a street,
+    a grid; empty when not given).
     """
+    from gridmap.i18n import t as text
+
     start = None if shift_start is None else pd.Timestamp(shift_start)
     names = names or {}
-    t = route.timetable
-    last = len(t) - 1
+    where = where or {}
+    frame = route.timetable
+    last = len(frame) - 1
     place = [
-        "出发 start" if k == 0 else "返回 return" if k == last else str(names.get(s, s))
-        for k, s in enumerate(t["stop"])
+        text("pr_sheet_depart", lang)
+        if k == 0
+        else text("pr_sheet_return", lang)
+        if k == last
+        else str(names.get(s, s))
+        for k, s in enumerate(frame["stop"])
     ]
     return pd.DataFrame(
         {
-            "order": t["order"].to_numpy(),
+            "order": frame["order"].to_numpy(),
             "place": place,
-            "arrive": [_clock(v, start) for v in t["arrive"]],
-            "leave": [_clock(v, start) for v in t["leave"]],
-            "dwell_min": np.round(t["dwell"].to_numpy(float) / 60, 1),
-            "wait_min": np.round(t["wait"].to_numpy(float) / 60, 1),
+            "where": [
+                "" if k in (0, last) else str(where.get(s, "")) for k, s in enumerate(frame["stop"])
+            ],
+            "arrive": [_clock(v, start) for v in frame["arrive"]],
+            "leave": [_clock(v, start) for v in frame["leave"]],
+            "dwell_min": np.round(frame["dwell"].to_numpy(float) / 60, 1),
+            "wait_min": np.round(frame["wait"].to_numpy(float) / 60, 1),
         }
     )
 
@@ -161,7 +177,7 @@ def route_gpx(
 
 _SHEET = jinja2.Environment(autoescape=True).from_string(
     """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
+<html lang="{{ html_lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
 h1 { font-size: 1.4em; margin: 0 0 .3em; }
@@ -181,18 +197,23 @@ td.num { text-align: right; }
 }
 </style></head><body>
 <h1>{{ title }}</h1>
-<div class="meta">巡逻单元：{{ unit }}　出发岗：{{ start_post }}　返回岗：{{ end_post }}
-　日期：{{ date }}　路途：{{ travel }} 分钟　总时长：{{ duration }} 分钟
-　点位：{{ n_stops }} 个</div>
+<div class="meta">{{ w.unit }}{{ colon }}{{ unit }}
+{{ gap }}{{ w.start_post }}{{ colon }}{{ start_post }}
+{{ gap }}{{ w.end_post }}{{ colon }}{{ end_post }}{{ gap }}{{ w.date }}{{ colon }}{{ date }}
+{{ gap }}{{ w.travel }}{{ gap }}{{ w.duration }}{{ gap }}{{ w.stops }}</div>
 <table>
-<thead><tr><th>顺序</th><th>点位</th><th>到达</th><th>离开</th><th>停留(分)</th><th>签到</th></tr></thead>
+<thead><tr><th>{{ w.order }}</th><th>{{ w.place }}</th>
+{% if with_where %}<th>{{ w.where }}</th>{% endif %}
+<th>{{ w.arrive }}</th><th>{{ w.leave }}</th><th>{{ w.dwell }}</th>
+<th>{{ w.sign }}</th></tr></thead>
 <tbody>
 {% for r in rows %}<tr><td class="num">{{ r.order }}</td><td>{{ r.place }}</td>
+{% if with_where %}<td>{{ r.where }}</td>{% endif %}
 <td>{{ r.arrive }}</td><td>{{ r.leave }}</td><td class="num">{{ r.dwell_min }}</td><td></td></tr>
 {% endfor %}</tbody></table>
-{% if dropped %}<p class="note">本班次未安排的点位：{{ dropped | join("、") }}</p>{% endif %}
-<p class="sign">带班民警签字：＿＿＿＿＿＿　　日期：＿＿＿＿＿＿</p>
-<p class="note">热点停留 10–15 分钟（Koper 1995）；时间为计划时间，以现场为准。</p>
+{% if dropped %}<p class="note">{{ dropped }}</p>{% endif %}
+<p class="sign">{{ w.signature }}</p>
+<p class="note">{{ w.note }}</p>
 </body></html>
 """
 )
@@ -201,32 +222,112 @@ td.num { text-align: right; }
 def route_sheet_html(
     route: PatrolRoute,
     *,
-    title: str = "巡逻路线单",
+    title: str | None = None,
     names: Mapping[Any, str] | None = None,
     post_names: Mapping[int, str] | None = None,
     shift_start: str | pd.Timestamp | None = None,
     dropped: list[Any] | None = None,
     date_shown: bool = True,
+    lang: str = "zh",
+    where: Mapping[Any, str] | None = None,
 ) -> str:
-    """A printable route sheet in Chinese (HTML with a print stylesheet, A4).
+    """A printable route sheet (HTML with a print stylesheet, A4), in one language.
 
-    `names` maps stop ids to names, `post_names` post matrix rows to names; every user text
-    is HTML-escaped. `dropped` lists stops left out of this shift (shown as a note).
-    `date_shown` False leaves the date blank (clock times only, from `shift_start`).
+    `lang` ("zh", the default, or "en") is the sheet's language: every word printed on it,
+    so `names` should be in it too. `names` maps stop ids to names, `post_names` post matrix
+    rows to names, `where` stop ids to where they are (a column shown when given); every
+    user text is HTML-escaped. `dropped` are the stops left out of this shift: the sheet
+    gives their number only (one list for all units, not one per sheet). `date_shown`
+    False leaves the date blank (clock times only, from `shift_start`).
     """
-    names = names or {}
+    from gridmap.i18n import t as text
+
+    if lang not in ("zh", "en"):
+        msg = f"`lang` must be 'zh' or 'en'; got {lang!r}"
+        raise ValueError(msg)
     post_names = post_names or {}
     start = None if shift_start is None else pd.Timestamp(shift_start)
-    table = timetable_table(route, names=names, shift_start=start)
+    table = timetable_table(route, names=names, shift_start=start, lang=lang, where=where)
+    words = {
+        key: text(f"pr_sheet_{key}", lang)
+        for key in ("unit", "start_post", "end_post", "date", "signature", "note")
+    }
+    words |= {
+        key: text(f"pr_sheet_col_{key}", lang)
+        for key in ("order", "place", "where", "arrive", "leave", "dwell", "sign")
+    }
+    words["travel"] = text("pr_sheet_travel", lang, n=round(route.travel_time / 60))
+    words["duration"] = text("pr_sheet_duration", lang, n=round(route.duration / 60))
+    words["stops"] = text("pr_sheet_stops", lang, n=len(route.stops))
     return _SHEET.render(
-        title=title,
+        html_lang="zh-CN" if lang == "zh" else "en",
+        title=title or text("pr_sheet_title", lang),
+        w=words,
+        colon="：" if lang == "zh" else ": ",
+        gap="　" if lang == "zh" else " · ",
         unit=route.unit,
         start_post=post_names.get(route.start, str(route.start)),
         end_post=post_names.get(route.end, str(route.end)),
         date="" if start is None or not date_shown else start.strftime("%Y-%m-%d"),
-        travel=round(route.travel_time / 60),
-        duration=round(route.duration / 60),
-        n_stops=len(route.stops),
         rows=table.to_dict("records"),
-        dropped=[str(names.get(d, d)) for d in (dropped or [])],
+        with_where=bool(where),
+        dropped=text("pr_sheet_dropped", lang, n=len(dropped)) if dropped else "",
     )
+
+
+def line_patrol_files(
+    line: Any,
+    *,
+    grid: str,
+    mode: str,
+    length: float,
+    street_length: float,
+    seconds: float,
+) -> dict[str, str]:
+    """A line patrol's walk (a LineString, longitude/latitude) as ``geojson`` and ``gpx``.
+
+    The GeoJSON is one Feature with the grid, the mode and the figures (metres, minutes);
+    the GPX one track named ``line_<grid>``. The page's downloads and ``gridmap patrol
+    postman`` write the same files.
+    """
+    import shapely
+
+    feature = {
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(line)),
+        "properties": {
+            "grid_code": grid,
+            "mode": mode,
+            "length_m": round(float(length), 1),
+            "street_m": round(float(street_length), 1),
+            "minutes": round(float(seconds) / 60, 1),
+        },
+    }
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "gridmap"
+    track = gpxpy.gpx.GPXTrack(name=_xml_text(f"line_{grid}"))
+    segment = gpxpy.gpx.GPXTrackSegment()
+    segment.points = [gpxpy.gpx.GPXTrackPoint(y, x) for x, y in shapely.get_coordinates(line)]
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    return {
+        "geojson": json.dumps(
+            {"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False
+        ),
+        "gpx": gpx.to_xml(),
+    }
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Tables (worksheet name → table) as the bytes of an Excel file, for a download.
+
+    Written by :func:`gridmap.io.write_xlsx` (text cells stay text, never formulas) into a
+    temporary folder: it writes files, and a download needs bytes.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from gridmap.io import write_xlsx
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_xlsx(sheets, Path(folder) / "tables.xlsx").read_bytes()

@@ -276,3 +276,66 @@ def line_map(
     )
     maps.layer_control(m)
     return m
+
+
+def schedule_map(
+    places: Any,
+    visits: Any,
+    *,
+    streets: gpd.GeoDataFrame,
+    lang: str,
+    basemap: str = "vector",
+    tile_url: str | None = None,
+    tile_key: str | None = None,
+    height: int = 600,
+    credit: str = maps.OSM_ATTRIBUTION,
+) -> maps.OfflineMap:
+    """A schedule's stops (numbered by how often they are visited) and the unit's post.
+
+    `places` is the schedule's :class:`~gridmap.patrol.route_views.Places` (row 0 the
+    post), `visits` its visits table (``stop``, one row per visit)."""
+    table = places.table
+    counts = visits["stop"].value_counts()
+    points = gpd.GeoDataFrame(
+        {
+            "place": table["place"].astype(str).to_numpy(),
+            "name": table["name"].astype(str).to_numpy(),
+            "kind": table["kind"].astype(str).to_numpy(),
+            "visits": [int(counts.get(p, 0)) for p in table["place"]],
+        },
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs="EPSG:4326",
+    )
+    m = maps.make_map(
+        bounds=_bounds([points]),
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+    )
+    if basemap == "vector":
+        maps.add_vector_basemap(m, streets=streets, name=t("streets", lang))
+    stops = points[points["kind"] != "post"]
+    colour = UNIT_COLOURS[0]
+    group = folium.FeatureGroup(name=t("pr_schedule_layer", lang))
+    for row in _shown(m, stops).itertuples():
+        tip = t("pr_schedule_tip", lang, name=row.name, n=row.visits)
+        _order(group, row.geometry.x, row.geometry.y, str(row.visits), colour, tip)
+    group.add_to(m)
+    maps.add_points(
+        m,
+        points[points["kind"] == "post"],
+        color="#222222",
+        radius=8,
+        tooltip_columns={"name": t("pr_kind_post", lang)},
+        name=t("pr_kind_post", lang),
+    )
+    maps.add_legend(
+        m,
+        title=t("pr_legend", lang),
+        entries=[(colour, t("pr_schedule_layer", lang)), ("#222222", t("pr_kind_post", lang))],
+        note=t("pr_schedule_map_note", lang),
+    )
+    maps.layer_control(m)
+    return m

@@ -12,7 +12,9 @@ same functions, so a figure on the page is the library's figure. No Streamlit he
   snapped places) and solves with :func:`~gridmap.patrol.routing.plan_patrol_routes`
   (PyVRP prize-collecting VRP with time windows, LKH-3 reordering); every leg is then
   traced along the streets for the map and the lengths;
-- :func:`summary_table`, :func:`timetable`, :func:`dropped_table`, :func:`downloads`.
+- :func:`summary_table`, :func:`timetable`, :func:`dropped_table`, :func:`downloads`;
+- :func:`readable_name` (sites named only by their kind read as 学校 S0077) and
+  :func:`stop_places` (where a stop is: nearest named street, grid), from ``_route_places``.
 
 Maps, line patrols, schedules and planned-versus-actual are in
 :mod:`gridmap.patrol.route_maps` and :mod:`gridmap.patrol.route_checks`.
@@ -37,6 +39,9 @@ from gridmap._errors import ValidationError
 from gridmap.i18n import Message, t
 from gridmap.patrol import exports
 from gridmap.patrol._legs import trace_legs
+from gridmap.patrol._route_places import WHERE_STREET_M as WHERE_STREET_M  # re-exported
+from gridmap.patrol._route_places import readable_name as readable_name
+from gridmap.patrol._route_places import stop_places as stop_places
 from gridmap.patrol.network import FAR_SNAP_M, StreetGraph, snap_points, travel_time_matrix
 from gridmap.patrol.routing import DWELL_HOTSPOT, SHIFT, PatrolPlan, plan_patrol_routes
 
@@ -137,7 +142,8 @@ def candidate_stops(
         opening/closing column (:data:`OPENS_COLUMNS`, :data:`CLOSES_COLUMNS`); ``None``:
         schools without times get no window.
     priorities : a priority (> 0) per stop id, replacing the default of its level or class.
-    lang : {"zh", "en"}, the language of hot spots' names (``H1 热点（Gi*，置信度 99%）``).
+    lang : {"zh", "en"}, the language of hot spots' names (``H1 热点（Gi*，置信度 99%）``)
+        and of sites named only by their kind (:func:`readable_name`).
 
     Returns
     -------
@@ -198,9 +204,15 @@ def candidate_stops(
                     "stop": chosen["site_id"].astype(str).to_numpy(),
                     "kind": "site",
                     "site_kind": ckind,
-                    "name": (
-                        chosen["name"].astype(str) if "name" in chosen else chosen["site_id"]
-                    ).to_numpy(),
+                    "name": [
+                        readable_name(n, kind=k, ident=i, lang=lang)
+                        for n, k, i in zip(
+                            chosen["name"] if "name" in chosen else [None] * len(chosen),
+                            ckind,
+                            chosen["site_id"].astype(str),
+                            strict=True,
+                        )
+                    ],
                     "priority": [
                         SITE_PRIORITY.get(int(r), DEFAULT_PRIORITY)
                         if pd.notna(r)
@@ -579,20 +591,30 @@ def dropped_table(result: RoutePlan, *, lang: str) -> pd.DataFrame:
     )
 
 
-def downloads(result: RoutePlan, unit: str, *, date: str | None = None) -> dict[str, str]:
-    """One unit's route as GPX, GeoJSON (the street path) and the Chinese route sheet (HTML).
+def downloads(
+    result: RoutePlan,
+    unit: str,
+    *,
+    date: str | None = None,
+    lang: str = "zh",
+    names: Mapping[str, str] | None = None,
+    where: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """One unit's route as GPX, GeoJSON (the street path) and the route sheet (HTML).
 
     `date` (``YYYY-MM-DD``) prints clock times with the date; default today's times only.
+    `lang` is the route sheet's language (Chinese by default) and `names` the stops' names
+    in it (default: the names the plan was made with, in the language of its stops);
+    `where` (:func:`stop_places`) adds where each stop is. The sheet counts the stops
+    left out; their list is :func:`dropped_table`.
     """
     route = next((r for r in result.plan.routes if r.unit == unit), None)
     if route is None:
         raise ValidationError(Message("pr_unknown_unit", unit=unit))
     start = pd.Timestamp(f"{date or '2000-01-01'} {result.shift_start}")
-    names = result.names
     legs = result.legs[result.legs["unit"] == unit].sort_values("leg")
     path = [c for g in legs.geometry for c in shapely.get_coordinates(g).tolist()]
-    options: dict[str, Any] = {"names": names, "shift_start": start}
-    dropped = [str(n) for n in result.dropped["name"]]
+    options: dict[str, Any] = {"names": result.names, "shift_start": start}
     return {
         "gpx": exports.route_gpx(route, result.places.coords, path=path, **options),
         "geojson": json.dumps(
@@ -601,10 +623,12 @@ def downloads(result: RoutePlan, unit: str, *, date: str | None = None) -> dict[
         ),
         "html": exports.route_sheet_html(
             route,
-            names=names,
+            names={**result.names, **(names or {})},
             post_names=result.post_names,
             shift_start=start,
-            dropped=dropped,
+            dropped=list(result.dropped["stop"]),
             date_shown=date is not None,
+            lang=lang,
+            where=where,
         ),
     }

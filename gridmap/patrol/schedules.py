@@ -258,4 +258,5 @@ def predictability(
     if per_stop.empty:
         return 1.0, per_stop
     score = 1.0 - float(np.average(per_stop["entropy"], weights=per_stop["visits"]))
-    return score, per_stop
+    # rounding error can leave a hair below 0 (printed "-0.0"); + 0.0 turns -0.0 into 0.0
+    return float(np.clip(score, 0.0, 1.0)) + 0.0, per_stop

@@ -143,10 +143,13 @@ TEXT.update(
 MESSAGES.update(
     {
         "pr_gap_impossible": (
-            "从岗点“{post}”出发的一个单元无法让 {n} 个点位每 2 小时都至少到访一次：请减少点位、"
-            "分给多个单元或取消“每 2 小时”要求（{detail}）",
-            "one unit from post “{post}” cannot visit each of {n} stops at least every 2 hours: "
-            "choose fewer stops, split them between units or drop the 2-hour rule ({detail})",
+            "从岗点“{post}”（{post_id}）出发的一个巡逻组，在 {shift} 分钟的班次内无法让 {n} 个"
+            "点位每 {gap} 分钟都至少到访一次：点位“{stop}”两次到访之间要等 {wait} 分钟。请减少"
+            "点位、分给多个巡逻组，或取消“每 2 小时至少一次”。",
+            "one unit from post “{post}” ({post_id}) cannot visit each of {n} stops at least "
+            "every {gap} minutes in a {shift} minute shift: stop “{stop}” waits {wait} minutes "
+            "between visits. Choose fewer stops, split them between units or drop the 2-hour "
+            "rule.",
         ),
         "pr_unknown_grid": ("没有编码为 {grid} 的网格", "there is no grid with code {grid}"),
         "pr_grid_no_streets": (
@@ -228,6 +231,11 @@ TEXT.update(
         ),
         "pr_solve": ("规划路线", "Plan routes"),
         "pr_press_solve": ("设置好后点按钮计算。", "Set the inputs and press the button."),
+        "pr_inputs_changed": (
+            "输入已更改，下面不再显示按旧输入算出的结果：请点“{button}”重新计算。",
+            "The inputs have changed, so the result planned from the old inputs is no longer "
+            "shown: press “{button}” to plan again.",
+        ),
         "pr_solving": ("正在计算……", "Computing…"),
         "pr_m_visited": ("安排的点位", "Stops visited"),
         "pr_m_dropped": ("未安排的点位", "Stops left out"),
@@ -307,15 +315,31 @@ TEXT.update(
         "pr_seed": ("随机种子", "Random seed"),
         "pr_every_2h": ("每个点位每 2 小时至少一次", "Every stop at least every 2 hours"),
         "pr_schedule_go": ("生成排班", "Make the schedule"),
+        "pr_schedule_csv": ("排班表（CSV）", "Schedule (CSV)"),
+        "pr_schedule_xlsx": ("排班表（Excel）", "Schedule (Excel)"),
+        "pr_schedule_sheet_visits": ("到访", "Visits"),
+        "pr_schedule_sheet_days": ("每天", "Days"),
         "pr_m_predictability": (
             "可预测性（0 = 最难预测）",
             "Predictability (0 = least predictable)",
         ),
         "pr_predictability_help": (
-            "每个点位的到访时间（按 30 分钟分段）的香农熵，按可达到的最大熵归一化；可预测性 = 1 − "
-            "按到访次数加权的平均值。",
-            "Shannon entropy of each stop's visit times (30-minute bins), normalised by the "
-            "largest entropy its visits allow; predictability = 1 − the visit-weighted mean.",
+            "到访时间越分散越难被掌握规律。对每个点位，把到访时间按班次内 30 分钟分段，计算香农熵"
+            "（Shannon 1948），再除以该点位的到访次数所能达到的最大熵；可预测性 = 1 − 按到访次数"
+            "加权的平均值（用熵衡量巡逻的随机程度见 Paruchuri 等 2006，AAMAS）。"
+            "**每天**的分数只看同一个班次内对同一点位的多次到访；一天只到访一次的点位无从分散，"
+            "算作完全可预测（1）。**整个排班**的分数把所有天的到访合在一起：点位每天在不同时间被"
+            "到访，合起来就更分散，所以整周通常比每一天都低——这正是每天换时间的效果。",
+            "The more spread visit times are, the harder the patrol is to anticipate. For each "
+            "stop, its visit times are put in 30-minute bins of the shift and their Shannon "
+            "entropy (Shannon 1948) is divided by the largest entropy its number of visits "
+            "allows; predictability = 1 − the visit-weighted mean (entropy as the measure of "
+            "a patrol's randomness: Paruchuri et al. 2006, AAMAS). **A day's** score looks only "
+            "at repeated visits to a stop within that shift; a stop visited once that day cannot "
+            "be spread and counts as fully predictable (1). **The whole schedule's** score pools "
+            "the visits of all days: a stop visited at different times on different days is "
+            "more spread, so the week is usually lower than every single day — the effect of "
+            "changing the times daily.",
         ),
         "pr_help_schedule": (
             "**方法**：随机贪心排班：每一步在仍能按时到达所有点位的候选中，按“风险份额与已到访次数"
