@@ -36,9 +36,9 @@ from app_pages._data_forms import (
     _rejects_view,
     _start_afresh,
     _table_view,
-    uploader_in_chinese,
     _uploader_key,
     _with_status,
+    uploader_in_chinese,
 )
 from gridmap import GridmapError
 from gridmap.i18n import column_label, layer_label, reason_label, t

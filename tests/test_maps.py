@@ -750,7 +750,8 @@ def test_a_value_filling_most_quantiles_gets_a_class_of_its_own():
     rng = np.random.default_rng(3)
     households = np.concatenate([np.zeros(500), rng.integers(1, 274, 110)])
     edges = maps.class_breaks(households, bins=5)
-    assert edges[0] == 0 and edges[1] == 1  # the class "0"
+    assert edges[0] == 0
+    assert edges[1] == 1  # the class "0"
     rest = households[households > 0]
     np.testing.assert_array_equal(edges[1:], np.ceil(np.quantile(rest, [0, 0.25, 0.5, 0.75, 1])))
     classes = np.clip(np.searchsorted(edges[1:-1], households, side="right"), 0, len(edges) - 2)
