@@ -61,37 +61,19 @@ def _remember_click() -> None:
         st.session_state["pp_click"] = place
 
 
-def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
-    if clicks:
-        st.session_state["pp_map_shift"] = getattr(fmap, "gridmap_shift", None)
-        data.show_shared_map(
-            fmap,
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=["last_clicked"],
-            key=key,
-            on_change=_remember_click,
-        )
-    else:
-        data.show_shared_map(
-            fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key
-        )
+def show_map(fmap: Any, key: str) -> None:
+    data.show_shared_map(
+        fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key
+    )
 
 
-def draw_map(
-    key: str,
-    *,
-    edit: views.Edit | None = None,
-    siting: tuple | None = None,
-    clicks: bool = False,
-    **options: Any,
-) -> None:
+def draw_map(key: str, *, siting: tuple | None = None, **options: Any) -> None:
     options = {"lang": lang(), **options, **basemap_options(), "credit": map_credit()}
     args = (
         data.layer_versions(),
         data.version_of("posts"),
         st.session_state["pp_mode"],
-        edit,
+        None,
         siting,
     )
     try:
@@ -100,7 +82,51 @@ def draw_map(
         st.error(tr("basemap_error", error=say(exc)))
         options |= {"basemap": "vector", "tile_url": None, "tile_key": None}
         fmap = data.coverage_map(*args, tuple(sorted(options.items())))
-    show_map(fmap, key, clicks=clicks)
+    show_map(fmap, key)
+
+
+def draw_edit_map(edit: views.Edit | None, *, target: str) -> None:
+    """The current coverage, with the what-if of `edit` laid over it in the browser.
+
+    The map under the layer depends only on the versions, mode, language and basemap:
+    a click that moves the post again sends a new layer, not a new map.
+    """
+    options = {
+        "lang": lang(),
+        **basemap_options(),
+        "credit": map_credit(),
+        "all_sites": target == "sites",
+        "what_if": True,
+    }
+    args = (data.layer_versions(), data.version_of("posts"), st.session_state["pp_mode"])
+
+    def make() -> Any:
+        try:
+            return data.coverage_map(*args, None, None, tuple(sorted(options.items())))
+        except ValidationError as exc:
+            st.error(tr("basemap_error", error=say(exc)))
+            fallback = options | {"basemap": "vector", "tile_url": None, "tile_key": None}
+            return data.coverage_map(*args, None, None, tuple(sorted(fallback.items())))
+
+    def overlay(shift: str | None) -> Any:
+        if edit is None:
+            return None
+        before = data.coverage_report(*args)
+        result = data.what_if(*args, edit)
+        return views.what_if_overlay(
+            data.patrol(), before, result, edit, lang=language, shift=shift
+        )
+
+    data.show_layered_map(
+        EDIT_MAP,
+        make,
+        shows=(args, tuple(sorted(options.items()))),
+        overlay=overlay,
+        overlay_shows=edit,
+        height=MAP_HEIGHT,
+        returned_objects=["last_clicked"],
+        on_change=_remember_click,
+    )
 
 
 def method_help(key: str) -> None:
@@ -288,8 +314,12 @@ def _save(result: views.WhatIf, edit: views.Edit, based_on: int) -> None:
         st.rerun()
 
 
+@st.fragment
 def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
+    # A fragment: a click on the map or a change of the form reruns only this view, not
+    # the page (its header, the report, the other views' data).
     edit: views.Edit | None = None
+    left, right = st.columns([3, 2])
     with right:
         if "pp_saved" in st.session_state:
             target, version, n = st.session_state.pop("pp_saved")
@@ -359,7 +389,7 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
             method_help("pp_help_whatif")
             st.caption(tr("pp_help_edit"))
     with left:
-        draw_map(EDIT_MAP, edit=edit, clicks=True, all_sites=target == "sites")
+        draw_edit_map(edit, target=target)
 
 
 def siting_view(versions: tuple) -> None:
@@ -511,7 +541,8 @@ with st.spinner(tr("pp_loading")):
         st.stop()
 if current.synthetic and current.incidents is not None:
     st.caption("⚠️ " + say(Message("pp_synthetic")))
-left, right = st.columns([3, 2])
+if view != "whatif":  # the what-if view is a fragment with columns of its own
+    left, right = st.columns([3, 2])
 
 if view == "coverage":
     coverage_view(report, current)

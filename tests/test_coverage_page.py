@@ -496,3 +496,36 @@ def test_inspections_read_uploaded_gpx_and_say_what_is_missing(home: Path) -> No
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_new_click_lays_the_what_if_over_the_map_already_shown(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The map of the current coverage is rendered once; a click that moves the post again
+    # sends only a layer (the moved post, its old place, the changed streets), so the
+    # browser keeps its map and frame instead of loading ~0.9 MB again.
+    import streamlit_folium
+
+    rendered = []
+    real = streamlit_folium.st_folium
+    monkeypatch.setattr(
+        streamlit_folium, "st_folium", lambda *a, **k: rendered.append(1) or real(*a, **k)
+    )
+    first = GeoPackageStore(home / "sample.gpkg").read("posts").geometry.iloc[0]
+    app = run_app(PAGE, pp_view="whatif", pp_action="move", pp_post="P01", lang="en")
+    app.session_state["pp_click"] = (round(first.x + 0.003, 6), round(first.y - 0.001, 6))
+    app.run()
+    assert not app.exception
+    shown = len(rendered)
+    moved_to = (round(first.x + 0.002, 6), round(first.y - 0.002, 6))
+    app.session_state["pp_click"] = moved_to
+    app.run()
+    assert not app.exception
+    assert len(rendered) == shown  # no map built or rendered for the second click
+    held = app.session_state["pp_maps"]["pp_edit_map"]
+    layer = held["overlay"][1]
+    assert held["args"]["feature_group"] is None  # the map itself carries no what-if
+    assert "radius: 9.0" in layer  # the moved post, large
+    assert f"{moved_to[0]:.6f}".rstrip("0") in layer  # at the clicked place
+    assert "old place" in layer  # its old place marked
+    assert "dashArray" in layer

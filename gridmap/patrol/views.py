@@ -56,7 +56,9 @@ from gridmap.patrol._page_map import (
     PROPOSED_COLOUR,
     _grid_names,
     _pct,
+    changed_segments,
     coverage_map,
+    what_if_overlay,
 )
 from gridmap.patrol._page_siting import (
     greedy_places,
@@ -488,6 +490,7 @@ __all__ = [
     "build_graphs",
     "change_points",
     "change_table",
+    "changed_segments",
     "coverage",
     "coverage_map",
     "edit_message",
@@ -514,4 +517,5 @@ __all__ = [
     "siting_table",
     "summary_table",
     "what_if",
+    "what_if_overlay",
 ]

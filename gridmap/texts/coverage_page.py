@@ -48,6 +48,12 @@ TEXT = {
         "meanwhile, nothing is overwritten and your edit is kept.",
     ),
     "pp_changed_site_layer": ("新增或移动的重点目标", "Added or moved key site"),
+    # the what-if laid over the map
+    "pp_old_place": ("原位置", "old place"),
+    "pp_removed": ("假设撤销", "removed in this what-if"),
+    "pp_old_place_layer": ("原位置 / 假设撤销（✕）", "Old place / removed (✕)"),
+    "pp_now_within_layer": ("调整后在等级内到达的重点目标", "Key site now reached in class"),
+    "pp_removing": ("预览：撤销 {name}", "Preview: removing {name}"),
     # key-site inspections
     "pp_tracks": ("巡逻轨迹来源", "Patrol tracks"),
     "pp_tracks_upload": ("上传 GPS 轨迹（GPX/CSV）", "Upload GPS tracks (GPX/CSV)"),
