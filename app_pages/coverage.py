@@ -85,7 +85,9 @@ def draw_map(key: str, *, siting: tuple | None = None, **options: Any) -> None:
     show_map(fmap, key)
 
 
-def draw_edit_map(edit: views.Edit | None, *, target: str) -> None:
+def draw_edit_map(
+    edit: views.Edit | None, *, target: str, versions: tuple, posts_version: int
+) -> None:
     """The current coverage, with the what-if of `edit` laid over it in the browser.
 
     The map under the layer depends only on the versions, mode, language and basemap:
@@ -98,7 +100,7 @@ def draw_edit_map(edit: views.Edit | None, *, target: str) -> None:
         "all_sites": target == "sites",
         "what_if": True,
     }
-    args = (data.layer_versions(), data.version_of("posts"), st.session_state["pp_mode"])
+    args = (versions, posts_version, st.session_state["pp_mode"])
 
     def make() -> Any:
         try:
@@ -134,6 +136,14 @@ def method_help(key: str) -> None:
         st.markdown(say(Message(key)))
 
 
+def _rows_height(rows: int, *, most: int) -> int:
+    """Pixels of a table showing `rows` rows (at most `most`, then it scrolls): no blank rows.
+
+    Streamlit's rows are 35 px, the header one more, plus a 3 px border.
+    """
+    return 35 * (min(max(rows, 1), most) + 1) + 3
+
+
 def _pct(value: float) -> str:
     return f"{value:.1%}"
 
@@ -149,9 +159,15 @@ def _figure_metrics(result: views.WhatIf) -> None:
         strict=True,
     ):
         delta = views.change_points(after[key] - before[key])
-        # no change is grey, not a green "↑ +0.0"
-        colour = "off" if float(delta) == 0 else "normal"
-        col.metric(tr(label), _pct(after[key]), delta=delta, delta_color=colour)
+        # no change is grey and has no arrow: an arrow reads as a change
+        same = float(delta) == 0
+        col.metric(
+            tr(label),
+            _pct(after[key]),
+            delta=delta,
+            delta_color="off" if same else "normal",
+            delta_arrow="off" if same else "auto",
+        )
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -173,7 +189,7 @@ def coverage_view(report: Any, current: views.Patrol) -> None:
         grid_rows = views.grid_table(report, current.grids, lang=language)
         if len(grid_rows):
             st.subheader(tr("pp_by_grid"))
-            st.dataframe(grid_rows, hide_index=True, height=300)
+            st.dataframe(grid_rows, hide_index=True, height=_rows_height(len(grid_rows), most=8))
         method_help("pp_help_coverage")
     with left:
         polygons = st.toggle(tr("pp_polygons"), key="pp_polygons")
@@ -190,7 +206,9 @@ def gaps_view(report: Any, current: views.Patrol) -> None:
         ):
             st.subheader(tr(title))
             if len(gaps[name]):
-                st.dataframe(gaps[name], hide_index=True, height=220)
+                st.dataframe(
+                    gaps[name], hide_index=True, height=_rows_height(len(gaps[name]), most=6)
+                )
             else:
                 st.caption(tr("pp_none"))
         method_help("pp_help_gaps")
@@ -319,6 +337,7 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
     # A fragment: a click on the map or a change of the form reruns only this view, not
     # the page (its header, the report, the other views' data).
     edit: views.Edit | None = None
+    posts_version = data.version_of("posts")  # once: each look-up reads the store
     left, right = st.columns([3, 2])
     with right:
         if "pp_saved" in st.session_state:
@@ -362,6 +381,10 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
                 key="pp_post" if target == "posts" else "pp_site",
                 format_func=lambda p: f"{p} · {names.get(p, '')}".rstrip(" ·"),
             )
+        if action == "remove":  # the first is previewed at once: say which one
+            st.caption(
+                tr("pp_removing", name=f"{feature_id} · {names.get(feature_id, '')}".rstrip(" ·"))
+            )
         place = _place(current, versions) if action in ("add", "move") else None
         attributes = _attributes(target, frame) if action == "add" else ()
         if action != "remove" and place is None:
@@ -369,9 +392,9 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
         else:
             edit = views.Edit(target, action, feature_id, place, attributes)
             shown = st.session_state.get("pp_shown")
-            now = data.version_of(target)
+            now = posts_version if target == "posts" else data.version_of(target)
             try:
-                result = data.what_if(versions, data.version_of("posts"), mode, edit)
+                result = data.what_if(versions, posts_version, mode, edit)
             except (GridmapError, ValueError) as exc:
                 st.error(say(exc))
                 st.stop()
@@ -389,7 +412,7 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
             method_help("pp_help_whatif")
             st.caption(tr("pp_help_edit"))
     with left:
-        draw_edit_map(edit, target=target)
+        draw_edit_map(edit, target=target, versions=versions, posts_version=posts_version)
 
 
 def siting_view(versions: tuple) -> None:
@@ -427,14 +450,19 @@ def siting_view(versions: tuple) -> None:
                 except (GridmapError, ValueError) as exc:
                     st.error(say(exc))
         if outcome is not None:
-            chosen, result, _greedy = outcome
+            chosen, result, greedy = outcome
             st.dataframe(views.siting_table(result, kind=kind, lang=language), hide_index=True)
+            st.caption(tr(f"pp_siting_rows_{kind}"))
             st.subheader(tr("pp_proposed"))
             st.dataframe(
-                chosen.drop(columns=["geometry", "node"], errors="ignore"),
+                views.proposed_table(
+                    data.patrol(), chosen, greedy, mode=siting_mode, lang=language
+                ),
                 hide_index=True,
-                height=200,
+                height=_rows_height(len(chosen), most=8),
             )
+            if kind == "lscp" and len(chosen) > 3:
+                st.info(tr("pp_lscp_many", n=len(chosen)))
         method_help("pp_help_siting")
     with left:
         draw_map("pp_siting_map", siting=None if outcome is None else request)
@@ -488,7 +516,7 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
             st.subheader(tr("pp_overdue_list", days=days))
             table = views.inspection_table(status, lang=language)
             if len(table):
-                st.dataframe(table, hide_index=True, height=320)
+                st.dataframe(table, hide_index=True, height=_rows_height(len(table), most=8))
             else:
                 st.caption(tr("pp_none"))
         method_help("pp_help_inspect")

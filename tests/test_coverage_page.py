@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from gridmap.patrol import coverage, network, views
@@ -149,8 +150,15 @@ def test_siting_shows_gap_gain_and_the_greedy_answer(home: Path) -> None:
     table = next(d.value for d in app.dataframe if "Greedy" in d.value.columns)
     figures = dict(zip(table["Figure"], table["Optimal (HiGHS)"], strict=True))
     assert {"Optimality gap", "Gain", "Covered by the current posts"} <= set(figures)
-    proposed = next(d.value for d in app.dataframe if "candidate_id" in d.value.columns)
+    # The proposals in words: translated headers, the streets meeting at each place.
+    proposed = next(
+        d.value for d in app.dataframe if "Proposed post (intersection)" in d.value.columns
+    )
     assert len(proposed) == 2
+    assert not {"candidate_id", "degree", "greedy", "node"} & set(proposed.columns)
+    assert proposed["Streets meeting there"].str.len().gt(0).all()
+    assert set(proposed["Greedy chose it too"]) <= {"yes", "no"}
+    assert any("the gain" in c.value for c in app.caption)  # the result rows explained
     # The fewest posts for every key site (LSCP).
     widget(app, "pp_siting_kind").set_value("lscp").run()
     widget(app, "pp_run").click().run()
@@ -160,6 +168,7 @@ def test_siting_shows_gap_gain_and_the_greedy_answer(home: Path) -> None:
     figures = dict(zip(table["Figure"], table["Optimal (HiGHS)"], strict=True))
     greedy = dict(zip(table["Figure"], table["Greedy"], strict=True))
     assert int(figures["New posts needed"]) <= int(greedy["New posts needed"])
+    assert any("no intersection can reach in time" in c.value for c in app.caption)
 
 
 def test_no_posts_or_no_streets_say_what_to_import(home: Path) -> None:
@@ -529,3 +538,27 @@ def test_a_new_click_lays_the_what_if_over_the_map_already_shown(
     assert f"{moved_to[0]:.6f}".rstrip("0") in layer  # at the clicked place
     assert "old place" in layer  # its old place marked
     assert "dashArray" in layer
+
+
+def test_a_removed_post_is_named_and_an_unchanged_figure_has_no_arrow(home: Path) -> None:
+    app = run_app(PAGE, pp_view="whatif", pp_action="remove", pp_post="P02", lang="zh")
+    assert not app.error, [e.value for e in app.error]
+    assert any(c.value.startswith("预览：撤销 P02") for c in app.caption)
+    # A changed figure keeps its arrow; an unchanged one (a post "moved" onto its own
+    # place) is grey without one.
+    changed = [m.proto for m in app.metric if m.proto.delta != "+0.0"]
+    assert changed
+    assert all(p.direction != MetricProto.MetricDirection.NONE for p in changed)
+    own = GeoPackageStore(home / "sample.gpkg").read("posts").set_index("post_id")
+    place = (own.geometry["P02"].x, own.geometry["P02"].y)
+    app = run_app(
+        PAGE, pp_view="whatif", pp_action="move", pp_post="P02", pp_click=place, lang="zh"
+    )
+    unchanged = [m.proto for m in app.metric]
+    assert [p.delta for p in unchanged] == ["+0.0"] * 3
+    assert all(p.direction == MetricProto.MetricDirection.NONE for p in unchanged)
+    # The gaps table's unnamed streets read in Chinese.
+    app = run_app(PAGE, pp_view="gaps", lang="zh")
+    streets = app.dataframe[0].value
+    assert "(unnamed)" not in set(streets.iloc[:, 0])
+    assert "（无名道路）" in set(streets.iloc[:, 0])

@@ -62,6 +62,7 @@ from gridmap.patrol._page_map import (
 )
 from gridmap.patrol._page_siting import (
     greedy_places,
+    proposed_table,
     recent_incidents,
     site_for_sites,
     site_new,
@@ -251,7 +252,10 @@ def grid_table(report: cov.CoverageReport, grids: Any, *, lang: str) -> pd.DataF
 def gap_tables(report: cov.CoverageReport, grids: Any, *, lang: str) -> dict[str, pd.DataFrame]:
     """Streets beyond 5 minutes, key sites outside their class, grids by uncovered share."""
     names = _grid_names(grids)
-    streets = report.gap_streets.assign(length=lambda f: f["length"].round(0))
+    streets = report.gap_streets.assign(
+        length=lambda f: f["length"].round(0),
+        name=lambda f: f["name"].replace("(unnamed)", t("pp_unnamed", lang)),
+    )
     streets = streets.rename(
         columns={"name": t("pp_col_street", lang), "length": t("pp_col_m", lang)}
     )
@@ -509,6 +513,7 @@ __all__ = [
     "point_from_lonlat",
     "posts_in_mode",
     "prepare",
+    "proposed_table",
     "recent_incidents",
     "site_class_table",
     "site_for_sites",

@@ -53,6 +53,39 @@ TEXT = {
     "pp_removed": ("假设撤销", "removed in this what-if"),
     "pp_old_place_layer": ("原位置 / 假设撤销（✕）", "Old place / removed (✕)"),
     "pp_now_within_layer": ("调整后在等级内到达的重点目标", "Key site now reached in class"),
+    # siting results
+    "pp_col_proposed": ("建议岗位（路口编号）", "Proposed post (intersection)"),
+    "pp_col_at_streets": ("路口所在道路", "Streets meeting there"),
+    "pp_col_degree": ("相交路段数", "Streets joined"),
+    "pp_col_greedy_too": ("贪心解也选中", "Greedy chose it too"),
+    "pp_siting_rows_mclp": (
+        "各行：现有岗位已覆盖的事件占比；加上建议岗位后的覆盖占比；两者之差（新增覆盖）。"
+        "“求解器”列为精确解，“贪心”列为逐个选最多新增覆盖路口的近似解，用于对比。",
+        "Rows: the share of incidents the current posts reach; the share reached with the "
+        "proposed posts added; the difference (the gain). The solver's column is the exact "
+        "answer, the greedy column an approximation (the intersection adding most, one at a "
+        "time) to compare.",
+    ),
+    "pp_siting_rows_lscp": (
+        "各行：使每个重点目标在自身响应等级内可达所需的最少新增岗位数；“任何路口都无法按时"
+        "到达的目标”是即使在任一路口设岗也无法在其等级时间内到达的重点目标（不计入求解，需"
+        "改用更快的方式或调整其响应等级）。“求解器”为精确解，“贪心”为近似解，用于对比。",
+        "Rows: the fewest new posts so every key site is reached within its own response "
+        "class; the key sites no intersection can reach in time are those no post at any "
+        "intersection would reach within their class (left out of the solve: use a faster "
+        "mode or review their class). The solver's column is exact, the greedy one an "
+        "approximation to compare.",
+    ),
+    "pp_lscp_many": (
+        "集合覆盖要求每个重点目标都按等级可达，因此需要 {n} 个新岗位。若岗位过多：改用更快的"
+        "出警方式（骑行、驾车），核实 1 分钟等级的目标是否必要，或改用“最大覆盖”在固定岗位数下"
+        "覆盖尽可能多的目标与事件。",
+        "Set covering reaches every key site within its class, so it needs {n} new posts. "
+        "If that is too many: choose a faster mode (bike, car), check which sites truly need "
+        "the 1-minute class, or use maximal covering to reach the most with a fixed number "
+        "of posts.",
+    ),
+    "pp_unnamed": ("（无名道路）", "(unnamed)"),
     "pp_removing": ("预览：撤销 {name}", "Preview: removing {name}"),
     # key-site inspections
     "pp_tracks": ("巡逻轨迹来源", "Patrol tracks"),
