@@ -165,9 +165,18 @@ def inspection_map(versions: tuple, source: tuple, days: float, options: tuple) 
     return views.inspection_map(patrol(), status, days=days, track=track, **dict(options))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def workspace_tracks(workspace: str, tracks_version: int) -> tuple[gpd.GeoDataFrame, list]:
+    # The workspace's tracks layer (imported on the Data page), cleaned as an upload is.
+    fixes, dropped = tracks.clean_track(layer("tracks"), mode="car")
+    return fixes, dropped
+
+
 def track_of(source: tuple) -> gpd.GeoDataFrame:
     if source[0] == "synthetic":
         return synthetic_tracks(layer_versions(), version_of("posts"))
+    if source[0] == "layer":
+        return workspace_tracks(str(store().location), source[1])[0]
     return st.session_state["pp_tracks"][0]
 
 

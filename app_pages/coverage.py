@@ -16,6 +16,7 @@ recomputed on their version, so saving again re-applies it there.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -131,9 +132,38 @@ def draw_edit_map(
     )
 
 
-def method_help(key: str) -> None:
+def method_help(key: str, *more: str) -> None:
     with st.expander(tr("pp_help")):
-        st.markdown(say(Message(key)))
+        for part in (key, *more):
+            st.markdown(say(Message(part)))
+
+
+def _uploader_in_chinese() -> None:
+    """Streamlit's uploader says "Upload" and "200MB per file" in English whatever the
+    page's language: as on the Data page, a few lines of CSS put our words there."""
+    if lang() != "zh":
+        return
+    limit = int(st.get_option("server.maxUploadSize"))
+    # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
+    hint = json.dumps(f"{tr('upload_limit', mb=limit)} • GPX, CSV", ensure_ascii=False)
+    browse = json.dumps(tr("upload_browse"), ensure_ascii=False)
+    drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
+    # The zone's other div without a test id shows while a file is dragged over (a chosen
+    # file's chip is left as it is).
+    overlay = f'{zone} > div:not([data-testid]):not(:has([data-testid="stFileChips"]))'
+    browse_button = f"{zone} > span > button"
+    st.html(
+        "<style>"
+        f"{instructions} > * {{display: none;}}"
+        f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
+        f"{browse_button} > * {{display: none;}}"
+        f"{browse_button}::after {{content: {browse};}}"
+        f"{overlay} > * {{display: none;}}"
+        f"{overlay}::after {{content: {drop};}}"
+        "</style>"
+    )
 
 
 def _rows_height(rows: int, *, most: int) -> int:
@@ -190,7 +220,7 @@ def coverage_view(report: Any, current: views.Patrol) -> None:
         if len(grid_rows):
             st.subheader(tr("pp_by_grid"))
             st.dataframe(grid_rows, hide_index=True, height=_rows_height(len(grid_rows), most=8))
-        method_help("pp_help_coverage")
+        method_help("pp_help_coverage", "pp_help_standard")
     with left:
         polygons = st.toggle(tr("pp_polygons"), key="pp_polygons")
         draw_map("pp_coverage_map", polygons=polygons)
@@ -211,7 +241,7 @@ def gaps_view(report: Any, current: views.Patrol) -> None:
                 )
             else:
                 st.caption(tr("pp_none"))
-        method_help("pp_help_gaps")
+        method_help("pp_help_gaps", "pp_help_standard")
     with left:
         draw_map("pp_gaps_map")
 
@@ -388,7 +418,7 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
         place = _place(current, versions) if action in ("add", "move") else None
         attributes = _attributes(target, frame) if action == "add" else ()
         if action != "remove" and place is None:
-            method_help("pp_help_whatif")
+            method_help("pp_help_whatif", "pp_help_whatif_click")
         else:
             edit = views.Edit(target, action, feature_id, place, attributes)
             shown = st.session_state.get("pp_shown")
@@ -409,7 +439,7 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
                 based_on = shown[1] if shown and shown[0] == target else now
                 _save(result, edit, based_on)
             st.session_state["pp_shown"] = (target, now)
-            method_help("pp_help_whatif")
+            method_help("pp_help_whatif", "pp_help_whatif_click")
             st.caption(tr("pp_help_edit"))
     with left:
         draw_edit_map(edit, target=target, versions=versions, posts_version=posts_version)
@@ -463,9 +493,38 @@ def siting_view(versions: tuple) -> None:
             )
             if kind == "lscp" and len(chosen) > 3:
                 st.info(tr("pp_lscp_many", n=len(chosen)))
+            _offer_proposals(chosen)
         method_help("pp_help_siting")
     with left:
         draw_map("pp_siting_map", siting=None if outcome is None else request)
+
+
+def _try_proposal(lon: float, lat: float) -> None:
+    # A button's callback runs before the widgets: it may set their values (under the
+    # plain key `choice` reads and the widget's own, which carries the language).
+    for key, value in (
+        ("pp_view", "whatif"),
+        ("pp_edit_layer", "posts"),
+        ("pp_action", "add"),
+        ("pp_place", "lonlat"),
+    ):
+        st.session_state[key] = value
+        st.session_state[f"{key}.{lang()}"] = value
+    st.session_state["pp_lon"], st.session_state["pp_lat"] = lon, lat
+
+
+def _offer_proposals(chosen: gpd.GeoDataFrame) -> None:
+    """A proposed post taken into the what-if (added there at its intersection)."""
+    if not len(chosen):
+        return
+    points = chosen.to_crs("EPSG:4326").geometry
+    places = {
+        str(c): (round(p.x, 6), round(p.y, 6))
+        for c, p in zip(chosen["candidate_id"], points, strict=True)
+    }
+    cols = st.columns([2, 3], vertical_alignment="bottom")
+    picked = choice(tr("pp_try_pick"), list(places), key="pp_try_pick", widget=cols[0].selectbox)
+    cols[1].button(tr("pp_try"), key="pp_try", on_click=_try_proposal, args=places[picked])
 
 
 def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
@@ -474,14 +533,35 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
         if current.sites is None:
             st.info(say(Message("pp_no_sites")))
             st.stop()
+        # The workspace's own tracks first, when it has them (as on the Patrol routes page).
+        has_layer = "tracks" in store().layers()
         how = choice(
             tr("pp_tracks"),
-            ("upload", "synthetic") if len(posts) else ("upload",),
+            (
+                *(("layer",) if has_layer else ()),
+                "upload",
+                *(("synthetic",) if len(posts) else ()),
+            ),
             key="pp_tracks_source",
-            format_func={"upload": tr("pp_tracks_upload"), "synthetic": tr("pp_tracks_demo")}.get,
+            format_func={
+                "layer": tr("pp_tracks_layer"),
+                "upload": tr("pp_tracks_upload"),
+                "synthetic": tr("pp_tracks_demo"),
+            }.get,
             widget=st.radio,
         )
-        if how == "upload":
+        if how == "layer":
+            tracks_version = data.version_of("tracks")
+            try:
+                notes = data.workspace_tracks(str(store().location), tracks_version)[1]
+            except (GridmapError, ValueError) as exc:
+                st.error(say(exc))
+            else:
+                source = ("layer", tracks_version)
+                for note in notes:
+                    st.caption(say(note))
+        elif how == "upload":
+            _uploader_in_chinese()
             files = st.file_uploader(
                 tr("pp_tracks_files"),
                 type=["gpx", "csv"],

@@ -159,6 +159,14 @@ def test_siting_shows_gap_gain_and_the_greedy_answer(home: Path) -> None:
     assert proposed["Streets meeting there"].str.len().gt(0).all()
     assert set(proposed["Greedy chose it too"]) <= {"yes", "no"}
     assert any("the gain" in c.value for c in app.caption)  # the result rows explained
+    # A proposal taken into the what-if: added there at its intersection, previewed.
+    first = proposed.iloc[0]
+    widget(app, "pp_try").click().run()
+    assert not app.exception
+    assert app.session_state["pp_view"] == "whatif"
+    assert widget(app, "pp_lon").value == pytest.approx(first["Longitude"])
+    assert any("Before" in d.value.columns for d in app.dataframe)
+    widget(app, "pp_view").set_value("siting").run()
     # The fewest posts for every key site (LSCP).
     widget(app, "pp_siting_kind").set_value("lscp").run()
     widget(app, "pp_run").click().run()
@@ -562,3 +570,23 @@ def test_a_removed_post_is_named_and_an_unchanged_figure_has_no_arrow(home: Path
     streets = app.dataframe[0].value
     assert "(unnamed)" not in set(streets.iloc[:, 0])
     assert "（无名道路）" in set(streets.iloc[:, 0])
+
+
+def test_inspections_read_the_workspace_tracks_layer_first(home: Path) -> None:
+    from gridmap.patrol import tracks
+
+    store = GeoPackageStore(home / "sample.gpkg")
+    sites, posts = store.read("sites"), store.read("posts")
+    week = tracks.synthetic_week(posts, sites, seed=3)
+    store.write("tracks", week[["unit", "time", "geometry"]], author="test")
+    # No source chosen: the layer is the default, and its visits are those counted.
+    app = run_app(PAGE, pp_view="inspect", lang="zh", pp_inspect_days=3)
+    assert not app.error, [e.value for e in app.error]
+    assert widget(app, "pp_tracks_source").value == "layer"
+    fixes = tracks.clean_track(store.read("tracks"), mode="car")[0]
+    status = views.inspections(sites, views.site_visits(fixes, sites), days=3)
+    overdue = int(status["overdue"].sum())
+    assert metrics(app)["超期未巡查"] == f"{overdue} / {len(sites)}"
+    # The uploader reads in Chinese (Streamlit's own words are replaced by CSS).
+    widget(app, "pp_tracks_source").set_value("upload").run()
+    assert any("选择文件" in h.proto.body for h in app.get("html"))

@@ -33,6 +33,7 @@ POST_COLOUR = "#000000"
 PROPOSED_COLOUR = "#ff7f00"
 GREEDY_COLOUR = "#984ea3"
 SITE_COLOUR = "#737373"
+GRID_COLOUR = "#555555"
 #: The old place of a moved post or site, and a removed one (grey, crossed).
 OLD_PLACE_COLOUR = "#bdbdbd"
 NOW_WITHIN_COLOUR = "#ffffff"
@@ -190,7 +191,7 @@ def coverage_map(
         folium.GeoJson(
             _features(outlines, {"tip": list(outlines["tip"])}),
             name=t("grid", lang),
-            style_function=lambda _f: {"color": "#555555", "weight": 1, "fillOpacity": 0},
+            style_function=lambda _f: {"color": GRID_COLOUR, "weight": 1, "fillOpacity": 0},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         ).add_to(m)
     streets = report.streets
@@ -220,6 +221,8 @@ def coverage_map(
         (MINUTE_COLOURS[c], t("pp_within", lang, m=f"{c:g}")) for c in sorted(MINUTE_COLOURS)
     ]
     entries.append((GAP_COLOUR, t("pp_gap_layer", lang)))
+    if patrol.grids is not None:
+        entries.append((GRID_COLOUR, t("pp_grid_outline", lang)))
     points: list[tuple[str, str]] = []
     shown_posts = changed if changed is not None else posts
     if shown_posts is not None and len(shown_posts):

@@ -85,10 +85,14 @@ TEXT = {
         "the 1-minute class, or use maximal covering to reach the most with a fixed number "
         "of posts.",
     ),
+    "pp_grid_outline": ("网格边界", "Grid outlines"),
+    "pp_try_pick": ("建议岗位", "Proposed post"),
+    "pp_try": ("在“假设调整岗位”中试用", "Try it in the what-if"),
     "pp_unnamed": ("（无名道路）", "(unnamed)"),
     "pp_removing": ("预览：撤销 {name}", "Preview: removing {name}"),
     # key-site inspections
     "pp_tracks": ("巡逻轨迹来源", "Patrol tracks"),
+    "pp_tracks_layer": ("工作空间的巡逻轨迹图层（tracks）", "The workspace's tracks layer"),
     "pp_tracks_upload": ("上传 GPS 轨迹（GPX/CSV）", "Upload GPS tracks (GPX/CSV)"),
     "pp_tracks_demo": ("合成的一周演示轨迹", "A synthetic demonstration week"),
     "pp_tracks_files": (
@@ -120,6 +124,22 @@ TEXT = {
 }
 
 MESSAGES = {
+    "pp_help_standard": (
+        "来源：1、3、5 分钟分级响应取自公安部推行的街面“1、3、5 分钟”快速反应圈做法，本页把它"
+        "作为约定；分钟数是沿道路的出警时间，具体测算方法并非某一文件所规定。",
+        "Source: the 1, 3 and 5 minute classes follow the \u201c1-3-5 minute\u201d "
+        "rapid-response circles of street policing that the Ministry of Public Security "
+        "promotes; this page takes them as its convention. The minutes are travel times "
+        "along the streets: no one document sets this way of measuring them.",
+    ),
+    "pp_help_whatif_click": (
+        "新位置默认在左侧地图上点击选取：每次点击即按新位置重新计算对比，地图上橙色大圆点为"
+        "新位置，灰色虚线圆为原位置，灰色带 ✕ 的为假设撤销的岗位，变化的路段按新的分钟数着色。",
+        "By default the new place is a click on the map on the left: each click recomputes "
+        "the comparison for that place. On the map the large orange dot is the new place, "
+        "the grey dashed ring the old one, a grey dot with ✕ a post removed in the what-if, "
+        "and the streets that change take their new colours.",
+    ),
     "pp_help_inspect": (
         "巡逻组的 GPS 定位点距重点目标 30 米以内即记为一次巡查（GPS 在楼宇间误差约 5–20 米）。"
         "列出在所选天数内（从轨迹中最晚的时间往回数）没有任何巡查记录的重点目标，最久未巡查的"
