@@ -578,7 +578,9 @@ def test_inspections_read_the_workspace_tracks_layer_first(home: Path) -> None:
     store = GeoPackageStore(home / "sample.gpkg")
     sites, posts = store.read("sites"), store.read("posts")
     week = tracks.synthetic_week(posts, sites, seed=3)
-    store.write("tracks", week[["unit", "time", "geometry"]], author="test")
+    store.write(
+        "tracks", week[["unit", "time", "geometry"]], author="test", message="a week of tracks"
+    )
     # No source chosen: the layer is the default, and its visits are those counted.
     app = run_app(PAGE, pp_view="inspect", lang="zh", pp_inspect_days=3)
     assert not app.error, [e.value for e in app.error]
