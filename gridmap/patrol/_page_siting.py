@@ -134,8 +134,11 @@ def proposed_table(
     streets = ends.groupby("node")["name"].agg(lambda s: " / ".join(sorted(set(map(str, s)))[:3]))
     nodes = chosen["node"] if "node" in chosen else pd.Series([None] * len(chosen))
     points = chosen.to_crs("EPSG:4326").geometry
-    picked_too = set(greedy["candidate_id"].astype(str)) if greedy is not None else set()
     ids = chosen["candidate_id"].astype(str)
+    if "greedy" in chosen:  # the solver's own flag: greedy chose this candidate too
+        picked_too = set(ids[chosen["greedy"].astype(bool).to_numpy()])
+    else:
+        picked_too = set(greedy["candidate_id"].astype(str)) if greedy is not None else set()
     return pd.DataFrame(
         {
             t("pp_col_proposed", lang): ids.to_numpy(),
