@@ -592,3 +592,29 @@ def test_inspections_read_the_workspace_tracks_layer_first(home: Path) -> None:
     # The uploader reads in Chinese (Streamlit's own words are replaced by CSS).
     widget(app, "pp_tracks_source").set_value("upload").run()
     assert any("选择文件" in h.proto.body for h in app.get("html"))
+
+
+def test_the_what_if_layer_crosses_a_removed_post_and_redraws_only_changed_streets() -> None:
+    import folium
+    from streamlit_folium import _get_feature_group_string
+
+    store = GeoPackageStore(views_sample())
+    layers = {n: store.read(n) for n in ("streets", "sites", "incidents", "grids")}
+    posts = store.read("posts")
+    patrol = views.prepare(
+        views.build_graphs(layers["streets"], crs=store.working_crs()), **layers, posts=posts
+    )
+    before = views.coverage(patrol, posts, "posts")
+    edit = views.Edit("posts", "remove", "P02")
+    result = views.edit_what_if(patrol, posts, "posts", edit, before=before)
+    changed = views.changed_segments(before, result.change.after)
+    assert 0 < len(changed) < before.streets["segment"].nunique()  # some, not all
+    assert len(views.changed_segments(before, before)) == 0
+    layer = views.what_if_overlay(patrol, before, result, edit, lang="en")
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
+    script = _get_feature_group_string(layer, map=host, idx=0)
+    assert "L.divIcon(" in script  # the cross
+    assert "removed in this what-if" in script
+    assert "radius: 9.0" not in script  # nothing added or moved
+    p02 = posts.set_index("post_id").geometry["P02"]
+    assert f"{p02.y:.4f}" in script  # at the removed post
