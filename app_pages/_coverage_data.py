@@ -10,15 +10,26 @@ per answer, language and basemap.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Hashable
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+import streamlit_folium
 
 from app_pages._common import layer, store, upload_folder
-from app_pages._maps import show_shared_map  # noqa: F401 - coverage.py shows its maps by it
+from app_pages._maps import (
+    _RENDER_LOCK,
+    recorded_st_folium,
+    send,
+    show_shared_map,  # noqa: F401 - coverage.py shows its maps by it
+)
 from gridmap.patrol import tracks, views
+
+#: Session key of the kept component arguments of the layered maps, one entry per map key.
+KEPT = "pp_maps"
 
 
 def layer_versions() -> tuple[Any, ...]:
@@ -154,9 +165,18 @@ def inspection_map(versions: tuple, source: tuple, days: float, options: tuple) 
     return views.inspection_map(patrol(), status, days=days, track=track, **dict(options))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def workspace_tracks(workspace: str, tracks_version: int) -> tuple[gpd.GeoDataFrame, list]:
+    # The workspace's tracks layer (imported on the Data page), cleaned as an upload is.
+    fixes, dropped = tracks.clean_track(layer("tracks"), mode="car")
+    return fixes, dropped
+
+
 def track_of(source: tuple) -> gpd.GeoDataFrame:
     if source[0] == "synthetic":
         return synthetic_tracks(layer_versions(), version_of("posts"))
+    if source[0] == "layer":
+        return workspace_tracks(str(store().location), source[1])[0]
     return st.session_state["pp_tracks"][0]
 
 
@@ -165,3 +185,64 @@ def inspection_status(versions: tuple, source: tuple, days: float) -> gpd.GeoDat
     sites = patrol().sites
     visits = views.site_visits(track_of(source), sites)
     return views.inspections(sites, visits, days=days)
+
+
+def _overlay_script(layer: folium.FeatureGroup | None) -> str | None:
+    """The JavaScript ``st_folium`` sends for a feature group, without its map.
+
+    streamlit-folium names the map ``map_div`` in the browser; the host map here only
+    gives the layer a parent to render under.
+    """
+    if layer is None:
+        return None
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
+    return streamlit_folium._get_feature_group_string(layer, map=host, idx=0)
+
+
+def show_layered_map(
+    key: str,
+    make: Callable[[], Any],
+    *,
+    shows: Hashable,
+    overlay: Callable[[str | None], folium.FeatureGroup | None] | None = None,
+    overlay_shows: Hashable = None,
+    height: int,
+    returned_objects: list[str],
+    on_change: Callable[[], None] | None = None,
+) -> None:
+    """Show the map `make` builds under `key`, with a layer laid over it in the browser.
+
+    The map is built and rendered once per `shows` (everything it shows: versions, mode,
+    language, basemap); later reruns send its kept component arguments again, so
+    nothing is rendered and the browser keeps the map's frame. The layer (`overlay`,
+    given the map's coordinate shift) is built once per `overlay_shows` and sent as
+    ``st_folium``'s ``feature_group``: the browser swaps it on the map it shows.
+    """
+    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
+    held = kept.get(key)
+    if held is not None and held["shows"] == shows:
+        if held["overlay"][0] != overlay_shows:
+            layer_ = overlay(held["shift"]) if overlay else None
+            held["overlay"] = (overlay_shows, _overlay_script(layer_))
+        send({**held["args"], "feature_group": held["overlay"][1]})
+        return
+    fmap = make()
+    shift = getattr(fmap, "gridmap_shift", None)
+    layer_ = overlay(shift) if overlay else None
+    with _RENDER_LOCK:  # the map may be cached for every session (see show_shared_map)
+        _shown, args = recorded_st_folium(
+            fmap,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=returned_objects,
+            feature_group_to_add=layer_,
+            on_change=on_change,
+        )
+    if args is not None:
+        kept[key] = {
+            "shows": shows,
+            "shift": shift,
+            "args": {**args, "feature_group": None},
+            "overlay": (overlay_shows, args.get("feature_group")),
+        }

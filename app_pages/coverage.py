@@ -11,11 +11,17 @@ kept under the plain session key ``pp_click``); the form around it builds one
 version *based on the version the preview showed*: if someone saved meanwhile, the store's
 ``VersionConflictError`` is shown, the edit stays in the session, and the preview is
 recomputed on their version, so saving again re-applies it there.
+
+The what-if view is a fragment (a click or a change of its form reruns only it), and its
+map is layered: the map of the current coverage is rendered once, and each what-if is a
+layer the browser lays over it (``_coverage_data.show_layered_map``), so a click sends
+~30 kB instead of a new ~0.9 MB map and its frame.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -51,7 +57,8 @@ EDIT_MAP = "pp_edit_map"
 
 def _remember_click() -> None:
     # st_folium's on_change: its value is under EDIT_MAP; keep the place under a plain key
-    # (the map is re-mounted once the preview changes, and its own value starts empty).
+    # (the map is mounted afresh once a save changes the map under the what-if, and its
+    # own value starts empty).
     shift = st.session_state.get("pp_map_shift")
     try:
         place = views.place_from_click(st.session_state.get(EDIT_MAP), shift=shift)
@@ -61,37 +68,19 @@ def _remember_click() -> None:
         st.session_state["pp_click"] = place
 
 
-def show_map(fmap: Any, key: str, *, clicks: bool = False) -> None:
-    if clicks:
-        st.session_state["pp_map_shift"] = getattr(fmap, "gridmap_shift", None)
-        data.show_shared_map(
-            fmap,
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=["last_clicked"],
-            key=key,
-            on_change=_remember_click,
-        )
-    else:
-        data.show_shared_map(
-            fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key
-        )
+def show_map(fmap: Any, key: str) -> None:
+    data.show_shared_map(
+        fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key
+    )
 
 
-def draw_map(
-    key: str,
-    *,
-    edit: views.Edit | None = None,
-    siting: tuple | None = None,
-    clicks: bool = False,
-    **options: Any,
-) -> None:
+def draw_map(key: str, *, siting: tuple | None = None, **options: Any) -> None:
     options = {"lang": lang(), **options, **basemap_options(), "credit": map_credit()}
     args = (
         data.layer_versions(),
         data.version_of("posts"),
         st.session_state["pp_mode"],
-        edit,
+        None,
         siting,
     )
     try:
@@ -100,12 +89,95 @@ def draw_map(
         st.error(tr("basemap_error", error=say(exc)))
         options |= {"basemap": "vector", "tile_url": None, "tile_key": None}
         fmap = data.coverage_map(*args, tuple(sorted(options.items())))
-    show_map(fmap, key, clicks=clicks)
+    show_map(fmap, key)
 
 
-def method_help(key: str) -> None:
+def draw_edit_map(
+    edit: views.Edit | None, *, target: str, versions: tuple, posts_version: int
+) -> None:
+    """The current coverage, with the what-if of `edit` laid over it in the browser.
+
+    The map under the layer depends only on the versions, mode, language and basemap:
+    a click that moves the post again sends a new layer, not a new map.
+    """
+    options = {
+        "lang": lang(),
+        **basemap_options(),
+        "credit": map_credit(),
+        "all_sites": target == "sites",
+        "what_if": True,
+    }
+    args = (versions, posts_version, st.session_state["pp_mode"])
+
+    def make() -> Any:
+        try:
+            return data.coverage_map(*args, None, None, tuple(sorted(options.items())))
+        except ValidationError as exc:
+            st.error(tr("basemap_error", error=say(exc)))
+            fallback = options | {"basemap": "vector", "tile_url": None, "tile_key": None}
+            return data.coverage_map(*args, None, None, tuple(sorted(fallback.items())))
+
+    def overlay(shift: str | None) -> Any:
+        if edit is None:
+            return None
+        before = data.coverage_report(*args)
+        result = data.what_if(*args, edit)
+        return views.what_if_overlay(
+            data.patrol(), before, result, edit, lang=language, shift=shift
+        )
+
+    data.show_layered_map(
+        EDIT_MAP,
+        make,
+        shows=(args, tuple(sorted(options.items()))),
+        overlay=overlay,
+        overlay_shows=edit,
+        height=MAP_HEIGHT,
+        returned_objects=["last_clicked"],
+        on_change=_remember_click,
+    )
+
+
+def method_help(key: str, *more: str) -> None:
     with st.expander(tr("pp_help")):
-        st.markdown(say(Message(key)))
+        for part in (key, *more):
+            st.markdown(say(Message(part)))
+
+
+def _uploader_in_chinese() -> None:
+    """Streamlit's uploader says "Upload" and "200MB per file" in English whatever the
+    page's language: as on the Data page, a few lines of CSS put our words there."""
+    if lang() != "zh":
+        return
+    limit = int(st.get_option("server.maxUploadSize"))
+    # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
+    hint = json.dumps(f"{tr('upload_limit', mb=limit)} • GPX, CSV", ensure_ascii=False)
+    browse = json.dumps(tr("upload_browse"), ensure_ascii=False)
+    drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
+    # The zone's other div without a test id shows while a file is dragged over (a chosen
+    # file's chip is left as it is).
+    overlay = f'{zone} > div:not([data-testid]):not(:has([data-testid="stFileChips"]))'
+    browse_button = f"{zone} > span > button"
+    st.html(
+        "<style>"
+        f"{instructions} > * {{display: none;}}"
+        f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
+        f"{browse_button} > * {{display: none;}}"
+        f"{browse_button}::after {{content: {browse};}}"
+        f"{overlay} > * {{display: none;}}"
+        f"{overlay}::after {{content: {drop};}}"
+        "</style>"
+    )
+
+
+def _rows_height(rows: int, *, most: int) -> int:
+    """Pixels of a table showing `rows` rows (at most `most`, then it scrolls): no blank rows.
+
+    Streamlit's rows are 35 px, the header one more, plus a 3 px border.
+    """
+    return 35 * (min(max(rows, 1), most) + 1) + 3
 
 
 def _pct(value: float) -> str:
@@ -123,9 +195,15 @@ def _figure_metrics(result: views.WhatIf) -> None:
         strict=True,
     ):
         delta = views.change_points(after[key] - before[key])
-        # no change is grey, not a green "↑ +0.0"
-        colour = "off" if float(delta) == 0 else "normal"
-        col.metric(tr(label), _pct(after[key]), delta=delta, delta_color=colour)
+        # no change is grey and has no arrow: an arrow reads as a change
+        same = float(delta) == 0
+        col.metric(
+            tr(label),
+            _pct(after[key]),
+            delta=delta,
+            delta_color="off" if same else "normal",
+            delta_arrow="off" if same else "auto",
+        )
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -147,8 +225,8 @@ def coverage_view(report: Any, current: views.Patrol) -> None:
         grid_rows = views.grid_table(report, current.grids, lang=language)
         if len(grid_rows):
             st.subheader(tr("pp_by_grid"))
-            st.dataframe(grid_rows, hide_index=True, height=300)
-        method_help("pp_help_coverage")
+            st.dataframe(grid_rows, hide_index=True, height=_rows_height(len(grid_rows), most=8))
+        method_help("pp_help_coverage", "pp_help_standard")
     with left:
         polygons = st.toggle(tr("pp_polygons"), key="pp_polygons")
         draw_map("pp_coverage_map", polygons=polygons)
@@ -164,10 +242,12 @@ def gaps_view(report: Any, current: views.Patrol) -> None:
         ):
             st.subheader(tr(title))
             if len(gaps[name]):
-                st.dataframe(gaps[name], hide_index=True, height=220)
+                st.dataframe(
+                    gaps[name], hide_index=True, height=_rows_height(len(gaps[name]), most=6)
+                )
             else:
                 st.caption(tr("pp_none"))
-        method_help("pp_help_gaps")
+        method_help("pp_help_gaps", "pp_help_standard")
     with left:
         draw_map("pp_gaps_map")
 
@@ -288,8 +368,13 @@ def _save(result: views.WhatIf, edit: views.Edit, based_on: int) -> None:
         st.rerun()
 
 
+@st.fragment
 def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
+    # A fragment: a click on the map or a change of the form reruns only this view, not
+    # the page (its header, the report, the other views' data).
     edit: views.Edit | None = None
+    posts_version = data.version_of("posts")  # once: each look-up reads the store
+    left, right = st.columns([3, 2])
     with right:
         if "pp_saved" in st.session_state:
             target, version, n = st.session_state.pop("pp_saved")
@@ -332,16 +417,20 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
                 key="pp_post" if target == "posts" else "pp_site",
                 format_func=lambda p: f"{p} · {names.get(p, '')}".rstrip(" ·"),
             )
+        if action == "remove":  # the first is previewed at once: say which one
+            st.caption(
+                tr("pp_removing", name=f"{feature_id} · {names.get(feature_id, '')}".rstrip(" ·"))
+            )
         place = _place(current, versions) if action in ("add", "move") else None
         attributes = _attributes(target, frame) if action == "add" else ()
         if action != "remove" and place is None:
-            method_help("pp_help_whatif")
+            method_help("pp_help_whatif", "pp_help_whatif_click")
         else:
             edit = views.Edit(target, action, feature_id, place, attributes)
             shown = st.session_state.get("pp_shown")
-            now = data.version_of(target)
+            now = posts_version if target == "posts" else data.version_of(target)
             try:
-                result = data.what_if(versions, data.version_of("posts"), mode, edit)
+                result = data.what_if(versions, posts_version, mode, edit)
             except (GridmapError, ValueError) as exc:
                 st.error(say(exc))
                 st.stop()
@@ -356,10 +445,10 @@ def edit_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -
                 based_on = shown[1] if shown and shown[0] == target else now
                 _save(result, edit, based_on)
             st.session_state["pp_shown"] = (target, now)
-            method_help("pp_help_whatif")
+            method_help("pp_help_whatif", "pp_help_whatif_click")
             st.caption(tr("pp_help_edit"))
     with left:
-        draw_map(EDIT_MAP, edit=edit, clicks=True, all_sites=target == "sites")
+        draw_edit_map(edit, target=target, versions=versions, posts_version=posts_version)
 
 
 def siting_view(versions: tuple) -> None:
@@ -397,17 +486,51 @@ def siting_view(versions: tuple) -> None:
                 except (GridmapError, ValueError) as exc:
                     st.error(say(exc))
         if outcome is not None:
-            chosen, result, _greedy = outcome
+            chosen, result, greedy = outcome
             st.dataframe(views.siting_table(result, kind=kind, lang=language), hide_index=True)
+            st.caption(tr(f"pp_siting_rows_{kind}"))
             st.subheader(tr("pp_proposed"))
             st.dataframe(
-                chosen.drop(columns=["geometry", "node"], errors="ignore"),
+                views.proposed_table(
+                    data.patrol(), chosen, greedy, mode=siting_mode, lang=language
+                ),
                 hide_index=True,
-                height=200,
+                height=_rows_height(len(chosen), most=8),
             )
+            if kind == "lscp" and len(chosen) > 3:
+                st.info(tr("pp_lscp_many", n=len(chosen)))
+            _offer_proposals(chosen)
         method_help("pp_help_siting")
     with left:
         draw_map("pp_siting_map", siting=None if outcome is None else request)
+
+
+def _try_proposal(lon: float, lat: float) -> None:
+    # A button's callback runs before the widgets: it may set their values (under the
+    # plain key `choice` reads and the widget's own, which carries the language).
+    for key, value in (
+        ("pp_view", "whatif"),
+        ("pp_edit_layer", "posts"),
+        ("pp_action", "add"),
+        ("pp_place", "lonlat"),
+    ):
+        st.session_state[key] = value
+        st.session_state[f"{key}.{lang()}"] = value
+    st.session_state["pp_lon"], st.session_state["pp_lat"] = lon, lat
+
+
+def _offer_proposals(chosen: gpd.GeoDataFrame) -> None:
+    """A proposed post taken into the what-if (added there at its intersection)."""
+    if not len(chosen):
+        return
+    points = chosen.to_crs("EPSG:4326").geometry
+    places = {
+        str(c): (round(p.x, 6), round(p.y, 6))
+        for c, p in zip(chosen["candidate_id"], points, strict=True)
+    }
+    cols = st.columns([2, 3], vertical_alignment="bottom")
+    picked = choice(tr("pp_try_pick"), list(places), key="pp_try_pick", widget=cols[0].selectbox)
+    cols[1].button(tr("pp_try"), key="pp_try", on_click=_try_proposal, args=places[picked])
 
 
 def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple) -> None:
@@ -416,14 +539,35 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
         if current.sites is None:
             st.info(say(Message("pp_no_sites")))
             st.stop()
+        # The workspace's own tracks first, when it has them (as on the Patrol routes page).
+        has_layer = "tracks" in store().layers()
         how = choice(
             tr("pp_tracks"),
-            ("upload", "synthetic") if len(posts) else ("upload",),
+            (
+                *(("layer",) if has_layer else ()),
+                "upload",
+                *(("synthetic",) if len(posts) else ()),
+            ),
             key="pp_tracks_source",
-            format_func={"upload": tr("pp_tracks_upload"), "synthetic": tr("pp_tracks_demo")}.get,
+            format_func={
+                "layer": tr("pp_tracks_layer"),
+                "upload": tr("pp_tracks_upload"),
+                "synthetic": tr("pp_tracks_demo"),
+            }.get,
             widget=st.radio,
         )
-        if how == "upload":
+        if how == "layer":
+            tracks_version = data.version_of("tracks")
+            try:
+                notes = data.workspace_tracks(str(store().location), tracks_version)[1]
+            except (GridmapError, ValueError) as exc:
+                st.error(say(exc))
+            else:
+                source = ("layer", tracks_version)
+                for note in notes:
+                    st.caption(say(note))
+        elif how == "upload":
+            _uploader_in_chinese()
             files = st.file_uploader(
                 tr("pp_tracks_files"),
                 type=["gpx", "csv"],
@@ -458,7 +602,7 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
             st.subheader(tr("pp_overdue_list", days=days))
             table = views.inspection_table(status, lang=language)
             if len(table):
-                st.dataframe(table, hide_index=True, height=320)
+                st.dataframe(table, hide_index=True, height=_rows_height(len(table), most=8))
             else:
                 st.caption(tr("pp_none"))
         method_help("pp_help_inspect")
@@ -511,7 +655,8 @@ with st.spinner(tr("pp_loading")):
         st.stop()
 if current.synthetic and current.incidents is not None:
     st.caption("⚠️ " + say(Message("pp_synthetic")))
-left, right = st.columns([3, 2])
+if view != "whatif":  # the what-if view is a fragment with columns of its own
+    left, right = st.columns([3, 2])
 
 if view == "coverage":
     coverage_view(report, current)

@@ -1,9 +1,10 @@
 """Time the Coverage & posts page's refresh after a post is moved by a click, on the sample.
 
 What the page does after the click (its caches warm: street graphs per mode, sites and
-incidents snapped to each mode's streets, the report of the current posts): one
-:func:`gridmap.patrol.views.edit_what_if`, the map drawn and its HTML rendered (what
-``st_folium`` sends). The peer is the same refresh without those caches: graphs built,
+incidents snapped to each mode's streets, the report of the current posts, the map of the
+current coverage in the browser): one :func:`gridmap.patrol.views.edit_what_if` and the
+layer laid over the map (:func:`gridmap.patrol.views.what_if_overlay`) rendered to the
+script ``st_folium`` sends. The peer is the same refresh without those caches: graphs built,
 points snapped and both reports computed from the layers (``coverage.coverage_change``
 straight on the streets), then the same map. Every move goes to a different intersection
 (seeded), so no result is reused between rounds.
@@ -28,7 +29,9 @@ import os
 import statistics
 import time
 
+import folium
 import numpy as np
+from streamlit_folium import _get_feature_group_string
 
 from gridmap.datasets import get_path
 from gridmap.patrol import coverage, views
@@ -57,6 +60,7 @@ def main() -> None:
     print(f"page caches (once per layer version)  {time.perf_counter() - start:6.2f} s")
 
     nodes = views.intersections(patrol).to_crs("EPSG:4326")
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
     rng = np.random.default_rng(0)
     picks = rng.choice(len(nodes), size=2 * args.rounds, replace=False)
     ids = posts["post_id"].astype(str).tolist()
@@ -68,15 +72,10 @@ def main() -> None:
         edit = views.Edit("posts", "move", post, (point.x, point.y))
         start, cpu_start = time.perf_counter(), time.process_time()
         result = views.edit_what_if(patrol, posts, "posts", edit, before=before)
-        fmap = views.coverage_map(
-            patrol,
-            result.change.after,
-            posts,
-            lang="zh",
-            changed=result.posts,
-            touched=result.touched,
-        )
-        html = fmap.get_root().render()
+        # The map of the current coverage is in the browser already: the what-if is a
+        # layer laid over it, sent as st_folium's feature group.
+        layer = views.what_if_overlay(patrol, before, result, edit, lang="zh")
+        html = _get_feature_group_string(layer, map=host, idx=0)
         cached.append(time.perf_counter() - start)
         cpu.append(time.process_time() - cpu_start)
         sent.append(len(html.encode()) / 2**20)

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from gridmap.patrol import coverage, network, views
@@ -149,8 +150,23 @@ def test_siting_shows_gap_gain_and_the_greedy_answer(home: Path) -> None:
     table = next(d.value for d in app.dataframe if "Greedy" in d.value.columns)
     figures = dict(zip(table["Figure"], table["Optimal (HiGHS)"], strict=True))
     assert {"Optimality gap", "Gain", "Covered by the current posts"} <= set(figures)
-    proposed = next(d.value for d in app.dataframe if "candidate_id" in d.value.columns)
+    # The proposals in words: translated headers, the streets meeting at each place.
+    proposed = next(
+        d.value for d in app.dataframe if "Proposed post (intersection)" in d.value.columns
+    )
     assert len(proposed) == 2
+    assert not {"candidate_id", "degree", "greedy", "node"} & set(proposed.columns)
+    assert proposed["Streets meeting there"].str.len().gt(0).all()
+    assert set(proposed["Greedy chose it too"]) <= {"yes", "no"}
+    assert any("the gain" in c.value for c in app.caption)  # the result rows explained
+    # A proposal taken into the what-if: added there at its intersection, previewed.
+    first = proposed.iloc[0]
+    widget(app, "pp_try").click().run()
+    assert not app.exception
+    assert app.session_state["pp_view"] == "whatif"
+    assert widget(app, "pp_lon").value == pytest.approx(first["Longitude"])
+    assert any("Before" in d.value.columns for d in app.dataframe)
+    widget(app, "pp_view").set_value("siting").run()
     # The fewest posts for every key site (LSCP).
     widget(app, "pp_siting_kind").set_value("lscp").run()
     widget(app, "pp_run").click().run()
@@ -160,6 +176,7 @@ def test_siting_shows_gap_gain_and_the_greedy_answer(home: Path) -> None:
     figures = dict(zip(table["Figure"], table["Optimal (HiGHS)"], strict=True))
     greedy = dict(zip(table["Figure"], table["Greedy"], strict=True))
     assert int(figures["New posts needed"]) <= int(greedy["New posts needed"])
+    assert any("no intersection can reach in time" in c.value for c in app.caption)
 
 
 def test_no_posts_or_no_streets_say_what_to_import(home: Path) -> None:
@@ -496,3 +513,108 @@ def test_inspections_read_uploaded_gpx_and_say_what_is_missing(home: Path) -> No
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_new_click_lays_the_what_if_over_the_map_already_shown(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The map of the current coverage is rendered once; a click that moves the post again
+    # sends only a layer (the moved post, its old place, the changed streets), so the
+    # browser keeps its map and frame instead of loading ~0.9 MB again.
+    import streamlit_folium
+
+    rendered = []
+    real = streamlit_folium.st_folium
+    monkeypatch.setattr(
+        streamlit_folium, "st_folium", lambda *a, **k: rendered.append(1) or real(*a, **k)
+    )
+    first = GeoPackageStore(home / "sample.gpkg").read("posts").geometry.iloc[0]
+    app = run_app(PAGE, pp_view="whatif", pp_action="move", pp_post="P01", lang="en")
+    app.session_state["pp_click"] = (round(first.x + 0.003, 6), round(first.y - 0.001, 6))
+    app.run()
+    assert not app.exception
+    shown = len(rendered)
+    moved_to = (round(first.x + 0.002, 6), round(first.y - 0.002, 6))
+    app.session_state["pp_click"] = moved_to
+    app.run()
+    assert not app.exception
+    assert len(rendered) == shown  # no map built or rendered for the second click
+    held = app.session_state["pp_maps"]["pp_edit_map"]
+    layer = held["overlay"][1]
+    assert held["args"]["feature_group"] is None  # the map itself carries no what-if
+    assert "radius: 9.0" in layer  # the moved post, large
+    assert f"{moved_to[0]:.6f}".rstrip("0") in layer  # at the clicked place
+    assert "old place" in layer  # its old place marked
+    assert "dashArray" in layer
+
+
+def test_a_removed_post_is_named_and_an_unchanged_figure_has_no_arrow(home: Path) -> None:
+    app = run_app(PAGE, pp_view="whatif", pp_action="remove", pp_post="P02", lang="zh")
+    assert not app.error, [e.value for e in app.error]
+    assert any(c.value.startswith("预览：撤销 P02") for c in app.caption)
+    # A changed figure keeps its arrow; an unchanged one (a post "moved" onto its own
+    # place) is grey without one.
+    changed = [m.proto for m in app.metric if m.proto.delta != "+0.0"]
+    assert changed
+    assert all(p.direction != MetricProto.MetricDirection.NONE for p in changed)
+    own = GeoPackageStore(home / "sample.gpkg").read("posts").set_index("post_id")
+    place = (own.geometry["P02"].x, own.geometry["P02"].y)
+    app = run_app(
+        PAGE, pp_view="whatif", pp_action="move", pp_post="P02", pp_click=place, lang="zh"
+    )
+    unchanged = [m.proto for m in app.metric]
+    assert [p.delta for p in unchanged] == ["+0.0"] * 3
+    assert all(p.direction == MetricProto.MetricDirection.NONE for p in unchanged)
+    # The gaps table's unnamed streets read in Chinese.
+    app = run_app(PAGE, pp_view="gaps", lang="zh")
+    streets = app.dataframe[0].value
+    assert "(unnamed)" not in set(streets.iloc[:, 0])
+    assert "（无名道路）" in set(streets.iloc[:, 0])
+
+
+def test_inspections_read_the_workspace_tracks_layer_first(home: Path) -> None:
+    from gridmap.patrol import tracks
+
+    store = GeoPackageStore(home / "sample.gpkg")
+    sites, posts = store.read("sites"), store.read("posts")
+    week = tracks.synthetic_week(posts, sites, seed=3)
+    store.write(
+        "tracks", week[["unit", "time", "geometry"]], author="test", message="a week of tracks"
+    )
+    # No source chosen: the layer is the default, and its visits are those counted.
+    app = run_app(PAGE, pp_view="inspect", lang="zh", pp_inspect_days=3)
+    assert not app.error, [e.value for e in app.error]
+    assert widget(app, "pp_tracks_source").value == "layer"
+    fixes = tracks.clean_track(store.read("tracks"), mode="car")[0]
+    status = views.inspections(sites, views.site_visits(fixes, sites), days=3)
+    overdue = int(status["overdue"].sum())
+    assert metrics(app)["超期未巡查"] == f"{overdue} / {len(sites)}"
+    # The uploader reads in Chinese (Streamlit's own words are replaced by CSS).
+    widget(app, "pp_tracks_source").set_value("upload").run()
+    assert any("选择文件" in h.proto.body for h in app.get("html"))
+
+
+def test_the_what_if_layer_crosses_a_removed_post_and_redraws_only_changed_streets() -> None:
+    import folium
+    from streamlit_folium import _get_feature_group_string
+
+    store = GeoPackageStore(views_sample())
+    layers = {n: store.read(n) for n in ("streets", "sites", "incidents", "grids")}
+    posts = store.read("posts")
+    patrol = views.prepare(
+        views.build_graphs(layers["streets"], crs=store.working_crs()), **layers, posts=posts
+    )
+    before = views.coverage(patrol, posts, "posts")
+    edit = views.Edit("posts", "remove", "P02")
+    result = views.edit_what_if(patrol, posts, "posts", edit, before=before)
+    changed = views.changed_segments(before, result.change.after)
+    assert 0 < len(changed) < before.streets["segment"].nunique()  # some, not all
+    assert len(views.changed_segments(before, before)) == 0
+    layer = views.what_if_overlay(patrol, before, result, edit, lang="en")
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
+    script = _get_feature_group_string(layer, map=host, idx=0)
+    assert "L.divIcon(" in script  # the cross
+    assert "removed in this what-if" in script
+    assert "radius: 9.0" not in script  # nothing added or moved
+    p02 = posts.set_index("post_id").geometry["P02"]
+    assert f"{p02.y:.4f}" in script  # at the removed post

@@ -32,6 +32,8 @@ VISIT_RADIUS_M = 30.0
 DEFAULT_DAYS = 7
 VISITED_COLOUR = "#1a9850"
 NEVER_COLOUR = "#67001f"
+#: GPS fixes of the tracks (ColorBrewer RdYlBu blue).
+FIX_COLOUR = "#4575b4"
 
 
 def site_visits(
@@ -166,7 +168,7 @@ def inspection_map(
     if track is not None and len(track):
         step = max(len(track) // 5000, 1)
         fixes = track.iloc[::step][["geometry"]]
-        maps.add_points(m, fixes, color="#4575b4", radius=1.5, name=t("pp_fixes_layer", lang))
+        maps.add_points(m, fixes, color=FIX_COLOUR, radius=1.5, name=t("pp_fixes_layer", lang))
     never = status["overdue"] & ~np.isfinite(status["days_since"].to_numpy(dtype=float))
     groups = (
         (~status["overdue"], VISITED_COLOUR, t("pp_visited_within", lang, days=f"{days:g}")),
@@ -187,6 +189,8 @@ def inspection_map(
                 name=label,
             )
         entries.append((colour, label))
+    if track is not None and len(track):
+        entries.append((FIX_COLOUR, t("pp_fixes_layer", lang)))
     maps.add_legend(m, title=t("pp_inspections", lang), entries=entries, shape="circle")
     maps.layer_control(m)
     return m

@@ -33,6 +33,10 @@ POST_COLOUR = "#000000"
 PROPOSED_COLOUR = "#ff7f00"
 GREEDY_COLOUR = "#984ea3"
 SITE_COLOUR = "#737373"
+GRID_COLOUR = "#555555"
+#: The old place of a moved post or site, and a removed one (grey, crossed).
+OLD_PLACE_COLOUR = "#bdbdbd"
+NOW_WITHIN_COLOUR = "#ffffff"
 
 
 def _pct(value: Any) -> str:
@@ -140,6 +144,7 @@ def coverage_map(
     sites: gpd.GeoDataFrame | None = None,
     all_sites: bool = False,
     polygons: bool = False,
+    what_if: bool = False,
     basemap: str = "vector",
     tile_url: str | None = None,
     tile_key: str | None = None,
@@ -153,7 +158,8 @@ def coverage_map(
     workspace's key sites (a site what-if); `all_sites` draws every key site, not only
     those outside their class (to pick one on the map). `polygons` adds the service areas
     as polygons (:func:`~gridmap.patrol.coverage.service_area_polygons`: the reached street
-    pieces buffered by 50 m, cumulative per cutoff) under the street colours.
+    pieces buffered by 50 m, cumulative per cutoff) under the street colours. `what_if`
+    adds the legend of a what-if laid over the map (:func:`what_if_overlay`).
     """
     key_sites = sites if sites is not None else patrol.sites
     m = maps.make_map(
@@ -185,7 +191,7 @@ def coverage_map(
         folium.GeoJson(
             _features(outlines, {"tip": list(outlines["tip"])}),
             name=t("grid", lang),
-            style_function=lambda _f: {"color": "#555555", "weight": 1, "fillOpacity": 0},
+            style_function=lambda _f: {"color": GRID_COLOUR, "weight": 1, "fillOpacity": 0},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         ).add_to(m)
     streets = report.streets
@@ -215,6 +221,8 @@ def coverage_map(
         (MINUTE_COLOURS[c], t("pp_within", lang, m=f"{c:g}")) for c in sorted(MINUTE_COLOURS)
     ]
     entries.append((GAP_COLOUR, t("pp_gap_layer", lang)))
+    if patrol.grids is not None:
+        entries.append((GRID_COLOUR, t("pp_grid_outline", lang)))
     points: list[tuple[str, str]] = []
     shown_posts = changed if changed is not None else posts
     if shown_posts is not None and len(shown_posts):
@@ -295,6 +303,11 @@ def coverage_map(
                 name=t(key, lang),
             )
             points.append((colour, t(key, lang)))
+    if what_if:
+        changed_key = "pp_changed_layer" if not all_sites else "pp_changed_site_layer"
+        points.append((PROPOSED_COLOUR, t(changed_key, lang)))
+        points.append((OLD_PLACE_COLOUR, t("pp_old_place_layer", lang)))
+        points.append((NOW_WITHIN_COLOUR, t("pp_now_within_layer", lang)))
     maps.add_legend(m, title=t("pp_legend", lang), entries=entries, shape="line")
     if points:
         maps.add_legend(
@@ -302,3 +315,171 @@ def coverage_map(
         )
     maps.layer_control(m)
     return m
+
+
+def changed_segments(before: cov.CoverageReport, after: cov.CoverageReport) -> np.ndarray:
+    """Street segments whose pieces (minutes and lengths) differ between two reports.
+
+    Every segment is cut into pieces by the cutoffs its posts reach it within, so a
+    segment is unchanged when it holds the same length in every minute class.
+    """
+
+    def lengths(report: cov.CoverageReport) -> pd.Series:
+        s = report.streets
+        minutes = s["minutes"].to_numpy(dtype=float)
+        frame = pd.DataFrame(
+            {
+                "segment": s["segment"].to_numpy(),
+                "minutes": np.where(np.isnan(minutes), -1.0, minutes),
+                "length": s["length"].to_numpy(dtype=float),
+            }
+        )
+        # Centimetres: the pieces' lengths are sums of floats cut at the same places.
+        return frame.groupby(["segment", "minutes"])["length"].sum().round(2)
+
+    old, new = lengths(before), lengths(after)
+    both = pd.concat([old.rename("old"), new.rename("new")], axis=1).fillna(0.0)
+    differs = both["old"] != both["new"]
+    return np.unique(both.index.get_level_values("segment")[differs.to_numpy()])
+
+
+def _old_places(
+    group: folium.FeatureGroup, frame: gpd.GeoDataFrame, *, tip: str, crossed: bool
+) -> None:
+    """Grey rings where posts or sites were; `crossed` adds a ✕ (removed)."""
+    shown = _on_map(group, frame)
+    for point, label in zip(shown.geometry, frame["label"], strict=True):
+        text = html.escape(f"{label} · {tip}")
+        folium.CircleMarker(
+            [point.y, point.x],
+            radius=7,
+            color="#636363",
+            weight=2,
+            dash_array="3 3",
+            fill=True,
+            fill_color=OLD_PLACE_COLOUR,
+            fill_opacity=0.95,
+            tooltip=text,
+        ).add_to(group)
+        if crossed:
+            folium.Marker(
+                [point.y, point.x],
+                icon=folium.DivIcon(
+                    html='<div style="font:bold 16px sans-serif;color:#e31a1c;'
+                    'margin:-9px 0 0 -5px">✕</div>',
+                    icon_size=(12, 12),
+                ),
+                tooltip=text,
+            ).add_to(group)
+
+
+def what_if_overlay(
+    patrol: Patrol,
+    before: cov.CoverageReport,
+    result: Any,
+    edit: Any,
+    *,
+    lang: str,
+    shift: str | None = None,
+) -> folium.FeatureGroup:
+    """A what-if laid over the map of the current coverage (:func:`coverage_map`).
+
+    Only what the edit changes is drawn: the street pieces of segments whose minutes
+    changed, in their new colours; the added or moved post or site (large, orange); the
+    old place of a moved one (grey ring) and a removed one (grey, crossed); key sites
+    that fall outside their class (red) or come within it (white). The browser lays the
+    layer over the map it already shows, so a new preview sends only this layer.
+
+    Parameters
+    ----------
+    patrol : Patrol
+    before : CoverageReport
+        The report the map under the layer shows.
+    result : WhatIf
+        The what-if of `edit` (:func:`gridmap.patrol.views.edit_what_if`).
+    edit : Edit
+    lang : {"zh", "en"}
+    shift : {"gcj02", None}
+        The coordinate shift of the map the layer goes on (``OfflineMap.gridmap_shift``).
+    """
+    group = folium.FeatureGroup(name=t("pp_changed_layer", lang), control=False)
+    group.gridmap_shift = shift  # read by the layers below, as from a map
+    after = result.change.after
+    changed = changed_segments(before, after)
+    pieces = after.streets[after.streets["segment"].isin(changed).to_numpy()]
+    minutes = pieces["minutes"].to_numpy(dtype=float)
+    _lines(
+        group,
+        pieces.geometry[np.isnan(minutes)],
+        colour=GAP_COLOUR,
+        weight=3,
+        tip=t("pp_gap_tip", lang, m=f"{max(MINUTES):g}"),
+        name=t("pp_gap_layer", lang),
+    )
+    for cut in sorted(MINUTE_COLOURS, reverse=True):
+        _lines(
+            group,
+            pieces.geometry[minutes == cut],
+            colour=MINUTE_COLOURS[cut],
+            weight=4,
+            tip=t("pp_within", lang, m=f"{cut:g}"),
+            name=t("pp_within", lang, m=f"{cut:g}"),
+        )
+    # Key sites whose status changed (the map under the layer marks those outside red).
+    was = set(before.gap_sites["site_id"].astype(str)) if len(before.gap_sites) else set()
+    now = set(after.gap_sites["site_id"].astype(str)) if len(after.gap_sites) else set()
+    key_sites = result.sites if result.sites is not None else patrol.sites
+    if key_sites is not None and len(key_sites) and was != now:
+        ids = key_sites["site_id"].astype(str)
+        for wanted, colour, key in (
+            (now - was, GAP_COLOUR, "pp_gap_sites_layer"),
+            (was - now, NOW_WITHIN_COLOUR, "pp_now_within_layer"),
+        ):
+            rows = key_sites[ids.isin(wanted).to_numpy()]
+            if len(rows):
+                maps.add_points(
+                    group,
+                    _site_frame(rows),
+                    label_column="name" if "name" in rows else None,
+                    color=colour,
+                    radius=5,
+                    tooltip_columns={"site_id": t("pp_col_site", lang)},
+                    name=t(key, lang),
+                )
+    # The old place of what moved or was removed, from the layer as it is now.
+    if edit.layer == "posts":
+        current, id_column = patrol.posts, "post_id"
+    else:
+        current, id_column = patrol.sites, "site_id"
+    if edit.action in ("move", "remove") and current is not None:
+        old = current[current[id_column].astype(str) == str(edit.feature_id)]
+        if len(old):
+            names = old["name"].astype(str) if "name" in old else old[id_column].astype(str)
+            old = old.assign(
+                label=[f"{i} · {n}" for i, n in zip(old[id_column], names, strict=True)]
+            )
+            tip = t("pp_removed" if edit.action == "remove" else "pp_old_place", lang)
+            _old_places(group, old, tip=tip, crossed=edit.action == "remove")
+    if edit.layer == "posts" and result.touched:
+        moved = result.posts[result.posts["post_id"].astype(str).isin(result.touched)]
+        maps.add_points(
+            group,
+            _post_frame(moved, lang),
+            label_column="name" if "name" in moved else None,
+            color=PROPOSED_COLOUR,
+            radius=9,
+            tooltip_columns={"post_id": t("pp_col_post", lang), "mode": t("pp_mode", lang)},
+            name=t("pp_changed_layer", lang),
+        )
+    elif result.touched and result.sites is not None:
+        moved = result.sites[result.sites["site_id"].astype(str).isin(result.touched)]
+        maps.add_points(
+            group,
+            _site_frame(moved),
+            label_column="name" if "name" in moved else None,
+            color=PROPOSED_COLOUR,
+            radius=7,
+            tooltip_columns={"site_id": t("pp_col_site", lang)},
+            name=t("pp_changed_site_layer", lang),
+        )
+    return group

@@ -108,3 +108,46 @@ def siting_table(result: siting.CoveringResult, *, kind: str, lang: str) -> pd.D
     return pd.DataFrame(
         rows, columns=[t("pp_col_figure", lang), t("pp_col_solver", lang), t("pp_col_greedy", lang)]
     )
+
+
+def proposed_table(
+    patrol: Patrol,
+    chosen: gpd.GeoDataFrame,
+    greedy: gpd.GeoDataFrame | None,
+    *,
+    mode: str,
+    lang: str,
+) -> pd.DataFrame:
+    """The proposed posts for people: intersection, its streets, whether greedy chose it too.
+
+    ``candidate_id`` ("N932") names a node of the street graph; the streets meeting there
+    say where it is on the ground.
+    """
+    seg = patrol.graphs[mode].segments
+    ends = pd.concat(
+        [
+            seg[["u", "name"]].rename(columns={"u": "node"}),
+            seg[["v", "name"]].rename(columns={"v": "node"}),
+        ]
+    )
+    ends = ends[ends["name"].astype(str).str.len() > 0]
+    streets = ends.groupby("node")["name"].agg(lambda s: " / ".join(sorted(set(map(str, s)))[:3]))
+    nodes = chosen["node"] if "node" in chosen else pd.Series([None] * len(chosen))
+    points = chosen.to_crs("EPSG:4326").geometry
+    ids = chosen["candidate_id"].astype(str)
+    if "greedy" in chosen:  # the solver's own flag: greedy chose this candidate too
+        picked_too = set(ids[chosen["greedy"].astype(bool).to_numpy()])
+    else:
+        picked_too = set(greedy["candidate_id"].astype(str)) if greedy is not None else set()
+    return pd.DataFrame(
+        {
+            t("pp_col_proposed", lang): ids.to_numpy(),
+            t("pp_col_at_streets", lang): [streets.get(n, t("pp_unnamed", lang)) for n in nodes],
+            t("pp_col_degree", lang): chosen["degree"].to_numpy() if "degree" in chosen else None,
+            t("pp_col_greedy_too", lang): [
+                t("pp_yes" if i in picked_too else "pp_no", lang) for i in ids
+            ],
+            t("pp_lon", lang): points.x.round(6).to_numpy(),
+            t("pp_lat", lang): points.y.round(6).to_numpy(),
+        }
+    )

@@ -56,10 +56,13 @@ from gridmap.patrol._page_map import (
     PROPOSED_COLOUR,
     _grid_names,
     _pct,
+    changed_segments,
     coverage_map,
+    what_if_overlay,
 )
 from gridmap.patrol._page_siting import (
     greedy_places,
+    proposed_table,
     recent_incidents,
     site_for_sites,
     site_new,
@@ -249,7 +252,10 @@ def grid_table(report: cov.CoverageReport, grids: Any, *, lang: str) -> pd.DataF
 def gap_tables(report: cov.CoverageReport, grids: Any, *, lang: str) -> dict[str, pd.DataFrame]:
     """Streets beyond 5 minutes, key sites outside their class, grids by uncovered share."""
     names = _grid_names(grids)
-    streets = report.gap_streets.assign(length=lambda f: f["length"].round(0))
+    streets = report.gap_streets.assign(
+        length=lambda f: f["length"].round(0),
+        name=lambda f: f["name"].replace("(unnamed)", t("pp_unnamed", lang)),
+    )
     streets = streets.rename(
         columns={"name": t("pp_col_street", lang), "length": t("pp_col_m", lang)}
     )
@@ -488,6 +494,7 @@ __all__ = [
     "build_graphs",
     "change_points",
     "change_table",
+    "changed_segments",
     "coverage",
     "coverage_map",
     "edit_message",
@@ -506,6 +513,7 @@ __all__ = [
     "point_from_lonlat",
     "posts_in_mode",
     "prepare",
+    "proposed_table",
     "recent_incidents",
     "site_class_table",
     "site_for_sites",
@@ -514,4 +522,5 @@ __all__ = [
     "siting_table",
     "summary_table",
     "what_if",
+    "what_if_overlay",
 ]
