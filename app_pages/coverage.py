@@ -21,7 +21,6 @@ layer the browser lays over it (``_coverage_data.show_layered_map``), so a click
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import geopandas as gpd
@@ -39,6 +38,7 @@ from app_pages._common import (
     store,
     tr,
 )
+from app_pages._data_forms import uploader_in_chinese
 from app_pages._street_office import map_credit
 from gridmap import GridmapError, ValidationError
 from gridmap.i18n import Message
@@ -142,34 +142,6 @@ def method_help(key: str, *more: str) -> None:
     with st.expander(tr("pp_help")):
         for part in (key, *more):
             st.markdown(say(Message(part)))
-
-
-def _uploader_in_chinese() -> None:
-    """Streamlit's uploader says "Upload" and "200MB per file" in English whatever the
-    page's language: as on the Data page, a few lines of CSS put our words there."""
-    if lang() != "zh":
-        return
-    limit = int(st.get_option("server.maxUploadSize"))
-    # CSS strings take the characters as they are (JSON's \u escapes are not CSS's).
-    hint = json.dumps(f"{tr('upload_limit', mb=limit)} • GPX, CSV", ensure_ascii=False)
-    browse = json.dumps(tr("upload_browse"), ensure_ascii=False)
-    drop = json.dumps(tr("upload_drop"), ensure_ascii=False)
-    zone = '[data-testid="stFileUploaderDropzone"]'
-    instructions = '[data-testid="stFileUploaderDropzoneInstructions"]'
-    # The zone's other div without a test id shows while a file is dragged over (a chosen
-    # file's chip is left as it is).
-    overlay = f'{zone} > div:not([data-testid]):not(:has([data-testid="stFileChips"]))'
-    browse_button = f"{zone} > span > button"
-    st.html(
-        "<style>"
-        f"{instructions} > * {{display: none;}}"
-        f"{instructions}::after {{content: {hint}; font-size: 0.875rem; opacity: 0.7;}}"
-        f"{browse_button} > * {{display: none;}}"
-        f"{browse_button}::after {{content: {browse};}}"
-        f"{overlay} > * {{display: none;}}"
-        f"{overlay}::after {{content: {drop};}}"
-        "</style>"
-    )
 
 
 def _rows_height(rows: int, *, most: int) -> int:
@@ -567,7 +539,7 @@ def inspect_view(current: views.Patrol, posts: gpd.GeoDataFrame, versions: tuple
                 for note in notes:
                     st.caption(say(note))
         elif how == "upload":
-            _uploader_in_chinese()
+            uploader_in_chinese(int(st.get_option("server.maxUploadSize")), types=("gpx", "csv"))
             files = st.file_uploader(
                 tr("pp_tracks_files"),
                 type=["gpx", "csv"],
