@@ -1533,7 +1533,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "每个岗位沿道路（而非直线）在 1、3、5 分钟内能到达的路段，按最先到达的分钟数着色；"
         "一条路段只有部分可达时，只计可达的那一段。出警时间 = 路段长度 ÷ 速度：步行 5 km/h，"
         "骑行 15 km/h，驾车取道路限速（maxspeed），无限速时取 CJJ 37-2012《城市道路工程设计"
-        "规范》各级道路设计速度的下限：快速路 60、主干路 40、次干路 30、支路 20 km/h（匝道低一级，小区道路 15、生活街道 10）。"
+        "规范》各级道路设计速度的下限：快速路 60、主干路 40、次干路 30、支路 20 km/h"
+        "（匝道低一级，小区道路 15、生活街道 10）。"
         "道路占比 = 可达道路长度 ÷ 全部道路长度；重点目标按其自身响应等级（1/3/5 分钟）判断；"
         "事件占比 = 可达事件数 ÷ 全部事件数。各网格按路段中点所在网格统计。",
         "The street pieces each post reaches within 1, 3 and 5 minutes *along the streets* "
@@ -1568,7 +1569,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Association* 32）：在路口中选 k 个新岗位，使规定分钟内可达的事件最多，现有岗位保留。"
         "集合覆盖选址（LSCP；Toregas、Swain、ReVelle & Bergman 1971，*Operations Research* "
         "19(6)）：使每个重点目标都在自身响应等级内可达所需的最少新岗位。两者都用 HiGHS "
-        "分支切割（branch and cut）精确求解；“最优性间隙”为 0 表示已证明最优，超出时间上限时给出当前最好解及其"
+        "分支切割（branch and cut）精确求解；“最优性间隙”为 0 表示已证明最优，"
+        "超出时间上限时给出当前最好解及其"
         "间隙。旁边列出贪心解（逐个加入新增覆盖最多的路口）作对比。现有岗位按所选方式计算。",
         "Maximal covering (MCLP; Church & ReVelle 1974, *Papers of the Regional Science "
         "Association* 32): choose k new posts among street intersections to reach the most "
