@@ -17,13 +17,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-import streamlit_folium
 
+from app_pages import _maps
 from app_pages._common import layer, store, upload_folder
 from app_pages._maps import (
-    _RENDER_LOCK,
-    recorded_st_folium,
-    send,
     show_shared_map,  # noqa: F401 - coverage.py shows its maps by it
 )
 from gridmap.patrol import tracks, views
@@ -187,18 +184,6 @@ def inspection_status(versions: tuple, source: tuple, days: float) -> gpd.GeoDat
     return views.inspections(sites, visits, days=days)
 
 
-def _overlay_script(layer: folium.FeatureGroup | None) -> str | None:
-    """The JavaScript ``st_folium`` sends for a feature group, without its map.
-
-    streamlit-folium names the map ``map_div`` in the browser; the host map here only
-    gives the layer a parent to render under.
-    """
-    if layer is None:
-        return None
-    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
-    return streamlit_folium._get_feature_group_string(layer, map=host, idx=0)
-
-
 def show_layered_map(
     key: str,
     make: Callable[[], Any],
@@ -212,37 +197,19 @@ def show_layered_map(
 ) -> None:
     """Show the map `make` builds under `key`, with a layer laid over it in the browser.
 
-    The map is built and rendered once per `shows` (everything it shows: versions, mode,
-    language, basemap); later reruns send its kept component arguments again, so
-    nothing is rendered and the browser keeps the map's frame. The layer (`overlay`,
-    given the map's coordinate shift) is built once per `overlay_shows` and sent as
-    ``st_folium``'s ``feature_group``: the browser swaps it on the map it shows.
+    :func:`app_pages._maps.show_layered_map` with this page's session key: the map is
+    built and rendered once per `shows` (versions, mode, language, basemap) and kept in
+    the browser; the layer (`overlay`, given the map's coordinate shift) is built once per
+    `overlay_shows` and swapped on the map the browser shows.
     """
-    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
-    held = kept.get(key)
-    if held is not None and held["shows"] == shows:
-        if held["overlay"][0] != overlay_shows:
-            layer_ = overlay(held["shift"]) if overlay else None
-            held["overlay"] = (overlay_shows, _overlay_script(layer_))
-        send({**held["args"], "feature_group": held["overlay"][1]})
-        return
-    fmap = make()
-    shift = getattr(fmap, "gridmap_shift", None)
-    layer_ = overlay(shift) if overlay else None
-    with _RENDER_LOCK:  # the map may be cached for every session (see show_shared_map)
-        _shown, args = recorded_st_folium(
-            fmap,
-            key=key,
-            height=height,
-            use_container_width=True,
-            returned_objects=returned_objects,
-            feature_group_to_add=layer_,
-            on_change=on_change,
-        )
-    if args is not None:
-        kept[key] = {
-            "shows": shows,
-            "shift": shift,
-            "args": {**args, "feature_group": None},
-            "overlay": (overlay_shows, args.get("feature_group")),
-        }
+    _maps.show_layered_map(
+        key,
+        make,
+        shows=shows,
+        session_key=KEPT,
+        height=height,
+        returned=returned_objects,
+        overlay=None if overlay is None else lambda shift: [overlay(shift)],
+        overlay_shows=overlay_shows,
+        on_change=on_change,
+    )

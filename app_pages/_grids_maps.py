@@ -30,12 +30,10 @@ import os
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-import folium
 import streamlit as st
-import streamlit_folium
 
 from app_pages import _edit_map
-from app_pages._maps import recorded_st_folium, send
+from app_pages._maps import Overlay, overlay_script, show_layered_map
 from gridmap import ValidationError
 
 MAP_HEIGHT = 520
@@ -50,25 +48,6 @@ def caching() -> bool:
     return os.environ.get(CACHE_ENV, "1") != "0"
 
 
-#: Layers laid over a map, built from the map's coordinate shift.
-Overlay = Callable[[str | None], Sequence[folium.FeatureGroup | None]]
-
-
-def _overlay_script(layers: Sequence[folium.FeatureGroup]) -> str | None:
-    """The JavaScript ``st_folium`` sends for feature groups, without the map they go on.
-
-    streamlit-folium names the map ``map_div`` in the browser; the host map here only
-    gives the layers a parent to render under.
-    """
-    if not layers:
-        return None
-    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
-    return "".join(
-        streamlit_folium._get_feature_group_string(layer, map=host, idx=n)
-        for n, layer in enumerate(layers)
-    )
-
-
 def show_map(
     key: str,
     make: Callable[[], Any],
@@ -81,62 +60,21 @@ def show_map(
 ) -> dict[str, Any]:
     """Show the map `make` builds under `key`; return what it reports (`returned` only).
 
-    Parameters
-    ----------
-    key : str
-        The map's widget key (stable, so the browser keeps its frame).
-    make : callable
-        Builds the folium map; called only when `shows` differs from the map's last one.
-    shows : hashable
-        Everything the map shows (versions, area, language, basemap, picked blocks …).
-    returned : sequence of str
-        What ``st_folium`` reports back (``all_drawings`` …); none: the map only shows.
-    overlay : callable(shift) -> sequence of FeatureGroup or None, optional
-        Builds the layers laid over the map (picked blocks, a preview) given the map's
-        coordinate shift; built again only when `overlay_shows` changes.
-    overlay_shows : hashable
-        What the overlay shows.
-    height : int
-
-    Returns
-    -------
-    dict
-        ``st_folium``'s answer, or {} when the map could not be built (the error is shown).
+    :func:`app_pages._maps.show_layered_map` with this page's session key: built once per
+    `shows`, the overlay once per `overlay_shows` (``GRIDMAP_GRIDS_MAP_CACHE=0``: every
+    run builds it again).
     """
-    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
-    held = kept.get(key)
-    if caching() and held is not None and held["shows"] == shows:
-        if held["overlay"][0] != overlay_shows:
-            layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
-            held["overlay"] = (overlay_shows, _overlay_script(layers))
-        args = {**held["args"], "feature_group": held["overlay"][1]}
-        out = send(args)
-        return out if isinstance(out, dict) else {}
-    try:
-        fmap = make()
-    except ValidationError as exc:
-        from app_pages._common import say
-
-        st.error(say(exc))
-        return {}
-    shift = getattr(fmap, "gridmap_shift", None)
-    layers = [x for x in (overlay(shift) if overlay else ()) if x is not None]
-    out, args = recorded_st_folium(
-        fmap,
-        key=key,
+    return show_layered_map(
+        key,
+        make,
+        shows=shows,
+        session_key=KEPT,
         height=height,
-        use_container_width=True,
-        returned_objects=list(returned),
-        feature_group_to_add=layers or None,
+        returned=returned,
+        overlay=overlay,
+        overlay_shows=overlay_shows,
+        reuse=caching(),
     )
-    if args is not None:
-        kept[key] = {
-            "shows": shows,
-            "shift": shift,
-            "args": {**args, "feature_group": None},
-            "overlay": (overlay_shows, args.get("feature_group")),
-        }
-    return out if isinstance(out, dict) else {}
 
 
 def show_edit_map(
@@ -176,7 +114,7 @@ def show_edit_map(
         kept[key] = held
     if held["overlay"][0] != overlay_shows:
         layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
-        held["overlay"] = (overlay_shows, _overlay_script(layers))
+        held["overlay"] = (overlay_shows, overlay_script(layers))
     _edit_map.show(
         key,
         held["base"],

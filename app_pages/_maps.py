@@ -33,11 +33,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 import folium
+import streamlit as st
 import streamlit_folium
+
+from gridmap import ValidationError
 
 #: Component arguments kept (a map's arguments are its HTML, ~0.1–1 MB each).
 MAX_MAPS = 48
@@ -244,3 +247,107 @@ def show_folium(
     from app_pages._edit_map import base_from_arguments, show_view
 
     show_view(key, base_from_arguments(args, height=height))
+
+
+def overlay_script(layers: Sequence[folium.FeatureGroup]) -> str | None:
+    """The JavaScript ``st_folium`` sends for feature groups, without the map they go on.
+
+    streamlit-folium names the map ``map_div`` in the browser; the host map here only
+    gives the layers a parent to render under.
+    """
+    if not layers:
+        return None
+    host = folium.Map(location=[0, 0], zoom_start=1, tiles=None)
+    return "".join(
+        streamlit_folium._get_feature_group_string(layer, map=host, idx=n)
+        for n, layer in enumerate(layers)
+    )
+
+
+#: Layers laid over a map, built from the map's coordinate shift (None: no layer).
+Overlay = Callable[[str | None], Sequence[folium.FeatureGroup | None]]
+
+
+def show_layered_map(
+    key: str,
+    make: Callable[[], folium.Map],
+    *,
+    shows: Hashable,
+    session_key: str,
+    height: int,
+    returned: Sequence[str] = (),
+    overlay: Overlay | None = None,
+    overlay_shows: Hashable = None,
+    on_change: Callable[[], None] | None = None,
+    reuse: bool = True,
+) -> dict[str, Any]:
+    """Show the map `make` builds under `key`, layers laid over it in the browser.
+
+    The map is built and rendered (``st_folium``) once per `shows`, everything it shows
+    (layer versions, area, language, basemap …); its component arguments are kept in the
+    session under `session_key` and sent again as they are on later reruns, so nothing is
+    rendered and the browser keeps the map's frame. The layers `overlay` builds (given the
+    map's coordinate shift) are built once per `overlay_shows` and sent as ``st_folium``'s
+    ``feature_group``: the browser swaps them on the map it shows.
+
+    Parameters
+    ----------
+    key : str
+        The map's widget key (stable, so the browser keeps its frame).
+    make : callable
+        Builds the folium map; called only when `shows` differs from the map's last one.
+        A :class:`gridmap.ValidationError` it raises is shown, and nothing else.
+    shows, overlay_shows : hashable
+        What the map and the layers show.
+    session_key : str
+        Where the page keeps its maps' arguments in the session.
+    height : int
+        Pixels.
+    returned : sequence of str
+        What ``st_folium`` reports back (``last_clicked``, ``all_drawings`` …).
+    overlay : callable(shift) -> sequence of FeatureGroup or None, optional
+    on_change : callable, optional
+        ``st_folium``'s callback when the map reports something.
+    reuse : bool
+        False: build, render and send the map on every run (a benchmark's peer).
+
+    Returns
+    -------
+    dict
+        ``st_folium``'s answer, or {} when the map could not be built (the error is shown).
+    """
+    kept: dict[str, Any] = st.session_state.setdefault(session_key, {})
+    held = kept.get(key)
+    if reuse and held is not None and held["shows"] == shows:
+        if held["overlay"][0] != overlay_shows:
+            layers = [x for x in (overlay(held["shift"]) if overlay else ()) if x is not None]
+            held["overlay"] = (overlay_shows, overlay_script(layers))
+        out = send({**held["args"], "feature_group": held["overlay"][1]})
+        return out if isinstance(out, dict) else {}
+    try:
+        fmap = make()
+    except ValidationError as exc:
+        from app_pages._common import say
+
+        st.error(say(exc))
+        return {}
+    shift = getattr(fmap, "gridmap_shift", None)
+    layers = [x for x in (overlay(shift) if overlay else ()) if x is not None]
+    with _RENDER_LOCK:  # the map may be cached for every session (see show_shared_map)
+        out, args = recorded_st_folium(
+            fmap,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=list(returned),
+            feature_group_to_add=layers or None,
+            on_change=on_change,
+        )
+    if args is not None:
+        kept[key] = {
+            "shows": shows,
+            "shift": shift,
+            "args": {**args, "feature_group": None},
+            "overlay": (overlay_shows, args.get("feature_group")),
+        }
+    return out if isinstance(out, dict) else {}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from app_pages._grids_maps import _overlay_script
+from app_pages._maps import overlay_script
 from gridmap import ValidationError
 from gridmap.grids import dissolve_level, views
 from gridmap.grids.blocks import grid_blocks
@@ -225,7 +225,7 @@ def browser_replies(monkeypatch: pytest.MonkeyPatch) -> dict:
 
     def st_folium(fmap, *, key=None, returned_objects=None, feature_group_to_add=None, **_):  # type: ignore[no-untyped-def]
         replies["maps"][key] = fmap
-        replies["overlays"][key] = _overlay_script(feature_group_to_add or [])
+        replies["overlays"][key] = overlay_script(feature_group_to_add or [])
         return replies.get(key, dict.fromkeys(returned_objects or []))
 
     def show(key, base, *, overlay, **_):  # type: ignore[no-untyped-def]
