@@ -18,7 +18,7 @@ from gridmap import maps
 from gridmap._errors import ValidationError
 from gridmap.i18n import t
 from gridmap.patrol import coverage as cov
-from gridmap.patrol._page_map import GAP_COLOUR, _site_frame
+from gridmap.patrol._page_map import GAP_COLOUR, _site_frame, base_map
 from gridmap.schema import value_label
 
 if TYPE_CHECKING:
@@ -152,19 +152,17 @@ def inspection_map(
 ) -> maps.OfflineMap:
     """Key sites coloured visited / overdue / never visited, over the streets (and the
     fixes of `track`, thinned to at most 5,000)."""
-    m = maps.make_map(
+    m = base_map(
         bounds=patrol.bounds,
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=patrol.streets,
+        buildings=patrol.buildings,
     )
-    if basemap == "vector":
-        maps.add_vector_basemap(
-            m, streets=patrol.streets, buildings=patrol.buildings, name=t("streets", lang)
-        )
     if track is not None and len(track):
         step = max(len(track) // 5000, 1)
         fixes = track.iloc[::step][["geometry"]]

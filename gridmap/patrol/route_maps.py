@@ -21,6 +21,7 @@ import shapely
 
 from gridmap import maps
 from gridmap.i18n import t
+from gridmap.patrol._page_map import base_map
 from gridmap.patrol.route_views import RoutePlan
 
 #: One colour per unit (ColorBrewer Set1 without yellow), repeated beyond eight units.
@@ -140,16 +141,17 @@ def route_map(
     points = gpd.GeoDataFrame(
         places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
     )
-    m = maps.make_map(
+    m = base_map(
         bounds=_bounds([points, result.legs]),
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=streets,
+        buildings=buildings,
     )
-    if basemap == "vector":
-        maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))
     legs = _shown(m, result.legs)
     shown = _shown(m, points)
     entries = []
@@ -235,16 +237,16 @@ def line_map(
     """A line patrol's closed walk (`path`: one LineString, EPSG:4326) with arrows and
     `marks` numbered points in walking order (1 = the start), the grid's `outline`."""
     frames = [path] if outline is None else [path, outline]
-    m = maps.make_map(
+    m = base_map(
         bounds=_bounds(frames),
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=streets,
     )
-    if basemap == "vector":
-        maps.add_vector_basemap(m, streets=streets, name=t("streets", lang))
     if outline is not None:
         folium.GeoJson(
             _shown(m, outline[["geometry"]]).__geo_interface__,
@@ -306,16 +308,16 @@ def schedule_map(
         geometry=gpd.points_from_xy(table["lon"], table["lat"]),
         crs="EPSG:4326",
     )
-    m = maps.make_map(
+    m = base_map(
         bounds=_bounds([points]),
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=streets,
     )
-    if basemap == "vector":
-        maps.add_vector_basemap(m, streets=streets, name=t("streets", lang))
     stops = points[points["kind"] != "post"]
     colour = UNIT_COLOURS[0]
     group = folium.FeatureGroup(name=t("pr_schedule_layer", lang))
