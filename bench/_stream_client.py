@@ -26,7 +26,7 @@ class Run:
     """One run of a page as the server sent it."""
 
     seconds: float
-    maps: int  # component instances sent (the pages' maps are streamlit-folium's)
+    maps: int  # map components sent: in-page (components v2) or streamlit-folium iframes
     nbytes: int
     exceptions: list[str] = field(default_factory=list)
 
@@ -74,7 +74,7 @@ class StreamSession:
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 what = element.WhichOneof("type")
-                if what == "component_instance":
+                if what in ("bidi_component", "component_instance"):
                     maps += 1
                 elif what == "exception":
                     trace = "\n".join(element.exception.stack_trace[-6:])
