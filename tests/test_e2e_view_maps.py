@@ -111,7 +111,9 @@ def test_the_overview_map_sends_nothing_and_is_built_once_per_map(app_url: str) 
         assert page.evaluate(MARKED_JS), "the same map was built again"
         assert page.locator(OWN_MAP).count() == 1
 
-        # Away and back: one run each; the map comes back, drawn once.
+        # Away and back: one run each; the map comes back as the tab kept it, not built
+        # again (a page change costs the browser no new map).
+        page.evaluate(MARK_JS)
         page.get_by_role("link", name="数据").click()
         page.get_by_role("heading", name="上传文件").wait_for(timeout=30_000)
         _settled(page)
@@ -121,6 +123,8 @@ def test_the_overview_map_sends_nothing_and_is_built_once_per_map(app_url: str) 
         _settled(page)
         assert _runs(kinds) == 4, kinds
         assert page.locator(OWN_MAP).count() == 1
+        assert page.evaluate(MARKED_JS), "the map was built again on the way back"
+        assert page.evaluate(f"() => {FIND_MAP_JS}.getSize().x") > 300  # sized, not 0×0
 
         # Another map (the language) replaces the one shown, in the same element's place.
         page.evaluate(MARK_JS)

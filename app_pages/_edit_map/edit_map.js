@@ -32,6 +32,51 @@ function loadStyle(url) {
 
 let serial = 0;
 
+// Display maps of pages the tab left, by base id, kept built (detached) for a return to
+// the page: a page change then costs the browser no new map (issue #10 "Load": 20
+// browsers on one small server). The oldest beyond KEEP are freed.
+const kept = new Map();
+const KEEP = 3;
+
+// The unmounted component's map: a display map is kept, an edit map freed (Leaflet
+// holds window listeners that would keep it alive).
+function park(parent) {
+  const shown = parent.gridmapShown;
+  parent.gridmapShown = null;
+  if (!shown) return;
+  shown.element.remove();
+  if (!shown.display) {
+    shown.map.remove();
+    return;
+  }
+  const old = kept.get(shown.baseId);
+  if (old && old !== shown) old.map.remove();
+  kept.delete(shown.baseId);
+  kept.set(shown.baseId, shown);
+  while (kept.size > KEEP) {
+    const [id, oldest] = kept.entries().next().value;
+    kept.delete(id);
+    oldest.map.remove();
+  }
+}
+
+// The kept display map `id` in a new element of `parent` (per mount, like a built one),
+// or null.
+function unpark(parent, id) {
+  const shown = kept.get(id);
+  if (!shown) return null;
+  kept.delete(id);
+  const element = document.createElement("div");
+  element.className = shown.element.className;
+  while (shown.element.firstChild) element.appendChild(shown.element.firstChild);
+  element.gridmapMap = shown.map;
+  parent.appendChild(element);
+  shown.element = element;
+  // Detached, the map measured 0×0; the centre is kept.
+  shown.map.invalidateSize({ animate: false });
+  return shown;
+}
+
 // The map of `base` in a new element of `parent`: {element, map, drawn}.
 async function build(parent, base, data, send) {
   base.css_links.forEach(loadStyle);
@@ -57,7 +102,12 @@ async function build(parent, base, data, send) {
   );
   const { map, drawn } = run(host);
   element.gridmapMap = map;
-  const built = { element, map, drawn: drawn instanceof L.FeatureGroup ? drawn : null };
+  const built = {
+    element,
+    map,
+    drawn: drawn instanceof L.FeatureGroup ? drawn : null,
+    display: !!data.display,
+  };
   if (built.drawn) {
     L.geoJSON(data.drawings || [], { style: () => data.line_style }).eachLayer((layer) =>
       built.drawn.addLayer(layer),
@@ -108,6 +158,15 @@ function layOver(shown, script, serialNumber) {
 async function update(parent, data, send) {
   let shown = parent.gridmapShown;
   if (!shown || shown.baseId !== data.base.id) {
+    const again = data.display && unpark(parent, data.base.id);
+    if (again) {
+      if (shown) {
+        shown.map.remove();
+        shown.element.remove();
+      }
+      parent.gridmapShown = again;
+      return;
+    }
     if (!data.base.script) {
       // The app believes this map is on screen (it was, before a reload): ask for it.
       // (A display map always gets its script: it never says what it shows.)
@@ -140,4 +199,11 @@ export default function (component) {
   parentElement.gridmapQueue = (parentElement.gridmapQueue || Promise.resolve())
     .then(() => update(parentElement, data, latest))
     .catch((error) => console.error("gridmap edit map:", error));
+  // Called before new data too: only a component taken off the page gives up its map.
+  return () =>
+    setTimeout(() => {
+      if (!parentElement.isConnected) {
+        parentElement.gridmapQueue = parentElement.gridmapQueue.then(() => park(parentElement));
+      }
+    }, 0);
 }
