@@ -25,7 +25,9 @@ the browser a new ``st_folium`` iframe document per map, Leaflet and every plugi
 and compiled again (~0.6 s CPU of the Overview's ~1 s, issue #10 "Load"); here Leaflet is
 loaded once per tab. A display map sends the app nothing, ever (each message would rerun
 the page): it always gets its whole script, and the browser builds it again only when
-its id changes (another filter, language, basemap).
+its id changes (another filter, language, basemap). A tab keeps the last three display maps
+of pages it left, built, and shows one again when its page comes back with the same id: a
+return to the Overview costs no new map (bench/bench_view_maps.py).
 """
 
 from __future__ import annotations
