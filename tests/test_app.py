@@ -22,18 +22,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_app(page: str | None = None, **state: object) -> AppTest:
-    """Run the app once, with session `state` set first.
+    """Run the app once on `page` (the Overview if None), with session `state` set first.
 
     Under st.navigation, AppTest reruns only the page script after the first run, so
-    sidebar choices are made through their session keys before it.
+    sidebar choices are made through their session keys before it. The first run opens
+    `page` itself, as a deep link does: not the Overview first (a second or more of
+    every page test on a fresh workspace).
     """
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
     for key, value in state.items():
         app.session_state[key] = value
-    app.run()
     if page is not None:
         app.switch_page(page)
-        app.run()
+    app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
