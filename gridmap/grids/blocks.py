@@ -177,24 +177,14 @@ def shared_lengths(
         length = shapely.length(shared)
         keep = length > 4 * tolerance  # a corner touch measures about 2·tolerance
         return i[keep], j[keep], length[keep]
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = ring_of[1:] == ring_of[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    a, b, owner = _ring_segments(geoms)
     length = np.hypot(*(b - a).T)
-    qa, qb = np.round(a * 1e6).astype(np.int64), np.round(b * 1e6).astype(np.int64)
-    swap = (qa[:, 0] > qb[:, 0]) | ((qa[:, 0] == qb[:, 0]) & (qa[:, 1] > qb[:, 1]))
-    lo = np.where(swap[:, None], qb, qa)
-    hi = np.where(swap[:, None], qa, qb)
-    keys = np.column_stack([lo, hi])
+    keys = _segment_keys(a, b)
     real = length > 0
     keys, owner, length = keys[real], owner[real], length[real]
     if not len(keys):
         return empty
-    _, segment, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    segment = segment.ravel()
+    segment, counts = _row_groups(keys)
     twice = counts[segment] == 2
     order = np.argsort(segment[twice], kind="stable")
     paired_owner = owner[twice][order].reshape(-1, 2)
@@ -205,6 +195,41 @@ def shared_lengths(
     pairs, inverse = np.unique(code, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=paired_length[differ])
     return pairs // len(geoms), pairs % len(geoms), total
+
+
+def _ring_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end points of every ring segment of `geoms` and the geometry owning it."""
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    return coords[:-1][same], coords[1:][same], owner
+
+
+def _row_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, axis=0, return_inverse=True, return_counts=True)[1:]``, faster.
+
+    Rows are ranked in the same (lexicographic) order; a lexsort of the columns takes a
+    fraction of the time of the structured sort ``np.unique`` makes of 2-D integer rows.
+    """
+    order = np.lexsort(keys.T[::-1])
+    ranked = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    rank = np.cumsum(new) - 1
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[order] = rank
+    return inverse, np.bincount(rank)
+
+
+def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A key per segment, equal for the same segment in either direction (ends to 1 µm)."""
+    qa, qb = np.round(a * 1e6).astype(np.int64), np.round(b * 1e6).astype(np.int64)
+    swap = (qa[:, 0] > qb[:, 0]) | ((qa[:, 0] == qb[:, 0]) & (qa[:, 1] > qb[:, 1]))
+    lo = np.where(swap[:, None], qb, qa)
+    hi = np.where(swap[:, None], qa, qb)
+    return np.column_stack([lo, hi])
 
 
 def absorb_small_faces(
