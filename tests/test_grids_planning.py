@@ -269,6 +269,37 @@ def test_edit_on_the_sample_community_is_fast(sample_blocks):
     assert result.blocks["households"].sum() == pytest.approx(blocks["households"].sum())
 
 
+def test_the_samples_grids_keep_their_blocks_but_along_the_outline():
+    """Snapping grid edges onto streets changes nothing inside the sample's grids.
+
+    Their edges follow the streets or cut between buildings, and stay; only the sample's
+    outline (the driving network's concave hull buffered by 5 m) runs a few metres
+    beyond the last streets, and the strips there merge with their grid's blocks across
+    the street. No grid gains or loses area or households.
+    """
+    from gridmap.datasets import get_path
+    from gridmap.grids.blocks import grid_blocks
+    from gridmap.store import GeoPackageStore
+
+    store = GeoPackageStore(get_path("helsinki"), create=False)
+    layers = store.read("grids"), store.read("streets")
+    kw = {"buildings": store.read("buildings"), "crs": store.working_crs()}
+    snapped, drawn = grid_blocks(*layers, **kw), grid_blocks(*layers, snap_tolerance=0, **kw)
+    for column in ("area_m2", "households"):
+        a, b = (f.groupby("grid_code")[column].sum() for f in (snapped, drawn))
+        assert np.allclose(a.sort_index(), b.sort_index(), rtol=1e-9), column
+    s, d = snapped.geometry.to_numpy(), drawn.geometry.to_numpy()
+    si, di = shapely.STRtree(d).query(s, predicate="intersects")
+    same = shapely.equals(s[si], d[di])
+    si, di = si[same], di[same]
+    kept = np.zeros(len(s), dtype=bool)
+    kept[si] = snapped["grid_code"].to_numpy()[si] == drawn["grid_code"].to_numpy()[di]
+    assert kept.sum() > 0.95 * len(drawn)
+    outline = shapely.union_all(d).boundary
+    assert shapely.intersects(s[~kept], outline).all()
+    assert len(drawn) - len(snapped) == (~kept).sum()
+
+
 @pytest.fixture(scope="module")
 def sample_blocks():
     from gridmap.datasets import get_path

@@ -5,7 +5,9 @@ of the street network inside a community or street. Blocks carry households (fro
 or spread from the grids' own counts) and form a rook-contiguity graph whose edges are
 weighted by the length of the boundary two blocks share. Edits (:mod:`gridmap.grids.edits`)
 move whole blocks between grids and automatic plans (:mod:`gridmap.grids.partition`) group
-blocks, so every grid boundary runs along streets.
+blocks, so every grid boundary runs along streets. An existing grid edge traced a few metres
+off its street (within :data:`SNAP_TOLERANCE`) is taken to follow the street, so the strip
+between them is no block of its own (:func:`grid_blocks`).
 
 Everything here works in a metric CRS (metres, m²): inputs in longitude/latitude are
 projected to the workspace's working CRS (:func:`gridmap.crs.working_crs`) first.
@@ -20,6 +22,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from gridmap._errors import ValidationError
 from gridmap.crs import working_crs
@@ -32,6 +36,17 @@ BLOCK_EDGE_HIGHWAYS = ("pedestrian", "living_street", "service", "footway")
 MIN_BLOCK_AREA = 200.0
 #: Faces thinner than this mean width (2·area/perimeter, m) are slivers too.
 MIN_BLOCK_WIDTH = 3.0
+#: Grid edges within this distance (m) of a street line are taken to run along the street.
+#: Boundaries digitised over imagery lie a few metres off the centrelines, and the strip
+#: between edge and street is too wide for `MIN_BLOCK_WIDTH` yet no block of its own.
+SNAP_TOLERANCE = 8.0
+#: Share of its outline a strip has off the streets: the grid edge along one side of it
+#: (about half); a face bounded by streets but for a short cut is no strip.
+_STRIP_OFF_STREET = 0.25
+#: A face's edge this close to a street line (m) lies on it: noding moves it by rounding.
+_ON_STREET = 1e-3
+#: Label of a face outside the grids' outer rings (-1 is a gap between grids).
+_OUTSIDE = -2
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -177,24 +192,14 @@ def shared_lengths(
         length = shapely.length(shared)
         keep = length > 4 * tolerance  # a corner touch measures about 2·tolerance
         return i[keep], j[keep], length[keep]
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = ring_of[1:] == ring_of[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    a, b, owner = _ring_segments(geoms)
     length = np.hypot(*(b - a).T)
-    qa, qb = np.round(a * 1e6).astype(np.int64), np.round(b * 1e6).astype(np.int64)
-    swap = (qa[:, 0] > qb[:, 0]) | ((qa[:, 0] == qb[:, 0]) & (qa[:, 1] > qb[:, 1]))
-    lo = np.where(swap[:, None], qb, qa)
-    hi = np.where(swap[:, None], qa, qb)
-    keys = np.column_stack([lo, hi])
+    keys = _segment_keys(a, b)
     real = length > 0
     keys, owner, length = keys[real], owner[real], length[real]
     if not len(keys):
         return empty
-    _, segment, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    segment = segment.ravel()
+    segment, counts = _row_groups(keys)
     twice = counts[segment] == 2
     order = np.argsort(segment[twice], kind="stable")
     paired_owner = owner[twice][order].reshape(-1, 2)
@@ -205,6 +210,62 @@ def shared_lengths(
     pairs, inverse = np.unique(code, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=paired_length[differ])
     return pairs // len(geoms), pairs % len(geoms), total
+
+
+def _ring_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end points of every ring segment of `geoms` and the geometry owning it."""
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    return coords[:-1][same], coords[1:][same], owner
+
+
+def _row_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, axis=0, return_inverse=True, return_counts=True)[1:]``, faster.
+
+    Rows are ranked in the same (lexicographic) order; a lexsort of the columns takes a
+    fraction of the time of the structured sort ``np.unique`` makes of 2-D integer rows.
+    """
+    order = np.lexsort(keys.T[::-1])
+    ranked = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    rank = np.cumsum(new) - 1
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[order] = rank
+    return inverse, np.bincount(rank)
+
+
+def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A key per segment, equal for the same segment in either direction (ends to 1 µm)."""
+    qa, qb = np.round(a * 1e6).astype(np.int64), np.round(b * 1e6).astype(np.int64)
+    swap = (qa[:, 0] > qb[:, 0]) | ((qa[:, 0] == qb[:, 0]) & (qa[:, 1] > qb[:, 1]))
+    lo = np.where(swap[:, None], qb, qa)
+    hi = np.where(swap[:, None], qa, qb)
+    return np.column_stack([lo, hi])
+
+
+def _segment_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs of ring segments (their positions, shape ``(k, 2)``) that are the same segment.
+
+    A segment in exactly two rings is an edge two faces share; of zero length, none.
+    """
+    real = np.flatnonzero(np.any(a != b, axis=1))
+    which, counts = _row_groups(_segment_keys(a[real], b[real]))
+    twice = counts[which] == 2
+    return real[twice][np.argsort(which[twice], kind="stable")].reshape(-1, 2)
+
+
+def _neighbours(
+    p: np.ndarray, q: np.ndarray, weight: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each of `n` faces' neighbours from pairs `p`–`q`: face k's are ``[cut[k]:cut[k+1]]``."""
+    ends = np.concatenate([p, q])
+    order = np.argsort(ends, kind="stable")
+    cut = np.searchsorted(ends[order], np.arange(n + 1))
+    return np.concatenate([q, p])[order], np.concatenate([weight, weight])[order], cut
 
 
 def absorb_small_faces(
@@ -226,12 +287,30 @@ def absorb_small_faces(
     (faces, labels)
         The remaining faces and their labels (all 0 without `labels`).
     """
+    faces, labels, _ = _absorb(faces, min_area=min_area, min_width=min_width, labels=labels)
+    return faces, labels
+
+
+def _absorb(
+    faces: np.ndarray,
+    *,
+    min_area: float,
+    min_width: float,
+    labels: np.ndarray | None,
+    also: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`absorb_small_faces`, and where the remaining faces were.
+
+    Faces flagged in `also` are merged as if small. The positions of the remaining faces
+    in `faces` are returned too: a face that takes others in keeps its position.
+    """
     faces = np.asarray(faces, dtype=object).copy()
     labels = np.zeros(len(faces), dtype=int) if labels is None else np.asarray(labels).copy()
+    also = np.zeros(len(faces), dtype=bool) if also is None else also
     alive = np.ones(len(faces), dtype=bool)
     while True:
         idx = np.flatnonzero(alive)
-        small = idx[_small(faces[idx], min_area, min_width) | (labels[idx] < 0)]
+        small = idx[_small(faces[idx], min_area, min_width) | (labels[idx] < 0) | also[idx]]
         if not len(small):
             break
         i, j, length = shared_lengths(faces[idx])
@@ -259,7 +338,175 @@ def absorb_small_faces(
         if not merged_any:
             break
     keep = alive & (labels >= 0)
-    return faces[keep], labels[keep]
+    return faces[keep], labels[keep], np.flatnonzero(keep)
+
+
+def _off_street(
+    a: np.ndarray, b: np.ndarray, owner: np.ndarray, which: np.ndarray, tree: shapely.STRtree
+) -> np.ndarray:
+    """Which ring segments of the faces flagged in `which` lie off the street lines.
+
+    Segments run from `a` to `b` around face `owner`; `tree` holds the street lines. A
+    street along a face's edge is noded into it, so its segments lie on the street line
+    but for rounding.
+    """
+    off = np.zeros(len(a), dtype=bool)
+    mine = np.flatnonzero(which[owner])
+    on = tree.query(
+        shapely.points((a[mine] + b[mine]) / 2), predicate="dwithin", distance=_ON_STREET
+    )[0]
+    off[mine] = True
+    off[mine[on]] = False
+    return off
+
+
+def _strip_like(faces: np.ndarray, tree: shapely.STRtree, tolerance: float) -> np.ndarray:
+    """Which `faces` run beside a street as a strip between a grid edge and it does.
+
+    The face is no wider on average than `tolerance` (2·area/perimeter); a quarter of its
+    outline or more lies off the street lines in `tree` (the grid edge along one side of
+    a strip is about half of it); and all of that lies within `tolerance` of a street.
+    """
+    area, perimeter = shapely.area(faces), shapely.length(faces)
+    like = 2.0 * area <= tolerance * perimeter
+    if not like.any():
+        return like
+    a, b, owner = _ring_segments(faces)
+    off = _off_street(a, b, owner, like, tree)
+    length = np.hypot(*(b - a).T)
+    off_length = np.bincount(owner[off], weights=length[off], minlength=len(faces))
+    like &= off_length >= _STRIP_OFF_STREET * perimeter
+    # Sampled a quarter tolerance apart, so no stretch between samples strays much beyond.
+    edge = np.flatnonzero(off & like[owner])
+    if edge.size:
+        samples, of = shapely.get_coordinates(
+            shapely.segmentize(
+                shapely.linestrings(np.stack([a[edge], b[edge]], axis=1)), tolerance / 4
+            ),
+            return_index=True,
+        )
+        near = tree.query(shapely.points(samples), predicate="dwithin", distance=tolerance)[0]
+        far = np.ones(len(samples), dtype=bool)
+        far[near] = False
+        like[owner[edge[of[far]]]] = False
+    return like
+
+
+def _strips_among(faces: np.ndarray, tree: shapely.STRtree, tolerance: float) -> np.ndarray:
+    """:func:`_strip_like` for all `faces`, testing only those thin enough to be strips."""
+    like = np.zeros(len(faces), dtype=bool)
+    thin = np.flatnonzero(2.0 * shapely.area(faces) <= tolerance * shapely.length(faces))
+    like[thin] = _strip_like(faces[thin], tree, tolerance)
+    return like
+
+
+def _join_strips(
+    faces: np.ndarray,
+    labels: np.ndarray,
+    like: np.ndarray,
+    strip: np.ndarray,
+    tree: shapely.STRtree,
+    tolerance: float,
+    min_area: float | None = None,
+    min_width: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the strips between grid edges and the streets they were meant to follow.
+
+    `like` flags the strip-like faces (:func:`_strip_like`), `strip` those of them the size
+    of a block in a grid or a gap between grids: what a grid edge traced within
+    `tolerance` of a street leaves. Strip-like faces meeting across edges off the streets
+    lie in one street block (faces meeting across a street do not meet so), the rest of
+    which is the faces there that are no strips. Where such a chain of strip-like faces
+    holds a strip, or with `min_area` given is in the grids a block together (not smaller
+    than `min_area` nor thinner than `min_width` on average: a narrow street block that
+    edges traced through it cut into slivers), its faces join the rest of their street
+    block, each the group it shares the longest edge with, and take the grid covering
+    most of the joined face: the grid edges have in effect been moved onto the street. A
+    chain with no rest to join (its street block is all strips, or it lies beyond the
+    last street) is one block, but faces outside the grids in it are left out.
+    Strip-like faces in no such chain (slivers, which merge within their grid) are left
+    alone.
+
+    `labels` are grid positions, -1 for a gap and ``_OUTSIDE`` outside the grids; faces
+    outside the grids and gaps that join nothing keep their label.
+
+    Returns
+    -------
+    (faces, labels, left)
+        The faces after joining, their labels, and which of a grid are strip-like still
+        (a strip beyond the last street): they are to join their grid's neighbour with
+        which they share the longest edge, as small faces do.
+    """
+    left = np.zeros(len(faces), dtype=bool)
+    if not like.any():
+        return faces, labels, left
+    n = len(faces)
+    area = shapely.area(faces)
+    a, b, owner = _ring_segments(faces)
+    off = _off_street(a, b, owner, like, tree)
+    length = np.hypot(*(b - a).T)
+    pair = _segment_pairs(a, b)
+    p, q, shared = owner[pair[:, 0]], owner[pair[:, 1]], length[pair[:, 0]]
+    across = (p != q) & (off[pair[:, 0]] | off[pair[:, 1]]) & (like[p] | like[q])
+    p, q, shared = p[across], q[across], shared[across]
+    chained = like[p] & like[q]
+    chain = connected_components(
+        coo_matrix((np.ones(chained.sum()), (p[chained], q[chained])), shape=(n, n)),
+        directed=False,
+    )[1]
+    busy = np.zeros(n, dtype=bool)
+    busy[chain[strip]] = True
+    if min_area is not None:
+        inside = like & (labels != _OUTSIDE)
+        c_area = np.bincount(chain[inside], weights=area[inside], minlength=n)
+        c_perim = np.bincount(chain[inside], weights=shapely.length(faces[inside]), minlength=n)
+        both = chained & inside[p] & inside[q]
+        c_perim -= 2 * np.bincount(chain[p[both]], weights=shared[both], minlength=n)
+        c_count = np.bincount(chain[inside], minlength=n)
+        busy |= (c_count >= 2) & (c_area >= min_area) & (2 * c_area >= min_width * c_perim)
+    member = like & busy[chain]
+    neighbour, neighbour_length, cut = _neighbours(p, q, shared, n)
+    # Groups are led by faces of a grid that are no strips and grow by a ring of the
+    # chains' faces a round, each joining the group it shares most edge with.
+    root = np.arange(n)
+    pending = set(np.flatnonzero(member).tolist())
+    while pending:
+        joined = []
+        for k in sorted(pending):
+            other = neighbour[cut[k] : cut[k + 1]]
+            groups = root[other]
+            usable = ~like[groups] & (labels[groups] >= 0)
+            if usable.any():
+                weights = neighbour_length[cut[k] : cut[k + 1]][usable]
+                joined.append((k, int(np.argmax(np.bincount(groups[usable], weights=weights)))))
+        if not joined:
+            break
+        for k, g in joined:
+            root[k] = g
+            pending.discard(k)
+    # Chains with no rest to join are a block of their own, without faces outside.
+    alone = np.array(sorted(pending), dtype=int)
+    alone = alone[labels[alone] != _OUTSIDE]
+    for c in np.unique(chain[alone]).tolist():
+        together = alone[chain[alone] == c]
+        root[together] = together[0]
+    group = root
+    moved = np.flatnonzero(group != np.arange(n))
+    labels = labels.copy()
+    faces = faces.copy()
+    for r in np.unique(group[moved]).tolist():
+        members = np.flatnonzero(group == r)
+        faces[r] = _clean_union(faces[members])
+        gridded = members[labels[members] >= 0]
+        if gridded.size:
+            codes, inverse = np.unique(labels[gridded], return_inverse=True)
+            labels[r] = codes[np.argmax(np.bincount(inverse.ravel(), weights=area[gridded]))]
+    alive = group == np.arange(n)
+    # What is still a strip of a grid with nothing to join lies beyond the last street.
+    rest = np.unique(group[alone]) if alone.size else np.array([], dtype=int)
+    rest = rest[labels[rest] >= 0]
+    left[rest] = _strip_like(faces[rest], tree, tolerance)
+    return faces[alive], labels[alive], left[alive]
 
 
 def _clean_union(parts: list[shapely.Geometry] | np.ndarray) -> shapely.Geometry:
@@ -449,14 +696,20 @@ def grid_blocks(
     highways: tuple[str, ...] | None = BLOCK_EDGE_HIGHWAYS,
     min_area: float = MIN_BLOCK_AREA,
     min_width: float = MIN_BLOCK_WIDTH,
+    snap_tolerance: float = SNAP_TOLERANCE,
     crs: Any = None,
 ) -> gpd.GeoDataFrame:
     """The blocks of an existing grids layer, each tagged with the grid it lies in.
 
     Streets are polygonized together with the grid boundaries, so every block lies in one
     grid and the blocks of a grid make up the grid (a grid boundary that leaves the streets
-    cuts blocks). Small faces merge with a neighbour of the same grid only. This is what
-    edits and rebuilds work on.
+    cuts blocks). Small faces merge with a neighbour of the same grid only. A grid edge
+    traced within `snap_tolerance` of a street, as boundaries digitised over imagery are,
+    was meant to follow it: the strip between edge and street joins the rest of its
+    street block, in the grid holding most of the block, as if the edge had been snapped
+    onto the street; a strip beyond the last street, with no rest to join, joins its own
+    grid's block across the street. Grid edges farther than that from every street stay
+    as drawn. This is what edits and rebuilds work on.
 
     Parameters
     ----------
@@ -471,6 +724,9 @@ def grid_blocks(
         them each grid's ``households`` are spread over its blocks by area.
     highways, min_area, min_width, crs
         As for :func:`street_blocks`.
+    snap_tolerance : float, default 8
+        Metres within which a grid edge running beside a street is taken to follow the
+        street; 0 takes every grid edge as drawn.
 
     Returns
     -------
@@ -479,6 +735,9 @@ def grid_blocks(
     """
     if "grid_code" not in grids.columns:
         msg = "`grids` must have a grid_code column"
+        raise ValidationError(msg)
+    if not snap_tolerance >= 0:
+        msg = f"`snap_tolerance` must be 0 or more metres; got {snap_tolerance!r}"
         raise ValidationError(msg)
     crs = crs if crs is not None else metric_crs_of(grids)
     g = _to(grids, crs)
@@ -494,26 +753,80 @@ def grid_blocks(
     else:
         lines = _to(_boundary_lines(streets, highways=highways), crs).geometry.to_numpy()
     shapely.prepare(extent)
-    lines = lines[shapely.intersects(extent, lines)]
+    # A street the grids' edges were traced beside may lie wholly in a gap between them.
+    near = (
+        shapely.dwithin(extent, lines, snap_tolerance)
+        if snap_tolerance > 0
+        else shapely.intersects(extent, lines)
+    )
+    lines = lines[near]
     noded = shapely.union_all([*lines, *shapely.boundary(geoms)])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    # Faces outside the grids' outer rings are not theirs (streets run on beyond them);
-    # faces inside the outer rings but in no grid are gaps.
-    filled = shapely.union_all(
-        shapely.polygons(shapely.get_exterior_ring(shapely.get_parts(extent)))
-    )
-    faces = faces[
-        (shapely.area(faces) > 0) & shapely.within(shapely.point_on_surface(faces), filled)
-    ]
+    faces = faces[shapely.area(faces) > 0]
+    points = shapely.point_on_surface(faces)
     # Each face lies in one grid (the first holding a point inside it), or in none: a gap
     # between grids from another tool, which joins its neighbour if small.
-    fi, gi = shapely.STRtree(geoms).query(shapely.point_on_surface(faces), predicate="intersects")
+    fi, gi = shapely.STRtree(geoms).query(points, predicate="intersects")
     label = np.full(len(faces), -1)
     first = np.unique(fi, return_index=True)[1]
     label[fi[first]] = gi[first]
-    gap = (label < 0) & ~_small(faces, min_area, min_width)
-    faces, label = faces[~gap], label[~gap]
-    faces, label = absorb_small_faces(faces, min_area=min_area, min_width=min_width, labels=label)
+    # Faces outside the grids' outer rings are not theirs (streets run on beyond them),
+    # unless in a gap open to the outside between strips and the rest of their street
+    # block (see _join_strips).
+    filled = shapely.union_all(
+        shapely.polygons(shapely.get_exterior_ring(shapely.get_parts(extent)))
+    )
+    label[~shapely.within(points, filled)] = _OUTSIDE
+    snapping = snap_tolerance > 0 and len(lines) > 0
+    tree = shapely.STRtree(lines)
+    left = np.zeros(len(faces), dtype=bool)
+    if snapping:
+        # Strips are told from the faces as drawn, each in one street block: once small
+        # faces have merged into their grid's neighbours, across a street at times, a
+        # narrow block that took one in would look like a strip too.
+        like = _strips_among(faces, tree, snap_tolerance)
+        strip = like & ~_small(faces, min_area, min_width) & (label != _OUTSIDE)
+        faces, label, left = _join_strips(
+            faces, label, like, strip, tree, snap_tolerance, min_area, min_width
+        )
+    out = label == _OUTSIDE
+    beyond, faces, label, left = faces[out], faces[~out], label[~out], left[~out]
+    # A gap between grids wider than a sliver is dropped (strips of gaps have joined their
+    # street block above); strips beyond the last street merge within their grid as small
+    # faces do.
+    small = _small(faces, min_area, min_width)
+    gap = (label < 0) & ~small
+    faces, label, left, small = faces[~gap], label[~gap], left[~gap], small[~gap]
+    faces, label, kept = _absorb(
+        faces, min_area=min_area, min_width=min_width, labels=label, also=left
+    )
+    # Small faces of a grid merged into one another may make a strip only now, and a small
+    # face left with no neighbour in its grid (its grid's strips beside it having joined
+    # their street blocks) joins its street block too, unless it is all of its grid.
+    small_now = _small(faces, min_area, min_width)
+    shared = np.bincount(label, minlength=len(codes))[label] > 1
+    late = np.flatnonzero((small[kept] & ~small_now) | (small_now & shared))
+    if snapping and late.size:
+        like = np.concatenate(
+            [np.zeros(len(faces), dtype=bool), _strips_among(beyond, tree, snap_tolerance)]
+        )
+        like[late] = _strip_like(faces[late], tree, snap_tolerance)
+        strip = like.copy()
+        strip[len(faces) :] = False
+        faces, label, left = _join_strips(
+            np.concatenate([faces, beyond]),
+            np.concatenate([label, np.full(len(beyond), _OUTSIDE)]),
+            like,
+            strip,
+            tree,
+            snap_tolerance,
+        )
+        inside = label >= 0
+        faces, label, left = faces[inside], label[inside], left[inside]
+        if left.any():
+            faces, label, _ = _absorb(
+                faces, min_area=min_area, min_width=min_width, labels=label, also=left
+            )
     blocks = gpd.GeoDataFrame(
         {
             "block_id": np.arange(len(faces)),
