@@ -37,7 +37,7 @@ def version(name: str) -> int:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _blocks(location: str, grids_v: int, streets_v: int, buildings_v: int) -> gpd.GeoDataFrame:
-    # grid_blocks takes ~1.5 s on the sample: once per version of its layers, shared.
+    # grid_blocks takes ~0.2 s on the sample (CPU): once per version of its layers, shared.
     return grid_blocks(layer("grids"), layer("streets"), buildings=layer("buildings"))
 
 
