@@ -225,6 +225,51 @@ def test_parallel_wrong_passwords_are_throttled_after_the_free_attempts(accounts
     assert answers.count("access_sign_in_failed") <= 3
 
 
+def test_a_whole_office_behind_one_proxy_signs_in_at_once(accounts):
+    # Every browser has the proxy's address: sign-ins in flight are no failures of it.
+    import threading
+
+    from gridmap.access import SignInThrottle, add_account, sign_in
+
+    names = [f"worker{i:02d}" for i in range(12)]
+    for name in names:
+        add_account(accounts, name, password=f"{name} pass", role="viewer")
+    throttle = SignInThrottle(free_attempts=2, base_delay=60)
+    signed: list[str] = []
+    errors: list[Exception] = []
+
+    def attempt(name: str) -> None:
+        try:
+            signed.append(
+                sign_in(accounts, name, f"{name} pass", client="10.1.1.1", throttle=throttle).user
+            )
+        except Exception as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(name,)) for name in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(signed) == names
+    assert throttle.wait_seconds("someone", "10.1.1.1") == 0
+
+
+def test_parallel_guesses_at_many_names_from_one_client_are_then_throttled(accounts):
+    # Spraying: the guesses in flight pass, their failures then slow the address down.
+    from gridmap.access import SignInError, SignInThrottle, sign_in
+
+    throttle = SignInThrottle(free_attempts=2, base_delay=60)
+    for name in ("li", "zhang", "zhao"):
+        with pytest.raises(SignInError):
+            sign_in(accounts, name, "guess", client="10.1.1.2", throttle=throttle)
+    assert throttle.wait_seconds("admin", "10.1.1.2") > 0
+    with pytest.raises(SignInError, match="too many failed sign-ins"):
+        sign_in(accounts, "admin", "correct horse", client="10.1.1.2", throttle=throttle)
+    assert sign_in(accounts, "admin", "correct horse", client="10.1.1.3", throttle=throttle)
+
+
 def test_look_alike_account_names_are_refused(accounts):
     from gridmap.access import add_account
 

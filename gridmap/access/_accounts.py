@@ -316,7 +316,12 @@ class SignInThrottle:
     attempt must wait ``base_delay * 2 ** (failures - free_attempts)`` seconds (at most
     `max_delay`) after the last failure; attempts while waiting are refused without
     looking at the password. A success clears the name's count; a client's count is
-    forgotten `forget_after` seconds after its last failure. OWASP's authentication
+    forgotten `forget_after` seconds after its last failure.
+
+    An attempt in flight counts against its name at once (parallel guesses at one account
+    are throttled like a series), but against its client only once it has failed: a street
+    office behind one intranet proxy, every browser the same address, signs in all at once
+    at the start of a shift, and those sign-ins are not failures. OWASP's authentication
     cheat sheet recommends such exponential back-off over hard lock-outs, which let
     anyone lock a colleague out.
 
@@ -370,20 +375,23 @@ class SignInThrottle:
                 wait = max(wait, last + self._delay(failures) - now)
         return max(wait, 0.0)
 
-    def failed(self, user: str, client: str = "") -> None:
-        """Count a failed attempt."""
+    def failed(self, user: str, client: str = "", *, attempted: bool = False) -> None:
+        """Count a failed attempt; `attempted`: one begun with :meth:`attempt`, whose
+        name was counted then (only its client is counted now)."""
         now = self.clock()
         with self._lock:
-            for key in self._keys(user, client):
+            for key in self._keys(user, client)[1 if attempted else 0 :]:
                 failures, _ = self._failures.get(key, (0, now))
                 self._failures[key] = (failures + 1, now)
 
     def attempt(self, user: str, client: str = "") -> float:
         """Begin an attempt: the seconds to wait (refused), or 0 with the attempt counted.
 
-        The check and the count are one step under the lock, so attempts made at the
-        same time (one per browser session thread) cannot all pass the check before any
-        failure is counted: each is counted as failed until :meth:`succeeded` says not.
+        The check and the name's count are one step under the lock, so attempts at one
+        name made at the same time (one per browser session thread) cannot all pass the
+        check before any failure is counted: each is counted as failed until
+        :meth:`succeeded` says not. The client is counted when the attempt fails
+        (:meth:`failed` with ``attempted=True``).
         """
         now = self.clock()
         with self._lock:
@@ -396,22 +404,16 @@ class SignInThrottle:
                 wait = max(wait, last + self._delay(failures) - now)
             if wait > 0:
                 return wait
-            for key in self._keys(user, client):
-                failures, _ = self._failures.get(key, (0, now))
-                self._failures[key] = (failures + 1, now)
+            key = ("user", user.strip().lower())
+            failures, _ = self._failures.get(key, (0, now))
+            self._failures[key] = (failures + 1, now)
         return 0.0
 
     def succeeded(self, user: str, client: str = "") -> None:
-        """Clear `user`'s failures after a successful sign-in (and the client's last one,
-        counted by :meth:`attempt`)."""
+        """Clear `user`'s failures after a successful sign-in. The client's stay until
+        forgotten: a guesser's own account cannot clear them."""
         with self._lock:
             self._failures.pop(("user", user.strip().lower()), None)
-            if client and ("client", client) in self._failures:
-                failures, last = self._failures[("client", client)]
-                if failures <= 1:
-                    self._failures.pop(("client", client))
-                else:
-                    self._failures[("client", client)] = (failures - 1, last)
 
 
 #: The server process's throttle, shared by every browser session.
@@ -470,6 +472,7 @@ def sign_in(
             client=client,
             detail=reason,
         )
+        throttle.failed(typed, client, attempted=True)
         raise SignInError(Message("access_sign_in_failed"))
     throttle.succeeded(typed, client)
     if _HASHER.check_needs_rehash(stored):
