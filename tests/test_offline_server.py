@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -79,7 +81,11 @@ def test_the_server_makes_no_outside_connection(tmp_path: Path) -> None:
     cmd += ["--server.port", str(port), "--server.fileWatcherType", "none"]
     log = tmp_path / "streamlit.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # Its own process group: strace, once terminated, detaches and leaves the server
+        # running, so the whole group is stopped at the end.
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -94,12 +100,17 @@ def test_the_server_makes_no_outside_connection(tmp_path: Path) -> None:
         asyncio.run(_run_the_page(f"127.0.0.1:{port}"))
         time.sleep(2)  # anything started in the background has had time to connect
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        with contextlib.suppress(ProcessLookupError):  # the server itself, if it lingers
+            for _ in range(50):
+                os.killpg(proc.pid, 0)
+                time.sleep(0.1)
+            os.killpg(proc.pid, signal.SIGKILL)
     text = trace.read_text()
     assert "bind(" in text  # strace saw the server (it binds its port)
     assert outside_connects(text) == [], log.read_text()
