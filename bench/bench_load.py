@@ -49,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._procs import is_chromium, mine, processes  # noqa: E402
 from gridmap.store import install_sample_workspace, is_database_url  # noqa: E402
 from tests.browser import (  # noqa: E402
     ANY_MAP,
@@ -254,33 +255,17 @@ async def _run_streams(url: str, sessions: int, accounts: bool, args):  # type: 
 def _cpu_seconds() -> tuple[float, float]:
     """CPU seconds so far of this process's descendants: (the server, the browsers).
 
-    Read from /proc (Linux): the server is the ``streamlit`` process, the browsers every
-    ``chrom…`` process (Playwright's Chromium and its renderers).
+    The server is the ``streamlit`` process, the browsers every Chromium process
+    (Playwright's Chromium and its renderers).
     """
-    tick = os.sysconf("SC_CLK_TCK")
-    parent: dict[int, int] = {}
-    info: dict[int, tuple[str, float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parent[int(entry)] = int(fields[1])
-        info[int(entry)] = (cmd, (int(fields[11]) + int(fields[12])) / tick)
-    me, server, browsers = os.getpid(), 0.0, 0.0
-    for pid, (cmd, seconds) in info.items():
-        up = pid
-        while up in parent and up != me:
-            up = parent[up]
-        if up != me:
+    procs = processes()
+    server = browsers = 0.0
+    for pid, (_, cmd, seconds) in procs.items():
+        if not mine(procs, pid):
             continue
         if "streamlit" in cmd:
             server += seconds
-        elif "chrom" in cmd.split(" ")[0]:
+        elif is_chromium(cmd):
             browsers += seconds
     return server, browsers
 

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._procs import Processes, is_chromium, mine, processes  # noqa: E402
 from tests.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     chromium_path,
@@ -42,52 +43,24 @@ from tests.browser import (  # noqa: E402
 MODES = {"iframe (st_folium)": "1", "in the page": ""}
 
 
-def _processes() -> dict[int, tuple[int, str, float]]:
-    """Every process: (parent, command line, CPU seconds so far), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[int, tuple[int, str, float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        out[int(entry)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
-    return out
-
-
-def _is_chromium(cmd: str) -> bool:
-    return "chrom" in cmd.split(" ")[0]
-
-
-def _mine(procs: dict[int, tuple[int, str, float]], pid: int) -> bool:
-    """Whether `pid` descends from this process (other programs run chromium too)."""
-    while pid in procs and pid != os.getpid():
-        pid = procs[pid][0]
-    return pid == os.getpid()
-
-
-def _browser_cpu(procs: dict[int, tuple[int, str, float]]) -> dict[int, float]:
+def _browser_cpu(procs: Processes) -> dict[int, float]:
     """CPU seconds of each Chromium of ours, by its browser process (the topmost chromium)."""
     totals: dict[int, float] = {}
     for pid, (_, cmd, seconds) in procs.items():
-        if not _is_chromium(cmd) or not _mine(procs, pid):
+        if not is_chromium(cmd) or not mine(procs, pid):
             continue
         top = pid
-        while procs.get(procs[top][0], (0, "", 0.0))[1] and _is_chromium(procs[procs[top][0]][1]):
+        while procs.get(procs[top][0], (0, "", 0.0))[1] and is_chromium(procs[procs[top][0]][1]):
             top = procs[top][0]
         totals[top] = totals.get(top, 0.0) + seconds
     return totals
 
 
-def _server_cpu(procs: dict[int, tuple[int, str, float]], port: str) -> float:
+def _server_cpu(procs: Processes, port: str) -> float:
     return sum(
         s
         for pid, (_, cmd, s) in procs.items()
-        if "streamlit" in cmd and f" {port} " in cmd and _mine(procs, pid)
+        if "streamlit" in cmd and f" {port} " in cmd and mine(procs, pid)
     )
 
 
@@ -117,7 +90,7 @@ def _round(page, halfway: list | None = None) -> tuple[float, float]:  # type: i
     page.get_by_role("heading", name="上传文件").wait_for(timeout=60_000)
     wait_until_idle(page, timeout_ms=60_000)
     if halfway is not None:
-        halfway.append(_processes())
+        halfway.append(processes())
     start = time.perf_counter()
     page.get_by_role("link", name="总览").click()
     map_frame(page, timeout_ms=60_000)
@@ -147,9 +120,9 @@ def main() -> int:
         pw = stack.enter_context(sync_playwright())
         pages, browsers = {}, {}
         for mode, url in urls.items():
-            known = set(_browser_cpu(_processes()))
+            known = set(_browser_cpu(processes()))
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            (browsers[mode],) = set(_browser_cpu(_processes())) - known
+            (browsers[mode],) = set(_browser_cpu(processes())) - known
             context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             pages[mode] = context.new_page()
             pages[mode].goto(url)
@@ -159,9 +132,9 @@ def main() -> int:
         for _ in range(args.rounds):
             for mode, page in pages.items():
                 port = urls[mode].rsplit(":", 1)[1]
-                before, halfway = _processes(), []
+                before, halfway = processes(), []
                 drawn, _ = _round(page, halfway)
-                after = _processes()
+                after = processes()
                 cpu = [_browser_cpu(p)[browsers[mode]] for p in (before, halfway[0], after)]
                 server_s = _server_cpu(after, port) - _server_cpu(before, port)
                 samples[mode].append((cpu[2] - cpu[0], cpu[2] - cpu[1], server_s, drawn))
