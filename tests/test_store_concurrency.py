@@ -304,6 +304,39 @@ def test_temporary_files_are_never_listed_as_workspaces(
     assert not half_new.exists()
 
 
+def test_a_journal_a_killed_writer_left_cold_is_removed_but_never_a_live_one(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    store = GeoPackageStore(tmp_path / "w.gpkg")
+    store.write("incidents", incidents(50), message="keep")
+    journal = tmp_path / "w.gpkg-journal"
+    # Killed between creating the journal and writing its header: SQLite never rolls
+    # such a journal back, nor removes it until the next write.
+    for cold in (b"", bytes(512)):
+        journal.write_bytes(cold)
+        assert len(open_workspace(store.location).read("incidents")) == 50
+        assert not journal.exists()
+    # Another SQLite program writing right now: its journal is left alone.
+    other = sqlite3.connect(store.location, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    journal.write_bytes(b"")
+    open_workspace(store.location)
+    assert journal.exists()
+    journal.unlink()
+    other.execute("ROLLBACK")
+    other.close()
+    # And one of a gridmap writer holding the workspace's lock (in another process).
+    opener = f"from gridmap.store import open_workspace; open_workspace({str(store.location)!r})"
+    with open_workspace(store.location).writing(timeout=5):
+        journal.write_bytes(b"")
+        subprocess.run([sys.executable, "-c", opener], check=True)
+        assert journal.exists()
+    open_workspace(store.location)
+    assert not journal.exists()
+
+
 def test_vacuum_drops_orphans_of_older_releases_and_reclaims_space(tmp_path: Path) -> None:
     import pyogrio
 

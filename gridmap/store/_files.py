@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import filelock
 from gridmap._errors import StoreError
 from gridmap.i18n import Message
 from gridmap.store._base import WorkspaceBusyError, _now, busy_timeout
+from gridmap.store._gdal_guard import sqlite_connected
 
 
 def _write_failed(path: Path, exc: BaseException) -> StoreError:
@@ -83,12 +85,21 @@ class _WorkspaceLock:
 
     def held_elsewhere(self) -> bool:
         """Whether another process (or thread) holds the lock right now."""
+        with self.taken_if_free() as taken:
+            return not taken
+
+    @contextlib.contextmanager
+    def taken_if_free(self) -> Iterator[bool]:
+        """Hold the lock for the block if nobody else holds it; yield whether it was."""
         try:
             self._lock.acquire(timeout=0)
         except filelock.Timeout:
-            return True
-        self._lock.release()
-        return False
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._lock.release()
 
     def _busy_message(self, waited: float) -> Message:
         try:
@@ -117,7 +128,8 @@ def sweep_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
     A sidecar (``.<name>.<hex>.part.gpkg``), a half-built new workspace
     (``.<name>.<hex>.new.gpkg``), a temporary copy or the note saying who writes
     (``.<name>.gpkg.writer``) belongs to a write that held the workspace's lock; when
-    that lock is free nobody is writing, so they are stale.
+    that lock is free nobody is writing, so they are stale. So is a workspace's
+    ``<name>.gpkg-journal`` that SQLite would never roll back (:func:`_drop_cold_journal`).
     """
     removed: list[Path] = []
     base = Path(folder)
@@ -125,6 +137,10 @@ def sweep_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
         return removed
     for item in sorted(base.iterdir()):
         match = _LEFTOVER.match(item.name)
+        if not match and item.name.endswith(".gpkg-journal"):
+            if _drop_cold_journal(item):
+                removed.append(item)
+            continue
         if not match or not item.is_file():
             continue
         owner = base / f"{match['stem']}.gpkg"
@@ -134,3 +150,40 @@ def sweep_leftovers(folder: str | os.PathLike[str]) -> list[Path]:
             item.unlink()
             removed.append(item)
     return removed
+
+
+def _drop_cold_journal(journal: Path) -> bool:
+    """Remove a workspace's rollback journal that SQLite will never roll back; say if so.
+
+    A writer killed between creating ``<name>.gpkg-journal`` and writing its header
+    leaves an empty journal (or one whose header is zeroed). SQLite treats a journal
+    whose first byte is zero as not hot and ignores it (``hasHotJournal`` in its
+    ``pager.c``), so it stays beside the workspace until the next write. Only removed
+    while this process holds the workspace's write lock and SQLite's RESERVED lock
+    (``BEGIN IMMEDIATE``), so no writer, of gridmap or any other SQLite program, is
+    using it; taking those locks first rolls back a journal that is hot.
+    """
+    workspace = journal.with_name(journal.name.removesuffix("-journal"))
+    if not workspace.is_file():
+        return False
+    with workspace_lock(workspace).taken_if_free() as taken:
+        if not taken:
+            return False
+        try:
+            with (
+                sqlite_connected(workspace),
+                contextlib.closing(
+                    sqlite3.connect(workspace, timeout=0, isolation_level=None)
+                ) as con,
+            ):
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    with journal.open("rb") as f:
+                        cold = f.read(1) in (b"", b"\0")
+                    if cold:
+                        journal.unlink()
+                    return cold
+                finally:
+                    con.execute("ROLLBACK")
+        except (OSError, sqlite3.Error):  # busy, gone meanwhile, or not a database
+            return False
