@@ -6,7 +6,9 @@ import json
 import numbers
 import re
 import string
+import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
@@ -185,14 +187,51 @@ def store() -> WorkspaceStore:
     return kept[1]
 
 
-# A resource, not data: st.cache_data would unpickle a fresh copy of every layer on every
-# rerun (seconds for a million incidents). Versions are immutable, so one shared frame per
-# version is safe as long as nothing mutates it; gridmap's functions never do
-# (tests/test_overview.py checks it). Keyed on the store's location, which names the scope
-# of a scoped store, so one area's rows are never served to another.
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _read(location: str, layer: str, version: int, _source: WorkspaceStore) -> gpd.GeoDataFrame:
-    return _source.read(layer, version=version)
+#: Layers the pages read, shared by every session: (store location, layer) → (version,
+#: frame), least recently used first. Not st.cache_data, which would unpickle a fresh copy
+#: of every layer on every rerun (seconds for a million incidents); versions are
+#: immutable, so one shared frame per version is safe as long as nothing mutates it, and
+#: gridmap's functions never do (tests/test_overview.py checks it). Keyed on the store's
+#: location, which names the scope of a scoped store, so one area's rows are never served
+#: to another. Only a layer's latest version read is kept: a bound on entries (st.cache_
+#: resource's max_entries) either kept old versions of large layers or, with 20 accounts
+#: of 16 scopes reading 6 layers each, evicted every layer before its next use, and the
+#: server read them again on every page (bench/bench_load.py --accounts).
+_LAYERS: OrderedDict[tuple[str, str], tuple[int, gpd.GeoDataFrame]] = OrderedDict()
+#: Entries kept: a street office's scopes (street, communities, grids; with and without
+#: personal data) times its layers, with room to spare.
+MAX_LAYERS = 512
+_LAYERS_LOCK = threading.Lock()
+#: One lock per (location, layer): sessions arriving at once read a layer once.
+_READING: dict[tuple[str, str], threading.Lock] = {}
+
+
+def _kept(key: tuple[str, str], version: int) -> gpd.GeoDataFrame | None:
+    with _LAYERS_LOCK:
+        held = _LAYERS.get(key)
+        if held is None or held[0] != version:
+            return None
+        _LAYERS.move_to_end(key)
+        return held[1]
+
+
+def _read(location: str, layer: str, version: int, source: WorkspaceStore) -> gpd.GeoDataFrame:
+    key = (location, layer)
+    frame = _kept(key, version)
+    if frame is not None:
+        return frame
+    with _LAYERS_LOCK:
+        reading = _READING.setdefault(key, threading.Lock())
+    with reading:
+        frame = _kept(key, version)
+        if frame is None:
+            frame = source.read(layer, version=version)
+            with _LAYERS_LOCK:
+                _LAYERS[key] = (version, frame)  # an older version's frame goes
+                _LAYERS.move_to_end(key)
+                while len(_LAYERS) > MAX_LAYERS:
+                    _LAYERS.popitem(last=False)
+    return frame
 
 
 def layer(name: str) -> gpd.GeoDataFrame | None:

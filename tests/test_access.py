@@ -197,6 +197,62 @@ def test_scoped_reads_show_only_the_community(workspace: GeoPackageStore) -> Non
     assert scoped(workspace, None) is workspace
 
 
+class _CountedReads(GeoPackageStore):
+    """The real store, counting the layers it reads from its file."""
+
+    reads = 0
+
+    def read(self, layer: str, **options: object) -> gpd.GeoDataFrame:  # type: ignore[override]
+        type(self).reads += 1
+        return super().read(layer, **options)
+
+
+def test_the_pages_keep_every_scopes_layers_until_a_new_version(
+    workspace: GeoPackageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app_pages import _common
+
+    store = _CountedReads(workspace.location)
+    # An office's accounts: the street, its six communities and some grids, each with
+    # and without the right to personal data (what bench/bench_load.py --accounts signs
+    # in as); every page reads about six layers.
+    grids = store.read("grids")["grid_code"].astype(str)
+    prefixes = ["990101001", *sorted(set(grids.str[:12])), *sorted(grids)[:9]]
+    views = [
+        scoped(store, viewer(prefix, role)) for prefix in prefixes for role in ("viewer", "police")
+    ]
+    layers = ["grids", "incidents", "sites", "posts", "streets", "buildings"]
+    version = {name: store.current_version(name) for name in layers}
+
+    def page_run() -> list[gpd.GeoDataFrame]:
+        return [
+            _common._read(str(v.location), name, version[name], v) for v in views for name in layers
+        ]
+
+    first = page_run()
+    read = _CountedReads.reads
+    again = page_run()
+    assert all(a is b for a, b in zip(again, first, strict=True))
+    assert _CountedReads.reads == read  # nothing read again: every frame kept
+    # Rows of one area are never served to another.
+    street, community = views[0].location, views[2].location
+    assert len(_common._LAYERS[(street, "incidents")][1]) > len(
+        _common._LAYERS[(community, "incidents")][1]
+    )
+    # A new version replaces the frame of the old one (not kept beside it).
+    store.write("posts", store.read("posts").iloc[:3], message="three posts")
+    new = store.current_version("posts")
+    frame = _common._read(str(views[0].location), "posts", new, views[0])
+    assert len(frame) <= 3
+    assert _common._LAYERS[(str(views[0].location), "posts")][0] == new
+    # The old bound of 32 entries (st.cache_resource's max_entries) read every layer again.
+    monkeypatch.setattr(_common, "MAX_LAYERS", 32)
+    page_run()
+    read = _CountedReads.reads
+    page_run()
+    assert _CountedReads.reads - read == len(views) * len(layers)
+
+
 def test_descriptions_are_masked_for_roles_without_the_right(
     workspace: GeoPackageStore,
 ) -> None:
