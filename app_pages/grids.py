@@ -27,7 +27,7 @@ from app_pages._grids_auto import auto_view
 from app_pages._grids_common import FLASH, GridsPage, export_box, method_help, version
 from app_pages._grids_edit import edit_view
 from app_pages._grids_maps import MAP_HEIGHT
-from app_pages._street_office import kept
+from app_pages._street_office import kept, map_credit
 from gridmap import GridmapError
 from gridmap.grids import views
 from gridmap.grids.topology import check_topology, fix_topology
@@ -183,7 +183,7 @@ page = GridsPage(
     code=code,
     area=views.area_grids(grids, code),
     language=lang(),
-    basemap=basemap_options(),
+    basemap={**basemap_options(), "credit": map_credit()},
     streets=layer("streets"),
     grids_version=version("grids"),
     streets_version=version("streets"),

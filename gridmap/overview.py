@@ -468,17 +468,17 @@ def overview_map(
     grids = overview.grids
     has_grids = overview.has_grids and len(grids) > 0
     framed = [grids] if has_grids else [overview.cells, sites, posts, streets]
-    m = maps.make_map(
+    m = maps.page_map(
         bounds=_extent(framed),
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=streets if _present(streets) else None,
+        buildings=buildings,
     )
-    if _present(streets) and basemap == "vector":
-        maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))  # type: ignore[arg-type]
     draw_cells = len(overview.cells) > 0 and (colour_by == "cells" or not has_grids)
     if draw_cells:
         title = t("legend_cells", lang)

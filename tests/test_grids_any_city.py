@@ -312,6 +312,19 @@ def test_a_merge_is_previewed_and_committed(city: GeoPackageStore) -> None:
     assert _contiguous(after)
 
 
+def test_the_grids_maps_credit_the_city_not_openstreetmap(city: GeoPackageStore) -> None:
+    grids, streets = city.read("grids"), city.read("streets")
+    blocks = grid_blocks(grids, streets)
+    credit = "数据：city <测绘>"
+    for m in (
+        views.grids_map(grids, lang="zh", streets=streets, credit=credit),
+        views.blocks_map(blocks, grids.iloc[:2], lang="zh", streets=streets, credit=credit),
+    ):
+        page = m.get_root().render()
+        assert "数据：city &lt;测绘&gt;" in page
+        assert "OpenStreetMap" not in page
+
+
 def test_blocks_move_to_a_neighbouring_grid(city: GeoPackageStore) -> None:
     grids = city.read("grids")
     blocks = grid_blocks(grids, city.read("streets"), buildings=city.read("buildings"))

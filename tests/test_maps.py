@@ -757,3 +757,39 @@ def test_a_value_filling_most_quantiles_gets_a_class_of_its_own():
     classes = np.clip(np.searchsorted(edges[1:-1], households, side="right"), 0, len(edges) - 2)
     assert (classes == 0).sum() == 500  # exactly the zeros
     assert len(np.unique(classes)) == 5  # every class holds blocks
+
+
+def _basemap_lines(m: maps.OfflineMap) -> int:
+    """How many street lines the map's vector basemap draws (0 without one)."""
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    return sum(
+        len(shapely.get_parts(shapely.from_geojson(json.dumps(f["geometry"]))))
+        for layer in layers
+        for f in layer.data["features"]
+    )
+
+
+def test_a_page_map_credits_the_workspace_and_draws_only_the_streets_asked_for():
+    streets = _streets()
+    # OpenStreetMap's credit reads in the page's language; a workspace's own as set.
+    osm = maps.page_map(bounds=HELSINKI, lang="zh", streets=streets)
+    assert osm.get_root().render().count("OpenStreetMap 贡献者") == 1
+    own = maps.page_map(bounds=HELSINKI, lang="en", credit="数据：某街道办", streets=streets)
+    page = own.get_root().render()
+    assert "数据：某街道办" in page
+    assert "OpenStreetMap" not in page
+    assert _basemap_lines(own) == 4
+    # Tiles: no vector basemap under them.
+    assert (
+        _basemap_lines(maps.page_map(bounds=HELSINKI, lang="en", basemap="osm", streets=streets))
+        == 0
+    )
+    # A small area of a large office: only the streets near it.
+    far = streets.assign(geometry=streets.geometry.translate(xoff=0.5))
+    both = pd.concat([streets, far], ignore_index=True)
+    near = maps.page_map(bounds=HELSINKI, lang="en", streets=both, streets_margin=0.003)
+    assert _basemap_lines(near) == 4
+    assert _basemap_lines(maps.page_map(bounds=HELSINKI, lang="en", streets=both)) == 8
+    # Nothing near: no basemap layer at all (not an empty one).
+    alone = maps.page_map(bounds=HELSINKI, lang="en", streets=far, streets_margin=0.003)
+    assert _basemap_lines(alone) == 0

@@ -184,6 +184,20 @@ def test_street_office_pages_credit_the_city_not_openstreetmap(city_home: Path, 
     assert not any("OpenStreetMap" in c for c in captions), captions
 
 
+def test_the_grids_page_maps_credit_the_city_not_openstreetmap(city_home: Path) -> None:
+    from app_pages._grids_maps import KEPT
+    from tests.test_app import run_app
+
+    grids_without_households(city_home / "city.gpkg")
+    app = run_app("app_pages/grids.py", workspace=str(city_home / "city.gpkg"))
+    assert not app.exception, [e.value for e in app.exception]
+    kept = app.session_state[KEPT]
+    assert kept, "the grids page kept no map"
+    for held in kept.values():  # what the browser is sent to draw the map
+        assert "数据：city" in str(held)
+        assert "OpenStreetMap" not in str(held)
+
+
 def test_a_workspace_without_grids_is_no_dead_end(city_home: Path) -> None:
     store = without_grids(city_home / "city.gpkg")
     store.update_settings(credit="朝阳区综治中心 2026")

@@ -227,13 +227,15 @@ def blocks_map(
     tile_url: str | None = None,
     tile_key: str | None = None,
     height: int = 520,
+    credit: str | None = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """The blocks of `grids` to click: coloured by households, picked blocks red on top,
     grid outlines bold.
 
     Each block's ``key`` is its ``block_id`` (what :func:`clicked_block` reads back), so a
     click on a picked (red) block reports it too and drops it. Grid outlines are lines, so
-    clicks inside a grid fall through to its blocks.
+    clicks inside a grid fall through to its blocks. `credit` is the workspace's
+    (:func:`gridmap.maps.page_map`).
     """
     codes = set(grids["grid_code"].astype(str))
     mine = blocks[blocks["grid_code"].astype(str).isin(codes).to_numpy()]
@@ -241,19 +243,17 @@ def blocks_map(
         raise ValidationError(Message("grids_no_blocks"))
     shown = mine.to_crs(4326)
     bounds = shown.total_bounds.tolist()
-    m = maps.make_map(
+    m = maps.page_map(
         bounds=bounds,
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang),
+        credit=credit,
+        streets=streets,
+        streets_margin=0.003,
     )
-    if streets is not None and len(streets) and basemap == "vector":
-        box = shapely.box(*bounds).buffer(0.003)
-        near = streets[streets.to_crs(4326).intersects(box).to_numpy()]
-        if len(near):
-            maps.add_vector_basemap(m, streets=near, name=t("streets", lang))
     ids = shown["block_id"].to_numpy()
     shown = shown.assign(
         block_name=[t("grids_block_n", lang, n=b) for b in ids.tolist()],

@@ -245,27 +245,27 @@ def grids_map(
     tile_key: str | None = None,
     height: int = 520,
     draw_line: bool = False,
+    credit: str | None = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
     """The area's grids coloured by `value_column`, or changed grids highlighted.
 
     With `changed` (grid codes) grids are red when changed and grey otherwise; with
     `problems` (from :func:`gridmap.grids.topology.check_topology`) each problem is a
     purple point with its kind and detail. With `draw_line` the map offers Leaflet.draw's
-    line tool (served offline) for :func:`drawn_split`.
+    line tool (served offline) for :func:`drawn_split`. `credit` is the workspace's
+    (:func:`gridmap.maps.page_map`).
     """
-    m = maps.make_map(
+    m = maps.page_map(
         bounds=_bounds(grids, problems),
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang),
+        credit=credit,
+        streets=streets,
+        streets_margin=0.003,
     )
-    if streets is not None and len(streets) and basemap == "vector":
-        box = shapely.box(*_bounds(grids)).buffer(0.003)
-        near = streets[streets.to_crs(4326).intersects(box).to_numpy()]
-        if len(near):
-            maps.add_vector_basemap(m, streets=near, name=t("streets", lang))
     shown = grids.assign(grid_code=grids["grid_code"].astype(str))
     label = "name" if "name" in shown.columns else "grid_code"
     tooltip = {"grid_code": column_label("grid_code", lang)}

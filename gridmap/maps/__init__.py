@@ -37,6 +37,7 @@ import shapely
 from folium.utilities import JsCode
 
 from gridmap._errors import ValidationError
+from gridmap.i18n import t
 
 # Asset handling, the map object and basemaps live in gridmap.maps._base, the helpers the
 # add_* functions share in gridmap.maps._layers, class edges and palettes in
@@ -222,6 +223,64 @@ def add_vector_basemap(
     )
     layers.append(_geojson_layer(m, data, style=style, **common))
     return layers
+
+
+def page_map(
+    *,
+    bounds: Sequence[float],
+    lang: str,
+    basemap: str = "vector",
+    tile_url: str | None = None,
+    tile_key: str | None = None,
+    height: int | str | None = None,
+    credit: str | None = OSM_ATTRIBUTION,
+    streets: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    streets_margin: float | None = None,
+) -> OfflineMap:
+    """The map a page draws on: fitted to `bounds`, on the chosen basemap, with the
+    workspace's streets (and buildings) beneath when that basemap is ``"vector"``.
+
+    Parameters
+    ----------
+    bounds : (west, south, east, north)
+        WGS-84 longitude/latitude of the area to show.
+    lang : {"zh", "en"}
+        Language of the streets layer's name and of OpenStreetMap's credit.
+    basemap, tile_url, tile_key, height
+        As for :func:`make_map`.
+    credit : str, optional
+        The workspace's credit (:func:`gridmap.overview.workspace_credit`).
+        :data:`OSM_ATTRIBUTION` is shown in `lang`; a workspace's own credit as it is
+        set, since a city's own survey data is not OpenStreetMap's.
+    streets, buildings : GeoDataFrame, optional
+        The vector basemap (:func:`add_vector_basemap`); ignored with tiles.
+    streets_margin : float, optional
+        Degrees: only streets within this margin of `bounds` are drawn (a page showing
+        a few grids of a large office); all of them when None.
+
+    Returns
+    -------
+    OfflineMap
+        as :func:`make_map` returns it.
+    """
+    m = make_map(
+        bounds=bounds,
+        basemap=basemap,
+        tile_url=tile_url,
+        tile_key=tile_key,
+        height=height,
+        attribution=t("attribution", lang) if credit == OSM_ATTRIBUTION else credit,
+    )
+    if streets is None or not len(streets) or basemap != "vector":
+        return m
+    if streets_margin is not None:
+        box = shapely.box(*bounds).buffer(streets_margin)
+        streets = streets[streets.to_crs(4326).intersects(box).to_numpy()]
+        if not len(streets):
+            return m
+    add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))
+    return m
 
 
 def add_choropleth(
@@ -577,5 +636,6 @@ __all__ = [
     "legend_html",
     "localize_plugin",
     "make_map",
+    "page_map",
     "shift_to_gcj02",
 ]

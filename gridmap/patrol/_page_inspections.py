@@ -18,7 +18,7 @@ from gridmap import maps
 from gridmap._errors import ValidationError
 from gridmap.i18n import t
 from gridmap.patrol import coverage as cov
-from gridmap.patrol._page_map import GAP_COLOUR, _site_frame, base_map
+from gridmap.patrol._page_map import GAP_COLOUR, _site_frame
 from gridmap.schema import value_label
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def inspection_map(
 ) -> maps.OfflineMap:
     """Key sites coloured visited / overdue / never visited, over the streets (and the
     fixes of `track`, thinned to at most 5,000)."""
-    m = base_map(
+    m = maps.page_map(
         bounds=patrol.bounds,
         lang=lang,
         basemap=basemap,

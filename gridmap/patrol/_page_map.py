@@ -39,35 +39,6 @@ OLD_PLACE_COLOUR = "#bdbdbd"
 NOW_WITHIN_COLOUR = "#ffffff"
 
 
-def base_map(
-    *,
-    bounds: Sequence[float],
-    lang: str,
-    basemap: str,
-    tile_url: str | None,
-    tile_key: str | None,
-    height: int,
-    credit: str,
-    streets: gpd.GeoDataFrame | None,
-    buildings: gpd.GeoDataFrame | None = None,
-) -> maps.OfflineMap:
-    """The police pages' empty map of `bounds` (EPSG:4326 west, south, east, north): the
-    basemap chosen, the streets (and buildings) drawn as the vector basemap, and the
-    workspace's credit (OpenStreetMap's reads in the page's language; a workspace's own
-    as set)."""
-    m = maps.make_map(
-        bounds=bounds,
-        basemap=basemap,
-        tile_url=tile_url,
-        tile_key=tile_key,
-        height=height,
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
-    )
-    if basemap == "vector":
-        maps.add_vector_basemap(m, streets=streets, buildings=buildings, name=t("streets", lang))
-    return m
-
-
 def _pct(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):.1%}"
 
@@ -191,7 +162,7 @@ def coverage_map(
     adds the legend of a what-if laid over the map (:func:`what_if_overlay`).
     """
     key_sites = sites if sites is not None else patrol.sites
-    m = base_map(
+    m = maps.page_map(
         bounds=patrol.bounds,
         lang=lang,
         basemap=basemap,

@@ -21,7 +21,6 @@ import shapely
 
 from gridmap import maps
 from gridmap.i18n import t
-from gridmap.patrol._page_map import base_map
 from gridmap.patrol.route_views import RoutePlan
 
 #: One colour per unit (ColorBrewer Set1 without yellow), repeated beyond eight units.
@@ -141,7 +140,7 @@ def route_map(
     points = gpd.GeoDataFrame(
         places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
     )
-    m = base_map(
+    m = maps.page_map(
         bounds=_bounds([points, result.legs]),
         lang=lang,
         basemap=basemap,
@@ -237,7 +236,7 @@ def line_map(
     """A line patrol's closed walk (`path`: one LineString, EPSG:4326) with arrows and
     `marks` numbered points in walking order (1 = the start), the grid's `outline`."""
     frames = [path] if outline is None else [path, outline]
-    m = base_map(
+    m = maps.page_map(
         bounds=_bounds(frames),
         lang=lang,
         basemap=basemap,
@@ -308,7 +307,7 @@ def schedule_map(
         geometry=gpd.points_from_xy(table["lon"], table["lat"]),
         crs="EPSG:4326",
     )
-    m = base_map(
+    m = maps.page_map(
         bounds=_bounds([points]),
         lang=lang,
         basemap=basemap,

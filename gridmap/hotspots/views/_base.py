@@ -316,26 +316,23 @@ def _base_map(
     outlines: bool = True,
     credit: str | None = maps.OSM_ATTRIBUTION,
 ) -> maps.OfflineMap:
-    # `credit`: the workspace's (gridmap.overview.workspace_credit); a user's own data is
-    # not OpenStreetMap's. OpenStreetMap's credit reads in `lang`.
     shapes = area if area is not None and len(area) else None
     bounds = (
         tuple(float(v) for v in shapes.to_crs("EPSG:4326").total_bounds)
         if shapes is not None
         else office.bounds
     )
-    m = maps.make_map(
+    m = maps.page_map(
         bounds=bounds,
+        lang=lang,
         basemap=basemap,
         tile_url=tile_url,
         tile_key=tile_key,
         height=height,
-        attribution=t("attribution", lang) if credit == maps.OSM_ATTRIBUTION else credit,
+        credit=credit,
+        streets=office.streets,
+        buildings=office.buildings,
     )
-    if office.streets is not None and basemap == "vector":
-        maps.add_vector_basemap(
-            m, streets=office.streets, buildings=office.buildings, name=t("streets", lang)
-        )
     if outlines and shapes is not None:
         maps.add_styled_features(
             m,
