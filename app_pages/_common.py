@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gridmap import GridmapError
-from gridmap.access import Session, record_export, scoped
+from gridmap.access import ScopedStore, Session, record_export, scoped
 from gridmap.editors import check_editor_name
 from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
@@ -206,28 +206,40 @@ _LAYERS_LOCK = threading.Lock()
 _READING: dict[tuple[str, str], threading.Lock] = {}
 
 
-def _kept(key: tuple[str, str], version: int) -> gpd.GeoDataFrame | None:
+def _kept(key: tuple[str, str], tag: Hashable) -> gpd.GeoDataFrame | None:
     with _LAYERS_LOCK:
         held = _LAYERS.get(key)
-        if held is None or held[0] != version:
+        if held is None or held[0] != tag:
             return None
         _LAYERS.move_to_end(key)
         return held[1]
 
 
-def _read(location: str, layer: str, version: int, source: WorkspaceStore) -> gpd.GeoDataFrame:
-    key = (location, layer)
-    frame = _kept(key, version)
+def _read(
+    location: str,
+    layer: str,
+    version: int,
+    source: WorkspaceStore,
+    grids_version: int | None = None,
+) -> gpd.GeoDataFrame:
+    """`layer` at `version` from `source`, read once for every session.
+
+    `grids_version`: for a scoped store, the grids' version its scope was drawn from, since
+    it filters layers without grid codes by location against the current grids (a grid
+    re-coded into another community takes its incidents with it).
+    """
+    key, tag = (location, layer), (version, grids_version)
+    frame = _kept(key, tag)
     if frame is not None:
         return frame
     with _LAYERS_LOCK:
         reading = _READING.setdefault(key, threading.Lock())
     with reading:
-        frame = _kept(key, version)
+        frame = _kept(key, tag)
         if frame is None:
             frame = source.read(layer, version=version)
             with _LAYERS_LOCK:
-                _LAYERS[key] = (version, frame)  # an older version's frame goes
+                _LAYERS[key] = (tag, frame)  # an older version's frame goes
                 _LAYERS.move_to_end(key)
                 while len(_LAYERS) > MAX_LAYERS:
                     _LAYERS.popitem(last=False)
@@ -240,7 +252,10 @@ def layer(name: str) -> gpd.GeoDataFrame | None:
     version = current.current_version(name)
     if version is None:
         return None
-    return _read(str(current.location), name, version, current)
+    scope_drawn_from = (
+        current.current_version("grids") if isinstance(current, ScopedStore) else None
+    )
+    return _read(str(current.location), name, version, current, scope_drawn_from)
 
 
 def workspace_name() -> str:

@@ -253,7 +253,7 @@ def test_the_pages_keep_every_scopes_layers_until_a_new_version(
     new = store.current_version("posts")
     frame = _common._read(street, "posts", new, views[0])
     assert len(frame) == 3
-    assert _common._LAYERS[(street, "posts")][0] == new
+    assert _common._LAYERS[(street, "posts")][0] == (new, None)
     assert sum(key == (street, "posts") for key in _common._LAYERS) == 1
 
 
