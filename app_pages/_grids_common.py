@@ -59,10 +59,14 @@ class GridsPage:
     streets: gpd.GeoDataFrame | None
     grids_version: int
     streets_version: int
+    #: The store's location, which names a signed-in account's scope: a map kept in the
+    #: session is not shown again after the account's scope changes.
+    location: str = ""
 
     def shows(self, *more: Hashable) -> tuple:
-        """What a map of this page shows: versions, area, language, basemap, and `more`."""
-        base = (self.grids_version, self.streets_version, self.code, self.language)
+        """What a map of this page shows: the store (its scope), versions, area, language,
+        basemap, and `more`."""
+        base = (self.location, self.grids_version, self.streets_version, self.code, self.language)
         return (*base, tuple(sorted(self.basemap.items())), *more)
 
     def map(

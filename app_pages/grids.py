@@ -187,6 +187,7 @@ page = GridsPage(
     streets=layer("streets"),
     grids_version=version("grids"),
     streets_version=version("streets"),
+    location=str(store().location),
 )
 if len(area_prefix()) < 9:
     st.caption(tr("grids_area_default", code=code))
