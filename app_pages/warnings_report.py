@@ -133,33 +133,37 @@ elif view == "requests":
 else:
     st.subheader(tr("hs_report"))
     st.caption(tr("hs_report_week", end=f"{last_day:%Y-%m-%d}"))
-    report_key = (selection, language)
+    # The store's location names a signed-in account's scope (and masking): a report made
+    # before the account's scope or role changed is never offered after.
+    report_key = (str(store().location), selection, language)
     if not may("export"):
+        st.session_state.pop("hs_report", None)
         st.info(tr("export_not_allowed"))
-    elif st.button(tr("hs_report_prepare"), key="hs_report_prepare"):
-        with st.spinner(tr("hs_report_prepare")), tempfile.TemporaryDirectory() as folder:
-            source = views.report_source(workspace, selection)
-            name = f"weekly-report-{last_day:%Y-%m-%d}.xlsx"
-            book = weekly_report(
-                source,
-                week_end=selection.end,
-                path=Path(folder) / name,
-                lang=language,
-                locator=None,
-                credit=credit,
-                categories=selection.categories,
+    else:
+        if st.button(tr("hs_report_prepare"), key="hs_report_prepare"):
+            with st.spinner(tr("hs_report_prepare")), tempfile.TemporaryDirectory() as folder:
+                source = views.report_source(workspace, selection)
+                name = f"weekly-report-{last_day:%Y-%m-%d}.xlsx"
+                book = weekly_report(
+                    source,
+                    week_end=selection.end,
+                    path=Path(folder) / name,
+                    lang=language,
+                    locator=None,
+                    credit=credit,
+                    categories=selection.categories,
+                )
+                st.session_state["hs_report"] = (report_key, name, views.report_zip(book))
+        prepared = st.session_state.get("hs_report")
+        if prepared is not None and prepared[0] == report_key:
+            st.download_button(
+                tr("hs_report_download"),
+                data=prepared[2],
+                file_name=prepared[1].replace(".xlsx", ".zip"),
+                mime="application/zip",
+                key="hs_report_download",
+                on_click=record_download("incidents", "weekly report"),
             )
-            st.session_state["hs_report"] = (report_key, name, views.report_zip(book))
-    prepared = st.session_state.get("hs_report")
-    if prepared is not None and prepared[0] == report_key:
-        st.download_button(
-            tr("hs_report_download"),
-            data=prepared[2],
-            file_name=prepared[1].replace(".xlsx", ".zip"),
-            mime="application/zip",
-            key="hs_report_download",
-            on_click=record_download("incidents", "weekly report"),
-        )
 
     st.subheader(tr("hs_handoff"))
     size = st.session_state.get("hs_cell_size", "auto")
