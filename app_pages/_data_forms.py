@@ -16,6 +16,7 @@ from app_pages._common import (
     editor,
     lang,
     say,
+    signed_in,
     tr,
     upload_folder,
     workspace_name,
@@ -191,6 +192,11 @@ def _offer_new_workspace(result: object, name: str, target: str, mode: str, opti
             )
         )
     )
+    if signed_in() is not None:
+        # A new workspace has no accounts: switching to it would sign the account out
+        # into the single-user mode (every right, no audit, the workspace picker).
+        st.info(tr("new_workspace_by_administrator"))
+        return
     cols = st.columns([2, 1])
     typed = cols[0].text_input(
         tr("new_workspace_from_file"),

@@ -166,6 +166,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_credit": ("数据：{name}", "Data: {name}"),
     # data page: a workspace of one's own, status, history, uploader
     "new_workspace_from_file": ("新工作空间名称", "Name of the new workspace"),
+    "new_workspace_by_administrator": (
+        "已登录的账号不能自行新建工作空间：新工作空间（及其账号）请联系管理员用命令行建立。",
+        "A signed-in account cannot make a workspace of its own: ask an administrator to "
+        "create the new workspace (and its accounts) from the command line.",
+    ),
     "create_and_import": ("新建工作空间并导入", "Create the workspace and import"),
     "created_and_imported": (
         "已新建工作空间“{workspace}”，并导入 {layer} {n} 条",
