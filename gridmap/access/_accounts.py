@@ -321,7 +321,8 @@ class SignInThrottle:
     An attempt in flight counts against its name at once (parallel guesses at one account
     are throttled like a series), but against its client only once it has failed: a street
     office behind one intranet proxy, every browser the same address, signs in all at once
-    at the start of a shift, and those sign-ins are not failures. OWASP's authentication
+    at the start of a shift, and those sign-ins are not failures. A client already in
+    back-off gets one attempt per wait (each attempt starts its wait again). OWASP's authentication
     cheat sheet recommends such exponential back-off over hard lock-outs, which let
     anyone lock a colleague out.
 
@@ -407,6 +408,14 @@ class SignInThrottle:
             key = ("user", user.strip().lower())
             failures, _ = self._failures.get(key, (0, now))
             self._failures[key] = (failures + 1, now)
+            if client:
+                # A client in back-off gets one attempt per wait, not one batch of parallel
+                # guesses at many names each time its wait ends: the wait starts again now,
+                # without counting a failure (a colleague behind the same proxy who signs
+                # in rightly does not lengthen it).
+                failures, _ = self._failures.get(("client", client), (0, now))
+                if failures >= self.free_attempts:
+                    self._failures[("client", client)] = (failures, now)
         return 0.0
 
     def succeeded(self, user: str, client: str = "") -> None:
