@@ -272,19 +272,24 @@ def may(right: str) -> bool:
     return session is None or session.can(right)
 
 
-def record_download(layer: str | None, detail: str) -> Callable[[], None]:
-    """An ``on_click`` for a download button: the export is recorded in the audit log.
+def audited(data: bytes | str, layer: str | None, detail: str) -> Callable[[], bytes | str]:
+    """A download button's `data`, handed over only when the button is clicked and
+    recorded in the audit log then (with `layer`'s current version and `detail`).
 
-    A download button sends its bytes with the page, so the click (the user taking the
-    file) is what is recorded, with the layer's current version.
+    Streamlit sends a download's bytes to the browser when the button is drawn only for
+    bytes given as they are; anyone with the page could then fetch the file's URL without
+    the click a record was tied to. A callable is run on the click itself (Streamlit's
+    deferred download), so no file reaches a browser unrecorded. The store is taken now,
+    in the page's run: the callable runs outside it. Use with ``on_click="ignore"``.
     """
+    current = store()
+    version = current.current_version(layer) if layer else None
 
-    def recorded() -> None:
-        current = store()
-        version = current.current_version(layer) if layer else None
+    def handed_over() -> bytes | str:
         record_export(current, layer=layer, version=version, detail=detail)
+        return data
 
-    return recorded
+    return handed_over
 
 
 # -- end of accounts ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from app_pages._common import editor, layer, may, md, record_download, say, store, tr
+from app_pages._common import audited, editor, layer, may, md, say, store, tr
 from app_pages._grids_maps import Overlay, show_map
 from app_pages._street_office import kept
 from gridmap import GridmapError
@@ -196,10 +196,10 @@ def export_box(plan: gpd.GeoDataFrame, before: gpd.GeoDataFrame, name: str, key:
         file_name, data = plan_file(plan, before=before, fmt=fmt, name=name)
         st.download_button(
             tr("grids_export_download", name=md(file_name)),
-            data,
+            audited(data, "grids", f"plan {fmt}"),
             file_name=file_name,
             key=f"{key}_export_download",
-            on_click=record_download("grids", f"plan {fmt}"),
+            on_click="ignore",
         )
 
 

@@ -44,7 +44,9 @@ if session is not None and not session.can("manage_accounts"):
     st.error(tr("access_admins_only"))
     st.stop()
 accounts_storage = storage()
-accounts = list_accounts(accounts_storage)
+# An administrator of one area manages and reads that area's accounts and audit rows.
+managed = session.scope if session is not None else None
+accounts = list_accounts(accounts_storage, within=managed)
 if not accounts:
     st.info(tr("access_no_accounts"))
 
@@ -208,6 +210,7 @@ else:  # the audit log
         action=action or None,
         since=dt.datetime.combine(since, dt.time.min) if since else None,
         until=dt.datetime.combine(until, dt.time.max) if until else None,
+        within=managed,
     )
     st.caption(tr("access_audit_rows", n=len(log)))
     st.dataframe(log.iloc[::-1], hide_index=True)

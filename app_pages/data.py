@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    audited,
     choice,
     lang,
     may,
     md,
-    record_download,
     say,
     store,
     tr,
@@ -344,10 +344,10 @@ elif st.button(tr("export"), key="export_go"):
     if exported is not None:
         st.download_button(
             tr("download"),
-            exported,
+            audited(exported, export_name, export_format),
             file_name=out.name,
             key="export_download",
-            on_click=record_download(export_name, export_format),
+            on_click="ignore",
         )
 
 # -- history ----------------------------------------------------------------------------

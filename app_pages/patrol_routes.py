@@ -15,12 +15,12 @@ import geopandas as gpd
 import streamlit as st
 
 from app_pages._common import (
+    audited,
     basemap_options,
     choice,
     lang,
     layer,
     may,
-    record_download,
     say,
     store,
     tr,
@@ -367,36 +367,40 @@ def routes_view() -> None:
         cols = st.columns(4 if len(result.dropped) else 3)
         cols[0].download_button(
             "GPX",
-            files["gpx"],
+            audited(files["gpx"], None, "route GPX"),
             download_name(unit, "gpx"),
             "application/gpx+xml",
             key="pr_gpx",
-            on_click=record_download(None, "route GPX"),
+            on_click="ignore",
         )
         cols[1].download_button(
             "GeoJSON",
-            files["geojson"],
+            audited(files["geojson"], None, "route GeoJSON"),
             download_name(unit, "geojson"),
             "application/geo+json",
             key="pr_geojson",
-            on_click=record_download(None, "route GeoJSON"),
+            on_click="ignore",
         )
         cols[2].download_button(
             tr("pr_sheet"),
-            files["html"],
+            audited(files["html"], None, "route sheet"),
             download_name(unit, "html"),
             "text/html",
             key="pr_sheet",
-            on_click=record_download(None, "route sheet"),
+            on_click="ignore",
         )
         if len(result.dropped):  # the list the sheets count, once for all units
             cols[3].download_button(
                 tr("pr_dropped_csv"),
-                csv_bytes(route_views.dropped_table(result, lang=lang())),
+                audited(
+                    csv_bytes(route_views.dropped_table(result, lang=lang())),
+                    None,
+                    "stops left out CSV",
+                ),
                 "dropped.csv",
                 "text/csv",
                 key="pr_dropped_csv",
-                on_click=record_download(None, "stops left out CSV"),
+                on_click="ignore",
             )
     with st.expander(tr("pr_help")):
         st.markdown(tr("pr_help_routes"))
@@ -457,11 +461,11 @@ def line_downloads(result: route_checks.LinePatrol, mode: str, grid: str) -> Non
     ):
         col.download_button(
             "GPX" if kind == "gpx" else "GeoJSON",
-            files[kind],
+            audited(files[kind], None, f"line patrol {kind}"),
             safe_file_name(f"line_{grid}.{kind}"),
             mime,
             key=f"pr_line_{kind}",
-            on_click=record_download(None, f"line patrol {kind}"),
+            on_click="ignore",
         )
 
 
@@ -473,21 +477,25 @@ def schedule_downloads(days_table: Any, visits: Any) -> None:
     cols = st.columns(2)
     cols[0].download_button(
         tr("pr_schedule_csv"),
-        csv_bytes(visits),
+        audited(csv_bytes(visits), None, "schedule CSV"),
         "schedule.csv",
         "text/csv",
         key="pr_schedule_csv",
-        on_click=record_download(None, "schedule CSV"),
+        on_click="ignore",
     )
     cols[1].download_button(
         tr("pr_schedule_xlsx"),
-        exports.xlsx_bytes(
-            {tr("pr_schedule_sheet_visits"): visits, tr("pr_schedule_sheet_days"): days_table}
+        audited(
+            exports.xlsx_bytes(
+                {tr("pr_schedule_sheet_visits"): visits, tr("pr_schedule_sheet_days"): days_table}
+            ),
+            None,
+            "schedule Excel",
         ),
         "schedule.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="pr_schedule_xlsx",
-        on_click=record_download(None, "schedule Excel"),
+        on_click="ignore",
     )
 
 

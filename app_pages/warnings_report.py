@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._common import (
+    audited,
     basemap_options,
     editor,
     lang,
     may,
     md,
-    record_download,
     say,
     store,
     tr,
@@ -158,11 +158,11 @@ else:
         if prepared is not None and prepared[0] == report_key:
             st.download_button(
                 tr("hs_report_download"),
-                data=prepared[2],
+                data=audited(prepared[2], "incidents", "weekly report"),
                 file_name=prepared[1].replace(".xlsx", ".zip"),
                 mime="application/zip",
                 key="hs_report_download",
-                on_click=record_download("incidents", "weekly report"),
+                on_click="ignore",
             )
 
     st.subheader(tr("hs_handoff"))

@@ -200,7 +200,8 @@ def test_a_viewer_cannot_export_and_an_analysts_download_is_audited(office: Path
 
         st.session_state["access_session"] = session
         st.session_state["workspace"] = workspace
-        _common.record_download("incidents", "weekly report")()  # the button's on_click
+        # What the download button runs when clicked (Streamlit's deferred download).
+        assert _common.audited(b"report", "incidents", "weekly report")() == b"report"
 
     before = len(read_audit(access_storage(store)))
     clicked = AppTest.from_function(click_download, args=(session, str(office / "sample.gpkg")))

@@ -554,15 +554,15 @@ def test_parallel_guesses_at_one_name_from_many_addresses_are_throttled(office: 
     reason="browser tests need GRIDMAP_BROWSER_TESTS=1 and Debian's chromium",
 )
 def test_an_exported_layer_cannot_be_taken_without_an_audit_record(office: Path) -> None:
-    """Analyst zhao presses 导出 on the Data page; the file's URL reaches the browser with
-    the page. Fetching it (what the browser's download does, minus the click's rerun)
-    must leave an ``export`` record in the audit log.
+    """Analyst zhao presses 导出 on the Data page, then takes the file.
 
-    Hole: the file is registered with Streamlit's media store when the button is drawn
-    and served to whoever asks for its URL; the audit record is written by the button's
-    ``on_click``, a rerun the browser sends only when the button itself is clicked. A
-    user with the export right takes the file unaudited by fetching the URL (devtools,
-    a script); the URL also serves a browser that never signed in.
+    Hole (fixed): the file was registered with Streamlit's media store when the button
+    was drawn and served to whoever asked for its URL, while the audit record was written
+    by the button's ``on_click``: fetching the URL (devtools, a script) took the file
+    unaudited. Now the file is made on the click itself (`app_pages._common.audited`), so
+    the page carries no URL, and taking the file writes the record. The URL made on the
+    click is still a capability: whoever is given it can fetch it once made (Streamlit's
+    media store has no sign-in), as they could be given the file.
     """
     from playwright.sync_api import sync_playwright
 
@@ -600,19 +600,13 @@ def test_an_exported_layer_cannot_be_taken_without_an_audit_record(office: Path)
             page.locator("[data-testid='stDownloadButton']").first.wait_for(timeout=120_000)
             wait_until_idle(page, timeout_ms=120_000)
             _, urls = server_text(frames[start:])
-            assert urls, "no download was offered"
-            link = url + urls[0] if urls[0].startswith("/") else urls[0]
-            taken = page.request.get(link)
-            assert taken.ok
-            assert len(taken.body()) > 1000
-            stranger = browser.new_context()  # never signed in
-            by_stranger = stranger.request.get(link)
-            stranger.close()
+            # The file is made only when its button is clicked: no URL to fetch unaudited.
+            assert urls == [], f"the export's URL came with the page: {urls}"
+            before = len(read_audit(storage, user="zhao", action="export"))
+            with page.expect_download(timeout=120_000) as taken:
+                page.locator("[data-testid='stDownloadButton'] button").first.click()
+            assert Path(taken.value.path()).stat().st_size > 1000
         finally:
             browser.close()
-    exports = read_audit(storage, user="zhao", action="export")
-    stranger_got_it = by_stranger.ok
-    assert len(exports) >= 1, "zhao took the exported layer and the audit log has no export" + (
-        " (and a browser that never signed in got it too)" if stranger_got_it else ""
-    )
-    assert not stranger_got_it, "the export's URL serves a browser that never signed in"
+    assert len(read_audit(storage, user="zhao", action="export")) == before + 1
+    assert outside == []

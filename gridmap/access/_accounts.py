@@ -131,9 +131,13 @@ def _account(row: Mapping[str, object]) -> Account:
     )
 
 
-def list_accounts(storage: AccessStorage) -> list[Account]:
-    """Every account, in the order they were created."""
-    return [_account(row) for row in storage.select(ACCOUNTS_TABLE)]
+def list_accounts(storage: AccessStorage, *, within: Scope | None = None) -> list[Account]:
+    """Every account, in the order they were created; with `within`, only the accounts
+    whose scope lies inside it (what an administrator of that area manages)."""
+    accounts = [_account(row) for row in storage.select(ACCOUNTS_TABLE)]
+    if within is None or within.everything:
+        return accounts
+    return [a for a in accounts if a.scope.prefix.startswith(within.prefix)]
 
 
 def get_account(storage: AccessStorage, user: str) -> Account | None:

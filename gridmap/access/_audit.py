@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from gridmap._errors import GridmapError
+from gridmap.access._scope import Scope
 from gridmap.access._storage import AUDIT_TABLE, COLUMNS, AccessStorage
 from gridmap.i18n import Message
 
@@ -99,15 +100,21 @@ def read_audit(
     layer: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    within: Scope | None = None,
 ) -> pd.DataFrame:
     """The audit log, oldest first, filtered by the given values (all when none).
 
     `since` and `until` (aware datetimes, or naive ones meaning UTC) bound ``at``,
-    inclusive. Columns as :data:`gridmap.access._storage.COLUMNS` for the audit table,
-    ``at`` as UTC timestamps.
+    inclusive. With `within` (an administrator's area), only rows whose scope lies inside
+    it: another area's sign-ins, addresses and exports, and names typed at failed
+    sign-ins (no scope), are for administrators of the whole workspace. Columns as
+    :data:`gridmap.access._storage.COLUMNS` for the audit table, ``at`` as UTC timestamps.
     """
     where = {k: v for k, v in (("user", user), ("action", action), ("layer", layer)) if v}
     frame = pd.DataFrame(storage.select(AUDIT_TABLE, where=where), columns=COLUMNS[AUDIT_TABLE])
+    if within is not None and not within.everything:
+        inside = frame["scope"].fillna("").astype(str).str.startswith(within.prefix)
+        frame = frame.loc[inside.to_numpy()]
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     frame["version"] = frame["version"].astype("Int64")
     for bound, keep in ((since, lambda a, b: a >= b), (until, lambda a, b: a <= b)):
