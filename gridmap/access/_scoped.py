@@ -12,13 +12,14 @@ import contextlib
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 
 from gridmap.access._accounts import Session
 from gridmap.access._audit import record
-from gridmap.access._masking import mask_columns
+from gridmap.access._masking import looks_personal, mask_columns
 from gridmap.access._roles import AccessDeniedError
 from gridmap.access._scope import filter_to_scope, in_scope, scope_area
 from gridmap.access._storage import AccessStorage, access_storage
@@ -27,8 +28,9 @@ from gridmap.schema import LAYERS
 from gridmap.store import ANY_VERSION, LayerVersion, VerifiedAuthor, WorkspaceStore
 from gridmap.store._base import Between, Where
 
-#: Text columns that may hold personal data, per layer. A city's own extra text columns
-#: of incidents (报警人, 电话 …, not in the schema) are masked too.
+#: Text columns that may hold personal data, per layer. A city's own extra columns of
+#: incidents (报警人, 电话 …, not in the schema) are masked too: text ones always, number
+#: ones whose values look like phone or ID-card numbers (see :func:`personal_columns`).
 PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {"incidents": ("description",)}
 #: Incident columns that are codes, never free text, so never masked.
 _CODED = ("incident_id", "category", "category_key", "source", "status", "grid_code")
@@ -164,8 +166,10 @@ class ScopedStore(WorkspaceStore):
         if not self.inner.summarised_in_database or spec is None or spec.geometry != "Point":
             return False  # a point is in scope as ST_Covers says; lines, polygons differ
         if not self.session.can("personal_data"):
+            # No rows to look at: any column of the city's own (a number column may hold
+            # phone numbers) is counted from the masked rows.
             probe = self.inner.read(layer, max_features=0)
-            if set(names) & set(personal_columns(probe, layer)):
+            if set(names) & set(_maybe_personal(probe, layer)):
                 return False
         if self.session.scope.everything:
             return None
@@ -309,22 +313,74 @@ class ScopedStore(WorkspaceStore):
         return made
 
     def _merge_into_current(self, layer: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The current rows outside the scope plus `data`, all in scope by one rule.
+
+        A layer is in scope by ``grid_code`` when it has one, else by location, for all
+        its rows at once; a write keeps the layer's rule, so every other area's kept row
+        stays visible to exactly the accounts that saw it before:
+
+        - a layer without ``grid_code``, written with codes: the codes are dropped and
+          `data` must lie in the scope's area (giving the kept rows a code would take a
+          point on a border between two areas from one of them, and from then on rows
+          would follow their codes, not where they lie);
+        - a layer with ``grid_code``, written without: each row of `data` gets the code
+          of the scope's grid it lies in (as the location rule decides it: a point
+          covered, a polygon's inside point, a line touching), the first one on a border;
+        - a new layer: the rule of `data`.
+
+        Raises
+        ------
+        AccessDeniedError
+            when rows of `data` lie outside the scope by the layer's rule.
+        """
         from gridmap.ingest import combine_rows
 
         scope = self.session.scope
-        area = None if "grid_code" in data.columns else self.area()
         mine = data.to_crs(4326) if data.crs is not None and data.crs.to_epsg() != 4326 else data
+        exists = self.inner.current_version(layer) is not None
+        coded = self._coded(layer, None) if exists else "grid_code" in mine.columns
+        if not coded and "grid_code" in mine.columns:
+            mine = mine.drop(columns="grid_code")
+        area = None if "grid_code" in mine.columns else self.area()
         outside = ~in_scope(mine, scope, area=area)
         if outside.any():
             raise AccessDeniedError(
                 Message("access_write_outside", n=int(outside.sum()), prefix=scope.prefix)
             )
-        if self.inner.current_version(layer) is None:
-            return data
+        if not exists:
+            return mine
+        if coded and "grid_code" not in mine.columns:
+            mine = mine.assign(grid_code=self._codes_by_location(mine))
         current = self.inner.read(layer)
         area = None if "grid_code" in current.columns else self.area()
         others = current.loc[~in_scope(current, scope, area=area)]
         return combine_rows([others, mine], layer)
+
+    def _codes_by_location(self, frame: gpd.GeoDataFrame) -> np.ndarray:
+        """The code of the scope's (current) grid each row of `frame` (EPSG:4326) lies in.
+
+        As :func:`~gridmap.access._scope.in_scope` decides by location: a point covered
+        by the grid, a polygon's inside point covered, a line touching it; on a border
+        the first grid of the layer's order. None for a row in none of them.
+        """
+        grids = self.inner.read("grids")
+        codes_of = grids["grid_code"].astype(str)
+        inside = np.flatnonzero(codes_of.str.startswith(self.session.scope.prefix).to_numpy())
+        codes_of = codes_of.to_numpy()
+        tree = shapely.STRtree(grids.geometry.to_numpy()[inside])
+        geometry = frame.geometry.to_numpy()
+        lines = np.isin(shapely.get_type_id(geometry), (1, 2, 5))
+        probe = geometry.copy()
+        probe[~lines] = shapely.point_on_surface(geometry[~lines])
+        codes = np.full(len(frame), None, dtype=object)
+        for predicate, rows in (("covered_by", ~lines), ("intersects", lines)):
+            rows = np.flatnonzero(rows)
+            row, grid = tree.query(probe[rows], predicate=predicate)
+            order = np.lexsort((grid, row))  # per row, its grids in the layer's order
+            row, grid = row[order], grid[order]
+            first = np.unique(row, return_index=True)[1]
+            codes[rows[row[first]]] = codes_of[inside[grid[first]]]
+        return codes
 
     def restore(
         self, layer: str, version: int, *, author: str | None = None, message: str | None = None
@@ -360,20 +416,47 @@ class ScopedStore(WorkspaceStore):
 
 
 def personal_columns(frame: gpd.GeoDataFrame, layer: str) -> list[str]:
-    """Columns of `frame` masked for roles without the personal-data right."""
+    """Columns of `frame` masked for roles without the personal-data right.
+
+    :data:`PERSONAL_COLUMNS`, and of incidents every column of the city's own (not in
+    the schema, not a code): text ones always, number ones (integer or float, as a
+    GeoJSON, GeoPackage or Shapefile number arrives) when one of `frame`'s values looks
+    like a mobile, landline or ID-card number
+    (:func:`~gridmap.access._masking.looks_personal`).
+    """
+    text = [c for c in _maybe_personal(frame, layer) if not _is_number(frame[c])]
+    numbers = [c for c in _maybe_personal(frame, layer) if _is_number(frame[c])]
+    return text + [c for c in numbers if looks_personal(frame[c])]
+
+
+def _maybe_personal(frame: gpd.GeoDataFrame, layer: str) -> list[str]:
+    """Columns of `frame` that may hold personal data, whatever their values: the text
+    and number columns :func:`personal_columns` chooses from."""
     named = list(PERSONAL_COLUMNS.get(layer, ()))
     if layer == "incidents":
         known = set(LAYERS["incidents"].required) | set(LAYERS["incidents"].optional)
-        extra = [
+        named += [
             c
             for c in frame.columns
             if c not in known
             and c not in _CODED
             and c != frame.geometry.name
-            and frame[c].dtype in (object, "string")
+            and (_is_number(frame[c]) or _is_text(frame[c]))
         ]
-        named += extra
     return [c for c in named if c in frame.columns]
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _is_text(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return (
+        pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    )
 
 
 def scoped(store: WorkspaceStore, session: Session | None) -> WorkspaceStore:
