@@ -179,10 +179,14 @@ else:
             f"{tr('hs_kind_' + str(k))} {n}" for k, n in features["kind"].value_counts().items()
         )
         st.caption(tr("hs_handoff_preview", n=len(features), kinds=kinds))
-        name = editor()
-        if name is None:
+        name = editor() if may("edit") else None
+        if not may("edit"):
+            st.info(tr("edit_not_allowed"))
+        elif name is None:
             st.warning(tr("editor_needed"))
-        if st.button(tr("hs_handoff_save"), key="hs_handoff_save", disabled=name is None):
+        if may("edit") and st.button(
+            tr("hs_handoff_save"), key="hs_handoff_save", disabled=name is None
+        ):
             try:
                 version = save_hotspots(store(), features, author=name)
             except GridmapError as exc:

@@ -26,7 +26,7 @@ from gridmap.access._audit import record
 from gridmap.access._roles import AccessDeniedError, Rights, check_role, rights
 from gridmap.access._scope import Scope
 from gridmap.access._storage import ACCOUNTS_TABLE, AccessStorage
-from gridmap.i18n import Message
+from gridmap.i18n import Message, Words, t
 
 #: Environment variable naming the header an intranet's reverse proxy sets to the
 #: signed-in user (single sign-on), e.g. ``X-Remote-User``. Unset: no header is trusted.
@@ -85,7 +85,23 @@ class Session:
     def require(self, right: str) -> None:
         """Raise :class:`AccessDeniedError` unless the role has `right`."""
         if not self.can(right):
-            raise AccessDeniedError(Message("access_denied", user=self.user, right=right))
+            raise AccessDeniedError(
+                Message("access_denied", user=self.user, right=_right_words(right))
+            )
+
+
+#: The texts naming each right (a refusal names it in the page's language).
+_RIGHT_TEXTS = {
+    "edit": "access_right_edit",
+    "personal_data": "access_right_personal",
+    "export": "access_right_export",
+    "manage_accounts": "access_right_manage",
+}
+
+
+def _right_words(right: str) -> str:
+    key = _RIGHT_TEXTS.get(right)
+    return Words(t(key, "en"), t(key, "zh")) if key else right
 
 
 def _now() -> str:

@@ -11,3 +11,7 @@ TEXT["export_not_allowed"] = (
     "您的角色没有导出数据的权限。",
     "Your role may not export data.",
 )
+TEXT["edit_not_allowed"] = (
+    "您的角色不能保存新版本（只读）。",
+    "Your role may not save new versions (read-only).",
+)

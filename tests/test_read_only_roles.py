@@ -1,0 +1,32 @@
+"""A read-only role (the grid worker's viewer) is not offered what it may not do, and a
+refusal names the right in the page's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gridmap.access import AccessDeniedError, Scope, Session
+from gridmap.i18n import localize
+from tests.test_access_pages import office, sign_in_as, start  # noqa: F401 - fixtures
+from tests.test_app import home  # noqa: F401 - a fixture
+
+
+def test_a_viewer_is_not_offered_to_save_hot_spots(office: Path) -> None:  # noqa: F811
+    app = sign_in_as(start(), "wang", "grid worker 1")
+    app.session_state["hs_report_view"] = "report"
+    app.switch_page("app_pages/warnings_report.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [b for b in app.button if b.key == "hs_handoff_save"]
+    assert any("不能保存新版本" in i.value for i in app.info), [i.value for i in app.info]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh", "没有此权限（编辑与恢复）"), ("en", "(Edit and restore)")]
+)
+def test_a_refusal_names_the_right_in_the_page_language(lang: str, words: str) -> None:
+    viewer = Session("wang", "viewer", Scope(""), "王网格员", "10.0.0.7")
+    with pytest.raises(AccessDeniedError) as refused:
+        viewer.require("edit")
+    assert words in localize(refused.value.args[0], lang)
