@@ -30,3 +30,16 @@ def test_a_refusal_names_the_right_in_the_page_language(lang: str, words: str) -
     with pytest.raises(AccessDeniedError) as refused:
         viewer.require("edit")
     assert words in localize(refused.value.args[0], lang)
+
+
+def test_a_clients_back_off_is_capped_lower_than_a_names() -> None:
+    from gridmap.access._accounts import SignInThrottle
+
+    now = [0.0]
+    throttle = SignInThrottle(clock=lambda: now[0])
+    for i in range(40):  # one person behind the office's proxy, many wrong names
+        throttle.failed(f"name{i}", "10.0.0.1")
+    assert throttle.wait_seconds("colleague", "10.0.0.1") == 60.0
+    for _ in range(40):  # one name guessed at from many addresses
+        throttle.failed("li", "")
+    assert throttle.wait_seconds("li", "") == 900.0

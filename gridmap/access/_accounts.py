@@ -342,7 +342,9 @@ class SignInThrottle:
     are throttled like a series), but against its client only once it has failed: a street
     office behind one intranet proxy, every browser the same address, signs in all at once
     at the start of a shift, and those sign-ins are not failures. A client already in
-    back-off gets one attempt per wait (each attempt starts its wait again). OWASP's authentication
+    back-off gets one attempt per wait (each attempt starts its wait again), and its wait
+    is capped at `max_client_delay` (60 s), the name's at `max_delay` (15 min): the
+    shared address of an office must not lock every colleague out for long. OWASP's authentication
     cheat sheet recommends such exponential back-off over hard lock-outs, which let
     anyone lock a colleague out.
 
@@ -356,6 +358,7 @@ class SignInThrottle:
         free_attempts: int = 5,
         base_delay: float = 1.0,
         max_delay: float = 900.0,
+        max_client_delay: float = 60.0,
         forget_after: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -365,6 +368,7 @@ class SignInThrottle:
         self.free_attempts = free_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.max_client_delay = min(max_client_delay, max_delay)
         self.forget_after = forget_after
         self.clock = clock
         self._failures: dict[tuple[str, str], tuple[int, float]] = {}
@@ -377,11 +381,14 @@ class SignInThrottle:
             else [("user", user.strip().lower())]
         )
 
-    def _delay(self, failures: int) -> float:
+    def _delay(self, failures: int, kind: str = "user") -> float:
         over = failures - self.free_attempts
         if over < 0:
             return 0.0
-        return min(self.base_delay * 2.0**over, self.max_delay)
+        # A client's wait is capped lower: behind an intranet proxy every colleague has
+        # its address, and one person's typos must not lock the office out for long.
+        cap = self.max_client_delay if kind == "client" else self.max_delay
+        return min(self.base_delay * 2.0**over, cap)
 
     def wait_seconds(self, user: str, client: str = "") -> float:
         """Seconds until `user` from `client` may try again (0: now)."""
@@ -393,7 +400,7 @@ class SignInThrottle:
                 if now - last > self.forget_after:
                     self._failures.pop(key, None)
                     continue
-                wait = max(wait, last + self._delay(failures) - now)
+                wait = max(wait, last + self._delay(failures, key[0]) - now)
         return max(wait, 0.0)
 
     def failed(self, user: str, client: str = "", *, attempted: bool = False) -> None:
@@ -422,7 +429,7 @@ class SignInThrottle:
                 if now - last > self.forget_after:
                     self._failures.pop(key, None)
                     continue
-                wait = max(wait, last + self._delay(failures) - now)
+                wait = max(wait, last + self._delay(failures, key[0]) - now)
             if wait > 0:
                 return wait
             key = ("user", user.strip().lower())
