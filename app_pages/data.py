@@ -14,6 +14,7 @@ from app_pages._common import (
     may,
     md,
     say,
+    signed_in,
     store,
     tr,
     upload_folder,
@@ -281,6 +282,10 @@ present = workspace.layers()
 if not present:
     st.info(tr("no_layers"))
     st.stop()
+# An account scoped to an area is told how many features lie in it, not in the whole
+# workspace (the count of another area's incidents is that area's data).
+session = signed_in()
+in_area = session is not None and not session.scope.everything
 rows = []
 for name in present:
     last = workspace.history(name)[-1]
@@ -288,7 +293,9 @@ for name in present:
         {
             tr("layers"): layer_label(name, lang()),
             tr("version"): last.version,
-            tr("features"): last.n_features,
+            tr("features"): (
+                int(workspace.count_by(name)["count"].sum()) if in_area else last.n_features
+            ),
             tr("message"): last.message,
             tr("when"): last.created_at.strftime("%Y-%m-%d %H:%M"),
         }
@@ -364,7 +371,8 @@ st.dataframe(
                 tr("when"): v.created_at.strftime("%Y-%m-%d %H:%M"),
                 tr("author"): _author_label(v),
                 tr("action"): _action_label(v.action),
-                tr("features"): v.n_features,
+                # the whole layer's count: not shown to an account scoped to an area
+                **({} if in_area else {tr("features"): v.n_features}),
                 tr("message"): v.message,
             }
             for v in reversed(versions)

@@ -1,5 +1,5 @@
-"""A read-only role (the grid worker's viewer) is not offered what it may not do, and a
-refusal names the right in the page's language."""
+"""What an account scoped to an area, or a read-only role, is offered and told: not what it
+may not do, not another area's counts; refusals name the right in the page's language."""
 
 from __future__ import annotations
 
@@ -43,3 +43,28 @@ def test_a_clients_back_off_is_capped_lower_than_a_names() -> None:
     for _ in range(40):  # one name guessed at from many addresses
         throttle.failed("li", "")
     assert throttle.wait_seconds("li", "") == 900.0
+
+
+def test_a_scoped_planner_is_told_its_areas_counts_not_the_workspaces(
+    office: Path,  # noqa: F811
+) -> None:
+    from gridmap.access import access_storage, add_account, scoped
+    from gridmap.store import GeoPackageStore
+    from tests.test_access_pages import COMMUNITY
+
+    store = GeoPackageStore(office / "sample.gpkg")
+    add_account(
+        access_storage(store), "zhou", password="planner pass 1", role="planner", scope=COMMUNITY
+    )
+    app = sign_in_as(start(), "zhou", "planner pass 1")
+    app.switch_page("app_pages/data.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    layers = app.dataframe[0].value.set_index("图层")
+    session = app.session_state["access_session"]
+    mine = len(scoped(store, session).read("incidents"))
+    whole = len(store.read("incidents"))
+    assert 0 < mine < whole
+    assert layers.loc["事件", "要素数"] == mine
+    history = [d.value for d in app.dataframe if "操作人" in d.value.columns]
+    assert history
+    assert "要素数" not in history[0].columns
