@@ -26,10 +26,9 @@ from gridmap.access import (
     set_password,
     update_account,
 )
-from gridmap.access._storage import AUDIT_TABLE, COLUMNS
+from gridmap.i18n import TEXT
 from gridmap.io import csv_bytes
 
-AUDIT_COLUMNS = COLUMNS[AUDIT_TABLE]
 VIEWS = ("list", "add", "change", "password", "audit")
 
 st.title(tr("page_accounts"))
@@ -65,8 +64,13 @@ def done(text: str) -> None:
     st.success(text)
 
 
-#: Headers of the audit table, in the page's language (on screen and in the CSV).
-AUDIT_HEADERS = {c: tr(f"access_audit_col_{c}") for c in AUDIT_COLUMNS}
+def audit_headers(columns: pd.Index) -> dict[str, str]:
+    """Headers of the audit table in the page's language (on screen and in the CSV)."""
+    return {
+        c: tr(f"access_audit_col_{c}") if f"access_audit_col_{c}" in TEXT else c for c in columns
+    }
+
+
 #: Labels of the fields an account change names in its detail.
 FIELD_LABELS = {
     "role": tr("access_role"),
@@ -77,16 +81,19 @@ FIELD_LABELS = {
 _CHANGE_DETAIL = re.compile(r"^(?P<user>\S+) (?P<fields>\{.*\})$", re.DOTALL)
 
 
-def readable_detail(detail: object) -> str:
+def readable_detail(detail: object, action: object = "") -> str:
     """An audit row's detail for people: an account change's fields as ``name: value``.
 
     The log keeps ``zhao {'role': 'viewer', 'scope': '990101001003'}`` (a Python dict);
-    shown, it reads ``zhao · 角色: 网格员（只读）, 范围: 990101001003``. Other details as
-    stored, a blank as empty.
+    shown, it reads ``zhao · 角色: 网格员（只读）, 范围: 990101001003``; a new account's
+    ``zhao planner`` reads ``zhao · 规划人员``. Other details as stored, a blank as empty.
     """
     if detail is None or (isinstance(detail, float) and pd.isna(detail)):
         return ""
     text = str(detail)
+    made, _, role = text.partition(" ")
+    if action == "account_add" and role in ROLES:
+        return f"{made} · {role_label(role)}"
     found = _CHANGE_DETAIL.match(text)
     if found is None:
         return text
@@ -115,8 +122,9 @@ def shown_audit(log: pd.DataFrame) -> pd.DataFrame:
     shown["at"] = log["at"]  # a time column, as Streamlit shows it
     shown["role"] = [role_label(r, r) for r in shown["role"]]
     shown["action"] = [ACTION_LABELS.get(a, a) if a else "" for a in shown["action"]]
-    shown["detail"] = [readable_detail(d) for d in log["detail"]]
-    return shown.rename(columns=AUDIT_HEADERS)
+    pairs = zip(log["detail"], log["action"], strict=True)
+    shown["detail"] = [readable_detail(detail, action) for detail, action in pairs]
+    return shown.rename(columns=audit_headers(log.columns))
 
 
 def audit_download(log: pd.DataFrame) -> bytes:
@@ -124,7 +132,7 @@ def audit_download(log: pd.DataFrame) -> bytes:
     language."""
     frame = log.copy()
     frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S%z")
-    return csv_bytes(frame.rename(columns=AUDIT_HEADERS))
+    return csv_bytes(frame.rename(columns=audit_headers(log.columns)))
 
 
 if view == "list":

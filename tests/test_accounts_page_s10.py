@@ -9,10 +9,13 @@ form's values that were not submitted, so :class:`Browser` keeps them as a brows
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from gridmap.access import (
@@ -158,7 +161,18 @@ def audit_table(app: AppTest):  # type: ignore[no-untyped-def]
     return app.dataframe[0].value
 
 
-def test_the_audit_log_reads_in_the_pages_language(office: Path) -> None:  # noqa: F811
+def test_the_audit_log_reads_in_the_pages_language(
+    office: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    downloads: list[bytes] = []
+    offered = st.download_button
+
+    def download_button(label, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        downloads.append(data)
+        return offered(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", download_button)
     storage = access_storage(GeoPackageStore(office / "sample.gpkg"))
     admin = sign_in(storage, "admin", "correct horse")
     update_account(storage, "wang", role="planner", scope="990101001003", actor=admin)
@@ -175,10 +189,19 @@ def test_the_audit_log_reads_in_the_pages_language(office: Path) -> None:  # noq
     assert not {"None", "nan", "<NA>"} & set(cells)
     change = log.loc[log["操作"] == "修改账号", "详情"].tolist()
     assert change == ["wang · 角色: 规划人员, 范围（网格编码前缀）: 990101001003"]
+    made = log.loc[log["操作"] == "新建账号", "详情"].tolist()
+    assert made == ["wang · 网格员（只读）", "admin · 系统管理员"]
+    # The CSV: values as stored (keys, for machines), headers in the page's language.
+    csv = pd.read_csv(io.BytesIO(downloads[-1]), encoding="utf-8-sig", dtype=str)
+    assert list(csv.columns) == list(log.columns)
+    assert {"account_change", "sign_in"} <= set(csv["操作"])
+    assert set(csv["角色"]) == {"administrator"}
     switch_language(app, "en")
     log = audit_table(app)
     assert "Action" in log.columns
     assert "Account changed" in set(log["Action"])
+    csv = pd.read_csv(io.BytesIO(downloads[-1]), encoding="utf-8-sig", dtype=str)
+    assert list(csv.columns) == list(log.columns)
 
 
 @pytest.mark.parametrize("typed", ["adm", "ADM", "dmi"])
