@@ -17,6 +17,7 @@ from streamlit.navigation.page import StreamlitPage
 from app_pages._common import _store, _workspace_choices, md, say, signed_in, tr
 from gridmap.access import (
     AccessStorage,
+    Rights,
     Session,
     SignInError,
     access_storage,
@@ -25,6 +26,7 @@ from gridmap.access import (
     session_from_header,
     sign_in,
 )
+from gridmap.i18n import TEXT
 from gridmap.store import open_workspace
 
 
@@ -141,8 +143,35 @@ def gate_closed() -> bool:
 
 
 def navigation(pages: list[StreamlitPage]) -> StreamlitPage:
-    """``st.navigation`` over the `pages` the signed-in account may open."""
+    """``st.navigation`` over the `pages` the signed-in account may open.
+
+    The registered pages (URL path and title) are kept in the session for
+    :func:`navigation_titles`: the Accounts page's rights table lists what the navigation
+    shows, from the same list and the same rule (:func:`shows`).
+    """
+    st.session_state["access_registered_pages"] = [(p.url_path, p.title) for p in pages]
     return st.navigation(visible(pages))
+
+
+def shows(url_path: str, rights: Rights) -> bool:
+    """Whether a role with `rights` sees the page at `url_path` in its navigation.
+
+    The default page (the Overview, open to every role) has no URL path.
+    """
+    return not url_path or url_path in rights.pages
+
+
+def navigation_titles(rights: Rights) -> list[str]:
+    """Titles, in the chosen language, of the pages a role with `rights` sees in the
+    navigation, in its order."""
+    # A title is found again by its text in either language: the list may have been kept
+    # by a run in the other language.
+    keys = {text: key for key, pair in TEXT.items() if key.startswith("page_") for text in pair}
+    return [
+        tr(keys[title]) if title in keys else title
+        for url_path, title in st.session_state.get("access_registered_pages", [])
+        if shows(url_path, rights)
+    ]
 
 
 def visible(pages: list[StreamlitPage]) -> list[StreamlitPage]:
@@ -154,8 +183,7 @@ def visible(pages: list[StreamlitPage]) -> list[StreamlitPage]:
     session = signed_in()
     if session is None:
         return pages
-    allowed = session.rights.pages
-    shown = [p for p in pages if not p.url_path or p.url_path in allowed]
+    shown = [p for p in pages if shows(p.url_path, session.rights)]
     with st.sidebar:
         st.caption(
             tr("access_signed_in_as")

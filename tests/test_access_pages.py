@@ -18,6 +18,7 @@ from gridmap.access import (
     sign_in,
     update_account,
 )
+from gridmap.i18n import t
 from gridmap.store import GeoPackageStore
 from tests.test_app import ROOT, home, metric  # noqa: F401 - home is a fixture
 
@@ -50,7 +51,7 @@ def office(home: Path) -> Path:  # noqa: F811
 
 
 def sign_in_as(app: AppTest, user: str, password: str) -> AppTest:
-    app.text_input(key=f"access_user.{app.session_state['lang']}").set_value(user)
+    app.text_input(key="access_user").set_value(user)
     app.text_input(key="access_password").set_value(password)
     app.button(key="access_sign_in_submit").click().run()
     assert not app.exception, [e.value for e in app.exception]
@@ -146,8 +147,10 @@ def test_the_accounts_page(office: Path, lang: str) -> None:
     app.selectbox(key=f"access_audit_action.{lang}").set_value("account_change").run()
     assert not app.exception
     log = app.dataframe[0].value
-    assert log["action"].tolist() == ["account_change"]
-    assert log["user"].tolist() == ["admin"]
+    assert log[t("access_audit_col_action", lang)].tolist() == [
+        t("access_action_account_change", lang)
+    ]
+    assert log[t("access_audit_col_user", lang)].tolist() == ["admin"]
 
 
 def test_a_disabled_account_is_signed_out_and_a_new_scope_applies_at_once(office: Path) -> None:
