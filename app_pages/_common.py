@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import re
 import string
 import threading
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -23,8 +25,10 @@ from gridmap.grids import dissolve_level
 from gridmap.i18n import LANGUAGES, MESSAGES, Message, t
 from gridmap.overview import workspace_credit
 from gridmap.store import (
+    WORKSPACE_ENV,
     WorkspaceStore,
     check_workspace_name,
+    is_database_url,
     list_workspaces,
     open_workspace,
     workspace_label,
@@ -300,10 +304,26 @@ def area_prefix() -> str:
     return st.session_state.get("area_prefix", "")
 
 
+def _started_with() -> str:
+    # The workspace the server was started with (GRIDMAP_WORKSPACE: a URL, a .gpkg path
+    # or a bare name, resolved as `gridmap -w` resolves it). One that does not exist is
+    # not created: a mistyped name gets the store's message listing the workspaces there
+    # are, and the app stops there, never with a traceback.
+    try:
+        location = workspace_location()
+        named = os.environ.get(WORKSPACE_ENV) and not is_database_url(location)
+        if named and not Path(location).exists():
+            open_workspace(create=False)  # raises WorkspaceNotFoundError
+    except GridmapError as exc:
+        st.error(say(exc))
+        st.stop()
+    return location
+
+
 def _workspace_choices() -> list[str]:
     # Only the workspaces in the workspace folder, plus the one the server was started
     # with (a path is the machine owner's choice: command line or GRIDMAP_WORKSPACE).
-    return sorted({str(p) for p in list_workspaces()} | {workspace_location()})
+    return sorted({str(p) for p in list_workspaces()} | {_started_with()})
 
 
 def _workspace_picker() -> None:

@@ -28,8 +28,18 @@ def _password(args: argparse.Namespace) -> str | None:
         return None
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
+    no_terminal = (
+        "no terminal to ask for the password: pass it on standard input with "
+        "--password-stdin, e.g. `printf '%s\\n' \"$PASSWORD\" | gridmap … --password-stdin`"
+    )
+    if not sys.stdin.isatty():  # a script or a pipe: getpass would end in EOFError
+        raise ValidationError(no_terminal)
+    try:
+        first = getpass.getpass("password: ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        raise ValidationError(no_terminal) from None
+    if again != first:
         msg = "the two passwords differ"
         raise ValidationError(msg)
     return first
@@ -56,6 +66,22 @@ def _cmd_disable(args: argparse.Namespace, *, disabled: bool = True) -> int:
 
     account = update_account(_storage(args), args.user, disabled=disabled)
     print(f"{account.user} {'disabled' if account.disabled else 'enabled'}")
+    return 0
+
+
+def _cmd_change(args: argparse.Namespace) -> int:
+    from gridmap.access import update_account
+
+    account = update_account(
+        _storage(args),
+        args.user,
+        role=args.role,
+        scope=args.scope,
+        display_name=args.name,
+        disabled=args.disabled,
+    )
+    state = "disabled" if account.disabled else "enabled"
+    print(f"{account.user}: {account.role}, scope {account.scope.prefix or 'all'}, {state}")
     return 0
 
 
@@ -136,6 +162,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p = commands.add_parser("enable", help="let a disabled account sign in again")
     p.add_argument("user")
     p.set_defaults(func=lambda args: _cmd_disable(args, disabled=False))
+
+    p = commands.add_parser(
+        "change", help="change an account's role, scope, display name or enabled state"
+    )
+    p.add_argument("user")
+    p.add_argument("--role", default=None, choices=list(ROLES))
+    p.add_argument("--scope", default=None, help='grid-code prefix ("" for everything)')
+    p.add_argument("--name", default=None, help="display name")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--enable", dest="disabled", action="store_false", default=None)
+    state.add_argument("--disable", dest="disabled", action="store_true", default=None)
+    p.set_defaults(func=_cmd_change)
 
     p = commands.add_parser("list", help="list the accounts")
     p.set_defaults(func=_cmd_list)

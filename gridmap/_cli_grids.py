@@ -49,9 +49,19 @@ def _plain_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _workspace(args: argparse.Namespace) -> Any:
+    from gridmap.access import for_command_line
     from gridmap.store import open_workspace
 
-    return open_workspace(args.workspace, create=False)
+    # Once the workspace has accounts, writes and exports are audited (as `gridmap.cli`).
+    return for_command_line(open_workspace(args.workspace, create=False))
+
+
+def _exported(store: Any, args: argparse.Namespace, detail: str) -> None:
+    """Record in the audit log (with accounts) that grid files were written."""
+    from gridmap.access import record_export
+
+    version = getattr(args, "read_version", None) or store.current_version("grids") or None
+    record_export(store, layer="grids", version=version, detail=detail)
 
 
 def _need(store: Any, name: str, args: argparse.Namespace | None = None) -> gpd.GeoDataFrame:
@@ -95,7 +105,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from gridmap.grids.topology import check_topology
     from gridmap.io import export_layer, write_csv
 
-    grids = _need(_workspace(args), "grids")
+    store = _workspace(args)
+    grids = _need(store, "grids")
     area = views.area_grids(grids, args.area or "")
     problems = check_topology(area)
     table = views.problem_table(problems, args.lang)
@@ -105,6 +116,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             write_csv(table, out)
         else:
             export_layer(problems.assign(grid_codes=problems["grid_codes"].astype(str)), out)
+        _exported(store, args, f"grids check {out.name}")
         print(f"wrote {out}")
     if not len(problems):
         print(f"{len(area)} grids: no topology problems")
@@ -179,6 +191,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.output:
         for path in export_plan(plan, args.output, before=area):
             print(f"wrote {path}")
+        _exported(store, args, f"grids plan for {args.community} in {args.output}")
     if args.commit:
         message = f"automatic plan for community {args.community}: {len(plan)} grids"
         _commit(args, store, views.splice(grids, args.community, plan), message)
@@ -244,6 +257,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     before = store.read("grids", version=before_version)
     for path in export_plan(plan, args.output, before=before, fmt=args.format, crs=args.crs):
         print(f"wrote {path}")
+    from gridmap.access import record_export
+
+    record_export(store, layer="grids", version=version, detail=f"grids export {args.output}")
     print(f"grids version {version}, codes mapped from version {before_version}")
     return 0
 

@@ -26,9 +26,18 @@ from gridmap._errors import ValidationError
 
 
 def _store(args: argparse.Namespace) -> Any:
+    from gridmap.access import for_command_line
     from gridmap.store import open_workspace
 
-    return open_workspace(args.workspace, create=False)
+    # Once the workspace has accounts, the files written are recorded in the audit log.
+    return for_command_line(open_workspace(args.workspace, create=False))
+
+
+def _exported(store: Any, what: str, folder: Path) -> None:
+    """Record in the audit log (with accounts) that patrol files were written."""
+    from gridmap.access import record_export
+
+    record_export(store, layer=None, detail=f"patrol {what} files in {folder}")
 
 
 def _folder(path: str) -> Path:
@@ -134,6 +143,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
         f"{figures['km']:.2f} km, {figures['travel_min']:.0f} min travel, "
         f"longest route {figures['longest_min']:.0f} min; files in {folder}"
     )
+    _exported(store, "route", folder)
     return 0
 
 
@@ -162,6 +172,7 @@ def _cmd_postman(args: argparse.Namespace) -> int:
     )
     if result.left_out:
         print(f"{result.left_out} piece(s) of the grid's streets do not connect and are left out")
+    _exported(store, "line", folder)
     return 0
 
 
@@ -189,6 +200,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         f"{len(result.visits)} visits over {args.days} day(s); predictability {result.score:.2f} "
         f"(0 = least predictable); files in {folder}"
     )
+    _exported(store, "schedule", folder)
     return 0
 
 
@@ -218,6 +230,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         f"{figures['incident_share']:.1%} of incidents; key sites within their class: "
         f"{figures['site_class_share']:.1%}; files in {folder}"
     )
+    _exported(store, "coverage", folder)
     return 0
 
 

@@ -26,6 +26,11 @@ def _cmd_copy(args: argparse.Namespace) -> int:
     from gridmap.access import copy_access
 
     access = copy_access(source, target)
+    from gridmap.access import for_command_line, record_export
+
+    # Every layer left the source: an export, in its audit log once it has accounts.
+    detail = f"copy to {_plain(target.location_label())}"
+    record_export(for_command_line(source), layer=None, detail=detail)
     print(
         f"copied {len(made)} versions of {len({v.layer for v in made})} layers"
         f" from {_plain(source.location_label())} to {_plain(target.location_label())}"

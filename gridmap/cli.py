@@ -176,6 +176,7 @@ def _import_options(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from gridmap.access import for_command_line
     from gridmap.ingest import (
         commit_import,
         commit_to_new_workspace,
@@ -189,7 +190,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.rejects:
         _check_destination(args.rejects, "--rejects")
     try:
-        store = open_workspace(args.workspace, create=False)
+        # Audited once the workspace has accounts, as every write of the command line.
+        store = for_command_line(open_workspace(args.workspace, create=False))
         new_at = None
     except WorkspaceNotFoundError:
         store, new_at = None, workspace_path(args.workspace)
@@ -318,11 +320,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     # midnight after --week-end.
     import pandas as pd
 
+    from gridmap.access import record_export
     from gridmap.hotspots.report import weekly_report
 
     _check_destination(args.output, "--output")
     week_end = pd.Timestamp(args.week_end).normalize() + pd.Timedelta(days=1)
-    path = weekly_report(_store(args), week_end=week_end, path=args.output, lang=args.lang)
+    store = _store(args)
+    path = weekly_report(store, week_end=week_end, path=args.output, lang=args.lang)
+    version = store.current_version("incidents") or None
+    record_export(store, layer="incidents", version=version, detail=f"weekly report {path.name}")
     print(f"wrote {path} and its maps in {path.with_name(path.stem + '_maps')}")
     return 0
 

@@ -181,6 +181,79 @@ def _check_actor(actor: Session | None, scope: Scope | None = None) -> None:
         )
 
 
+def _grid_codes(storage: AccessStorage) -> list[str]:
+    """The grid codes of the workspace `storage` belongs to (none without a grids layer)."""
+    store = getattr(storage, "store", None)
+    if store is None or not store.current_version("grids"):
+        return []
+    grids = store.read("grids")
+    if "grid_code" not in grids.columns:
+        return []
+    return [str(code) for code in grids["grid_code"].dropna()]
+
+
+def check_scope_in_grids(storage: AccessStorage, scope: str) -> Scope:
+    """`scope` as a :class:`Scope`, refused when it matches none of the workspace's grids.
+
+    A scope outside every grid gave an account an empty workspace and confusing pages.
+    A workspace with no grids yet accepts any valid scope (the grids may come later).
+
+    Parameters
+    ----------
+    storage : AccessStorage
+        The workspace's accounts storage (its store holds the grids).
+    scope : str
+        Grid-code prefix ("" for the whole workspace).
+
+    Returns
+    -------
+    Scope
+        The checked scope.
+
+    Raises
+    ------
+    GridmapError
+        for an invalid prefix, or one no grid code of the workspace starts with; the
+        message names a few of the workspace's street and community prefixes.
+    """
+    area = Scope(scope)
+    if area.everything:
+        return area
+    codes = _grid_codes(storage)
+    if not codes or any(code.startswith(area.prefix) for code in codes):
+        return area
+    streets = sorted({code[:9] for code in codes})
+    communities = sorted({code[:12] for code in codes})
+    shown = [*streets[:3], *communities[:3]]
+    more = "…" if len(streets) > 3 or len(communities) > 3 else ""
+    raise GridmapError(
+        Message("access_scope_no_grids", prefix=area.prefix, known=", ".join(shown) + more)
+    )
+
+
+def _is_manager(role: str, scope: str, disabled: bool) -> bool:
+    return role == "administrator" and scope == "" and not disabled
+
+
+def _check_keeps_a_manager(storage: AccessStorage, account: Account, values: dict) -> None:
+    """Refuse a change that leaves the workspace without an enabled whole administrator."""
+    before = _is_manager(account.role, account.scope.prefix, account.disabled)
+    after = _is_manager(
+        str(values.get("role", account.role)),
+        str(values.get("scope", account.scope.prefix)),
+        bool(values.get("disabled", account.disabled)),
+    )
+    if not before or after:
+        return
+    others = [
+        a
+        for a in list_accounts(storage)
+        if a.user != account.user and _is_manager(a.role, a.scope.prefix, a.disabled)
+    ]
+    if not others:
+        raise GridmapError(Message("access_last_administrator", user=account.user))
+
+
 def add_account(
     storage: AccessStorage,
     user: str,
@@ -223,6 +296,7 @@ def add_account(
     check_role(role)
     area = Scope(scope)
     _check_actor(actor, area)
+    check_scope_in_grids(storage, area.prefix)
     hashed = None if password is None else _HASHER.hash(_check_password(password))
     # Look-alikes count as taken: "Admin" or full-width "ＡＤＭＩＮ" beside "admin" would
     # pass for the same person in the audit log (and share the sign-in back-off).
@@ -270,7 +344,10 @@ def update_account(
     """Change an account's role, scope, display name or disabled flag; audited.
 
     Options left None are unchanged. Errors as :func:`add_account`, and
-    :class:`GridmapError` when there is no such account.
+    :class:`GridmapError` when there is no such account, when a new scope matches none
+    of the workspace's grids (:func:`check_scope_in_grids`), or when the change would
+    leave the workspace without an enabled administrator of the whole workspace (scope
+    "": the only one who can still manage every account).
     """
     account = _existing(storage, user)
     values: dict[str, object] = {}
@@ -284,6 +361,9 @@ def update_account(
         values["display_name"] = _check_display_name(display_name, user)
     if disabled is not None:
         values["disabled"] = int(disabled)
+    if "scope" in values and values["scope"] != account.scope.prefix:
+        check_scope_in_grids(storage, str(values["scope"]))
+    _check_keeps_a_manager(storage, account, values)
     if not values:
         return account
     values["changed_at"] = _now()

@@ -145,7 +145,8 @@ def default_workspace_path() -> Path:
                 f"`{WORKSPACE_ENV}` names a PostGIS workspace, not a file: use workspace_location()"
             )
             raise StoreError(msg)
-        return Path(env).expanduser()
+        # A bare name (``GRIDMAP_WORKSPACE=朝阳``), as ``gridmap -w 朝阳`` takes it.
+        return workspace_path(Path(env).expanduser() if env.startswith("~") else env)
     return workspaces_dir() / f"{DEFAULT_WORKSPACE}.gpkg"
 
 
@@ -214,7 +215,11 @@ def open_workspace(
     if is_database_url(text):
         return PostGISStore(text, create=create)
     path = workspace_path(location)
-    if location is None and not path.exists() and path.stem == DEFAULT_WORKSPACE:
+    default = workspaces_dir() / f"{DEFAULT_WORKSPACE}.gpkg"
+    if not path.exists() and (
+        (location is None and path.stem == DEFAULT_WORKSPACE) or path == default
+    ):
+        # Opening the default workspace, by name or not, installs the bundled sample.
         install_sample_workspace(path)
     if not create and not path.exists():
         names = ", ".join(p.stem for p in list_workspaces()) or "none yet"

@@ -32,6 +32,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "范围 {prefix} 不在您自己的范围 {own} 之内",
         "scope {prefix} is outside your own scope {own}",
     ),
+    "access_scope_no_grids": (
+        "范围 {prefix} 不含本工作区的任何网格；本工作区的街道/社区编码前缀有：{known}",
+        "scope {prefix} matches none of this workspace's grids; its street/community "
+        "prefixes are: {known}",
+    ),
+    "access_last_administrator": (
+        "{user} 是唯一启用的全工作区管理员：有账号的工作区至少要保留一位启用的、范围为全部的"
+        "管理员。请先添加或启用另一位管理员",
+        "{user} is the only enabled administrator of the whole workspace: a workspace with "
+        "accounts always keeps at least one enabled administrator with scope all. Add or "
+        "enable another administrator first",
+    ),
     "access_user_taken": ("账号 {user} 已存在", "account {user} already exists"),
     "access_user_unknown": ("没有账号 {user}", "there is no account {user}"),
     "access_sign_in_failed": (
