@@ -293,7 +293,7 @@ def test_scoped_write_keeps_other_areas_and_is_audited(office: WorkspaceStore) -
         planner.write("grids", foreign, message="take over")
     with pytest.raises(AccessDeniedError, match="whole workspace"):
         planner.restore("grids", 1)
-    with pytest.raises(AccessDeniedError, match="edit"):
+    with pytest.raises(AccessDeniedError, match="Edit and restore"):
         scoped(office, viewer()).write("grids", mine, message="viewer edits")
     assert office.current_version("grids") == made.version
     rows = read_audit(access_storage(office), action="write")

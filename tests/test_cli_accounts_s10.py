@@ -170,7 +170,7 @@ def test_the_accounts_page_shows_a_scope_outside_the_grids(home: Path) -> None:
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
     app.session_state["lang"] = "en"
     app.run()
-    app.text_input(key="access_user.en").set_value("admin")
+    app.text_input(key="access_user").set_value("admin")
     app.text_input(key="access_password").set_value("correct horse")
     app.button(key="access_sign_in_submit").click().run()
     app.switch_page("app_pages/accounts.py").run()
