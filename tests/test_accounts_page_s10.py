@@ -27,24 +27,15 @@ from gridmap.access import (
     sign_in,
     update_account,
 )
+from gridmap.access._storage import AUDIT_TABLE, COLUMNS
 from gridmap.i18n import t
 from gridmap.store import GeoPackageStore
 from tests.test_access_pages import office, start  # noqa: F401 - office: fixture
 from tests.test_app import ROOT, home  # noqa: F401 - home is a fixture
 from tests.test_app_languages import BrowserMemory, browser, switch_language  # noqa: F401
 
-AUDIT_COLUMNS = (
-    "id",
-    "at",
-    "user",
-    "role",
-    "action",
-    "layer",
-    "version",
-    "scope",
-    "client",
-    "detail",
-)
+#: The audit table's columns, as stored.
+AUDIT_COLUMNS = COLUMNS[AUDIT_TABLE]
 
 
 class Browser:
