@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -41,8 +42,18 @@ class _Worker:
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
-        pool.submit(run_import, Path("/nonexistent.csv"), "incidents", {}).result(timeout=120)
+        # A forkserver child first re-runs the parent's __main__ from its file, and an
+        # AppTest earlier in the session leaves the app script as __main__: run bare, it
+        # broke the worker at start (and all 177 cases with it). Started without a main
+        # file, the worker imports only what `run_import` needs.
+        main = sys.modules["__main__"]
+        saved = main.__dict__.pop("__file__", None)
+        try:
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+            pool.submit(run_import, Path("/nonexistent.csv"), "incidents", {}).result(timeout=120)
+        finally:
+            if saved is not None:
+                main.__file__ = saved
         return pool
 
     def run(self, case: Case) -> tuple[str, object, str]:
