@@ -11,6 +11,7 @@ from app_pages._common import (
     audited,
     choice,
     lang,
+    layer,
     may,
     md,
     say,
@@ -59,6 +60,7 @@ from gridmap.io import (
     suggest_layer,
 )
 from gridmap.schema import LAYERS, with_labels
+from gridmap.store import WorkspaceStore
 from gridmap.uploads import safe_file_name
 
 st.title(tr("page_data"))
@@ -282,6 +284,17 @@ present = workspace.layers()
 if not present:
     st.info(tr("no_layers"))
     st.stop()
+
+
+def _in_area(workspace: WorkspaceStore, name: str) -> int:
+    """Features of layer `name` in the scoped `workspace`: counted in the database where
+    it counts (PostGIS), else the rows the pages already keep (no read of its own)."""
+    if workspace.summarised_in_database:
+        return int(workspace.count_by(name)["count"].sum())
+    frame = layer(name)
+    return 0 if frame is None else len(frame)
+
+
 # An account scoped to an area is told how many features lie in it, not in the whole
 # workspace (the count of another area's incidents is that area's data).
 session = signed_in()
@@ -293,9 +306,7 @@ for name in present:
         {
             tr("layers"): layer_label(name, lang()),
             tr("version"): last.version,
-            tr("features"): (
-                int(workspace.count_by(name)["count"].sum()) if in_area else last.n_features
-            ),
+            tr("features"): _in_area(workspace, name) if in_area else last.n_features,
             tr("message"): last.message,
             tr("when"): last.created_at.strftime("%Y-%m-%d %H:%M"),
         }
