@@ -22,12 +22,10 @@ def _cmd_copy(args: argparse.Namespace) -> int:
             f" {_plain(version.author)}, {version.created_at:%Y-%m-%d %H:%M})"
         )
 
+    from gridmap.access import copy_access, for_command_line, record_export
+
     made = copy_workspace(source, target, progress=report)
-    from gridmap.access import copy_access
-
     access = copy_access(source, target)
-    from gridmap.access import for_command_line, record_export
-
     # Every layer left the source: an export, in its audit log once it has accounts.
     detail = f"copy to {_plain(target.location_label())}"
     record_export(for_command_line(source), layer=None, detail=detail)
